@@ -1,0 +1,140 @@
+"""The ``har2locust-plus`` command: a thin shell around :func:`har2locust_plus.convert`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from . import __version__
+from .core import convert
+from .errors import BadInput, BadOption, ExitStatus, Har2LocustError
+from .options import Options, ThinkTime
+
+EPILOG = """\b
+Examples:
+  har2locust-plus capture.har -o locustfile.py
+  har2locust-plus capture.har --think-time 1-3 --user-class http > locustfile.py
+  cat capture.har | har2locust-plus - -o locustfile.py
+  har2locust-plus capture.har --include-host api.example.com --exclude-url '/telemetry'
+  har2locust-plus capture.har --report report.json -o locustfile.py
+
+\b
+Then run the script against any host, e.g. a fresh test server:
+  locust -f locustfile.py --headless -u 10 -r 2 -t 1m --host http://127.0.0.1:5000
+
+\b
+Exit status: 0 done, 2 bad input or usage (one line on stderr), 1 internal error.
+"""
+
+
+def _fail(message: str, status: ExitStatus) -> None:
+    click.echo(f"har2locust-plus: error: {message}", err=True)
+    sys.exit(int(status))
+
+
+class _Command(click.Command):
+    """Usage errors: one line and exit 2 (click's default prints usage lines too)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D401
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _fail("aborted", ExitStatus.BAD_INPUT)
+        except click.ClickException as exc:
+            _fail(exc.format_message().replace("\n", " "), ExitStatus.BAD_INPUT)
+
+
+@click.command(cls=_Command, epilog=EPILOG,
+               context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("har", metavar="INPUT.har", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("-o", "--output", metavar="OUT.py", default="-", show_default="stdout",
+              type=click.Path(allow_dash=True, dir_okay=False), help="Where to write the script.")
+@click.option("--user-class", type=click.Choice(["fast", "http"]), default="fast",
+              show_default=True,
+              help="fast: FastHttpUser (geventhttpclient, several times more requests per core); "
+                   "http: HttpUser (python-requests).")
+@click.option("--include-host", multiple=True, metavar="GLOB",
+              help="Also replay requests to this host (third-party hosts are skipped). Repeatable.")
+@click.option("--exclude-host", multiple=True, metavar="GLOB", help="Skip this host. Repeatable.")
+@click.option("--include-url", multiple=True, metavar="REGEX",
+              help="Replay only URLs matching one of these. Repeatable.")
+@click.option("--exclude-url", multiple=True, metavar="REGEX",
+              help="Skip URLs matching this. Repeatable.")
+@click.option("--keep-static", is_flag=True,
+              help="Also replay images, scripts, styles and fonts (skipped by default).")
+@click.option("--think-time", default="recorded", show_default=True, metavar="recorded|none|MIN-MAX",
+              help="Pauses between pages: as recorded, none, or random MIN-MAX seconds.")
+@click.option("--report", "report_path", metavar="FILE.json",
+              type=click.Path(dir_okay=False, writable=True),
+              help="Also write the conversion report as JSON.")
+@click.option("--timings", is_flag=True, help="Print the time each stage took (stderr).")
+@click.option("-q", "--quiet", is_flag=True, help="No report on stderr, only errors.")
+@click.option("--traceback", "show_traceback", is_flag=True,
+              help="Show a traceback for errors (for bug reports).")
+@click.version_option(__version__, "-V", "--version", prog_name="har2locust-plus")
+def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
+         exclude_host: tuple[str, ...], include_url: tuple[str, ...],
+         exclude_url: tuple[str, ...], keep_static: bool, think_time: str,
+         report_path: str | None, timings: bool, quiet: bool, show_traceback: bool) -> None:
+    """Convert a browser recording (HAR) into a Locust script that works against a fresh server.
+
+    INPUT.har is a HAR file exported by a browser (DevTools "Save all as HAR") or a proxy
+    (Charles, Fiddler, mitmproxy, Playwright ...); "-" reads it from standard input.
+    """
+    try:
+        options = Options(
+            user_class=user_class,  # type: ignore[arg-type]
+            include_hosts=include_host,
+            exclude_hosts=exclude_host,
+            include_urls=include_url,
+            exclude_urls=exclude_url,
+            keep_static=keep_static,
+            think_time=ThinkTime.parse(think_time),
+        )
+        if har == "-":
+            result = convert(sys.stdin.buffer.read(), options, name="<stdin>")
+        else:
+            result = convert(har, options)
+        _write(output, result.code)
+        if report_path:
+            _write(report_path, json.dumps(result.report.as_dict(), indent=2, ensure_ascii=False)
+                   + "\n")
+    except (BadInput, BadOption, Har2LocustError) as exc:
+        if show_traceback:
+            traceback.print_exc()
+        _fail(str(exc), ExitStatus.BAD_INPUT)
+    except Exception as exc:  # a bug: say so in one line unless asked for the traceback
+        if show_traceback:
+            traceback.print_exc()
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --traceback and report it)",
+              ExitStatus.ERROR)
+    if not quiet:
+        for line in result.report.summary_lines():
+            click.echo(line, err=True)
+        if output != "-":
+            click.echo(f"  wrote {output}", err=True)
+    if timings:
+        for stage, seconds in result.report.timings:
+            click.echo(f"  {stage:<16} {seconds * 1000:9.1f} ms", err=True)
+
+
+def _write(path: str, text: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise BadInput(path, f"cannot write: {exc.strerror or exc}") from None

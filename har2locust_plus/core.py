@@ -1,0 +1,75 @@
+"""``convert(source, options) -> Result``: load, run the stages, generate, format."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, replace
+
+from . import ir
+from .codegen.fmt import render
+from .codegen.generator import generate
+from .errors import BadInput
+from .loader import load
+from .options import Options
+from .report import Report
+from .stages import PIPELINE
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    code: str
+    report: Report
+    scenario: ir.Scenario
+
+
+def convert(source: str | os.PathLike[str] | bytes, options: Options | None = None, *,
+            name: str | None = None) -> Result:
+    """Convert a HAR (a path, or its bytes) into Locust code and a report.
+
+    Reads ``source`` and nothing else; raises :class:`BadInput` for input it cannot use.
+    """
+    options = options or Options()
+    timings: list[tuple[str, float]] = []
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings.append((stage, round(now - clock, 6)))
+        clock = now
+
+    if isinstance(source, bytes):
+        data, label = source, name or "<stdin>"
+    else:
+        label = name or os.path.basename(os.fspath(source))
+        try:
+            with open(source, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise BadInput(label, f"cannot read: {exc.strerror or exc}") from None
+    lap("read")
+    scenario = load(data, label)
+    entries = len(scenario.steps) + sum(n for _, n in scenario.skipped)
+    lap("load")
+    for stage_name, stage in PIPELINE:
+        scenario = stage(scenario, options)
+        lap(stage_name)
+
+    user_class = options.user_class or "fast"
+    module = generate(scenario, options, user_class)
+    lap("generate")
+    code = render(module)
+    lap("format")
+    report = Report(
+        source=label,
+        entries=entries,
+        steps=len(scenario.steps),
+        pages=len(scenario.groups),
+        main_origin=scenario.main_origin,
+        user_class={"fast": "FastHttpUser", "http": "HttpUser"}[user_class],
+        skipped=scenario.skipped,
+        diagnostics=scenario.diagnostics,
+        correlations=tuple(scenario.extra.get("correlations", ())),
+    )
+    return Result(code=code, report=replace(report, timings=tuple(timings)), scenario=scenario)

@@ -1,0 +1,319 @@
+"""The typed intermediate representation every stage reads and returns.
+
+The loader turns raw HAR dicts into these frozen dataclasses; raw dicts never leave it. Stages
+are functions ``Scenario -> Scenario`` that build new objects with ``dataclasses.replace``;
+nothing here holds Python source text. Values a request sends are :class:`Template` objects
+(literal text with holes for run-time values), so correlation can turn a recorded token into
+``self.csrf_token`` without the generator knowing where it came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from typing import Any, Literal, Union
+
+# --- values with holes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VarRef:
+    """A run-time value stored on the user instance (``self.<name>``).
+
+    ``encoding`` says how the value is written where it is used: ``raw`` as is, ``url`` percent
+    encoded (a query or form value in a URL), ``path`` percent encoded as one path segment.
+    """
+
+    name: str
+    encoding: Literal["raw", "url", "path"] = "raw"
+
+
+@dataclass(frozen=True, slots=True)
+class HostRef:
+    """The origin the load test targets (``--host``), e.g. in ``Origin`` and ``Referer``."""
+
+
+Part = Union[str, VarRef, HostRef]
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """Text made of literal parts and run-time values."""
+
+    parts: tuple[Part, ...]
+
+    @classmethod
+    def literal(cls, text: str) -> Template:
+        return cls((text,))
+
+    @property
+    def is_literal(self) -> bool:
+        return all(isinstance(p, str) for p in self.parts)
+
+    @property
+    def text(self) -> str:
+        """The literal text; only valid when :attr:`is_literal`."""
+        if not self.is_literal:
+            raise ValueError("template has run-time parts")
+        return "".join(self.parts)  # type: ignore[arg-type]
+
+    def refs(self) -> tuple[VarRef, ...]:
+        return tuple(p for p in self.parts if isinstance(p, VarRef))
+
+
+def template_preview(template: Template) -> str:
+    """Readable text of a template: run-time values shown as ``{name}``."""
+    out = []
+    for part in template.parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, VarRef):
+            out.append("{" + part.name + "}")
+        else:
+            out.append("{host}")
+    return "".join(out)
+
+
+# JSON bodies keep their structure; any leaf may become a Template (string) or a VarRef (whole
+# value, keeps its JSON type). Containers are plain dict/list built fresh by each stage.
+Json = Any
+
+
+# --- bodies ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FormBody:
+    """application/x-www-form-urlencoded, in recorded order, repeated names kept."""
+
+    fields: tuple[tuple[str, Template], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JsonBody:
+    value: Json
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    field: str
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MultipartBody:
+    fields: tuple[tuple[str, Template], ...]
+    files: tuple[FilePart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RawBody:
+    """Any other body: text (possibly templated) or bytes."""
+
+    mime_type: str
+    text: Template | None = None
+    data: bytes | None = None
+
+
+Body = Union[FormBody, JsonBody, MultipartBody, RawBody]
+
+
+# --- request and recorded response -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    name: str
+    value: Template
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParam:
+    name: str
+    value: Template
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    scheme: str
+    host: str  # host[:port] as recorded, lower case
+    path: Template  # path only, percent-encoded as recorded, no query
+    query: tuple[QueryParam, ...]  # decoded names and values
+    raw_query: str  # as recorded (used when it cannot be re-encoded faithfully)
+    headers: tuple[Header, ...]
+    body: Body | None = None
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.host}"
+
+    def header(self, name: str) -> str | None:
+        """The recorded (literal) value of a header, case-insensitively."""
+        low = name.lower()
+        for h in self.headers:
+            if h.name.lower() == low and h.value.is_literal:
+                return h.value.text
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedResponse:
+    status: int
+    status_text: str
+    headers: tuple[tuple[str, str], ...]
+    mime_type: str
+    body: str | None  # as stored in the HAR (maybe base64)
+    body_encoding: str | None  # "base64" or None
+    redirect_url: str = ""
+
+    def header(self, name: str) -> str | None:
+        low = name.lower()
+        for key, value in self.headers:
+            if key.lower() == low:
+                return value
+        return None
+
+    def header_values(self, name: str) -> list[str]:
+        low = name.lower()
+        return [value for key, value in self.headers if key.lower() == low]
+
+    @property
+    def text(self) -> str | None:
+        """The body decoded to text, or None when absent or binary."""
+        if self.body is None:
+            return None
+        if self.body_encoding != "base64":
+            return self.body
+        try:
+            raw = base64.b64decode(self.body, validate=False)
+        except (binascii.Error, ValueError):
+            return None
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+class Severity(Enum):
+    INFO = "info"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    message: str
+
+
+# --- what the later stages attach to steps ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """Take a value out of a step's response and keep it as ``self.<var>``.
+
+    ``kind`` is one of ``json`` (``path`` is a tuple of keys and indexes), ``xpath`` (``expr``),
+    ``header`` (``expr`` is the header name), ``location`` (``expr`` is a regex over the
+    Location path with one group), ``regex`` (``expr``, one group, over the body text).
+    """
+
+    var: str
+    kind: Literal["json", "xpath", "header", "location", "regex"]
+    expr: str = ""
+    path: tuple[str | int, ...] = ()
+    recorded: str = ""  # the recorded value, for the report and comments
+    used_by: tuple[int, ...] = ()  # step numbers
+    as_int: bool = False  # JSON number: keep it an int
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """A value the client makes up itself (uuid, timestamp), regenerated at run time."""
+
+    var: str
+    kind: Literal["uuid4", "epoch_ms", "epoch_s"]
+    recorded: str = ""
+    used_by: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A checkpoint on a response. ``kind``: status, location, contains, content_type, json_keys,
+    json_value. ``origin`` says where the expected value came from (emitted as a comment)."""
+
+    kind: str
+    expected: Any
+    origin: str = ""
+    path: tuple[str | int, ...] = ()
+
+
+# --- steps, pages, scenario ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    entry_index: int  # index in log.entries, for messages
+    request: Request
+    response: RecordedResponse | None
+    started: datetime | None
+    duration_ms: float
+    page_ref: str | None
+    resource_type: str | None  # Chrome's _resourceType, lower case
+    from_cache: bool = False
+    number: int = 0  # 1-based position in the generated flow (set by the numbering stage)
+    group: int = 0  # index into Scenario.groups
+    extractions: tuple[Extraction, ...] = ()
+    generated: tuple[Generated, ...] = ()
+    checks: tuple[Check, ...] = ()
+    rendezvous: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``GET /path`` as recorded, for messages."""
+        return f"{self.request.method} {template_preview(self.request.path)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    id: str
+    title: str
+    started: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Consecutive steps replayed by one method of the user class."""
+
+    method: str  # a valid, unique Python identifier
+    title: str  # page title or URL, for the docstring
+    think_before: float = 0.0  # seconds recorded before the group's first request
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    source: str  # file name, for messages and the module docstring
+    creator: str
+    browser: str
+    pages: tuple[Page, ...]
+    steps: tuple[Step, ...]
+    main_origin: str = ""
+    common_headers: tuple[Header, ...] = ()
+    groups: tuple[Group, ...] = ()
+    skipped: tuple[tuple[str, int], ...] = ()  # (reason, count), in first-seen order
+    diagnostics: tuple[Diagnostic, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)  # stage-specific report data
+
+    def with_skipped(self, reason: str, count: int = 1) -> Scenario:
+        """A copy counting ``count`` more entries skipped for ``reason``."""
+        counts = dict(self.skipped)
+        counts[reason] = counts.get(reason, 0) + count
+        return replace(self, skipped=tuple(counts.items()))
+
+    def with_diagnostic(self, severity: Severity, message: str) -> Scenario:
+        return replace(self, diagnostics=(*self.diagnostics, Diagnostic(severity, message)))

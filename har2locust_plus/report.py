@@ -1,0 +1,54 @@
+"""What a conversion did, for people (stderr) and programs (``--report FILE.json``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ir
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    source: str
+    entries: int  # entries in the HAR
+    steps: int  # requests in the generated flow
+    pages: int
+    main_origin: str
+    user_class: str
+    skipped: tuple[tuple[str, int], ...]
+    diagnostics: tuple[ir.Diagnostic, ...]
+    correlations: tuple[dict[str, Any], ...] = ()
+    timings: tuple[tuple[str, float], ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "entries": self.entries,
+            "steps": self.steps,
+            "pages": self.pages,
+            "main_origin": self.main_origin,
+            "user_class": self.user_class,
+            "skipped": dict(self.skipped),
+            "diagnostics": [{"level": d.severity.value, "message": d.message}
+                            for d in self.diagnostics],
+            "correlations": list(self.correlations),
+            "timings_s": dict(self.timings),
+        }
+
+    def summary_lines(self) -> list[str]:
+        skipped = sum(n for _, n in self.skipped)
+        lines = [f"{self.source}: {self.entries} entries → {self.steps} requests in "
+                 f"{self.pages} pages ({self.user_class}), host {self.main_origin or '-'}"]
+        if skipped:
+            detail = ", ".join(f"{reason}: {n}" for reason, n in self.skipped)
+            lines.append(f"  not replayed: {skipped} ({detail})")
+        if self.correlations:
+            lines.append(f"  correlated values: {len(self.correlations)}")
+            for c in self.correlations:
+                used = ", ".join(str(n) for n in c["used_by"])
+                lines.append(f"    {c['var']:<24} {c['preview']:<26} step {c['source_step']} "
+                             f"{c['how']:<34} → steps {used}")
+        for d in self.diagnostics:
+            lines.append(f"  {d.severity.value}: {d.message}")
+        return lines

@@ -1,0 +1,124 @@
+# Run-time helpers copied into generated locustfiles (only the ones a script uses).
+# This file is real, importable code so the helpers are unit-tested; the generator copies the
+# functions' source, so a generated script never imports har2locust_plus. Keep each helper
+# small and self-contained: it may use only the standard library, locust and lxml.
+
+import json
+import re
+
+from locust.exception import RescheduleTask
+from lxml import html
+
+
+def parsed_json(resp):
+    """The response body as JSON, parsed once and shared by checks and extractions."""
+    cache = resp.__dict__.setdefault("_parsed", {})
+    if "json" not in cache:
+        try:
+            cache["json"] = json.loads(resp.text or "")
+        except ValueError:
+            cache["json"] = None
+    return cache["json"]
+
+
+def parsed_html(resp):
+    """The response body as an lxml tree, parsed once per response."""
+    cache = resp.__dict__.setdefault("_parsed", {})
+    if "html" not in cache:
+        text = resp.text or ""
+        cache["html"] = html.fromstring(text) if text.strip() else None
+    return cache["html"]
+
+
+def check(resp, step, status, location=None, contains=(), json_keys=(), json_values=()):
+    """Mark the response failed, naming the step, unless it is what the recording showed.
+
+    status: the recorded status; location: a regex the Location header must match;
+    contains: text the body must contain; json_keys: keys the JSON object must have;
+    json_values: (key, value) pairs the JSON object must hold.
+    """
+    problem = checkpoint_problem(resp, status, location, contains, json_keys, json_values)
+    if problem:
+        resp.failure(f"{step}: {problem}")
+    elif resp.status_code >= 400:
+        resp.success()  # the recording had this error status too
+
+
+def checkpoint_problem(resp, status, location, contains, json_keys, json_values):
+    got = resp.status_code
+    where = resp.headers.get("Location") if resp.headers else None
+    if got != status:
+        landed = f" to {where}" if where else ""
+        expected = f" to {location}" if location else ""
+        return f"expected status {status}{expected}, got {got}{landed}"
+    if location is not None and not re.fullmatch(location, relative(where or "")):
+        return f"expected a redirect to {location}, got {where}"
+    text = resp.text or ""
+    for snippet in contains:
+        if snippet not in text:
+            return f"expected the body to contain {snippet!r}"
+    if json_keys or json_values:
+        data = parsed_json(resp)
+        if not isinstance(data, dict):
+            return "expected a JSON object"
+        missing = [key for key in json_keys if key not in data]
+        if missing:
+            return f"expected JSON keys {missing} (got {sorted(data)[:8]})"
+        for key, value in json_values:
+            if data.get(key) != value:
+                return f"expected JSON {key} == {value!r}, got {data.get(key)!r}"
+    return None
+
+
+def relative(url):
+    """A Location URL without scheme and host, as the recording's paths are written."""
+    return re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*", "", url) or "/"
+
+
+def stop_flow(resp, step, var):
+    """A value the rest of the flow needs is missing: fail the request, restart the flow."""
+    resp.failure(f"{var} not found in {step}")
+    raise RescheduleTask()
+
+
+def from_json(resp, step, var, path):
+    """Follow path (keys and indexes) into the JSON body."""
+    value = parsed_json(resp)
+    for key in path:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            stop_flow(resp, step, var)
+    if value is None or isinstance(value, (dict, list)):
+        stop_flow(resp, step, var)
+    return value
+
+
+def from_xpath(resp, step, var, xpath):
+    """The first string an XPath (compiled at module level) finds in the HTML body."""
+    tree = parsed_html(resp)
+    found = xpath(tree) if tree is not None else []
+    if not found:
+        stop_flow(resp, step, var)
+    return str(found[0])
+
+
+def from_header(resp, step, var, name):
+    value = resp.headers.get(name) if resp.headers else None
+    if value is None:
+        stop_flow(resp, step, var)
+    return value
+
+
+def from_regex(resp, step, var, pattern, text=None):
+    """Group 1 of a regex (compiled at module level) in the body, or in text if given."""
+    match = pattern.search(resp.text or "" if text is None else text)
+    if match is None:
+        stop_flow(resp, step, var)
+    return match.group(1)
+
+
+def from_location(resp, step, var, pattern):
+    """Group 1 of a regex over the path of the Location header."""
+    location = resp.headers.get("Location") if resp.headers else None
+    return from_regex(resp, step, var, pattern, relative(location or ""))

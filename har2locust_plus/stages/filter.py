@@ -1,0 +1,151 @@
+"""Drop what a load test must not replay: static assets, third-party hosts, CORS preflights.
+
+Every dropped entry is counted under its reason in ``Scenario.skipped``. The application's main
+origin is inferred here: the origin of the first document navigation, or, when the recording
+has none (API clients, proxies), the origin that served most of the remaining requests.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import re
+from collections import Counter
+from dataclasses import replace
+
+from .. import ir
+from ..options import Options
+
+STATIC_RESOURCE_TYPES = frozenset(
+    {"image", "stylesheet", "script", "font", "media", "manifest", "texttrack", "imageset"})
+STATIC_MIME_PREFIXES = ("image/", "font/", "audio/", "video/")
+STATIC_MIMES = frozenset({
+    "text/css", "text/javascript", "application/javascript", "application/x-javascript",
+    "application/ecmascript", "application/wasm", "application/font-woff",
+    "application/x-font-woff", "application/vnd.ms-fontobject", "application/x-font-ttf",
+    "application/manifest+json",
+})
+STATIC_EXTENSIONS = frozenset({
+    ".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp",
+    ".avif", ".bmp", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp4", ".webm", ".mp3",
+    ".wav", ".ogg", ".wasm", ".webmanifest",
+})
+_EXTENSION = re.compile(r"\.[a-z0-9]{1,12}$")
+
+
+def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
+    """Keep the requests worth replaying; infer ``main_origin``."""
+    include_urls = [re.compile(p) for p in options.include_urls]
+    exclude_urls = [re.compile(p) for p in options.exclude_urls]
+    kept: list[ir.Step] = []
+    for step in scenario.steps:
+        reason = _drop_reason(step, options, include_urls, exclude_urls)
+        if reason:
+            scenario = scenario.with_skipped(reason)
+        else:
+            kept.append(step)
+
+    main_origin = infer_main_origin(kept)
+    site = _site(main_origin.split("://", 1)[-1]) if main_origin else ""
+    result: list[ir.Step] = []
+    third_party: Counter[str] = Counter()
+    for step in kept:
+        host = step.request.host
+        wanted = _site(host) == site or _matches(host, options.include_hosts)
+        if wanted and not _matches(host, options.exclude_hosts):
+            result.append(step)
+        elif wanted:
+            scenario = scenario.with_skipped("excluded host (--exclude-host)")
+        else:
+            third_party[host] += 1
+    if third_party:
+        scenario = scenario.with_skipped("third-party host", sum(third_party.values()))
+        hosts = ", ".join(f"{h} ({n})" for h, n in third_party.most_common(5))
+        more = f" and {len(third_party) - 5} more" if len(third_party) > 5 else ""
+        scenario = scenario.with_diagnostic(
+            ir.Severity.INFO,
+            f"third-party hosts skipped: {hosts}{more}; keep one with --include-host HOST")
+    if not result and scenario.steps:
+        scenario = scenario.with_diagnostic(
+            ir.Severity.WARNING, "no request is left to replay after filtering: see what was "
+            "skipped above (--keep-static, --include-host and --include-url keep more)")
+    return replace(scenario, steps=tuple(result), main_origin=main_origin)
+
+
+def _drop_reason(step: ir.Step, options: Options, include_urls: list[re.Pattern[str]],
+                 exclude_urls: list[re.Pattern[str]]) -> str:
+    request = step.request
+    if request.method == "OPTIONS" and (
+            step.resource_type == "preflight"
+            or request.header("access-control-request-method") is not None):
+        return "CORS preflight (the client sends it itself)"
+    url = recorded_url(request)
+    if include_urls and not any(p.search(url) for p in include_urls):
+        return "not matched by --include-url"
+    if any(p.search(url) for p in exclude_urls):
+        return "excluded by --exclude-url"
+    if not options.keep_static and is_static(step):
+        return "static asset (keep with --keep-static)"
+    return ""
+
+
+def recorded_url(request: ir.Request) -> str:
+    path = "".join(p for p in request.path.parts if isinstance(p, str))
+    query = f"?{request.raw_query}" if request.raw_query else ""
+    return f"{request.origin}{path}{query}"
+
+
+def is_static(step: ir.Step) -> bool:
+    """Images, scripts, styles, fonts, media: by resource type, MIME type or file extension."""
+    if step.request.method not in ("GET", "HEAD"):
+        return False
+    if step.resource_type in STATIC_RESOURCE_TYPES:
+        return True
+    if step.response is not None:
+        mime = step.response.mime_type.split(";", 1)[0].strip()
+        if mime in STATIC_MIMES or mime.startswith(STATIC_MIME_PREFIXES):
+            return True
+        if mime and step.resource_type is None and (
+                "html" in mime or "json" in mime or "xml" in mime):
+            return False  # an API or page that happens to end in .js, say
+    last = "".join(p for p in step.request.path.parts if isinstance(p, str)).lower()
+    match = _EXTENSION.search(last)
+    return bool(match and match.group(0) in STATIC_EXTENSIONS)
+
+
+def infer_main_origin(steps: list[ir.Step]) -> str:
+    """The origin of the first document navigation, else the one with most requests."""
+    for step in steps:
+        if step.request.method == "GET" and (
+                step.resource_type == "document" or (step.resource_type is None and _is_html(step))):
+            return step.request.origin
+    counts = Counter(step.request.origin for step in steps)
+    return counts.most_common(1)[0][0] if counts else ""
+
+
+def _is_html(step: ir.Step) -> bool:
+    return step.response is not None and "html" in step.response.mime_type
+
+
+def _site(host: str) -> str:
+    """``app.example.com`` → ``example.com``; IP addresses and ``localhost`` stay whole."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]")
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+        return host
+    except ValueError:
+        pass
+    labels = name.split(".")
+    if len(labels) <= 2:
+        return name
+    # co.uk-style public suffixes: keep three labels when the second-level label is short
+    if len(labels[-2]) <= 3 and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def _matches(host: str, patterns: tuple[str, ...]) -> bool:
+    bare = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return any(fnmatch.fnmatch(host, p.lower()) or fnmatch.fnmatch(bare, p.lower())
+               for p in patterns)

@@ -1,0 +1,103 @@
+"""Number the steps, group them into pages (one generated method each), measure think time.
+
+A group is a recorded page (``pageref``) or, when the exporter wrote no pages, the requests from
+one document navigation to the next. Method names come from the page title or the URL path and
+are valid, unique identifiers that do not shadow Locust's own ``User`` attributes.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+from dataclasses import replace
+
+from .. import ir
+from ..options import Options
+
+# Attributes of locust's User/FastHttpUser that a page method must not shadow.
+RESERVED = frozenset({
+    "abstract", "client", "context", "environment", "fixed_count", "greenlet", "host",
+    "on_start", "on_stop", "run", "start", "stop", "tasks", "wait", "wait_time", "weight",
+    "journey", "default_headers", "max_redirects", "network_timeout", "connection_timeout",
+    "insecure", "concurrency", "proxy_host", "proxy_port", "client_pool", "max_retries",
+})
+_WORDS = re.compile(r"[^0-9a-zA-Z]+")
+MIN_THINK = 0.1  # gaps shorter than this are the browser's own pace, not a person thinking
+
+
+def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
+    titles = {page.id: page.title for page in scenario.pages}
+    groups: list[ir.Group] = []
+    steps: list[ir.Step] = []
+    used: set[str] = set()
+    current_key: object = None
+    last_end: float | None = None
+    capped = 0
+    for number, step in enumerate(scenario.steps, start=1):
+        key = step.page_ref if (step.page_ref and step.page_ref in titles) else None
+        starts_group = (not groups or (key is not None and key != current_key)
+                        or (key is None and _is_navigation(step)))
+        if starts_group:
+            current_key = key
+            title = titles.get(key or "", "") or _url_title(step)
+            think = 0.0
+            start = step.started.timestamp() if step.started else None
+            if start is not None and last_end is not None and start - last_end >= MIN_THINK:
+                think = round(start - last_end, 1)
+                if think > options.max_think_time:
+                    think, capped = options.max_think_time, capped + 1
+            groups.append(ir.Group(method=_method_name(title, step, used), title=title,
+                                   think_before=think if groups else 0.0))
+        if step.started is not None:
+            end = step.started.timestamp() + step.duration_ms / 1000
+            last_end = end if last_end is None else max(last_end, end)
+        steps.append(replace(step, number=number, group=len(groups) - 1))
+    if capped:
+        scenario = scenario.with_diagnostic(
+            ir.Severity.INFO, f"{capped} recorded pause(s) longer than "
+            f"{options.max_think_time:g} s shortened to {options.max_think_time:g} s")
+    return replace(scenario, steps=tuple(steps), groups=tuple(groups))
+
+
+def _is_navigation(step: ir.Step) -> bool:
+    if step.resource_type is not None:
+        return step.resource_type == "document"
+    accept = step.request.header("accept") or ""
+    return step.request.method in ("GET", "POST") and "text/html" in accept and (
+        step.response is None or "html" in step.response.mime_type
+        or 300 <= step.response.status < 400)
+
+
+def _url_title(step: ir.Step) -> str:
+    return ir.template_preview(step.request.path)
+
+
+def _method_name(title: str, step: ir.Step, used: set[str]) -> str:
+    base = identifier(title) if not title.startswith(("http://", "https://")) else ""
+    if not base:
+        base = identifier(_path_words(step))
+    if not base:
+        base = "home"
+    if base[0].isdigit():
+        base = "page_" + base
+    if keyword.iskeyword(base) or base in RESERVED or base.startswith("_"):
+        base = "page_" + base.lstrip("_")
+    name, n = base, 2
+    while name in used:
+        name, n = f"{base}_{n}", n + 1
+    used.add(name)
+    return name
+
+
+def identifier(text: str, max_words: int = 5) -> str:
+    """ASCII snake_case words of ``text`` (may be empty)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = [w.lower() for w in _WORDS.split(ascii_text) if w]
+    return "_".join(words[:max_words])[:60].strip("_")
+
+
+def _path_words(step: ir.Step) -> str:
+    path = ir.template_preview(step.request.path)
+    words = [seg for seg in path.split("/") if seg and not seg.isdigit() and "{" not in seg]
+    return " ".join(words[-3:])
