@@ -36,8 +36,10 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     capped = 0
     for number, step in enumerate(scenario.steps, start=1):
         key = step.page_ref if (step.page_ref and step.page_ref in titles) else None
-        starts_group = (not groups or (key is not None and key != current_key)
-                        or (key is None and _is_navigation(step)))
+        # a new page: another pageref, or a navigation inside one (Playwright and some proxies
+        # put a whole session in a single page)
+        starts_group = not groups or (key is not None and key != current_key) or _is_navigation(
+            step)
         if starts_group:
             current_key = key
             title = titles.get(key or "", "") or _url_title(step)
