@@ -38,18 +38,21 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         key = step.page_ref if (step.page_ref and step.page_ref in titles) else None
         # a new page: another pageref, or a navigation inside one (Playwright and some proxies
         # put a whole session in a single page)
-        starts_group = not groups or (key is not None and key != current_key) or _is_navigation(
-            step)
+        follows_redirect = bool(steps) and steps[-1].response is not None and (
+            300 <= steps[-1].response.status < 400)
+        starts_group = not groups or (key is not None and key != current_key) or (
+            _is_navigation(step) and not follows_redirect)
         if starts_group:
+            page_title = titles.get(key or "", "") if key != current_key else ""
             current_key = key
-            title = titles.get(key or "", "") or _url_title(step)
+            title = page_title or _url_title(step)
             think = 0.0
             start = step.started.timestamp() if step.started else None
             if start is not None and last_end is not None and start - last_end >= MIN_THINK:
                 think = round(start - last_end, 1)
                 if think > options.max_think_time:
                     think, capped = options.max_think_time, capped + 1
-            groups.append(ir.Group(method=_method_name(title, step, used), title=title,
+            groups.append(ir.Group(method=_method_name(page_title, step, used), title=title,
                                    think_before=think if groups else 0.0))
         if step.started is not None:
             end = step.started.timestamp() + step.duration_ms / 1000
@@ -72,13 +75,15 @@ def _is_navigation(step: ir.Step) -> bool:
 
 
 def _url_title(step: ir.Step) -> str:
-    return ir.template_preview(step.request.path)
+    path = ir.template_preview(step.request.path)
+    return path if step.request.method == "GET" else f"{step.request.method} {path}"
 
 
 def _method_name(title: str, step: ir.Step, used: set[str]) -> str:
     base = identifier(title) if not title.startswith(("http://", "https://")) else ""
     if not base:
-        base = identifier(_path_words(step))
+        verb = "" if step.request.method == "GET" else step.request.method.lower() + " "
+        base = identifier(verb + _path_words(step))
     if not base:
         base = "home"
     if base[0].isdigit():
