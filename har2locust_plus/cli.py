@@ -72,6 +72,17 @@ class _Command(click.Command):
               help="Also replay images, scripts, styles and fonts (skipped by default).")
 @click.option("--think-time", default="recorded", show_default=True, metavar="recorded|none|MIN-MAX",
               help="Pauses between pages: as recorded, none, or random MIN-MAX seconds.")
+@click.option("--correlate/--no-correlate", default=True, show_default=True,
+              help="Turn recorded tokens, ids and nonces into values taken from live responses.")
+@click.option("--correlate-rule", multiple=True, metavar="NAME=REGEX",
+              help="Also extract group 1 of REGEX from responses as NAME. Repeatable.")
+@click.option("--ignore-value", multiple=True, metavar="REGEX",
+              help="Never correlate values matching REGEX (false positives). Repeatable.")
+@click.option("--checks", type=click.Choice(["none", "status", "full"]), default="full",
+              show_default=True,
+              help="Checkpoints per request: none, status (and redirect target), or full "
+                   "(also stable body text and JSON shape).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2).")
 @click.option("--report", "report_path", metavar="FILE.json",
               type=click.Path(dir_okay=False, writable=True),
               help="Also write the conversion report as JSON.")
@@ -83,7 +94,9 @@ class _Command(click.Command):
 def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
          exclude_host: tuple[str, ...], include_url: tuple[str, ...],
          exclude_url: tuple[str, ...], keep_static: bool, think_time: str,
-         report_path: str | None, timings: bool, quiet: bool, show_traceback: bool) -> None:
+         correlate: bool, correlate_rule: tuple[str, ...], ignore_value: tuple[str, ...],
+         checks: str, strict: bool, report_path: str | None, timings: bool, quiet: bool,
+         show_traceback: bool) -> None:
     """Convert a browser recording (HAR) into a Locust script that works against a fresh server.
 
     INPUT.har is a HAR file exported by a browser (DevTools "Save all as HAR") or a proxy
@@ -98,11 +111,18 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
             exclude_urls=exclude_url,
             keep_static=keep_static,
             think_time=ThinkTime.parse(think_time),
+            correlate=correlate,
+            correlate_rules=tuple(_rule(r) for r in correlate_rule),
+            ignore_values=ignore_value,
+            checks=checks,  # type: ignore[arg-type]
         )
         if har == "-":
             result = convert(sys.stdin.buffer.read(), options, name="<stdin>")
         else:
             result = convert(har, options)
+        warnings = [d for d in result.report.diagnostics if d.severity.value == "warning"]
+        if strict and warnings:
+            raise BadInput(result.report.source, f"{warnings[0].message} (--strict)")
         _write(output, result.code)
         if report_path:
             _write(report_path, json.dumps(result.report.as_dict(), indent=2, ensure_ascii=False)
@@ -124,6 +144,13 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
     if timings:
         for stage, seconds in result.report.timings:
             click.echo(f"  {stage:<16} {seconds * 1000:9.1f} ms", err=True)
+
+
+def _rule(text: str) -> tuple[str, str]:
+    name, sep, pattern = text.partition("=")
+    if not sep or not name.strip().isidentifier():
+        raise BadOption(f"--correlate-rule: expected NAME=REGEX with NAME an identifier, got {text!r}")
+    return name.strip(), pattern
 
 
 def _write(path: str, text: str) -> None:

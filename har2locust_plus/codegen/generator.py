@@ -65,6 +65,7 @@ class FastHttpGenerator:
         self.options = options
         self.needs = _Needs()
         self.width = len(str(len(scenario.steps))) if scenario.steps else 1
+        self.constant_names: set[str] = set()
 
     # --- module ---------------------------------------------------------------------------
 
@@ -231,7 +232,7 @@ class FastHttpGenerator:
             expr = cst.Call(cst.Name("int"), [cst.Arg(now)])
         return cst.SimpleStatementLine(
             [cst.Assign([cst.AssignTarget(self_attr(value.var))], expr)],
-            trailing_whitespace=_comment(f"made by the client, fresh each run ({value.kind})"))
+            leading_lines=[_line_comment(f"made up by the client when recorded: a fresh {value.kind} each run")])
 
     def request_call(self, step: ir.Step) -> cst.Call:
         request = step.request
@@ -304,10 +305,10 @@ class FastHttpGenerator:
     def form(self, fields: Sequence[tuple[str, ir.Template]]) -> cst.BaseExpression:
         names = [name for name, _ in fields]
         if len(set(names)) == len(names):
-            return cst.Dict([cst.DictElement(py_str(n), template_expr(v)) for n, v in fields])
+            return cst.Dict([cst.DictElement(py_str(n), value_expr(v)) for n, v in fields])
         # repeated names (checkboxes, multi-selects): keep order, encode once
         pairs = cst.List([cst.Element(cst.Tuple([cst.Element(py_str(n)),
-                                                 cst.Element(template_expr(v))]))
+                                                 cst.Element(value_expr(v))]))
                           for n, v in fields])
         return cst.Call(cst.Name("urlencode"), [cst.Arg(pairs)])
 
@@ -349,8 +350,7 @@ class FastHttpGenerator:
         origins += [c.origin for c in step.checks if c.kind != "status" and c.origin]
         comment = "; ".join(dict.fromkeys(o for o in origins if o))
         return cst.SimpleStatementLine([cst.Expr(cst.Call(cst.Name("check"), args))],
-                                       leading_lines=[cst.EmptyLine(comment=cst.Comment(
-                                           "# " + comment))] if comment else [])
+                                       leading_lines=[_line_comment(comment)] if comment else [])
 
     def extraction(self, step: ir.Step, ex: ir.Extraction) -> cst.SimpleStatementLine:
         label = py_str(self.step_label(step))
@@ -372,15 +372,17 @@ class FastHttpGenerator:
         return cst.SimpleStatementLine(
             [cst.Assign([cst.AssignTarget(self_attr(ex.var))], cst.Call(cst.Name(helper), [
                 cst.Arg(cst.Name("resp")), cst.Arg(label), cst.Arg(var), cst.Arg(last)]))],
-            trailing_whitespace=_comment(f"used by step{plural} {used}") if used else
-            cst.TrailingWhitespace())
+            leading_lines=[_line_comment(f"{ex.var} is sent back by step{plural} {used}")]
+            if used else [])
 
     def constant(self, var: str, suffix: str, value: cst.BaseExpression) -> cst.Name:
         """A module-level constant (compiled regex or XPath), compiled once at import."""
         name = f"{var.upper()}_{suffix}"
-        self.needs.constants.append(cst.SimpleStatementLine(
-            [cst.Assign([cst.AssignTarget(cst.Name(name))], value)],
-            leading_lines=[cst.EmptyLine()] if not self.needs.constants else []))
+        if name not in self.constant_names:
+            self.constant_names.add(name)
+            self.needs.constants.append(cst.SimpleStatementLine(
+                [cst.Assign([cst.AssignTarget(cst.Name(name))], value)],
+                leading_lines=[cst.EmptyLine()] if not self.needs.constants else []))
         return cst.Name(name)
 
     # --- run-time helpers ----------------------------------------------------------------
@@ -442,6 +444,14 @@ def generate(scenario: ir.Scenario, options: Options, user_class: str) -> cst.Mo
 # --- small node builders ------------------------------------------------------------------------
 
 
+def value_expr(template: ir.Template) -> cst.BaseExpression:
+    """Like ``template_expr``, but a lone value is passed as is (forms and JSON accept it)."""
+    if len(template.parts) == 1 and isinstance(template.parts[0], ir.VarRef) and \
+            template.parts[0].encoding == "raw":
+        return self_attr(template.parts[0].name)
+    return template_expr(template)
+
+
 def _merge(parts: list[ir.Part]) -> tuple[ir.Part, ...]:
     out: list[ir.Part] = []
     for part in parts:
@@ -466,6 +476,10 @@ def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
 def _comment(text: str) -> cst.TrailingWhitespace:
     return cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "),
                                   comment=cst.Comment("# " + text))
+
+
+def _line_comment(text: str) -> cst.EmptyLine:
+    return cst.EmptyLine(comment=cst.Comment("# " + text))
 
 
 def _stmt(expr: cst.BaseExpression) -> cst.SimpleStatementLine:

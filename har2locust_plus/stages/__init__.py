@@ -12,6 +12,7 @@ from collections.abc import Callable
 from .. import ir
 from ..options import Options
 from .checks import add_checks
+from .correlate import correlate
 from .filter import filter_steps
 from .grouping import group_steps
 from .headers import clean_headers, hoist_common_headers
@@ -22,6 +23,7 @@ PIPELINE: tuple[tuple[str, Stage], ...] = (
     ("filter", filter_steps),
     ("headers", clean_headers),
     ("group", group_steps),
+    ("correlate", correlate),
     ("checks", add_checks),
     ("shared headers", hoist_common_headers),
 )

@@ -35,7 +35,14 @@ def _checks(step: ir.Step, options: Options) -> tuple[ir.Check, ...]:
 
 
 def location_pattern(location: str) -> str:
-    """A regex for the recorded Location: same path, any query (which may carry tokens)."""
+    """A regex for the recorded Location: same route, any id or token, any query string."""
     path = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*", "", location) or "/"
     path = path.split("#", 1)[0].split("?", 1)[0]
-    return re.escape(path) + r"(\?.*)?"
+    segments = [r"[^/?#]+" if _is_dynamic(seg) else re.escape(seg) for seg in path.split("/")]
+    return "/".join(segments) + r"(\?.*)?"
+
+
+def _is_dynamic(segment: str) -> bool:
+    """An id, uuid or token in a path, as opposed to a route word like ``notes``."""
+    return any(ch.isdigit() for ch in segment) or (
+        len(segment) >= 16 and bool(re.fullmatch(r"[A-Za-z0-9_\-.~%]+", segment)))
