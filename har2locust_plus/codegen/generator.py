@@ -77,11 +77,11 @@ class FastHttpGenerator:
 
     def imports(self, used: set[str]) -> list[cst.SimpleStatementLine]:
         """Exactly what the code uses: standard library first, then locust and lxml."""
-        stdlib = sorted(IMPORTS[n] for n in used & IMPORTS.keys()
-                        if not IMPORTS[n].startswith(("from locust", "from lxml")))
-        third = [f"from locust import {', '.join(sorted(used & LOCUST_NAMES))}"]
-        third += sorted(IMPORTS[n] for n in used & IMPORTS.keys()
-                        if IMPORTS[n].startswith(("from locust.", "from lxml")))
+        stdlib = _import_block([IMPORTS[n] for n in used & IMPORTS.keys()
+                                if not IMPORTS[n].startswith(("from locust", "from lxml"))])
+        third = _import_block([f"from locust import {', '.join(sorted(used & LOCUST_NAMES))}"] + [
+            IMPORTS[n] for n in used & IMPORTS.keys()
+            if IMPORTS[n].startswith(("from locust.", "from lxml"))])
         lines = [cst.parse_statement(line) for line in stdlib]
         for i, line in enumerate(third):
             stmt = cst.parse_statement(line)
@@ -337,6 +337,8 @@ class FastHttpGenerator:
         origins = [by_kind["status"].origin]
         if "location" in by_kind:
             args.append(_kwarg("location", py_regex(by_kind["location"].expected)))
+        if "content_type" in by_kind:
+            args.append(_kwarg("content_type", py_str(by_kind["content_type"].expected)))
         contains = [c.expected for c in step.checks if c.kind == "contains"]
         if contains:
             args.append(_kwarg("contains", cst.Tuple([cst.Element(py_str(t)) for t in contains])))
@@ -442,6 +444,17 @@ def generate(scenario: ir.Scenario, options: Options, user_class: str) -> cst.Mo
 
 
 # --- small node builders ------------------------------------------------------------------------
+
+
+def _import_block(lines: list[str]) -> list[str]:
+    """isort order: ``import x`` lines, then one ``from m import a, b`` line per module."""
+    froms: dict[str, set[str]] = {}
+    for line in lines:
+        if line.startswith("from "):
+            module, names = line[len("from "):].split(" import ")
+            froms.setdefault(module, set()).update(n.strip() for n in names.split(","))
+    plain = sorted({line for line in lines if line.startswith("import ")})
+    return plain + [f"from {m} import {', '.join(sorted(froms[m]))}" for m in sorted(froms)]
 
 
 def value_expr(template: ir.Template) -> cst.BaseExpression:

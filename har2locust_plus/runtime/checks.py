@@ -30,29 +30,35 @@ def parsed_html(resp):
     return cache["html"]
 
 
-def check(resp, step, status, location=None, contains=(), json_keys=(), json_values=()):
+def check(resp, step, status, location=None, content_type=None, contains=(), json_keys=(),
+          json_values=()):
     """Mark the response failed, naming the step, unless it is what the recording showed.
 
     status: the recorded status; location: a regex the Location header must match;
-    contains: text the body must contain; json_keys: keys the JSON object must have;
-    json_values: (key, value) pairs the JSON object must hold.
+    content_type: "html" or "json"; contains: text the body must contain;
+    json_keys: keys the JSON object must have; json_values: (key, value) pairs it must hold.
     """
-    problem = checkpoint_problem(resp, status, location, contains, json_keys, json_values)
+    problem = checkpoint_problem(resp, status, location, content_type, contains, json_keys,
+                                 json_values)
     if problem:
         resp.failure(f"{step}: {problem}")
     elif resp.status_code >= 400:
         resp.success()  # the recording had this error status too
 
 
-def checkpoint_problem(resp, status, location, contains, json_keys, json_values):
+def checkpoint_problem(resp, status, location, content_type, contains, json_keys, json_values):
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
     if got != status:
-        landed = f" to {where}" if where else ""
-        expected = f" to {location}" if location else ""
+        landed = f" to {relative(where)}" if where else ""
+        expected = f" to {readable(location)}" if location else ""
         return f"expected status {status}{expected}, got {got}{landed}"
     if location is not None and not re.fullmatch(location, relative(where or "")):
-        return f"expected a redirect to {location}, got {where}"
+        return f"expected a redirect to {readable(location)}, got {where}"
+    if content_type is not None:
+        got_type = (resp.headers.get("Content-Type") if resp.headers else None) or ""
+        if content_type not in got_type.lower():
+            return f"expected {content_type} content, got {got_type or 'no Content-Type'}"
     text = resp.text or ""
     for snippet in contains:
         if snippet not in text:
@@ -68,6 +74,12 @@ def checkpoint_problem(resp, status, location, contains, json_keys, json_values)
             if data.get(key) != value:
                 return f"expected JSON {key} == {value!r}, got {data.get(key)!r}"
     return None
+
+
+def readable(pattern):
+    """A Location pattern as people write it: /notes/<id> for /notes/[^/?#]+(\?.*)?."""
+    text = pattern.removesuffix(r"(\?.*)?").replace("[^/?#]+", "<id>")
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def relative(url):

@@ -1,29 +1,59 @@
 """Checkpoints: what each replayed response must look like for the step to count as passed.
 
-Status as recorded (each redirect hop is replayed on its own, so a 302 is checked as a 302 and
-its Location as a pattern), plus, with ``--checks full``, body text that is stable across runs.
+* status as recorded — each redirect hop is replayed on its own, so a 302 is checked as a 302
+  and its ``Location`` as a route pattern (ids and tokens in it may differ);
+* with ``--checks full``: the content type family (HTML, JSON), a stable piece of HTML (the
+  ``<title>``, else the first heading) and, for JSON objects, the top-level keys and the values
+  that are constant (short words and booleans under keys that are not ids, times or tokens).
+
+A snippet or value is never one that can change per run: no correlated or generated value, no
+text the client sent (user input echoed back), no digits (ids, counts, dates), nothing
+uuid- or token-shaped. When the same request was recorded several times, a snippet must occur
+in every recorded response of it.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import re
+from collections import defaultdict
 from dataclasses import replace
 
 from .. import ir
 from ..options import Options
+from .correlate import ID_NAME
+
+TITLE = re.compile(r"<title[^>]*>([^<]{3,120})</title>", re.I)
+HEADING = re.compile(r"<h([1-3])[^>]*>([^<]{3,120})</h\1>", re.I)
+DYNAMIC_KEY = re.compile(r"(^|_)(id|uuid|guid|token|key|nonce|hash|sig|signature|session|csrf|"
+                         r"time|date|at|ts|timestamp|expires?|created|updated|modified|count|"
+                         r"total|etag|version|rev)$", re.I)
+MAX_JSON_VALUES = 4
 
 
 def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     if options.checks == "none":
         return scenario
-    steps = tuple(replace(s, checks=_checks(s, options)) if s.response is not None else s
-                  for s in scenario.steps)
-    return replace(scenario, steps=steps)
+    dynamic = _dynamic_values(scenario.steps)
+    recordings = _recordings_by_request(scenario.steps)
+    steps = []
+    for step in scenario.steps:
+        if step.response is None:
+            steps.append(step)
+            continue
+        checks = _status_checks(step.response)
+        if options.checks == "full":
+            others = recordings[_request_key(step)]
+            checks += _body_checks(step.response, dynamic, others)
+        steps.append(replace(step, checks=tuple(checks)))
+    return replace(scenario, steps=tuple(steps))
 
 
-def _checks(step: ir.Step, options: Options) -> tuple[ir.Check, ...]:
-    response = step.response
-    assert response is not None
+# --- status and redirects -------------------------------------------------------------------------
+
+
+def _status_checks(response: ir.RecordedResponse) -> list[ir.Check]:
     status, origin = response.status, f"recorded status {response.status}"
     if status == 304:  # conditional headers are not replayed: expect the full answer
         status, origin = 200, "recorded 304; conditional headers are not replayed"
@@ -31,7 +61,7 @@ def _checks(step: ir.Step, options: Options) -> tuple[ir.Check, ...]:
     location = response.header("location") or response.redirect_url
     if 300 <= status < 400 and location:
         checks.append(ir.Check("location", location_pattern(location), "recorded Location"))
-    return tuple(checks)
+    return checks
 
 
 def location_pattern(location: str) -> str:
@@ -46,3 +76,128 @@ def _is_dynamic(segment: str) -> bool:
     """An id, uuid or token in a path, as opposed to a route word like ``notes``."""
     return any(ch.isdigit() for ch in segment) or (
         len(segment) >= 16 and bool(re.fullmatch(r"[A-Za-z0-9_\-.~%]+", segment)))
+
+
+# --- body --------------------------------------------------------------------------------------------
+
+
+def _body_checks(response: ir.RecordedResponse, dynamic: set[str],
+                 others: list[ir.RecordedResponse]) -> list[ir.Check]:
+    if not 200 <= response.status < 300 or response.status == 204:
+        return []
+    text = response.text
+    mime = response.mime_type
+    if text is None or not text.strip():
+        return []
+    other_texts = [t for t in (o.text for o in others if o is not response) if t is not None]
+    if "html" in mime:
+        snippet = html_snippet(text, dynamic, other_texts)
+        checks = [ir.Check("content_type", "html", "recorded content type")]
+        return checks + ([ir.Check("contains", snippet, "recorded page text")] if snippet else [])
+    if "json" in mime:
+        checks = [ir.Check("content_type", "json", "recorded content type")]
+        return checks + _json_checks(text, dynamic, other_texts)
+    return []
+
+
+def html_snippet(text: str, dynamic: set[str], others: list[str] = ()) -> str | None:  # type: ignore[assignment]
+    """The recorded ``<title>`` (or first heading) as raw HTML, if it is stable."""
+    candidates = [m.group(0) for m in TITLE.finditer(text[:200_000])][:1]
+    candidates += [m.group(0) for m in HEADING.finditer(text[:200_000])][:3]
+    for raw in candidates:
+        inner = html.unescape(re.sub(r"<[^>]+>", "", raw)).strip()
+        if _stable_text(inner, dynamic) and all(raw in other for other in others):
+            return raw
+    return None
+
+
+def _stable_text(text: str, dynamic: set[str]) -> bool:
+    if len(text) < 3 or any(ch.isdigit() for ch in text):
+        return False
+    lowered = text.lower()
+    return not any(value.lower() in lowered for value in dynamic if len(value) >= 3)
+
+
+def _json_checks(text: str, dynamic: set[str], others: list[str]) -> list[ir.Check]:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(data, dict) or not data:
+        return []
+    other_objects = []
+    for other in others:
+        try:
+            parsed = json.loads(other)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(parsed, dict):
+            other_objects.append(parsed)
+    keys = [k for k in data if all(k in o for o in other_objects)][:12]
+    checks = [ir.Check("json_keys", tuple(keys), "recorded JSON keys")] if keys else []
+    for key, value in data.items():
+        if len([c for c in checks if c.kind == "json_value"]) >= MAX_JSON_VALUES:
+            break
+        if _constant_json_value(key, value, dynamic) and all(
+                o.get(key) == value for o in other_objects):
+            checks.append(ir.Check("json_value", value, "recorded constant", path=(key,)))
+    return checks
+
+
+def _constant_json_value(key: str, value: object, dynamic: set[str]) -> bool:
+    if DYNAMIC_KEY.search(key) or ID_NAME.search(key):
+        return False
+    if isinstance(value, bool):
+        return True
+    if not isinstance(value, str) or not 2 <= len(value) <= 40:
+        return False
+    return bool(re.fullmatch(r"[A-Za-z][A-Za-z _\-./]*", value)) and _stable_text(value, dynamic)
+
+
+# --- what may change per run ------------------------------------------------------------------------
+
+
+def _dynamic_values(steps: tuple[ir.Step, ...]) -> set[str]:
+    """Correlated and generated values and everything the client sent (echoed input)."""
+    values: set[str] = set()
+    for step in steps:
+        values.update(e.recorded for e in step.extractions)
+        values.update(g.recorded for g in step.generated)
+        values.update(_sent_texts(step.request))
+    return {v for v in values if len(v) >= 3}
+
+
+def _sent_texts(request: ir.Request) -> list[str]:
+    texts = [p for q in request.query for p in q.value.parts if isinstance(p, str)]
+    body = request.body
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        texts += [p for _, v in body.fields for p in v.parts if isinstance(p, str)]
+    elif isinstance(body, ir.JsonBody):
+        texts += list(_json_strings(body.value))
+    return texts
+
+
+def _json_strings(value: object):  # type: ignore[no-untyped-def]
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+    elif isinstance(value, str):
+        yield value
+    elif isinstance(value, ir.Template):
+        yield from (p for p in value.parts if isinstance(p, str))
+
+
+def _request_key(step: ir.Step) -> tuple[str, str]:
+    return step.request.method, ir.template_preview(step.request.path)
+
+
+def _recordings_by_request(steps: tuple[ir.Step, ...]) -> dict[tuple[str, str],
+                                                              list[ir.RecordedResponse]]:
+    grouped: dict[tuple[str, str], list[ir.RecordedResponse]] = defaultdict(list)
+    for step in steps:
+        if step.response is not None and 200 <= step.response.status < 300:
+            grouped[_request_key(step)].append(step.response)
+    return grouped

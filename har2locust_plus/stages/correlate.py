@@ -118,6 +118,11 @@ def _register_sources(step: ir.Step, state: _State) -> None:
         elif mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
             found.extend(_plain_sources(step, text))
     found.extend(_header_sources(step, response))  # after the body: a JSON id names itself best
+    for name, pattern in state.options.correlate_rules:  # the user's own rules come first
+        match = re.search(pattern, text or "")
+        if match and match.group(1):
+            found.insert(0, Source(step.number, match.group(1), name, "regex", expr=pattern,
+                                   how=f"rule {name}", id_like=True))
     for source in found:
         if not _eligible_source(source, state):
             continue

@@ -1,0 +1,156 @@
+"""End-to-end correlation (issue 3): generated scripts run by real Locust against a fresh app.
+
+Each test converts a recorded HAR of the fixture app, starts a *new* app process (new secret
+key, new CSRF tokens, new id base, a different port than the recording) and runs the script with
+``locust --headless`` as a subprocess, bounded by a timeout and killed by its PID. Results come
+from Locust's CSV files and from the app's own counters (``GET /__state``), so "0 failures" is
+backed by what the server really did: logged in, created, updated and deleted the objects.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from har2locust_plus import Options, ThinkTime, convert
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = REPO_ROOT / "fixtures"
+
+pytestmark = pytest.mark.e2e
+
+USERS = 5
+
+
+def _app(**kwargs):
+    from fixtures.server import FixtureApp  # the repository root is on sys.path (conftest)
+
+    return FixtureApp(**kwargs)
+
+
+def _script(har: str, tmp_path: Path, **options) -> tuple[Path, str]:
+    """Convert a fixture HAR; return the script path and the recorded origin."""
+    result = convert(FIXTURES / har, Options(think_time=ThinkTime("none"), **options))
+    path = tmp_path / "locustfile.py"
+    path.write_text(result.code, encoding="utf-8")
+    return path, result.scenario.main_origin
+
+
+def _run_locust(script: Path, host: str, seconds: int, tmp_path: Path) -> dict:
+    """Run Locust headless; return {"stats": rows, "failures": rows, "exceptions": rows, ...}."""
+    prefix = tmp_path / "s"
+    cmd = [sys.executable, "-m", "locust", "-f", str(script), "--headless",
+           "-u", str(USERS), "-r", str(USERS), "-t", f"{seconds}s", "--host", host,
+           "--stop-timeout", "5",  # let each user finish its iteration: created == deleted
+           "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"]
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    with open(tmp_path / "locust.out", "w+", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env)
+        try:
+            returncode = proc.wait(timeout=seconds + 30)
+        finally:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        out.seek(0)
+        output = out.read()
+
+    def rows(suffix: str) -> list[dict[str, str]]:
+        path = Path(f"{prefix}_{suffix}.csv")
+        assert path.exists(), f"no {path.name}; locust said:\n{output[-3000:]}"
+        with open(path, newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    stats = rows("stats")
+    total = next(r for r in stats if r["Name"] == "Aggregated")
+    return {"returncode": returncode, "output": output, "stats": stats,
+            "requests": int(total["Request Count"]), "failures": int(total["Failure Count"]),
+            "failure_rows": rows("failures"), "exceptions": rows("exceptions")}
+
+
+def _explain(run: dict, state: dict | None = None) -> str:
+    failures = "\n".join(f"  {r['Occurrences']}× {r['Method']} {r['Name']}: {r['Error']}"
+                         for r in run["failure_rows"][:10])
+    summary = state and {k: state[k] for k in ("logins", "notes", "rejections")}
+    return (f"requests={run['requests']} failures={run['failures']}\n{failures}\n"
+            f"exceptions={run['exceptions'][:3]}\nstate={summary}\n"
+            f"locust output tail:\n{run['output'][-2000:]}")
+
+
+def _total(counter: dict[str, int]) -> int:
+    return sum(counter.values())
+
+
+@pytest.mark.parametrize("har", ["notes-journey.har", "notes-journey.firefox.har"])
+def test_form_journey_replays_against_a_fresh_app(har: str, tmp_path: Path) -> None:
+    script, recorded_origin = _script(har, tmp_path)
+    with _app() as app:
+        assert urlsplit(app.url).port != urlsplit(recorded_origin).port
+        run = _run_locust(script, app.url, 9, tmp_path)
+        state = app.state()
+    assert run["requests"] > 0, _explain(run, state)
+    assert run["failures"] == 0, _explain(run, state)
+    assert run["exceptions"] == [], _explain(run, state)
+    created, deleted = state["notes"]["created"], state["notes"]["deleted"]
+    assert state["logins"]["form"].get("alice", 0) > 0, _explain(run, state)
+    assert state["logins"]["failed"] == {}, _explain(run, state)
+    assert created.get("alice", 0) > 0, _explain(run, state)
+    assert created == deleted, _explain(run, state)  # every iteration deleted its own note
+    # one login and one note per iteration: the server saw whole iterations only
+    assert state["logins"]["form"]["alice"] == created["alice"], _explain(run, state)
+    assert _total(state["rejections"]) == 0, _explain(run, state)
+    assert not [n for n in state["current_notes"] if n["owner"] == "alice"]
+
+
+def test_api_journey_replays_against_a_fresh_app(tmp_path: Path) -> None:
+    script, recorded_origin = _script("api-journey.har", tmp_path)
+    with _app() as app:
+        assert urlsplit(app.url).port != urlsplit(recorded_origin).port
+        run = _run_locust(script, app.url, 9, tmp_path)
+        state = app.state()
+    assert run["requests"] > 0, _explain(run, state)
+    assert run["failures"] == 0, _explain(run, state)
+    assert run["exceptions"] == [], _explain(run, state)
+    notes = state["notes"]
+    logins = state["logins"]["api"].get("alice", 0)
+    assert logins > 0, _explain(run, state)
+    assert notes["created"].get("alice", 0) == logins, _explain(run, state)
+    assert notes["created"] == notes["updated"] == notes["deleted"], _explain(run, state)
+    assert _total(state["rejections"]) == 0, _explain(run, state)
+    # a fresh uuid4 per iteration: every X-Request-ID accepted, none reused
+    assert len(state["request_ids"]) == logins == len(set(state["request_ids"]))
+
+
+def test_without_correlation_the_replay_fails(tmp_path: Path) -> None:
+    script, _ = _script("notes-journey.har", tmp_path, correlate=False)
+    code = script.read_text(encoding="utf-8")
+    assert "from_xpath" not in code and "self.csrf_token" not in code
+    with _app() as app:
+        run = _run_locust(script, app.url, 3, tmp_path)
+        state = app.state()
+    assert run["failures"] > 0, _explain(run, state)
+    assert _total(state["notes"]["created"]) == 0, _explain(run, state)
+    assert _total(state["rejections"]) > 0, _explain(run, state)  # stale CSRF token → 400
+
+
+def test_missing_source_fails_the_flow_by_name_without_exceptions(tmp_path: Path) -> None:
+    script, _ = _script("notes-journey.har", tmp_path)
+    with _app(sabotage=["no-csrf"]) as app:
+        run = _run_locust(script, app.url, 3, tmp_path)
+        state = app.state()
+    assert run["failures"] > 0, _explain(run, state)
+    errors = [r["Error"] for r in run["failure_rows"]]
+    assert any("csrf_token not found in step 2" in e for e in errors), _explain(run, state)
+    assert run["exceptions"] == [], _explain(run, state)
+    assert "Traceback" not in run["output"], _explain(run, state)
+    # the flow stopped at step 2: step 3 (POST /login) was never sent with a stale token
+    assert state["logins"]["form"] == {} and _total(state["notes"]["created"]) == 0
+    assert not [r for r in run["stats"] if r["Name"].startswith("03 ")], _explain(run, state)
