@@ -82,6 +82,14 @@ class _Command(click.Command):
               show_default=True,
               help="Checkpoints per request: none, status (and redirect target), or full "
                    "(also stable body text and JSON shape).")
+@click.option("--rendezvous", multiple=True, metavar="STEP",
+              help="Make users gather before this request and send it together: a step number "
+                   "or 'METHOD /path' (* matches any characters). Repeatable.")
+@click.option("--rendezvous-users", default="100%", show_default=True, metavar="N|P%",
+              help="Users a rendezvous point waits for: a number, or a percentage of the users "
+                   "running.")
+@click.option("--rendezvous-timeout", default=10.0, show_default=True, metavar="SECONDS",
+              type=float, help="Release whoever waits when nobody new arrived for this long.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2).")
 @click.option("--report", "report_path", metavar="FILE.json",
               type=click.Path(dir_okay=False, writable=True),
@@ -95,8 +103,9 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
          exclude_host: tuple[str, ...], include_url: tuple[str, ...],
          exclude_url: tuple[str, ...], keep_static: bool, think_time: str,
          correlate: bool, correlate_rule: tuple[str, ...], ignore_value: tuple[str, ...],
-         checks: str, strict: bool, report_path: str | None, timings: bool, quiet: bool,
-         show_traceback: bool) -> None:
+         checks: str, rendezvous: tuple[str, ...], rendezvous_users: str,
+         rendezvous_timeout: float, strict: bool, report_path: str | None, timings: bool,
+         quiet: bool, show_traceback: bool) -> None:
     """Convert a browser recording (HAR) into a Locust script that works against a fresh server.
 
     INPUT.har is a HAR file exported by a browser (DevTools "Save all as HAR") or a proxy
@@ -115,6 +124,9 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
             correlate_rules=tuple(_rule(r) for r in correlate_rule),
             ignore_values=ignore_value,
             checks=checks,  # type: ignore[arg-type]
+            rendezvous=rendezvous,
+            rendezvous_users=rendezvous_users.strip(),
+            rendezvous_timeout=rendezvous_timeout,
         )
         if har == "-":
             result = convert(sys.stdin.buffer.read(), options, name="<stdin>")

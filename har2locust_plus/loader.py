@@ -70,6 +70,11 @@ def load(data: bytes, source: str) -> ir.Scenario:
     if not entries:
         diagnostics.append(ir.Diagnostic(ir.Severity.WARNING,
                                          "the recording is empty (log.entries has 0 entries)"))
+    elif _looks_sanitized(steps):
+        diagnostics.append(ir.Diagnostic(ir.Severity.WARNING, (
+            "no Cookie, Set-Cookie or Authorization header anywhere: the HAR looks sanitized "
+            "(Chrome's default export). Logins may not correlate; in DevTools use "
+            "'Export HAR (with sensitive data)'")))
 
     return ir.Scenario(
         source=source,
@@ -80,6 +85,22 @@ def load(data: bytes, source: str) -> ir.Scenario:
         skipped=tuple(skipped.items()),
         diagnostics=tuple(diagnostics),
     )
+
+
+_SENSITIVE = frozenset({"cookie", "set-cookie", "authorization"})
+
+
+def _looks_sanitized(steps: list[ir.Step]) -> bool:
+    """Chrome's default export drops these headers; a real session almost always has some."""
+    with_responses = [s for s in steps if s.response is not None and s.response.headers]
+    if len(with_responses) < 3:
+        return False
+    for step in steps:
+        if any(h.name.lower() in _SENSITIVE for h in step.request.headers):
+            return False
+        if step.response and any(k.lower() in _SENSITIVE for k, _ in step.response.headers):
+            return False
+    return True
 
 
 # --- file level ----------------------------------------------------------------------------------

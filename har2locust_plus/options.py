@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -61,6 +62,18 @@ class Options:
         for name, pattern in self.correlate_rules:
             if _compile("--correlate-rule", pattern).groups != 1:
                 raise BadOption(f"--correlate-rule {name}: the regex needs exactly one group")
+        _check_rendezvous(self.rendezvous_users, self.rendezvous_timeout)
+
+
+def _check_rendezvous(users: str, timeout: float) -> None:
+    """``N`` users (N >= 1) or ``P%`` of the running users (0 < P <= 100); a positive timeout."""
+    match = re.fullmatch(r"[1-9][0-9]*|([0-9]+(?:\.[0-9]+)?)%", users)
+    if not match or (match.group(1) and not 0 < float(match.group(1)) <= 100):
+        raise BadOption(f"--rendezvous-users: expected a number N or a percentage P% "
+                        f"(at most 100%), got {users!r}")
+    if not 0 < timeout < math.inf:
+        raise BadOption(f"--rendezvous-timeout: expected a positive number of seconds, "
+                        f"got {timeout!r}")
 
 
 def _compile(flag: str, pattern: str) -> re.Pattern[str]:

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import traceback
+import warnings
 import zlib
 from functools import cache
 from pathlib import Path
@@ -70,7 +71,9 @@ def _code(name: str) -> str:
 @pytest.mark.parametrize("name", VALID or _SKIP)
 def test_corpus_har_converts(name: str, replayed_headers) -> None:
     code = _code(name)
-    compile(code, name, "exec")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # invalid escape sequences are errors in the making
+        compile(code, name, "exec")
     assert black.format_str(code, mode=MODE) == code, f"{name}: output is not black-stable"
     code.encode("utf-8")  # no lone surrogates: the script can be written to disk
     sent = [(where, key) for where, key in replayed_headers(code)

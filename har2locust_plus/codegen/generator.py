@@ -22,6 +22,7 @@ from .escape import (
     py_bytes,
     py_docstring,
     py_ident,
+    py_number,
     py_regex,
     py_str,
     py_value,
@@ -43,7 +44,17 @@ IMPORTS = {
     "RescheduleTask": "from locust.exception import RescheduleTask",
     "html": "from lxml import html",
     "etree": "from lxml import etree",
+    # the rendezvous runtime (runtime/rendezvous.py)
+    "logging": "import logging",
+    "math": "import math",
+    "os": "import os",
+    "gevent": "import gevent",
+    "Event": "from gevent.event import Event",
+    "MasterRunner": "from locust.runners import MasterRunner",
+    "WorkerRunner": "from locust.runners import WorkerRunner",
+    "STATE_MISSING": "from locust.runners import STATE_MISSING",
 }
+THIRD_PARTY = ("import gevent", "from gevent", "from locust", "from lxml")
 
 
 LOCUST_NAMES = frozenset({"FastHttpUser", "HttpUser", "task", "constant", "between", "events"})
@@ -71,17 +82,18 @@ class FastHttpGenerator:
 
     def module(self) -> cst.Module:
         user_class = self.user_class()
-        code: list[cst.CSTNode] = [*self.needs.constants, user_class, *self.helper_functions()]
+        code: list[cst.CSTNode] = [*self.needs.constants, *self.rendezvous_code(), user_class,
+                                   *self.helper_functions()]
         used = set().union(*(_free_names(node) for node in code))
         return cst.Module(body=[self.docstring(), *self.imports(used), *code])  # type: ignore
 
     def imports(self, used: set[str]) -> list[cst.SimpleStatementLine]:
-        """Exactly what the code uses: standard library first, then locust and lxml."""
+        """Exactly what the code uses: standard library first, then gevent, locust and lxml."""
         stdlib = _import_block([IMPORTS[n] for n in used & IMPORTS.keys()
-                                if not IMPORTS[n].startswith(("from locust", "from lxml"))])
+                                if not IMPORTS[n].startswith(THIRD_PARTY)])
         third = _import_block([f"from locust import {', '.join(sorted(used & LOCUST_NAMES))}"] + [
             IMPORTS[n] for n in used & IMPORTS.keys()
-            if IMPORTS[n].startswith(("from locust.", "from lxml"))])
+            if IMPORTS[n].startswith(THIRD_PARTY)])
         lines = [cst.parse_statement(line) for line in stdlib]
         for i, line in enumerate(third):
             stmt = cst.parse_statement(line)
@@ -209,7 +221,8 @@ class FastHttpGenerator:
     # --- one request ----------------------------------------------------------------------
 
     def step_statements(self, step: ir.Step) -> list[cst.BaseStatement]:
-        stmts: list[cst.BaseStatement] = [self.generated_value(g) for g in step.generated]
+        stmts: list[cst.BaseStatement] = [self.rendezvous_call(step)] if step.rendezvous else []
+        stmts.extend(self.generated_value(g) for g in step.generated)
         call = self.request_call(step)
         inner = self.response_statements(step)
         if not inner:
@@ -220,6 +233,12 @@ class FastHttpGenerator:
             body=cst.IndentedBlock(inner),
         ))
         return stmts
+
+    def rendezvous_call(self, step: ir.Step) -> cst.SimpleStatementLine:
+        call = cst.Call(cst.Name("rendezvous"), [cst.Arg(cst.Name("self")),
+                                                 cst.Arg(py_str(step.rendezvous or ""))])
+        return cst.SimpleStatementLine([cst.Expr(call)], leading_lines=[_line_comment(
+            "rendezvous point: wait for the other users, then send this request together")])
 
     def generated_value(self, value: ir.Generated) -> cst.SimpleStatementLine:
         if value.kind == "uuid4":
@@ -409,6 +428,24 @@ class FastHttpGenerator:
                 out.append(fn.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]))
         return out
 
+    def rendezvous_code(self) -> list[cst.BaseStatement]:
+        """runtime/rendezvous.py without its imports, its two settings from the options."""
+        if not any(step.rendezvous for step in self.scenario.steps):
+            return []
+        settings = {"RENDEZVOUS_USERS": py_str(self.options.rendezvous_users),
+                    "RENDEZVOUS_TIMEOUT": py_number(float(self.options.rendezvous_timeout))}
+        out = []
+        for stmt in _runtime_module("rendezvous.py").body:
+            if isinstance(stmt, cst.SimpleStatementLine) and isinstance(
+                    stmt.body[0], (cst.Import, cst.ImportFrom)):
+                continue
+            target = _assigned_name(stmt)
+            if target in settings:  # the first assignment; the next ones read the environment
+                assign = stmt.body[0]  # type: ignore[attr-defined]
+                stmt = stmt.with_changes(body=[assign.with_changes(value=settings.pop(target))])
+            out.append(stmt)
+        return out
+
 
 class HttpGenerator(FastHttpGenerator):
     """``HttpUser`` (python-requests): redirects off per request, shared headers in on_start."""
@@ -516,14 +553,28 @@ def _method(name: str, body: list[cst.BaseStatement], doc: str) -> cst.FunctionD
 
 
 @functools.cache
+def _runtime_module(filename: str) -> cst.Module:
+    """A module of ``har2locust_plus/runtime`` (real, tested code that scripts get a copy of)."""
+    source = resources.files("har2locust_plus.runtime").joinpath(filename).read_text("utf-8")
+    return cst.parse_module(source)
+
+
+@functools.cache
 def _runtime_functions(filename: str) -> tuple[dict[str, cst.FunctionDef], dict[str, set[str]]]:
     """The top-level functions of a runtime module and which of the others each one calls."""
-    source = resources.files("har2locust_plus.runtime").joinpath(filename).read_text("utf-8")
-    module = cst.parse_module(source)
+    module = _runtime_module(filename)
     functions = {stmt.name.value: stmt for stmt in module.body
                  if isinstance(stmt, cst.FunctionDef)}
     deps = {name: _free_names(fn) & functions.keys() - {name} for name, fn in functions.items()}
     return functions, deps
+
+
+def _assigned_name(stmt: cst.CSTNode) -> str | None:
+    """``NAME`` for a statement ``NAME = value``, else None."""
+    if isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Assign) and \
+            len(stmt.body[0].targets) == 1 and isinstance(stmt.body[0].targets[0].target, cst.Name):
+        return stmt.body[0].targets[0].target.value
+    return None
 
 
 def _free_names(node: cst.CSTNode) -> set[str]:

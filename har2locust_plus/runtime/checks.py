@@ -42,6 +42,7 @@ def check(resp, step, status, location=None, content_type=None, contains=(), jso
                                  json_values)
     if problem:
         resp.failure(f"{step}: {problem}")
+        resp.__dict__.setdefault("_parsed", {})["failed"] = True
     elif resp.status_code >= 400:
         resp.success()  # the recording had this error status too
 
@@ -77,7 +78,7 @@ def checkpoint_problem(resp, status, location, content_type, contains, json_keys
 
 
 def readable(pattern):
-    """A Location pattern as people write it: /notes/<id> for /notes/[^/?#]+(\?.*)?."""
+    r"""A Location pattern as people write it: /notes/<id> for /notes/[^/?#]+(\?.*)?."""
     text = pattern.removesuffix(r"(\?.*)?").replace("[^/?#]+", "<id>")
     return re.sub(r"\\(.)", r"\1", text)
 
@@ -88,8 +89,12 @@ def relative(url):
 
 
 def stop_flow(resp, step, var):
-    """A value the rest of the flow needs is missing: fail the request, restart the flow."""
-    resp.failure(f"{var} not found in {step}")
+    """A value the rest of the flow needs is missing: fail the request, restart the flow.
+
+    A failed checkpoint on the same response keeps its message: it says why the value is missing.
+    """
+    if not resp.__dict__.get("_parsed", {}).get("failed"):
+        resp.failure(f"{var} not found in {step}")
     raise RescheduleTask()
 
 

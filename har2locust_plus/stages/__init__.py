@@ -16,6 +16,7 @@ from .correlate import correlate
 from .filter import filter_steps
 from .grouping import group_steps
 from .headers import clean_headers, hoist_common_headers
+from .rendezvous import mark_rendezvous
 
 Stage = Callable[[ir.Scenario, Options], ir.Scenario]
 
@@ -26,4 +27,5 @@ PIPELINE: tuple[tuple[str, Stage], ...] = (
     ("correlate", correlate),
     ("checks", add_checks),
     ("shared headers", hoist_common_headers),
+    ("rendezvous", mark_rendezvous),
 )

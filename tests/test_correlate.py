@@ -1,0 +1,640 @@
+"""Unit tests of the correlation stage (issue 3), on small HARs built in the test.
+
+Each test converts a HAR with :func:`har2locust_plus.convert` and inspects the correlated
+scenario (``result.scenario.steps``: extractions, generated values, templates with
+``ir.VarRef``) and, where it matters, the generated code (which must always compile).
+The last tests pin the exact correlations of the fixture app's recordings.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from har2locust_plus import Options, convert, ir
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+ORIGIN = "http://app.test"
+HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+STARTED = "2026-01-01T10:00:00.000Z"  # epoch 1767261600
+EPOCH_S = 1767261600
+
+
+# --- building HARs ------------------------------------------------------------------------------
+
+
+def entry(path: str, method: str = "GET", *, status: int = 200,
+          headers: list[tuple[str, str]] = (),  # type: ignore[assignment]
+          response_headers: list[tuple[str, str]] = (),  # type: ignore[assignment]
+          mime: str = HTML, body: str | None = None, json_body: Any = None,
+          form: list[tuple[str, str]] | None = None, raw: tuple[str, str] | None = None,
+          resource_type: str = "document") -> dict[str, Any]:
+    """One HAR entry on ORIGIN. Request bodies: json_body, form (pairs) or raw (mime, text)."""
+    request_headers = list(headers)
+    post: dict[str, Any] | None = None
+    if json_body is not None:
+        post = {"mimeType": JSON, "text": json.dumps(json_body)}
+    elif form is not None:
+        from urllib.parse import urlencode
+        post = {"mimeType": "application/x-www-form-urlencoded", "text": urlencode(form),
+                "params": [{"name": k, "value": v} for k, v in form]}
+    elif raw is not None:
+        post = {"mimeType": raw[0], "text": raw[1]}
+    if post is not None:
+        request_headers.append(("Content-Type", post["mimeType"]))
+    response: dict[str, Any] = {
+        "status": status, "statusText": "", "httpVersion": "HTTP/1.1",
+        "headers": [{"name": k, "value": v} for k, v in
+                    [*response_headers, *([("Content-Type", mime)] if body is not None else [])]],
+        "cookies": [], "redirectURL": dict(response_headers).get("Location", ""),
+        "content": {"size": len(body or ""), "mimeType": mime,
+                    **({"text": body} if body is not None else {})},
+        "headersSize": -1, "bodySize": -1,
+    }
+    request: dict[str, Any] = {
+        "method": method, "url": ORIGIN + path, "httpVersion": "HTTP/1.1",
+        "headers": [{"name": k, "value": v} for k, v in request_headers],
+        "queryString": [], "cookies": [], "headersSize": -1, "bodySize": -1,
+    }
+    if post is not None:
+        request["postData"] = post
+    return {"startedDateTime": STARTED, "time": 10, "request": request, "response": response,
+            "cache": {}, "timings": {"send": 1, "wait": 8, "receive": 1},
+            "_resourceType": resource_type}
+
+
+def api(path: str, method: str = "GET", *, response: Any = None, **kwargs: Any) -> dict:
+    """An XHR/fetch entry answering JSON."""
+    body = None if response is None else json.dumps(response)
+    return entry(path, method, mime=JSON, body=body, resource_type="fetch", **kwargs)
+
+
+def page(path: str, html: str, **kwargs: Any) -> dict:
+    return entry(path, body=f"<!DOCTYPE html><html><head><title>t</title></head>"
+                            f"<body>{html}</body></html>", **kwargs)
+
+
+def conv(*entries: dict, **options: Any):
+    har = {"log": {"version": "1.2", "creator": {"name": "tests", "version": "1"},
+                   "entries": list(entries)}}
+    result = convert(json.dumps(har).encode(), Options(**options), name="t.har")
+    compile(result.code, "locustfile.py", "exec")  # whatever was correlated, it is Python
+    return result
+
+
+def step(result, number: int) -> ir.Step:
+    found = [s for s in result.scenario.steps if s.number == number]
+    assert len(found) == 1, [s.number for s in result.scenario.steps]
+    return found[0]
+
+
+def extraction(result, number: int, var: str | None = None) -> ir.Extraction:
+    items = step(result, number).extractions
+    if var is not None:
+        items = tuple(e for e in items if e.var == var)
+    assert len(items) == 1, step(result, number).extractions
+    return items[0]
+
+
+def header(s: ir.Step, name: str) -> ir.Template:
+    return next(h.value for h in s.request.headers if h.name.lower() == name.lower())
+
+
+def query(s: ir.Step, name: str) -> ir.Template:
+    return next(q.value for q in s.request.query if q.name == name)
+
+
+def form_field(s: ir.Step, name: str) -> ir.Template:
+    assert isinstance(s.request.body, ir.FormBody)
+    return next(v for k, v in s.request.body.fields if k == name)
+
+
+def whole(var: str, encoding: str = "raw") -> ir.Template:
+    return ir.Template((ir.VarRef(var, encoding),))  # type: ignore[arg-type]
+
+
+def all_refs(result) -> set[str]:
+    """Every variable any request of the flow sends."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, ir.VarRef):
+            found.add(value.name)
+        elif isinstance(value, ir.Template):
+            found.update(r.name for r in value.refs())
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+
+    for s in result.scenario.steps:
+        r = s.request
+        walk([r.path, *(q.value for q in r.query), *(h.value for h in r.headers)])
+        body = r.body
+        if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+            walk([v for _, v in body.fields])
+        elif isinstance(body, ir.JsonBody):
+            walk(body.value)
+        elif isinstance(body, ir.RawBody) and body.text is not None:
+            walk(body.text)
+    return found
+
+
+def nothing_correlated(result) -> bool:
+    return (not any(s.extractions or s.generated for s in result.scenario.steps)
+            and not all_refs(result) and result.report.correlations == ())
+
+
+# --- sources: what a response hands out -----------------------------------------------------
+
+
+def test_source_json_leaf_deep_inside_objects_and_arrays():
+    token = "sk_9f8e7d6c5b4a3f2e"
+    result = conv(
+        api("/api/session", "POST", json_body={"user": "bob"},
+            response={"data": {"items": [{"kind": "x"}, {"session": {"key": token}}]}}),
+        api("/api/me", headers=[("X-Session-Key", token)], response={"ok": 1}),
+    )
+    e = extraction(result, 1)
+    assert (e.kind, e.path, e.recorded, e.used_by) == (
+        "json", ("data", "items", 1, "session", "key"), token, (2,))
+    assert header(step(result, 2), "X-Session-Key") == whole(e.var)
+    assert "from_json(" in result.code and f"self.{e.var} = from_json(" in result.code
+
+
+def test_source_hidden_input():
+    token = "Zx81-hGfQ0pLmN72vB"
+    result = conv(
+        page("/signup", f'<form method="post" action="/signup">'
+                        f'<input type="hidden" name="authenticity_token" value="{token}">'
+                        f'<input name="email"></form>'),
+        entry("/signup", "POST", status=302, response_headers=[("Location", "/")],
+              form=[("authenticity_token", token), ("email", "a@b.example")]),
+    )
+    e = extraction(result, 1)
+    assert (e.var, e.kind, e.expr) == (
+        "authenticity_token", "xpath", "//input[@name='authenticity_token']/@value")
+    assert form_field(step(result, 2), "authenticity_token") == whole("authenticity_token")
+    assert form_field(step(result, 2), "email") == ir.Template.literal("a@b.example")
+
+
+def test_source_meta_csrf_token_used_in_a_header():
+    token = "mEtA-7c1d2e3f4a5b6c"
+    result = conv(
+        entry("/dash", body=f'<!DOCTYPE html><html><head><meta name="csrf-token" '
+                            f'content="{token}"></head><body>x</body></html>'),
+        api("/api/save", "POST", headers=[("X-CSRF-Token", token)], json_body={"a": 1},
+            response={"saved": True}),
+    )
+    e = extraction(result, 1)
+    assert (e.kind, e.expr, e.recorded) == ("xpath", "//meta[@name='csrf-token']/@content",
+                                            token)
+    assert header(step(result, 2), "X-CSRF-Token") == whole(e.var)
+
+
+def test_source_link_and_form_action_path_segments():
+    doc, cart = "d8f3a9c2e1", "cart-20260101-7731"
+    result = conv(
+        page("/docs", f'<a href="/docs/{doc}/edit">edit</a>'
+                      f'<form method="post" action="/carts/{cart}/checkout"></form>'),
+        entry(f"/docs/{doc}/edit", body="<p>editor</p>"),
+        entry(f"/carts/{cart}/checkout", "POST", status=302, response_headers=[("Location", "/")],
+              form=[("x", "1")]),
+    )
+    by_value = {e.recorded: e for e in step(result, 1).extractions}
+    assert set(by_value) == {doc, cart}
+    assert all(e.kind == "regex" for e in by_value.values())
+    assert step(result, 2).request.path.parts == (
+        "/docs/", ir.VarRef(by_value[doc].var), "/edit")
+    assert step(result, 3).request.path.parts == (
+        "/carts/", ir.VarRef(by_value[cart].var), "/checkout")
+    assert by_value[doc].var == "doc_id" and by_value[cart].var == "cart_id"
+
+
+def test_source_inline_script_assignment():
+    key = "k_7f3a9b2c4d5e"
+    result = conv(
+        page("/", f'<script>window.config = {{"apiKey": "{key}", "debug": false}};</script>'),
+        api(f"/api/search?q=shoes&key={key}", response={"hits": []}),
+    )
+    e = extraction(result, 1)
+    assert (e.var, e.kind, e.recorded) == ("api_key", "regex", key)
+    assert query(step(result, 2), "key") == whole("api_key")
+    assert query(step(result, 2), "q") == ir.Template.literal("shoes")
+
+
+def test_source_location_path_segment():
+    result = conv(
+        entry("/orders", "POST", status=302, response_headers=[("Location", "/orders/731/confirm")],
+              form=[("item", "book")]),
+        entry("/orders/731/confirm", body="<p>ok</p>"),
+    )
+    e = extraction(result, 1)
+    assert (e.var, e.kind, e.recorded) == ("order_id", "location", "731")
+    assert step(result, 2).request.path.parts == ("/orders/", ir.VarRef("order_id"), "/confirm")
+    assert "from_location(" in result.code
+
+
+def test_source_custom_token_header():
+    token = "hdr-5b4c3d2e1f0a"
+    result = conv(
+        api("/api/csrf", response_headers=[("X-CSRF-Token", token)], response={"ok": 1}),
+        api("/api/items", "POST", headers=[("X-CSRF-Token", token)], json_body={"n": 1},
+            response={"ok": 1}),
+    )
+    e = extraction(result, 1)
+    assert (e.var, e.kind, e.expr) == ("csrf_token", "header", "X-CSRF-Token")
+    assert header(step(result, 2), "X-CSRF-Token") == whole("csrf_token")
+
+
+def test_source_etag_becomes_if_match():
+    etag = '"v7-33a1b2c3d4"'
+    result = conv(
+        api("/api/doc/ab12cd34", response_headers=[("ETag", etag)], response={"text": "x"}),
+        api("/api/doc/ab12cd34", "PUT", headers=[("If-Match", etag)], json_body={"text": "y"},
+            response={"text": "y"}),
+    )
+    e = extraction(result, 1)
+    assert (e.var, e.kind, e.expr, e.recorded) == ("etag", "header", "ETag", etag)
+    assert header(step(result, 2), "If-Match") == whole("etag")
+
+
+def test_source_short_plain_text_body():
+    token = "tk_93jf82hd"
+    result = conv(
+        entry("/api/token", mime="text/plain", body=f"{token}\n", resource_type="fetch"),
+        api("/api/use", "POST", json_body={"token": token, "n": 3}, response={"ok": 1}),
+    )
+    e = extraction(result, 1)
+    assert (e.kind, e.recorded) == ("regex", token)
+    assert step(result, 2).request.body == ir.JsonBody({"token": ir.VarRef(e.var), "n": 3})
+
+
+# --- uses: where a request sends it back ----------------------------------------------------
+
+
+@pytest.fixture
+def login_token():
+    token = "acc_4f9a8b7c6d5e4f3a2b1c"
+    login = api("/api/login", "POST", json_body={"user": "bob", "pw": "secret-pw"},
+                response={"access_token": token, "expires_in": 3600})
+    return token, login
+
+
+def test_use_in_path_segment_query_value_and_bearer_header(login_token):
+    token, login = login_token
+    result = conv(
+        login,
+        api(f"/api/share/{token}?t={token}&page=2",
+            headers=[("Authorization", f"Bearer {token}")], response={"ok": 1}),
+    )
+    s = step(result, 2)
+    assert s.request.path.parts == ("/api/share/", ir.VarRef("access_token"))
+    assert query(s, "t") == whole("access_token")
+    assert query(s, "page") == ir.Template.literal("2")
+    assert header(s, "Authorization") == ir.Template(("Bearer ", ir.VarRef("access_token")))
+    assert extraction(result, 1).used_by == (2,)
+    assert 'f"Bearer {self.access_token}"' in result.code
+
+
+def test_use_in_form_field_json_leaf_and_raw_body_token(login_token):
+    token, login = login_token
+    xml = f"<req><auth>{token}</auth><n>17</n></req>"
+    result = conv(
+        login,
+        entry("/form", "POST", form=[("tok", token), ("x", "y")], body="<p>ok</p>"),
+        api("/api/j", "POST", json_body={"deep": [{"tok": token}], "other": "keep"},
+            response={"ok": 1}),
+        entry("/raw", "POST", raw=("application/xml", xml), body="<p>ok</p>"),
+    )
+    assert form_field(step(result, 2), "tok") == whole("access_token")
+    assert step(result, 3).request.body == ir.JsonBody(
+        {"deep": [{"tok": ir.VarRef("access_token")}], "other": "keep"})
+    raw = step(result, 4).request.body
+    assert isinstance(raw, ir.RawBody)
+    assert raw.text == ir.Template(("<req><auth>", ir.VarRef("access_token"),
+                                    "</auth><n>17</n></req>"))
+    assert extraction(result, 1).used_by == (2, 3, 4)
+
+
+# --- encodings ------------------------------------------------------------------------------
+
+
+def test_url_encoded_query_value():
+    token = "ab+cd/ef==12345678"
+    result = conv(
+        api("/api/t", response={"token": token}),
+        api("/api/u?t=ab%2Bcd%2Fef%3D%3D12345678&z=1", response={"ok": 1}),
+    )
+    assert query(step(result, 2), "t") == whole("token")
+    # the generated URL percent-encodes the live value (a raw + or / would change it)
+    tree = ast.parse(result.code)
+    urls = [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)
+            and "/api/u?" in ast.unparse(n)]
+    assert urls and "self.token" in urls[0] and "quote" in urls[0], urls
+
+
+def test_percent_encoded_path_segment():
+    name = "Q1 report/77"
+    result = conv(
+        api("/api/files", "POST", json_body={"n": 1}, response={"file": {"name": name}}),
+        api("/api/files/Q1%20report%2F77", response={"ok": 1}),
+    )
+    parts = step(result, 2).request.path.parts
+    assert parts[0] == "/api/files/" and isinstance(parts[1], ir.VarRef)
+    assert parts[1].encoding == "path"
+    assert len(parts) == 2
+
+
+def test_json_escaped_value():
+    token = 'q"w/é\\x-12345678'
+    text = '{"token": "q\\"w\\/\\u00e9\\\\x-12345678"}'  # escaped as a server may write it
+    assert json.loads(text)["token"] == token
+    result = conv(
+        entry("/api/t", mime=JSON, body=text, resource_type="fetch"),
+        api("/api/u", "POST", json_body={"token": token}, response={"ok": 1}),
+        entry("/f", "POST", form=[("token", token)], body="<p>ok</p>"),
+    )
+    assert step(result, 2).request.body == ir.JsonBody({"token": ir.VarRef("token")})
+    assert form_field(step(result, 3), "token") == whole("token")
+    assert extraction(result, 1).used_by == (2, 3)
+
+
+# --- the short-id rule ----------------------------------------------------------------------
+
+
+def test_short_id_matches_only_whole_values():
+    result = conv(
+        api("/api/items", "POST", json_body={"name": "pen"}, response={"id": 17, "count": 3}),
+        api("/api/items/17/logo/17px/2017?year=2017&size=17px&item=17",
+            response={"ok": 1}),
+        entry("/raw", "POST", raw=("text/plain", "item 17 of 2017"), body="<p>ok</p>"),
+        api("/api/x", "POST", json_body={"item": 17, "note": "17", "year": 2017},
+            response={"ok": 1}),
+    )
+    s = step(result, 2)
+    assert s.request.path.parts == ("/api/items/", ir.VarRef("item_id"), "/logo/17px/2017")
+    assert query(s, "year") == ir.Template.literal("2017")
+    assert query(s, "size") == ir.Template.literal("17px")
+    assert query(s, "item") == whole("item_id")
+    raw = step(result, 3).request.body
+    assert raw.text == ir.Template.literal("item 17 of 2017")
+    assert step(result, 4).request.body.value["item"] == ir.VarRef("item_id")
+    assert step(result, 4).request.body.value["year"] == 2017
+
+
+def test_short_id_not_taken_from_unstructured_sources():
+    result = conv(
+        page("/list", '<a href="/items/17">seventeen</a><script>var page = "17";</script>'
+                      '<p>17 items</p>'),
+        api("/api/stats", response={"count": 17, "total": "17"}),
+        entry("/items/17", body="<p>item</p>"),
+        entry("/api/n", mime="text/plain", body="42", resource_type="fetch"),
+        api("/api/items/42", response={"ok": 1}),
+    )
+    assert nothing_correlated(result), result.report.correlations
+    assert step(result, 3).request.path == ir.Template.literal("/items/17")
+
+
+# --- nearest source -------------------------------------------------------------------------
+
+
+def test_rotating_csrf_token_uses_the_nearest_page():
+    tokens = ["tokA-11111111aaaa", "tokB-22222222bbbb", "tokC-33333333cccc"]
+    entries = []
+    for i, token in enumerate(tokens):
+        entries.append(page(f"/form{i}", f'<form method="post" action="/submit{i}">'
+                                         f'<input type="hidden" name="csrf" value="{token}">'
+                                         f'</form>'))
+        entries.append(entry(f"/submit{i}", "POST", form=[("csrf", token), ("n", str(i))],
+                             body="<p>done</p>"))
+    result = conv(*entries)
+    for i, token in enumerate(tokens):
+        source, post = 2 * i + 1, 2 * i + 2
+        e = extraction(result, source)
+        assert (e.recorded, e.used_by) == (token, (post,))
+        assert form_field(step(result, post), "csrf") == whole(e.var)
+    assert [(r["source_step"], r["used_by"]) for r in result.report.correlations] == [
+        (1, [2]), (3, [4]), (5, [6])]
+
+
+def test_nearest_source_even_when_an_older_page_had_the_same_token():
+    token = "same-token-1234567"
+    result = conv(
+        page("/a", f'<input type="hidden" name="csrf" value="{token}">'),
+        page("/b", f'<input type="hidden" name="csrf" value="{token}">'),
+        entry("/c", "POST", form=[("csrf", token)], body="<p>ok</p>"),
+    )
+    assert step(result, 1).extractions == ()
+    assert extraction(result, 2).used_by == (3,)
+
+
+def test_structured_source_beats_a_link_on_a_later_page():
+    token = "aa11bb22cc33dd44"
+    result = conv(
+        page("/a", f'<input type="hidden" name="token" value="{token}">'),
+        page("/b", f'<a href="/go/{token}">go</a>'),
+        entry(f"/go/{token}", body="<p>ok</p>"),
+    )
+    e = extraction(result, 1)
+    assert e.kind == "xpath" and e.used_by == (3,)
+    assert step(result, 2).extractions == ()
+
+
+# --- constants and generated values ---------------------------------------------------------
+
+
+def test_value_the_client_sent_first_is_a_constant():
+    user, title = "alice_smith", "My first note"
+    result = conv(
+        entry("/login", "POST", form=[("username", user), ("password", "wonderland-42")],
+              status=302, response_headers=[("Location", "/home")]),
+        page("/home", f'<input name="username" value="{user}">'
+                      f'<input name="title" value="{title}">'),
+        api(f"/api/users/{user}", response={"username": user, "password": "wonderland-42"}),
+        api("/api/notes", "POST", json_body={"title": "My first note", "owner": user},
+            response={"title": title, "owner": user}),
+        api(f"/api/users/{user}/notes?title=My+first+note", response={"ok": 1}),
+    )
+    assert nothing_correlated(result), result.report.correlations
+    assert step(result, 5).request.path == ir.Template.literal(f"/api/users/{user}/notes")
+
+
+def test_uuid4_and_epoch_ms_are_regenerated():
+    request_id = "3f2b8c1e-9d4a-4c7b-8e6f-1a2b3c4d5e6f"
+    ms = str(EPOCH_S * 1000 + 123)
+    result = conv(
+        api(f"/api/poll?_={ms}", headers=[("X-Request-ID", request_id)], response={"ok": 1}),
+        api("/api/again", "POST", headers=[("X-Request-ID", request_id)],
+            json_body={"sent_at": int(ms), "id": request_id}, response={"ok": 1}),
+    )
+    first = step(result, 1)
+    kinds = {g.kind: g for g in first.generated}
+    assert set(kinds) == {"uuid4", "epoch_ms"}
+    assert kinds["uuid4"].recorded == request_id and kinds["epoch_ms"].recorded == ms
+    uuid_var, ms_var = kinds["uuid4"].var, kinds["epoch_ms"].var
+    assert header(first, "X-Request-ID") == whole(uuid_var)
+    assert query(first, "_") == whole(ms_var)
+    second = step(result, 2)
+    assert second.generated == ()  # the same recorded value: the same fresh value
+    assert header(second, "X-Request-ID") == whole(uuid_var)
+    assert second.request.body == ir.JsonBody({"sent_at": ir.VarRef(ms_var),
+                                               "id": ir.VarRef(uuid_var)})
+    assert not any(s.extractions for s in result.scenario.steps)
+    assert "uuid.uuid4()" in result.code and "time.time() * 1000" in result.code
+
+
+def test_old_timestamp_and_uuid_from_a_response_are_not_generated():
+    uid = "3f2b8c1e-9d4a-4c7b-8e6f-1a2b3c4d5e6f"
+    result = conv(
+        api("/api/new", "POST", json_body={"x": 1}, response={"uuid": uid}),
+        api(f"/api/things/{uid}?since=1500000000000", response={"ok": 1}),
+    )
+    s = step(result, 2)
+    assert s.generated == ()
+    assert s.request.path.parts == ("/api/things/", ir.VarRef("uuid"))
+    assert query(s, "since") == ir.Template.literal("1500000000000")
+    assert extraction(result, 1).kind == "json"
+
+
+# --- options --------------------------------------------------------------------------------
+
+
+def test_ignore_value_option():
+    token = "abcdef123456"
+    entries = (api("/api/t", response={"token": token, "other": "zz99yy88xx77"}),
+               api("/api/u", headers=[("X-A", token), ("X-B", "zz99yy88xx77")],
+                   response={"ok": 1}))
+    assert {e.recorded for e in step(conv(*entries), 1).extractions} == {
+        token, "zz99yy88xx77"}
+    result = conv(*entries, ignore_values=("^abcdef",))
+    assert [e.recorded for e in step(result, 1).extractions] == ["zz99yy88xx77"]
+    assert header(step(result, 2), "X-A") == ir.Template.literal(token)
+
+
+def test_correlate_rule_option():
+    key = "wk_55aa66bb77"
+    entries = (page("/", f'<div data-widget="{key}"></div>'),
+               api(f"/api/widget?w={key}", response={"ok": 1}))
+    assert nothing_correlated(conv(*entries))
+    pattern = r'data-widget="([^"]+)"'
+    result = conv(*entries, correlate_rules=(("widget_key", pattern),))
+    e = extraction(result, 1)
+    assert (e.var, e.kind, e.expr, e.recorded) == ("widget_key", "regex", pattern, key)
+    assert query(step(result, 2), "w") == whole("widget_key")
+
+
+def test_no_correlate_option_leaves_every_value_recorded(login_token):
+    token, login = login_token
+    result = conv(login, api("/api/me", headers=[("Authorization", f"Bearer {token}")],
+                             response={"ok": 1}), correlate=False)
+    assert nothing_correlated(result)
+    assert token in result.code
+
+
+# --- variable names -------------------------------------------------------------------------
+
+
+def test_variable_names_are_unique_valid_and_never_shadow_methods():
+    values = {  # JSON keys that make poor attribute names
+        "class": "v-class-1111111", "from": "v-from-22222222", "journey": "v-jrny-3333333",
+        "client": "v-clnt-4444444", "host": "v-host-55555555", "login": "v-login-6666666",
+        "2fa": "v-2fa-777777777", "émoji": "v-emoji-88888888", "on_start": "v-ons-99999999",
+        "origin": "v-orig-aaaaaaaa", "check": "v-chk-bbbbbbbbbb", "wait_time": "v-wt-cccccccc",
+    }
+    result = conv(
+        entry("/login", body="<!DOCTYPE html><html><body>login page</body></html>"),
+        api("/api/bag", response={"a": values, "b": {k: v.upper() for k, v in values.items()}}),
+        api("/api/use", "POST", json_body={"x": list(values.values()),
+                                           "y": [v.upper() for v in values.values()]},
+            response={"ok": 1}),
+    )
+    variables = [e.var for e in step(result, 2).extractions]
+    assert len(variables) == 2 * len(values) == len(set(variables))
+    methods = {g.method for g in result.scenario.groups}
+    tree = ast.parse(result.code)
+    user_class = next(n for n in tree.body if isinstance(n, ast.ClassDef))
+    members = {n.name for n in user_class.body if isinstance(n, ast.FunctionDef)} | {
+        t.id for n in user_class.body if isinstance(n, ast.Assign) for t in n.targets
+        if isinstance(t, ast.Name)}
+    import keyword
+
+    from locust import FastHttpUser
+    for var in variables:
+        assert var.isidentifier() and not keyword.iskeyword(var), var
+        assert var not in methods and var not in members, var
+        assert not hasattr(FastHttpUser, var), var
+        assert var not in ("origin",), var
+
+
+def test_repeated_names_from_different_sources_get_distinct_variables():
+    result = conv(
+        api("/api/a", response={"token": "first-token-111111"}),
+        api("/api/b", response={"token": "second-token-22222"}),
+        api("/api/c", headers=[("X-T1", "first-token-111111"), ("X-T2", "second-token-22222")],
+            response={"ok": 1}),
+    )
+    # same JSON path on two steps: one variable, re-assigned from the nearest source each time
+    first, second = extraction(result, 1), extraction(result, 2)
+    s = step(result, 3)
+    assert header(s, "X-T1") == whole(first.var)
+    assert header(s, "X-T2") == whole(second.var)
+    assert first.var != second.var  # both are live at step 3
+
+
+# --- the fixture app's recordings: exactly these correlations, nothing else ----------------
+
+
+def rows(har: str) -> set[tuple[str, int, str, tuple[int, ...]]]:
+    result = convert(FIXTURES / har, Options())
+    compile(result.code, har, "exec")
+    return {(r["var"], r["source_step"], r["how"], tuple(r["used_by"]))
+            for r in result.report.correlations}
+
+
+@pytest.mark.parametrize("har", ["notes-journey.har", "notes-journey.firefox.har"])
+def test_notes_journey_correlations_are_exactly(har):
+    assert rows(har) == {
+        ("csrf_token", 2, "input csrf_token", (3,)),
+        ("csrf_token", 4, "input csrf_token", (5,)),
+        ("note_id", 5, "Location segment 2", (6, 8)),
+        ("csrf_token", 7, "input csrf_token", (8,)),
+    }
+
+
+def test_api_journey_correlations_are_exactly():
+    assert rows("api-journey.har") == {
+        ("access_token", 2, "JSON ['access_token']", (3, 4, 5, 6)),
+        ("request_id", 3, "generated (uuid4)", (3,)),
+        ("note_id", 3, "JSON ['id']", (4, 5, 6)),
+    }
+
+
+def test_fixture_constants_stay_literal():
+    for har in ("notes-journey.har", "api-journey.har"):
+        result = convert(FIXTURES / har, Options())
+        code = result.code
+        for constant in ("alice", "wonderland-42"):
+            assert f'"{constant}"' in code, (har, constant)
+        for s in result.scenario.steps:
+            body = s.request.body
+            if isinstance(body, ir.FormBody):
+                for name, value in body.fields:
+                    if name in ("username", "password", "title", "body"):
+                        assert value.is_literal, (har, s.number, name)
+            if isinstance(body, ir.JsonBody):
+                for name in ("username", "password", "title", "body"):
+                    if name in body.value:
+                        assert isinstance(body.value[name], str), (har, s.number, name)
+
+
+def test_public_browsing_has_no_correlations():
+    result = convert(FIXTURES / "public-browsing.har", Options())
+    assert result.report.correlations == ()
