@@ -14,6 +14,7 @@ import binascii
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
+from collections.abc import Iterator
 from typing import Any, Literal, Union
 
 # --- values with holes -------------------------------------------------------------------------
@@ -75,6 +76,18 @@ def template_preview(template: Template) -> str:
         else:
             out.append("{host}")
     return "".join(out)
+
+
+def json_leaves(value: Any) -> Iterator[Any]:
+    """Every leaf of a JSON body (a VarRef or Template counts as a leaf)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from json_leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from json_leaves(item)
+    else:
+        yield value
 
 
 # JSON bodies keep their structure; any leaf may become a Template (string) or a VarRef (whole

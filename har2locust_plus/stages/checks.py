@@ -173,21 +173,12 @@ def _sent_texts(request: ir.Request) -> list[str]:
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):
         texts += [p for _, v in body.fields for p in v.parts if isinstance(p, str)]
     elif isinstance(body, ir.JsonBody):
-        texts += list(_json_strings(body.value))
+        for leaf in ir.json_leaves(body.value):
+            if isinstance(leaf, str):
+                texts.append(leaf)
+            elif isinstance(leaf, ir.Template):
+                texts += [p for p in leaf.parts if isinstance(p, str)]
     return texts
-
-
-def _json_strings(value: object):  # type: ignore[no-untyped-def]
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _json_strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _json_strings(item)
-    elif isinstance(value, str):
-        yield value
-    elif isinstance(value, ir.Template):
-        yield from (p for p in value.parts if isinstance(p, str))
 
 
 def _request_key(step: ir.Step) -> tuple[str, str]:

@@ -21,6 +21,7 @@ linear in the size of the recording.
 from __future__ import annotations
 
 import json
+import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -441,12 +442,16 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str) 
 
 
 def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
-    spec = (source.kind, source.expr, source.path)
-    var = state.var_of.get(spec)
+    spec = (source.kind, source.expr, source.path, source.name)
+    per_step = state.extractions.setdefault(source.step, {})
+    # one variable per spec (a rotating token is re-assigned page after page), unless another
+    # value of it is still needed: then self.<var> would hold the wrong one at this step
+    known = [v for v, e in per_step.items() if (e.kind, e.expr, e.path) == spec[:3]]
+    var = next((v for v in (*known, state.var_of.get(spec)) if v is not None
+                and _free(v, source.step, step.number, state)), None)
     if var is None:
         var = _unique(source.name, state)
         state.var_of[spec] = var
-    per_step = state.extractions.setdefault(source.step, {})
     existing = per_step.get(var)
     used = (*existing.used_by, step.number) if existing else (step.number,)
     per_step[var] = ir.Extraction(var=var, kind=source.kind, expr=source.expr,  # type: ignore
@@ -456,6 +461,19 @@ def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
         state.report.append({"var": var, "source_step": source.step, "how": source.how,
                              "value": source.value})
     return var
+
+
+def _free(var: str, source_step: int, use_step: int, state: _State) -> bool:
+    """Can ``var`` hold the value of ``source_step`` from its response up to ``use_step``?"""
+    for number, per_step in state.extractions.items():
+        other = per_step.get(var)
+        if other is None or number == source_step:
+            continue
+        if source_step < number < use_step:  # re-assigned in between
+            return False
+        if number < source_step and max(other.used_by, default=0) > source_step:
+            return False  # the older value is still sent after this source overwrites it
+    return True
 
 
 def _source_is_number(var: str, state: _State) -> bool:
@@ -468,7 +486,7 @@ def _unique(base: str, state: _State) -> str:
     if base[0].isdigit():
         base = "v_" + base
     name, n = base, 2
-    while name in state.names or name in state.reserved:
+    while name in state.names or name in state.reserved or keyword.iskeyword(name):
         name, n = f"{base}_{n}", n + 1
     state.names.add(name)
     return name
@@ -540,20 +558,11 @@ def _refs(request: ir.Request) -> Iterator[str]:
     for template in templates:
         yield from (r.name for r in template.refs())
     if isinstance(body, ir.JsonBody):
-        yield from _json_refs(body.value)
-
-
-def _json_refs(value: object) -> Iterator[str]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _json_refs(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _json_refs(item)
-    elif isinstance(value, ir.VarRef):
-        yield value.name
-    elif isinstance(value, ir.Template):
-        yield from (r.name for r in value.refs())
+        for leaf in ir.json_leaves(body.value):
+            if isinstance(leaf, ir.VarRef):
+                yield leaf.name
+            elif isinstance(leaf, ir.Template):
+                yield from (r.name for r in leaf.refs())
 
 
 def _merge(parts: list[ir.Part]) -> tuple[ir.Part, ...]:
