@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import sys
@@ -90,6 +92,17 @@ class _Command(click.Command):
                    "running.")
 @click.option("--rendezvous-timeout", default=10.0, show_default=True, metavar="SECONDS",
               type=float, help="Release whoever waits when nobody new arrived for this long.")
+@click.option("--data", "data_file", metavar="USERS.csv",
+              help="Give each virtual user its own login (and other detected inputs) from this "
+                   "CSV file, read by the script at start-up.")
+@click.option("--data-template", metavar="USERS.csv", type=click.Path(dir_okay=False),
+              help="Write a CSV file with the detected columns and the recorded row.")
+@click.option("--keep-secrets", is_flag=True,
+              help="Keep recorded passwords and keys in the script (default: read them from "
+                   "environment variables).")
+@click.option("--unique", "unique_fields", multiple=True, metavar="FIELD",
+              help="Append a fresh suffix to this form/JSON field each run (e.g. a title with "
+                   "a unique constraint). Repeatable.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2).")
 @click.option("--report", "report_path", metavar="FILE.json",
               type=click.Path(dir_okay=False, writable=True),
@@ -103,7 +116,8 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
          exclude_host: tuple[str, ...], include_url: tuple[str, ...],
          exclude_url: tuple[str, ...], keep_static: bool, think_time: str,
          correlate: bool, correlate_rule: tuple[str, ...], ignore_value: tuple[str, ...],
-         checks: str, rendezvous: tuple[str, ...], rendezvous_users: str,
+         checks: str, data_file: str | None, data_template: str | None, keep_secrets: bool,
+         unique_fields: tuple[str, ...], rendezvous: tuple[str, ...], rendezvous_users: str,
          rendezvous_timeout: float, strict: bool, report_path: str | None, timings: bool,
          quiet: bool, show_traceback: bool) -> None:
     """Convert a browser recording (HAR) into a Locust script that works against a fresh server.
@@ -124,6 +138,9 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
             correlate_rules=tuple(_rule(r) for r in correlate_rule),
             ignore_values=ignore_value,
             checks=checks,  # type: ignore[arg-type]
+            data_file=data_file or data_template,
+            keep_secrets=keep_secrets,
+            unique_fields=unique_fields,
             rendezvous=rendezvous,
             rendezvous_users=rendezvous_users.strip(),
             rendezvous_timeout=rendezvous_timeout,
@@ -136,6 +153,8 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
         if strict and warnings:
             raise BadInput(result.report.source, f"{warnings[0].message} (--strict)")
         _write(output, result.code)
+        if data_template:
+            _write(data_template, _data_template(result.scenario.data_columns))
         if report_path:
             _write(report_path, json.dumps(result.report.as_dict(), indent=2, ensure_ascii=False)
                    + "\n")
@@ -156,6 +175,14 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
     if timings:
         for stage, seconds in result.report.timings:
             click.echo(f"  {stage:<16} {seconds * 1000:9.1f} ms", err=True)
+
+
+def _data_template(columns: Any) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.name for c in columns])
+    writer.writerow([c.recorded for c in columns])
+    return buffer.getvalue()
 
 
 def _rule(text: str) -> tuple[str, str]:

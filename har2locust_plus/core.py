@@ -71,5 +71,7 @@ def convert(source: str | os.PathLike[str] | bytes, options: Options | None = No
         skipped=scenario.skipped,
         diagnostics=scenario.diagnostics,
         correlations=tuple(scenario.extra.get("correlations", ())),
+        secrets=scenario.secrets,
+        data_columns=scenario.data_columns,
     )
     return Result(code=code, report=replace(report, timings=tuple(timings)), scenario=scenario)

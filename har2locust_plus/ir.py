@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
-from collections.abc import Iterator
 from typing import Any, Literal, Union
 
 # --- values with holes -------------------------------------------------------------------------
@@ -26,10 +26,12 @@ class VarRef:
 
     ``encoding`` says how the value is written where it is used: ``raw`` as is, ``url`` percent
     encoded (a query or form value in a URL), ``path`` percent encoded as one path segment.
+    ``scope`` ``module`` names a module constant instead (a secret read from the environment).
     """
 
     name: str
     encoding: Literal["raw", "url", "path"] = "raw"
+    scope: Literal["self", "module"] = "self"
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,9 +252,28 @@ class Generated:
     """A value the client makes up itself (uuid, timestamp), regenerated at run time."""
 
     var: str
-    kind: Literal["uuid4", "epoch_ms", "epoch_s"]
+    kind: Literal["uuid4", "epoch_ms", "epoch_s", "unique"]
     recorded: str = ""
     used_by: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A recorded credential or key, read from the environment variable ``env`` at run time."""
+
+    env: str
+    kind: str  # password, otp, api key, bearer token, basic auth ...
+    where: str  # "form field password (step 3)", for the report
+    recorded: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True, slots=True)
+class DataColumn:
+    """A per-user input (login, password ...) read from the ``--data`` CSV file."""
+
+    name: str  # CSV column and attribute on the user
+    kind: str
+    recorded: str = field(repr=False, default="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +339,8 @@ class Scenario:
     main_origin: str = ""
     common_headers: tuple[Header, ...] = ()
     groups: tuple[Group, ...] = ()
+    secrets: tuple[Secret, ...] = ()
+    data_columns: tuple[DataColumn, ...] = ()
     skipped: tuple[tuple[str, int], ...] = ()  # (reason, count), in first-seen order
     diagnostics: tuple[Diagnostic, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)  # stage-specific report data

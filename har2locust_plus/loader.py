@@ -178,7 +178,7 @@ def _step(index: int, raw: Any, where: str) -> ir.Step:
     entry = HarEntry(raw)
     request = raw.get("request")
     if not isinstance(request, dict):
-        raise _SkipEntry("malformed entry", f".request: missing or not an object")
+        raise _SkipEntry("malformed entry", ".request: missing or not an object")
     method, url = request.get("method"), request.get("url")
     if not isinstance(method, str) or not method.strip():
         raise _SkipEntry("malformed entry", ".request.method: missing or not a string")

@@ -52,6 +52,9 @@ class Options:
     rendezvous_users: str = "100%"
     rendezvous_timeout: float = 10.0
     class_name: str | None = None  # default: from the HAR's file name
+    data_file: str | None = None  # --data users.csv: per-user credentials and inputs
+    keep_secrets: bool = False  # keep recorded passwords and keys inline
+    unique_fields: tuple[str, ...] = ()  # form/JSON fields made unique per iteration
 
     def __post_init__(self) -> None:
         for flag, patterns in (("--include-url", self.include_urls),

@@ -19,6 +19,8 @@ class Report:
     skipped: tuple[tuple[str, int], ...]
     diagnostics: tuple[ir.Diagnostic, ...]
     correlations: tuple[dict[str, Any], ...] = ()
+    secrets: tuple[ir.Secret, ...] = ()
+    data_columns: tuple[ir.DataColumn, ...] = ()
     timings: tuple[tuple[str, float], ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
@@ -33,6 +35,9 @@ class Report:
             "diagnostics": [{"level": d.severity.value, "message": d.message}
                             for d in self.diagnostics],
             "correlations": list(self.correlations),
+            # names only: a report must not leak what it replaced
+            "secrets": [{"env": s.env, "kind": s.kind, "where": s.where} for s in self.secrets],
+            "data_columns": [{"column": c.name, "kind": c.kind} for c in self.data_columns],
             "timings_s": dict(self.timings),
         }
 
@@ -49,6 +54,11 @@ class Report:
                 used = ", ".join(str(n) for n in c["used_by"])
                 lines.append(f"    {c['var']:<24} {c['preview']:<26} step {c['source_step']} "
                              f"{c['how']:<34} → steps {used}")
+        if self.secrets:
+            lines.append("  secrets read from environment variables (set them before running):")
+            lines.extend(f"    {s.env}=    # {s.kind}, recorded in {s.where}" for s in self.secrets)
+        if self.data_columns:
+            lines.append("  per-user data columns: " + ", ".join(c.name for c in self.data_columns))
         for d in self.diagnostics:
             lines.append(f"  {d.severity.value}: {d.message}")
         return lines

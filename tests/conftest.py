@@ -11,9 +11,16 @@ them and test modules never import ``conftest``.
 from __future__ import annotations
 
 import ast
+import csv
 import json
+import os
+import re
+import signal
+import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +67,50 @@ def replayed_headers() -> Callable[[str], list[tuple[str, str]]]:
 def client_calls() -> Callable[[str], list[ast.Call]]:
     """``client_calls(code)`` → the ``self.client.<method>(...)`` calls, in source order."""
     return request_calls
+
+
+@dataclass
+class LocustRun:
+    """What a headless Locust run left behind: exit status, output and its CSV stats."""
+
+    returncode: int
+    output: str
+    stats: list[dict[str, str]]  # <prefix>_stats.csv rows, the last one is "Aggregated"
+    failures: list[dict[str, str]]  # <prefix>_failures.csv rows
+    # name -> (requests, failures) from --json-file, written at shutdown. The CSV files are
+    # rewritten once a second and not at exit, so they may miss the last second of requests.
+    final: dict[str, tuple[int, int]]
+
+    def row(self, name: str) -> dict[str, str]:
+        return next(r for r in self.stats if r["Name"] == name)
+
+    @property
+    def requests(self) -> int:
+        return int(self.row("Aggregated")["Request Count"])
+
+    @property
+    def failed(self) -> int:
+        return int(self.row("Aggregated")["Failure Count"])
+
+    def explain(self) -> str:
+        failures = "\n".join(f"  {r['Occurrences']}x {r['Method']} {r['Name']}: {r['Error']}"
+                             for r in self.failures[:10])
+        return (f"exit {self.returncode}, {self.requests} requests, {self.failed} failed\n"
+                f"{failures}\nlocust output (tail):\n{self.output[-2500:]}")
+
+
+@pytest.fixture(scope="session")
+def run_locust() -> Callable[..., LocustRun]:
+    """``run_locust(locustfile, host, workdir, seconds=8, users=5)``: real ``locust --headless``
+    in a subprocess, bounded by a timeout and killed by its PID if it overstays."""
+    return locust_headless
+
+
+@pytest.fixture(scope="session")
+def server_hits() -> Callable[[str], Counter[tuple[str, str, int]]]:
+    """``server_hits(app.log())`` → Counter of ``(method, path, status)`` the app served
+    (path without the query string), from werkzeug's request log."""
+    return count_requests
 
 
 # --- plain helpers behind the fixtures ---------------------------------------------------------
@@ -167,3 +218,46 @@ def request_calls(code: str) -> list[ast.Call]:
                 and node.func.value.value.id == "self"):
             calls.append(node)
     return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
+
+
+def locust_headless(locustfile: Path, host: str, workdir: Path, *, seconds: int = 8,
+                    users: int = 5, extra: tuple[str, ...] = ()) -> LocustRun:
+    prefix = workdir / "locust"
+    cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
+           "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", host,
+           "--csv", str(prefix), "--json-file", str(prefix), "--only-summary",
+           "--loglevel", "WARNING", *extra]
+    # Only 127.0.0.1 is ever contacted: no proxy from the environment may get in between.
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    with open(workdir / "locust.out", "w+", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, env=env)
+        try:
+            returncode = proc.wait(timeout=seconds + 45)
+        finally:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        out.seek(0)
+        output = out.read()
+
+    def rows(kind: str) -> list[dict[str, str]]:
+        path = Path(f"{prefix}_{kind}.csv")
+        assert path.exists(), f"locust wrote no {path.name}:\n{output[-3000:]}"
+        with open(path, newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    final_path = Path(f"{prefix}.json")
+    assert final_path.exists(), f"locust wrote no {final_path.name}:\n{output[-3000:]}"
+    final = {e["name"]: (e["num_requests"], e["num_failures"])
+             for e in json.loads(final_path.read_text("utf-8"))}
+    return LocustRun(returncode, output, rows("stats"), rows("failures"), final)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_REQUEST_LINE = re.compile(r'"([A-Z]+) ([^ ?"]+)\S* HTTP/[0-9.]+" (\d{3}) ')
+
+
+def count_requests(log: str) -> Counter[tuple[str, str, int]]:
+    return Counter((m.group(1), m.group(2), int(m.group(3)))
+                   for m in _REQUEST_LINE.finditer(_ANSI.sub("", log)))

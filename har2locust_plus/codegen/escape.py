@@ -71,8 +71,9 @@ def self_attr(name: str) -> cst.Attribute:
 
 
 def var_expr(ref: ir.VarRef) -> cst.BaseExpression:
-    """``self.<name>``, percent-encoded when the recording sent it encoded."""
-    expr: cst.BaseExpression = self_attr(ref.name)
+    """``self.<name>`` (or a module constant), percent-encoded where the recording was."""
+    expr: cst.BaseExpression = (cst.Name(py_ident(ref.name)) if ref.scope == "module"
+                                else self_attr(ref.name))
     if ref.encoding == "raw":
         return expr
     func = "quote_plus" if ref.encoding == "url" else "quote"

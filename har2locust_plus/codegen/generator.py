@@ -28,6 +28,7 @@ from .escape import (
     py_value,
     self_attr,
     template_expr,
+    var_expr,
 )
 
 CLIENT_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
@@ -48,6 +49,9 @@ IMPORTS = {
     "logging": "import logging",
     "math": "import math",
     "os": "import os",
+    "sys": "import sys",
+    "csv": "import csv",
+    "itertools": "import itertools",
     "gevent": "import gevent",
     "Event": "from gevent.event import Event",
     "MasterRunner": "from locust.runners import MasterRunner",
@@ -57,6 +61,7 @@ IMPORTS = {
 THIRD_PARTY = ("import gevent", "from gevent", "from locust", "from lxml")
 
 
+IMPORT_TIME_HELPERS = frozenset({"secret", "read_rows"})
 LOCUST_NAMES = frozenset({"FastHttpUser", "HttpUser", "task", "constant", "between", "events"})
 
 
@@ -82,8 +87,13 @@ class FastHttpGenerator:
 
     def module(self) -> cst.Module:
         user_class = self.user_class()
-        code: list[cst.CSTNode] = [*self.needs.constants, *self.rendezvous_code(), user_class,
-                                   *self.helper_functions()]
+        settings = self.settings_code()
+        helpers = self.helper_functions()
+        # helpers that run while the module loads must come before their first use
+        early = [f for f in helpers if f.name.value in IMPORT_TIME_HELPERS]
+        late = [f for f in helpers if f.name.value not in IMPORT_TIME_HELPERS]
+        code: list[cst.CSTNode] = [*early, *settings, *self.needs.constants,
+                                   *self.rendezvous_code(), user_class, *late]
         used = set().union(*(_free_names(node) for node in code))
         return cst.Module(body=[self.docstring(), *self.imports(used), *code])  # type: ignore
 
@@ -169,12 +179,52 @@ class FastHttpGenerator:
                         "sent by every recorded request")]
 
     def on_start(self) -> cst.FunctionDef | None:
-        if not self.uses_host():
+        body: list[cst.BaseStatement] = []
+        docs = []
+        if self.uses_host():
+            body.append(_set(self_attr("origin"), cst.Call(
+                cst.Attribute(cst.Attribute(cst.Name("self"), cst.Name("host")),
+                              cst.Name("rstrip")), [cst.Arg(py_str("/"))])))
+            docs.append("Origin and Referer follow the host under test")
+        columns = self.scenario.data_columns
+        if columns:
+            self.use_helper("next_row")
+            body.append(_set(cst.Name("row"), cst.Call(
+                cst.Name("next_row"), [cst.Arg(cst.Name("self")), cst.Arg(cst.Name("DATA"))])))
+            body.extend(_set(self_attr(c.name), cst.Subscript(
+                cst.Name("row"), [cst.SubscriptElement(cst.Index(py_str(c.name)))]))
+                for c in columns)
+            docs.append("each user takes its own row of the data file")
+        if not body:
             return None
-        body = [_stmt(cst.Assign([cst.AssignTarget(self_attr("origin"))], cst.Call(
-            cst.Attribute(cst.Attribute(cst.Name("self"), cst.Name("host")), cst.Name("rstrip")),
-            [cst.Arg(py_str("/"))])))]
-        return _method("on_start", body, "Origin and Referer follow the host under test.")
+        return _method("on_start", body, "; ".join(docs).capitalize() + ".")
+
+    def settings_code(self) -> list[cst.SimpleStatementLine]:
+        """Secrets from the environment and the --data file, read once at start-up."""
+        stmts = []
+        for i, secret in enumerate(self.scenario.secrets):
+            self.use_helper("secret")
+            stmt = _assign(secret.env, cst.Call(cst.Name("secret"), [cst.Arg(py_str(secret.env))]),
+                           f"{secret.kind}, recorded in {secret.where}")
+            if i == 0:
+                stmt = stmt.with_changes(leading_lines=[cst.EmptyLine(), _line_comment(
+                    "Recorded secrets are not stored in this file: set these environment "
+                    "variables.")])
+            stmts.append(stmt)
+        if self.scenario.data_columns:
+            self.use_helper("read_rows")
+            path = cst.Call(cst.Attribute(cst.Attribute(cst.Name("os"), cst.Name("environ")),
+                                          cst.Name("get")),
+                            [cst.Arg(py_str("H2L_DATA")),
+                             cst.Arg(py_str(self.options.data_file or "users.csv"))])
+            columns = cst.Tuple([cst.Element(py_str(c.name)) for c in self.scenario.data_columns])
+            stmts.append(_assign("DATA", cst.Call(cst.Name("read_rows"), [
+                cst.Arg(path), cst.Arg(columns)])).with_changes(leading_lines=[
+                    cst.EmptyLine(), _line_comment(
+                        "One row per virtual user (columns: "
+                        + ", ".join(c.name for c in self.scenario.data_columns)
+                        + "); H2L_DATA overrides the path.")]))
+        return stmts
 
     def uses_host(self) -> bool:
         def has_host(t: object) -> bool:
@@ -241,6 +291,14 @@ class FastHttpGenerator:
             "rendezvous point: wait for the other users, then send this request together")])
 
     def generated_value(self, value: ir.Generated) -> cst.SimpleStatementLine:
+        if value.kind == "unique":
+            expr: cst.BaseExpression = cst.Subscript(
+                cst.Attribute(cst.Call(cst.Attribute(cst.Name("uuid"), cst.Name("uuid4"))),
+                              cst.Name("hex")),
+                [cst.SubscriptElement(cst.Slice(lower=None, upper=cst.Integer("8")))])
+            return cst.SimpleStatementLine(
+                [cst.Assign([cst.AssignTarget(self_attr(value.var))], expr)],
+                leading_lines=[_line_comment("--unique: a fresh suffix each run")])
         if value.kind == "uuid4":
             expr: cst.BaseExpression = cst.Call(cst.Name("str"), [cst.Arg(cst.Call(
                 cst.Attribute(cst.Name("uuid"), cst.Name("uuid4"))))])
@@ -414,7 +472,7 @@ class FastHttpGenerator:
     def helper_functions(self) -> list[cst.FunctionDef]:
         if not self.needs.helpers:
             return []
-        functions, deps = _runtime_functions("checks.py")
+        functions, deps = _runtime_functions("checks.py", "data.py")
         wanted = set()
         todo = list(self.needs.helpers)
         while todo:
@@ -498,7 +556,7 @@ def value_expr(template: ir.Template) -> cst.BaseExpression:
     """Like ``template_expr``, but a lone value is passed as is (forms and JSON accept it)."""
     if len(template.parts) == 1 and isinstance(template.parts[0], ir.VarRef) and \
             template.parts[0].encoding == "raw":
-        return self_attr(template.parts[0].name)
+        return var_expr(template.parts[0])
     return template_expr(template)
 
 
@@ -532,6 +590,11 @@ def _line_comment(text: str) -> cst.EmptyLine:
     return cst.EmptyLine(comment=cst.Comment("# " + text))
 
 
+def _set(target: cst.BaseAssignTargetExpression, value: cst.BaseExpression
+         ) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], value)])
+
+
 def _stmt(expr: cst.BaseExpression) -> cst.SimpleStatementLine:
     return cst.SimpleStatementLine([cst.Expr(expr)])
 
@@ -560,11 +623,10 @@ def _runtime_module(filename: str) -> cst.Module:
 
 
 @functools.cache
-def _runtime_functions(filename: str) -> tuple[dict[str, cst.FunctionDef], dict[str, set[str]]]:
-    """The top-level functions of a runtime module and which of the others each one calls."""
-    module = _runtime_module(filename)
-    functions = {stmt.name.value: stmt for stmt in module.body
-                 if isinstance(stmt, cst.FunctionDef)}
+def _runtime_functions(*filenames: str) -> tuple[dict[str, cst.FunctionDef], dict[str, set[str]]]:
+    """The top-level functions of runtime modules and which of the others each one calls."""
+    functions = {stmt.name.value: stmt for filename in filenames
+                 for stmt in _runtime_module(filename).body if isinstance(stmt, cst.FunctionDef)}
     deps = {name: _free_names(fn) & functions.keys() - {name} for name, fn in functions.items()}
     return functions, deps
 

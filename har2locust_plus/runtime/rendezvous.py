@@ -245,6 +245,8 @@ def rendezvous_halves(runner):
 def rendezvous(user, name):
     """Wait at the rendezvous point ``name`` until the group is released (see above)."""
     runner = user.environment.runner
+    if runner is None:
+        return  # run_single_user (debugging): a single user, nobody to wait for
     if runner not in rendezvous_gates:  # an environment whose init event did not fire
         setup_rendezvous(user.environment)
     rendezvous_gates[runner].wait(name)

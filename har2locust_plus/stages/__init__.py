@@ -17,6 +17,7 @@ from .filter import filter_steps
 from .grouping import group_steps
 from .headers import clean_headers, hoist_common_headers
 from .rendezvous import mark_rendezvous
+from .secrets import parameterize
 
 Stage = Callable[[ir.Scenario, Options], ir.Scenario]
 
@@ -25,6 +26,7 @@ PIPELINE: tuple[tuple[str, Stage], ...] = (
     ("headers", clean_headers),
     ("group", group_steps),
     ("correlate", correlate),
+    ("parameterize", parameterize),
     ("checks", add_checks),
     ("shared headers", hoist_common_headers),
     ("rendezvous", mark_rendezvous),

@@ -18,6 +18,7 @@ import html
 import json
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 
 from .. import ir
@@ -36,16 +37,19 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     if options.checks == "none":
         return scenario
     dynamic = _dynamic_values(scenario.steps)
-    recordings = _recordings_by_request(scenario.steps)
+    groups = _recordings_by_request(scenario.steps)
+    body_checks: dict[tuple[str, str], list[ir.Check]] = {}  # one decision per request
     steps = []
     for step in scenario.steps:
         if step.response is None:
             steps.append(step)
             continue
         checks = _status_checks(step.response)
-        if options.checks == "full":
-            others = recordings[_request_key(step)]
-            checks += _body_checks(step.response, dynamic, others)
+        if options.checks == "full" and 200 <= step.response.status < 300:
+            key = _request_key(step)
+            if key not in body_checks:
+                body_checks[key] = _body_checks(groups[key], dynamic)
+            checks += body_checks[key]
         steps.append(replace(step, checks=tuple(checks)))
     return replace(scenario, steps=tuple(steps))
 
@@ -81,26 +85,26 @@ def _is_dynamic(segment: str) -> bool:
 # --- body --------------------------------------------------------------------------------------------
 
 
-def _body_checks(response: ir.RecordedResponse, dynamic: set[str],
-                 others: list[ir.RecordedResponse]) -> list[ir.Check]:
-    if not 200 <= response.status < 300 or response.status == 204:
+def _body_checks(responses: list[ir.RecordedResponse], dynamic: set[str]) -> list[ir.Check]:
+    """Checks that hold for every recorded 2xx response of one request (each parsed once)."""
+    first = responses[0]
+    if first.status == 204:
         return []
-    text = response.text
-    mime = response.mime_type
-    if text is None or not text.strip():
+    texts = [r.text for r in responses]
+    if any(t is None or not t.strip() for t in texts):
         return []
-    other_texts = [t for t in (o.text for o in others if o is not response) if t is not None]
+    mime = first.mime_type
     if "html" in mime:
-        snippet = html_snippet(text, dynamic, other_texts)
+        snippet = html_snippet(texts[0], dynamic, texts[1:])  # type: ignore[arg-type]
         checks = [ir.Check("content_type", "html", "recorded content type")]
         return checks + ([ir.Check("contains", snippet, "recorded page text")] if snippet else [])
     if "json" in mime:
         checks = [ir.Check("content_type", "json", "recorded content type")]
-        return checks + _json_checks(text, dynamic, other_texts)
+        return checks + _json_checks(texts, dynamic)  # type: ignore[arg-type]
     return []
 
 
-def html_snippet(text: str, dynamic: set[str], others: list[str] = ()) -> str | None:  # type: ignore[assignment]
+def html_snippet(text: str, dynamic: set[str], others: Sequence[str] = ()) -> str | None:
     """The recorded ``<title>`` (or first heading) as raw HTML, if it is stable."""
     candidates = [m.group(0) for m in TITLE.finditer(text[:200_000])][:1]
     candidates += [m.group(0) for m in HEADING.finditer(text[:200_000])][:3]
@@ -118,29 +122,26 @@ def _stable_text(text: str, dynamic: set[str]) -> bool:
     return not any(value.lower() in lowered for value in dynamic if len(value) >= 3)
 
 
-def _json_checks(text: str, dynamic: set[str], others: list[str]) -> list[ir.Check]:
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return []
-    if not isinstance(data, dict) or not data:
-        return []
-    other_objects = []
-    for other in others:
+def _json_checks(texts: list[str], dynamic: set[str]) -> list[ir.Check]:
+    objects = []
+    for text in texts:
         try:
-            parsed = json.loads(other)
+            data = json.loads(text)
         except (ValueError, RecursionError):
-            continue
-        if isinstance(parsed, dict):
-            other_objects.append(parsed)
-    keys = [k for k in data if all(k in o for o in other_objects)][:12]
+            return []
+        if not isinstance(data, dict) or not data:
+            return []
+        objects.append(data)
+    first, others = objects[0], objects[1:]
+    keys = [k for k in first if all(k in o for o in others)][:12]
     checks = [ir.Check("json_keys", tuple(keys), "recorded JSON keys")] if keys else []
-    for key, value in data.items():
-        if len([c for c in checks if c.kind == "json_value"]) >= MAX_JSON_VALUES:
+    values = 0
+    for key, value in first.items():
+        if values >= MAX_JSON_VALUES:
             break
-        if _constant_json_value(key, value, dynamic) and all(
-                o.get(key) == value for o in other_objects):
+        if _constant_json_value(key, value, dynamic) and all(o.get(key) == value for o in others):
             checks.append(ir.Check("json_value", value, "recorded constant", path=(key,)))
+            values += 1
     return checks
 
 

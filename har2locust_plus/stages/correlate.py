@@ -219,6 +219,8 @@ def _html_sources(step: ir.Step, text: str) -> Iterator[Source]:
             if name and value is not None:
                 by_name.setdefault(name, []).append(value)
         for name, values in by_name.items():
+            if _NOT_XML.search(name):
+                continue  # lxml refuses such an XPath: the script would fail at import
             literal = _xpath_literal(name)
             for position, value in enumerate(values, start=1):
                 if value in values[:position - 1]:
@@ -274,6 +276,9 @@ def boundary_regex(text: str, value: str) -> str | None:
         if match and match.group(1) == value:
             return pattern
     return None
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xpath_literal(text: str) -> str:

@@ -19,6 +19,7 @@ from ..options import Options
 RESERVED = frozenset({
     "abstract", "client", "context", "environment", "fixed_count", "greenlet", "host",
     "on_start", "on_stop", "run", "start", "stop", "tasks", "wait", "wait_time", "weight",
+    "origin",  # set by the generated on_start (Origin/Referer follow --host)
     "journey", "default_headers", "max_redirects", "network_timeout", "connection_timeout",
     "insecure", "concurrency", "proxy_host", "proxy_port", "client_pool", "max_retries",
 })

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Benchmark har2locust-plus on large synthetic HARs against a plain ``json.load`` baseline.
+
+    python benchmarks/run.py [--sizes 1000,10000] [--runs 3] [--slow 60] [--seed 1]
+
+For every size N it generates (once, cached in ``benchmarks/.cache/``) a HAR of N entries with
+``make_har.py``, then measures, in a fresh process per run:
+
+(a) ``python -c "import json,sys; json.load(open(sys.argv[1]))" FILE``  (the floor: reading and
+    parsing the JSON, interpreter start-up included);
+(b) ``har2locust-plus FILE -o /dev/null -q --timings``  (the whole conversion, start-up and
+    imports included), whose per-stage timings are read from stderr.
+
+Wall time is ``time.perf_counter()`` around spawn → exit; peak RSS and CPU time come from the
+``rusage`` that ``os.wait4()`` returns for exactly that child (so one run's ``ru_maxrss`` is not
+mixed with another's, unlike ``RUSAGE_CHILDREN``, which is a maximum over all children). Each
+figure is the median over the runs. A size whose first conversion takes longer than ``--slow``
+seconds is measured only once. Only the standard library is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import make_har  # noqa: E402
+
+CACHE = HERE / ".cache"
+JSON_LOAD = "import json,sys; json.load(open(sys.argv[1], encoding='utf-8'))"
+_TIMING = re.compile(r"^\s*(\S.*?)\s+([0-9.]+) ms\s*$")
+
+
+def cli_command() -> list[str]:
+    """The console script installed next to this interpreter, else ``python -m``."""
+    for candidate in (Path(sys.executable).parent / "har2locust-plus",
+                      shutil.which("har2locust-plus")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return [str(candidate)]
+    return [sys.executable, "-m", "har2locust_plus"]
+
+
+def har_for(size: int, seed: int) -> Path:
+    CACHE.mkdir(exist_ok=True)
+    ignore = CACHE / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n!.gitignore\n")
+    path = CACHE / f"synthetic-{size}-seed{seed}-v{make_har.GENERATOR_VERSION}.har"
+    if not path.exists():
+        print(f"generating {path.name} ...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        fd, tmp = tempfile.mkstemp(dir=CACHE, suffix=".tmp")
+        os.close(fd)
+        try:
+            make_har.write_har(size, tmp, seed)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        print(f"  {path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s",
+              file=sys.stderr, flush=True)
+    return path
+
+
+def measure(argv: list[str], timeout: float) -> dict:
+    """Run ``argv`` once; wall seconds, peak RSS (MB) and CPU seconds of that process."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err)
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                raise RuntimeError(f"timed out after {timeout:.0f} s: {' '.join(argv)}")
+            time.sleep(0.01)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"exit {proc.returncode}: {' '.join(argv)}\n{stderr[-2000:]}")
+    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024,  # Linux: KiB
+            "cpu": usage.ru_utime + usage.ru_stime, "stderr": stderr}
+
+
+def stage_timings(stderr: str) -> dict[str, float]:
+    found = {}
+    for line in stderr.splitlines():
+        match = _TIMING.match(line)
+        if match:
+            found[match.group(1)] = float(match.group(2)) / 1000
+    return found
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def bench(size: int, args: argparse.Namespace, cli: list[str]) -> dict:
+    path = har_for(size, args.seed)
+    runs = {"json": [], "ours": []}
+    stages: list[dict[str, float]] = []
+    for run in range(args.runs):
+        runs["json"].append(measure([sys.executable, "-c", JSON_LOAD, str(path)], args.timeout))
+        ours = measure([*cli, str(path), "-o", os.devnull, "-q", "--timings"], args.timeout)
+        runs["ours"].append(ours)
+        stages.append(stage_timings(ours["stderr"]))
+        print(f"  {size:>6} entries run {run + 1}: json.load {runs['json'][-1]['wall']:.2f} s, "
+              f"har2locust-plus {ours['wall']:.2f} s, {ours['rss_mb']:.0f} MB",
+              file=sys.stderr, flush=True)
+        if run == 0 and args.runs > 1 and ours["wall"] > args.slow:
+            print(f"  (conversion over {args.slow:.0f} s: one run only for this size)",
+                  file=sys.stderr, flush=True)
+            break
+    result = {"entries": size, "mb": path.stat().st_size / 1e6, "runs": len(stages)}
+    for key in ("json", "ours"):
+        for metric in ("wall", "rss_mb", "cpu"):
+            result[f"{key}_{metric}"] = median([r[metric] for r in runs[key]])
+    names = list(dict.fromkeys(name for s in stages for name in s))
+    result["stages"] = {n: median([s[n] for s in stages if n in s]) for n in names}
+    return result
+
+
+def print_report(results: list[dict], cli: list[str], startup: float | None) -> None:
+    print(f"os.cpu_count() = {os.cpu_count()}   python {sys.version.split()[0]}   "
+          f"cli: {' '.join(cli)}")
+    if startup is not None:
+        print(f"har2locust-plus --version (start-up + imports): {startup:.2f} s")
+    header = (f"{'entries':>8} {'MB':>7} {'runs':>4} | {'json.load s':>11} {'ours s':>9} "
+              f"{'ratio':>6} | {'json RSS MB':>11} {'our RSS MB':>10} {'ratio':>6} | "
+              f"{'json CPU s':>10} {'our CPU s':>9}")
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(f"{r['entries']:>8} {r['mb']:>7.1f} {r['runs']:>4} | {r['json_wall']:>11.2f} "
+              f"{r['ours_wall']:>9.2f} {r['ours_wall'] / r['json_wall']:>6.1f} | "
+              f"{r['json_rss_mb']:>11.0f} {r['ours_rss_mb']:>10.0f} "
+              f"{r['ours_rss_mb'] / r['json_rss_mb']:>6.1f} | {r['json_cpu']:>10.2f} "
+              f"{r['ours_cpu']:>9.2f}")
+    if len(results) >= 2:
+        small, large = results[0], results[-1]
+        factor = large["entries"] / small["entries"]
+        print(f"\nscaling {large['entries']}/{small['entries']} entries (x{factor:g} input): "
+              f"time x{large['ours_wall'] / small['ours_wall']:.1f} "
+              f"(json.load x{large['json_wall'] / small['json_wall']:.1f}), "
+              f"CPU x{large['ours_cpu'] / small['ours_cpu']:.1f}, "
+              f"peak RSS x{large['ours_rss_mb'] / small['ours_rss_mb']:.1f}")
+    for r in results:
+        total = sum(r["stages"].values()) or float("nan")
+        print(f"\nper-stage timings at {r['entries']} entries (median of {r['runs']} run(s); "
+              f"sum {total:.2f} s of {r['ours_wall']:.2f} s wall):")
+        for name, seconds in r["stages"].items():
+            print(f"  {name:<16} {seconds:>9.3f} s {100 * seconds / total:>5.1f} %")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="comma-separated entry counts (default 1000,10000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per size (median reported)")
+    parser.add_argument("--slow", type=float, default=60.0,
+                        help="a size whose first conversion takes longer runs only once")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=3600.0,
+                        help="seconds before one measurement is killed")
+    args = parser.parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    cli = cli_command()
+    startup = median([measure([*cli, "--version"], 120)["wall"] for _ in range(3)])
+    results = [bench(size, args, cli) for size in sizes]
+    print_report(results, cli, startup)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Parameterization: credentials and user inputs become per-user data or environment secrets.
+
+Detected in the recording (only values the client sent that no response handed out, i.e. not
+correlated):
+
+* login fields — form or JSON fields named like user/login/email (``login`` inputs) and
+  password/passcode/otp/pin (``secret`` inputs), and any field posted under the name of an
+  ``<input type="password">`` the recorded HTML showed;
+* keys — ``Authorization`` headers (Basic, Bearer …) and headers or query parameters named like
+  api-key/token/secret that were not correlated.
+
+Without ``--data``, secrets become module constants read from environment variables (named in
+the report, never printed with their value); ``--keep-secrets`` leaves them inline. With
+``--data users.csv``, login fields come from the CSV row of each virtual user.
+``--unique FIELD`` appends a value that is fresh per iteration to that field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from .. import ir
+from ..errors import BadOption
+from ..options import Options
+from .grouping import identifier
+
+LOGIN_NAME = re.compile(r"^(user(name)?|login|e-?mail|account|user_?id|uname)$", re.I)
+SECRET_NAME = re.compile(r"(^|[_\-.])(pass(word|wd|code)?|pwd|secret|otp|totp|pin|mfa_?code)$",
+                         re.I)
+KEY_HEADER = re.compile(r"^(x-)?(api[-_]?key|apikey|auth[-_]?token|access[-_]?token|"
+                        r"secret|client[-_]?secret|token)$", re.I)
+KEY_PARAM = re.compile(r"^(api[-_]?key|apikey|key|token|access_token|secret|client_secret|"
+                       r"auth)$", re.I)
+MIN_SECRET = 4
+
+
+def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
+    password_inputs = _password_inputs(scenario.steps)
+    finder = _Finder(options, password_inputs)
+    steps = [replace(s, request=finder.request(s)) for s in scenario.steps]
+    for field in options.unique_fields:
+        if field not in finder.unique_seen:
+            raise BadOption(f"--unique {field}: no form or JSON field of that name is sent "
+                            f"(fields: {', '.join(sorted(finder.field_names)[:12]) or 'none'})")
+    steps = finder.replace_everywhere(steps)
+    generated = finder.unique_generated
+    if generated:
+        steps = [replace(s, generated=(*s.generated, *generated.get(s.number, ()))) for s in steps]
+    return replace(scenario, steps=tuple(steps), secrets=tuple(finder.secrets.values()),
+                   data_columns=tuple(finder.columns.values()))
+
+
+def _password_inputs(steps: tuple[ir.Step, ...]) -> set[str]:
+    names: set[str] = set()
+    for step in steps:
+        response = step.response
+        if response is None or "html" not in response.mime_type:
+            continue
+        text = response.text
+        if not text or "password" not in text.lower():
+            continue
+        try:
+            tree = lxml_html.fromstring(text)
+        except (etree.ParserError, ValueError):
+            continue
+        for element in tree.iter("input"):
+            if (element.get("type") or "").lower() == "password" and element.get("name"):
+                names.add(element.get("name"))
+    return names
+
+
+class _Finder:
+    def __init__(self, options: Options, password_inputs: set[str]) -> None:
+        self.options = options
+        self.password_inputs = password_inputs
+        self.secrets: dict[str, ir.Secret] = {}  # recorded value → secret
+        self.columns: dict[str, ir.DataColumn] = {}  # recorded value → column
+        self.unique_seen: set[str] = set()
+        self.unique_generated: dict[int, list[ir.Generated]] = {}
+        self.unique_vars: dict[str, str] = {}
+        self.field_names: set[str] = set()
+
+    # --- per request --------------------------------------------------------------------------
+
+    def request(self, step: ir.Step) -> ir.Request:
+        request = step.request
+        headers = tuple(self.header(h, step) for h in request.headers)
+        query = tuple(replace(q, value=self.key_param(q.name, q.value, step))
+                      for q in request.query)
+        body = request.body
+        if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+            body = replace(body, fields=tuple((k, self.field(k, v, step, "form field"))
+                                              for k, v in body.fields))
+        elif isinstance(body, ir.JsonBody):
+            body = replace(body, value=self.json(body.value, "", step))
+        return replace(request, headers=headers, query=query, body=body)
+
+    def field(self, name: str, value: ir.Template, step: ir.Step, where: str) -> ir.Template:
+        self.field_names.add(name)
+        if name in self.options.unique_fields and value.is_literal:
+            return self.unique(name, value.text, step)
+        if not value.is_literal or not value.text:
+            return value
+        text = value.text
+        if SECRET_NAME.search(name) or name in self.password_inputs:
+            kind = "otp" if re.search(r"otp|mfa|pin", name, re.I) else "password"
+            return self.secret_or_column(text, name, kind, f"{where} {name} (step {step.number})")
+        if LOGIN_NAME.match(name) and self.options.data_file:
+            return self.column(text, name, "login")
+        return value
+
+    def json(self, value: object, key: str, step: ir.Step) -> object:
+        if isinstance(value, dict):
+            return {k: self.json(v, k, step) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.json(v, key, step) for v in value]
+        if isinstance(value, str) and key:
+            template = self.field(key, ir.Template.literal(value), step, "JSON field")
+            if template.is_literal:
+                return template.text
+            if len(template.parts) == 1:
+                return template.parts[0]
+            return template
+        return value
+
+    def header(self, header: ir.Header, step: ir.Step) -> ir.Header:
+        if not header.value.is_literal:
+            return header  # correlated or built from the host: not a recorded secret
+        low = header.name.lower()
+        text = header.value.text
+        if low in ("authorization", "proxy-authorization"):
+            scheme, _, credential = text.partition(" ")
+            if credential and len(credential) >= MIN_SECRET:
+                suffix = "credentials" if scheme.lower() == "basic" else "token"
+                ref = self.secret(credential, f"{scheme.lower()}_{suffix}", f"{scheme} {low}",
+                                  f"header {header.name} (step {step.number})")
+                return replace(header, value=ir.Template((scheme + " ", *ref.parts)))
+        if KEY_HEADER.match(low) and len(text) >= MIN_SECRET:
+            return replace(header, value=self.secret(text, low, "api key",
+                                                     f"header {header.name} (step {step.number})"))
+        return header
+
+    def key_param(self, name: str, value: ir.Template, step: ir.Step) -> ir.Template:
+        if value.is_literal and KEY_PARAM.match(name) and len(value.text) >= MIN_SECRET:
+            return self.secret(value.text, name, "api key", f"query {name} (step {step.number})")
+        return value
+
+    # --- where the value goes -------------------------------------------------------------------
+
+    def secret_or_column(self, text: str, name: str, kind: str, where: str) -> ir.Template:
+        if self.options.data_file:
+            return self.column(text, name, kind)
+        return self.secret(text, name, kind, where)
+
+    def secret(self, text: str, name: str, kind: str, where: str) -> ir.Template:
+        if self.options.keep_secrets:
+            return ir.Template.literal(text)
+        known = self.secrets.get(text)
+        if known is None:
+            env = (identifier(name) or "secret").upper()
+            taken = {s.env for s in self.secrets.values()}
+            base, n = env, 2
+            while env in taken:
+                env, n = f"{base}_{n}", n + 1
+            known = ir.Secret(env=env, kind=kind, where=where, recorded=text)
+            self.secrets[text] = known
+        return ir.Template((ir.VarRef(known.env, scope="module"),))
+
+    def column(self, text: str, name: str, kind: str) -> ir.Template:
+        known = self.columns.get(text)
+        if known is None:
+            column = identifier(name) or "value"
+            taken = {c.name for c in self.columns.values()}
+            base, n = column, 2
+            while column in taken:
+                column, n = f"{base}_{n}", n + 1
+            known = ir.DataColumn(name=column, kind=kind, recorded=text)
+            self.columns[text] = known
+        return ir.Template((ir.VarRef(known.name),))
+
+    def unique(self, name: str, text: str, step: ir.Step) -> ir.Template:
+        self.unique_seen.add(name)
+        var = self.unique_vars.get(name)
+        if var is None:
+            var = f"{identifier(name) or 'field'}_suffix"
+            self.unique_vars[name] = var
+            self.unique_generated.setdefault(step.number, []).append(
+                ir.Generated(var=var, kind="unique", recorded=text, used_by=(step.number,)))
+        return ir.Template((text + " ", ir.VarRef(var)))
+
+    # --- the same secret anywhere else ---------------------------------------------------------
+
+    def replace_everywhere(self, steps: list[ir.Step]) -> list[ir.Step]:
+        """A recorded secret must not survive anywhere (a raw body, another header ...)."""
+        values = {**{v: ir.VarRef(s.env, scope="module") for v, s in self.secrets.items()},
+                  **{v: ir.VarRef(c.name) for v, c in self.columns.items() if c.kind != "login"}}
+        values = {v: r for v, r in values.items() if len(v) >= MIN_SECRET}
+        if not values:
+            return steps
+        pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+
+        def fix(template: ir.Template) -> ir.Template:
+            parts: list[ir.Part] = []
+            for part in template.parts:
+                if not isinstance(part, str) or not pattern.search(part):
+                    parts.append(part)
+                    continue
+                last = 0
+                for match in pattern.finditer(part):
+                    parts.extend((part[last:match.start()], values[match.group(0)]))
+                    last = match.end()
+                parts.append(part[last:])
+            return ir.Template(tuple(p for p in parts if p != ""))
+
+        def fix_json(value: object) -> object:
+            if isinstance(value, dict):
+                return {k: fix_json(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [fix_json(v) for v in value]
+            if isinstance(value, str) and pattern.search(value):
+                return fix(ir.Template.literal(value))
+            if isinstance(value, ir.Template):
+                return fix(value)
+            return value
+
+        out = []
+        for step in steps:
+            r = step.request
+            body = r.body
+            if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+                body = replace(body, fields=tuple((k, fix(v)) for k, v in body.fields))
+            elif isinstance(body, ir.JsonBody):
+                body = replace(body, value=fix_json(body.value))
+            elif isinstance(body, ir.RawBody) and body.text is not None:
+                body = replace(body, text=fix(body.text))
+            out.append(replace(step, request=replace(
+                r, path=fix(r.path), query=tuple(replace(q, value=fix(q.value)) for q in r.query),
+                headers=tuple(replace(h, value=fix(h.value)) for h in r.headers), body=body)))
+        return out
