@@ -101,8 +101,9 @@ class LocustRun:
 
 @pytest.fixture(scope="session")
 def run_locust() -> Callable[..., LocustRun]:
-    """``run_locust(locustfile, host, workdir, seconds=8, users=5)``: real ``locust --headless``
-    in a subprocess, bounded by a timeout and killed by its PID if it overstays."""
+    """``run_locust(locustfile, host, workdir, seconds=8, users=5, extra=(), env=None)``: real
+    ``locust --headless`` in a subprocess (``env`` added to the environment), bounded by a
+    timeout and killed by its PID if it overstays."""
     return locust_headless
 
 
@@ -221,14 +222,16 @@ def request_calls(code: str) -> list[ast.Call]:
 
 
 def locust_headless(locustfile: Path, host: str, workdir: Path, *, seconds: int = 8,
-                    users: int = 5, extra: tuple[str, ...] = ()) -> LocustRun:
+                    users: int = 5, extra: tuple[str, ...] = (),
+                    env: dict[str, str] | None = None) -> LocustRun:
     prefix = workdir / "locust"
     cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
            "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", host,
            "--csv", str(prefix), "--json-file", str(prefix), "--only-summary",
            "--loglevel", "WARNING", *extra]
     # Only 127.0.0.1 is ever contacted: no proxy from the environment may get in between.
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env = {**{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+           **(env or {})}
     with open(workdir / "locust.out", "w+", encoding="utf-8") as out:
         proc = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, env=env)

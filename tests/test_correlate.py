@@ -134,14 +134,15 @@ def whole(var: str, encoding: str = "raw") -> ir.Template:
 
 
 def all_refs(result) -> set[str]:
-    """Every variable any request of the flow sends."""
+    """Every correlated variable any request of the flow sends (not secrets from the env)."""
     found: set[str] = set()
 
     def walk(value: Any) -> None:
         if isinstance(value, ir.VarRef):
-            found.add(value.name)
+            if value.scope == "self":
+                found.add(value.name)
         elif isinstance(value, ir.Template):
-            found.update(r.name for r in value.refs())
+            found.update(r.name for r in value.refs() if r.scope == "self")
         elif isinstance(value, dict):
             for v in value.values():
                 walk(v)
@@ -552,9 +553,9 @@ def test_correlate_rule_option():
 def test_no_correlate_option_leaves_every_value_recorded(login_token):
     token, login = login_token
     result = conv(login, api("/api/me", headers=[("Authorization", f"Bearer {token}")],
-                             response={"ok": 1}), correlate=False)
+                             response={"ok": 1}), correlate=False, keep_secrets=True)
     assert nothing_correlated(result)
-    assert token in result.code
+    assert token in result.code  # replayed verbatim (secrets kept inline on request)
 
 
 # --- variable names -------------------------------------------------------------------------
@@ -675,7 +676,7 @@ def test_api_journey_correlations_are_exactly():
 
 def test_fixture_constants_stay_literal():
     for har in ("notes-journey.har", "api-journey.har"):
-        result = convert(FIXTURES / har, Options())
+        result = convert(FIXTURES / har, Options(keep_secrets=True))
         code = result.code
         for constant in ("alice", "wonderland-42"):
             assert f'"{constant}"' in code, (har, constant)

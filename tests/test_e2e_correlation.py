@@ -51,6 +51,7 @@ def _run_locust(script: Path, host: str, seconds: int, tmp_path: Path) -> dict:
            "--stop-timeout", "5",  # let each user finish its iteration: created == deleted
            "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"]
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env["PASSWORD"] = "wonderland-42"  # the fixture account's password: a secret, not in scripts
     with open(tmp_path / "locust.out", "w+", encoding="utf-8") as out:
         proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env)

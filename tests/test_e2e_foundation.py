@@ -7,6 +7,7 @@ come from Locust's own statistics and from the app's request log and ``/__state`
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,11 @@ def test_notes_journey_script_runs(tmp_path: Path, run_locust) -> None:
     from fixtures.server import FixtureApp
 
     script = _locustfile("notes-journey.har", tmp_path)
+    # Recorded secrets (alice's password) are read from the environment, not stored in scripts.
+    secrets = {name: "wonderland-42"
+               for name in re.findall(r'\bsecret\("(\w+)"\)', script.read_text("utf-8"))}
     with FixtureApp() as app:
-        run = run_locust(script, app.url, tmp_path, seconds=5, users=2)
+        run = run_locust(script, app.url, tmp_path, seconds=5, users=2, env=secrets)
         app.state()  # the app survived the run
 
     assert run.returncode in (0, 1), run.explain()  # 1: some requests failed, allowed here

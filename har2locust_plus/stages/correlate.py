@@ -20,6 +20,8 @@ linear in the size of the recording.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import keyword
 import re
@@ -44,6 +46,7 @@ UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-
 URL_SAFE = re.compile(r"^[A-Za-z0-9_.~\-]+$")
 INLINE_ASSIGNMENT = re.compile(
     r"""["']?([A-Za-z_$][\w$\-]*)["']?\s*[:=]\s*["']([^"'\s<>]{8,400})["']""")
+SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>(.*?)</script>", re.I | re.S)
 HTML_MIME = ("text/html", "application/xhtml")
 RANK_STRUCTURED, RANK_TEXT = 0, 1
 
@@ -77,6 +80,8 @@ class _State:
     generated: dict[str, ir.Generated] = field(default_factory=dict)  # recorded value → var
     generated_at: dict[int, list[ir.Generated]] = field(default_factory=dict)
     report: list[dict] = field(default_factory=list)
+    assigned: dict[str, list[int]] = field(default_factory=dict)  # var → steps assigning it
+    numeric: dict[str, bool] = field(default_factory=dict)  # var → some source is a number
 
 
 def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -240,9 +245,11 @@ def _html_sources(step: ir.Step, text: str) -> Iterator[Source]:
             if value and any(ch.isdigit() for ch in value):
                 yield from _regex_source(step, text, value, _id_name(
                     urlsplit(url).path.split("/")[i - 1] if i else ""), f"link {url[:40]}")
-    for match in INLINE_ASSIGNMENT.finditer(text):
-        yield from _regex_source(step, text, match.group(2), identifier(match.group(1)) or "value",
-                                 f"script {match.group(1)[:30]}")
+    for script in SCRIPT_BLOCK.finditer(text):
+        for match in INLINE_ASSIGNMENT.finditer(script.group(1)):
+            yield from _regex_source(step, text, match.group(2),
+                                     identifier(match.group(1)) or "value",
+                                     f"script {match.group(1)[:30]}")
 
 
 def _plain_sources(step: ir.Step, text: str) -> Iterator[Source]:
@@ -260,22 +267,44 @@ def _regex_source(step: ir.Step, text: str, value: str, name: str, how: str) -> 
 
 
 def boundary_regex(text: str, value: str) -> str | None:
-    """A regex whose group 1 finds ``value`` at its first occurrence, from the text around it."""
+    """A regex whose group 1 finds ``value`` at its first occurrence, from the text around it.
+
+    The regex is ``left`` + ``([^right<>\\s]+)`` + ``right``; it is verified against the recorded
+    text without compiling it (a page has many candidates), by finding where it would match
+    first: at the first occurrence of ``left`` that a run of group characters and ``right``
+    follow.
+    """
     start = text.find(value)
     if start < 0:
         return None
     end = start + len(value)
     right = text[end:end + 1]
     group = f"([^{re.escape(right)}<>\\s]+)" if right else r"(\S+)"
+    run = _group_run(right)
     for width in (12, 24, 48):
         left = text[max(0, start - width):start]
         if not left:
             return None
-        pattern = re.escape(left) + group + re.escape(right)
-        match = re.search(pattern, text)
-        if match and match.group(1) == value:
-            return pattern
+        if _first_match(text, left, run, right) == (start, end):
+            return re.escape(left) + group + re.escape(right)
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _group_run(right: str) -> re.Pattern[str]:
+    return re.compile(f"[^{re.escape(right)}<>\\s]+" if right else r"\S+")
+
+
+def _first_match(text: str, left: str, run: re.Pattern[str], right: str) -> tuple[int, int]:
+    """Where group 1 of ``left(run)right`` matches first in ``text``, or (-1, -1)."""
+    position = text.find(left)
+    while position >= 0:
+        group_start = position + len(left)
+        match = run.match(text, group_start)
+        if match and (not right or text.startswith(right, match.end())):
+            return group_start, match.end()
+        position = text.find(left, position + 1)
+    return -1, -1
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -458,6 +487,9 @@ def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
         var = _unique(source.name, state)
         state.var_of[spec] = var
     existing = per_step.get(var)
+    if existing is None:
+        bisect.insort(state.assigned.setdefault(var, []), source.step)
+        state.numeric[var] = state.numeric.get(var, False) or source.is_number
     used = (*existing.used_by, step.number) if existing else (step.number,)
     per_step[var] = ir.Extraction(var=var, kind=source.kind, expr=source.expr,  # type: ignore
                                   path=source.path, recorded=source.value,
@@ -469,21 +501,24 @@ def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
 
 
 def _free(var: str, source_step: int, use_step: int, state: _State) -> bool:
-    """Can ``var`` hold the value of ``source_step`` from its response up to ``use_step``?"""
-    for number, per_step in state.extractions.items():
-        other = per_step.get(var)
-        if other is None or number == source_step:
-            continue
-        if source_step < number < use_step:  # re-assigned in between
-            return False
-        if number < source_step and max(other.used_by, default=0) > source_step:
-            return False  # the older value is still sent after this source overwrites it
+    """Can ``var`` hold the value of ``source_step`` from its response up to ``use_step``?
+
+    Looks only at the steps that assign ``var`` (kept sorted), so a token re-assigned on
+    thousands of pages costs a binary search, not a scan.
+    """
+    steps = state.assigned.get(var, [])
+    i = bisect.bisect_right(steps, source_step)
+    if i < len(steps) and steps[i] < use_step:
+        return False  # re-assigned in between
+    for number in reversed(steps[max(0, i - 8):i]):  # the recent older values
+        if number != source_step and max(
+                state.extractions[number][var].used_by, default=0) > source_step:
+            return False  # an older value is still sent after this source overwrites it
     return True
 
 
 def _source_is_number(var: str, state: _State) -> bool:
-    return any(e.as_int for per in state.extractions.values() for e in per.values()
-               if e.var == var)
+    return state.numeric.get(var, False)
 
 
 def _unique(base: str, state: _State) -> str:

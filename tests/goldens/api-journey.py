@@ -8,11 +8,28 @@ Run it:
 """
 
 import json
+import os
 import re
+import sys
 import uuid
 
 from locust import FastHttpUser, constant, task
 from locust.exception import RescheduleTask
+
+
+def secret(name):
+    """A recorded secret, read from the environment: it is never stored in the script."""
+    value = os.environ.get(name)
+    if value is None:
+        sys.exit(
+            f"set the environment variable {name}: recorded secrets are not stored in "
+            "this script"
+        )
+    return value
+
+
+# Recorded secrets are not stored in this file: set these environment variables.
+PASSWORD = secret("PASSWORD")  # password, recorded in JSON field password (step 2)
 
 
 class ApiJourneyUser(FastHttpUser):
@@ -25,7 +42,7 @@ class ApiJourneyUser(FastHttpUser):
     }  # sent by every recorded request
 
     def on_start(self):
-        """Origin and Referer follow the host under test."""
+        """Origin and referer follow the host under test."""
         self.origin = self.host.rstrip("/")
 
     @task
@@ -53,7 +70,7 @@ class ApiJourneyUser(FastHttpUser):
             )
         with self.client.post(
             "/api/login",
-            json={"username": "alice", "password": "wonderland-42"},
+            json={"username": "alice", "password": PASSWORD},
             headers={
                 "Accept": "application/json",
                 "Content-Type": "application/json",

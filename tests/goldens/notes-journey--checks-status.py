@@ -8,12 +8,29 @@ Run it:
 """
 
 import json
+import os
 import re
+import sys
 import time
 
 from locust import FastHttpUser, constant, task
 from locust.exception import RescheduleTask
 from lxml import etree, html
+
+
+def secret(name):
+    """A recorded secret, read from the environment: it is never stored in the script."""
+    value = os.environ.get(name)
+    if value is None:
+        sys.exit(
+            f"set the environment variable {name}: recorded secrets are not stored in "
+            "this script"
+        )
+    return value
+
+
+# Recorded secrets are not stored in this file: set these environment variables.
+PASSWORD = secret("PASSWORD")  # password, recorded in form field password (step 3)
 
 CSRF_TOKEN_XPATH = etree.XPath("//input[@name='csrf_token']/@value")
 NOTE_ID_RE = re.compile("^/notes/([^/?#]+)")
@@ -30,7 +47,7 @@ class NotesJourneyUser(FastHttpUser):
     }  # sent by every recorded request
 
     def on_start(self):
-        """Origin and Referer follow the host under test."""
+        """Origin and referer follow the host under test."""
         self.origin = self.host.rstrip("/")
 
     @task
@@ -78,7 +95,7 @@ class NotesJourneyUser(FastHttpUser):
             data={
                 "csrf_token": self.csrf_token,
                 "username": "alice",
-                "password": "wonderland-42",
+                "password": PASSWORD,
             },
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",

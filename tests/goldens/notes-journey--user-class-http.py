@@ -8,12 +8,29 @@ Run it:
 """
 
 import json
+import os
 import re
+import sys
 import time
 
 from locust import HttpUser, constant, task
 from locust.exception import RescheduleTask
 from lxml import etree, html
+
+
+def secret(name):
+    """A recorded secret, read from the environment: it is never stored in the script."""
+    value = os.environ.get(name)
+    if value is None:
+        sys.exit(
+            f"set the environment variable {name}: recorded secrets are not stored in "
+            "this script"
+        )
+    return value
+
+
+# Recorded secrets are not stored in this file: set these environment variables.
+PASSWORD = secret("PASSWORD")  # password, recorded in form field password (step 3)
 
 CSRF_TOKEN_XPATH = etree.XPath("//input[@name='csrf_token']/@value")
 NOTE_ID_RE = re.compile("^/notes/([^/?#]+)")
@@ -24,7 +41,7 @@ class NotesJourneyUser(HttpUser):
     wait_time = constant(1)  # pause between two runs of the flow
 
     def on_start(self):
-        """Origin and Referer follow the host under test."""
+        """Origin and referer follow the host under test."""
         self.origin = self.host.rstrip("/")
         self.client.headers.update(
             {
@@ -94,7 +111,7 @@ class NotesJourneyUser(HttpUser):
             data={
                 "csrf_token": self.csrf_token,
                 "username": "alice",
-                "password": "wonderland-42",
+                "password": PASSWORD,
             },
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
