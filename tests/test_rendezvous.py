@@ -398,11 +398,12 @@ def test_stop_releases_everyone_and_start_rearms(rt: Any, barrier: Callable[...,
     rt.stop_rendezvous(environment=local.environment)
     _released(waiting, within=0.5)
     _released(_waiters(local, "buy", 1), within=0.5)  # while stopping: no waiting
+    local.environment.parsed_options.rendezvous_users = "2"  # changed in the web UI
     rt.arm_rendezvous(environment=local.environment)
     again = _waiters(local, "buy", 1)
     gevent.sleep(0.2)
     assert not again[0].ready()
-    _released(again + _waiters(local, "buy", 2))
+    _released(again + _waiters(local, "buy", 1))
 
 
 def test_a_single_user_run_does_not_wait(rt: Any) -> None:

@@ -225,6 +225,10 @@ def setup_rendezvous(environment, **kwargs):
 
 @events.test_start.add_listener
 def arm_rendezvous(environment, **kwargs):
+    """A test starts: points hold users again, with the settings of now (the web UI's)."""
+    coordinator = rendezvous_coordinators.get(environment.runner)
+    if coordinator is not None:
+        coordinator.users, coordinator.timeout = rendezvous_settings(environment)
     for half in rendezvous_halves(environment.runner):
         half.stopping = False
 

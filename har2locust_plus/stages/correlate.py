@@ -82,6 +82,8 @@ class _State:
     report: list[dict] = field(default_factory=list)
     assigned: dict[str, list[int]] = field(default_factory=dict)  # var → steps assigning it
     numeric: dict[str, bool] = field(default_factory=dict)  # var → some source is a number
+    generated_vars: set[str] = field(default_factory=set)  # made at run time (uuid4 is a str,
+    # epoch times are ints: a JSON string leaf keeps its type through an f-string)
 
 
 def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -408,7 +410,8 @@ def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str]
         if template.is_literal:
             return value
         if len(template.parts) == 1 and isinstance(template.parts[0], ir.VarRef) and \
-                not _source_is_number(template.parts[0].name, state):
+                not _source_is_number(template.parts[0].name, state) and \
+                template.parts[0].name not in state.generated_vars:
             return template.parts[0]  # the whole string: keep it a plain value
         return template
     return value
@@ -559,6 +562,7 @@ def _generate(value: str, kind: str, key: str, step: ir.Step, state: _State) -> 
     generated = ir.Generated(var=var, kind=kind, recorded=value,  # type: ignore[arg-type]
                              used_by=(step.number,))
     state.generated[value] = generated
+    state.generated_vars.add(var)
     state.generated_at.setdefault(step.number, []).append(generated)
     state.report.append({"var": var, "source_step": step.number,
                          "how": f"generated ({kind})", "value": value})

@@ -78,7 +78,9 @@ class _Finder:
         self.options = options
         self.password_inputs = password_inputs
         self.secrets: dict[str, ir.Secret] = {}  # recorded value → secret
-        self.columns: dict[str, ir.DataColumn] = {}  # recorded value → column
+        # (is a login, recorded value) → column: a password that equals the user name still
+        # gets its own column
+        self.columns: dict[tuple[bool, str], ir.DataColumn] = {}
         self.unique_seen: set[str] = set()
         self.unique_generated: dict[int, list[ir.Generated]] = {}
         self.unique_vars: dict[str, str] = {}
@@ -171,7 +173,8 @@ class _Finder:
         return ir.Template((ir.VarRef(known.env, scope="module"),))
 
     def column(self, text: str, name: str, kind: str) -> ir.Template:
-        known = self.columns.get(text)
+        key = (kind == "login", text)
+        known = self.columns.get(key)
         if known is None:
             column = identifier(name) or "value"
             taken = {c.name for c in self.columns.values()}
@@ -179,7 +182,7 @@ class _Finder:
             while column in taken:
                 column, n = f"{base}_{n}", n + 1
             known = ir.DataColumn(name=column, kind=kind, recorded=text)
-            self.columns[text] = known
+            self.columns[key] = known
         return ir.Template((ir.VarRef(known.name),))
 
     def unique(self, name: str, text: str, step: ir.Step) -> ir.Template:
@@ -197,7 +200,7 @@ class _Finder:
     def replace_everywhere(self, steps: list[ir.Step]) -> list[ir.Step]:
         """A recorded secret must not survive anywhere (a raw body, another header ...)."""
         values = {**{v: ir.VarRef(s.env, scope="module") for v, s in self.secrets.items()},
-                  **{v: ir.VarRef(c.name) for v, c in self.columns.items() if c.kind != "login"}}
+                  **{v: ir.VarRef(c.name) for (login, v), c in self.columns.items() if not login}}
         values = {v: r for v, r in values.items() if len(v) >= MIN_SECRET}
         if not values:
             return steps
