@@ -82,8 +82,8 @@ class _State:
     report: list[dict] = field(default_factory=list)
     assigned: dict[str, list[int]] = field(default_factory=dict)  # var → steps assigning it
     numeric: dict[str, bool] = field(default_factory=dict)  # var → some source is a number
-    generated_vars: set[str] = field(default_factory=set)  # made at run time (uuid4 is a str,
-    # epoch times are ints: a JSON string leaf keeps its type through an f-string)
+    # generated epoch times are ints at run time: a JSON string leaf stays a string (f-string)
+    generated_vars: set[str] = field(default_factory=set)
 
 
 def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -562,7 +562,8 @@ def _generate(value: str, kind: str, key: str, step: ir.Step, state: _State) -> 
     generated = ir.Generated(var=var, kind=kind, recorded=value,  # type: ignore[arg-type]
                              used_by=(step.number,))
     state.generated[value] = generated
-    state.generated_vars.add(var)
+    if kind != "uuid4":
+        state.generated_vars.add(var)  # an int at run time
     state.generated_at.setdefault(step.number, []).append(generated)
     state.report.append({"var": var, "source_step": step.number,
                          "how": f"generated ({kind})", "value": value})
