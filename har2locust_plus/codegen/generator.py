@@ -101,7 +101,7 @@ class FastHttpGenerator:
         """Exactly what the code uses: standard library first, then gevent, locust and lxml."""
         stdlib = _import_block([IMPORTS[n] for n in used & IMPORTS.keys()
                                 if not IMPORTS[n].startswith(THIRD_PARTY)])
-        third = _import_block([f"from locust import {', '.join(sorted(used & LOCUST_NAMES))}"] + [
+        third = _import_block([f"from locust import {', '.join(used & LOCUST_NAMES)}"] + [
             IMPORTS[n] for n in used & IMPORTS.keys()
             if IMPORTS[n].startswith(THIRD_PARTY)])
         lines = [cst.parse_statement(line) for line in stdlib]
@@ -549,7 +549,13 @@ def _import_block(lines: list[str]) -> list[str]:
             module, names = line[len("from "):].split(" import ")
             froms.setdefault(module, set()).update(n.strip() for n in names.split(","))
     plain = sorted({line for line in lines if line.startswith("import ")})
-    return plain + [f"from {m} import {', '.join(sorted(froms[m]))}" for m in sorted(froms)]
+    return plain + [f"from {m} import {', '.join(sorted(froms[m], key=_by_type))}"
+                    for m in sorted(froms)]
+
+
+def _by_type(name: str) -> tuple[int, str]:
+    """isort's order-by-type: CONSTANTS, then Classes, then functions."""
+    return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
 
 
 def value_expr(template: ir.Template) -> cst.BaseExpression:
