@@ -30,6 +30,10 @@ Then run the script against any host, e.g. a fresh test server:
   locust -f locustfile.py --headless -u 10 -r 2 -t 1m --host http://127.0.0.1:5000
 
 \b
+Check a conversion against a running app (replay once, compare, find missed correlations):
+  har2locust-plus verify capture.har --host http://127.0.0.1:5000 [--fix -o locustfile.py]
+
+\b
 Exit status: 0 done, 2 bad input or usage (one line on stderr), 1 internal error.
 """
 
@@ -43,6 +47,15 @@ class _Command(click.Command):
     """Usage errors: one line and exit 2 (click's default prints usage lines too)."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D401
+        # --- verify (issue 6): "har2locust-plus verify ..." is a command of its own ---
+        argv = list(kwargs.get("args") or (args[0] if args else None) or sys.argv[1:])
+        if argv[:1] == ["verify"]:
+            from .verify.command import verify_command
+
+            kwargs.pop("prog_name", None)
+            return verify_command.main(args=argv[1:], prog_name="har2locust-plus verify",
+                                       **{k: v for k, v in kwargs.items() if k != "args"})
+        # --- end verify ---
         kwargs["standalone_mode"] = False
         try:
             return super().main(*args, **kwargs)

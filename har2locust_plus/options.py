@@ -46,6 +46,11 @@ class Options:
     max_think_time: float = 30.0  # recorded gaps longer than this are capped (and reported)
     correlate: bool = True
     correlate_rules: tuple[tuple[str, str], ...] = ()  # (name, regex with one group)
+    # --- verify (issue 6): rules found by replaying, and correlation limited to rules ---
+    # (name, header, regex with one group over the header's value; Location: over its path)
+    correlate_header_rules: tuple[tuple[str, str, str], ...] = ()
+    correlate_auto: bool = True  # False: only the rules and client-made values (verify --fix)
+    # --- end verify ---
     ignore_values: tuple[str, ...] = ()  # regexes of values never correlated
     checks: Literal["none", "status", "full"] = "full"
     rendezvous: tuple[str, ...] = ()  # step selectors: "METHOD /path*" or a step number
@@ -65,6 +70,9 @@ class Options:
         for name, pattern in self.correlate_rules:
             if _compile("--correlate-rule", pattern).groups != 1:
                 raise BadOption(f"--correlate-rule {name}: the regex needs exactly one group")
+        for name, _header, pattern in self.correlate_header_rules:  # verify (issue 6)
+            if _compile("header rule", pattern).groups != 1:
+                raise BadOption(f"header rule {name}: the regex needs exactly one group")
         _check_rendezvous(self.rendezvous_users, self.rendezvous_timeout)
 
 

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from har2locust_plus import Options, ThinkTime, convert, ir
+from har2locust_plus import Options, convert, ir
 from har2locust_plus.codegen.escape import (
     NotALiteral,
     one_line,
@@ -99,7 +99,7 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return a == b
 
 
@@ -261,14 +261,17 @@ class HostileHar:
 
 @st.composite
 def hostile_hars(draw: st.DrawFn) -> HostileHar:
-    names = draw(st.lists(TEXT.filter(_replayable_header), max_size=4,
-                          unique_by=lambda n: n.lower()))
+    # some names the secrets stage acts on (their values become environment variables)
+    header_name = st.one_of(TEXT.filter(_replayable_header),
+                            st.sampled_from(["Authorization", "X-Api-Key", "X-Auth-Token"]))
+    field_name = st.one_of(TEXT, TEXT.map(lambda t: t + "_password"))
+    names = draw(st.lists(header_name, max_size=4, unique_by=lambda n: n.lower()))
     return HostileHar(
         title=draw(TEXT),
         path=draw(TEXT),
         query=draw(TEXT),
         headers=[(n, draw(TEXT)) for n in names],
-        form=draw(st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=4)),
+        form=draw(st.lists(st.tuples(field_name, TEXT), min_size=1, max_size=4)),
         body=draw(JSON),
     )
 
@@ -294,12 +297,12 @@ def _har(case: HostileHar, make_har, make_entry) -> bytes:
 
 
 def assert_no_injection(code: str) -> None:
-    """HAR text may reach the code only as string literals, plus the snake_case identifiers
-    derived from titles, paths and field names (``def pwned``, ``self.pwned``, and those names
-    in comments)."""
+    """HAR text may reach the code only as string literals, as the snake_case identifiers derived
+    from titles, paths and field names (``def pwned``, ``self.pwned``, ``PWNED_PASSWORD``), and
+    flattened to one printable line in comments."""
     for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-        if tok.type == tokenize.COMMENT:
-            assert f"{MARKER}(" not in tok.string, f"HAR text in a comment: {tok.string!r}"
+        if tok.type == tokenize.COMMENT:  # recorded names may be quoted, flattened to one line
+            assert tok.string.isprintable(), f"unprintable comment: {tok.string!r}"
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Name):
             assert node.id != MARKER, f"HAR text became code at line {node.lineno}"
@@ -348,8 +351,8 @@ def test_hostile_har_text_stays_inside_string_literals(
     compile_module_constants(code)
 
     # Without correlation every recorded value is replayed verbatim: check each one.
-    code = convert(data, Options(user_class="http", correlate=False, checks="none"),
-                   name="hostile.har").code
+    code = convert(data, Options(user_class="http", correlate=False, checks="none",
+                                 keep_secrets=True), name="hostile.har").code
     assert_no_injection(code)
     tree = ast.parse(code)
     get, form, api = client_calls(code)
@@ -364,3 +367,37 @@ def test_hostile_har_text_stays_inside_string_literals(
     assert same(_literal(next(kw.value for kw in api.keywords if kw.arg == "json")), case.body)
     if case.title:  # an empty title falls back to the URL
         assert _docstring_of_method_at(tree, get.lineno).strip() == one_line(case.title).strip()
+
+
+# --- examples the properties above found once (kept so they run on every commit) -------------
+
+
+@pytest.mark.parametrize("name", ["\x1f", "a'b", 'a"b', "a'b\"c", "\u2028", "x]/@value | //*",
+                                  "x\npwned()_password", "0_password", "\ud800_password"])
+def test_odd_field_names_give_a_script_that_imports(make_har, make_entry, client_calls,
+                                                    name: str) -> None:
+    case = HostileHar(title="t", path="p", query="", headers=[], form=[(name, "v4lue-1234")],
+                      body={})
+    for options in (Options(), Options(keep_secrets=True)):
+        code = convert(_har(case, make_har, make_entry), options, name="odd.har").code
+        compile(code, "odd.py", "exec")
+        assert_no_injection(code)
+        compile_module_constants(code)
+
+
+def test_data_columns_do_not_shadow_page_methods(tmp_path, make_har, make_entry) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("login,password\nu1,p1\n", encoding="utf-8")
+    login_page = make_entry("http://app.test/login", resource_type="document")
+    submit = make_entry("http://app.test/login", "POST", resource_type="document",
+                        started="2026-01-01T10:00:01.000Z", post_data={
+                            "mimeType": "application/x-www-form-urlencoded",
+                            "params": [{"name": "login", "value": "alice"},
+                                       {"name": "password", "value": "hunter22"}]})
+    code = convert(make_har(login_page, submit), Options(data_file=str(users)),
+                   name="data.har").code
+    tree = ast.parse(code)
+    methods = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    assigned = {t.attr for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets
+                if isinstance(t, ast.Attribute)}
+    assert "login" in methods and not methods & assigned, sorted(methods & assigned)

@@ -46,7 +46,8 @@ def _pages(make_har, make_entry, headers: list[tuple[str, str]]) -> bytes:
 def _headers_of(call: ast.Call) -> dict[str, ast.expr]:
     for kw in call.keywords:
         if kw.arg == "headers" and isinstance(kw.value, ast.Dict):
-            return {ast.literal_eval(k): v for k, v in zip(kw.value.keys, kw.value.values)}
+            pairs = zip(kw.value.keys, kw.value.values, strict=True)
+            return {ast.literal_eval(k): v for k, v in pairs}
     return {}
 
 

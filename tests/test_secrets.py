@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import os
@@ -27,7 +28,7 @@ from urllib.parse import parse_qsl
 import pytest
 from click.testing import CliRunner
 
-from har2locust_plus import Options, ThinkTime, convert
+from har2locust_plus import Options, convert
 from har2locust_plus.cli import main as cli
 from har2locust_plus.stages import secrets as secrets_stage
 
@@ -186,6 +187,17 @@ def test_password_equal_to_the_user_name_still_gets_its_own_column(make_entry, m
     assert '"user": self.user' in result.code and '"password": self.password' in result.code
 
 
+@pytest.mark.parametrize("data_file", [None, "users.csv"])
+def test_password_echoed_by_the_server_is_not_written_by_checks(make_entry, make_har,
+                                                                data_file) -> None:
+    har = make_har(make_entry(f"{ORIGIN}/api/users", "POST", status=201,
+                              post_data=_form("user=bob&password=pistol"),
+                              mime="application/json",
+                              body='{"user": "bob", "password": "pistol", "id": 4}'))
+    result = convert(har, Options(data_file=data_file), name="case.har")
+    assert "pistol" not in result.code
+
+
 def test_report_file_names_every_secret_and_never_its_value(cases, tmp_path: Path) -> None:
     har, values = cases["all together"]
     source = tmp_path / "all.har"
@@ -260,6 +272,9 @@ EXPECTED_CORPUS_COLUMNS = {  # with --data: (file, column, kind)
     ("mitmproxy2swagger__form_data_har.har", "username", "login"),
     ("mitmproxy2swagger__form_data_har.har", "password", "password"),
 }
+# Secrets echoed by the server must not come back as checks
+# (test_password_echoed_by_the_server_is_not_written_by_checks): no known leaks.
+KNOWN_CHECK_LEAKS: set[tuple[str, str]] = set()
 SECRET_WHERE = re.compile(
     r"(form|JSON) field \S*(pass|pwd|otp|pin|secret|mfa)\S* \(step \d+\)"
     r"|header (Proxy-)?Authorization \(step \d+\)"
@@ -293,22 +308,38 @@ def _request_names(request: dict[str, Any]):
             stack.extend(value)
 
 
-def _may_hold_secrets(har: dict[str, Any]) -> bool:
-    """Whether the stage could detect anything: a name its patterns match, or a password input.
-    (HARs without one cannot produce a misclassification; skipping them keeps the test fast.)"""
+def _detectable(har: dict[str, Any]) -> tuple[bool, bool]:
+    """(could hold a secret, could hold a login field): whether a request sends a name the
+    stage's patterns match, or a page has a password input. HARs with neither cannot produce a
+    misclassification; skipping them keeps the test fast."""
     s = secrets_stage
+    secret = login = False
     for entry in har["log"].get("entries") or []:
         for kind, name in _request_names(entry.get("request") or {}):
             low = name.lower()
             if (kind == "header" and (low in ("authorization", "proxy-authorization")
                                       or s.KEY_HEADER.match(low))
                     or kind == "query" and s.KEY_PARAM.match(name)
-                    or kind == "field" and (s.SECRET_NAME.search(name) or s.LOGIN_NAME.match(name))):
-                return True
+                    or kind == "field" and s.SECRET_NAME.search(name)):
+                secret = True
+            login = login or kind == "field" and bool(s.LOGIN_NAME.match(name))
         content = ((entry.get("response") or {}).get("content") or {}).get("text") or ""
         if re.search(r"type=[\"']?password", str(content), re.I):
-            return True
-    return False
+            secret = True
+    return secret, login
+
+
+def _in_string_literals(value: str, code: str) -> bool:
+    """Whether ``value`` is written in a string of the script (docstrings aside), as a whole word:
+    corpus secrets can be as short as ``secret`` or ``test``."""
+    tree = ast.parse(code)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])")
+    return any(isinstance(node, ast.Constant) and isinstance(node.value, str)
+               and id(node) not in docstrings and word.search(node.value)
+               for node in ast.walk(tree))
 
 
 def test_corpus_detections_are_credentials_only() -> None:
@@ -319,24 +350,27 @@ def test_corpus_detections_are_credentials_only() -> None:
     assert valid
     secrets: set[tuple[str, str]] = set()
     columns: set[tuple[str, str, str]] = set()
-    candidates = []
+    candidates, leaks = [], set()
     for name in valid:
         raw = (CORPUS / name).read_bytes()
-        if not _may_hold_secrets(json.loads(raw.decode("utf-8-sig"))):
-            continue
-        candidates.append(name)
-        result = convert(raw, name=name)
-        for secret in result.scenario.secrets:
-            assert SECRET_WHERE.fullmatch(secret.where), (name, secret.where, secret.kind)
-            assert secret.recorded not in result.code, (name, secret.where)
-            secrets.add((name, secret.where))
-        assert result.scenario.data_columns == ()
-        data = convert(raw, Options(data_file="users.csv"), name=name)
-        for column in data.scenario.data_columns:
-            pattern = (secrets_stage.LOGIN_NAME.match if column.kind == "login"
-                       else secrets_stage.SECRET_NAME.search)
-            assert pattern(column.name), (name, column)
-            columns.add((name, column.name, column.kind))
+        secret, login = _detectable(json.loads(raw.decode("utf-8-sig")))
+        if secret:
+            candidates.append(name)
+            result = convert(raw, name=name)
+            for found in result.scenario.secrets:
+                assert SECRET_WHERE.fullmatch(found.where), (name, found.where, found.kind)
+                secrets.add((name, found.where))
+                if _in_string_literals(found.recorded, result.code):
+                    leaks.add((name, found.where))
+            assert result.scenario.data_columns == ()
+        if secret or login:
+            data = convert(raw, Options(data_file="users.csv"), name=name)
+            for column in data.scenario.data_columns:
+                pattern = (secrets_stage.LOGIN_NAME.match if column.kind == "login"
+                           else secrets_stage.SECRET_NAME.search)
+                assert pattern(column.name), (name, column)
+                columns.add((name, column.name, column.kind))
+    assert leaks <= KNOWN_CHECK_LEAKS, leaks
     assert "hartoopenapi__auth-variants.har" in candidates
     assert secrets == EXPECTED_CORPUS_SECRETS
     assert columns == EXPECTED_CORPUS_COLUMNS

@@ -589,11 +589,16 @@ def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
 
 def _comment(text: str) -> cst.TrailingWhitespace:
     return cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "),
-                                  comment=cst.Comment("# " + text))
+                                  comment=cst.Comment("# " + _comment_text(text)))
 
 
 def _line_comment(text: str) -> cst.EmptyLine:
-    return cst.EmptyLine(comment=cst.Comment("# " + text))
+    return cst.EmptyLine(comment=cst.Comment("# " + _comment_text(text)))
+
+
+def _comment_text(text: str) -> str:
+    """Comments may quote recorded names: one printable line, so nothing escapes the comment."""
+    return one_line(text, limit=1000)
 
 
 def _set(target: cst.BaseAssignTargetExpression, value: cst.BaseExpression

@@ -36,7 +36,7 @@ MAX_JSON_VALUES = 4
 def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     if options.checks == "none":
         return scenario
-    dynamic = _dynamic_values(scenario.steps)
+    dynamic = _dynamic_values(scenario)
     groups = _recordings_by_request(scenario.steps)
     body_checks: dict[tuple[str, str], list[ir.Check]] = {}  # one decision per request
     steps = []
@@ -158,10 +158,15 @@ def _constant_json_value(key: str, value: object, dynamic: set[str]) -> bool:
 # --- what may change per run ------------------------------------------------------------------------
 
 
-def _dynamic_values(steps: tuple[ir.Step, ...]) -> set[str]:
-    """Correlated and generated values and everything the client sent (echoed input)."""
-    values: set[str] = set()
-    for step in steps:
+def _dynamic_values(scenario: ir.Scenario) -> set[str]:
+    """Correlated and generated values, secrets and everything the client sent (echoed input).
+
+    Secrets and per-user data were already replaced in the requests: their recorded values
+    come from the scenario, so an echoed password never becomes a check.
+    """
+    values: set[str] = {s.recorded for s in scenario.secrets}
+    values.update(c.recorded for c in scenario.data_columns)
+    for step in scenario.steps:
         values.update(e.recorded for e in step.extractions)
         values.update(g.recorded for g in step.generated)
         values.update(_sent_texts(step.request))

@@ -117,7 +117,9 @@ def _register_sources(step: ir.Step, state: _State) -> None:
     found: list[Source] = []
     text = response.text
     mime = response.mime_type
-    if text and len(text) < 20_000_000:
+    if not state.options.correlate_auto:  # verify --fix: only the rules below
+        pass
+    elif text and len(text) < 20_000_000:
         if "json" in mime or (text[:1] in "{[" and "html" not in mime):
             found.extend(_json_sources(step, text))
         elif mime.startswith(HTML_MIME) or text.lstrip()[:15].lower().startswith(
@@ -125,16 +127,48 @@ def _register_sources(step: ir.Step, state: _State) -> None:
             found.extend(_html_sources(step, text))
         elif mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
             found.extend(_plain_sources(step, text))
-    found.extend(_header_sources(step, response))  # after the body: a JSON id names itself best
+    if state.options.correlate_auto:  # after the body: a JSON id names itself best
+        found.extend(_header_sources(step, response))
     for name, pattern in state.options.correlate_rules:  # the user's own rules come first
         match = re.search(pattern, text or "")
         if match and match.group(1):
             found.insert(0, Source(step.number, match.group(1), name, "regex", expr=pattern,
                                    how=f"rule {name}", id_like=True))
+    found[:0] = _header_rule_sources(step, response, state.options)  # verify (issue 6)
     for source in found:
         if not _eligible_source(source, state):
             continue
         state.index.setdefault(source.value, []).append(source)
+
+
+# --- verify (issue 6): rules over response headers, found by replaying -----------------------
+
+
+def _header_rule_sources(step: ir.Step, response: ir.RecordedResponse,
+                         options: Options) -> list[Source]:
+    """Sources from ``Options.correlate_header_rules``: a Location rule becomes a ``location``
+    extraction (its regex runs over the Location path); any other header is taken whole."""
+    found = []
+    for name, header, pattern in options.correlate_header_rules:
+        value = response.header(header)
+        if value is None:
+            continue
+        if header.lower() == "location":
+            location = urlsplit(value)
+            relative = location.path + (f"?{location.query}" if location.query else "")
+            match = re.search(pattern, relative)
+            if match and match.group(1):
+                found.append(Source(step.number, unquote(match.group(1)), name, "location",
+                                    expr=pattern, how=f"rule {name} (Location)", id_like=True))
+            continue
+        match = re.search(pattern, value)
+        if match and match.group(1) == value.strip():
+            found.append(Source(step.number, value.strip(), name, "header", expr=header,
+                                how=f"rule {name} (header {header})", id_like=True))
+    return found
+
+
+# --- end verify ---------------------------------------------------------------------------------
 
 
 def _eligible_source(source: Source, state: _State) -> bool:

@@ -26,11 +26,11 @@ from lxml import html as lxml_html
 from .. import ir
 from ..errors import BadOption
 from ..options import Options
-from .grouping import identifier
+from .grouping import RESERVED, identifier
 
 LOGIN_NAME = re.compile(r"^(user(name)?|login|e-?mail|account|user_?id|uname)$", re.I)
-SECRET_NAME = re.compile(r"(^|[_\-.])(pass(word|wd|code)?|pwd|secret|otp|totp|pin|mfa_?code)$",
-                         re.I)
+SECRET_NAME = re.compile(r"(^|[_\-.])(pass(word|wd|code)?|pwd|secret|otp|totp|pin|mfa_?code)$"
+                         r"|(?-i:(?<=[a-z])(Pass(word|wd|code)?|Pwd|Secret|Otp|Pin))$", re.I)
 KEY_HEADER = re.compile(r"^(x-)?(api[-_]?key|apikey|auth[-_]?token|access[-_]?token|"
                         r"secret|client[-_]?secret|token)$", re.I)
 KEY_PARAM = re.compile(r"^(api[-_]?key|apikey|key|token|access_token|secret|client_secret|"
@@ -40,7 +40,10 @@ MIN_SECRET = 4
 
 def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     password_inputs = _password_inputs(scenario.steps)
-    finder = _Finder(options, password_inputs)
+    # instance attributes a data column must not shadow: page methods, correlated values ...
+    taken = set(RESERVED) | {g.method for g in scenario.groups} | {
+        v.var for s in scenario.steps for v in (*s.extractions, *s.generated)}
+    finder = _Finder(options, password_inputs, taken)
     steps = [replace(s, request=finder.request(s)) for s in scenario.steps]
     for field in options.unique_fields:
         if field not in finder.unique_seen:
@@ -74,9 +77,10 @@ def _password_inputs(steps: tuple[ir.Step, ...]) -> set[str]:
 
 
 class _Finder:
-    def __init__(self, options: Options, password_inputs: set[str]) -> None:
+    def __init__(self, options: Options, password_inputs: set[str], taken: set[str]) -> None:
         self.options = options
         self.password_inputs = password_inputs
+        self.taken = taken
         self.secrets: dict[str, ir.Secret] = {}  # recorded value → secret
         # (is a login, recorded value) → column: a password that equals the user name still
         # gets its own column
@@ -163,7 +167,7 @@ class _Finder:
             return ir.Template.literal(text)
         known = self.secrets.get(text)
         if known is None:
-            env = (identifier(name) or "secret").upper()
+            env = _name(identifier(name), "secret").upper()
             taken = {s.env for s in self.secrets.values()}
             base, n = env, 2
             while env in taken:
@@ -176,8 +180,8 @@ class _Finder:
         key = (kind == "login", text)
         known = self.columns.get(key)
         if known is None:
-            column = identifier(name) or "value"
-            taken = {c.name for c in self.columns.values()}
+            column = _name(identifier(name), "value")
+            taken = {c.name for c in self.columns.values()} | self.taken
             base, n = column, 2
             while column in taken:
                 column, n = f"{base}_{n}", n + 1
@@ -189,7 +193,7 @@ class _Finder:
         self.unique_seen.add(name)
         var = self.unique_vars.get(name)
         if var is None:
-            var = f"{identifier(name) or 'field'}_suffix"
+            var = f"{_name(identifier(name), 'field')}_suffix"
             self.unique_vars[name] = var
             self.unique_generated.setdefault(step.number, []).append(
                 ir.Generated(var=var, kind="unique", recorded=text, used_by=(step.number,)))
@@ -244,3 +248,10 @@ class _Finder:
                 r, path=fix(r.path), query=tuple(replace(q, value=fix(q.value)) for q in r.query),
                 headers=tuple(replace(h, value=fix(h.value)) for h in r.headers), body=body)))
         return out
+
+
+def _name(base: str, default: str) -> str:
+    """An identifier from ``identifier()`` output, which may be empty or start with a digit."""
+    if not base:
+        return default
+    return f"{default}_{base}" if base[0].isdigit() else base

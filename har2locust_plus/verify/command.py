@@ -1,0 +1,144 @@
+"""``har2locust-plus verify``: the click command (``cli._Command`` delegates to it)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..cli import _fail, _rule, _write
+from ..errors import BadInput, BadOption, ExitStatus, Har2LocustError
+from ..options import Options
+
+EPILOG = """\b
+Examples:
+  har2locust-plus verify capture.har --host http://127.0.0.1:5000
+  har2locust-plus verify capture.har --host http://127.0.0.1:5000 --fix -o locustfile.py
+  har2locust-plus verify capture.har --host http://127.0.0.1:5000 --locustfile mine.py
+  har2locust-plus verify capture.har --host http://127.0.0.1:5000 --report v.json --html v.html
+
+\b
+Only the --host origin is contacted: requests and redirects to any other origin are refused.
+Exit status: 0 the replay matches the recording, 1 it does not (or an internal error),
+2 bad input or usage, or the host is unreachable (one line on stderr).
+"""
+
+
+class _VerifyCommand(click.Command):
+    """Usage errors: one line and exit 2, like the main command."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D401
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _fail("aborted", ExitStatus.BAD_INPUT)
+        except click.ClickException as exc:
+            _fail(exc.format_message().replace("\n", " "), ExitStatus.BAD_INPUT)
+
+
+@click.command(cls=_VerifyCommand, epilog=EPILOG,
+               context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("har", metavar="INPUT.har", type=click.Path(dir_okay=False))
+@click.option("--host", required=True, metavar="URL",
+              help="The application to replay against, e.g. http://127.0.0.1:5000.")
+@click.option("-o", "--output", metavar="OUT.py", type=click.Path(dir_okay=False),
+              help="Write the script that was verified (with --fix: the fixed one).")
+@click.option("--locustfile", metavar="EXISTING.py", type=click.Path(dir_okay=False),
+              help="Verify this script instead of converting INPUT.har (the HAR is the "
+                   "reference to compare with).")
+@click.option("--fix", is_flag=True,
+              help="Add the dynamic values found by replaying as correlation rules, regenerate "
+                   "and verify again (until it passes or nothing new turns up).")
+@click.option("--report", "report_path", metavar="VERIFY.json", type=click.Path(dir_okay=False),
+              help="Write the result as JSON.")
+@click.option("--html", "html_path", metavar="VERIFY.html", type=click.Path(dir_okay=False),
+              help="Write the result as one self-contained HTML page.")
+@click.option("--user-class", type=click.Choice(["fast", "http"]), default="fast",
+              show_default=True, help="FastHttpUser or HttpUser.")
+@click.option("--correlate/--no-correlate", default=True, show_default=True,
+              help="Record-based correlation (replay-based correlation always runs).")
+@click.option("--correlate-rule", multiple=True, metavar="NAME=REGEX",
+              help="Also extract group 1 of REGEX from responses as NAME. Repeatable.")
+@click.option("--ignore-value", multiple=True, metavar="REGEX",
+              help="Never correlate values matching REGEX. Repeatable.")
+@click.option("--checks", type=click.Choice(["none", "status", "full"]), default="full",
+              show_default=True, help="Checkpoints per request.")
+@click.option("--keep-secrets", is_flag=True,
+              help="Keep recorded passwords and keys in the script (default: environment "
+                   "variables, which must then be set for verify too).")
+@click.option("--include-url", multiple=True, metavar="REGEX", help="Replay only these URLs.")
+@click.option("--exclude-url", multiple=True, metavar="REGEX", help="Skip these URLs.")
+@click.option("--unique", "unique_fields", multiple=True, metavar="FIELD",
+              help="Append a fresh suffix to this form/JSON field each run. Repeatable.")
+@click.option("--timeout", default=60.0, show_default=True, metavar="SECONDS", type=float,
+              help="Give up on the replay after this long.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--traceback", "show_traceback", is_flag=True,
+              help="Show a traceback for errors (for bug reports).")
+def verify_command(har: str, host: str, output: str | None, locustfile: str | None, fix: bool,
+                   report_path: str | None, html_path: str | None, user_class: str,
+                   correlate: bool, correlate_rule: tuple[str, ...],
+                   ignore_value: tuple[str, ...], checks: str, keep_secrets: bool,
+                   include_url: tuple[str, ...], exclude_url: tuple[str, ...],
+                   unique_fields: tuple[str, ...], timeout: float, quiet: bool,
+                   show_traceback: bool) -> None:
+    """Replay INPUT.har once (one user, one iteration) against --host, compare every step with
+    the recording, and find the dynamic values correlation missed."""
+    def progress(line: str) -> None:
+        if not quiet:
+            click.echo(line, err=True)
+
+    try:
+        if fix and locustfile:
+            raise BadOption("--fix regenerates the script from INPUT.har; it cannot change an "
+                            "existing --locustfile (drop one of them)")
+        if not 0 < timeout <= 3600:
+            raise BadOption(f"--timeout: expected 0 < SECONDS <= 3600, got {timeout:g}")
+        options = Options(
+            user_class=user_class,  # type: ignore[arg-type]
+            correlate=correlate,
+            correlate_rules=tuple(_rule(r) for r in correlate_rule),
+            ignore_values=ignore_value,
+            checks=checks,  # type: ignore[arg-type]
+            keep_secrets=keep_secrets,
+            include_urls=include_url,
+            exclude_urls=exclude_url,
+            unique_fields=unique_fields,
+        )
+        existing = Path(locustfile) if locustfile else None
+        if existing is not None and not existing.is_file():
+            raise BadInput(locustfile or "", "no such file")
+        from .core import verify  # imports locust (and gevent's monkey patching) only now
+        from .report_html import render_html
+        from .report_text import outcome_dict, outcome_lines
+
+        outcome = verify(har, host, options, locustfile=existing, fix=fix, timeout=timeout,
+                         progress=progress)
+        for line in outcome_lines(outcome, fix=fix):
+            click.echo(line)
+        final_code = outcome.final.code
+        if output and final_code is not None:
+            _write(output, final_code)
+            progress(f"  wrote {output}")
+        if report_path:
+            _write(report_path, json.dumps(outcome_dict(outcome), indent=2, ensure_ascii=False)
+                   + "\n")
+        if html_path:
+            _write(html_path, render_html(outcome))
+    except (BadInput, BadOption, Har2LocustError) as exc:
+        if show_traceback:
+            traceback.print_exc()
+        _fail(str(exc), ExitStatus.BAD_INPUT)
+    except Exception as exc:  # a bug: one line unless asked for the traceback
+        if show_traceback:
+            traceback.print_exc()
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --traceback and report it)",
+              ExitStatus.ERROR)
+    sys.exit(0 if outcome.passed else 1)

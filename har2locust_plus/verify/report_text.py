@@ -1,0 +1,140 @@
+"""The verify result as a step-by-step table (stdout) and as a JSON-ready dict (``--report``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .compare import Finding, StepResult
+from .core import Outcome, Round
+
+NAME_WIDTH = 34
+MESSAGE_WIDTH = 70
+
+
+def shorten(value: str, width: int = 24) -> str:
+    """``0PjUmYm21P…8gMg4``: long values keep their two ends."""
+    value = value.replace("\n", " ")
+    return value if len(value) <= width else value[:width - 9] + "…" + value[-8:]
+
+
+def status_text(result: StepResult) -> str:
+    recorded = "-" if result.recorded_status is None else str(result.recorded_status)
+    if not result.replayed:
+        return f"{recorded} → not replayed"
+    return f"{recorded} → {'refused' if result.refused else result.replayed_status or 'none'}"
+
+
+def result_text(result: StepResult) -> str:
+    if not result.replayed:
+        return ""
+    if result.failure:
+        return "FAIL " + result.failure
+    return f"ok ({result.checks} checks)" if result.checks else "ok"
+
+
+def table_lines(round_: Round) -> list[str]:
+    """One line per recorded step, then the other requests and the verdict."""
+    rows = [("step", "request", "recorded → replayed", "result", "extracted")]
+    for r in round_.results:
+        request = f"{r.method} {r.name}"
+        if len(request) > NAME_WIDTH:
+            request = request[:NAME_WIDTH - 1] + "…"
+        variables = ", ".join(f"{k}={shorten(v)}" for k, v in r.variables)
+        rows.append((str(r.number), request, status_text(r),
+                     shorten(result_text(r), MESSAGE_WIDTH), variables))
+    for e in round_.extra:
+        rows.append(("-", f"{e.method} {e.name}"[:NAME_WIDTH], f"? → {e.status or 'none'}",
+                     shorten("FAIL " + e.failure if e.failure else "ok", MESSAGE_WIDTH), ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [f"{row[0]:>{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  "
+             f"{row[3]:<{widths[3]}}  {row[4]}".rstrip() for row in rows]
+    if round_.replay.stopped:
+        lines.append(f"note: {round_.replay.stopped}")
+    lines.append(f"verdict: {round_.verdict()}")
+    return lines
+
+
+def finding_line(finding: Finding) -> str:
+    uses = ", ".join(str(n) for n in finding.used_by)
+    where = "body" if finding.where == "body" else f"header {finding.where}"
+    rule = f"regex {finding.regex!r}" if finding.regex else "no regex found in the recorded text"
+    return (f"  {finding.name}: {shorten(finding.value)} from step {finding.source_step} "
+            f"({where}), sent back by step{'s' if len(finding.used_by) > 1 else ''} {uses}; "
+            f"{rule}")
+
+
+def outcome_lines(outcome: Outcome, *, fix: bool) -> list[str]:
+    """Every round's table, what replay-based correlation found, and what --fix added."""
+    lines: list[str] = []
+    for number, round_ in enumerate(outcome.rounds, start=1):
+        if len(outcome.rounds) > 1 or fix:
+            lines.append(f"round {number}: {round_.label}")
+        lines += table_lines(round_)
+        if round_.findings:
+            lines.append("found by replay (dynamic values the script does not correlate):")
+            lines += [finding_line(f) for f in round_.findings]
+        lines.append("")
+    if fix:
+        if outcome.added:
+            lines.append(f"--fix added {len(outcome.added)} correlation rule"
+                         f"{'s' if len(outcome.added) > 1 else ''}:")
+            lines += [finding_line(f) for f in outcome.added]
+        else:
+            lines.append("--fix: nothing to add")
+    elif outcome.final.findings:
+        lines.append("run again with --fix to add these as correlation rules")
+    return lines
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    rule: dict[str, Any] | None = None
+    if finding.regex:
+        rule = {"name": finding.name, "regex": finding.regex}
+        if finding.where != "body":
+            rule["header"] = finding.where
+    return {"name": finding.name, "source_step": finding.source_step,
+            "used_by": list(finding.used_by), "where": finding.where,
+            "recorded": finding.value, "replayed": finding.replayed,
+            "context": finding.context, "regex": finding.regex,
+            "verified_on_replay": finding.verified_on_replay, "rule": rule}
+
+
+def step_dict(result: StepResult) -> dict[str, Any]:
+    return {"step": result.number, "method": result.method, "name": result.name,
+            "recorded_status": result.recorded_status,
+            "replayed_status": result.replayed_status, "replayed": result.replayed,
+            "ok": result.ok, "failure": result.failure, "checks": result.checks,
+            "variables": dict(result.variables), "refused": result.refused,
+            "elapsed_ms": result.elapsed_ms}
+
+
+def round_dict(round_: Round) -> dict[str, Any]:
+    return {
+        "label": round_.label,
+        "passed": round_.passed,
+        "verdict": round_.verdict(),
+        "seconds": round_.replay.seconds,
+        "error": round_.replay.error,
+        "stopped": round_.replay.stopped,
+        "steps": [step_dict(r) for r in round_.results],
+        "other_requests": [{"method": e.method, "name": e.name, "url": e.url,
+                            "status": e.status, "failure": e.failure, "refused": e.refused}
+                           for e in round_.extra],
+        "found": [finding_dict(f) for f in round_.findings],
+    }
+
+
+def outcome_dict(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "source": outcome.source,
+        "host": outcome.host,
+        "verdict": "pass" if outcome.passed else "fail",
+        "summary": outcome.final.verdict(),
+        "rounds": [round_dict(r) for r in outcome.rounds],
+        "added_rules": [finding_dict(f) for f in outcome.added],
+        "correlations": list(outcome.correlations),
+        "skipped": dict(outcome.skipped),
+    }
