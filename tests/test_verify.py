@@ -26,6 +26,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+# Import locust (gevent's monkey patching) now, at collection, before any test starts a thread:
+# patching later, while the fixture app's stdout reader thread runs, deadlocks the import.
+import har2locust_plus.verify.core  # noqa: F401, I001
 from har2locust_plus import Options, convert
 from har2locust_plus.cli import main as cli
 
@@ -73,7 +76,7 @@ SERVERS = textwrap.dedent('''
         issued.add(token)
         return ("<!doctype html><html><head><title>Nonce form</title></head><body>"
                 f"<!-- nonce: {token} -->"
-                '<form method="post" action="/submit"><input name="title" value="x"></form>'
+                '<form method="post" action="/submit"><input name="title"></form>'
                 '<p><b id="injected">server markup</b> &lt;script&gt;</p></body></html>')
 
     @app.post("/submit")
@@ -142,7 +145,7 @@ def record_nonce_har(app: str, other: str, make_entry: Any, make_har: Any) -> by
     with _OPENER.open(app + "/", timeout=5) as response:
         page = response.read().decode()
     nonce = page.split("<!-- nonce: ", 1)[1].split(" ", 1)[0]
-    form = urllib.parse.urlencode({"nonce": nonce, "title": "x"})
+    form = urllib.parse.urlencode({"nonce": nonce, "title": "Groceries"})
     with _OPENER.open(urllib.request.Request(app + "/submit", data=form.encode()),
                       timeout=5) as response:
         saved = response.read().decode()
@@ -156,7 +159,7 @@ def record_nonce_har(app: str, other: str, make_entry: Any, make_har: Any) -> by
                    headers=[("Content-Type", form_type)],
                    post_data={"mimeType": form_type, "text": form,
                               "params": [{"name": "nonce", "value": nonce},
-                                         {"name": "title", "value": "x"}]},
+                                         {"name": "title", "value": "Groceries"}]},
                    started="2026-01-01T10:00:01.000Z"),
     )
 

@@ -1,4 +1,9 @@
-"""Source text from the libcst module, formatted in process by black (pinned in pyproject)."""
+"""Source text from the libcst module, formatted in process by black (pinned in pyproject).
+
+The run-time helpers at the end of a module are copied from ``har2locust_plus/runtime``, whose
+files are kept black-formatted (a test checks it): they are appended as they are instead of
+being formatted again, which was most of the time of a small conversion.
+"""
 
 from __future__ import annotations
 
@@ -9,4 +14,10 @@ MODE = black.Mode(target_versions={black.TargetVersion.PY310})
 
 
 def render(module: cst.Module) -> str:
-    return black.format_str(module.code, mode=MODE)
+    body = list(module.body)
+    split = len(body)
+    while split > 0 and isinstance(body[split - 1], cst.FunctionDef):
+        split -= 1
+    head = black.format_str(module.with_changes(body=body[:split]).code, mode=MODE)
+    tail = [cst.Module(body=[fn.with_changes(leading_lines=[])]).code for fn in body[split:]]
+    return head + "".join("\n\n" + code for code in tail)

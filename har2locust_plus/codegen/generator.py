@@ -120,7 +120,7 @@ class FastHttpGenerator:
             "",
             f"Recorded with: {one_line(s.creator or 'unknown exporter')}"
             + (f" / {one_line(s.browser)}" if s.browser and s.browser != s.creator else ""),
-            f"Flow: {len(s.steps)} requests in {len(s.groups)} pages"
+            f"Flow: {_count(len(s.steps), 'request')} in {_count(len(s.groups), 'page')}"
             + (f"; {skipped} recorded entries not replayed (see the report)." if skipped else "."),
             "",
             "Run it:",
@@ -539,6 +539,10 @@ def generate(scenario: ir.Scenario, options: Options, user_class: str) -> cst.Mo
 
 
 # --- small node builders ------------------------------------------------------------------------
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _import_block(lines: list[str]) -> list[str]:

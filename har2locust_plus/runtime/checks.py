@@ -30,16 +30,25 @@ def parsed_html(resp):
     return cache["html"]
 
 
-def check(resp, step, status, location=None, content_type=None, contains=(), json_keys=(),
-          json_values=()):
+def check(
+    resp,
+    step,
+    status,
+    location=None,
+    content_type=None,
+    contains=(),
+    json_keys=(),
+    json_values=(),
+):
     """Mark the response failed, naming the step, unless it is what the recording showed.
 
     status: the recorded status; location: a regex the Location header must match;
     content_type: "html" or "json"; contains: text the body must contain;
     json_keys: keys the JSON object must have; json_values: (key, value) pairs it must hold.
     """
-    problem = checkpoint_problem(resp, status, location, content_type, contains, json_keys,
-                                 json_values)
+    problem = checkpoint_problem(
+        resp, status, location, content_type, contains, json_keys, json_values
+    )
     if problem:
         resp.failure(f"{step}: {problem}")
         resp.__dict__.setdefault("_parsed", {})["failed"] = True
@@ -47,7 +56,9 @@ def check(resp, step, status, location=None, content_type=None, contains=(), jso
         resp.success()  # the recording had this error status too
 
 
-def checkpoint_problem(resp, status, location, content_type, contains, json_keys, json_values):
+def checkpoint_problem(
+    resp, status, location, content_type, contains, json_keys, json_values
+):
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
     if got != status:
@@ -59,7 +70,9 @@ def checkpoint_problem(resp, status, location, content_type, contains, json_keys
     if content_type is not None:
         got_type = (resp.headers.get("Content-Type") if resp.headers else None) or ""
         if content_type not in got_type.lower():
-            return f"expected {content_type} content, got {got_type or 'no Content-Type'}"
+            return (
+                f"expected {content_type} content, got {got_type or 'no Content-Type'}"
+            )
     text = resp.text or ""
     for snippet in contains:
         if snippet not in text:

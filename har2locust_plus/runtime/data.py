@@ -11,8 +11,10 @@ def secret(name):
     """A recorded secret, read from the environment: it is never stored in the script."""
     value = os.environ.get(name)
     if value is None:
-        sys.exit(f"set the environment variable {name}: recorded secrets are not stored in "
-                 "this script")
+        sys.exit(
+            f"set the environment variable {name}: recorded secrets are not stored in "
+            "this script"
+        )
     return value
 
 
@@ -22,11 +24,15 @@ def read_rows(path, columns):
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
     except OSError as exc:
-        sys.exit(f"cannot read the data file {path}: {exc.strerror} (H2L_DATA sets its path)")
+        sys.exit(
+            f"cannot read the data file {path}: {exc.strerror} (H2L_DATA sets its path)"
+        )
     missing = [c for c in columns if not rows or c not in rows[0]]
     if missing:
-        sys.exit(f"{path}: needs a header with {', '.join(columns)} and at least one row "
-                 f"(missing: {', '.join(missing)})")
+        sys.exit(
+            f"{path}: needs a header with {', '.join(columns)} and at least one row "
+            f"(missing: {', '.join(missing)})"
+        )
     return {"rows": rows, "cycle": None}
 
 
@@ -41,7 +47,7 @@ def next_row(user, data):
         rows = data["rows"]
         index = getattr(user.environment.runner, "worker_index", 0) or 0
         workers = max(1, int(os.environ.get("H2L_WORKERS", "1")))
-        mine = rows[index % workers::workers] if workers > 1 else rows
+        mine = rows[index % workers :: workers] if workers > 1 else rows
         start = 0 if workers > 1 else index % len(rows)
         data["cycle"] = itertools.cycle((mine or rows)[start:] + (mine or rows)[:start])
     return next(data["cycle"])

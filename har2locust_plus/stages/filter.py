@@ -97,7 +97,7 @@ def recorded_url(request: ir.Request) -> str:
 
 def is_static(step: ir.Step) -> bool:
     """Images, scripts, styles, fonts, media: by resource type, MIME type or file extension."""
-    if step.request.method not in ("GET", "HEAD"):
+    if step.request.method not in ("GET", "HEAD") or step.resource_type == "document":
         return False
     if step.resource_type in STATIC_RESOURCE_TYPES:
         return True

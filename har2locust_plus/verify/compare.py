@@ -114,7 +114,7 @@ def map_exchanges(steps: tuple[ir.Step, ...], exchanges: tuple[Exchange, ...]
     """Step number → the exchange that replayed it: by the ``"03 /login"`` name prefix, or in
     order when no request name carries one (a hand-written locustfile)."""
     if exchanges and all(e.step is None for e in exchanges):
-        return {s.number: e for s, e in zip(steps, exchanges)}
+        return {s.number: e for s, e in zip(steps, exchanges, strict=False)}
     found: dict[int, Exchange] = {}
     for exchange in exchanges:
         if exchange.step is not None:
@@ -188,7 +188,7 @@ def aligned_differences(recorded: str, replayed: str) -> Iterator[tuple[str, str
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "replace" and i2 - i1 == j2 - j1:
-            yield from zip(old[i1:i2], new[j1:j2])
+            yield from zip(old[i1:i2], new[j1:j2], strict=True)
 
 
 def trim_common(old: str, new: str) -> tuple[str, str]:
@@ -212,7 +212,7 @@ def _segment_differences(old: str, new: str) -> Iterator[tuple[str, str]]:
     new_parts = urlsplit(new).path.split("/")
     if len(old_parts) != len(new_parts):
         return
-    for a, b in zip(old_parts, new_parts):
+    for a, b in zip(old_parts, new_parts, strict=True):
         if a != b:
             yield unquote(a), unquote(b)
 

@@ -113,9 +113,9 @@ def verify(har: str | Path, host: str, options: Options, *, locustfile: Path | N
            progress: Callable[[str], None] = lambda _: None) -> Outcome:
     """Replay the recording once against ``host`` and compare; with ``fix``, add replay rules
     until it passes or finds nothing new."""
-    host = check_host(host)
     options = replace(options, think_time=ThinkTime("none"))
-    converted = convert(har, options)
+    converted = convert(har, options)  # bad input first, then the host
+    host = check_host(host)
     only_main = _only_main_origin(converted, options)
     if only_main is not options:
         options, converted = only_main, convert(har, only_main)

@@ -277,9 +277,10 @@ def _response_parts(response: Any) -> tuple[int, tuple[tuple[str, str], ...], st
 
 def _message(exception: BaseException) -> str:
     text = str(exception) or type(exception).__name__
-    if type(exception).__name__ == "CatchResponseError":
-        return text
-    return text if isinstance(exception, OtherHostRefused) else f"{type(exception).__name__}: {text}"
+    if type(exception).__name__ == "CatchResponseError" or isinstance(exception,
+                                                                      OtherHostRefused):
+        return text  # the check's own message, or "skipped: other host (...)"
+    return f"{type(exception).__name__}: {text}"
 
 
 def _attribute(user: Any, var: str) -> str:
