@@ -39,7 +39,7 @@ class HostRef:
     """The origin the load test targets (``--host``), e.g. in ``Origin`` and ``Referer``."""
 
 
-Part = Union[str, VarRef, HostRef]
+Part = Union[str, VarRef, HostRef]  # noqa: UP007 - a runtime alias on Python 3.10
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,7 @@ class RawBody:
     data: bytes | None = None
 
 
-Body = Union[FormBody, JsonBody, MultipartBody, RawBody]
+Body = Union[FormBody, JsonBody, MultipartBody, RawBody]  # noqa: UP007
 
 
 # --- request and recorded response -------------------------------------------------------------

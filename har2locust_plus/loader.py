@@ -103,7 +103,7 @@ def _looks_sanitized(steps: list[ir.Step]) -> bool:
     return True
 
 
-# --- file level ----------------------------------------------------------------------------------
+# --- file level -----------------------------------------------------------------------------------
 
 
 def _parse_json(data: bytes, source: str) -> Any:
@@ -169,7 +169,7 @@ def _type_name(value: Any) -> str:
             type(None): "null", int: "a number", float: "a number"}.get(type(value), "a value")
 
 
-# --- entries ---------------------------------------------------------------------------------------
+# --- entries --------------------------------------------------------------------------------------
 
 
 def _step(index: int, raw: Any, where: str) -> ir.Step:
@@ -282,7 +282,7 @@ def _response(raw: Any) -> ir.RecordedResponse | None:
     )
 
 
-# --- request bodies ---------------------------------------------------------------------------------
+# --- request bodies -------------------------------------------------------------------------------
 
 
 def _body(raw: Any, headers: tuple[ir.Header, ...]) -> ir.Body | None:

@@ -124,7 +124,8 @@ class FastHttpGenerator:
             + (f"; {skipped} recorded entries not replayed (see the report)." if skipped else "."),
             "",
             "Run it:",
-            f"    locust -f locustfile.py --headless -u 5 -r 5 -t 1m --host {s.main_origin or 'URL'}",
+            "    locust -f locustfile.py --headless -u 5 -r 5 -t 1m --host "
+            + (s.main_origin or "URL"),
         ]
         return cst.SimpleStatementLine([cst.Expr(py_docstring("\n".join(lines) + "\n"))])
 
@@ -167,7 +168,8 @@ class FastHttpGenerator:
     def wait_time(self) -> cst.BaseExpression:
         think = self.options.think_time
         if think.mode == "range":
-            return cst.Call(cst.Name("between"), [cst.Arg(_num(think.low)), cst.Arg(_num(think.high))])
+            return cst.Call(cst.Name("between"),
+                            [cst.Arg(_num(think.low)), cst.Arg(_num(think.high))])
         return cst.Call(cst.Name("constant"), [cst.Arg(_num(1 if think.mode == "recorded" else 0))])
 
     def redirect_attributes(self) -> list[cst.SimpleStatementLine]:
@@ -309,7 +311,8 @@ class FastHttpGenerator:
             expr = cst.Call(cst.Name("int"), [cst.Arg(now)])
         return cst.SimpleStatementLine(
             [cst.Assign([cst.AssignTarget(self_attr(value.var))], expr)],
-            leading_lines=[_line_comment(f"made up by the client when recorded: a fresh {value.kind} each run")])
+            leading_lines=[_line_comment(
+                f"made up by the client when recorded: a fresh {value.kind} each run")])
 
     def request_call(self, step: ir.Step) -> cst.Call:
         request = step.request

@@ -82,7 +82,7 @@ def _is_dynamic(segment: str) -> bool:
         len(segment) >= 16 and bool(re.fullmatch(r"[A-Za-z0-9_\-.~%]+", segment)))
 
 
-# --- body --------------------------------------------------------------------------------------------
+# --- body -----------------------------------------------------------------------------------------
 
 
 def _body_checks(responses: list[ir.RecordedResponse], dynamic: set[str]) -> list[ir.Check]:
@@ -155,7 +155,7 @@ def _constant_json_value(key: str, value: object, dynamic: set[str]) -> bool:
     return bool(re.fullmatch(r"[A-Za-z][A-Za-z _\-./]*", value)) and _stable_text(value, dynamic)
 
 
-# --- what may change per run ------------------------------------------------------------------------
+# --- what may change per run ----------------------------------------------------------------------
 
 
 def _dynamic_values(scenario: ir.Scenario) -> set[str]:

@@ -117,7 +117,8 @@ def infer_main_origin(steps: list[ir.Step]) -> str:
     """The origin of the first document navigation, else the one with most requests."""
     for step in steps:
         if step.request.method == "GET" and (
-                step.resource_type == "document" or (step.resource_type is None and _is_html(step))):
+                step.resource_type == "document"
+                or (step.resource_type is None and _is_html(step))):
             return step.request.origin
     counts = Counter(step.request.origin for step in steps)
     return counts.most_common(1)[0][0] if counts else ""
