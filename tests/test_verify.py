@@ -40,8 +40,8 @@ PREFIX = "har2locust-plus: error: "
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def verify(*args: str) -> Result:
-    return CliRunner().invoke(cli, ["verify", "-q", *args])
+def verify(*args: str, quiet: bool = True) -> Result:
+    return CliRunner().invoke(cli, ["verify", *(["-q"] if quiet else []), *args])
 
 
 def explain(result: Result) -> str:
@@ -224,9 +224,10 @@ def test_no_correlate_fails_and_fix_finds_the_values_by_replay(
 def test_a_flow_without_dynamic_values_passes_without_correlation(password: None) -> None:
     with fixture_app() as app:
         result = verify(str(FIXTURES / "public-browsing.har"), "--no-correlate", "--fix",
-                        "--host", app.url)
+                        "--host", app.url, quiet=False)
     assert result.exit_code == 0, explain(result)
     assert "--fix: nothing to add" in result.stdout
+    assert "step 1/3 GET " in result.stderr and "step 3/3 GET " in result.stderr  # progress
 
 
 # --- replay-based correlation finds what record-based correlation cannot see ----------------

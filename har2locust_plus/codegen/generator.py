@@ -649,6 +649,14 @@ def _runtime_functions(*filenames: str) -> tuple[dict[str, cst.FunctionDef], dic
     return functions, deps
 
 
+@functools.cache
+def runtime_function_code() -> dict[str, str]:
+    """Source of every runtime helper function, by name (for the formatter)."""
+    functions, _ = _runtime_functions("checks.py", "data.py")
+    return {name: cst.Module(body=[fn.with_changes(leading_lines=[])]).code
+            for name, fn in functions.items()}
+
+
 def _assigned_name(stmt: cst.CSTNode) -> str | None:
     """``NAME`` for a statement ``NAME = value``, else None."""
     if isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Assign) and \
