@@ -85,7 +85,8 @@ class _Command(click.Command):
               help="Skip URLs matching this. Repeatable.")
 @click.option("--keep-static", is_flag=True,
               help="Also replay images, scripts, styles and fonts (skipped by default).")
-@click.option("--think-time", default="recorded", show_default=True, metavar="recorded|none|MIN-MAX",
+@click.option("--think-time", default="recorded", show_default=True,
+              metavar="recorded|none|MIN-MAX",
               help="Pauses between pages: as recorded, none, or random MIN-MAX seconds.")
 @click.option("--correlate/--no-correlate", default=True, show_default=True,
               help="Turn recorded tokens, ids and nonces into values taken from live responses.")
@@ -201,7 +202,8 @@ def _data_template(columns: Any) -> str:
 def _rule(text: str) -> tuple[str, str]:
     name, sep, pattern = text.partition("=")
     if not sep or not name.strip().isidentifier():
-        raise BadOption(f"--correlate-rule: expected NAME=REGEX with NAME an identifier, got {text!r}")
+        raise BadOption(
+            f"--correlate-rule: expected NAME=REGEX with NAME an identifier, got {text!r}")
     return name.strip(), pattern
 
 

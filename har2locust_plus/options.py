@@ -25,7 +25,8 @@ class ThinkTime:
             return cls(mode=text)  # type: ignore[arg-type]
         match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)", text)
         if not match:
-            raise BadOption(f"--think-time: expected recorded, none or MIN-MAX seconds, got {text!r}")
+            raise BadOption(
+                f"--think-time: expected recorded, none or MIN-MAX seconds, got {text!r}")
         low, high = float(match.group(1)), float(match.group(2))
         if low > high:
             raise BadOption(f"--think-time: MIN ({low:g}) is larger than MAX ({high:g})")
