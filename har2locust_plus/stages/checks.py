@@ -146,7 +146,8 @@ def _json_checks(texts: list[str], dynamic: set[str]) -> list[ir.Check]:
 
 
 def _constant_json_value(key: str, value: object, dynamic: set[str]) -> bool:
-    if DYNAMIC_KEY.search(key) or ID_NAME.search(key):
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()  # createdAt -> created_at
+    if any(DYNAMIC_KEY.search(k) or ID_NAME.search(k) for k in (key, snake)):
         return False
     if isinstance(value, bool):
         return True

@@ -300,7 +300,9 @@ def checkpoint_problem(
         landed = f" to {relative(where)}" if where else ""
         expected = f" to {readable(location)}" if location else ""
         return f"expected status {status}{expected}, got {got}{landed}"
-    if location is not None and not re.fullmatch(location, relative(where or "")):
+    if location is not None and where is None:
+        return f"expected a redirect to {readable(location)}, got no Location header"
+    if location is not None and not re.fullmatch(location, relative(where)):
         return f"expected a redirect to {readable(location)}, got {where}"
     if content_type is not None:
         got_type = (resp.headers.get("Content-Type") if resp.headers else None) or ""

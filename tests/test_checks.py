@@ -1,0 +1,635 @@
+"""Checkpoints (issue 4): what each replayed response must look like, and what they must not use.
+
+1. ``e2e``: scripts generated from the fixture HARs run with real ``locust --headless`` against a
+   fresh fixture app: 0 failures; against a sabotaged app (``title``, ``500``, ``rename-field``,
+   a wrong password) exactly the right steps fail, with one readable message per step in
+   ``s_failures.csv`` and no row in ``s_exceptions.csv``.
+2. Snippet and value choice: on the fixture HARs, every valid HAR of the real-world corpus
+   (``../shared/hars``) and small hand-built HARs, no ``contains``/``json_value``/``json_keys``
+   check uses a value that may change per run (digits, uuids, times, correlated or generated
+   values, secrets, values the client sent); ``--checks none|status``.
+3. The run-time helper (``har2locust_plus.runtime.checks``) with a fake response: every failure
+   message format, ``success()`` for a recorded error status replayed as is.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import html
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from locust.exception import RescheduleTask
+
+from har2locust_plus import Options, ThinkTime, convert, ir
+from har2locust_plus.cli import main as cli
+from har2locust_plus.loader import load
+from har2locust_plus.runtime import checks as runtime
+from har2locust_plus.stages import PIPELINE
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = REPO_ROOT / "fixtures"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "hars"
+NO_CORPUS = f"{CORPUS_DIR} not found: the real-world HAR corpus is only on the CI machine"
+PASSWORD = "wonderland-42"  # the fixture account's password (PASSWORD in generated scripts)
+ORIGIN = "http://127.0.0.1:5000"
+
+BODY_CHECKS = ("contains", "json_value", "json_keys")
+
+
+# --- 1. end to end: real Locust against a fresh / sabotaged fixture app -------------------------
+
+
+@dataclass
+class Replay:
+    code: str
+    output: str
+    stats: list[dict[str, str]]  # s_stats.csv
+    failures: list[dict[str, str]]  # s_failures.csv
+    exceptions: list[dict[str, str]]  # s_exceptions.csv
+    final: dict[str, tuple[int, int]]  # name -> (requests, failures), written at exit
+
+    @property
+    def requests(self) -> int:
+        return sum(n for n, _ in self.final.values())
+
+    @property
+    def failed(self) -> int:
+        return sum(f for _, f in self.final.values())
+
+    def failing_steps(self) -> set[str]:
+        return {name for name, (_, failed) in self.final.items() if failed}
+
+    def messages(self) -> dict[str, list[str]]:
+        """Stats name -> the messages s_failures.csv groups the step's failures under."""
+        grouped: dict[str, list[str]] = {}
+        for row in self.failures:
+            grouped.setdefault(row["Name"], []).append(_message(row["Error"]))
+        return grouped
+
+    def explain(self) -> str:
+        rows = "\n".join(f"  {r['Occurrences']}x {r['Method']} {r['Name']}: {r['Error']}"
+                         for r in self.failures[:10])
+        return (f"{self.requests} requests, {self.failed} failed, final={self.final}\n{rows}\n"
+                f"exceptions={self.exceptions[:3]}\nlocust output (tail):\n{self.output[-2000:]}")
+
+
+def _message(error: str) -> str:
+    """The text of a ``CatchResponseError('...')`` cell: a checkpoint failure, no exception."""
+    match = re.fullmatch(r"CatchResponseError\((.*)\)", error, re.S)
+    assert match, f"not a checkpoint failure: {error!r}"
+    return ast.literal_eval(match.group(1))
+
+
+def _replay(har: str, tmp_path: Path, *, sabotage: Iterable[str] = (),
+            password: str = PASSWORD, seconds: int = 4) -> Replay:
+    """Convert a fixture HAR, start a new app, run ``locust --headless -u 2`` against it."""
+    from fixtures.server import FixtureApp  # the repository root is on sys.path (conftest)
+
+    code = convert(FIXTURES / har, Options(think_time=ThinkTime("none"))).code
+    script = tmp_path / "locustfile.py"
+    script.write_text(code, encoding="utf-8")
+    prefix = tmp_path / "s"
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env["PASSWORD"] = password
+    with FixtureApp(sabotage=sabotage) as app, \
+            open(tmp_path / "locust.out", "w+", encoding="utf-8") as out:
+        cmd = [sys.executable, "-m", "locust", "-f", str(script), "--headless", "-u", "2",
+               "-r", "2", "-t", f"{seconds}s", "--host", app.url, "--csv", str(prefix),
+               "--json-file", str(prefix), "--only-summary", "--loglevel", "WARNING"]
+        proc = subprocess.Popen(cmd, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, env=env)
+        try:
+            proc.wait(timeout=seconds + 40)
+        finally:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        out.seek(0)
+        output = out.read()
+
+    def rows(kind: str) -> list[dict[str, str]]:
+        path = Path(f"{prefix}_{kind}.csv")
+        assert path.exists(), f"locust wrote no {path.name}:\n{output[-3000:]}"
+        with open(path, newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    final_path = Path(f"{prefix}.json")
+    assert final_path.exists(), f"locust wrote no {final_path.name}:\n{output[-3000:]}"
+    final = {e["name"]: (e["num_requests"], e["num_failures"])
+             for e in json.loads(final_path.read_text("utf-8"))}
+    return Replay(code, output, rows("stats"), rows("failures"), rows("exceptions"), final)
+
+
+def _assert_failures(run: Replay, expected: dict[str, str]) -> None:
+    """Exactly the ``expected`` steps fail, every time they run, each under one message."""
+    assert run.requests > 0, run.explain()
+    assert run.exceptions == [], run.explain()
+    assert "Traceback" not in run.output, run.explain()
+    assert run.failing_steps() == set(expected), run.explain()
+    for name in expected:
+        requests, failed = run.final[name]
+        assert failed == requests, (name, run.explain())
+    assert run.messages() == {name: [message] for name, message in expected.items()}, \
+        run.explain()
+    stats = {r["Name"]: r for r in run.stats}
+    for row in run.failures:  # one row per step and message, counting all its failures
+        assert row["Method"] == stats[row["Name"]]["Type"], row
+        assert int(row["Occurrences"]) == int(stats[row["Name"]]["Failure Count"]) > 0, row
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("har", ["notes-journey.har", "api-journey.har"])
+def test_correct_replay_against_a_fresh_app_has_no_failures(har: str, tmp_path: Path) -> None:
+    run = _replay(har, tmp_path)
+    assert "check(resp," in run.code and "contains=" in run.code + "json_keys="
+    assert run.requests > 0 and run.failed == 0, run.explain()
+    assert run.failures == [] and run.exceptions == [], run.explain()
+    assert "Traceback" not in run.output, run.explain()
+
+
+NOTES_TITLE = "expected the body to contain '<title>Notes — My notes</title>'"
+RENAMED = "expected JSON keys ['title'] (got ['body', 'created_at', 'id', 'name'])"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("har", "sabotage", "expected"), [
+    pytest.param("notes-journey.har", "title", {
+        "04 /notes": f"step 4 GET /notes: {NOTES_TITLE}",
+        "07 /notes": f"step 7 GET /notes: {NOTES_TITLE}",
+        "09 /notes": f"step 9 GET /notes: {NOTES_TITLE}",
+    }, id="title"),
+    pytest.param("api-journey.har", "500", {
+        "4 /api/notes/{note_id}": "step 4 GET /api/notes/{note_id}: expected status 200, got 500",
+    }, id="500"),
+    pytest.param("api-journey.har", "rename-field", {
+        "3 /api/notes": f"step 3 POST /api/notes: {RENAMED}",
+        "4 /api/notes/{note_id}": f"step 4 GET /api/notes/{{note_id}}: {RENAMED}",
+        "5 /api/notes/{note_id}": f"step 5 PUT /api/notes/{{note_id}}: {RENAMED}",
+    }, id="rename-field"),
+])
+def test_sabotaged_app_fails_the_right_steps(har: str, sabotage: str, expected: dict[str, str],
+                                             tmp_path: Path) -> None:
+    run = _replay(har, tmp_path, sabotage=[sabotage])
+    _assert_failures(run, expected)
+    # the flow went on past the failed checkpoints: the steps after them ran and passed
+    last = max(run.final, key=lambda name: int(name.split()[0]))
+    assert run.final[last][0] > 0 and last not in expected, run.explain()
+
+
+@pytest.mark.e2e
+def test_wrong_password_fails_the_login_and_the_notes_page(tmp_path: Path) -> None:
+    run = _replay("notes-journey.har", tmp_path, password="not-the-password")
+    _assert_failures(run, {
+        "03 /login": "step 3 POST /login: expected status 302 to /notes, got 200",
+        "04 /notes": "step 4 GET /notes: expected status 200, got 302 to /login",
+    })
+    # step 4 has no csrf_token to take: the flow restarts, nothing after it is sent
+    assert set(run.final) == {"01 /", "02 /login", "03 /login", "04 /notes"}, run.explain()
+    share = run.failed / run.requests
+    print(f"wrong password: {run.failed}/{run.requests} requests failed ({share:.1%})")
+    assert share >= 0.40, run.explain()
+
+
+# --- 2. snippet and value choice ------------------------------------------------------------------
+
+UUID_LIKE = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
+TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-+/=]{20,}")
+TIME_LIKE = re.compile(r"\d|\b(ago|just now|today|yesterday|tomorrow)\b", re.I)
+# The last word of a key that names an id, a time or a token (createdAt, access_token, _id ...).
+DYNAMIC_WORDS = frozenset({
+    "id", "ids", "uuid", "guid", "key", "token", "nonce", "hash", "sig", "signature", "session",
+    "sid", "csrf", "xsrf", "slug", "ref", "code", "time", "timestamp", "ts", "date", "at", "on",
+    "expires", "expiry", "created", "updated", "modified", "etag",
+})
+
+
+def _last_word(key: str) -> str:
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()
+    return [w for w in re.split(r"[_\-. ]+", words) if w][-1] if words.strip("_-. ") else ""
+
+
+def _text(snippet: str) -> str:
+    """The visible text of an HTML snippet."""
+    return html.unescape(re.sub(r"<[^>]+>", "", snippet)).strip()
+
+
+def _sent_values(steps: Iterable[ir.Step]) -> set[str]:
+    """Query, form, multipart and JSON values the recorded requests sent (as recorded)."""
+    values: set[str] = set()
+
+    def add(template: ir.Template) -> None:
+        values.update(p for p in template.parts if isinstance(p, str))
+
+    for step in steps:
+        request = step.request
+        for param in request.query:
+            add(param.value)
+        body = request.body
+        if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+            for _, value in body.fields:
+                add(value)
+        elif isinstance(body, ir.JsonBody):
+            for leaf in ir.json_leaves(body.value):
+                if isinstance(leaf, str):
+                    values.add(leaf)
+                elif isinstance(leaf, ir.Template):
+                    add(leaf)
+    return values
+
+
+@dataclass(frozen=True)
+class Converted:
+    scenario: ir.Scenario
+    sent: set[str]  # what the replayed requests sent, as recorded (before any stage ran)
+    correlated: set[str]  # extracted and generated values, as recorded
+    secrets: set[str]
+
+
+def _inspect(source: Path | bytes, options: Options | None = None) -> Converted:
+    """Run the conversion pipeline (convert() without code generation) and collect the values
+    a check must not use. A path is converted by convert() itself."""
+    options = options or Options()
+    data = source if isinstance(source, bytes) else source.read_bytes()
+    name = "test.har" if isinstance(source, bytes) else source.name
+    if isinstance(source, Path) and source.parent == FIXTURES:
+        scenario = convert(source, options).scenario
+    else:
+        scenario = load(data, name)
+        for _, stage in PIPELINE:
+            scenario = stage(scenario, options)
+    recorded = {s.entry_index: s for s in load(data, name).steps}
+    sent = _sent_values(recorded[s.entry_index] for s in scenario.steps)
+    correlated = {e.recorded for s in scenario.steps for e in s.extractions}
+    correlated |= {g.recorded for s in scenario.steps for g in s.generated}
+    secrets = {s.recorded for s in scenario.secrets} | {c.recorded for c in scenario.data_columns}
+    return Converted(scenario, sent, correlated, secrets)
+
+
+def _changing_values_in_checks(conv: Converted) -> list[str]:
+    """Every contains/json_value/json_keys check that uses a value that may change per run."""
+    # Values of 1-2 characters ("en", "1", "on") occur in any text: not counted.
+    forbidden = {v for v in conv.sent | conv.correlated | conv.secrets if len(v) >= 3}
+    problems = []
+    for step in conv.scenario.steps:
+        for check in step.checks:
+            where = f"step {step.number} {step.label}: {check.kind} {check.expected!r}"
+            if check.kind == "contains":
+                text = _text(check.expected)
+                if TIME_LIKE.search(text) or UUID_LIKE.search(text) or TOKEN_LIKE.search(text):
+                    problems.append(f"{where}: digits, time, uuid or token")
+                found = [v for v in forbidden if v.lower() in text.lower()]
+                if found:
+                    problems.append(f"{where}: contains {found[:3]}")
+            elif check.kind == "json_value":
+                key, value = check.path[-1], check.expected
+                if not isinstance(key, str) or _last_word(key) in DYNAMIC_WORDS:
+                    problems.append(f"{where}: under an id/time/token-like key {key!r}")
+                if not isinstance(value, (bool, str)):
+                    problems.append(f"{where}: not a word or a boolean")
+                elif isinstance(value, str) and (
+                        value in conv.sent | conv.correlated | conv.secrets
+                        or TIME_LIKE.search(value) or UUID_LIKE.search(value)
+                        or TOKEN_LIKE.search(value)):
+                    problems.append(f"{where}: a sent, correlated, secret or changing value")
+            elif check.kind == "json_keys":
+                found = [k for k in check.expected if k in conv.correlated | conv.secrets
+                         or UUID_LIKE.fullmatch(k) or k.isdigit()]
+                if found:
+                    problems.append(f"{where}: keys that are ids or correlated values {found}")
+    return problems
+
+
+def _manifest() -> list[dict[str, Any]]:
+    path = CORPUS_DIR / "manifest.json"
+    return json.loads(path.read_text("utf-8")) if path.is_file() else []
+
+
+CORPUS = [pytest.param(e["file"], id=e["file"]) for e in _manifest() if e["kind"] == "HAR"]
+
+
+@pytest.mark.parametrize("har", ["notes-journey.har", "api-journey.har", "public-browsing.har",
+                                 "notes-journey.firefox.har"])
+def test_fixture_checks_use_no_changing_values(har: str) -> None:
+    conv = _inspect(FIXTURES / har)
+    kinds = {c.kind for s in conv.scenario.steps for c in s.checks}
+    assert {"status", "content_type", "contains"} <= kinds
+    assert _changing_values_in_checks(conv) == []
+    if har.startswith("notes-journey"):  # what the checks had to avoid is really there
+        assert {"alice", "Groceries", "milk, eggs, flour"} <= conv.sent
+        assert PASSWORD in conv.secrets and len(conv.correlated) >= 2
+
+
+@pytest.mark.skipif(not CORPUS, reason=NO_CORPUS)
+@pytest.mark.parametrize("har", CORPUS or [None])
+def test_corpus_checks_use_no_changing_values(har: str) -> None:
+    conv = _inspect(CORPUS_DIR / har)
+    assert _changing_values_in_checks(conv) == []
+
+
+# --- hand-built HARs --------------------------------------------------------------------------
+
+
+def _checks(conv: Converted, kind: str | None = None) -> list[tuple[int, ir.Check]]:
+    return [(s.number, c) for s in conv.scenario.steps for c in s.checks
+            if kind is None or c.kind == kind]
+
+
+@pytest.fixture
+def har(make_har: Callable[..., bytes], make_entry: Callable[..., dict[str, Any]]):
+    """``har(*entries)``: HAR bytes; ``har.page(path, body)``, ``har.json(path, obj)``,
+    ``har.login(username)`` build entries on one origin, in order."""
+
+    class Builder:
+        seconds = 0
+
+        def _entry(self, path: str, method: str = "GET", **kwargs: Any) -> dict[str, Any]:
+            self.seconds += 1
+            return make_entry(f"{ORIGIN}{path}", method, resource_type=kwargs.pop(
+                "resource_type", "document"), started=f"2026-01-01T10:00:{self.seconds:02d}.000Z",
+                **kwargs)
+
+        def page(self, path: str, body: str, **kwargs: Any) -> dict[str, Any]:
+            return self._entry(path, body=f"<!doctype html><html><head>{body}</html>", **kwargs)
+
+        def json(self, path: str, data: Any, **kwargs: Any) -> dict[str, Any]:
+            return self._entry(path, body=json.dumps(data), mime="application/json",
+                               resource_type="fetch", **kwargs)
+
+        def login(self, username: str) -> dict[str, Any]:
+            text = f"username={username}&password=s3cret-Passw0rd"
+            return self._entry("/login", "POST", status=302, body=None,
+                               response_headers=[("Location", "/home")], redirect_url="/home",
+                               headers=[("Content-Type", "application/x-www-form-urlencoded")],
+                               post_data={"mimeType": "application/x-www-form-urlencoded",
+                                          "text": text, "params": [
+                                              {"name": "username", "value": username},
+                                              {"name": "password", "value": "s3cret-Passw0rd"}]})
+
+        def __call__(self, *entries: dict[str, Any]) -> bytes:
+            return make_har(*entries)
+
+    return Builder()
+
+
+def test_a_title_with_a_number_falls_back_to_a_stable_heading(har) -> None:
+    conv = _inspect(har(
+        har.page("/inbox", "<title>Inbox (3) — Mail</title><body><h1>Inbox</h1>"),
+        har.page("/drafts", "<title>Drafts (12) — Mail</title><body><p>none</p>"),
+    ))
+    assert [(n, c.expected) for n, c in _checks(conv, "contains")] == [(1, "<h1>Inbox</h1>")]
+    assert _changing_values_in_checks(conv) == []
+
+
+def test_a_title_with_the_username_typed_earlier_gets_no_title_check(har) -> None:
+    conv = _inspect(har(
+        har.page("/", "<title>Shop — Welcome</title>"),
+        har.login("marvin"),
+        har.page("/home", "<title>Hello marvin — Shop</title><body><h1>Your orders</h1>"),
+        har.page("/profile", "<title>Marvin's profile</title><body><h2>Profile of marvin</h2>"),
+    ))
+    assert "marvin" in conv.sent and "s3cret-Passw0rd" in conv.secrets
+    assert [(n, c.expected) for n, c in _checks(conv, "contains")] == [
+        (1, "<title>Shop — Welcome</title>"), (3, "<h1>Your orders</h1>")]
+    assert _changing_values_in_checks(conv) == []
+
+
+def test_the_same_url_recorded_with_different_titles_gets_no_snippet(har) -> None:
+    conv = _inspect(har(
+        har.page("/status", "<title>Status — all good</title>"),
+        har.page("/about", "<title>About us</title>"),
+        har.page("/status", "<title>Status — degraded</title>"),
+    ))
+    assert [(n, c.expected) for n, c in _checks(conv, "contains")] == [(2, "<title>About us</title>")]
+    # a heading both recordings share is stable: it is checked on both steps
+    conv = _inspect(har(
+        har.page("/status", "<title>Status — all good</title><body><h1>System status</h1>"),
+        har.page("/status", "<title>Status — degraded</title><body><h1>System status</h1>"),
+    ))
+    assert [(n, c.expected) for n, c in _checks(conv, "contains")] == [
+        (1, "<h1>System status</h1>"), (2, "<h1>System status</h1>")]
+
+
+def test_json_checks_keys_and_only_constant_values(har) -> None:
+    # token and created_at are letters only: only their keys keep them out of json_value
+    conv = _inspect(har(har.json("/api/session", {
+        "id": 5, "token": "AbCdEfGhIjKlMnOpQrSt", "created_at": "yesterday",
+        "status": "active", "ok": True})))
+    assert [c.expected for _, c in _checks(conv, "json_keys")] == [
+        ("id", "token", "created_at", "status", "ok")]
+    assert [(c.path, c.expected) for _, c in _checks(conv, "json_value")] == [
+        (("status",), "active"), (("ok",), True)]
+    assert [c.expected for _, c in _checks(conv, "content_type")] == ["json"]
+
+
+def test_json_values_under_camel_case_id_time_and_token_keys_are_not_checked(har) -> None:
+    conv = _inspect(har(har.json("/api/me", {
+        "accessToken": "AbCdEfGhIjKlMnOpQrSt", "createdAt": "yesterday",
+        "authorSlug": "francis-bacon", "sessionKey": "abcdefgh", "userId": "marvin",
+        "state": "ready"})))
+    assert [(c.path, c.expected) for _, c in _checks(conv, "json_value")] == [
+        (("state",), "ready")]
+
+
+def test_json_values_the_client_sent_are_not_checked(har) -> None:
+    entry = har.json("/api/notes", {"title": "Shopping", "kind": "memo", "archived": False},
+                     method="POST", status=201, headers=[("Content-Type", "application/json")],
+                     post_data={"mimeType": "application/json",
+                                "text": json.dumps({"title": "Shopping"})})
+    conv = _inspect(har(entry))
+    assert [(c.path, c.expected) for _, c in _checks(conv, "json_value")] == [
+        (("kind",), "memo"), (("archived",), False)]
+
+
+def test_a_redirect_is_checked_with_a_location_pattern_without_ids(har) -> None:
+    conv = _inspect(har(
+        har._entry("/notes", "POST", status=302, body=None,
+                   response_headers=[("Location", f"{ORIGIN}/notes/4711?created=1")],
+                   redirect_url=f"{ORIGIN}/notes/4711?created=1"),
+        har.page("/notes/4711", "<title>A note</title>"),
+    ))
+    step = conv.scenario.steps[0]
+    assert [(c.kind, c.expected) for c in step.checks] == [
+        ("status", 302), ("location", r"/notes/[^/?#]+(\?.*)?")]
+    pattern = step.checks[1].expected
+    assert re.fullmatch(pattern, "/notes/982211") and re.fullmatch(pattern, "/notes/x?a=1")
+    assert not re.fullmatch(pattern, "/notes") and not re.fullmatch(pattern, "/login")
+
+
+def test_a_304_expects_the_full_answer(har) -> None:
+    conv = _inspect(har(har.page("/", "<title>Home page</title>"),
+                        har._entry("/about", status=304, body=None)))
+    step = conv.scenario.steps[1]
+    assert step.response.status == 304
+    assert [(c.kind, c.expected) for c in step.checks] == [("status", 200)]
+
+
+def _check_calls(code: str) -> list[dict[str, Any]]:
+    """The generated ``check(resp, step, status, **kwargs)`` calls: keyword -> value."""
+    return [{kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+            for node in ast.walk(ast.parse(code))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "check"]
+
+
+def _catch_responses(code: str) -> int:
+    return sum(1 for node in ast.walk(ast.parse(code)) if isinstance(node, ast.keyword)
+               and node.arg == "catch_response")
+
+
+def _cli(har_bytes: bytes, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["-", "-q", *args], input=har_bytes)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_checks_none_emits_no_check_and_no_catch_response(har) -> None:
+    data = har(har.page("/", "<title>Home page</title>"), har.json("/api/x", {"ok": True}),
+               har.login("marvin"))
+    code = _cli(data, "--checks", "none")
+    assert _check_calls(code) == [] and _catch_responses(code) == 0
+    assert "def check(" not in code and "catch_response" not in code
+    assert _checks(_inspect(data, Options(checks="none"))) == []
+    full = _cli(data)  # the same HAR with the default --checks full
+    assert len(_check_calls(full)) == 3 and _catch_responses(full) == 3
+
+
+def test_checks_none_keeps_catch_response_only_where_a_value_is_taken(tmp_path: Path) -> None:
+    """Extractions fail the request themselves when the value is missing (stop_flow)."""
+    result = CliRunner().invoke(cli, [str(FIXTURES / "notes-journey.har"), "-q",
+                                      "--checks", "none"])
+    assert result.exit_code == 0, result.output
+    code = result.stdout
+    assert _check_calls(code) == [] and "def check(" not in code
+    scenario = convert(FIXTURES / "notes-journey.har", Options(checks="none")).scenario
+    assert _catch_responses(code) == sum(1 for s in scenario.steps if s.extractions) > 0
+
+
+def test_checks_status_only_checks_status_and_location(har) -> None:
+    data = har(har.page("/", "<title>Home page</title>"), har.json("/api/x", {"ok": True}),
+               har.login("marvin"), har.page("/home", "<title>Home</title>"))
+    conv = _inspect(data, Options(checks="status"))
+    assert {c.kind for _, c in _checks(conv)} == {"status", "location"}
+    calls = _check_calls(_cli(data, "--checks", "status"))
+    assert calls == [{}, {}, {"location": r"/home(\?.*)?"}, {}]
+
+
+# --- 3. the run-time helper -----------------------------------------------------------------------
+
+
+class FakeResponse:
+    """What check() uses of a Locust response (catch_response=True)."""
+
+    def __init__(self, status_code: int, headers: dict[str, str] | None = None,
+                 text: str = "") -> None:
+        self.status_code = status_code
+        self.headers = headers or {}
+        self.text = text
+        self.calls: list[tuple[str, ...]] = []
+
+    def success(self) -> None:
+        self.calls.append(("success",))
+
+    def failure(self, message: str) -> None:
+        self.calls.append(("failure", message))
+
+
+NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"})
+
+
+@pytest.mark.parametrize(("resp", "expected", "message"), [
+    (FakeResponse(500), dict(status=200), "expected status 200, got 500"),
+    (FakeResponse(200, text="<p>login</p>"), dict(status=302, location=r"/notes(\?.*)?"),
+     "expected status 302 to /notes, got 200"),
+    (FakeResponse(302, {"Location": "http://127.0.0.1:5000/login?next=%2Fnotes"}),
+     dict(status=200), "expected status 200, got 302 to /login?next=%2Fnotes"),
+    (FakeResponse(301, {"Location": "/old"}), dict(status=302, location=r"/notes/[^/?#]+(\?.*)?"),
+     "expected status 302 to /notes/<id>, got 301 to /old"),
+    (FakeResponse(302, {"Location": "/login"}), dict(status=302, location=r"/notes/[^/?#]+(\?.*)?"),
+     "expected a redirect to /notes/<id>, got /login"),
+    (FakeResponse(302), dict(status=302, location=r"/(\?.*)?"),
+     "expected a redirect to /, got no Location header"),
+    (FakeResponse(200, {"Content-Type": "application/json"}, "{}"),
+     dict(status=200, content_type="html"), "expected html content, got application/json"),
+    (FakeResponse(200, text="{}"), dict(status=200, content_type="json"),
+     "expected json content, got no Content-Type"),
+    (FakeResponse(200, {"Content-Type": "text/html"}, "<title>Oops</title>"),
+     dict(status=200, content_type="html", contains=("<title>Notes — My notes</title>",)),
+     "expected the body to contain '<title>Notes — My notes</title>'"),
+    (FakeResponse(200, text="[1, 2]"), dict(status=200, json_keys=("id",)),
+     "expected a JSON object"),
+    (FakeResponse(200, text="<html>"), dict(status=200, json_values=(("ok", True),)),
+     "expected a JSON object"),
+    (FakeResponse(201, text=NOTE), dict(status=201, json_keys=("id", "title", "body")),
+     "expected JSON keys ['title'] (got ['body', 'created_at', 'id', 'name'])"),
+    (FakeResponse(200, text='{"status": "failed"}'),
+     dict(status=200, json_values=(("status", "active"),)),
+     "expected JSON status == 'active', got 'failed'"),
+    (FakeResponse(200, text='{"ok": false}'), dict(status=200, json_values=(("ok", True),)),
+     "expected JSON ok == True, got False"),
+    (FakeResponse(200, text="{}"), dict(status=200, json_values=(("status", "active"),)),
+     "expected JSON status == 'active', got None"),
+], ids=["status", "status-to", "status-got-to", "status-to-got-to", "location",
+        "no-location", "content-type", "no-content-type", "contains", "json-list",
+        "json-invalid", "json-keys", "json-value", "json-bool", "json-missing-value"])
+def test_check_failure_messages(resp: FakeResponse, expected: dict[str, Any],
+                                message: str) -> None:
+    runtime.check(resp, "step 4 GET /api/notes/{note_id}", **expected)
+    assert resp.calls == [("failure", f"step 4 GET /api/notes/{{note_id}}: {message}")]
+    args = [expected.get(name, default) for name, default in (
+        ("status", None), ("location", None), ("content_type", None), ("contains", ()),
+        ("json_keys", ()), ("json_values", ()))]
+    assert runtime.checkpoint_problem(resp, *args) == message
+
+
+def test_check_passes_without_marking_the_response() -> None:
+    resp = FakeResponse(200, {"Content-Type": "application/json; charset=utf-8"},
+                        '{"status": "active", "ok": true, "id": 9}')
+    runtime.check(resp, "step 1 GET /api", 200, content_type="json", json_keys=("status", "id"),
+                  json_values=(("status", "active"), ("ok", True)))
+    assert resp.calls == []
+    resp = FakeResponse(302, {"Location": "http://127.0.0.1:8089/notes/982211?x=1"})
+    runtime.check(resp, "step 5 POST /notes", 302, location=r"/notes/[^/?#]+(\?.*)?")
+    assert resp.calls == []
+
+
+def test_a_recorded_error_status_replayed_as_is_is_a_success() -> None:
+    resp = FakeResponse(404, {"Content-Type": "text/html"}, "<h1>Not Found</h1>")
+    runtime.check(resp, "step 3 GET /v2/user/user1", 404)
+    assert resp.calls == [("success",)]
+    resp = FakeResponse(404)
+    runtime.check(resp, "step 3 GET /v2/user/user1", 200)
+    assert resp.calls == [("failure", "step 3 GET /v2/user/user1: expected status 200, got 404")]
+
+
+def test_a_failed_checkpoint_keeps_its_message_when_the_flow_stops() -> None:
+    resp = FakeResponse(302, {"Location": "/login"})
+    runtime.check(resp, "step 4 GET /notes", 200, content_type="html")
+    with pytest.raises(RescheduleTask):
+        runtime.from_xpath(resp, "step 4 GET /notes", "csrf_token", lambda tree: [])
+    assert resp.calls == [("failure", "step 4 GET /notes: expected status 200, got 302 to /login")]
+    resp = FakeResponse(200, {"Content-Type": "application/json"}, "{}")
+    with pytest.raises(RescheduleTask):
+        runtime.from_json(resp, "step 2 POST /api/login", "access_token", ("access_token",))
+    assert resp.calls == [("failure", "access_token not found in step 2 POST /api/login")]
+
+
+@pytest.mark.parametrize(("pattern", "readable"), [
+    (r"/notes/[^/?#]+(\?.*)?", "/notes/<id>"),
+    (r"/(\?.*)?", "/"),
+    (re.escape("/a-b.c/") + r"[^/?#]+/edit(\?.*)?", "/a-b.c/<id>/edit"),
+])
+def test_location_patterns_read_as_routes(pattern: str, readable: str) -> None:
+    assert runtime.readable(pattern) == readable
