@@ -199,7 +199,8 @@ class FastHttpGenerator:
             docs.append("each user takes its own row of the data file")
         if not body:
             return None
-        return _method("on_start", body, "; ".join(docs).capitalize() + ".")
+        text = "; ".join(docs)
+        return _method("on_start", body, text[:1].upper() + text[1:] + ".")
 
     def settings_code(self) -> list[cst.SimpleStatementLine]:
         """Secrets from the environment and the --data file, read once at start-up."""

@@ -42,7 +42,7 @@ class ApiJourneyUser(FastHttpUser):
     }  # sent by every recorded request
 
     def on_start(self):
-        """Origin and referer follow the host under test."""
+        """Origin and Referer follow the host under test."""
         self.origin = self.host.rstrip("/")
 
     @task

@@ -41,7 +41,7 @@ class NotesJourneyUser(HttpUser):
     wait_time = constant(1)  # pause between two runs of the flow
 
     def on_start(self):
-        """Origin and referer follow the host under test."""
+        """Origin and Referer follow the host under test."""
         self.origin = self.host.rstrip("/")
         self.client.headers.update(
             {
