@@ -43,8 +43,23 @@ def _fail(message: str, status: ExitStatus) -> None:
     sys.exit(int(status))
 
 
-class _Command(click.Command):
+class OneLineErrorCommand(click.Command):
     """Usage errors: one line and exit 2 (click's default prints usage lines too)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D401
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _fail("aborted", ExitStatus.BAD_INPUT)
+        except click.ClickException as exc:
+            _fail(exc.format_message().replace("\n", " "), ExitStatus.BAD_INPUT)
+
+
+class _Command(OneLineErrorCommand):
+    """The converter; ``har2locust-plus verify ...`` hands over to the verify command."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D401
         # --- verify (issue 6): "har2locust-plus verify ..." is a command of its own ---
@@ -56,15 +71,7 @@ class _Command(click.Command):
             return verify_command.main(args=argv[1:], prog_name="har2locust-plus verify",
                                        **{k: v for k, v in kwargs.items() if k != "args"})
         # --- end verify ---
-        kwargs["standalone_mode"] = False
-        try:
-            return super().main(*args, **kwargs)
-        except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            _fail("aborted", ExitStatus.BAD_INPUT)
-        except click.ClickException as exc:
-            _fail(exc.format_message().replace("\n", " "), ExitStatus.BAD_INPUT)
+        return super().main(*args, **kwargs)
 
 
 @click.command(cls=_Command, epilog=EPILOG,

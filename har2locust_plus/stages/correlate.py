@@ -213,7 +213,7 @@ def _location_sources(step: ir.Step, location: str) -> Iterator[Source]:
         prefix = "/".join(segments[:i]) + "/"
         pattern = "^" + re.escape(prefix) + r"([^/?#]+)"
         parent = unquote(segments[i - 1]) if i > 0 else ""
-        yield Source(step.number, value, _id_name(parent), "location", expr=pattern,
+        yield Source(step.number, value, id_name(parent), "location", expr=pattern,
                      how=f"Location segment {i}", id_like=True)
 
 
@@ -222,14 +222,14 @@ def _json_sources(step: ir.Step, text: str) -> Iterator[Source]:
         data = json.loads(text)
     except (ValueError, RecursionError):
         return
-    resource = _resource_name(step)
+    resource = resource_name(step)
     for path, value in _json_leaves(data, ()):
         if isinstance(value, bool) or value is None or isinstance(value, float):
             continue
         key = next((p for p in reversed(path) if isinstance(p, str)), "")
         parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
         if key.lower() == "id":
-            name = _id_name(parent or resource)
+            name = id_name(parent or resource)
         else:
             name = identifier(key) or "value"
         yield Source(step.number, str(value), name, "json", path=path,
@@ -279,7 +279,7 @@ def _html_sources(step: ir.Step, text: str) -> Iterator[Source]:
         for i, segment in enumerate(urlsplit(url).path.split("/")):
             value = unquote(segment)
             if value and any(ch.isdigit() for ch in value):
-                yield from _regex_source(step, text, value, _id_name(
+                yield from _regex_source(step, text, value, id_name(
                     urlsplit(url).path.split("/")[i - 1] if i else ""), f"link {url[:40]}")
     for script in SCRIPT_BLOCK.finditer(text):
         for match in INLINE_ASSIGNMENT.finditer(script.group(1)):
@@ -291,7 +291,7 @@ def _html_sources(step: ir.Step, text: str) -> Iterator[Source]:
 def _plain_sources(step: ir.Step, text: str) -> Iterator[Source]:
     value = text.strip()
     if " " not in value:
-        yield Source(step.number, value, _id_name(_resource_name(step)) if value.isdigit()
+        yield Source(step.number, value, id_name(resource_name(step)) if value.isdigit()
                      else "value", "regex", expr=r"^\s*(\S+)\s*$", how="plain-text body")
 
 
@@ -354,13 +354,15 @@ def _xpath_literal(text: str) -> str:
     return "concat(" + ", \"'\", ".join(f"'{p}'" for p in text.split("'")) + ")"
 
 
-def _resource_name(step: ir.Step) -> str:
+def resource_name(step: ir.Step) -> str:
+    """The last route word of a step's path (``/api/notes/17`` → ``notes``)."""
     words = [w for w in "".join(p for p in step.request.path.parts if isinstance(p, str))
              .split("/") if w and not any(ch.isdigit() for ch in w)]
     return words[-1] if words else ""
 
 
-def _id_name(resource: str) -> str:
+def id_name(resource: str) -> str:
+    """``notes`` → ``note_id``; empty → ``id``."""
     base = identifier(resource)
     if base.endswith("ies"):
         base = base[:-3] + "y"

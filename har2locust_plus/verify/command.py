@@ -6,11 +6,10 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
 
 import click
 
-from ..cli import _fail, _rule, _write
+from ..cli import OneLineErrorCommand, _fail, _rule, _write
 from ..errors import BadInput, BadOption, ExitStatus, Har2LocustError
 from ..options import Options
 
@@ -28,22 +27,7 @@ Exit status: 0 the replay matches the recording, 1 it does not (or an internal e
 """
 
 
-class _VerifyCommand(click.Command):
-    """Usage errors: one line and exit 2, like the main command."""
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D401
-        kwargs["standalone_mode"] = False
-        try:
-            return super().main(*args, **kwargs)
-        except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            _fail("aborted", ExitStatus.BAD_INPUT)
-        except click.ClickException as exc:
-            _fail(exc.format_message().replace("\n", " "), ExitStatus.BAD_INPUT)
-
-
-@click.command(cls=_VerifyCommand, epilog=EPILOG,
+@click.command(cls=OneLineErrorCommand, epilog=EPILOG,
                context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("har", metavar="INPUT.har", type=click.Path(dir_okay=False))
 @click.option("--host", required=True, metavar="URL",

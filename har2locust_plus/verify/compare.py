@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from .. import ir
-from ..stages.correlate import boundary_regex
+from ..stages.correlate import boundary_regex, id_name, resource_name
 from ..stages.grouping import identifier
 from .replay import Exchange
 
@@ -321,7 +321,7 @@ def context_name(text: str, position: int, before: str, step: ir.Step) -> str:
         if match:
             key = match.group(1)
             if key.lower() == "id":
-                return id_name(_resource(step))
+                return id_name(resource_name(step))
             return identifier(key) or "value"
     parent = _PATH_PARENT.search(before)
     if parent:
@@ -329,17 +329,3 @@ def context_name(text: str, position: int, before: str, step: ir.Step) -> str:
     return "value"
 
 
-def _resource(step: ir.Step) -> str:
-    words = [w for w in ir.template_preview(step.request.path).split("/")
-             if w and not any(ch.isdigit() for ch in w) and "{" not in w]
-    return words[-1] if words else ""
-
-
-def id_name(resource: str) -> str:
-    """``notes`` → ``note_id``; empty → ``id``."""
-    base = identifier(resource)
-    if base.endswith("ies"):
-        base = base[:-3] + "y"
-    elif base.endswith("s") and not base.endswith("ss"):
-        base = base[:-1]
-    return f"{base}_id" if base else "id"
