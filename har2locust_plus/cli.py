@@ -8,11 +8,13 @@ import json
 import os
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
+from .config import load_config
 from .core import convert
 from .errors import BadInput, BadOption, ExitStatus, Har2LocustError
 from .options import Options, ThinkTime
@@ -147,6 +149,7 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
     (Charles, Fiddler, mitmproxy, Playwright ...); "-" reads it from standard input.
     """
     try:
+        config = load_config(Path.cwd())
         options = Options(
             user_class=user_class,  # type: ignore[arg-type]
             include_hosts=include_host,
@@ -156,8 +159,8 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
             keep_static=keep_static,
             think_time=ThinkTime.parse(think_time),
             correlate=correlate,
-            correlate_rules=tuple(_rule(r) for r in correlate_rule),
-            ignore_values=ignore_value,
+            correlate_rules=config.rules + tuple(_rule(r) for r in correlate_rule),
+            ignore_values=config.ignore_values + ignore_value,
             checks=checks,  # type: ignore[arg-type]
             data_file=data_file or data_template,
             keep_secrets=keep_secrets,

@@ -70,7 +70,7 @@ def load(data: bytes, source: str) -> ir.Scenario:
     if not entries:
         diagnostics.append(ir.Diagnostic(ir.Severity.WARNING,
                                          "the recording is empty (log.entries has 0 entries)"))
-    elif _looks_sanitized(steps):
+    elif "webinspector" in _creator(log.get("creator")).lower() and _looks_sanitized(steps):
         diagnostics.append(ir.Diagnostic(ir.Severity.WARNING, (
             "no Cookie, Set-Cookie or Authorization header anywhere: the HAR looks sanitized "
             "(Chrome's default export). Logins may not correlate; in DevTools use "

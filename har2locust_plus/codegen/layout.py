@@ -1,0 +1,281 @@
+"""Black's layout for the narrow subset of statements generated method bodies are made of.
+
+:func:`method_body` prints the statements of a generated method (after its docstring) exactly
+as black 26 (stable style, line length 88) would, or raises :class:`Unsupported` when a
+statement is outside the subset this printer is proven on; the caller then leaves that method
+to black. The subset: simple statements ``expr``, ``target = expr`` and ``pass`` (one per line,
+comment lines before them, a trailing comment only when the line fits), and ``with call as
+name:`` blocks of those; expressions are names, attribute chains, calls with positional and
+keyword arguments, string and number literals, dict/list/tuple displays, ``-number``,
+``a * b`` and simple subscripts.
+
+Black's rules for these shapes (no magic trailing commas, no invisible parentheses that
+survive): a line that fits in 88 columns (``str_width``) stays; otherwise it is split at its
+last bracket (which must end the expression), the head and tail must fit; the body stays on one
+line when it fits, except a collection display with two or more elements, which always
+explodes; otherwise one element per line with a trailing comma, each element laid out by the
+same rule; an element without brackets is left as it is, even too long.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from black.mode import Mode
+from black.numerics import format_float_or_int_string, format_hex, format_scientific_notation
+from black.strings import normalize_string_prefix, normalize_string_quotes, str_width
+
+LINE_LENGTH = 88
+_MODE = Mode()
+
+
+class Unsupported(Exception):
+    """Outside the subset: black formats this one."""
+
+
+# --- flat rendering -----------------------------------------------------------------------
+
+
+def _string(value: str) -> str:
+    if "\n" in value or "\r" in value or value.endswith(('"""', "'''")):
+        raise Unsupported("multiline string")
+    value = normalize_string_prefix(value, _MODE)
+    return normalize_string_quotes(value)
+
+
+def _number(text: str) -> str:
+    # black.numerics.normalize_numeric_literal, on text instead of a leaf
+    text = text.lower()
+    if text.startswith(("0b", "0b")):
+        return text
+    if text.startswith("0x"):
+        return format_hex(text)
+    if "e" in text:
+        return format_scientific_notation(text)
+    if text.endswith("j"):
+        raise Unsupported("complex")
+    if text.endswith("l"):
+        raise Unsupported("long")
+    return format_float_or_int_string(text)
+
+
+def _no_parens(node: cst.CSTNode) -> None:
+    if getattr(node, "lpar", None) or getattr(node, "rpar", None):
+        raise Unsupported("parenthesized")
+
+
+def flat(node: cst.CSTNode) -> str:
+    """``node`` on one line, spaced and normalized as black does."""
+    if isinstance(node, cst.Tuple):
+        if len(node.lpar) != 1 or len(node.rpar) != 1:
+            raise Unsupported("tuple parens")
+        items = [_element(e) for e in node.elements]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    _no_parens(node)
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        if not isinstance(node.value, (cst.Name, cst.Attribute, cst.Call)):
+            raise Unsupported("attribute base")
+        return flat(node.value) + "." + node.attr.value
+    if isinstance(node, cst.Call):
+        return flat(node.func) + "(" + ", ".join(_arg(a) for a in node.args) + ")"
+    if isinstance(node, cst.SimpleString):
+        return _string(node.value)
+    if isinstance(node, cst.FormattedString):
+        return _string(cst.Module([]).code_for_node(node))
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return _number(node.value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and \
+            isinstance(node.expression, (cst.Integer, cst.Float)):
+        return "-" + flat(node.expression)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+        return flat(node.left) + " * " + flat(node.right)
+    if isinstance(node, cst.Dict):
+        return "{" + ", ".join(_dict_element(e) for e in node.elements) + "}"
+    if isinstance(node, cst.List):
+        return "[" + ", ".join(_element(e) for e in node.elements) + "]"
+    if isinstance(node, cst.Subscript):
+        if len(node.slice) != 1:
+            raise Unsupported("subscript")
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index) and index.star is None and \
+                isinstance(index.value, (cst.SimpleString, cst.Integer, cst.Name)):
+            inner = flat(index.value)
+        elif isinstance(index, cst.Slice) and index.lower is None and index.step is None and \
+                isinstance(index.upper, cst.Integer):
+            inner = ":" + flat(index.upper)
+        else:
+            raise Unsupported("subscript")
+        if not isinstance(node.value, (cst.Name, cst.Attribute)):
+            raise Unsupported("subscript base")
+        return flat(node.value) + "[" + inner + "]"
+    raise Unsupported(type(node).__name__)
+
+
+def _arg(arg: cst.Arg) -> str:
+    if arg.star:
+        raise Unsupported("star arg")
+    return (arg.keyword.value + "=" if arg.keyword else "") + flat(arg.value)
+
+
+def _element(el: cst.BaseElement) -> str:
+    if not isinstance(el, cst.Element):
+        raise Unsupported("starred")
+    return flat(el.value)
+
+
+def _dict_element(el: cst.BaseDictElement) -> str:
+    if not isinstance(el, cst.DictElement):
+        raise Unsupported("starred")
+    return flat(el.key) + ": " + flat(el.value)
+
+
+# --- splitting ----------------------------------------------------------------------------
+
+
+def _fits(depth: int, text: str) -> bool:
+    return str_width("    " * depth + text) <= LINE_LENGTH
+
+
+def _has_brackets(node: cst.CSTNode) -> bool:
+    return not isinstance(node, (cst.Name, cst.SimpleString, cst.FormattedString, cst.Integer,
+                                 cst.Float)) and not (
+        isinstance(node, cst.Attribute) and not _has_brackets(node.value)) and not (
+        isinstance(node, cst.UnaryOperation) and not _has_brackets(node.expression))
+
+
+def _brackets(node: cst.CSTNode) -> tuple[str, list[tuple[str, cst.CSTNode]], str, bool]:
+    """(head up to the last opening bracket, the elements inside, closing, is a display)."""
+    if isinstance(node, cst.Call):
+        items = []
+        for a in node.args:
+            if a.star:
+                raise Unsupported("star arg")
+            items.append((a.keyword.value + "=" if a.keyword else "", a.value))
+        return flat(node.func) + "(", items, ")", False
+    if isinstance(node, cst.Dict):
+        items = []
+        for e in node.elements:
+            if not isinstance(e, cst.DictElement):
+                raise Unsupported("starred")
+            items.append((flat(e.key) + ": ", e.value))
+        return "{", items, "}", True
+    if isinstance(node, (cst.List, cst.Tuple)):
+        flat(node)  # validates
+        items = []
+        for e in node.elements:
+            if not isinstance(e, cst.Element):
+                raise Unsupported("starred")
+            items.append(("", e.value))
+        return ("[" if isinstance(node, cst.List) else "("), items, \
+            ("]" if isinstance(node, cst.List) else ")"), True
+    raise Unsupported("no trailing bracket pair")
+
+
+def lay_out(node: cst.CSTNode, depth: int, prefix: str, suffix: str, out: list[str]) -> None:
+    """Append the lines black makes of the logical line ``prefix + node + suffix``."""
+    indent = "    " * depth
+    text = prefix + flat(node) + suffix
+    if _fits(depth, text):
+        out.append(indent + text)
+        return
+    if not _has_brackets(node):
+        out.append(indent + text)  # nothing to split on: black leaves it too long
+        return
+    head, items, closing, display = _brackets(node)
+    if not items:
+        raise Unsupported("empty brackets")
+    if not _fits(depth, prefix + head) or not _fits(depth, closing + suffix):
+        raise Unsupported("head or tail too long")
+    out.append(indent + prefix + head)
+    one_tuple = isinstance(node, cst.Tuple) and len(items) == 1
+    body = ", ".join(p + flat(v) for p, v in items) + ("," if one_tuple else "")
+    if not (display and len(items) > 1) and _fits(depth + 1, body):
+        out.append(indent + "    " + body)
+    elif len(items) == 1:
+        p, v = items[0]
+        lay_out(v, depth + 1, p, "," if one_tuple else "", out)
+    else:
+        for p, v in items:
+            lay_out(v, depth + 1, p, ",", out)
+    out.append(indent + closing + suffix)
+
+
+# --- statements ---------------------------------------------------------------------------
+
+
+def _comment(comment: cst.Comment) -> str:
+    text = comment.value
+    rest = text[2:]
+    if not text.startswith("# ") or not rest or rest != rest.strip() or rest[0].isspace() or \
+            "type:" in text or "fmt:" in text or "\n" in text or "\r" in text or \
+            any(not ch.isprintable() for ch in text):
+        raise Unsupported("comment")
+    return text
+
+
+def _leading(lines: cst.CSTNode, depth: int, out: list[str]) -> None:
+    for line in lines:
+        if line.comment is None or not line.indent or line.whitespace.value:
+            raise Unsupported("blank line")
+        out.append("    " * depth + _comment(line.comment))
+
+
+def statement(stmt: cst.BaseStatement, depth: int, out: list[str]) -> None:
+    _leading(stmt.leading_lines, depth, out)
+    if isinstance(stmt, cst.SimpleStatementLine):
+        if len(stmt.body) != 1:
+            raise Unsupported("several statements on a line")
+        small = stmt.body[0]
+        suffix = ""
+        if stmt.trailing_whitespace.comment is not None:
+            suffix = "  " + _comment(stmt.trailing_whitespace.comment)
+        if isinstance(small, cst.Pass):
+            node, prefix = cst.Name("pass"), ""
+        elif isinstance(small, cst.Expr):
+            node, prefix = small.value, ""
+        elif isinstance(small, cst.Assign) and len(small.targets) == 1 and \
+                isinstance(small.targets[0].target, (cst.Name, cst.Attribute)):
+            prefix, node = flat(small.targets[0].target) + " = ", small.value
+            if _has_brackets(small.targets[0].target):
+                raise Unsupported("target")
+        else:
+            raise Unsupported(type(small).__name__)
+        if suffix:
+            text = prefix + flat(node) + suffix
+            if not _fits(depth, text):
+                raise Unsupported("long line with a comment")
+            out.append("    " * depth + text)
+            return
+        if isinstance(node, (cst.SimpleString, cst.FormattedString)):
+            raise Unsupported("string statement")  # docstring-like
+        if prefix and _has_brackets(node) and not isinstance(node, cst.Call):
+            raise Unsupported("assignment of a display")
+        if prefix and not _has_brackets(node) and not _fits(depth, prefix + flat(node)):
+            raise Unsupported("long assignment")
+        lay_out(node, depth, prefix, "", out)
+        return
+    if isinstance(stmt, cst.With):
+        if len(stmt.items) != 1 or stmt.asynchronous or stmt.lpar or \
+                not isinstance(stmt.body, cst.IndentedBlock) or stmt.body.header.comment or \
+                stmt.body.footer:
+            raise Unsupported("with")
+        item = stmt.items[0]
+        if item.asname is None or not isinstance(item.asname.name, cst.Name) or \
+                not isinstance(item.item, cst.Call):
+            raise Unsupported("with item")
+        lay_out(item.item, depth, "with ", f" as {item.asname.name.value}:", out)
+        if not stmt.body.body:
+            raise Unsupported("empty with")
+        for inner in stmt.body.body:
+            statement(inner, depth + 1, out)
+        return
+    raise Unsupported(type(stmt).__name__)
+
+
+def method_body(statements: list[cst.BaseStatement], depth: int) -> str:
+    """Lines black makes of ``statements`` at ``depth``, each ending in a newline."""
+    out: list[str] = []
+    for stmt in statements:
+        statement(stmt, depth, out)
+    return "".join(line + "\n" for line in out)
