@@ -256,7 +256,8 @@ def statement(stmt: cst.BaseStatement, depth: int, out: list[str]) -> None:
         lay_out(node, depth, prefix, "", out)
         return
     if isinstance(stmt, cst.With):
-        if len(stmt.items) != 1 or stmt.asynchronous or stmt.lpar or \
+        if len(stmt.items) != 1 or stmt.asynchronous or \
+                isinstance(stmt.lpar, cst.LeftParen) or \
                 not isinstance(stmt.body, cst.IndentedBlock) or stmt.body.header.comment or \
                 stmt.body.footer:
             raise Unsupported("with")
