@@ -30,7 +30,11 @@ def render(module: cst.Module) -> str:
     while split > 0 and _is_runtime_copy(body[split - 1]):
         split -= 1
     skeleton, bodies = _skeleton(body[:split])
-    head = black.format_str(module.with_changes(body=skeleton).code, mode=MODE)
+    source = module.with_changes(body=skeleton).code
+    if bodies and ("fmt:" in source or "yapf:" in source):
+        # a "# fmt: off" region could span a placeholder: black alone, on the real code
+        source, bodies = module.with_changes(body=body[:split]).code, {}
+    head = black.format_str(source, mode=MODE)
     if bodies:
         head = _fill(head, bodies)
     tail = [cst.Module(body=[fn.with_changes(leading_lines=[])]).code for fn in body[split:]]

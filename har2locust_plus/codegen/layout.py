@@ -19,6 +19,9 @@ same rule; an element without brackets is left as it is, even too long.
 
 from __future__ import annotations
 
+import functools
+import threading
+
 import libcst as cst
 from black.mode import Mode
 from black.numerics import format_float_or_int_string, format_hex, format_scientific_notation
@@ -35,6 +38,7 @@ class Unsupported(Exception):
 # --- flat rendering -----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _string(value: str) -> str:
     if "\n" in value or "\r" in value or value.endswith(('"""', "'''")):
         raise Unsupported("multiline string")
@@ -63,8 +67,20 @@ def _no_parens(node: cst.CSTNode) -> None:
         raise Unsupported("parenthesized")
 
 
+_LOCAL = threading.local()  # .flat: flat() of the nodes being printed, by id
+_PASS = cst.Name("pass")
+
+
 def flat(node: cst.CSTNode) -> str:
     """``node`` on one line, spaced and normalized as black does."""
+    cache = _LOCAL.__dict__.setdefault("flat", {})
+    text = cache.get(id(node))
+    if text is None:
+        text = cache[id(node)] = _flat(node)
+    return text
+
+
+def _flat(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Tuple):
         if len(node.lpar) != 1 or len(node.rpar) != 1:
             raise Unsupported("tuple parens")
@@ -208,8 +224,8 @@ def _comment(comment: cst.Comment) -> str:
     text = comment.value
     rest = text[2:]
     if not text.startswith("# ") or not rest or rest != rest.strip() or rest[0].isspace() or \
-            "type:" in text or "fmt:" in text or "\n" in text or "\r" in text or \
-            any(not ch.isprintable() for ch in text):
+            "type:" in text or "fmt:" in text or "yapf:" in text or \
+            any(not ch.isprintable() for ch in text):  # also no line breaks
         raise Unsupported("comment")
     return text
 
@@ -231,7 +247,7 @@ def statement(stmt: cst.BaseStatement, depth: int, out: list[str]) -> None:
         if stmt.trailing_whitespace.comment is not None:
             suffix = "  " + _comment(stmt.trailing_whitespace.comment)
         if isinstance(small, cst.Pass):
-            node, prefix = cst.Name("pass"), ""
+            node, prefix = _PASS, ""
         elif isinstance(small, cst.Expr):
             node, prefix = small.value, ""
         elif isinstance(small, cst.Assign) and len(small.targets) == 1 and \
@@ -277,6 +293,9 @@ def statement(stmt: cst.BaseStatement, depth: int, out: list[str]) -> None:
 def method_body(statements: list[cst.BaseStatement], depth: int) -> str:
     """Lines black makes of ``statements`` at ``depth``, each ending in a newline."""
     out: list[str] = []
-    for stmt in statements:
-        statement(stmt, depth, out)
+    try:
+        for stmt in statements:
+            statement(stmt, depth, out)
+    finally:
+        _LOCAL.__dict__.pop("flat", None)  # ids are only valid while the nodes are alive
     return "".join(line + "\n" for line in out)
