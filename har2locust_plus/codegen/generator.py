@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Sequence
@@ -667,19 +668,31 @@ def _assigned_name(stmt: cst.CSTNode) -> str | None:
 
 
 def _free_names(node: cst.CSTNode) -> set[str]:
+    """Every name the code uses (not keyword-argument names, not attribute names).
+
+    A plain walk over the node's fields: libcst's visitors rebuild every node they pass, which
+    made this the most expensive part of generating a large script.
+    """
     names: set[str] = set()
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            names.add(n.value)
-
-        def visit_Arg(self, n: cst.Arg) -> bool:
-            n.value.visit(self)  # not the keyword: json=... is no use of the json module
-            return False
-
-        def visit_Attribute(self, n: cst.Attribute) -> bool:
-            n.value.visit(self)  # not the attribute: self.time is no use of time
-            return False
-
-    node.visit(Collect())
+    stack: list[object] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Name):
+            names.add(item.value)
+        elif isinstance(item, (cst.Arg, cst.Attribute)):
+            stack.append(item.value)  # json=... is no use of json, self.time none of time
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, cst.CSTNode) and not isinstance(item, _LEAVES):
+            stack.extend(getattr(item, name) for name in _child_fields(type(item)))
     return names
+
+
+_LEAVES = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Comment,
+           cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Newline,
+           cst.FormattedStringText)
+
+
+@functools.cache
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(node_type))
