@@ -677,14 +677,15 @@ def _free_names(node: cst.CSTNode) -> set[str]:
     stack: list[object] = [node]
     while stack:
         item = stack.pop()
-        if isinstance(item, cst.Name):
-            names.add(item.value)
-        elif isinstance(item, (cst.Arg, cst.Attribute)):
-            stack.append(item.value)  # json=... is no use of json, self.time none of time
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, cst.CSTNode) and not isinstance(item, _LEAVES):
-            stack.extend(getattr(item, name) for name in _child_fields(type(item)))
+        kind = type(item)
+        if kind is cst.Name:
+            names.add(item.value)  # type: ignore[attr-defined]
+        elif kind is cst.Arg or kind is cst.Attribute:
+            stack.append(item.value)  # type: ignore[attr-defined]  # json=, self.time: no uses
+        elif kind is list or kind is tuple:
+            stack.extend(item)  # type: ignore[call-overload]
+        else:
+            stack.extend(getattr(item, name) for name in _child_fields(kind))
     return names
 
 
@@ -695,4 +696,7 @@ _LEAVES = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Comment,
 
 @functools.cache
 def _child_fields(node_type: type) -> tuple[str, ...]:
+    """The fields of a node type that can hold code (none for literals and whitespace)."""
+    if not issubclass(node_type, cst.CSTNode) or issubclass(node_type, _LEAVES):
+        return ()
     return tuple(f.name for f in dataclasses.fields(node_type))

@@ -7,6 +7,7 @@ are valid, unique identifiers that do not shadow Locust's own ``User`` attribute
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 import unicodedata
@@ -98,6 +99,7 @@ def _method_name(title: str, step: ir.Step, used: set[str]) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4096)
 def identifier(text: str, max_words: int = 5) -> str:
     """ASCII snake_case words of ``text`` (may be empty)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
