@@ -83,6 +83,9 @@ class FastHttpGenerator:
         self.needs = _Needs()
         self.width = len(str(len(scenario.steps))) if scenario.steps else 1
         self.constant_names: set[str] = set()
+        self.steps_by_group: dict[int, list[ir.Step]] = {}
+        for step in scenario.steps:
+            self.steps_by_group.setdefault(step.group, []).append(step)
 
     # --- module ---------------------------------------------------------------------------
 
@@ -265,7 +268,7 @@ class FastHttpGenerator:
                                        trailing_whitespace=_comment("recorded think time"))
 
     def group_method(self, index: int, group: ir.Group) -> cst.FunctionDef:
-        steps = [s for s in self.scenario.steps if s.group == index]
+        steps = self.steps_by_group.get(index, [])
         body: list[cst.BaseStatement] = []
         for step in steps:
             body.extend(self.step_statements(step))
@@ -277,8 +280,8 @@ class FastHttpGenerator:
     def step_statements(self, step: ir.Step) -> list[cst.BaseStatement]:
         stmts: list[cst.BaseStatement] = [self.rendezvous_call(step)] if step.rendezvous else []
         stmts.extend(self.generated_value(g) for g in step.generated)
-        call = self.request_call(step)
         inner = self.response_statements(step)
+        call = self.request_call(step, catch_response=bool(inner))
         if not inner:
             stmts.append(_stmt(call))
             return stmts
@@ -316,7 +319,7 @@ class FastHttpGenerator:
             leading_lines=[_line_comment(
                 f"made up by the client when recorded: a fresh {value.kind} each run")])
 
-    def request_call(self, step: ir.Step) -> cst.Call:
+    def request_call(self, step: ir.Step, catch_response: bool) -> cst.Call:
         request = step.request
         args: list[cst.Arg] = []
         if request.method in CLIENT_METHODS:
@@ -330,7 +333,7 @@ class FastHttpGenerator:
             args.append(_kwarg("headers", self.headers_dict(request.headers)))
         args.extend(self.redirect_args())
         args.append(_kwarg("name", py_str(self.stats_name(step))))
-        if self.response_statements(step):
+        if catch_response:
             args.append(_kwarg("catch_response", cst.Name("True")))
         return cst.Call(func, args)
 
