@@ -186,9 +186,12 @@ def _eligible_source(source: Source, state: _State) -> bool:
     return not _looks_like_time_or_url(value)
 
 
+_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?")
+
+
 def _looks_like_time_or_url(value: str) -> bool:
-    return value.startswith(("http://", "https://", "/")) or bool(
-        re.fullmatch(r"\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?", value))
+    return value.startswith(("http://", "https://", "/")) or (
+        value[:1].isdigit() and _ISO_TIME.fullmatch(value) is not None)
 
 
 def _header_sources(step: ir.Step, response: ir.RecordedResponse) -> Iterator[Source]:
@@ -227,14 +230,17 @@ def _json_sources(step: ir.Step, text: str) -> Iterator[Source]:
         if isinstance(value, bool) or value is None or isinstance(value, float):
             continue
         key = next((p for p in reversed(path) if isinstance(p, str)), "")
+        text = str(value)
+        id_like = bool(ID_NAME.search(key))
+        if len(text) < 4 and not id_like or len(text) > MAX_VALUE:
+            continue  # never eligible (see _eligible_source): skip building the source
         parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
         if key.lower() == "id":
             name = id_name(parent or resource)
         else:
             name = identifier(key) or "value"
-        yield Source(step.number, str(value), name, "json", path=path,
-                     is_number=isinstance(value, int), id_like=bool(ID_NAME.search(key)),
-                     how="JSON " + "".join(f"[{p!r}]" for p in path))
+        yield Source(step.number, text, name, "json", path=path,
+                     is_number=isinstance(value, int), id_like=id_like)  # how: see _how
 
 
 def _json_leaves(value: object, path: tuple) -> Iterator[tuple[tuple, object]]:
@@ -534,9 +540,16 @@ def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
                                   path=source.path, recorded=source.value,
                                   used_by=tuple(dict.fromkeys(used)), as_int=source.is_number)
     if not existing:
-        state.report.append({"var": var, "source_step": source.step, "how": source.how,
+        state.report.append({"var": var, "source_step": source.step, "how": _how(source),
                              "value": source.value})
     return var
+
+
+def _how(source: Source) -> str:
+    """How the value is extracted, for the report (JSON paths spelled out only when used)."""
+    if source.how or source.kind != "json":
+        return source.how
+    return "JSON " + "".join(f"[{p!r}]" for p in source.path)
 
 
 def _free(var: str, source_step: int, use_step: int, state: _State) -> bool:
