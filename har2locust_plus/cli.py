@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -176,7 +177,9 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
         warnings = [d for d in result.report.diagnostics if d.severity.value == "warning"]
         if strict and warnings:
             raise BadInput(result.report.source, f"{warnings[0].message} (--strict)")
+        write_started = time.perf_counter()
         _write(output, result.code)
+        write_seconds = time.perf_counter() - write_started
         if data_template:
             _write(data_template, _data_template(result.scenario.data_columns))
         if report_path:
@@ -197,7 +200,7 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
         if output != "-":
             click.echo(f"  wrote {output}", err=True)
     if timings:
-        for stage, seconds in result.report.timings:
+        for stage, seconds in (*result.report.timings, ("write", write_seconds)):
             click.echo(f"  {stage:<16} {seconds * 1000:9.1f} ms", err=True)
 
 
