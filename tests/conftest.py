@@ -80,6 +80,7 @@ class LocustRun:
     # name -> (requests, failures) from --json-file, written at shutdown. The CSV files are
     # rewritten once a second and not at exit, so they may miss the last second of requests.
     final: dict[str, tuple[int, int]]
+    exceptions: list[dict[str, str]]  # <prefix>_exceptions.csv rows (errors that were not checks)
 
     def row(self, name: str) -> dict[str, str]:
         return next(r for r in self.stats if r["Name"] == name)
@@ -254,7 +255,8 @@ def locust_headless(locustfile: Path, host: str, workdir: Path, *, seconds: int 
     assert final_path.exists(), f"locust wrote no {final_path.name}:\n{output[-3000:]}"
     final = {e["name"]: (e["num_requests"], e["num_failures"])
              for e in json.loads(final_path.read_text("utf-8"))}
-    return LocustRun(returncode, output, rows("stats"), rows("failures"), final)
+    return LocustRun(returncode, output, rows("stats"), rows("failures"), final,
+                     rows("exceptions"))
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

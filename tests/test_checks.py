@@ -15,14 +15,9 @@
 from __future__ import annotations
 
 import ast
-import csv
 import html
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,6 +25,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import locust_headless
 from locust.exception import RescheduleTask
 
 from har2locust_plus import Options, ThinkTime, convert, ir
@@ -100,36 +96,10 @@ def _replay(har: str, tmp_path: Path, *, sabotage: Iterable[str] = (),
     code = convert(FIXTURES / har, Options(think_time=ThinkTime("none"))).code
     script = tmp_path / "locustfile.py"
     script.write_text(code, encoding="utf-8")
-    prefix = tmp_path / "s"
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["PASSWORD"] = password
-    with FixtureApp(sabotage=sabotage) as app, \
-            open(tmp_path / "locust.out", "w+", encoding="utf-8") as out:
-        cmd = [sys.executable, "-m", "locust", "-f", str(script), "--headless", "-u", "2",
-               "-r", "2", "-t", f"{seconds}s", "--host", app.url, "--csv", str(prefix),
-               "--json-file", str(prefix), "--only-summary", "--loglevel", "WARNING"]
-        proc = subprocess.Popen(cmd, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, env=env)
-        try:
-            proc.wait(timeout=seconds + 40)
-        finally:
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        out.seek(0)
-        output = out.read()
-
-    def rows(kind: str) -> list[dict[str, str]]:
-        path = Path(f"{prefix}_{kind}.csv")
-        assert path.exists(), f"locust wrote no {path.name}:\n{output[-3000:]}"
-        with open(path, newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
-
-    final_path = Path(f"{prefix}.json")
-    assert final_path.exists(), f"locust wrote no {final_path.name}:\n{output[-3000:]}"
-    final = {e["name"]: (e["num_requests"], e["num_failures"])
-             for e in json.loads(final_path.read_text("utf-8"))}
-    return Replay(code, output, rows("stats"), rows("failures"), rows("exceptions"), final)
+    with FixtureApp(sabotage=sabotage) as app:
+        run = locust_headless(script, app.url, tmp_path, seconds=seconds, users=2,
+                              env={"PASSWORD": password})
+    return Replay(code, run.output, run.stats, run.failures, run.exceptions, run.final)
 
 
 def _assert_failures(run: Replay, expected: dict[str, str]) -> None:

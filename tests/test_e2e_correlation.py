@@ -9,15 +9,11 @@ backed by what the server really did: logged in, created, updated and deleted th
 
 from __future__ import annotations
 
-import csv
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import locust_headless
 
 from har2locust_plus import Options, ThinkTime, convert
 
@@ -44,37 +40,14 @@ def _script(har: str, tmp_path: Path, **options) -> tuple[Path, str]:
 
 
 def _run_locust(script: Path, host: str, seconds: int, tmp_path: Path) -> dict:
-    """Run Locust headless; return {"stats": rows, "failures": rows, "exceptions": rows, ...}."""
-    prefix = tmp_path / "s"
-    cmd = [sys.executable, "-m", "locust", "-f", str(script), "--headless",
-           "-u", str(USERS), "-r", str(USERS), "-t", f"{seconds}s", "--host", host,
-           "--stop-timeout", "5",  # let each user finish its iteration: created == deleted
-           "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"]
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["PASSWORD"] = "wonderland-42"  # the fixture account's password: a secret, not in scripts
-    with open(tmp_path / "locust.out", "w+", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env)
-        try:
-            returncode = proc.wait(timeout=seconds + 30)
-        finally:
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        out.seek(0)
-        output = out.read()
-
-    def rows(suffix: str) -> list[dict[str, str]]:
-        path = Path(f"{prefix}_{suffix}.csv")
-        assert path.exists(), f"no {path.name}; locust said:\n{output[-3000:]}"
-        with open(path, newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
-
-    stats = rows("stats")
-    total = next(r for r in stats if r["Name"] == "Aggregated")
-    return {"returncode": returncode, "output": output, "stats": stats,
-            "requests": int(total["Request Count"]), "failures": int(total["Failure Count"]),
-            "failure_rows": rows("failures"), "exceptions": rows("exceptions")}
+    """Run Locust headless; return {"requests", "failures", "failure_rows", "exceptions", ...}."""
+    run = locust_headless(
+        script, host, tmp_path, seconds=seconds, users=USERS,
+        extra=("--stop-timeout", "5"),  # let each user finish its iteration: created == deleted
+        env={"PASSWORD": "wonderland-42"})  # the fixture account's password: a secret
+    return {"returncode": run.returncode, "output": run.output, "stats": run.stats,
+            "requests": run.requests, "failures": run.failed,
+            "failure_rows": run.failures, "exceptions": run.exceptions}
 
 
 def _explain(run: dict, state: dict | None = None) -> str:
