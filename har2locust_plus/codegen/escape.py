@@ -8,6 +8,7 @@ make them bare names.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import math
 from typing import Any
@@ -25,6 +26,13 @@ def py_str(text: str) -> cst.SimpleString:
     """A string literal equal to ``text``."""
     if not isinstance(text, str):
         raise NotALiteral(f"expected str, got {type(text).__name__}")
+    return _str_literal(str(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _str_literal(text: str) -> cst.SimpleString:
+    # Nodes are immutable, so one node serves every use of a value: header names, content
+    # types and labels repeat thousands of times in a large recording.
     return cst.SimpleString(repr(text))
 
 
@@ -66,6 +74,7 @@ def py_ident(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def self_attr(name: str) -> cst.Attribute:
     return cst.Attribute(cst.Name("self"), cst.Name(py_ident(name)))
 

@@ -17,6 +17,7 @@ import uuid
 
 import black
 import libcst as cst
+from black.strings import str_width
 
 from . import layout
 from .generator import runtime_function_code
@@ -47,21 +48,35 @@ def render_plain(module: cst.Module) -> str:
 
 
 def _skeleton(body: list[cst.CSTNode]) -> tuple[list[cst.CSTNode], dict[str, str]]:
-    """Top-level statements with printable method bodies replaced by placeholder lines."""
-    bodies: dict[str, str] = {}
+    """Top-level statements with printable method bodies replaced by placeholder lines.
+
+    A plain method that follows a placeholder (the generator's page methods: no decorator,
+    only ``self``, a one-line docstring, one blank line before it) is printed whole into the
+    text of that placeholder, so black does not even see it: black's output for it is known
+    exactly, and a large script has thousands of them.
+    """
+    parts: dict[str, list[str]] = {}  # placeholder line -> the texts it stands for
     tag = "H2L_LAYOUT_" + uuid.uuid4().hex
     out = []
     for node in body:
         if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
-            members = []
+            members: list[cst.CSTNode] = []
+            run: str | None = None  # the placeholder that the previous member ended with
             for member in node.body.body:
-                members.append(_stub(member, tag, bodies))
+                whole = _whole_method(member) if run is not None else None
+                if whole is not None:
+                    parts[run].append(whole)  # type: ignore[index]
+                    continue
+                stub = _stub(member, tag, parts)
+                run = next(reversed(parts)) if stub is not member else None
+                members.append(stub)
             node = node.with_changes(body=node.body.with_changes(body=members))
         out.append(node)
-    return out, bodies
+    return out, {line: "".join(texts) for line, texts in parts.items()}
 
 
-def _stub(member: cst.CSTNode, tag: str, bodies: dict[str, str]) -> cst.CSTNode:
+def _stub(member: cst.CSTNode, tag: str, bodies: dict[str, list[str]]) -> cst.CSTNode:
+    """``member`` with its body after the docstring replaced by a placeholder, if printable."""
     if not isinstance(member, cst.FunctionDef) or not isinstance(member.body, cst.IndentedBlock):
         return member
     stmts = list(member.body.body)
@@ -72,9 +87,43 @@ def _stub(member: cst.CSTNode, tag: str, bodies: dict[str, str]) -> cst.CSTNode:
     except layout.Unsupported:
         return member
     name = f"{tag}_{len(bodies)}"
-    bodies["        " + name + "\n"] = text
+    bodies["        " + name + "\n"] = [text]
     placeholder = cst.SimpleStatementLine([cst.Expr(cst.Name(name))])
     return member.with_changes(body=member.body.with_changes(body=[stmts[0], placeholder]))
+
+
+def _whole_method(member: cst.CSTNode) -> str | None:
+    """Black's text for a method of the simplest shape, with the blank line before it."""
+    if not isinstance(member, cst.FunctionDef) or member.decorators or member.asynchronous or \
+            member.returns is not None or getattr(member, "type_parameters", None) is not None:
+        return None
+    params = member.params
+    if len(params.params) != 1 or params.posonly_params or params.kwonly_params or \
+            not isinstance(params.star_arg, cst.MaybeSentinel) or params.star_kwarg is not None:
+        return None
+    param = params.params[0]
+    if param.name.value != "self" or param.annotation is not None or param.default is not None:
+        return None
+    if len(member.leading_lines) != 1 or member.leading_lines[0].comment is not None:
+        return None
+    block = member.body
+    if not isinstance(block, cst.IndentedBlock) or block.footer or block.header.comment or \
+            len(block.body) < 2 or not _is_docstring(block.body[0]):
+        return None
+    docstring = block.body[0].body[0].value.value  # type: ignore[attr-defined]
+    inner = docstring[3:-3]
+    if not (docstring.startswith('"""') and docstring.endswith('"""')) or not inner or \
+            inner != inner.strip() or inner[0] == '"' or inner[-1] == '"' or \
+            any(ch in inner for ch in "\\\n\r") or "fmt:" in inner or "yapf:" in inner:
+        return None  # black would change it (or it needs a closer look): keep it in the skeleton
+    header = "    def " + member.name.value + "(self):"
+    if str_width(header) > layout.LINE_LENGTH:
+        return None
+    try:
+        text = layout.method_body(list(block.body[1:]), depth=2)
+    except layout.Unsupported:
+        return None
+    return "\n" + header + "\n        " + docstring + "\n" + text
 
 
 def _is_docstring(stmt: cst.CSTNode) -> bool:

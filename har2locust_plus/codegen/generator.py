@@ -84,6 +84,8 @@ class FastHttpGenerator:
         self.width = len(str(len(scenario.steps))) if scenario.steps else 1
         self.constant_names: set[str] = set()
         self.steps_by_group: dict[int, list[ir.Step]] = {}
+        self.headers_cache: dict[tuple[ir.Header, ...], cst.Dict] = {}
+        self.checks_cache: dict[tuple, tuple[list[cst.Arg], list[cst.EmptyLine]]] = {}
         for step in scenario.steps:
             self.steps_by_group.setdefault(step.group, []).append(step)
 
@@ -398,8 +400,12 @@ class FastHttpGenerator:
         return cst.Call(cst.Name("urlencode"), [cst.Arg(pairs)])
 
     def headers_dict(self, headers: Sequence[ir.Header]) -> cst.Dict:
-        return cst.Dict([cst.DictElement(py_str(h.name), template_expr(h.value))
-                         for h in headers])
+        key = tuple(headers)
+        node = self.headers_cache.get(key)
+        if node is None:  # many requests send the same headers: one (immutable) node for all
+            node = self.headers_cache[key] = cst.Dict([
+                cst.DictElement(py_str(h.name), template_expr(h.value)) for h in headers])
+        return node
 
     # --- after the response: checks and extractions ---------------------------------------
 
@@ -416,28 +422,39 @@ class FastHttpGenerator:
 
     def check_call(self, step: ir.Step) -> cst.SimpleStatementLine:
         self.use_helper("check")
-        by_kind = {c.kind: c for c in step.checks}
-        args = [cst.Arg(cst.Name("resp")), cst.Arg(py_str(self.step_label(step))),
-                cst.Arg(_num(by_kind["status"].expected))]
+        # a few kinds of checks repeat over thousands of steps (types too: True == 1)
+        key = (step.checks, tuple(type(c.expected) for c in step.checks))
+        cached = self.checks_cache.get(key)
+        if cached is None:
+            cached = self.checks_cache[key] = self.check_args(step.checks)
+        args, comment = cached
+        args = [cst.Arg(cst.Name("resp")), cst.Arg(py_str(self.step_label(step))), *args]
+        return cst.SimpleStatementLine([cst.Expr(cst.Call(cst.Name("check"), args))],
+                                       leading_lines=comment)
+
+    def check_args(self, checks: tuple[ir.Check, ...]
+                   ) -> tuple[list[cst.Arg], list[cst.EmptyLine]]:
+        """``check()``'s arguments after the step label, and the comment saying where from."""
+        by_kind = {c.kind: c for c in checks}
+        args = [cst.Arg(_num(by_kind["status"].expected))]
         origins = [by_kind["status"].origin]
         if "location" in by_kind:
             args.append(_kwarg("location", py_regex(by_kind["location"].expected)))
         if "content_type" in by_kind:
             args.append(_kwarg("content_type", py_str(by_kind["content_type"].expected)))
-        contains = [c.expected for c in step.checks if c.kind == "contains"]
+        contains = [c.expected for c in checks if c.kind == "contains"]
         if contains:
             args.append(_kwarg("contains", cst.Tuple([cst.Element(py_str(t)) for t in contains])))
         if "json_keys" in by_kind:
             args.append(_kwarg("json_keys", py_value(tuple(by_kind["json_keys"].expected))))
-        values = [c for c in step.checks if c.kind == "json_value"]
+        values = [c for c in checks if c.kind == "json_value"]
         if values:
             args.append(_kwarg("json_values", cst.Tuple([cst.Element(cst.Tuple([
                 cst.Element(py_str(c.path[0])), cst.Element(py_value(c.expected))]))  # type: ignore[arg-type]
                 for c in values])))
-        origins += [c.origin for c in step.checks if c.kind != "status" and c.origin]
+        origins += [c.origin for c in checks if c.kind != "status" and c.origin]
         comment = "; ".join(dict.fromkeys(o for o in origins if o))
-        return cst.SimpleStatementLine([cst.Expr(cst.Call(cst.Name("check"), args))],
-                                       leading_lines=[_line_comment(comment)] if comment else [])
+        return args, [_line_comment(comment)] if comment else []
 
     def extraction(self, step: ir.Step, ex: ir.Extraction) -> cst.SimpleStatementLine:
         label = py_str(self.step_label(step))
@@ -594,9 +611,19 @@ def _num(value: float | int) -> cst.BaseExpression:
     return cst.Integer(str(value)) if isinstance(value, int) else cst.Float(repr(value))
 
 
+_NO_SPACE = cst.SimpleWhitespace("")
+_EQUAL = cst.AssignEqual(_NO_SPACE, _NO_SPACE)
+
+
 def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(value, keyword=cst.Name(name),
-                   equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    return cst.Arg(value, keyword=_name(name), equal=_EQUAL,
+                   whitespace_after_star=_NO_SPACE, whitespace_after_arg=_NO_SPACE)
+
+
+@functools.lru_cache(maxsize=256)
+def _name(name: str) -> cst.Name:
+    """Nodes are immutable: the generator's own few names are built once."""
+    return cst.Name(name)
 
 
 def _comment(text: str) -> cst.TrailingWhitespace:
@@ -674,9 +701,11 @@ def _free_names(node: cst.CSTNode) -> set[str]:
     """Every name the code uses (not keyword-argument names, not attribute names).
 
     A plain walk over the node's fields: libcst's visitors rebuild every node they pass, which
-    made this the most expensive part of generating a large script.
+    made this the most expensive part of generating a large script. Subtrees the generator
+    shares between statements (cached header dicts, checks) are walked once.
     """
     names: set[str] = set()
+    seen: set[int] = set()
     stack: list[object] = [node]
     while stack:
         item = stack.pop()
@@ -688,13 +717,20 @@ def _free_names(node: cst.CSTNode) -> set[str]:
         elif kind is list or kind is tuple:
             stack.extend(item)  # type: ignore[call-overload]
         else:
-            stack.extend(getattr(item, name) for name in _child_fields(kind))
+            fields = _child_fields(kind)
+            if fields and id(item) not in seen:
+                seen.add(id(item))
+                stack.extend(getattr(item, name) for name in fields)
     return names
 
 
 _LEAVES = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Comment,
            cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Newline,
            cst.FormattedStringText)
+# fields that hold only punctuation, whitespace and comments
+_LAYOUT_FIELDS = frozenset({"lpar", "rpar", "comma", "equal", "dot", "colon", "semicolon",
+                            "leading_lines", "lines_after_decorators", "header", "footer",
+                            "trailing_whitespace", "indent", "asynchronous", "star"})
 
 
 @functools.cache
@@ -702,4 +738,5 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
     """The fields of a node type that can hold code (none for literals and whitespace)."""
     if not issubclass(node_type, cst.CSTNode) or issubclass(node_type, _LEAVES):
         return ()
-    return tuple(f.name for f in dataclasses.fields(node_type))
+    return tuple(f.name for f in dataclasses.fields(node_type)
+                 if f.name not in _LAYOUT_FIELDS and not f.name.startswith("whitespace"))

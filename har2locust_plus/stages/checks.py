@@ -85,7 +85,7 @@ def _is_dynamic(segment: str) -> bool:
 # --- body -----------------------------------------------------------------------------------------
 
 
-def _body_checks(responses: list[ir.RecordedResponse], dynamic: set[str]) -> list[ir.Check]:
+def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic) -> list[ir.Check]:
     """Checks that hold for every recorded 2xx response of one request (each parsed once)."""
     first = responses[0]
     if first.status == 204:
@@ -104,7 +104,7 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: set[str]) -> lis
     return []
 
 
-def html_snippet(text: str, dynamic: set[str], others: Sequence[str] = ()) -> str | None:
+def html_snippet(text: str, dynamic: Dynamic, others: Sequence[str] = ()) -> str | None:
     """The recorded ``<title>`` (or first heading) as raw HTML, if it is stable."""
     candidates = [m.group(0) for m in TITLE.finditer(text[:200_000])][:1]
     candidates += [m.group(0) for m in HEADING.finditer(text[:200_000])][:3]
@@ -115,14 +115,13 @@ def html_snippet(text: str, dynamic: set[str], others: Sequence[str] = ()) -> st
     return None
 
 
-def _stable_text(text: str, dynamic: set[str]) -> bool:
+def _stable_text(text: str, dynamic: Dynamic) -> bool:
     if len(text) < 3 or any(ch.isdigit() for ch in text):
         return False
-    lowered = text.lower()
-    return not any(value.lower() in lowered for value in dynamic if len(value) >= 3)
+    return not dynamic.occurs_in(text)
 
 
-def _json_checks(texts: list[str], dynamic: set[str]) -> list[ir.Check]:
+def _json_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
     objects = []
     for text in texts:
         try:
@@ -145,7 +144,7 @@ def _json_checks(texts: list[str], dynamic: set[str]) -> list[ir.Check]:
     return checks
 
 
-def _constant_json_value(key: str, value: object, dynamic: set[str]) -> bool:
+def _constant_json_value(key: str, value: object, dynamic: Dynamic) -> bool:
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()  # createdAt -> created_at
     if any(DYNAMIC_KEY.search(k) or ID_NAME.search(k) for k in (key, snake)):
         return False
@@ -159,7 +158,34 @@ def _constant_json_value(key: str, value: object, dynamic: set[str]) -> bool:
 # --- what may change per run ----------------------------------------------------------------------
 
 
-def _dynamic_values(scenario: ir.Scenario) -> set[str]:
+class Dynamic:
+    """Values that may change per run, for "does any of them occur in this text" (any case).
+
+    The texts asked about are short (titles, JSON words) and the values many (everything the
+    client sent), so the lookup goes from the text: each of its substrings whose length some
+    value has is looked up in a set, instead of scanning every value for every text.
+    """
+
+    def __init__(self, values: set[str]) -> None:
+        self.by_length: dict[int, set[str]] = {}
+        for value in values:
+            lowered = value.lower()
+            if len(value) >= 3:
+                self.by_length.setdefault(len(lowered), set()).add(lowered)
+        self.lengths = sorted(self.by_length)
+
+    def occurs_in(self, text: str) -> bool:
+        lowered = text.lower()
+        for length in self.lengths:
+            if length > len(lowered):
+                break
+            found = self.by_length[length]
+            if any(lowered[i:i + length] in found for i in range(len(lowered) - length + 1)):
+                return True
+        return False
+
+
+def _dynamic_values(scenario: ir.Scenario) -> Dynamic:
     """Correlated and generated values, secrets and everything the client sent (echoed input).
 
     Secrets and per-user data were already replaced in the requests: their recorded values
@@ -171,7 +197,7 @@ def _dynamic_values(scenario: ir.Scenario) -> set[str]:
         values.update(e.recorded for e in step.extractions)
         values.update(g.recorded for g in step.generated)
         values.update(_sent_texts(step.request))
-    return {v for v in values if len(v) >= 3}
+    return Dynamic(values)
 
 
 def _sent_texts(request: ir.Request) -> list[str]:
