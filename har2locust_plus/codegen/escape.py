@@ -96,8 +96,11 @@ def host_expr() -> cst.Attribute:
     return self_attr("origin")
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def template_expr(template: ir.Template) -> cst.BaseExpression:
-    """A literal when there is nothing to fill in, else an f-string (``{``/``}`` escaped)."""
+    """A literal when there is nothing to fill in, else an f-string (``{``/``}`` escaped).
+
+    Cached like :func:`py_str`: the same Referer or URL is sent by many requests."""
     if template.is_literal:
         return py_str(template.text)
     if len(template.parts) == 1 and isinstance(template.parts[0], ir.HostRef):

@@ -30,7 +30,8 @@ def render(module: cst.Module) -> str:
     split = len(body)
     while split > 0 and _is_runtime_copy(body[split - 1]):
         split -= 1
-    skeleton, bodies = _skeleton(body[:split])
+    with layout.session():
+        skeleton, bodies = _skeleton(body[:split])
     source = module.with_changes(body=skeleton).code
     if bodies and ("fmt:" in source or "yapf:" in source):
         # a "# fmt: off" region could span a placeholder: black alone, on the real code

@@ -19,8 +19,11 @@ same rule; an element without brackets is left as it is, even too long.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import libcst as cst
 from black.mode import Mode
@@ -71,6 +74,21 @@ _LOCAL = threading.local()  # .flat: flat() of the nodes being printed, by id
 _PASS = cst.Name("pass")
 
 
+@contextlib.contextmanager
+def session() -> Iterator[None]:
+    """Share :func:`flat`'s cache between the bodies printed inside (the caller keeps the
+    nodes alive until it ends): the generator shares nodes, such as a header dict that many
+    requests send, between methods."""
+    if "flat" in _LOCAL.__dict__:
+        yield
+        return
+    _LOCAL.flat = {}
+    try:
+        yield
+    finally:
+        del _LOCAL.flat  # ids are only valid while the nodes are alive
+
+
 def flat(node: cst.CSTNode) -> str:
     """``node`` on one line, spaced and normalized as black does."""
     cache = _LOCAL.__dict__.setdefault("flat", {})
@@ -81,51 +99,72 @@ def flat(node: cst.CSTNode) -> str:
 
 
 def _flat(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Tuple):
-        if len(node.lpar) != 1 or len(node.rpar) != 1:
-            raise Unsupported("tuple parens")
-        items = [_element(e) for e in node.elements]
-        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    _no_parens(node)
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        if not isinstance(node.value, (cst.Name, cst.Attribute, cst.Call)):
-            raise Unsupported("attribute base")
-        return flat(node.value) + "." + node.attr.value
-    if isinstance(node, cst.Call):
-        return flat(node.func) + "(" + ", ".join(_arg(a) for a in node.args) + ")"
-    if isinstance(node, cst.SimpleString):
-        return _string(node.value)
-    if isinstance(node, cst.FormattedString):
-        return _string(cst.Module([]).code_for_node(node))
-    if isinstance(node, (cst.Integer, cst.Float)):
-        return _number(node.value)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and \
-            isinstance(node.expression, (cst.Integer, cst.Float)):
-        return "-" + flat(node.expression)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
-        return flat(node.left) + " * " + flat(node.right)
-    if isinstance(node, cst.Dict):
-        return "{" + ", ".join(_dict_element(e) for e in node.elements) + "}"
-    if isinstance(node, cst.List):
-        return "[" + ", ".join(_element(e) for e in node.elements) + "]"
-    if isinstance(node, cst.Subscript):
-        if len(node.slice) != 1:
-            raise Unsupported("subscript")
-        index = node.slice[0].slice
-        if isinstance(index, cst.Index) and index.star is None and \
-                isinstance(index.value, (cst.SimpleString, cst.Integer, cst.Name)):
-            inner = flat(index.value)
-        elif isinstance(index, cst.Slice) and index.lower is None and index.step is None and \
-                isinstance(index.upper, cst.Integer):
-            inner = ":" + flat(index.upper)
-        else:
-            raise Unsupported("subscript")
-        if not isinstance(node.value, (cst.Name, cst.Attribute)):
-            raise Unsupported("subscript base")
-        return flat(node.value) + "[" + inner + "]"
-    raise Unsupported(type(node).__name__)
+    printer = _PRINTERS.get(type(node))
+    if printer is None:
+        raise Unsupported(type(node).__name__)
+    if printer is not _tuple:
+        _no_parens(node)
+    return printer(node)
+
+
+def _tuple(node: cst.Tuple) -> str:
+    if len(node.lpar) != 1 or len(node.rpar) != 1:
+        raise Unsupported("tuple parens")
+    items = [_element(e) for e in node.elements]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _attribute(node: cst.Attribute) -> str:
+    if not isinstance(node.value, (cst.Name, cst.Attribute, cst.Call)):
+        raise Unsupported("attribute base")
+    return flat(node.value) + "." + node.attr.value
+
+
+def _unary(node: cst.UnaryOperation) -> str:
+    if not isinstance(node.operator, cst.Minus) or \
+            not isinstance(node.expression, (cst.Integer, cst.Float)):
+        raise Unsupported("unary operation")
+    return "-" + flat(node.expression)
+
+
+def _binary(node: cst.BinaryOperation) -> str:
+    if not isinstance(node.operator, cst.Multiply):
+        raise Unsupported("binary operation")
+    return flat(node.left) + " * " + flat(node.right)
+
+
+def _subscript(node: cst.Subscript) -> str:
+    if len(node.slice) != 1:
+        raise Unsupported("subscript")
+    index = node.slice[0].slice
+    if isinstance(index, cst.Index) and index.star is None and \
+            isinstance(index.value, (cst.SimpleString, cst.Integer, cst.Name)):
+        inner = flat(index.value)
+    elif isinstance(index, cst.Slice) and index.lower is None and index.step is None and \
+            isinstance(index.upper, cst.Integer):
+        inner = ":" + flat(index.upper)
+    else:
+        raise Unsupported("subscript")
+    if not isinstance(node.value, (cst.Name, cst.Attribute)):
+        raise Unsupported("subscript base")
+    return flat(node.value) + "[" + inner + "]"
+
+
+_PRINTERS: dict[type, Callable[[Any], str]] = {  # exact types: no subclass is expected
+    cst.Tuple: _tuple,
+    cst.Name: lambda node: node.value,
+    cst.Attribute: _attribute,
+    cst.Call: lambda node: flat(node.func) + "(" + ", ".join(_arg(a) for a in node.args) + ")",
+    cst.SimpleString: lambda node: _string(node.value),
+    cst.FormattedString: lambda node: _string(cst.Module([]).code_for_node(node)),
+    cst.Integer: lambda node: _number(node.value),
+    cst.Float: lambda node: _number(node.value),
+    cst.UnaryOperation: _unary,
+    cst.BinaryOperation: _binary,
+    cst.Dict: lambda node: "{" + ", ".join(_dict_element(e) for e in node.elements) + "}",
+    cst.List: lambda node: "[" + ", ".join(_element(e) for e in node.elements) + "]",
+    cst.Subscript: _subscript,
+}
 
 
 def _arg(arg: cst.Arg) -> str:
@@ -293,9 +332,7 @@ def statement(stmt: cst.BaseStatement, depth: int, out: list[str]) -> None:
 def method_body(statements: list[cst.BaseStatement], depth: int) -> str:
     """Lines black makes of ``statements`` at ``depth``, each ending in a newline."""
     out: list[str] = []
-    try:
+    with session():
         for stmt in statements:
             statement(stmt, depth, out)
-    finally:
-        _LOCAL.__dict__.pop("flat", None)  # ids are only valid while the nodes are alive
     return "".join(line + "\n" for line in out)
