@@ -62,6 +62,27 @@ IMPORTS = {
 THIRD_PARTY = ("import gevent", "from gevent", "from locust", "from lxml")
 
 
+# Nodes are immutable, so the whitespace parts of the nodes the generator makes thousands of
+# are shared instead of being built (and validated) anew for every node: same code, less time.
+_NO_SPACE = cst.SimpleWhitespace("")
+_SPACE = cst.SimpleWhitespace(" ")
+_END_OF_LINE = cst.TrailingWhitespace()
+_Arg = functools.partial(cst.Arg, whitespace_after_star=_NO_SPACE, whitespace_after_arg=_NO_SPACE)
+_Call = functools.partial(cst.Call, whitespace_after_func=_NO_SPACE,
+                          whitespace_before_args=_NO_SPACE)
+_DictElement = functools.partial(cst.DictElement, whitespace_before_colon=_NO_SPACE,
+                                 whitespace_after_colon=_SPACE)
+_Dict = functools.partial(cst.Dict, lbrace=cst.LeftCurlyBrace(_NO_SPACE),
+                          rbrace=cst.RightCurlyBrace(_NO_SPACE))
+_SimpleStatementLine = functools.partial(cst.SimpleStatementLine,
+                                         trailing_whitespace=_END_OF_LINE)
+_With = functools.partial(cst.With, whitespace_after_with=_SPACE, whitespace_before_colon=_NO_SPACE)
+_AsName = functools.partial(cst.AsName, whitespace_before_as=_SPACE, whitespace_after_as=_SPACE)
+_IndentedBlock = functools.partial(cst.IndentedBlock, header=_END_OF_LINE)
+_AssignTarget = functools.partial(cst.AssignTarget, whitespace_before_equal=_SPACE,
+                                  whitespace_after_equal=_SPACE)
+
+
 IMPORT_TIME_HELPERS = frozenset({"secret", "read_rows"})
 LOCUST_NAMES = frozenset({"FastHttpUser", "HttpUser", "task", "constant", "between", "events"})
 
@@ -133,7 +154,7 @@ class FastHttpGenerator:
             "    locust -f locustfile.py --headless -u 5 -r 5 -t 1m --host "
             + (s.main_origin or "URL"),
         ]
-        return cst.SimpleStatementLine([cst.Expr(py_docstring("\n".join(lines) + "\n"))])
+        return _SimpleStatementLine([cst.Expr(py_docstring("\n".join(lines) + "\n"))])
 
     # --- the user class -------------------------------------------------------------------
 
@@ -143,8 +164,8 @@ class FastHttpGenerator:
         body = [*self.class_attributes(), *[m for m in methods if m is not None]]
         return cst.ClassDef(
             name=cst.Name(self.class_name()),
-            bases=[cst.Arg(cst.Name(self.user_base))],
-            body=cst.IndentedBlock(body),  # type: ignore[arg-type]
+            bases=[_Arg(cst.Name(self.user_base))],
+            body=_IndentedBlock(body),  # type: ignore[arg-type]
             leading_lines=[cst.EmptyLine(), cst.EmptyLine()],
         )
 
@@ -174,9 +195,9 @@ class FastHttpGenerator:
     def wait_time(self) -> cst.BaseExpression:
         think = self.options.think_time
         if think.mode == "range":
-            return cst.Call(cst.Name("between"),
-                            [cst.Arg(_num(think.low)), cst.Arg(_num(think.high))])
-        return cst.Call(cst.Name("constant"), [cst.Arg(_num(1 if think.mode == "recorded" else 0))])
+            return _Call(cst.Name("between"),
+                            [_Arg(_num(think.low)), _Arg(_num(think.high))])
+        return _Call(cst.Name("constant"), [_Arg(_num(1 if think.mode == "recorded" else 0))])
 
     def redirect_attributes(self) -> list[cst.SimpleStatementLine]:
         return [_assign("max_redirects", cst.Integer("0"),
@@ -190,15 +211,15 @@ class FastHttpGenerator:
         body: list[cst.BaseStatement] = []
         docs = []
         if self.uses_host():
-            body.append(_set(self_attr("origin"), cst.Call(
+            body.append(_set(self_attr("origin"), _Call(
                 cst.Attribute(cst.Attribute(cst.Name("self"), cst.Name("host")),
-                              cst.Name("rstrip")), [cst.Arg(py_str("/"))])))
+                              cst.Name("rstrip")), [_Arg(py_str("/"))])))
             docs.append("Origin and Referer follow the host under test")
         columns = self.scenario.data_columns
         if columns:
             self.use_helper("next_row")
-            body.append(_set(cst.Name("row"), cst.Call(
-                cst.Name("next_row"), [cst.Arg(cst.Name("self")), cst.Arg(cst.Name("DATA"))])))
+            body.append(_set(cst.Name("row"), _Call(
+                cst.Name("next_row"), [_Arg(cst.Name("self")), _Arg(cst.Name("DATA"))])))
             body.extend(_set(self_attr(c.name), cst.Subscript(
                 cst.Name("row"), [cst.SubscriptElement(cst.Index(py_str(c.name)))]))
                 for c in columns)
@@ -213,7 +234,7 @@ class FastHttpGenerator:
         stmts = []
         for i, secret in enumerate(self.scenario.secrets):
             self.use_helper("secret")
-            stmt = _assign(secret.env, cst.Call(cst.Name("secret"), [cst.Arg(py_str(secret.env))]),
+            stmt = _assign(secret.env, _Call(cst.Name("secret"), [_Arg(py_str(secret.env))]),
                            f"{secret.kind}, recorded in {secret.where}")
             if i == 0:
                 stmt = stmt.with_changes(leading_lines=[cst.EmptyLine(), _line_comment(
@@ -222,13 +243,13 @@ class FastHttpGenerator:
             stmts.append(stmt)
         if self.scenario.data_columns:
             self.use_helper("read_rows")
-            path = cst.Call(cst.Attribute(cst.Attribute(cst.Name("os"), cst.Name("environ")),
+            path = _Call(cst.Attribute(cst.Attribute(cst.Name("os"), cst.Name("environ")),
                                           cst.Name("get")),
-                            [cst.Arg(py_str("H2L_DATA")),
-                             cst.Arg(py_str(self.options.data_file or "users.csv"))])
+                            [_Arg(py_str("H2L_DATA")),
+                             _Arg(py_str(self.options.data_file or "users.csv"))])
             columns = cst.Tuple([cst.Element(py_str(c.name)) for c in self.scenario.data_columns])
-            stmts.append(_assign("DATA", cst.Call(cst.Name("read_rows"), [
-                cst.Arg(path), cst.Arg(columns)])).with_changes(leading_lines=[
+            stmts.append(_assign("DATA", _Call(cst.Name("read_rows"), [
+                _Arg(path), _Arg(columns)])).with_changes(leading_lines=[
                     cst.EmptyLine(), _line_comment(
                         "One row per virtual user (columns: "
                         + ", ".join(c.name for c in self.scenario.data_columns)
@@ -249,9 +270,9 @@ class FastHttpGenerator:
             pause = self.pause(group)
             if pause is not None and body:
                 body.append(pause)
-            body.append(_stmt(cst.Call(self_attr(group.method))))
+            body.append(_stmt(_Call(self_attr(group.method))))
         if not body:
-            body.append(cst.SimpleStatementLine([cst.Pass()], trailing_whitespace=_comment(
+            body.append(_SimpleStatementLine([cst.Pass()], trailing_whitespace=_comment(
                 "nothing left to replay after filtering: see the report")))
         fn = _method("journey", body, "The recorded flow, page by page.")
         return fn.with_changes(decorators=[cst.Decorator(cst.Name("task"))])
@@ -261,12 +282,12 @@ class FastHttpGenerator:
         if think.mode == "none":
             return None
         if think.mode == "range":
-            return _stmt(cst.Call(self_attr("wait")))
+            return _stmt(_Call(self_attr("wait")))
         if group.think_before <= 0:
             return None
-        call = cst.Call(cst.Attribute(cst.Name("time"), cst.Name("sleep")),
-                        [cst.Arg(_num(group.think_before))])
-        return cst.SimpleStatementLine([cst.Expr(call)],
+        call = _Call(cst.Attribute(cst.Name("time"), cst.Name("sleep")),
+                        [_Arg(_num(group.think_before))])
+        return _SimpleStatementLine([cst.Expr(call)],
                                        trailing_whitespace=_comment("recorded think time"))
 
     def group_method(self, index: int, group: ir.Group) -> cst.FunctionDef:
@@ -287,37 +308,37 @@ class FastHttpGenerator:
         if not inner:
             stmts.append(_stmt(call))
             return stmts
-        stmts.append(cst.With(
-            items=[cst.WithItem(call, asname=cst.AsName(cst.Name("resp")))],
-            body=cst.IndentedBlock(inner),
+        stmts.append(_With(
+            items=[cst.WithItem(call, asname=_AsName(cst.Name("resp")))],
+            body=_IndentedBlock(inner),
         ))
         return stmts
 
     def rendezvous_call(self, step: ir.Step) -> cst.SimpleStatementLine:
-        call = cst.Call(cst.Name("rendezvous"), [cst.Arg(cst.Name("self")),
-                                                 cst.Arg(py_str(step.rendezvous or ""))])
-        return cst.SimpleStatementLine([cst.Expr(call)], leading_lines=[_line_comment(
+        call = _Call(cst.Name("rendezvous"), [_Arg(cst.Name("self")),
+                                                 _Arg(py_str(step.rendezvous or ""))])
+        return _SimpleStatementLine([cst.Expr(call)], leading_lines=[_line_comment(
             "rendezvous point: wait for the other users, then send this request together")])
 
     def generated_value(self, value: ir.Generated) -> cst.SimpleStatementLine:
         if value.kind == "unique":
             expr: cst.BaseExpression = cst.Subscript(
-                cst.Attribute(cst.Call(cst.Attribute(cst.Name("uuid"), cst.Name("uuid4"))),
+                cst.Attribute(_Call(cst.Attribute(cst.Name("uuid"), cst.Name("uuid4"))),
                               cst.Name("hex")),
                 [cst.SubscriptElement(cst.Slice(lower=None, upper=cst.Integer("8")))])
-            return cst.SimpleStatementLine(
-                [cst.Assign([cst.AssignTarget(self_attr(value.var))], expr)],
+            return _SimpleStatementLine(
+                [cst.Assign([_AssignTarget(self_attr(value.var))], expr)],
                 leading_lines=[_line_comment("--unique: a fresh suffix each run")])
         if value.kind == "uuid4":
-            expr: cst.BaseExpression = cst.Call(cst.Name("str"), [cst.Arg(cst.Call(
+            expr: cst.BaseExpression = _Call(cst.Name("str"), [_Arg(_Call(
                 cst.Attribute(cst.Name("uuid"), cst.Name("uuid4"))))])
         else:
-            now = cst.Call(cst.Attribute(cst.Name("time"), cst.Name("time")))
+            now = _Call(cst.Attribute(cst.Name("time"), cst.Name("time")))
             if value.kind == "epoch_ms":
                 now = cst.BinaryOperation(now, cst.Multiply(), cst.Integer("1000"))
-            expr = cst.Call(cst.Name("int"), [cst.Arg(now)])
-        return cst.SimpleStatementLine(
-            [cst.Assign([cst.AssignTarget(self_attr(value.var))], expr)],
+            expr = _Call(cst.Name("int"), [_Arg(now)])
+        return _SimpleStatementLine(
+            [cst.Assign([_AssignTarget(self_attr(value.var))], expr)],
             leading_lines=[_line_comment(
                 f"made up by the client when recorded: a fresh {value.kind} each run")])
 
@@ -328,8 +349,8 @@ class FastHttpGenerator:
             func = cst.Attribute(self_attr("client"), cst.Name(request.method.lower()))
         else:
             func = cst.Attribute(self_attr("client"), cst.Name("request"))
-            args.append(cst.Arg(py_str(request.method)))
-        args.append(cst.Arg(template_expr(self.url(request))))
+            args.append(_Arg(py_str(request.method)))
+        args.append(_Arg(template_expr(self.url(request))))
         args.extend(self.body_args(request.body))
         if request.headers:
             args.append(_kwarg("headers", self.headers_dict(request.headers)))
@@ -337,7 +358,7 @@ class FastHttpGenerator:
         args.append(_kwarg("name", py_str(self.stats_name(step))))
         if catch_response:
             args.append(_kwarg("catch_response", cst.Name("True")))
-        return cst.Call(func, args)
+        return _Call(func, args)
 
     def redirect_args(self) -> list[cst.Arg]:
         return []
@@ -392,19 +413,19 @@ class FastHttpGenerator:
     def form(self, fields: Sequence[tuple[str, ir.Template]]) -> cst.BaseExpression:
         names = [name for name, _ in fields]
         if len(set(names)) == len(names):
-            return cst.Dict([cst.DictElement(py_str(n), value_expr(v)) for n, v in fields])
+            return _Dict([_DictElement(py_str(n), value_expr(v)) for n, v in fields])
         # repeated names (checkboxes, multi-selects): keep order, encode once
         pairs = cst.List([cst.Element(cst.Tuple([cst.Element(py_str(n)),
                                                  cst.Element(value_expr(v))]))
                           for n, v in fields])
-        return cst.Call(cst.Name("urlencode"), [cst.Arg(pairs)])
+        return _Call(cst.Name("urlencode"), [_Arg(pairs)])
 
     def headers_dict(self, headers: Sequence[ir.Header]) -> cst.Dict:
         key = tuple(headers)
         node = self.headers_cache.get(key)
         if node is None:  # many requests send the same headers: one (immutable) node for all
-            node = self.headers_cache[key] = cst.Dict([
-                cst.DictElement(py_str(h.name), template_expr(h.value)) for h in headers])
+            node = self.headers_cache[key] = _Dict([
+                _DictElement(py_str(h.name), template_expr(h.value)) for h in headers])
         return node
 
     # --- after the response: checks and extractions ---------------------------------------
@@ -428,15 +449,15 @@ class FastHttpGenerator:
         if cached is None:
             cached = self.checks_cache[key] = self.check_args(step.checks)
         args, comment = cached
-        args = [cst.Arg(cst.Name("resp")), cst.Arg(py_str(self.step_label(step))), *args]
-        return cst.SimpleStatementLine([cst.Expr(cst.Call(cst.Name("check"), args))],
+        args = [_Arg(cst.Name("resp")), _Arg(py_str(self.step_label(step))), *args]
+        return _SimpleStatementLine([cst.Expr(_Call(cst.Name("check"), args))],
                                        leading_lines=comment)
 
     def check_args(self, checks: tuple[ir.Check, ...]
                    ) -> tuple[list[cst.Arg], list[cst.EmptyLine]]:
         """``check()``'s arguments after the step label, and the comment saying where from."""
         by_kind = {c.kind: c for c in checks}
-        args = [cst.Arg(_num(by_kind["status"].expected))]
+        args = [_Arg(_num(by_kind["status"].expected))]
         origins = [by_kind["status"].origin]
         if "location" in by_kind:
             args.append(_kwarg("location", py_regex(by_kind["location"].expected)))
@@ -464,18 +485,18 @@ class FastHttpGenerator:
         elif ex.kind == "header":
             helper, last = "from_header", py_str(ex.expr)
         elif ex.kind == "xpath":
-            helper, last = "from_xpath", self.constant(ex.var, "XPATH", cst.Call(
-                cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [cst.Arg(py_str(ex.expr))]))
+            helper, last = "from_xpath", self.constant(ex.var, "XPATH", _Call(
+                cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
         else:
             helper = "from_location" if ex.kind == "location" else "from_regex"
-            last = self.constant(ex.var, "RE", cst.Call(
-                cst.Attribute(cst.Name("re"), cst.Name("compile")), [cst.Arg(py_str(ex.expr))]))
+            last = self.constant(ex.var, "RE", _Call(
+                cst.Attribute(cst.Name("re"), cst.Name("compile")), [_Arg(py_str(ex.expr))]))
         self.use_helper(helper)
         used = ", ".join(str(n) for n in ex.used_by)
         plural = "s" if len(ex.used_by) > 1 else ""
-        return cst.SimpleStatementLine(
-            [cst.Assign([cst.AssignTarget(self_attr(ex.var))], cst.Call(cst.Name(helper), [
-                cst.Arg(cst.Name("resp")), cst.Arg(label), cst.Arg(var), cst.Arg(last)]))],
+        return _SimpleStatementLine(
+            [cst.Assign([_AssignTarget(self_attr(ex.var))], _Call(cst.Name(helper), [
+                _Arg(cst.Name("resp")), _Arg(label), _Arg(var), _Arg(last)]))],
             leading_lines=[_line_comment(f"{ex.var} is sent back by step{plural} {used}")]
             if used else [])
 
@@ -484,8 +505,8 @@ class FastHttpGenerator:
         name = f"{var.upper()}_{suffix}"
         if name not in self.constant_names:
             self.constant_names.add(name)
-            self.needs.constants.append(cst.SimpleStatementLine(
-                [cst.Assign([cst.AssignTarget(cst.Name(name))], value)],
+            self.needs.constants.append(_SimpleStatementLine(
+                [cst.Assign([_AssignTarget(cst.Name(name))], value)],
                 leading_lines=[cst.EmptyLine()] if not self.needs.constants else []))
         return cst.Name(name)
 
@@ -548,10 +569,10 @@ class HttpGenerator(FastHttpGenerator):
         base = super().on_start()
         if not self.scenario.common_headers:
             return base
-        update = _stmt(cst.Call(
+        update = _stmt(_Call(
             cst.Attribute(cst.Attribute(self_attr("client"), cst.Name("headers")),
                           cst.Name("update")),
-            [cst.Arg(self.headers_dict(self.scenario.common_headers))]))
+            [_Arg(self.headers_dict(self.scenario.common_headers))]))
         if base is None:
             return _method("on_start", [update], "Headers sent by every recorded request.")
         body = list(base.body.body)
@@ -611,13 +632,11 @@ def _num(value: float | int) -> cst.BaseExpression:
     return cst.Integer(str(value)) if isinstance(value, int) else cst.Float(repr(value))
 
 
-_NO_SPACE = cst.SimpleWhitespace("")
 _EQUAL = cst.AssignEqual(_NO_SPACE, _NO_SPACE)
 
 
 def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(value, keyword=_name(name), equal=_EQUAL,
-                   whitespace_after_star=_NO_SPACE, whitespace_after_arg=_NO_SPACE)
+    return _Arg(value, keyword=_name(name), equal=_EQUAL)
 
 
 @functools.lru_cache(maxsize=256)
@@ -642,25 +661,25 @@ def _comment_text(text: str) -> str:
 
 def _set(target: cst.BaseAssignTargetExpression, value: cst.BaseExpression
          ) -> cst.SimpleStatementLine:
-    return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], value)])
+    return _SimpleStatementLine([cst.Assign([_AssignTarget(target)], value)])
 
 
 def _stmt(expr: cst.BaseExpression) -> cst.SimpleStatementLine:
-    return cst.SimpleStatementLine([cst.Expr(expr)])
+    return _SimpleStatementLine([cst.Expr(expr)])
 
 
 def _assign(name: str, value: cst.BaseExpression, comment: str = "") -> cst.SimpleStatementLine:
-    return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], value)],
+    return _SimpleStatementLine([cst.Assign([_AssignTarget(cst.Name(name))], value)],
                                    trailing_whitespace=_comment(comment) if comment
                                    else cst.TrailingWhitespace())
 
 
 def _method(name: str, body: list[cst.BaseStatement], doc: str) -> cst.FunctionDef:
-    docstring = cst.SimpleStatementLine([cst.Expr(py_docstring(doc))])
+    docstring = _SimpleStatementLine([cst.Expr(py_docstring(doc))])
     return cst.FunctionDef(
         name=cst.Name(py_ident(name)),
         params=cst.Parameters([cst.Param(cst.Name("self"))]),
-        body=cst.IndentedBlock([docstring, *body]),
+        body=_IndentedBlock([docstring, *body]),
         leading_lines=[cst.EmptyLine()],
     )
 
