@@ -5,15 +5,21 @@ HTTP/2 pseudo headers, base64 bodies, ``postData`` as ``text`` only or ``params`
 ``pages`` and ``_resourceType``, status 0, Safari memory-cache entries, websocket entries.
 Whatever makes the file unusable raises :class:`BadInput` naming the JSON path; an entry that
 is broken on its own is skipped, counted and reported.
+
+Entries are decoded and converted one at a time (see "file level" below), so a large recording
+never has to fit in memory as one string plus one tree of dicts.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import json
 import re
+import sys
 import zlib
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -39,7 +45,7 @@ class _SkipEntry(Exception):
 
 def load(data: bytes, source: str) -> ir.Scenario:
     """Parse HAR bytes into a scenario with one step per usable entry."""
-    har = _parse_json(data, source)
+    har = _read_json(_decompress(data), source)
     if not isinstance(har, dict) or "log" not in har:
         hint = ""
         if isinstance(har, dict) and "request" in har and "response" in har:
@@ -51,23 +57,13 @@ def load(data: bytes, source: str) -> ir.Scenario:
     entries = log.get("entries")
     if entries is None:
         raise BadInput(source, 'no "entries" in the log: nothing was recorded', "log")
-    if not isinstance(entries, list):
+    if isinstance(entries, list):  # read by json.loads after all: convert them now
+        entries = _Entries.of(entries)
+    if not isinstance(entries, _Entries):
         raise BadInput(source, f"must be an array, got {_type_name(entries)}", "log.entries")
 
-    pages = _pages(log.get("pages"))
-    steps: list[ir.Step] = []
-    skipped: dict[str, int] = {}
-    diagnostics: list[ir.Diagnostic] = []
-    for index, raw in enumerate(entries):
-        where = f"log.entries[{index}]"
-        try:
-            steps.append(_step(index, raw, where))
-        except _SkipEntry as skip:
-            skipped[skip.reason] = skipped.get(skip.reason, 0) + 1
-            if skip.reason == "malformed entry":
-                diagnostics.append(ir.Diagnostic(
-                    ir.Severity.WARNING, f"skipped {where}: {skip.detail.lstrip('.')}"))
-    if not entries:
+    steps, diagnostics = entries.steps, list(entries.diagnostics)
+    if not entries.count:
         diagnostics.append(ir.Diagnostic(ir.Severity.WARNING,
                                          "the recording is empty (log.entries has 0 entries)"))
     elif "webinspector" in _creator(log.get("creator")).lower() and _looks_sanitized(steps):
@@ -80,11 +76,45 @@ def load(data: bytes, source: str) -> ir.Scenario:
         source=source,
         creator=_creator(log.get("creator")),
         browser=_creator(log.get("browser")),
-        pages=pages,
+        pages=_pages(log.get("pages")),
         steps=tuple(steps),
-        skipped=tuple(skipped.items()),
+        skipped=tuple(entries.skipped.items()),
         diagnostics=tuple(diagnostics),
     )
+
+
+class _Entries:
+    """``log.entries`` converted one entry at a time: the steps, skip counts and diagnostics.
+
+    The streaming reader hands each entry over as soon as it is decoded, so that only one raw
+    entry dict is alive at a time; a file read whole by ``json.loads`` goes through :meth:`of`.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.steps: list[ir.Step] = []
+        self.skipped: dict[str, int] = {}
+        self.diagnostics: list[ir.Diagnostic] = []
+        self._cache = _HeaderCache()
+
+    @classmethod
+    def of(cls, raw_entries: list[Any]) -> _Entries:
+        entries = cls()
+        for raw in raw_entries:
+            entries.add(raw)
+        return entries
+
+    def add(self, raw: Any) -> None:
+        index = self.count
+        self.count += 1
+        where = f"log.entries[{index}]"
+        try:
+            self.steps.append(_step(index, raw, where, self._cache))
+        except _SkipEntry as skip:
+            self.skipped[skip.reason] = self.skipped.get(skip.reason, 0) + 1
+            if skip.reason == "malformed entry":
+                self.diagnostics.append(ir.Diagnostic(
+                    ir.Severity.WARNING, f"skipped {where}: {skip.detail.lstrip('.')}"))
 
 
 _SENSITIVE = frozenset({"cookie", "set-cookie", "authorization"})
@@ -104,14 +134,221 @@ def _looks_sanitized(steps: list[ir.Step]) -> bool:
 
 
 # --- file level -----------------------------------------------------------------------------------
+#
+# A HAR is mostly ``log.entries``. Decoding the whole file with ``json.loads`` keeps three copies
+# of it alive at once: the bytes, one str of the whole text (2 bytes a character as soon as one
+# character is outside Latin-1, such as an em dash in a page title) and the tree of dicts. The
+# streaming reader below keeps only the bytes: it decodes the text a window at a time, reads
+# the structure of the top-level object and of ``log`` itself, and decodes each entry on its
+# own with the C decoder (``raw_decode``), converting it to a step before reading the next.
+# 10,000 entries (140 MB): the peak RSS of a whole conversion went from 697 MB to 314 MB (a
+# bare ``json.load`` of the file peaks at 511 MB), and loading got faster (1.2 s -> 0.8 s).
+#
+# It only reads what json.loads accepts, with the same meaning (the last of duplicate keys
+# wins). Whatever it does not expect (invalid JSON, bad UTF-8, a top level that is not an
+# object) it leaves to json.loads on the whole file, so errors read exactly as they always did.
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's own, narrower than str.isspace
+_DECODER = json.JSONDecoder()
+# Bytes decoded at a time: small enough to stay in the CPU caches (1 MiB windows made the
+# reader 25% slower, 4 MiB ones twice as slow), large enough to hold most entries whole.
+_WINDOW_BYTES = 1 << 18
+_LOW_WATER = 1 << 15  # characters left in the window when it moves on
+
+
+class _CannotStream(Exception):
+    """Left to ``json.loads``: invalid JSON or UTF-8, or not an object at the top level."""
+
+
+class _Window:
+    """The HAR text, decoded from the bytes one slice at a time.
+
+    ``text[pos:]`` is what is left to read of the decoded part. :meth:`read` runs one step of
+    the reader on it; a step fails when the window ends too early, and is then retried on a
+    longer window, so a step never sees a value cut in two. The window moves on before it
+    runs low, so that steps seldom fail (a failed ``raw_decode`` costs a pass over the window
+    to count lines for its message).
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self._data = memoryview(data)
+        self._start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        self._end = self._start  # text is data[_start:_end], decoded
+        self.text = ""
+        self.pos = 0
+
+    def read(self, step: Callable[[str, int], tuple[Any, int]]) -> Any:
+        """``step(text, pos) -> (value, end)``, retried on more text until it succeeds."""
+        if len(self.text) - self.pos < _LOW_WATER:
+            self._extend()
+        while True:
+            try:
+                value, end = step(self.text, self.pos)
+            except ValueError:  # json.JSONDecodeError, or a step's own "not here"
+                if not self._extend():
+                    raise _CannotStream from None  # at the end: the file itself is wrong
+                continue
+            except RecursionError:
+                raise _CannotStream from None
+            self.pos = end
+            return value
+
+    def at_end(self) -> bool:
+        """True when only whitespace is left, up to the end of the file."""
+        while True:
+            self.pos = _WHITESPACE.match(self.text, self.pos).end()
+            if self.pos < len(self.text):
+                return False
+            if not self._extend():
+                return True
+
+    def _extend(self) -> bool:
+        """Move the window to start at ``pos`` and end further on; False at the end of the file.
+
+        Each extension at least doubles what is left to read, so a value larger than the
+        window (a huge response body) is retried a logarithmic number of times, not once
+        per window.
+        """
+        if self._end >= len(self._data):
+            return False
+        left = len(self.text[self.pos:].encode("utf-8"))
+        self._start = self._end - left  # where text[pos] starts
+        end = min(len(self._data), self._start + max(_WINDOW_BYTES, 2 * left))
+        while end < len(self._data) and self._data[end] & 0xC0 == 0x80:
+            end += 1  # a UTF-8 continuation byte: take the rest of its character
+        try:
+            self.text = str(self._data[self._start:end], "utf-8")
+        except UnicodeDecodeError:
+            raise _CannotStream from None
+        self._end, self.pos = end, 0
+        return True
+
+
+# Steps for _Window.read: each raises ValueError when the text at pos is not what it expects.
+
+
+def _char(expected: str) -> Callable[[str, int], tuple[str, int]]:
+    """A step reading one of the ``expected`` structural characters, after whitespace."""
+
+    def step(text: str, pos: int) -> tuple[str, int]:
+        pos = _WHITESPACE.match(text, pos).end()
+        char = text[pos:pos + 1]
+        if not char or char not in expected:
+            raise ValueError(f"expected one of {expected!r}")
+        return char, pos + 1
+
+    return step
+
+
+def _peek(text: str, pos: int) -> tuple[str, int]:
+    """The next character after whitespace, not consumed."""
+    pos = _WHITESPACE.match(text, pos).end()
+    if pos >= len(text):
+        raise ValueError("end of the window")
+    return text[pos], pos
+
+
+def _value(text: str, pos: int) -> tuple[Any, int]:
+    """Any JSON value, after whitespace.
+
+    A value running up to the very end of the window might go on (``12`` of ``123``): it
+    only counts when a character follows it.
+    """
+    value, end = _DECODER.raw_decode(text, _WHITESPACE.match(text, pos).end())
+    if end >= len(text):
+        raise ValueError("the value may go on")
+    return value, end
+
+
+_OPEN_OBJECT, _CLOSE_OBJECT, _AFTER_MEMBER = _char("{"), _char("}"), _char(",}")
+_OPEN_ARRAY, _CLOSE_ARRAY, _AFTER_ELEMENT = _char("["), _char("]"), _char(",]")
+_COLON = _char(":")
+
+
+def _key(text: str, pos: int) -> tuple[str, int]:
+    """An object key and its colon."""
+    pos = _WHITESPACE.match(text, pos).end()
+    if text[pos:pos + 1] != '"':
+        raise ValueError("expected a key")
+    key, pos = _DECODER.raw_decode(text, pos)
+    return key, _COLON(text, pos)[1]
+
+
+def _members(window: _Window) -> Iterator[str]:
+    """The keys of the object just opened; the caller reads each value before the next key."""
+    if window.read(_peek) == "}":
+        window.read(_CLOSE_OBJECT)
+        return
+    while True:
+        yield window.read(_key)
+        if window.read(_AFTER_MEMBER) == "}":
+            return
+
+
+def _elements(window: _Window) -> Iterator[None]:
+    """Once per element of the array just opened; the caller reads each element."""
+    if window.read(_peek) == "]":
+        window.read(_CLOSE_ARRAY)
+        return
+    while True:
+        yield
+        if window.read(_AFTER_ELEMENT) == "]":
+            return
+
+
+def _read_json(data: bytes, source: str) -> Any:
+    """The HAR's JSON: streamed when possible, else read whole by json.loads."""
+    try:
+        return _stream(data)
+    except _CannotStream:
+        pass  # out of the except block first: its traceback holds the reader and its steps
+    return _parse_json(data, source)  # which says what is wrong, exactly as it always did
+
+
+def _stream(data: bytes) -> dict[str, Any]:
+    """The HAR object, with ``log.entries`` already converted (an :class:`_Entries`)."""
+    window = _Window(data)
+    if window.read(_peek) != "{":
+        raise _CannotStream
+    window.read(_OPEN_OBJECT)
+    har: dict[str, Any] = {}
+    for key in _members(window):
+        if key == "log" and window.read(_peek) == "{":
+            window.read(_OPEN_OBJECT)
+            har[key] = _stream_log(window)
+        else:
+            har[key] = window.read(_value)
+    if not window.at_end():
+        raise _CannotStream  # "Extra data"
+    return har
+
+
+def _stream_log(window: _Window) -> dict[str, Any]:
+    """The ``log`` object just opened; ``entries`` are converted as they are read."""
+    log: dict[str, Any] = {}
+    for key in _members(window):
+        if key == "entries" and window.read(_peek) == "[":
+            window.read(_OPEN_ARRAY)
+            entries = _Entries()
+            for _ in _elements(window):
+                entries.add(window.read(_value))
+            log[key] = entries
+        else:
+            log[key] = window.read(_value)
+    return log
+
+
+def _decompress(data: bytes) -> bytes:
+    if data[:1] == b"\x78" and data[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
+        try:  # mitmproxy's .zhar is the same JSON, zlib-compressed
+            return zlib.decompress(data)
+        except zlib.error:
+            pass
+    return data
 
 
 def _parse_json(data: bytes, source: str) -> Any:
-    if data[:1] == b"\x78" and data[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
-        try:  # mitmproxy's .zhar is the same JSON, zlib-compressed
-            data = zlib.decompress(data)
-        except zlib.error:
-            pass
+    """The whole file through ``json.loads``: every error message comes from here."""
     try:
         text = data.decode("utf-8-sig")  # Fiddler and others write a BOM
     except UnicodeDecodeError as exc:
@@ -128,6 +365,9 @@ def _parse_json(data: bytes, source: str) -> Any:
                 source, "JSONP, not JSON (a callback wraps the HAR): remove the wrapper") from None
         raise BadInput(
             source, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError:  # valid JSON Python refuses: an integer longer than sys's limit
+        raise BadInput(source, "not JSON this tool can read: a number has more than "
+                       f"{sys.get_int_max_str_digits()} digits") from None
 
 
 def _creator(value: Any) -> str:
@@ -172,7 +412,7 @@ def _type_name(value: Any) -> str:
 # --- entries --------------------------------------------------------------------------------------
 
 
-def _step(index: int, raw: Any, where: str) -> ir.Step:
+def _step(index: int, raw: Any, where: str, cache: _HeaderCache) -> ir.Step:
     if not isinstance(raw, dict):
         raise _SkipEntry("malformed entry", f": must be an object, got {_type_name(raw)}")
     entry = HarEntry(raw)
@@ -195,7 +435,7 @@ def _step(index: int, raw: Any, where: str) -> ir.Step:
     if scheme not in ("http", "https") or not split.netloc:
         raise _SkipEntry("not an http(s) URL")
 
-    response = _response(raw.get("response"))
+    response = _response(raw.get("response"), cache)
     if response is not None and response.status <= 0:
         raise _SkipEntry("failed in the browser (status 0)")
     if _from_cache(raw):
@@ -203,7 +443,7 @@ def _step(index: int, raw: Any, where: str) -> ir.Step:
 
     started = _datetime(raw.get("startedDateTime"))
     duration = raw.get("time")
-    headers = _headers(request.get("headers"))
+    headers = _headers(request.get("headers"), cache)
     body = _body(request.get("postData"), headers)
     return ir.Step(
         entry_index=index,
@@ -241,21 +481,47 @@ def _from_cache(raw: dict) -> bool:
             and "comment" in response["content"] and response.get("headersSize") is None)
 
 
-def _headers(raw: Any) -> tuple[ir.Header, ...]:
+class _HeaderCache:
+    """One object per distinct header of a recording, shared by the entries that send it.
+
+    Most headers repeat on every entry (user agent, accept, sec-ch-ua ...) and the IR is
+    immutable, so the copies need not exist: the 10,000-entry benchmark has 17,000 distinct
+    request headers among 182,000. Building them was the costliest part of converting an
+    entry, and each repeated value is now kept once instead of once per entry.
+    """
+
+    def __init__(self) -> None:
+        self.request = _RequestHeaders()
+        self.response: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+class _RequestHeaders(dict[tuple[str, str], ir.Header]):
+    """``(name, value) -> ir.Header``, built on first use (so lookups run at C speed)."""
+
+    def __missing__(self, pair: tuple[str, str]) -> ir.Header:
+        header = self[pair] = ir.Header(pair[0], ir.Template.literal(pair[1]))
+        return header
+
+
+def _header_pairs(raw: Any) -> list[tuple[str, str]]:
+    """``(name, value)`` of each header with a name; a missing value is empty."""
     if not isinstance(raw, list):
-        return ()
-    headers = []
+        return []
+    pairs = []
     for header in raw:
-        if not isinstance(header, dict):
-            continue
-        name, value = header.get("name"), header.get("value")
-        if not isinstance(name, str) or not name:
-            continue
-        headers.append(ir.Header(name, ir.Template.literal("" if value is None else str(value))))
-    return tuple(headers)
+        if isinstance(header, dict):
+            name, value = header.get("name"), header.get("value")
+            if isinstance(name, str) and name:
+                pairs.append((name, value if isinstance(value, str)
+                              else "" if value is None else str(value)))
+    return pairs
 
 
-def _response(raw: Any) -> ir.RecordedResponse | None:
+def _headers(raw: Any, cache: _HeaderCache) -> tuple[ir.Header, ...]:
+    return tuple(map(cache.request.__getitem__, _header_pairs(raw)))
+
+
+def _response(raw: Any, cache: _HeaderCache) -> ir.RecordedResponse | None:
     if not isinstance(raw, dict):
         return None
     status = raw.get("status")
@@ -267,7 +533,8 @@ def _response(raw: Any) -> ir.RecordedResponse | None:
     text = content.get("text")
     encoding = content.get("encoding")
     mime = content.get("mimeType")
-    headers = tuple((h.name, h.value.text) for h in _headers(raw.get("headers")))
+    pairs = _header_pairs(raw.get("headers"))
+    headers = tuple(map(cache.response.setdefault, pairs, pairs))  # the first copy of each
     if not isinstance(mime, str) or not mime:
         mime = next((v for k, v in headers if k.lower() == "content-type"), "")
     redirect = raw.get("redirectURL")

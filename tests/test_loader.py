@@ -23,6 +23,7 @@ from click.testing import CliRunner
 
 import har2locust_plus
 from har2locust_plus import BadInput, Options, convert
+from har2locust_plus import loader as loader_module
 from har2locust_plus.cli import main as cli
 from har2locust_plus.codegen.fmt import MODE
 from har2locust_plus.loader import load
@@ -236,3 +237,125 @@ def test_public_api() -> None:
     assert har2locust_plus.Options().think_time.mode == "recorded"
     assert isinstance(convert(
         b'{"log": {"entries": []}}', Options(), name="empty.har").code, str)
+
+
+# --- the streaming reader: same result and same errors as json.loads, a window at a time ------
+
+
+def _whole_file_message(data: bytes) -> str:
+    """What the loader said before it streamed: json.loads's message on the whole text."""
+    try:
+        json.loads(data.decode("utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        return f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    raise AssertionError("valid JSON")
+
+
+@pytest.fixture
+def tiny_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows of a few bytes: every value and separator of a small HAR crosses one."""
+    monkeypatch.setattr(loader_module, "_WINDOW_BYTES", 3)
+    monkeypatch.setattr(loader_module, "_LOW_WATER", 0)
+
+
+def _big_har(make_har, make_entry) -> bytes:
+    """Entries larger than the window, non-ASCII text (2-byte and 4-byte UTF-8) and a BOM."""
+    entries = [make_entry(f"http://app.test/p{i}", body=("caf\u00e9 \u2014 \U0001f600 " * 20_000)
+                          if i == 2 else f"page {i} \u2014 ok") for i in range(5)]
+    har = json.loads(make_har(*entries, creator="Exporter \u2014 1"))
+    return b"\xef\xbb\xbf" + json.dumps(har, ensure_ascii=False).encode("utf-8")
+
+
+@pytest.mark.parametrize("window", ["default", "tiny"])
+def test_streamed_load_equals_the_whole_file_load(make_har, make_entry, monkeypatch,
+                                                  window: str) -> None:
+    data = _big_har(make_har, make_entry)
+    har = json.loads(data.decode("utf-8-sig"))
+    if window == "tiny":
+        monkeypatch.setattr(loader_module, "_WINDOW_BYTES", 3)
+        monkeypatch.setattr(loader_module, "_LOW_WATER", 0)
+    monkeypatch.setattr(loader_module, "_parse_json", lambda *_: pytest.fail("not streamed"))
+    streamed = load(data, "big.har")
+    monkeypatch.undo()
+    monkeypatch.setattr(loader_module, "_stream", lambda _: har)  # the json.loads tree
+    assert streamed == load(data, "big.har")
+    assert len(streamed.steps) == 5 and streamed.creator == "Exporter \u2014 1 1.0"
+
+
+def test_numbers_and_literals_cut_by_the_window_are_read_whole(tiny_window, monkeypatch) -> None:
+    monkeypatch.setattr(loader_module, "_parse_json", lambda *_: pytest.fail("not streamed"))
+    data = (b'{"n": 123456, "log": {"version": 1.25e+10, "entries": [123456, -7.5E-3, true,'
+            b' null, false, "x"], "pages": -0}, "t": true}')
+    scenario = load(data, "n.har")
+    assert dict(scenario.skipped) == {"malformed entry": 6}
+    assert "got a number" in scenario.diagnostics[0].message
+
+
+@pytest.mark.parametrize("data", [
+    b'{"log": {"entries": []}} x',  # extra data after the HAR
+    b'{"log": {"entries": [1,]}}',  # trailing commas
+    b'{"log": {"entries": []}, }',
+    b'{"log": {"entries": [1 2]}}',
+    b'{"log": {"entries": [01]}}',
+    b'{"log": {"entries": [{"request": {}}, {"request": ]}}',  # in the second entry
+    b'{"log": {"entries": [], "pages": [}, "version": "1.2"}',  # after the entries
+    b'{"log": {"entries": [{"a": "\n"}]}}',  # a control character in a string
+    b'{"log": {"entries": [], "creator": {"name": "x"}}',  # truncated after the entries
+    b'\xef\xbb\xbf\xef\xbb\xbf{"log": {"entries": []}}',  # two BOMs
+    b'{"log" {"entries": []}}',
+])
+@pytest.mark.parametrize("window", ["default", "tiny"])
+def test_invalid_json_anywhere_reads_as_json_loads_says(data: bytes, window: str,
+                                                        request: pytest.FixtureRequest) -> None:
+    if window == "tiny":
+        request.getfixturevalue("tiny_window")
+    with pytest.raises(BadInput) as info:
+        load(data, "in.har")
+    assert str(info.value) == f"in.har: {_whole_file_message(data)}"
+
+
+def test_errors_deep_in_a_large_file_keep_their_line_and_column(make_har, make_entry) -> None:
+    data = _big_har(make_har, make_entry)
+    fourth = [m.start() for m in re.finditer(rb'\{"startedDateTime"', data)][3]
+    assert fourth > loader_module._WINDOW_BYTES  # past the first window
+    for broken in (data[:fourth], data[:fourth] + b"#" + data[fourth:], data + b"]"):
+        with pytest.raises(BadInput) as info:
+            load(broken, "in.har")
+        assert str(info.value) == f"in.har: {_whole_file_message(broken)}"
+
+
+def test_bad_utf8_wins_over_an_earlier_json_error() -> None:
+    with pytest.raises(BadInput, match=r"not UTF-8 text \(byte 27\)"):
+        load(b'{"log": {"entries": [1,]}} \xff', "in.har")
+
+
+@pytest.mark.parametrize(("data", "steps", "message"), [
+    (b'{"log": {"entries": [E], "entries": [E, E]}}', 2, ""),
+    (b'{"log": {"entries": [E]}, "log": {"entries": [E, E, E]}}', 3, ""),
+    (b'{"log": {"entries": [E], "entries": {}}}', 0, "log.entries: must be an array"),
+    (b'{"log": {"entries": {}, "entries": [E]}}', 1, ""),
+    (b'{"log": {"entries": [E]}, "log": 5}', 0, "log: must be an object"),
+    (b'{"\\u006cog": {"entri\\u0065s": [E]}}', 1, ""),  # escaped keys are the same keys
+])
+def test_the_last_of_duplicate_keys_wins_as_in_json_loads(make_entry, data: bytes, steps: int,
+                                                          message: str) -> None:
+    data = data.replace(b"E", json.dumps(make_entry("http://app.test/")).encode())
+    if message:
+        with pytest.raises(BadInput, match=message):
+            load(data, "dup.har")
+    else:
+        assert len(load(data, "dup.har").steps) == steps
+
+
+def test_a_number_python_refuses_is_bad_input_not_a_crash() -> None:
+    data = b'{"log": {"entries": [' + b"7" * 5000 + b"]}}"
+    with pytest.raises(BadInput, match="a number has more than"):
+        load(data, "long.har")
+
+
+def test_repeated_headers_are_shared_between_steps(make_har, make_entry) -> None:
+    entries = [make_entry(f"http://app.test/{i}", headers=[("Accept", "text/html")],
+                          response_headers=[("Server", "nginx")]) for i in range(2)]
+    first, second = load(make_har(*entries), "h.har").steps
+    assert first.request.headers[0] is second.request.headers[0]
+    assert first.response.headers[0] is second.response.headers[0]
