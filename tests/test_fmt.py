@@ -9,6 +9,8 @@ from pathlib import Path
 import black
 import libcst as cst
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import har2locust_plus.core as core
 from har2locust_plus import BadInput, Options, ThinkTime, convert
@@ -195,3 +197,25 @@ def test_layout_matches_black_on_random_statements() -> None:
         expected = black.format_str(source, mode=fmt.MODE).split("\n", 2)[2]
         assert text == expected, source
     assert printed > 300
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(), st.sampled_from(["", "f", "r", "b", "rb"]))
+def test_string_literals_normalized_like_black(text: str, prefix: str) -> None:
+    """The layout printer's quote handling (with its fast path) is black's, for any literal."""
+    literal = prefix + (repr(text.encode("utf-8", "surrogatepass")) if "b" in prefix
+                        else repr(text))
+    if "b" in prefix:
+        literal = prefix.replace("b", "") + literal
+    if "r" in prefix and ("\\" in literal[2:-1] or literal.endswith("\\'")):
+        return  # a raw literal cannot spell every text: not one the generator makes
+    try:
+        cst.parse_expression(literal)
+    except cst.ParserSyntaxError:
+        return
+    try:
+        ours = layout._string(literal)
+    except layout.Unsupported:
+        return
+    expected = black.format_str(f"x = {literal}\n", mode=fmt.MODE)
+    assert f"x = {ours}\n" == expected

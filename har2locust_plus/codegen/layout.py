@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -45,8 +46,15 @@ class Unsupported(Exception):
 def _string(value: str) -> str:
     if "\n" in value or "\r" in value or value.endswith(('"""', "'''")):
         raise Unsupported("multiline string")
+    if _PLAIN_STRING.fullmatch(value):
+        # no prefix, no quote or backslash inside: all black does is prefer double quotes
+        # (what normalize_string_quotes returns for these, at a fraction of its cost)
+        return '"' + value[1:-1] + '"'
     value = normalize_string_prefix(value, _MODE)
     return normalize_string_quotes(value)
+
+
+_PLAIN_STRING = re.compile(r"'[^'\"\\]*'|\"[^'\"\\]*\"")
 
 
 def _number(text: str) -> str:
@@ -83,15 +91,18 @@ def session() -> Iterator[None]:
         yield
         return
     _LOCAL.flat = {}
+    _LOCAL.lines = {}  # lay_out() of shared dicts, by id, depth, prefix and suffix
     try:
         yield
     finally:
-        del _LOCAL.flat  # ids are only valid while the nodes are alive
+        del _LOCAL.flat, _LOCAL.lines  # ids are only valid while the nodes are alive
 
 
 def flat(node: cst.CSTNode) -> str:
     """``node`` on one line, spaced and normalized as black does."""
-    cache = _LOCAL.__dict__.setdefault("flat", {})
+    cache = _LOCAL.__dict__.get("flat")
+    if cache is None:  # outside a session: ids may be reused, nothing is kept
+        return _flat(node)
     text = cache.get(id(node))
     if text is None:
         text = cache[id(node)] = _flat(node)
@@ -229,6 +240,20 @@ def _brackets(node: cst.CSTNode) -> tuple[str, list[tuple[str, cst.CSTNode]], st
 
 def lay_out(node: cst.CSTNode, depth: int, prefix: str, suffix: str, out: list[str]) -> None:
     """Append the lines black makes of the logical line ``prefix + node + suffix``."""
+    cache = _LOCAL.__dict__.get("lines")
+    if cache is None or type(node) is not cst.Dict:
+        _lay_out(node, depth, prefix, suffix, out)
+        return
+    key = (id(node), depth, prefix, suffix)  # the generator shares header dicts
+    lines = cache.get(key)
+    if lines is None:
+        lines = []
+        _lay_out(node, depth, prefix, suffix, lines)
+        cache[key] = lines  # only once it is complete: Unsupported may stop it half-way
+    out.extend(lines)
+
+
+def _lay_out(node: cst.CSTNode, depth: int, prefix: str, suffix: str, out: list[str]) -> None:
     indent = "    " * depth
     text = prefix + flat(node) + suffix
     if _fits(depth, text):
