@@ -232,3 +232,26 @@ def _write(path: str, text: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise BadInput(path, f"cannot write: {exc.strerror or exc}") from None
+
+
+def run() -> None:
+    """The console script: :func:`main`, then exit without tearing the heap down.
+
+    A large conversion leaves millions of objects alive; freeing them one by one at exit took
+    0.2-0.3 s at 10,000 entries, after all the work was done and written. Output streams are
+    flushed first and nothing registers exit handlers here. ``verify`` (which runs Locust's
+    client code) exits normally.
+    """
+    if sys.argv[1:2] == ["verify"]:
+        main()
+        return
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is not None and not isinstance(code, int):
+        sys.exit(code)  # a message: let Python print it
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)

@@ -7,6 +7,8 @@ line on stderr; 1 an internal error (a bug), one line too unless ``--traceback``
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,8 @@ import har2locust_plus.core
 from har2locust_plus import __version__, convert
 from har2locust_plus.cli import main as cli
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = REPO_ROOT / "fixtures"
 PUBLIC = FIXTURES / "public-browsing.har"
 PREFIX = "har2locust-plus: error: "
 
@@ -187,3 +190,23 @@ def test_options_reach_the_generated_code() -> None:
     result = run(str(PUBLIC), "-q", "--user-class", "http", "--think-time", "1-3")
     assert result.exit_code == 0
     assert "(HttpUser)" in result.stdout and "between(1, 3)" in result.stdout
+
+
+@pytest.mark.parametrize("args, status, out_lines", [
+    ((str(FIXTURES / "notes-journey.har"), "-q"), 0, True),
+    (("does-not-exist.har",), 2, False),
+    (("--no-such-option",), 2, False),
+    (("--version",), 0, True),
+])
+def test_the_real_entry_point_exits_with_the_status_and_flushed_output(
+        args: tuple[str, ...], status: int, out_lines: bool) -> None:
+    """``python -m har2locust_plus`` goes through ``run()``, which ends with ``os._exit``."""
+    done = subprocess.run([sys.executable, "-m", "har2locust_plus", *args], capture_output=True,
+                          text=True, timeout=120, cwd=REPO_ROOT)
+    assert done.returncode == status, done.stderr
+    assert bool(done.stdout.strip()) is out_lines
+    if status:
+        assert len(done.stderr.strip().splitlines()) == 1
+    if args[0].endswith(".har") and not status:  # the whole script, not a truncated buffer
+        assert done.stdout.endswith("\n") and "class NotesJourneyUser(FastHttpUser):" in done.stdout
+        compile(done.stdout, "locustfile.py", "exec")
