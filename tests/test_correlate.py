@@ -646,6 +646,93 @@ def test_a_rotating_token_keeps_one_variable_until_an_old_value_is_sent_again():
     assert extraction(result, 1).var == extraction(result, 3).var == "csrf"
 
 
+# --- which response values become sources (the first pass over the requests) ---------------
+# Only values some later request may look up are turned into sources; these pin the cases the
+# first pass must foresee (a value it missed would silently stay a recorded constant).
+
+
+def test_a_source_after_the_last_use_is_not_needed_and_the_nearest_before_it_is_used():
+    token = "tok-5f4e3d2c1b0a9988"
+    result = conv(
+        api("/api/a", response={"token": token}),
+        api("/api/b", response={"token": token}),
+        api("/api/use", headers=[("X-Token", token)], response={"ok": 1}),
+        api("/api/c", response={"token": token}),  # after the last use
+    )
+    assert step(result, 1).extractions == ()
+    assert extraction(result, 2).used_by == (3,)
+    assert step(result, 4).extractions == ()
+
+
+def test_a_value_sent_back_is_not_taken_again_from_a_later_response():
+    token = "tok-0a1b2c3d4e5f6a7b"
+    result = conv(
+        api("/api/a", response={"token": token}),
+        api("/api/use1", headers=[("X-Token", token)], response={"token": token}),
+        api("/api/use2", headers=[("X-Token", token)], response={"ok": 1}),
+    )
+    # step 2 sent it before its response handed it out again: that response is no source
+    assert extraction(result, 1).used_by == (2, 3)
+    assert step(result, 2).extractions == ()
+
+
+def test_token_after_an_equals_sign_inside_a_header_value():
+    token = "sess0123456789abcdef"
+    result = conv(
+        api("/api/login", "POST", json_body={"u": "x"}, response={"session": token}),
+        api("/api/me", headers=[("X-Session", f"sid={token}; lang=en")], response={"ok": 1}),
+    )
+    assert header(step(result, 2), "X-Session") == ir.Template(
+        ("sid=", ir.VarRef("session"), "; lang=en"))
+
+
+def test_json_int_leaf_of_a_request_body_and_a_bare_json_string_response():
+    result = conv(
+        api("/api/orders", "POST", json_body={"sku": "a"}, response={"order_id": 987654321}),
+        api("/api/token", response="tk_0123456789abcdef"),
+        api("/api/pay", "POST", json_body={"order": 987654321, "t": "tk_0123456789abcdef"},
+            response={"ok": 1}),
+    )
+    assert extraction(result, 1).as_int
+    assert step(result, 3).request.body == ir.JsonBody(
+        {"order": ir.VarRef("order_id"), "t": ir.VarRef("value")})
+
+
+def test_the_first_pass_foresees_every_lookup(monkeypatch, login_token):
+    """Every value the substitution looks up was collected by the first pass, with a last
+    step no earlier than the lookup (else a source it needs would never be indexed)."""
+    import importlib
+    stage = importlib.import_module("har2locust_plus.stages.correlate")
+    first_pass: list[dict[str, int]] = []
+    misses: list[tuple[str, int]] = []
+    real_wanted, real_lookup = stage._wanted_values, stage._lookup
+
+    def wanted_values(steps, tokens):
+        wanted = real_wanted(steps, tokens)
+        first_pass.append(dict(wanted))  # a copy: the stage drops the values sent
+        return wanted
+
+    def lookup(value, step, state, **kwargs):
+        if first_pass[-1].get(value, -1) < step.number:
+            misses.append((value, step.number))
+        return real_lookup(value, step, state, **kwargs)
+
+    monkeypatch.setattr(stage, "_wanted_values", wanted_values)
+    monkeypatch.setattr(stage, "_lookup", lookup)
+    token, login = login_token
+    conv(login,
+         api(f"/api/share/{token}/x%2Fy?t={token}&n=17&s=a=b", "POST",
+             headers=[("Authorization", f"Bearer {token}"), ("Cookie", f"sid={token}; a=b")],
+             json_body={"deep": [{"tok": token, "n": 17, "f": 1.5, "b": True}], "s": "x=y"},
+             response={"ok": 1}),
+         entry("/form", "POST", form=[("tok", token), ("x", "y z")], body="<p>ok</p>"),
+         entry("/raw", "POST", raw=("text/plain", f"k={token}&m=abc.def.ghi12345"),
+               body="<p>ok</p>"))
+    for har in ("notes-journey.har", "api-journey.har", "public-browsing.har"):
+        convert(FIXTURES / har, Options())
+    assert len(first_pass) == 4 and not misses, misses
+
+
 # --- the fixture app's recordings: exactly these correlations, nothing else ----------------
 
 

@@ -15,7 +15,11 @@ Record-based, in one pass over the steps (FIELD-NOTES §2):
 4. Every extraction is verified against the recorded response before it is used.
 
 Index lookups only (a dict from value to sources, a tokenizer over use sites), so the cost is
-linear in the size of the recording.
+linear in the size of the recording. A quick first pass over the requests collects every value
+one of them may look up, with the last step that may: a response value that no later request
+looks up, or that was sent already (rule 2), can never be used, so only the few that can are
+turned into sources and indexed (3,750 of the 286,000 values the responses of the 10,000-entry
+benchmark hand out).
 """
 
 from __future__ import annotations
@@ -67,16 +71,45 @@ class Source:
     id_like: bool = False
 
 
+@dataclass(slots=True)
+class _Assignment:
+    """A variable assigned from one step's response: what it reads, which steps send it.
+
+    Mutable, and made an ``ir.Extraction`` once at the end: a token sent by thousands of
+    requests would otherwise cost a new Extraction with a longer ``used_by`` at every use.
+    """
+
+    source: Source  # the latest source looked up (all have the same kind, expr and path)
+    used_by: list[int]  # in order of use, possibly repeated
+    last_use: int  # max(used_by)
+
+    def use(self, source: Source, step: int) -> None:
+        self.source = source
+        self.used_by.append(step)
+        self.last_use = max(self.last_use, step)
+
+    def extraction(self, var: str) -> ir.Extraction:
+        source = self.source
+        return ir.Extraction(var=var, kind=source.kind, expr=source.expr,  # type: ignore
+                             path=source.path, recorded=source.value,
+                             used_by=tuple(dict.fromkeys(self.used_by)), as_int=source.is_number)
+
+
 @dataclass
 class _State:
     options: Options
     ignore: list[re.Pattern[str]]
     reserved: set[str]
+    # value → the last step that may look it up (see _wanted_values), for the values not sent
+    # yet: a source of any other value, or found at that step or after it, is never used
+    wanted: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, list] = field(default_factory=dict)  # text → _tokens(text)
     index: dict[str, list[Source]] = field(default_factory=dict)  # value → sources, in order
     sent: set[str] = field(default_factory=set)  # every value a request has sent so far
     var_of: dict[tuple, str] = field(default_factory=dict)  # (kind, expr, path) → var
     names: set[str] = field(default_factory=set)
-    extractions: dict[int, dict[str, ir.Extraction]] = field(default_factory=dict)
+    next_suffix: dict[str, int] = field(default_factory=dict)  # base → next n of _unique
+    extractions: dict[int, dict[str, _Assignment]] = field(default_factory=dict)  # step → var
     generated: dict[str, ir.Generated] = field(default_factory=dict)  # recorded value → var
     generated_at: dict[int, list[ir.Generated]] = field(default_factory=dict)
     report: list[dict] = field(default_factory=list)
@@ -94,17 +127,27 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         ignore=[re.compile(p) for p in options.ignore_values],
         reserved=set(RESERVED) | {g.method for g in scenario.groups} | {"origin"},
     )
-    steps = []
+    state.wanted = _wanted_values(scenario.steps, state.tokens)
+    requests = []
     for step in scenario.steps:
-        request = _substitute_request(step, state)
-        steps.append(replace(step, request=request))
+        requests.append(_substitute_request(step, state))
         _register_sources(step, state)
-    steps = [replace(s, extractions=tuple(state.extractions.get(s.number, {}).values()),
-                     generated=tuple(state.generated_at.get(s.number, ())))
-             for s in steps]
+    # extractions are known only at the end (a later request may use any earlier response)
+    steps = [_finished(s, request, state)
+             for s, request in zip(scenario.steps, requests, strict=True)]
     extra = dict(scenario.extra)
     extra["correlations"] = _report_rows(state, steps)
     return replace(scenario, steps=tuple(steps), extra=extra)
+
+
+def _finished(step: ir.Step, request: ir.Request, state: _State) -> ir.Step:
+    extractions = tuple(assignment.extraction(var) for var, assignment
+                        in state.extractions.get(step.number, {}).items())
+    generated = tuple(state.generated_at.get(step.number, ()))
+    if request is step.request and extractions == step.extractions and \
+            generated == step.generated:
+        return step  # untouched (most steps of a large recording): no copy
+    return replace(step, request=request, extractions=extractions, generated=generated)
 
 
 # --- sources: what a response hands out --------------------------------------------------------
@@ -117,18 +160,19 @@ def _register_sources(step: ir.Step, state: _State) -> None:
     found: list[Source] = []
     text = response.text
     mime = response.mime_type
+    wanted = _Wanted(state.wanted, step.number)
     if not state.options.correlate_auto:  # verify --fix: only the rules below
         pass
     elif text and len(text) < 20_000_000:
         if "json" in mime or (text[:1] in "{[" and "html" not in mime):
-            found.extend(_json_sources(step, text))
+            found.extend(_json_sources(step, text, wanted))
         elif mime.startswith(HTML_MIME) or text.lstrip()[:15].lower().startswith(
                 ("<!doctype html", "<html")):
-            found.extend(_html_sources(step, text))
+            found.extend(_html_sources(step, text, wanted))
         elif mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
             found.extend(_plain_sources(step, text))
     if state.options.correlate_auto:  # after the body: a JSON id names itself best
-        found.extend(_header_sources(step, response))
+        found.extend(_header_sources(step, response, wanted))
     for name, pattern in state.options.correlate_rules:  # the user's own rules come first
         match = re.search(pattern, text or "")
         if match and match.group(1):
@@ -136,9 +180,24 @@ def _register_sources(step: ir.Step, state: _State) -> None:
                                    how=f"rule {name}", id_like=True))
     found[:0] = _header_rule_sources(step, response, state.options)  # verify (issue 6)
     for source in found:
-        if not _eligible_source(source, state):
+        if source.value not in wanted or not _eligible_source(source, state):
             continue
         state.index.setdefault(source.value, []).append(source)
+
+
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """The values a request after step ``after`` may look up: ``value in wanted``.
+
+    The body parsers ask before they build a source, so the values nobody uses later (most of
+    what a response hands out) cost a dict lookup and nothing more.
+    """
+
+    last_use: dict[str, int]  # _State.wanted
+    after: int  # the step whose response is read
+
+    def __contains__(self, value: object) -> bool:
+        return self.last_use.get(value, -1) > self.after  # type: ignore[call-overload]
 
 
 # --- verify (issue 6): rules over response headers, found by replaying -----------------------
@@ -194,16 +253,25 @@ def _looks_like_time_or_url(value: str) -> bool:
         value[:1].isdigit() and _ISO_TIME.fullmatch(value) is not None)
 
 
-def _header_sources(step: ir.Step, response: ir.RecordedResponse) -> Iterator[Source]:
+def _header_sources(step: ir.Step, response: ir.RecordedResponse,
+                    wanted: _Wanted) -> Iterator[Source]:
     for name, value in response.headers:
         low = name.lower()
         if low == "location":
             yield from _location_sources(step, value)
         elif low == "etag":
-            yield Source(step.number, value, "etag", "header", expr=name, how="header ETag")
-        elif re.search(r"token|csrf|xsrf|session|nonce|auth", low) and low != "set-cookie":
+            if value in wanted:
+                yield Source(step.number, value, "etag", "header", expr=name, how="header ETag")
+        elif _is_token_header(low) and value.strip() in wanted:
             yield Source(step.number, value.strip(), identifier(low.removeprefix("x-")) or "token",
                          "header", expr=name, how=f"header {name}", id_like=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_token_header(low: str) -> bool:
+    """A response header that hands out a token (``X-CSRF-Token``, ``Authorization`` ...)."""
+    return re.search(r"token|csrf|xsrf|session|nonce|auth", low) is not None and \
+        low != "set-cookie"
 
 
 def _location_sources(step: ir.Step, location: str) -> Iterator[Source]:
@@ -220,78 +288,139 @@ def _location_sources(step: ir.Step, location: str) -> Iterator[Source]:
                      how=f"Location segment {i}", id_like=True)
 
 
-def _json_sources(step: ir.Step, text: str) -> Iterator[Source]:
+def _json_sources(step: ir.Step, text: str, wanted: _Wanted) -> list[Source]:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        return
-    resource = resource_name(step)
-    for path, value in _json_leaves(data, ()):
-        if isinstance(value, bool) or value is None or isinstance(value, float):
-            continue
-        key = next((p for p in reversed(path) if isinstance(p, str)), "")
-        text = str(value)
-        id_like = bool(ID_NAME.search(key))
-        if len(text) < 4 and not id_like or len(text) > MAX_VALUE:
-            continue  # never eligible (see _eligible_source): skip building the source
-        parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
-        if key.lower() == "id":
-            name = id_name(parent or resource)
-        else:
-            name = identifier(key) or "value"
-        yield Source(step.number, text, name, "json", path=path,
-                     is_number=isinstance(value, int), id_like=id_like)  # how: see _how
+        return []
+    leaves: list[tuple[tuple, str | int]] = []
+    if isinstance(data, (dict, list)):
+        _wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves)
+    elif (isinstance(data, str) or type(data) is int) and str(data) in wanted:
+        leaves.append(((), data))
+    found = []
+    for path, value in leaves:
+        source = _json_source(step, path, value)
+        if source is not None:
+            found.append(source)
+    return found
 
 
-def _json_leaves(value: object, path: tuple) -> Iterator[tuple[tuple, object]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _json_leaves(item, (*path, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value[:200]):
-            yield from _json_leaves(item, (*path, i))
+def _wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int], after: int,
+                        out: list[tuple[tuple, str | int]]) -> None:
+    """Append ``(path, leaf)`` for the string and int leaves in ``_Wanted(last_use, after)``,
+    in document order (the first of several sources at one step wins); lists only up to their
+    200th item.
+
+    Recursion per container, not per leaf, a path tuple only for the leaves kept and the
+    ``_Wanted`` test inlined: a large recording has millions of leaves and keeps a few thousand.
+    """
+    items = node.items() if isinstance(node, dict) else enumerate(node[:200])
+    for key, item in items:
+        if isinstance(item, str):
+            if item in last_use and last_use[item] > after:
+                out.append(((*path, key), item))
+        elif type(item) is int:  # not bool: true/false, null and floats are never sources
+            text = str(item)
+            if text in last_use and last_use[text] > after:
+                out.append(((*path, key), item))
+        elif isinstance(item, (dict, list)):
+            _wanted_json_leaves(item, (*path, key), last_use, after, out)
+
+
+def _json_source(step: ir.Step, path: tuple, value: str | int) -> Source | None:
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    text = str(value)
+    id_like = bool(ID_NAME.search(key))
+    if len(text) < 4 and not id_like or len(text) > MAX_VALUE:
+        return None  # never eligible (see _eligible_source): skip building the source
+    parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
+    if key.lower() == "id":
+        name = id_name(parent or resource_name(step))
     else:
-        yield path, value
+        name = identifier(key) or "value"
+    return Source(step.number, text, name, "json", path=path,
+                  is_number=isinstance(value, int), id_like=id_like)  # how: see _how
 
 
-def _html_sources(step: ir.Step, text: str) -> Iterator[Source]:
+def _html_sources(step: ir.Step, text: str, wanted: _Wanted) -> Iterator[Source]:
     try:
         tree = lxml_html.fromstring(text)
     except (etree.ParserError, ValueError):
         return
-    for attr, tag, value_attr in (("name", "input", "value"), ("name", "meta", "content")):
-        by_name: dict[str, list[str]] = {}
-        for element in tree.iter(tag):
-            name, value = element.get(attr), element.get(value_attr)
-            if name and value is not None:
-                by_name.setdefault(name, []).append(value)
-        for name, values in by_name.items():
-            if _NOT_XML.search(name):
-                continue  # lxml refuses such an XPath: the script would fail at import
-            literal = _xpath_literal(name)
-            for position, value in enumerate(values, start=1):
-                if value in values[:position - 1]:
-                    continue
-                xpath = f"//{tag}[@{attr}={literal}]/@{value_attr}"
-                if len(set(values)) > 1:
-                    xpath = f"({xpath})[{position}]"
-                yield Source(step.number, value, identifier(name) or tag, "xpath", expr=xpath,
-                             how=f"{tag} {name}", id_like=True)
+    named, urls = _html_elements(tree)
+    for tag, by_name in named.items():
+        yield from _named_sources(step, tag, by_name, wanted)
     # links, form actions and inline scripts: regexes with boundaries from the recorded text
-    for element in tree.iter("a", "form"):
-        url = element.get("href") if element.tag == "a" else element.get("action")
+    for url in urls:
         if not url:
             continue
-        for i, segment in enumerate(urlsplit(url).path.split("/")):
-            value = unquote(segment)
-            if value and any(ch.isdigit() for ch in value):
-                yield from _regex_source(step, text, value, id_name(
-                    urlsplit(url).path.split("/")[i - 1] if i else ""), f"link {url[:40]}")
+        for value, parent in _link_values(url):
+            if value in wanted:
+                yield from _regex_source(step, text, value, id_name(parent), f"link {url[:40]}")
     for script in SCRIPT_BLOCK.finditer(text):
         for match in INLINE_ASSIGNMENT.finditer(script.group(1)):
-            yield from _regex_source(step, text, match.group(2),
-                                     identifier(match.group(1)) or "value",
-                                     f"script {match.group(1)[:30]}")
+            if match.group(2) in wanted:
+                yield from _regex_source(step, text, match.group(2),
+                                         identifier(match.group(1)) or "value",
+                                         f"script {match.group(1)[:30]}")
+
+
+def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]],
+                                                  list[str | None]]:
+    """The values of ``<input name>`` and ``<meta name>`` (tag → name → values) and the
+    links and form actions, in document order: one walk over the tree (a walk costs as much as
+    all the rest of :func:`_html_sources`)."""
+    named: dict[str, dict[str, list[str]]] = {"input": {}, "meta": {}}
+    urls: list[str | None] = []
+    for element in tree.iter("input", "meta", "a", "form"):
+        tag = element.tag
+        if tag == "a":
+            urls.append(element.get("href"))
+        elif tag == "form":
+            urls.append(element.get("action"))
+        else:
+            name, value = element.get("name"), element.get(_VALUE_ATTR[tag])
+            if name and value is not None:
+                named[tag].setdefault(name, []).append(value)
+    return named, urls
+
+
+def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],
+                   wanted: _Wanted) -> Iterator[Source]:
+    value_attr = _VALUE_ATTR[tag]
+    for name, values in by_name.items():
+        if _NOT_XML.search(name):
+            continue  # lxml refuses such an XPath: the script would fail at import
+        literal = _xpath_literal(name)
+        for position, value in enumerate(values, start=1):
+            if value not in wanted or value in values[:position - 1]:
+                continue
+            xpath = f"//{tag}[@name={literal}]/@{value_attr}"
+            if len(set(values)) > 1:
+                xpath = f"({xpath})[{position}]"
+            yield Source(step.number, value, identifier(name) or tag, "xpath", expr=xpath,
+                         how=f"{tag} {name}", id_like=True)
+
+
+_VALUE_ATTR = {"input": "value", "meta": "content"}  # what <input name=..>, <meta name=..> hold
+
+
+@functools.lru_cache(maxsize=4096)
+def _link_values(url: str) -> tuple[tuple[str, str], ...]:
+    """The path segments of a link that hold a digit (ids, not route words), unquoted, each
+    with the segment before it (which names it). Cached: pages repeat their navigation.
+
+    Only segments of at least MIN_TOKEN characters: a link is a text source (RANK_TEXT), and
+    shorter text values are never eligible (see _eligible_source), so this skips building
+    their regexes."""
+    segments = urlsplit(url).path.split("/")
+    found = []
+    for i, segment in enumerate(segments):
+        value = unquote(segment)
+        if len(value) >= MIN_TOKEN and any(ch.isdigit() for ch in value):
+            found.append((value, segments[i - 1] if i else ""))
+    return tuple(found)
 
 
 def _plain_sources(step: ir.Step, text: str) -> Iterator[Source]:
@@ -384,19 +513,28 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     request = step.request
     sent: list[str] = []
     path = _path(request.path, step, state, sent)
-    query = tuple(replace(q, value=_text(q.value, step, state, sent, key=q.name, whole=True))
-                  for q in request.query)
+    query = tuple(_query(q, step, state, sent) for q in request.query)
     headers = tuple(_header(h, step, state, sent) for h in request.headers)
     body = _body(request.body, step, state, sent)
     state.sent.update(sent)
+    for value in sent:  # a constant from now on: no later response is its source
+        state.wanted.pop(value, None)
+    if path is request.path and body is request.body and _same(query, request.query) and \
+            _same(headers, request.headers):
+        return request  # most requests send nothing correlated: no copies
     return replace(request, path=path, query=query, headers=headers, body=body)
 
 
+def _same(new: tuple, old: tuple) -> bool:
+    return all(a is b for a, b in zip(new, old, strict=True))
+
+
 def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) -> ir.Template:
-    if not template.is_literal:
+    text = _literal_text(template)
+    if text is None:
         return template
     parts: list[ir.Part] = []
-    for i, segment in enumerate(template.text.split("/")):
+    for i, segment in enumerate(text.split("/")):
         if i:
             parts.append("/")
         value = unquote(segment)
@@ -410,14 +548,27 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
             if segment:
                 sent.append(value)
             parts.append(segment)
+    if template.parts == (text,) and all(isinstance(p, str) for p in parts):
+        return template  # nothing replaced (and _merge would give the same parts)
     return ir.Template(_merge(parts))
+
+
+UNTOUCHED_HEADERS = frozenset({"origin", "referer", "user-agent", "accept", "accept-language",
+                               "content-type"})
+
+
+def _query(param: ir.QueryParam, step: ir.Step, state: _State,
+           sent: list[str]) -> ir.QueryParam:
+    value = _text(param.value, step, state, sent, key=param.name, whole=True)
+    return param if value is param.value else replace(param, value=value)
 
 
 def _header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]) -> ir.Header:
     low = header.name.lower()
-    if low in ("origin", "referer", "user-agent", "accept", "accept-language", "content-type"):
+    if low in UNTOUCHED_HEADERS:
         return header
-    return replace(header, value=_text(header.value, step, state, sent, key=low, whole=True))
+    value = _text(header.value, step, state, sent, key=low, whole=True)
+    return header if value is header.value else replace(header, value=value)
 
 
 def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -> ir.Body | None:
@@ -448,8 +599,9 @@ def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str]
             name = _maybe_time(str(value), key, step, state)
         return ir.VarRef(name) if name else value
     if isinstance(value, str):
-        template = _text(ir.Template.literal(value), step, state, sent, key=key, whole=True)
-        if template.is_literal:
+        literal = ir.Template.literal(value)
+        template = _text(literal, step, state, sent, key=key, whole=True)
+        if template is literal:  # _text returns a new template only when it replaced a value
             return value
         if len(template.parts) == 1 and isinstance(template.parts[0], ir.VarRef) and \
                 not _source_is_number(template.parts[0].name, state) and \
@@ -461,10 +613,10 @@ def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str]
 
 def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], *, key: str,
           whole: bool) -> ir.Template:
-    """Replace correlated values in literal text: the whole value, or tokens inside it."""
-    if not template.is_literal:
-        return template
-    text = template.text
+    """Replace correlated values in literal text: the whole value, or tokens inside it.
+
+    Returns ``template`` itself when nothing was replaced."""
+    text = _literal_text(template)
     if not text or len(text) > 1_000_000:
         return template
     sent.append(text)
@@ -475,19 +627,13 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
             return ir.Template((ir.VarRef(name),))
     parts: list[ir.Part] = []
     last = 0
-    for match in TOKEN.finditer(text):
-        token = match.group(0)
-        if len(token) < MIN_TOKEN:
-            continue
-        candidates = [token]
-        if "=" in token or "." in token:  # key=value and JWT-like pieces
-            candidates += [p for p in re.split(r"[=]", token) if len(p) >= MIN_TOKEN]
+    for start, token, candidates in _tokens(text, state.tokens):
         for candidate in candidates:
             name = _lookup(candidate, step, state, whole=False, key=key) or (
                 _generate(candidate, "uuid4", key, step, state) if UUID4.match(candidate)
                 else None)
             if name:
-                offset = match.start() + token.index(candidate)
+                offset = start + token.index(candidate)
                 parts.append(text[last:offset])
                 parts.append(ir.VarRef(name))
                 last = offset + len(candidate)
@@ -501,22 +647,57 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
     return ir.Template(_merge(parts))
 
 
+def _literal_text(template: ir.Template) -> str | None:
+    """``template.text``, or None when it has run-time parts (fast for the usual one part)."""
+    parts = template.parts
+    if len(parts) == 1 and isinstance(parts[0], str):
+        return parts[0]
+    return template.text if template.is_literal else None
+
+
+def _tokens(text: str, cache: dict[str, list]) -> list[tuple[int, str, list[str]]]:
+    """The tokens of ``text`` long enough to look up: (start, token, what to try in order).
+
+    ``cache`` (``_State.tokens``): the first pass and the substitution tokenize the same texts,
+    and many texts (cookies, bearer tokens) repeat from request to request."""
+    known = cache.get(text)
+    if known is not None:
+        return known
+    found = cache[text] = []
+    for match in TOKEN.finditer(text):
+        token = match.group(0)
+        if len(token) < MIN_TOKEN:
+            continue
+        candidates = [token]
+        if "=" in token or "." in token:  # key=value and JWT-like pieces
+            candidates += [p for p in re.split(r"[=]", token) if len(p) >= MIN_TOKEN]
+        found.append((match.start(), token, candidates))
+    return found
+
+
 def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str) -> str | None:
     """The variable for the nearest, best source of ``value`` before this step."""
     sources = state.index.get(value)
-    if not sources:
+    if not sources or not whole and len(value) < MIN_TOKEN:
         return None
-    usable = [s for s in sources if s.step < step.number and (whole or len(value) >= MIN_TOKEN)]
-    if not usable:
+    # one pass over the usable sources: the best rank, then the nearest step (ties kept in the
+    # order they were found)
+    at_nearest: list[Source] = []
+    best_order = (RANK_TEXT + 1, 0)  # worse than any source
+    id_like = False
+    for s in sources:
+        if s.step >= step.number:
+            continue
+        id_like = id_like or s.id_like
+        order = (s.rank, -s.step)
+        if order < best_order:
+            best_order, at_nearest = order, [s]
+        elif order == best_order:
+            at_nearest.append(s)
+    if not at_nearest or len(value) < 4 and not id_like:
         return None
-    if len(value) < 4 and not any(s.id_like for s in usable):
-        return None
-    best_rank = min(s.rank for s in usable)
-    candidates = [s for s in usable if s.rank == best_rank]
-    nearest = max(s.step for s in candidates)
-    at_nearest = [s for s in candidates if s.step == nearest]
-    wanted = identifier(key)
-    source = next((s for s in at_nearest if s.name == wanted), at_nearest[0])
+    wanted_name = identifier(key)
+    source = next((s for s in at_nearest if s.name == wanted_name), at_nearest[0])
     return _extraction_for(source, step, state)
 
 
@@ -525,23 +706,22 @@ def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
     per_step = state.extractions.setdefault(source.step, {})
     # one variable per spec (a rotating token is re-assigned page after page), unless another
     # value of it is still needed: then self.<var> would hold the wrong one at this step
-    known = [v for v, e in per_step.items() if (e.kind, e.expr, e.path) == spec[:3]]
+    known = [v for v, a in per_step.items()
+             if (a.source.kind, a.source.expr, a.source.path) == spec[:3]]
     var = next((v for v in (*known, state.var_of.get(spec)) if v is not None
                 and _free(v, source.step, step.number, state)), None)
     if var is None:
         var = _unique(source.name, state)
         state.var_of[spec] = var
     existing = per_step.get(var)
-    if existing is None:
-        bisect.insort(state.assigned.setdefault(var, []), source.step)
-        state.numeric[var] = state.numeric.get(var, False) or source.is_number
-    used = (*existing.used_by, step.number) if existing else (step.number,)
-    per_step[var] = ir.Extraction(var=var, kind=source.kind, expr=source.expr,  # type: ignore
-                                  path=source.path, recorded=source.value,
-                                  used_by=tuple(dict.fromkeys(used)), as_int=source.is_number)
-    if not existing:
-        state.report.append({"var": var, "source_step": source.step, "how": _how(source),
-                             "value": source.value})
+    if existing is not None:
+        existing.use(source, step.number)
+        return var
+    bisect.insort(state.assigned.setdefault(var, []), source.step)
+    state.numeric[var] = state.numeric.get(var, False) or source.is_number
+    per_step[var] = _Assignment(source, [step.number], step.number)
+    state.report.append({"var": var, "source_step": source.step, "how": _how(source),
+                         "value": source.value})
     return var
 
 
@@ -563,8 +743,7 @@ def _free(var: str, source_step: int, use_step: int, state: _State) -> bool:
     if i < len(steps) and steps[i] < use_step:
         return False  # re-assigned in between
     for number in reversed(steps[max(0, i - 8):i]):  # the recent older values
-        if number != source_step and max(
-                state.extractions[number][var].used_by, default=0) > source_step:
+        if number != source_step and state.extractions[number][var].last_use > source_step:
             return False  # an older value is still sent after this source overwrites it
     return True
 
@@ -577,11 +756,83 @@ def _unique(base: str, state: _State) -> str:
     base = base or "value"
     if base[0].isdigit():
         base = "v_" + base
-    name, n = base, 2
+    # resume at the name the last search for this base ended with: names are never freed, so
+    # the ones before it are still taken (thousands of ``tags`` values would otherwise retry
+    # ``tags``, ``tags_2`` ... each time)
+    n = state.next_suffix.get(base, 2)
+    name = base if n == 2 else f"{base}_{n - 1}"
     while name in state.names or name in state.reserved or keyword.iskeyword(name):
         name, n = f"{base}_{n}", n + 1
     state.names.add(name)
+    state.next_suffix[base] = n
     return name
+
+
+# --- the first pass: what the requests may look up ----------------------------------------------
+
+
+def _wanted_values(steps: tuple[ir.Step, ...], tokens: dict[str, list]) -> dict[str, int]:
+    """Every value a request may look up, mapped to the last step that may look it up.
+
+    A superset of what the use sites above ask :func:`_lookup` (they stop at the first value
+    that matches; this pass takes them all), so leaving out the other response values loses no
+    source that could ever be chosen. A new use site needs its line here too: a value this
+    pass misses would silently stay a recorded constant (a test checks the two agree).
+    """
+    last: dict[str, int] = {}
+    for step in steps:
+        number = step.number
+        for value in _looked_up(step.request, tokens):
+            if last.get(value, -1) < number:
+                last[value] = number
+    return last
+
+
+def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
+    """What :func:`_substitute_request` may look up in this request (mirrors it)."""
+    if request.path.is_literal:
+        yield from (unquote(segment) for segment in request.path.text.split("/") if segment)
+    for q in request.query:
+        yield from _text_values(q.value, tokens, whole=True)
+    for h in request.headers:
+        if h.name.lower() not in UNTOUCHED_HEADERS:
+            yield from _text_values(h.value, tokens, whole=True)
+    body = request.body
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        for _, value in body.fields:
+            yield from _text_values(value, tokens, whole=True)
+    elif isinstance(body, ir.JsonBody):
+        yield from _json_values(body.value, tokens)
+    elif isinstance(body, ir.RawBody) and body.text is not None:
+        yield from _text_values(body.text, tokens, whole=False)
+
+
+def _text_values(template: ir.Template, tokens: dict[str, list], *,
+                 whole: bool) -> Iterator[str]:
+    """What :func:`_text` may look up: the whole text, then its tokens."""
+    text = _literal_text(template)
+    if not text or len(text) > 1_000_000:
+        return
+    if whole:
+        yield text
+    for _, _, candidates in _tokens(text, tokens):
+        yield from candidates
+
+
+def _json_values(value: object, tokens: dict[str, list]) -> Iterator[str]:
+    """What :func:`_json` may look up."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _json_values(item, tokens)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_values(item, tokens)
+    elif isinstance(value, bool) or value is None or isinstance(value, float):
+        return
+    elif isinstance(value, int):
+        yield str(value)
+    elif isinstance(value, str):
+        yield from _text_values(ir.Template.literal(value), tokens, whole=True)
 
 
 # --- values the client makes up ----------------------------------------------------------------
@@ -628,10 +879,11 @@ def _report_rows(state: _State, steps: list[ir.Step]) -> list[dict]:
         for e in step.extractions:
             used[(e.var, step.number)] = list(e.used_by)
     generated = {g.var: g.used_by[0] for g in state.generated.values()}
-    for step in steps:
-        for ref in _refs(step.request):
-            if ref in generated:
-                used.setdefault((ref, generated[ref]), []).append(step.number)
+    if generated:  # where the generated values are sent (a scan of every request)
+        for step in steps:
+            for ref in _refs(step.request):
+                if ref in generated:
+                    used.setdefault((ref, generated[ref]), []).append(step.number)
     rows = []
     for row in state.report:
         value = row.pop("value")

@@ -17,6 +17,7 @@ the report, never printed with their value); ``--keep-secrets`` leaves them inli
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 
@@ -44,7 +45,7 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     taken = set(RESERVED) | {g.method for g in scenario.groups} | {
         v.var for s in scenario.steps for v in (*s.extractions, *s.generated)}
     finder = _Finder(options, password_inputs, taken)
-    steps = [replace(s, request=finder.request(s)) for s in scenario.steps]
+    steps = [_with_request(s, finder.request(s)) for s in scenario.steps]
     for field in options.unique_fields:
         if field not in finder.unique_seen:
             raise BadOption(f"--unique {field}: no form or JSON field of that name is sent "
@@ -55,6 +56,21 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         steps = [replace(s, generated=(*s.generated, *generated.get(s.number, ()))) for s in steps]
     return replace(scenario, steps=tuple(steps), secrets=tuple(finder.secrets.values()),
                    data_columns=tuple(finder.columns.values()))
+
+
+def _with_request(step: ir.Step, request: ir.Request) -> ir.Step:
+    # most steps send no secret: no copy (dataclasses.replace is the bulk of this stage's time)
+    return step if request is step.request else replace(step, request=request)
+
+
+def _same(new: tuple, old: tuple) -> bool:
+    """Element by element the very same objects (what the helpers return when unchanged)."""
+    return all(a is b for a, b in zip(new, old, strict=True))
+
+
+def _same_fields(new: tuple[tuple[str, ir.Template], ...],
+                 old: tuple[tuple[str, ir.Template], ...]) -> bool:
+    return all(a is b for (_, a), (_, b) in zip(new, old, strict=True))
 
 
 def _password_inputs(steps: tuple[ir.Step, ...]) -> set[str]:
@@ -93,17 +109,25 @@ class _Finder:
     # --- per request --------------------------------------------------------------------------
 
     def request(self, step: ir.Step) -> ir.Request:
+        """The request with its secrets replaced; the same object when it has none."""
         request = step.request
         headers = tuple(self.header(h, step) for h in request.headers)
-        query = tuple(replace(q, value=self.key_param(q.name, q.value, step))
-                      for q in request.query)
+        query = tuple(self.query(q, step) for q in request.query)
         body = request.body
         if isinstance(body, (ir.FormBody, ir.MultipartBody)):
-            body = replace(body, fields=tuple((k, self.field(k, v, step, "form field"))
-                                              for k, v in body.fields))
+            fields = tuple((k, self.field(k, v, step, "form field")) for k, v in body.fields)
+            if not _same_fields(fields, body.fields):
+                body = replace(body, fields=fields)
         elif isinstance(body, ir.JsonBody):
             body = replace(body, value=self.json(body.value, "", step))
+        if body is request.body and _same(headers, request.headers) and \
+                _same(query, request.query):
+            return request
         return replace(request, headers=headers, query=query, body=body)
+
+    def query(self, param: ir.QueryParam, step: ir.Step) -> ir.QueryParam:
+        value = self.key_param(param.name, param.value, step)
+        return param if value is param.value else replace(param, value=value)
 
     def field(self, name: str, value: ir.Template, step: ir.Step, where: str) -> ir.Template:
         self.field_names.add(name)
@@ -125,7 +149,10 @@ class _Finder:
         if isinstance(value, list):
             return [self.json(v, key, step) for v in value]
         if isinstance(value, str) and key:
-            template = self.field(key, ir.Template.literal(value), step, "JSON field")
+            literal = ir.Template.literal(value)
+            template = self.field(key, literal, step, "JSON field")
+            if template is literal:  # not a secret (most fields)
+                return value
             if template.is_literal:
                 return template.text
             if len(template.parts) == 1:
@@ -134,9 +161,11 @@ class _Finder:
         return value
 
     def header(self, header: ir.Header, step: ir.Step) -> ir.Header:
+        low = header.name.lower()
+        if not _may_hold_key(low):
+            return header  # (most headers: decided by the name alone, before the value)
         if not header.value.is_literal:
             return header  # correlated or built from the host: not a recorded secret
-        low = header.name.lower()
         text = header.value.text
         if low in ("authorization", "proxy-authorization"):
             scheme, _, credential = text.partition(" ")
@@ -211,6 +240,11 @@ class _Finder:
         pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
 
         def fix(template: ir.Template) -> ir.Template:
+            """The template with the secrets replaced and its empty parts left out; the same
+            object when that changes nothing (most templates)."""
+            if not any(isinstance(p, str) and (not p or pattern.search(p))
+                       for p in template.parts):
+                return template
             parts: list[ir.Part] = []
             for part in template.parts:
                 if not isinstance(part, str) or not pattern.search(part):
@@ -234,20 +268,38 @@ class _Finder:
                 return fix(value)
             return value
 
+        def fix_body(body: ir.Body | None) -> ir.Body | None:
+            if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+                fields = tuple((k, fix(v)) for k, v in body.fields)
+                return body if _same_fields(fields, body.fields) else replace(body, fields=fields)
+            if isinstance(body, ir.JsonBody):
+                return replace(body, value=fix_json(body.value))
+            if isinstance(body, ir.RawBody) and body.text is not None:
+                text = fix(body.text)
+                return body if text is body.text else replace(body, text=text)
+            return body
+
+        def fix_value(item: ir.QueryParam | ir.Header) -> ir.QueryParam | ir.Header:
+            value = fix(item.value)
+            return item if value is item.value else replace(item, value=value)
+
         out = []
         for step in steps:
             r = step.request
-            body = r.body
-            if isinstance(body, (ir.FormBody, ir.MultipartBody)):
-                body = replace(body, fields=tuple((k, fix(v)) for k, v in body.fields))
-            elif isinstance(body, ir.JsonBody):
-                body = replace(body, value=fix_json(body.value))
-            elif isinstance(body, ir.RawBody) and body.text is not None:
-                body = replace(body, text=fix(body.text))
-            out.append(replace(step, request=replace(
-                r, path=fix(r.path), query=tuple(replace(q, value=fix(q.value)) for q in r.query),
-                headers=tuple(replace(h, value=fix(h.value)) for h in r.headers), body=body)))
+            path, body = fix(r.path), fix_body(r.body)
+            query = tuple(fix_value(q) for q in r.query)
+            headers = tuple(fix_value(h) for h in r.headers)
+            if path is not r.path or body is not r.body or not _same(query, r.query) or \
+                    not _same(headers, r.headers):
+                r = replace(r, path=path, query=query, headers=headers, body=body)
+            out.append(_with_request(step, r))
         return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _may_hold_key(low: str) -> bool:
+    """Can a header of this (lower-case) name be a secret (see _Finder.header)?"""
+    return low in ("authorization", "proxy-authorization") or KEY_HEADER.match(low) is not None
 
 
 def _name(base: str, default: str) -> str:
