@@ -726,20 +726,21 @@ def _free_names(node: cst.CSTNode) -> set[str]:
     names: set[str] = set()
     seen: set[int] = set()
     stack: list[object] = [node]
+    push, pop = stack.append, stack.pop
     while stack:
-        item = stack.pop()
+        item = pop()
         kind = type(item)
         if kind is cst.Name:
             names.add(item.value)  # type: ignore[attr-defined]
-        elif kind is cst.Arg or kind is cst.Attribute:
-            stack.append(item.value)  # type: ignore[attr-defined]  # json=, self.time: no uses
         elif kind is list or kind is tuple:
             stack.extend(item)  # type: ignore[call-overload]
-        else:
-            fields = _child_fields(kind)
-            if fields and id(item) not in seen:
-                seen.add(id(item))
-                stack.extend(getattr(item, name) for name in fields)
+        elif id(item) not in seen:
+            seen.add(id(item))
+            if kind is cst.Arg or kind is cst.Attribute:
+                push(item.value)  # type: ignore[attr-defined]  # json=, self.time: no uses
+            else:
+                for name in _child_fields(kind):
+                    push(getattr(item, name))
     return names
 
 
