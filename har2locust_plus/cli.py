@@ -19,6 +19,7 @@ from .config import load_config
 from .core import convert
 from .errors import BadInput, BadOption, ExitStatus, Har2LocustError
 from .options import Options, ThinkTime
+from .stages import PIPELINE
 
 EPILOG = """\b
 Examples:
@@ -170,10 +171,12 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
             rendezvous_users=rendezvous_users.strip(),
             rendezvous_timeout=rendezvous_timeout,
         )
-        if har == "-":
-            result = convert(sys.stdin.buffer.read(), options, name="<stdin>")
-        else:
-            result = convert(har, options)
+        with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+            if har == "-":
+                result = convert(sys.stdin.buffer.read(), options, name="<stdin>",
+                                 progress=progress)
+            else:
+                result = convert(har, options, progress=progress)
         warnings = [d for d in result.report.diagnostics if d.severity.value == "warning"]
         if strict and warnings:
             raise BadInput(result.report.source, f"{warnings[0].message} (--strict)")
@@ -202,6 +205,40 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
     if timings:
         for stage, seconds in (*result.report.timings, ("write", write_seconds)):
             click.echo(f"  {stage:<16} {seconds * 1000:9.1f} ms", err=True)
+
+
+class _Progress:
+    """One status line on a terminal's stderr while a conversion runs, erased when it ends.
+
+    A 140 MB recording takes a few seconds: the line says which stage is running. Nothing is
+    written when stderr is not a terminal (logs, CI, pipes) or with ``-q``.
+    """
+
+    STAGES = ("load", *(name for name, _ in PIPELINE), "generate", "format")
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.shown = False
+
+    def __call__(self, stage: str) -> None:
+        if not self.enabled:
+            return
+        number = self.STAGES.index(stage) + 1 if stage in self.STAGES else 0
+        self._write(f"\r\x1b[Kconverting: {stage} ({number}/{len(self.STAGES)})")
+        self.shown = True
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.shown:
+            self._write("\r\x1b[K")
+
+    @staticmethod
+    def _write(text: str) -> None:
+        # not click.echo: it strips the erase sequence unless it sees a terminal itself
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
 
 def _data_template(columns: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -27,13 +27,19 @@ class Result:
 
 
 def convert(source: str | os.PathLike[str] | bytes, options: Options | None = None, *,
-            name: str | None = None) -> Result:
+            name: str | None = None,
+            progress: Callable[[str], None] | None = None) -> Result:
     """Convert a HAR (a path, or its bytes) into Locust code and a report.
 
     Reads ``source`` and nothing else; raises :class:`BadInput` for input it cannot use.
+    ``progress``, if given, is called with each stage's name as the stage starts.
     """
     with _without_gc_pauses():
-        return _convert(source, options or Options(), name)
+        return _convert(source, options or Options(), name, progress or _no_progress)
+
+
+def _no_progress(stage: str) -> None:
+    pass
 
 
 @contextmanager
@@ -55,7 +61,7 @@ def _without_gc_pauses() -> Iterator[None]:
 
 
 def _convert(source: str | os.PathLike[str] | bytes, options: Options,
-             name: str | None) -> Result:
+             name: str | None, progress: Callable[[str], None]) -> Result:
     timings: list[tuple[str, float]] = []
     clock = time.perf_counter()
 
@@ -75,17 +81,21 @@ def _convert(source: str | os.PathLike[str] | bytes, options: Options,
         except OSError as exc:
             raise BadInput(label, f"cannot read: {exc.strerror or exc}") from None
     lap("read")
+    progress("load")
     scenario = load(data, label)
     del data  # the whole file (140 MB at 10,000 entries): not needed by the stages after this
     entries = len(scenario.steps) + sum(n for _, n in scenario.skipped)
     lap("load")
     for stage_name, stage in PIPELINE:
+        progress(stage_name)
         scenario = stage(scenario, options)
         lap(stage_name)
 
     user_class = options.user_class or "fast"
+    progress("generate")
     module = generate(scenario, options, user_class)
     lap("generate")
+    progress("format")
     code = render(module)
     lap("format")
     report = Report(

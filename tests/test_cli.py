@@ -210,3 +210,29 @@ def test_the_real_entry_point_exits_with_the_status_and_flushed_output(
     if args[0].endswith(".har") and not status:  # the whole script, not a truncated buffer
         assert done.stdout.endswith("\n") and "class NotesJourneyUser(FastHttpUser):" in done.stdout
         compile(done.stdout, "locustfile.py", "exec")
+
+
+def test_convert_reports_each_stage_as_it_starts() -> None:
+    from har2locust_plus.cli import _Progress
+
+    seen: list[str] = []
+    convert(PUBLIC, progress=seen.append)
+    assert seen == list(_Progress.STAGES)
+
+
+def test_progress_line_on_a_terminal_is_erased_at_the_end(capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    from har2locust_plus.cli import _Progress
+
+    with _Progress(enabled=True) as progress:
+        progress("load")
+        progress("correlate")
+    err = capsys.readouterr().err
+    assert err == ("\r\x1b[Kconverting: load (1/11)\r\x1b[Kconverting: correlate (5/11)"
+                   "\r\x1b[K")
+
+
+def test_no_progress_output_off_a_terminal(tmp_path: Path) -> None:
+    result = run(str(PUBLIC), "-o", str(tmp_path / "out.py"))
+    assert result.exit_code == 0
+    assert "\r" not in result.stderr and "converting:" not in result.stderr
