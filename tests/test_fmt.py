@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import har2locust_plus.core as core
-from har2locust_plus import BadInput, Options, ThinkTime, convert
+from har2locust_plus import BadInput, Options, ThinkTime, convert, ir
 from har2locust_plus.codegen import fmt, layout
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -218,4 +218,23 @@ def test_string_literals_normalized_like_black(text: str, prefix: str) -> None:
     except layout.Unsupported:
         return
     expected = black.format_str(f"x = {literal}\n", mode=fmt.MODE)
+    assert f"x = {ours}\n" == expected
+
+
+@pytest.mark.parametrize("parts", [
+    ("/notes/", ir.VarRef("note_id", "path"), "/edit"),
+    ("?q=", ir.VarRef("token", "url"), "&x={1}"),
+    (ir.HostRef(), "/a'b\"c"),
+    (ir.VarRef("csrf_token"), " and \\ back"),
+    (ir.VarRef("NOTE_ID_RE", scope="module"), "é\t"),
+])
+def test_fstrings_printed_like_black(parts: tuple) -> None:
+    from har2locust_plus.codegen.escape import template_expr
+
+    node = template_expr(ir.Template(parts))
+    assert isinstance(node, cst.FormattedString)
+    with layout.session():
+        ours = layout.flat(node)
+    expected = black.format_str(cst.Module([]).code_for_node(cst.SimpleStatementLine([
+        cst.Assign([cst.AssignTarget(cst.Name("x"))], node)])), mode=fmt.MODE)
     assert f"x = {ours}\n" == expected

@@ -79,6 +79,7 @@ def self_attr(name: str) -> cst.Attribute:
     return cst.Attribute(cst.Name("self"), cst.Name(py_ident(name)))
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def var_expr(ref: ir.VarRef) -> cst.BaseExpression:
     """``self.<name>`` (or a module constant), percent-encoded where the recording was."""
     expr: cst.BaseExpression = (cst.Name(py_ident(ref.name)) if ref.scope == "module"
