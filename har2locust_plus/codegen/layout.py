@@ -91,12 +91,11 @@ def session() -> Iterator[None]:
         yield
         return
     _LOCAL.flat = {}
-    _LOCAL.lines = {}  # lay_out() of shared dicts, by id, depth, prefix and suffix
     _LOCAL.code = {}  # libcst's source of f-string expressions, by id
     try:
         yield
     finally:
-        del _LOCAL.flat, _LOCAL.lines, _LOCAL.code  # ids are valid while the nodes are alive
+        del _LOCAL.flat, _LOCAL.code  # ids are valid while the nodes are alive
 
 
 def flat(node: cst.CSTNode) -> str:
@@ -275,20 +274,6 @@ def _brackets(node: cst.CSTNode) -> tuple[str, list[tuple[str, cst.CSTNode]], st
 
 def lay_out(node: cst.CSTNode, depth: int, prefix: str, suffix: str, out: list[str]) -> None:
     """Append the lines black makes of the logical line ``prefix + node + suffix``."""
-    cache = _LOCAL.__dict__.get("lines")
-    if cache is None or type(node) is not cst.Dict:
-        _lay_out(node, depth, prefix, suffix, out)
-        return
-    key = (id(node), depth, prefix, suffix)  # the generator shares header dicts
-    lines = cache.get(key)
-    if lines is None:
-        lines = []
-        _lay_out(node, depth, prefix, suffix, lines)
-        cache[key] = lines  # only once it is complete: Unsupported may stop it half-way
-    out.extend(lines)
-
-
-def _lay_out(node: cst.CSTNode, depth: int, prefix: str, suffix: str, out: list[str]) -> None:
     indent = "    " * depth
     text = prefix + flat(node) + suffix
     if _fits(depth, text):
