@@ -51,7 +51,11 @@ class Options:
     # (name, header, regex with one group over the header's value; Location: over its path)
     correlate_header_rules: tuple[tuple[str, str, str], ...] = ()
     correlate_auto: bool = True  # False: only the rules and client-made values (verify --fix)
+    # (cookie name, value the recorded requests send): requests that send the value read it
+    # from the live cookie jar instead (verify --fix, for recordings without cookies)
+    correlate_cookie_rules: tuple[tuple[str, str], ...] = ()
     # --- end verify ---
+    new_user_each_iteration: bool = True  # clear the cookie jar before each run of the flow
     ignore_values: tuple[str, ...] = ()  # regexes of values never correlated
     checks: Literal["none", "status", "full"] = "full"
     rendezvous: tuple[str, ...] = ()  # step selectors: "METHOD /path*" or a step number
