@@ -105,6 +105,9 @@ class _Command(OneLineErrorCommand):
               help="Also extract group 1 of REGEX from responses as NAME. Repeatable.")
 @click.option("--ignore-value", multiple=True, metavar="REGEX",
               help="Never correlate values matching REGEX (false positives). Repeatable.")
+@click.option("--keep-session", is_flag=True,
+              help="Keep cookies from one run of the flow to the next (default: each run starts "
+                   "as a new user with an empty cookie jar, as the recording did).")
 @click.option("--checks", type=click.Choice(["none", "status", "full"]), default="full",
               show_default=True,
               help="Checkpoints per request: none, status (and redirect target), or full "
@@ -141,7 +144,8 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
          exclude_host: tuple[str, ...], include_url: tuple[str, ...],
          exclude_url: tuple[str, ...], keep_static: bool, think_time: str,
          correlate: bool, correlate_rule: tuple[str, ...], ignore_value: tuple[str, ...],
-         checks: str, data_file: str | None, data_template: str | None, keep_secrets: bool,
+         keep_session: bool, checks: str, data_file: str | None, data_template: str | None,
+         keep_secrets: bool,
          unique_fields: tuple[str, ...], rendezvous: tuple[str, ...], rendezvous_users: str,
          rendezvous_timeout: float, strict: bool, report_path: str | None, timings: bool,
          quiet: bool, show_traceback: bool) -> None:
@@ -163,6 +167,7 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
             correlate=correlate,
             correlate_rules=config.rules + tuple(_rule(r) for r in correlate_rule),
             ignore_values=config.ignore_values + ignore_value,
+            new_user_each_iteration=not keep_session,
             checks=checks,  # type: ignore[arg-type]
             data_file=data_file or data_template,
             keep_secrets=keep_secrets,

@@ -163,6 +163,9 @@ class Request:
     raw_query: str  # as recorded (used when it cannot be re-encoded faithfully)
     headers: tuple[Header, ...]
     body: Body | None = None
+    # (name, value) of the recorded Cookie header: never replayed (the cookie jar sends the
+    # live ones), but a value sent elsewhere too is read from the jar (correlation)
+    cookies: tuple[tuple[str, str], ...] = ()
 
     @property
     def origin(self) -> str:
@@ -245,16 +248,22 @@ class Extraction:
     recorded: str = ""  # the recorded value, for the report and comments
     used_by: tuple[int, ...] = ()  # step numbers
     as_int: bool = False  # JSON number: keep it an int
+    # how to undo the escaping of the place it is found, "+"-joined steps in order: "html"
+    # (entities), "url" (query encoding), "path" (percent encoding), "js" (string escapes)
+    decode: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Generated:
-    """A value the client makes up itself (uuid, timestamp), regenerated at run time."""
+    """A value the client makes up itself (uuid, timestamp), regenerated at run time, or reads
+    from its cookie jar when it sends the request (``cookie``: the cookie ``name``)."""
 
     var: str
-    kind: Literal["uuid4", "epoch_ms", "epoch_s", "unique"]
+    kind: Literal["uuid4", "epoch_ms", "epoch_s", "unique", "cookie"]
     recorded: str = ""
     used_by: tuple[int, ...] = ()
+    name: str = ""  # cookie: its name
+    decode: str = ""  # cookie: "url" when the page's script sends it percent-decoded
 
 
 @dataclass(frozen=True, slots=True)

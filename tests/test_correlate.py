@@ -540,10 +540,10 @@ def test_ignore_value_option():
 
 def test_correlate_rule_option():
     key = "wk_55aa66bb77"
-    entries = (page("/", f'<span id="wk">{key}</span>'),  # element text: no built-in source
+    entries = (page("/", f'<!-- widget {key} -->'),  # a comment: no built-in source
                api(f"/api/widget?w={key}", response={"ok": 1}))
     assert nothing_correlated(conv(*entries))
-    pattern = r'<span id="wk">([^<]+)</span>'
+    pattern = r'<!-- widget (\S+) -->'
     result = conv(*entries, correlate_rules=(("widget_key", pattern),))
     e = extraction(result, 1)
     assert (e.var, e.kind, e.expr, e.recorded) == ("widget_key", "regex", pattern, key)
@@ -702,7 +702,7 @@ def test_the_first_pass_foresees_every_lookup(monkeypatch, login_token):
     """Every value the substitution looks up was collected by the first pass, with a last
     step no earlier than the lookup (else a source it needs would never be indexed)."""
     import importlib
-    stage = importlib.import_module("har2locust_plus.stages.correlate")
+    stage = importlib.import_module("har2locust_plus.stages.correlate.engine")
     first_pass: list[dict[str, int]] = []
     misses: list[tuple[str, int]] = []
     real_wanted, real_lookup = stage._wanted_values, stage._lookup

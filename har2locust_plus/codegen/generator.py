@@ -43,6 +43,9 @@ IMPORTS = {
     "quote": "from urllib.parse import quote",
     "quote_plus": "from urllib.parse import quote_plus",
     "urlencode": "from urllib.parse import urlencode",
+    "unquote": "from urllib.parse import unquote",
+    "unquote_plus": "from urllib.parse import unquote_plus",
+    "unescape": "from html import unescape",
     "RescheduleTask": "from locust.exception import RescheduleTask",
     "html": "from lxml import html",
     "etree": "from lxml import etree",
@@ -266,9 +269,14 @@ class FastHttpGenerator:
 
     def journey(self) -> cst.FunctionDef:
         body: list[cst.BaseStatement] = []
-        for group in self.scenario.groups:
+        if self.options.new_user_each_iteration and self.scenario.groups:
+            body.append(_SimpleStatementLine(
+                [cst.Expr(_Call(cst.Attribute(self.cookie_jar(), cst.Name("clear"))))],
+                leading_lines=[_line_comment(
+                    "a new user each run, as recorded (--keep-session keeps the cookies)")]))
+        for i, group in enumerate(self.scenario.groups):
             pause = self.pause(group)
-            if pause is not None and body:
+            if pause is not None and i:
                 body.append(pause)
             body.append(_stmt(_Call(self_attr(group.method))))
         if not body:
@@ -276,6 +284,9 @@ class FastHttpGenerator:
                 "nothing left to replay after filtering: see the report")))
         fn = _method("journey", body, "The recorded flow, page by page.")
         return fn.with_changes(decorators=[cst.Decorator(cst.Name("task"))])
+
+    def cookie_jar(self) -> cst.BaseExpression:
+        return cst.Attribute(self_attr("client"), cst.Name("cookiejar"))
 
     def pause(self, group: ir.Group) -> cst.SimpleStatementLine | None:
         think = self.options.think_time
@@ -302,7 +313,7 @@ class FastHttpGenerator:
 
     def step_statements(self, step: ir.Step) -> list[cst.BaseStatement]:
         stmts: list[cst.BaseStatement] = [self.rendezvous_call(step)] if step.rendezvous else []
-        stmts.extend(self.generated_value(g) for g in step.generated)
+        stmts.extend(self.generated_value(step, g) for g in step.generated)
         inner = self.response_statements(step)
         call = self.request_call(step, catch_response=bool(inner))
         if not inner:
@@ -320,7 +331,9 @@ class FastHttpGenerator:
         return _SimpleStatementLine([cst.Expr(call)], leading_lines=[_line_comment(
             "rendezvous point: wait for the other users, then send this request together")])
 
-    def generated_value(self, value: ir.Generated) -> cst.SimpleStatementLine:
+    def generated_value(self, step: ir.Step, value: ir.Generated) -> cst.SimpleStatementLine:
+        if value.kind == "cookie":
+            return self.cookie_value(step, value)
         if value.kind == "unique":
             expr: cst.BaseExpression = cst.Subscript(
                 cst.Attribute(_Call(cst.Attribute(cst.Name("uuid"), cst.Name("uuid4"))),
@@ -341,6 +354,17 @@ class FastHttpGenerator:
             [cst.Assign([_AssignTarget(self_attr(value.var))], expr)],
             leading_lines=[_line_comment(
                 f"made up by the client when recorded: a fresh {value.kind} each run")])
+
+    def cookie_value(self, step: ir.Step, value: ir.Generated) -> cst.SimpleStatementLine:
+        """``self.csrftoken = from_cookie(self, "csrftoken", "step 5 ...")``: the jar's value
+        when the request is sent, as the page's script read ``document.cookie``."""
+        self.use_helper("from_cookie")
+        args = [_Arg(cst.Name("self")), _Arg(py_str(value.name)),
+                _Arg(py_str(self.step_label(step)))]
+        return _SimpleStatementLine(
+            [cst.Assign([_AssignTarget(self_attr(value.var))],
+                        self.decoded(_Call(cst.Name("from_cookie"), args), value.decode))],
+            leading_lines=[_line_comment("the page's script sent this cookie's value")])
 
     def request_call(self, step: ir.Step, catch_response: bool) -> cst.Call:
         request = step.request
@@ -485,7 +509,8 @@ class FastHttpGenerator:
         elif ex.kind == "header":
             helper, last = "from_header", py_str(ex.expr)
         elif ex.kind == "xpath":
-            helper, last = "from_xpath", self.constant(ex.var, "XPATH", _Call(
+            helper = "from_json_island" if ex.path else "from_xpath"
+            last = self.constant(ex.var, "XPATH", _Call(
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
         else:
             helper = "from_location" if ex.kind == "location" else "from_regex"
@@ -494,11 +519,20 @@ class FastHttpGenerator:
         self.use_helper(helper)
         used = ", ".join(str(n) for n in ex.used_by)
         plural = "s" if len(ex.used_by) > 1 else ""
+        extra = [_Arg(py_value(tuple(ex.path)))] if ex.kind == "xpath" and ex.path else []
+        value = _Call(cst.Name(helper), [
+            _Arg(cst.Name("resp")), _Arg(label), _Arg(var), _Arg(last), *extra])
         return _SimpleStatementLine(
-            [cst.Assign([_AssignTarget(self_attr(ex.var))], _Call(cst.Name(helper), [
-                _Arg(cst.Name("resp")), _Arg(label), _Arg(var), _Arg(last)]))],
+            [cst.Assign([_AssignTarget(self_attr(ex.var))], self.decoded(value, ex.decode))],
             leading_lines=[_line_comment(f"{ex.var} is sent back by step{plural} {used}")]
             if used else [])
+
+    def decoded(self, value: cst.BaseExpression, how: str) -> cst.BaseExpression:
+        """``decoded(value, "html+url")``: undo the escaping of where the value was found."""
+        if not how:
+            return value
+        self.use_helper("decoded")
+        return _Call(cst.Name("decoded"), [_Arg(value), _Arg(py_str(how))])
 
     def constant(self, var: str, suffix: str, value: cst.BaseExpression) -> cst.Name:
         """A module-level constant (compiled regex or XPath), compiled once at import."""
@@ -561,6 +595,9 @@ class HttpGenerator(FastHttpGenerator):
 
     def redirect_args(self) -> list[cst.Arg]:
         return [_kwarg("allow_redirects", cst.Name("False"))]
+
+    def cookie_jar(self) -> cst.BaseExpression:
+        return cst.Attribute(self_attr("client"), cst.Name("cookies"))
 
     def common_header_attributes(self) -> list[cst.SimpleStatementLine]:
         return []

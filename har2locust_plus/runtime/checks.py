@@ -5,6 +5,8 @@
 
 import json
 import re
+from html import unescape
+from urllib.parse import unquote, unquote_plus
 
 from locust.exception import RescheduleTask
 from lxml import html
@@ -113,6 +115,78 @@ def stop_flow(resp, step, var):
     raise RescheduleTask()
 
 
+def decoded(value, how):
+    """Undo the escaping of the place a value was found, in order: "html" entities, "url"
+    query encoding, "path" percent encoding, "js" string escapes (e.g. "html+url")."""
+    for kind in how.split("+"):
+        if kind == "html":
+            value = unescape(value)
+        elif kind == "url":
+            value = unquote_plus(value)
+        elif kind == "path":
+            value = unquote(value)
+        elif kind == "js":
+            value = js_string(value)
+    return value
+
+
+def js_string(text):
+    r"""The value of a JavaScript string literal's body: \/ -> /, \u002B -> +, \\ -> \."""
+    simple = {
+        "n": "\n",
+        "t": "\t",
+        "r": "\r",
+        "b": "\b",
+        "f": "\f",
+        "v": "\v",
+        "0": "\0",
+    }
+
+    def one(match):
+        code = match.group(1)
+        if code[0] == "u" and len(code) > 1:
+            return chr(int(code[2:-1] if code[1] == "{" else code[1:], 16))
+        if code[0] == "x" and len(code) == 3:
+            return chr(int(code[1:], 16))
+        return simple.get(code, code)
+
+    out = re.sub(
+        r"\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\s\S])", one, text
+    )
+    try:  # a surrogate pair written as two escapes is one character
+        return out.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        return out
+
+
+def from_cookie(user, name, step):
+    """The live value of a cookie in the user's jar, as the page's script read it when it sent
+    the request (double-submit CSRF tokens: csrftoken -> X-CSRFToken)."""
+    jar = getattr(user.client, "cookiejar", None)
+    if jar is None:
+        jar = user.client.cookies
+    value = None
+    for cookie in jar:
+        if cookie.name == name:
+            value = cookie.value
+    if value is None:
+        user.environment.events.request.fire(
+            request_type="COOKIE",
+            name=name,
+            response_time=0,
+            response_length=0,
+            response=None,
+            context={},
+            exception=LookupError(
+                f"{step}: no cookie {name} (an earlier response sets it)"
+            ),
+        )
+        raise RescheduleTask()
+    if len(value) > 1 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return value
+
+
 def from_json(resp, step, var, path):
     """Follow path (keys and indexes) into the JSON body."""
     value = parsed_json(resp)
@@ -130,9 +204,26 @@ def from_xpath(resp, step, var, xpath):
     """The first string an XPath (compiled at module level) finds in the HTML body."""
     tree = parsed_html(resp)
     found = xpath(tree) if tree is not None else []
+    if isinstance(found, str):  # normalize-space(...): the text of one element
+        found = [found] if found else []
     if not found:
         stop_flow(resp, step, var)
     return str(found[0])
+
+
+def from_json_island(resp, step, var, xpath, path):
+    """A value in JSON that the page holds in a <script type="application/json"> or a data-*
+    attribute: the XPath finds the JSON text, path (keys and indexes) leads into it."""
+    value = from_xpath(resp, step, var, xpath)
+    try:
+        value = json.loads(value)
+        for key in path:
+            value = value[key]
+    except (ValueError, RecursionError, KeyError, IndexError, TypeError):
+        stop_flow(resp, step, var)
+    if value is None or isinstance(value, (dict, list)):
+        stop_flow(resp, step, var)
+    return value
 
 
 def from_header(resp, step, var, name):
@@ -151,6 +242,7 @@ def from_regex(resp, step, var, pattern, text=None):
 
 
 def from_location(resp, step, var, pattern):
-    """Group 1 of a regex over the path of the Location header."""
+    """Group 1 of a regex over the Location header without scheme and host (its path, query
+    and fragment)."""
     location = resp.headers.get("Location") if resp.headers else None
     return from_regex(resp, step, var, pattern, relative(location or ""))

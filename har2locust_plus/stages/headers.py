@@ -11,6 +11,7 @@ Headers sent with the same value by every request move to the user class
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from .. import ir
@@ -28,9 +29,26 @@ DROPPED_PREFIXES = ("sec-", ":", "proxy-")
 
 def clean_headers(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     """Drop unsafe headers and rebuild Origin/Referer from the target host."""
-    steps = tuple(replace(s, request=replace(s.request, headers=_clean(s.request, scenario)))
+    steps = tuple(replace(s, request=replace(s.request, headers=_clean(s.request, scenario),
+                                             cookies=_cookies(s.request)))
                   for s in scenario.steps)
     return replace(scenario, steps=steps)
+
+
+def _cookies(request: ir.Request) -> tuple[tuple[str, str], ...]:
+    """``(name, value)`` pairs of the recorded ``Cookie`` header(s), for correlation."""
+    return tuple(pair for h in request.headers if h.name.lower() == "cookie"
+                 and h.value.is_literal for pair in _cookie_pairs(h.value.text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cookie_pairs(header: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in header.split(";"):
+        name, eq, value = item.partition("=")
+        if eq and name.strip():
+            pairs.append((name.strip(), value.strip().strip('"')))
+    return tuple(pairs)
 
 
 def hoist_common_headers(scenario: ir.Scenario, options: Options) -> ir.Scenario:

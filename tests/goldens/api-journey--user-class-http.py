@@ -49,6 +49,8 @@ class ApiJourneyUser(HttpUser):
     @task
     def journey(self):
         """The recorded flow, page by page."""
+        # a new user each run, as recorded (--keep-session keeps the cookies)
+        self.client.cookies.clear()
         self.notes_api_client()
 
     def notes_api_client(self):

@@ -48,6 +48,8 @@ class ApiJourneyUser(FastHttpUser):
     @task
     def journey(self):
         """The recorded flow, page by page."""
+        # a new user each run, as recorded (--keep-session keeps the cookies)
+        self.client.cookiejar.clear()
         self.notes_api_client()
 
     def notes_api_client(self):

@@ -54,6 +54,8 @@ class NotesJourneyUser(HttpUser):
     @task
     def journey(self):
         """The recorded flow, page by page."""
+        # a new user each run, as recorded (--keep-session keeps the cookies)
+        self.client.cookies.clear()
         self.notes_home()
         time.sleep(1.2)  # recorded think time
         self.login()
@@ -372,6 +374,8 @@ def from_xpath(resp, step, var, xpath):
     """The first string an XPath (compiled at module level) finds in the HTML body."""
     tree = parsed_html(resp)
     found = xpath(tree) if tree is not None else []
+    if isinstance(found, str):  # normalize-space(...): the text of one element
+        found = [found] if found else []
     if not found:
         stop_flow(resp, step, var)
     return str(found[0])
@@ -386,6 +390,7 @@ def from_regex(resp, step, var, pattern, text=None):
 
 
 def from_location(resp, step, var, pattern):
-    """Group 1 of a regex over the path of the Location header."""
+    """Group 1 of a regex over the Location header without scheme and host (its path, query
+    and fragment)."""
     location = resp.headers.get("Location") if resp.headers else None
     return from_regex(resp, step, var, pattern, relative(location or ""))

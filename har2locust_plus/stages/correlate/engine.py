@@ -1,23 +1,26 @@
-"""Correlation: recorded tokens, ids and nonces become values taken from the live responses.
+"""The correlation pass: sources indexed step by step, request values looked up and replaced.
 
 Record-based, in one pass over the steps (FIELD-NOTES §2):
 
 1. Before step *n* is sent, each value it sends (path segment, query value, header value or a
    token inside one, form field, JSON leaf, token in a raw body) is looked up in an index of the
    values earlier responses handed out. A hit is replaced by ``self.<var>``, extracted from the
-   **nearest** preceding response of the best kind (an input, meta tag, JSON field or header
-   beats a link or a regex over a script), so tokens that rotate on every page stay right.
-2. Values the client sent before any response handed them out are constants (user input, known
-   ids) and never become sources. Short values (``17``) only match as a whole value and only
-   from structured sources with an id-like name; long ones also match as tokens inside text.
-3. Values the client made up itself (uuid4, epoch time close to the request's time) are
-   regenerated at run time.
-4. Every extraction is verified against the recorded response before it is used.
+   best source (see :mod:`.rank`) of the nearest preceding response, so tokens that rotate on
+   every page stay right. The source kinds live in their own modules (:mod:`.html`,
+   :mod:`.scripts`, :mod:`.json_body`, :mod:`.headers`, :mod:`.location`).
+2. A value that equals a cookie the client holds (set by an earlier ``Set-Cookie``, or sent in
+   this request's recorded ``Cookie`` header) is read from the live cookie jar when the request
+   is sent: double-submit CSRF tokens (``csrftoken`` → ``X-CSRFToken``).
+3. Values the client sent before any response handed them out are constants (user input, known
+   ids) and never become sources, unless a response that created an object hands them out.
+4. Values the client made up itself (uuid4, epoch time close to the request's time, also inside
+   a longer text such as ``"Report 1796133308200"``) are regenerated at run time.
+5. Every extraction is verified against the recorded response before it is used.
 
 Index lookups only (a dict from value to sources, a tokenizer over use sites), so the cost is
 linear in the size of the recording. A quick first pass over the requests collects every value
 one of them may look up, with the last step that may: a response value that no later request
-looks up, or that was sent already (rule 2), can never be used, so only the few that can are
+looks up, or that was sent already (rule 3), can never be used, so only the few that can are
 turned into sources and indexed (3,750 of the 286,000 values the responses of the 10,000-entry
 benchmark hand out).
 """
@@ -25,50 +28,25 @@ benchmark hand out).
 from __future__ import annotations
 
 import bisect
-import functools
-import json
 import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
-from lxml import etree
-from lxml import html as lxml_html
+from ... import ir
+from ...options import Options
+from ..grouping import RESERVED, identifier
+from . import rank
+from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
+from .html import html_sources, is_html
+from .json_body import json_sources, plain_sources
+from .sources import MIN_TOKEN, RANK_TEXT, TOKEN, Source, Wanted, token_like
 
-from .. import ir
-from ..options import Options
-from .grouping import RESERVED, identifier
-
-MIN_TOKEN = 8  # shortest value matched inside a longer text
-MAX_VALUE = 4096  # longest value considered at all
-COMMON = frozenset({"true", "false", "null", "none", "yes", "no", "on", "off", "undefined",
-                    "get", "post", "put", "delete", "json", "html", "text", "bearer", "basic"})
-ID_NAME = re.compile(r"(^|[_\-.])(id|uuid|guid|key|token|nonce|code|ref|slug)$|Id$|ID$")
-TOKEN = re.compile(r"[A-Za-z0-9_\-.~+/=]+")
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.I)
 URL_SAFE = re.compile(r"^[A-Za-z0-9_.~\-]+$")
-INLINE_ASSIGNMENT = re.compile(
-    r"""["']?([A-Za-z_$][\w$\-]*)["']?\s*[:=]\s*["']([^"'\s<>]{8,400})["']""")
-SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>(.*?)</script>", re.I | re.S)
-HTML_MIME = ("text/html", "application/xhtml")
-RANK_STRUCTURED, RANK_TEXT = 0, 1
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where a response handed out a value and how to get it again at run time."""
-
-    step: int  # step number
-    value: str
-    name: str  # suggested variable name
-    kind: str  # Extraction.kind
-    expr: str = ""
-    path: tuple[str | int, ...] = ()
-    rank: int = RANK_STRUCTURED
-    is_number: bool = False
-    how: str = ""  # for the report: "input csrf_token", "JSON access_token" ...
-    id_like: bool = False
+EPOCH_RUN = re.compile(r"(?<![0-9])(1[0-9]{9}|1[0-9]{12})(?![0-9])")
+MIN_COOKIE_VALUE = 8  # shorter cookie values ("1", "en") are settings, not tokens
 
 
 @dataclass(slots=True)
@@ -92,7 +70,8 @@ class _Assignment:
         source = self.source
         return ir.Extraction(var=var, kind=source.kind, expr=source.expr,  # type: ignore
                              path=source.path, recorded=source.value,
-                             used_by=tuple(dict.fromkeys(self.used_by)), as_int=source.is_number)
+                             used_by=tuple(dict.fromkeys(self.used_by)), as_int=source.is_number,
+                             decode=source.decode)
 
 
 @dataclass
@@ -117,6 +96,13 @@ class _State:
     numeric: dict[str, bool] = field(default_factory=dict)  # var → some source is a number
     # generated epoch times are ints at run time: a JSON string leaf stays a string (f-string)
     generated_vars: set[str] = field(default_factory=set)
+    # value → the keys that sent it (short values only; see rank.usable_at)
+    sent_keys: dict[str, set[str]] = field(default_factory=dict)
+    # value a request may send → (cookie name, decode) of the latest cookie holding it
+    cookies: dict[str, tuple[str, str]] = field(default_factory=dict)
+    cookie_vars: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, decode) → var
+    step_cookies: dict[str, tuple[str, str]] = field(default_factory=dict)  # this request's
+    step_sent: set[str] = field(default_factory=set)  # what this request sent
 
 
 def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -128,8 +114,11 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         reserved=set(RESERVED) | {g.method for g in scenario.groups} | {"origin"},
     )
     state.wanted = _wanted_values(scenario.steps, state.tokens)
+    for name, value in options.correlate_cookie_rules:  # verify --fix
+        state.cookies[value] = (name, "")
     requests = []
     for step in scenario.steps:
+        state.step_cookies = _request_cookies(step.request)
         requests.append(_substitute_request(step, state))
         _register_sources(step, state)
     # extractions are known only at the end (a later request may use any earlier response)
@@ -160,350 +149,49 @@ def _register_sources(step: ir.Step, state: _State) -> None:
     found: list[Source] = []
     text = response.text
     mime = response.mime_type
-    wanted = _Wanted(state.wanted, step.number)
+    wanted = Wanted(state.wanted, step.number)
     if not state.options.correlate_auto:  # verify --fix: only the rules below
         pass
     elif text and len(text) < 20_000_000:
         if "json" in mime or (text[:1] in "{[" and "html" not in mime):
-            found.extend(_json_sources(step, text, wanted))
-        elif mime.startswith(HTML_MIME) or text.lstrip()[:15].lower().startswith(
-                ("<!doctype html", "<html")):
-            found.extend(_html_sources(step, text, wanted))
+            found.extend(json_sources(step, text, wanted))
+        elif is_html(mime, text):
+            found.extend(html_sources(step, text, wanted))
         elif mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
-            found.extend(_plain_sources(step, text))
+            found.extend(plain_sources(step, text))
     if state.options.correlate_auto:  # after the body: a JSON id names itself best
-        found.extend(_header_sources(step, response, wanted))
+        found.extend(header_sources(step, response, wanted))
+        for name, value in set_cookies(response):
+            _remember_cookie(name, value, state)
     for name, pattern in state.options.correlate_rules:  # the user's own rules come first
         match = re.search(pattern, text or "")
         if match and match.group(1):
             found.insert(0, Source(step.number, match.group(1), name, "regex", expr=pattern,
                                    how=f"rule {name}", id_like=True))
-    found[:0] = _header_rule_sources(step, response, state.options)  # verify (issue 6)
+    found[:0] = header_rule_sources(step, response, state.options)  # verify (issue 6)
     for source in found:
-        if source.value not in wanted or not _eligible_source(source, state):
+        if source.creates and source.value in state.step_sent:
+            source = replace(source, creates=False)  # an echo of the request, not a new id
+        if source.value not in wanted or not rank.eligible(source, state.sent, state.ignore):
             continue
         state.index.setdefault(source.value, []).append(source)
 
 
-@dataclass(frozen=True, slots=True)
-class _Wanted:
-    """The values a request after step ``after`` may look up: ``value in wanted``.
-
-    The body parsers ask before they build a source, so the values nobody uses later (most of
-    what a response hands out) cost a dict lookup and nothing more.
-    """
-
-    last_use: dict[str, int]  # _State.wanted
-    after: int  # the step whose response is read
-
-    def __contains__(self, value: object) -> bool:
-        return self.last_use.get(value, -1) > self.after  # type: ignore[call-overload]
-
-
-# --- verify (issue 6): rules over response headers, found by replaying -----------------------
-
-
-def _header_rule_sources(step: ir.Step, response: ir.RecordedResponse,
-                         options: Options) -> list[Source]:
-    """Sources from ``Options.correlate_header_rules``: a Location rule becomes a ``location``
-    extraction (its regex runs over the Location path); any other header is taken whole."""
-    found = []
-    for name, header, pattern in options.correlate_header_rules:
-        value = response.header(header)
-        if value is None:
-            continue
-        if header.lower() == "location":
-            location = urlsplit(value)
-            relative = location.path + (f"?{location.query}" if location.query else "")
-            match = re.search(pattern, relative)
-            if match and match.group(1):
-                found.append(Source(step.number, unquote(match.group(1)), name, "location",
-                                    expr=pattern, how=f"rule {name} (Location)", id_like=True))
-            continue
-        match = re.search(pattern, value)
-        if match and match.group(1) == value.strip():
-            found.append(Source(step.number, value.strip(), name, "header", expr=header,
-                                how=f"rule {name} (header {header})", id_like=True))
-    return found
-
-
-# --- end verify ---------------------------------------------------------------------------------
-
-
-def _eligible_source(source: Source, state: _State) -> bool:
-    value = source.value
-    if not value or len(value) > MAX_VALUE or value.lower() in COMMON:
-        return False
-    if value in state.sent:  # the client knew it before this response: a constant
-        return False
-    if any(p.search(value) for p in state.ignore):
-        return False
-    if len(value) < 4 and not (source.id_like and source.rank == RANK_STRUCTURED):
-        return False
-    if source.rank == RANK_TEXT and len(value) < MIN_TOKEN:
-        return False
-    return not _looks_like_time_or_url(value)
-
-
-_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?")
-
-
-def _looks_like_time_or_url(value: str) -> bool:
-    return value.startswith(("http://", "https://", "/")) or (
-        value[:1].isdigit() and _ISO_TIME.fullmatch(value) is not None)
-
-
-def _header_sources(step: ir.Step, response: ir.RecordedResponse,
-                    wanted: _Wanted) -> Iterator[Source]:
-    for name, value in response.headers:
-        low = name.lower()
-        if low == "location":
-            yield from _location_sources(step, value)
-        elif low == "etag":
-            if value in wanted:
-                yield Source(step.number, value, "etag", "header", expr=name, how="header ETag")
-        elif _is_token_header(low) and value.strip() in wanted:
-            yield Source(step.number, value.strip(), identifier(low.removeprefix("x-")) or "token",
-                         "header", expr=name, how=f"header {name}", id_like=True)
-
-
-@functools.lru_cache(maxsize=1024)
-def _is_token_header(low: str) -> bool:
-    """A response header that hands out a token (``X-CSRF-Token``, ``Authorization`` ...)."""
-    return re.search(r"token|csrf|xsrf|session|nonce|auth", low) is not None and \
-        low != "set-cookie"
-
-
-def _location_sources(step: ir.Step, location: str) -> Iterator[Source]:
-    path = urlsplit(location).path
-    segments = path.split("/")
-    for i, segment in enumerate(segments):
-        value = unquote(segment)
-        if not value or not any(ch.isdigit() for ch in value) and len(value) < MIN_TOKEN:
-            continue  # words like "notes" are routes, not handed-out values
-        prefix = "/".join(segments[:i]) + "/"
-        pattern = "^" + re.escape(prefix) + r"([^/?#]+)"
-        parent = unquote(segments[i - 1]) if i > 0 else ""
-        yield Source(step.number, value, id_name(parent), "location", expr=pattern,
-                     how=f"Location segment {i}", id_like=True)
-
-
-def _json_sources(step: ir.Step, text: str, wanted: _Wanted) -> list[Source]:
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return []
-    leaves: list[tuple[tuple, str | int]] = []
-    if isinstance(data, (dict, list)):
-        _wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves)
-    elif (isinstance(data, str) or type(data) is int) and str(data) in wanted:
-        leaves.append(((), data))
-    found = []
-    for path, value in leaves:
-        source = _json_source(step, path, value)
-        if source is not None:
-            found.append(source)
-    return found
-
-
-def _wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int], after: int,
-                        out: list[tuple[tuple, str | int]]) -> None:
-    """Append ``(path, leaf)`` for the string and int leaves in ``_Wanted(last_use, after)``,
-    in document order (the first of several sources at one step wins); lists only up to their
-    200th item.
-
-    Recursion per container, not per leaf, a path tuple only for the leaves kept and the
-    ``_Wanted`` test inlined: a large recording has millions of leaves and keeps a few thousand.
-    """
-    items = node.items() if isinstance(node, dict) else enumerate(node[:200])
-    for key, item in items:
-        if isinstance(item, str):
-            if item in last_use and last_use[item] > after:
-                out.append(((*path, key), item))
-        elif type(item) is int:  # not bool: true/false, null and floats are never sources
-            text = str(item)
-            if text in last_use and last_use[text] > after:
-                out.append(((*path, key), item))
-        elif isinstance(item, (dict, list)):
-            _wanted_json_leaves(item, (*path, key), last_use, after, out)
-
-
-def _json_source(step: ir.Step, path: tuple, value: str | int) -> Source | None:
-    key = next((p for p in reversed(path) if isinstance(p, str)), "")
-    text = str(value)
-    id_like = bool(ID_NAME.search(key))
-    if len(text) < 4 and not id_like or len(text) > MAX_VALUE:
-        return None  # never eligible (see _eligible_source): skip building the source
-    parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
-    if key.lower() == "id":
-        name = id_name(parent or resource_name(step))
-    else:
-        name = identifier(key) or "value"
-    return Source(step.number, text, name, "json", path=path,
-                  is_number=isinstance(value, int), id_like=id_like)  # how: see _how
-
-
-def _html_sources(step: ir.Step, text: str, wanted: _Wanted) -> Iterator[Source]:
-    try:
-        tree = lxml_html.fromstring(text)
-    except (etree.ParserError, ValueError):
+def _remember_cookie(name: str, value: str, state: _State) -> None:
+    if len(value) < MIN_COOKIE_VALUE:
         return
-    named, urls = _html_elements(tree)
-    for tag, by_name in named.items():
-        yield from _named_sources(step, tag, by_name, wanted)
-    # links, form actions and inline scripts: regexes with boundaries from the recorded text
-    for url in urls:
-        if not url:
-            continue
-        for value, parent in _link_values(url):
-            if value in wanted:
-                yield from _regex_source(step, text, value, id_name(parent), f"link {url[:40]}")
-    for script in SCRIPT_BLOCK.finditer(text):
-        for match in INLINE_ASSIGNMENT.finditer(script.group(1)):
-            if match.group(2) in wanted:
-                yield from _regex_source(step, text, match.group(2),
-                                         identifier(match.group(1)) or "value",
-                                         f"script {match.group(1)[:30]}")
+    for sent, how in cookie_values(name, value):
+        state.cookies[sent] = (name, how)
 
 
-def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]],
-                                                  list[str | None]]:
-    """The values of ``<input name>`` and ``<meta name>`` (tag → name → values) and the
-    links and form actions, in document order: one walk over the tree (a walk costs as much as
-    all the rest of :func:`_html_sources`)."""
-    named: dict[str, dict[str, list[str]]] = {"input": {}, "meta": {}}
-    urls: list[str | None] = []
-    for element in tree.iter("input", "meta", "a", "form"):
-        tag = element.tag
-        if tag == "a":
-            urls.append(element.get("href"))
-        elif tag == "form":
-            urls.append(element.get("action"))
-        else:
-            name, value = element.get("name"), element.get(_VALUE_ATTR[tag])
-            if name and value is not None:
-                named[tag].setdefault(name, []).append(value)
-    return named, urls
-
-
-def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],
-                   wanted: _Wanted) -> Iterator[Source]:
-    value_attr = _VALUE_ATTR[tag]
-    for name, values in by_name.items():
-        if _NOT_XML.search(name):
-            continue  # lxml refuses such an XPath: the script would fail at import
-        literal = _xpath_literal(name)
-        for position, value in enumerate(values, start=1):
-            if value not in wanted or value in values[:position - 1]:
-                continue
-            xpath = f"//{tag}[@name={literal}]/@{value_attr}"
-            if len(set(values)) > 1:
-                xpath = f"({xpath})[{position}]"
-            yield Source(step.number, value, identifier(name) or tag, "xpath", expr=xpath,
-                         how=f"{tag} {name}", id_like=True)
-
-
-_VALUE_ATTR = {"input": "value", "meta": "content"}  # what <input name=..>, <meta name=..> hold
-
-
-@functools.lru_cache(maxsize=4096)
-def _link_values(url: str) -> tuple[tuple[str, str], ...]:
-    """The path segments of a link that hold a digit (ids, not route words), unquoted, each
-    with the segment before it (which names it). Cached: pages repeat their navigation.
-
-    Only segments of at least MIN_TOKEN characters: a link is a text source (RANK_TEXT), and
-    shorter text values are never eligible (see _eligible_source), so this skips building
-    their regexes."""
-    segments = urlsplit(url).path.split("/")
-    found = []
-    for i, segment in enumerate(segments):
-        value = unquote(segment)
-        if len(value) >= MIN_TOKEN and any(ch.isdigit() for ch in value):
-            found.append((value, segments[i - 1] if i else ""))
-    return tuple(found)
-
-
-def _plain_sources(step: ir.Step, text: str) -> Iterator[Source]:
-    value = text.strip()
-    if " " not in value:
-        yield Source(step.number, value, id_name(resource_name(step)) if value.isdigit()
-                     else "value", "regex", expr=r"^\s*(\S+)\s*$", how="plain-text body")
-
-
-def _regex_source(step: ir.Step, text: str, value: str, name: str, how: str) -> Iterator[Source]:
-    pattern = boundary_regex(text, value)
-    if pattern:
-        yield Source(step.number, value, name, "regex", expr=pattern, rank=RANK_TEXT, how=how,
-                     id_like=True)
-
-
-def boundary_regex(text: str, value: str) -> str | None:
-    """A regex whose group 1 finds ``value`` at its first occurrence, from the text around it.
-
-    The regex is ``left`` + ``([^right<>\\s]+)`` + ``right``; it is verified against the recorded
-    text without compiling it (a page has many candidates), by finding where it would match
-    first: at the first occurrence of ``left`` that a run of group characters and ``right``
-    follow.
-    """
-    start = text.find(value)
-    if start < 0:
-        return None
-    end = start + len(value)
-    right = text[end:end + 1]
-    group = f"([^{re.escape(right)}<>\\s]+)" if right else r"(\S+)"
-    run = _group_run(right)
-    for width in (12, 24, 48):
-        left = text[max(0, start - width):start]
-        if not left:
-            return None
-        if _first_match(text, left, run, right) == (start, end):
-            return re.escape(left) + group + re.escape(right)
-    return None
-
-
-@functools.lru_cache(maxsize=256)
-def _group_run(right: str) -> re.Pattern[str]:
-    return re.compile(f"[^{re.escape(right)}<>\\s]+" if right else r"\S+")
-
-
-def _first_match(text: str, left: str, run: re.Pattern[str], right: str) -> tuple[int, int]:
-    """Where group 1 of ``left(run)right`` matches first in ``text``, or (-1, -1)."""
-    position = text.find(left)
-    while position >= 0:
-        group_start = position + len(left)
-        match = run.match(text, group_start)
-        if match and (not right or text.startswith(right, match.end())):
-            return group_start, match.end()
-        position = text.find(left, position + 1)
-    return -1, -1
-
-
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _xpath_literal(text: str) -> str:
-    if "'" not in text:
-        return f"'{text}'"
-    if '"' not in text:
-        return f'"{text}"'
-    return "concat(" + ", \"'\", ".join(f"'{p}'" for p in text.split("'")) + ")"
-
-
-def resource_name(step: ir.Step) -> str:
-    """The last route word of a step's path (``/api/notes/17`` → ``notes``)."""
-    words = [w for w in "".join(p for p in step.request.path.parts if isinstance(p, str))
-             .split("/") if w and not any(ch.isdigit() for ch in w)]
-    return words[-1] if words else ""
-
-
-def id_name(resource: str) -> str:
-    """``notes`` → ``note_id``; empty → ``id``."""
-    base = identifier(resource)
-    if base.endswith("ies"):
-        base = base[:-3] + "y"
-    elif base.endswith("s") and not base.endswith("ss"):
-        base = base[:-1]
-    return f"{base}_id" if base else "id"
+def _request_cookies(request: ir.Request) -> dict[str, tuple[str, str]]:
+    """The recorded ``Cookie`` header of this request: value → (name, decode)."""
+    found: dict[str, tuple[str, str]] = {}
+    for name, value in request.cookies:
+        if len(value) >= MIN_COOKIE_VALUE:
+            for sent, how in cookie_values(name, value):
+                found.setdefault(sent, (name, how))
+    return found
 
 
 # --- uses: what a request sends back -------------------------------------------------------------
@@ -517,8 +205,10 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     headers = tuple(_header(h, step, state, sent) for h in request.headers)
     body = _body(request.body, step, state, sent)
     state.sent.update(sent)
-    for value in sent:  # a constant from now on: no later response is its source
-        state.wanted.pop(value, None)
+    state.step_sent = set(sent)
+    for value in sent:  # a constant from now on: no later response is its source ...
+        if not (value.isdigit() and len(value) < MIN_TOKEN):  # ... but a created object's id
+            state.wanted.pop(value, None)
     if path is request.path and body is request.body and _same(query, request.query) and \
             _same(headers, request.headers):
         return request  # most requests send nothing correlated: no copies
@@ -534,11 +224,14 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
     if text is None:
         return template
     parts: list[ir.Part] = []
-    for i, segment in enumerate(text.split("/")):
+    segments = text.split("/")
+    for i, segment in enumerate(segments):
         if i:
             parts.append("/")
         value = unquote(segment)
-        ref = _lookup(value, step, state, whole=True, key="") if segment else None
+        # a short value's place is the route word before it: /projects/1 is not /issues/1
+        place = "/" + unquote(segments[i - 1]) if i else "/"
+        ref = _lookup(value, step, state, whole=True, key="", place=place) if segment else None
         if ref is None and segment and UUID4.match(value):
             ref = _generate(value, "uuid4", "uuid", step, state)
         if ref is not None:
@@ -547,6 +240,7 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
         else:
             if segment:
                 sent.append(value)
+                _literal_use(value, place, state)
             parts.append(segment)
     if template.parts == (text,) and all(isinstance(p, str) for p in parts):
         return template  # nothing replaced (and _merge would give the same parts)
@@ -597,6 +291,8 @@ def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str]
         sent.append(str(value))
         if name is None:
             name = _maybe_time(str(value), key, step, state)
+        if name is None:
+            _literal_use(str(value), key, state)
         return ir.VarRef(name) if name else value
     if isinstance(value, str):
         literal = ir.Template.literal(value)
@@ -625,6 +321,7 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
             text, key, step, state)
         if name:
             return ir.Template((ir.VarRef(name),))
+        _literal_use(text, key, state)
     parts: list[ir.Part] = []
     last = 0
     for start, token, candidates in _tokens(text, state.tokens):
@@ -641,10 +338,23 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
                 break
         else:
             sent.append(token)
+            for run in EPOCH_RUN.finditer(token):  # "Report 1796133308200", "img-1796133308"
+                name = _maybe_time(run.group(1), key, step, state)
+                offset = start + run.start(1)
+                if name and offset >= last:
+                    parts.append(text[last:offset])
+                    parts.append(ir.VarRef(name))
+                    last = offset + len(run.group(1))
     if not parts:
         return template
     parts.append(text[last:])
     return ir.Template(_merge(parts))
+
+
+def _literal_use(value: str, key: str, state: _State) -> None:
+    """Remember the key a short value was sent under as a constant (rank.usable_at)."""
+    if len(value) < MIN_TOKEN:
+        state.sent_keys.setdefault(value, set()).add(key)
 
 
 def _literal_text(template: ir.Template) -> str | None:
@@ -675,39 +385,62 @@ def _tokens(text: str, cache: dict[str, list]) -> list[tuple[int, str, list[str]
     return found
 
 
-def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str) -> str | None:
-    """The variable for the nearest, best source of ``value`` before this step."""
+def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
+            place: str | None = None) -> str | None:
+    """The variable for the best source of ``value`` before this step (see :mod:`.rank`):
+    the live cookie jar when the value is a cookie's, else the best-ranked response."""
+    cookie = state.step_cookies.get(value) or state.cookies.get(value)
+    if cookie is not None and token_like(value):
+        return _cookie_var(value, cookie, step, state)
     sources = state.index.get(value)
     if not sources or not whole and len(value) < MIN_TOKEN:
         return None
-    # one pass over the usable sources: the best rank, then the nearest step (ties kept in the
-    # order they were found)
-    at_nearest: list[Source] = []
-    best_order = (RANK_TEXT + 1, 0)  # worse than any source
+    if not rank.usable_at(value, key if place is None else place,
+                          state.sent_keys.get(value)):
+        return None
+    # one pass over the usable sources: the best order (ties kept in the order found)
+    best: list[Source] = []
+    best_order = (RANK_TEXT + 1, 0, 0)  # worse than any source
     id_like = False
     for s in sources:
         if s.step >= step.number:
             continue
         id_like = id_like or s.id_like
-        order = (s.rank, -s.step)
+        order = rank.order(s)
         if order < best_order:
-            best_order, at_nearest = order, [s]
+            best_order, best = order, [s]
         elif order == best_order:
-            at_nearest.append(s)
-    if not at_nearest or len(value) < 4 and not id_like:
+            best.append(s)
+    if not best or len(value) < 4 and not id_like:
         return None
     wanted_name = identifier(key)
-    source = next((s for s in at_nearest if s.name == wanted_name), at_nearest[0])
+    source = next((s for s in best if s.name == wanted_name), best[0])
     return _extraction_for(source, step, state)
 
 
+def _cookie_var(value: str, cookie: tuple[str, str], step: ir.Step, state: _State) -> str:
+    """A variable read from the cookie jar just before this step's request is sent."""
+    name, how = cookie
+    var = state.cookie_vars.get(cookie)
+    if var is None:
+        var = state.cookie_vars[cookie] = _unique(identifier(name) or "cookie", state)
+        state.report.append({"var": var, "source_step": step.number,
+                             "how": f"cookie {name}"[:60], "value": value})
+    at_step = state.generated_at.setdefault(step.number, [])
+    if not any(g.var == var for g in at_step):
+        at_step.append(ir.Generated(var=var, kind="cookie", recorded=value,
+                                    used_by=(step.number,), name=name, decode=how))
+    return var
+
+
 def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
-    spec = (source.kind, source.expr, source.path, source.name)
+    spec = (source.kind, source.expr, source.path, source.name, source.decode)
     per_step = state.extractions.setdefault(source.step, {})
     # one variable per spec (a rotating token is re-assigned page after page), unless another
     # value of it is still needed: then self.<var> would hold the wrong one at this step
     known = [v for v, a in per_step.items()
-             if (a.source.kind, a.source.expr, a.source.path) == spec[:3]]
+             if (a.source.kind, a.source.expr, a.source.path, a.source.decode)
+             == (spec[0], spec[1], spec[2], spec[4])]
     var = next((v for v in (*known, state.var_of.get(spec)) if v is not None
                 and _free(v, source.step, step.number, state)), None)
     if var is None:

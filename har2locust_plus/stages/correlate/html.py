@@ -1,0 +1,246 @@
+"""HTML pages and fragments: named inputs and meta tags, links and form actions (ids in their
+paths, nonces in their queries), element text, and JSON data islands.
+
+Inputs and meta tags are read by XPath. A link's query value (``<a href="item.php?id=7&amp;
+action=trash&amp;_nonce=4f48…">``) is read by a regex over the page text whose match is undone
+as HTML (``&amp;``, ``&#038;``) and then as a URL query. A value shown as an element's whole
+text (an API key in ``<pre>`` or ``<code>``) is read by XPath when it looks made up
+(:func:`.sources.token_like`). JSON held in ``<script type="application/json">`` or a
+``data-*`` attribute is read by XPath, then by its JSON path.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from ... import ir
+from ..grouping import identifier
+from .json_body import wanted_json_leaves
+from .scripts import script_sources
+from .sources import (
+    MIN_TOKEN,
+    RANK_TEXT,
+    Source,
+    Wanted,
+    decode,
+    first_group,
+    id_name,
+    regex_source,
+    token_like,
+)
+
+HTML_MIME = ("text/html", "application/xhtml")
+TEXT_TAGS = ("pre", "code", "kbd", "samp", "output", "td", "dd", "span", "strong", "b", "p",
+             "li", "div", "textarea")
+_TEXT_XPATH = etree.XPath("|".join(f"//{tag}[not(*)]" for tag in TEXT_TAGS))
+_DATA_ISLANDS = etree.XPath("//script[@type='application/json' or @type='application/ld+json']"
+                            " | //*[@*[starts-with(name(), 'data-')]]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_NAME = re.compile(r"[A-Za-z_][\w.\-]*")
+
+
+def is_html(mime: str, text: str) -> bool:
+    return mime.startswith(HTML_MIME) or text.lstrip()[:15].lower().startswith(
+        ("<!doctype html", "<html"))
+
+
+def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
+    try:
+        tree = lxml_html.fromstring(text)
+    except (etree.ParserError, ValueError):
+        return
+    named, urls = _html_elements(tree)
+    for tag, by_name in named.items():
+        yield from _named_sources(step, tag, by_name, wanted)
+    yield from _text_sources(step, tree, wanted)
+    yield from _embedded_json_sources(step, tree, wanted)
+    for url in urls:
+        if not url:
+            continue
+        for value, parent in _link_values(url):
+            if value in wanted:
+                source = regex_source(step, text, value, id_name(parent), f"link {url[:40]}")
+                if source is not None:
+                    yield source
+        for name, value in _link_query(url):
+            if value in wanted:
+                source = _query_source(step, text, name, value, url)
+                if source is not None:
+                    yield source
+    yield from script_sources(step, text, wanted)
+
+
+def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]],
+                                                  list[str | None]]:
+    """The values of ``<input name>`` and ``<meta name>`` (tag → name → values) and the
+    links and form actions, in document order: one walk over the tree."""
+    named: dict[str, dict[str, list[str]]] = {"input": {}, "meta": {}}
+    urls: list[str | None] = []
+    for element in tree.iter("input", "meta", "a", "form"):
+        tag = element.tag
+        if tag == "a":
+            urls.append(element.get("href"))
+        elif tag == "form":
+            urls.append(element.get("action"))
+        else:
+            name, value = element.get("name"), element.get(_VALUE_ATTR[tag])
+            if name and value is not None:
+                named[tag].setdefault(name, []).append(value)
+    return named, urls
+
+
+_VALUE_ATTR = {"input": "value", "meta": "content"}  # what <input name=..>, <meta name=..> hold
+
+
+def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],
+                   wanted: Wanted) -> Iterator[Source]:
+    value_attr = _VALUE_ATTR[tag]
+    for name, values in by_name.items():
+        if _NOT_XML.search(name):
+            continue  # lxml refuses such an XPath: the script would fail at import
+        literal = xpath_literal(name)
+        for position, value in enumerate(values, start=1):
+            if value not in wanted or value in values[:position - 1]:
+                continue
+            xpath = f"//{tag}[@name={literal}]/@{value_attr}"
+            if len(set(values)) > 1:
+                xpath = f"({xpath})[{position}]"
+            yield Source(step.number, value, identifier(name) or tag, "xpath", expr=xpath,
+                         how=f"{tag} {name}", id_like=True)
+
+
+def _text_sources(step: ir.Step, tree: etree._Element, wanted: Wanted) -> Iterator[Source]:
+    """Values shown as an element's whole text: ``<pre id="api-key">k_93f…</pre>``."""
+    positions: dict[str, int] = {}
+    for element in _TEXT_XPATH(tree):
+        tag = element.tag
+        positions[tag] = positions.get(tag, 0) + 1
+        if not element.text:
+            continue
+        value = element.text.strip()
+        if value not in wanted or not token_like(value):
+            continue
+        where = _element_xpath(element, tag, positions[tag])
+        if where is None:
+            continue
+        yield Source(step.number, value, identifier(element.get("id") or "") or
+                     identifier(element.get("class") or "") or f"{tag}_text", "xpath",
+                     expr=f"normalize-space({where})", how=f"text of <{tag}>", id_like=True)
+
+
+def _element_xpath(element: etree._Element, tag: str, position: int) -> str | None:
+    """``//pre[@id='key']`` when the element has an id, else ``(//pre[not(*)])[3]``."""
+    element_id = element.get("id")
+    if element_id and not _NOT_XML.search(element_id):
+        return f"//{tag}[@id={xpath_literal(element_id)}]"
+    return f"(//{tag}[not(*)])[{position}]"
+
+
+def _embedded_json_sources(step: ir.Step, tree: etree._Element,
+                           wanted: Wanted) -> Iterator[Source]:
+    """Leaves of JSON held by ``<script type="application/json">`` or a ``data-*`` attribute."""
+    scripts = 0
+    attr_positions: dict[str, int] = {}
+    for element in _DATA_ISLANDS(tree):
+        if element.tag == "script":
+            scripts += 1
+            holders = [("text()", element.text or "", scripts)]
+        else:
+            holders = []
+            for attr, value in element.attrib.items():
+                if attr.startswith("data-") and _XML_NAME.fullmatch(attr):
+                    attr_positions[attr] = attr_positions.get(attr, 0) + 1
+                    holders.append((f"@{attr}", value, attr_positions[attr]))
+        for where, content, position in holders:
+            content = content.strip()
+            if content[:1] not in ("{", "[") or len(content) > 5_000_000:
+                continue
+            try:
+                data = json.loads(content)
+                leaves: list[tuple[tuple, str | int]] = []
+                if isinstance(data, (dict, list)):
+                    wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves)
+            except (ValueError, RecursionError):
+                continue
+            for path, leaf in leaves:
+                value = str(leaf)
+                if not token_like(value):
+                    continue
+                key = next((p for p in reversed(path) if isinstance(p, str)), "")
+                xpath = _island_xpath(element, where, position)
+                if xpath is None:
+                    continue
+                yield Source(step.number, value, identifier(key) or "value", "xpath",
+                             expr=xpath, path=path, how=f"JSON in {where.strip('@()')}"[:60],
+                             id_like=True, is_number=isinstance(leaf, int))
+
+
+def _island_xpath(element: etree._Element, where: str, position: int) -> str | None:
+    element_id = element.get("id")
+    tag = "script" if where == "text()" else "*"
+    if element_id and not _NOT_XML.search(element_id):
+        return f"//{tag}[@id={xpath_literal(element_id)}]/{where}"
+    if where == "text()":
+        return (f"(//script[@type='application/json' or @type='application/ld+json'])"
+                f"[{position}]/text()")
+    return f"(//*[{where}])[{position}]/{where}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _link_values(url: str) -> tuple[tuple[str, str], ...]:
+    """The path segments of a link that hold a digit (ids, not route words), unquoted, each
+    with the segment before it (which names it). Cached: pages repeat their navigation.
+
+    Only segments of at least MIN_TOKEN characters: a link is a text source (RANK_TEXT), and
+    shorter text values are never eligible (see rank.eligible), so this skips building
+    their regexes."""
+    try:
+        segments = urlsplit(url).path.split("/")
+    except ValueError:
+        return ()  # not a URL (documentation pages hold "https://[your-domain]/api")
+    found = []
+    for i, segment in enumerate(segments):
+        value = unquote(segment)
+        if len(value) >= MIN_TOKEN and any(ch.isdigit() for ch in value):
+            found.append((value, segments[i - 1] if i else ""))
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _link_query(url: str) -> tuple[tuple[str, str], ...]:
+    """The query values of a link that look handed out (nonces, tickets, tokens)."""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return ()
+    if "=" not in query:
+        return ()
+    return tuple((name, value) for name, value in parse_qsl(query, keep_blank_values=True)
+                 if token_like(value) and _XML_NAME.fullmatch(name))
+
+
+def _query_source(step: ir.Step, text: str, name: str, value: str, url: str) -> Source | None:
+    """A regex for ``name=`` in a link's query, written in the page as ``?``, ``&``,
+    ``&amp;`` or ``&#038;``; its first match must be this value."""
+    pattern = f"[?&;]{re.escape(name)}=([^&\"'<>\\s#]*)"
+    found = first_group(pattern, text)
+    if found is None or decode(found, "html+url") != value:
+        return None  # another link with the same parameter comes first
+    return Source(step.number, value, identifier(name) or "value", "regex", expr=pattern,
+                  rank=RANK_TEXT, how=f"link {url[:40]}", id_like=True,
+                  decode="html+url" if found != value else "")
+
+
+def xpath_literal(text: str) -> str:
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    return "concat(" + ", \"'\", ".join(f"'{p}'" for p in text.split("'")) + ")"

@@ -1,0 +1,82 @@
+"""JSON bodies (and one-value plain-text bodies): leaves under their key path.
+
+The id of an object is what the response that created it hands out: a leaf in the response
+to an unsafe request is marked ``creates`` (see :mod:`.rank`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from ... import ir
+from ..grouping import identifier
+from .sources import MAX_VALUE, Source, Wanted, id_name, is_id_name, resource_name
+
+
+def json_sources(step: ir.Step, text: str, wanted: Wanted) -> list[Source]:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return []
+    leaves: list[tuple[tuple, str | int]] = []
+    if isinstance(data, (dict, list)):
+        try:
+            wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves)
+        except RecursionError:
+            return []
+    elif (isinstance(data, str) or type(data) is int) and str(data) in wanted:
+        leaves.append(((), data))
+    creates = step.request.method not in ("GET", "HEAD")
+    found = []
+    for path, value in leaves:
+        source = _json_source(step, path, value, creates)
+        if source is not None:
+            found.append(source)
+    return found
+
+
+def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int], after: int,
+                       out: list[tuple[tuple, str | int]]) -> None:
+    """Append ``(path, leaf)`` for the string and int leaves in ``Wanted(last_use, after)``,
+    in document order (the first of several sources at one step wins); lists only up to their
+    200th item.
+
+    Recursion per container, not per leaf, a path tuple only for the leaves kept and the
+    ``Wanted`` test inlined: a large recording has millions of leaves and keeps a few thousand.
+    """
+    items = node.items() if isinstance(node, dict) else enumerate(node[:200])
+    for key, item in items:
+        if isinstance(item, str):
+            if item in last_use and last_use[item] > after:
+                out.append(((*path, key), item))
+        elif type(item) is int:  # not bool: true/false, null and floats are never sources
+            text = str(item)
+            if text in last_use and last_use[text] > after:
+                out.append(((*path, key), item))
+        elif isinstance(item, (dict, list)):
+            wanted_json_leaves(item, (*path, key), last_use, after, out)
+
+
+def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool) -> Source | None:
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    text = str(value)
+    id_like = is_id_name(key)
+    if len(text) < 4 and not id_like or len(text) > MAX_VALUE:
+        return None  # never eligible (see rank.eligible): skip building the source
+    parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
+    if key.lower() == "id":
+        name = id_name(parent or resource_name(step))
+    else:
+        name = identifier(key) or "value"
+    return Source(step.number, text, name, "json", path=path,
+                  is_number=isinstance(value, int), id_like=id_like,
+                  creates=creates and id_like)  # how: see engine._how
+
+
+def plain_sources(step: ir.Step, text: str) -> Iterator[Source]:
+    value = text.strip()
+    if " " not in value:
+        yield Source(step.number, value, id_name(resource_name(step)) if value.isdigit()
+                     else "value", "regex", expr=r"^\s*(\S+)\s*$", how="plain-text body",
+                     creates=step.request.method not in ("GET", "HEAD") and value.isdigit())

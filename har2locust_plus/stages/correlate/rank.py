@@ -1,0 +1,70 @@
+"""The one place that decides which sources may be used, and which one wins.
+
+A wrong correlation is worse than none: a value that is not clearly handed out (short, common,
+a word, a time, a URL, or only found by a text regex while short) stays literal.
+
+* **Eligible** (:func:`eligible`): long enough for its rank, not a common word, not a time or a
+  URL, not ignored by the user, and not sent by the client before the response handed it out
+  (then it is a constant the client knew) — unless the response *created* an object and hands
+  out its id (a recording on a fresh database has id ``1``, which may also be a constant).
+* **Usable at a place** (:func:`usable_at`): a short value (under MIN_TOKEN characters) is
+  only replaced under a key that can hold an id — never ``page=1``, ``limit=20``,
+  ``interval=15`` — and never under a key that sent the same value before its source.
+* **Order** (:func:`order`): structured sources (inputs, meta tags, JSON, headers, Location)
+  before text regexes, a created object's id before other equal values, then the nearest
+  response (tokens that rotate page by page stay right).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .sources import MAX_VALUE, MIN_TOKEN, RANK_STRUCTURED, RANK_TEXT, Source
+
+COMMON = frozenset({"true", "false", "null", "none", "yes", "no", "on", "off", "undefined",
+                    "get", "post", "put", "delete", "json", "html", "text", "bearer", "basic"})
+# keys whose small numbers are counts, sizes, positions or times, never an object's id
+NOT_ID_KEYS = re.compile(
+    r"(^|[_\-.])(page|pages|per_?page|page_?size|limit|offset|size|count|total|num|number|n|"
+    r"start|end|from|to|step|interval|hour|hours|minute|minutes|min|max|second|seconds|sec|"
+    r"day|days|week|month|year|width|height|w|h|x|y|z|zoom|depth|level|version|v|rev|index|"
+    r"idx|pos|position|order|sort|rows|cols|columns|tab|qty|quantity|amount|price|rating|"
+    r"score|age|lang|locale|timeout|ttl|retry|retries|attempt|delay|duration|format|type|"
+    r"mode|status|state|flag|debug|lines|line|col|column|length|len|top|skip|take|first|last)$",
+    re.I)
+_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?")
+
+
+def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> bool:
+    value = source.value
+    if not value or len(value) > MAX_VALUE or value.lower() in COMMON:
+        return False
+    if value in sent and not (source.creates and source.rank == RANK_STRUCTURED):
+        return False  # the client knew it before this response: a constant
+    if any(p.search(value) for p in ignore):
+        return False
+    if len(value) < 4 and not (source.id_like and source.rank == RANK_STRUCTURED):
+        return False
+    if source.rank == RANK_TEXT and len(value) < MIN_TOKEN:
+        return False
+    return not _looks_like_time_or_url(value)
+
+
+def _looks_like_time_or_url(value: str) -> bool:
+    return value.startswith(("http://", "https://", "/")) or (
+        value[:1].isdigit() and _ISO_TIME.fullmatch(value) is not None)
+
+
+def usable_at(value: str, key: str, keys_before: set[str] | None) -> bool:
+    """May a short value sent under ``key`` (a query, form or JSON key; "" in a path or text)
+    come from a response? ``keys_before``: the keys that sent it before its source."""
+    if len(value) >= MIN_TOKEN:
+        return True
+    if key and NOT_ID_KEYS.search(key):
+        return False
+    return not (keys_before and key in keys_before)
+
+
+def order(source: Source) -> tuple[int, int, int]:
+    """Smaller is better: rank, a created object's id first, then the nearest step."""
+    return (source.rank, 0 if source.creates else 1, -source.step)

@@ -1,0 +1,202 @@
+"""What every source kind shares: the ``Source`` record, ranks, names, decoding, regexes.
+
+A source module (``html``, ``scripts``, ``json_body``, ``headers``, ``location``) reads one
+kind of place in a recorded response and yields :class:`Source` records: the value, how to
+find it again at run time (``kind`` + ``expr``/``path``), how to decode what that finds
+(``decode``) and how much it is to be trusted (``rank``, ``id_like``). :mod:`.rank` decides
+which of them may be used; :mod:`.engine` looks them up.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from html import unescape
+from urllib.parse import unquote, unquote_plus
+
+from ... import ir
+from ..grouping import identifier
+
+MIN_TOKEN = 8  # shortest value matched inside a longer text
+MAX_VALUE = 4096  # longest value considered at all
+# names of ids and tokens: ``note_id``, ``noteId``, ``csrf-token``, and the compound lower-case
+# keys of older APIs (``itemid``, ``revid``, ``oid``, ``ids``) without the English words
+ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|key|token|nonce|code|ref|slug)$|Id$|ID$"
+                     r"|^[a-z]{1,10}ids?$")
+ENGLISH_ID_WORDS = frozenset({
+    "paid", "valid", "invalid", "void", "avoid", "android", "humid", "rapid", "solid",
+    "liquid", "fluid", "squid", "said", "laid", "maid", "raid", "grid", "hybrid", "vivid",
+    "timid", "stupid", "acid", "rigid", "lucid", "candid", "rabid", "florid", "morbid",
+    "pyramid", "orchid", "cupid", "druid", "lipid", "hid", "bid", "kid", "lid", "mid", "rid",
+    "did", "aid", "amid", "braid", "staid", "afraid", "unpaid", "prepaid", "tepid", "vapid",
+    "insipid", "splendid", "horrid", "torrid", "placid", "fervid", "livid", "avid", "bids",
+    "kids", "lids", "grids", "aids", "raids", "maids", "fluids", "hybrids", "pyramids",
+})
+WORD = re.compile(r"[A-Za-z]+(?:[-_ ][A-Za-z]+)*")
+TOKEN = re.compile(r"[A-Za-z0-9_\-.~+/=]+")
+RANK_STRUCTURED, RANK_TEXT = 0, 1
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a response handed out a value and how to get it again at run time."""
+
+    step: int  # step number
+    value: str  # as the request sends it (decoded)
+    name: str  # suggested variable name
+    kind: str  # Extraction.kind
+    expr: str = ""
+    path: tuple[str | int, ...] = ()
+    rank: int = RANK_STRUCTURED
+    is_number: bool = False
+    how: str = ""  # for the report: "input csrf_token", "JSON access_token" ...
+    id_like: bool = False
+    decode: str = ""  # Extraction.decode: how to undo the escaping of the place it is found
+    creates: bool = False  # handed out by the response to an unsafe request (an object's id)
+
+
+def is_id_name(key: str) -> bool:
+    """``note_id``, ``noteId``, ``token``, ``itemid``, ``oid`` … but not ``paid`` or ``valid``."""
+    return ID_NAME.search(key) is not None and key.lower() not in ENGLISH_ID_WORDS
+
+
+def token_like(value: str) -> bool:
+    """A value a server makes up (a token, nonce, key, code), not a word a person would write:
+    at least MIN_TOKEN characters without spaces, and digits in it or 16+ characters that are
+    not one plain word."""
+    if len(value) < MIN_TOKEN or any(ch.isspace() for ch in value):
+        return False
+    if WORD.fullmatch(value):
+        return False  # "authorization_code", "my-spa-client", "accounts"
+    return any(ch.isdigit() for ch in value) or len(value) >= 16
+
+
+def decode(value: str, how: str) -> str:
+    """The value a request sends, from the text found at ``how``'s kind of place (the same
+    steps as the generated scripts' run-time ``decoded()``)."""
+    for step in how.split("+") if how else ():
+        if step == "html":
+            value = unescape(value)
+        elif step == "url":
+            value = unquote_plus(value)
+        elif step == "path":
+            value = unquote(value)
+        elif step == "js":
+            value = js_unescape(value)
+    return value
+
+
+_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\s\S])")
+_JS_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+def js_unescape(text: str) -> str:
+    """The value of a JavaScript (or JSON) string literal's body: ``\\/`` → ``/``,
+    ``\\u002B`` → ``+``, ``\\\\`` → ``\\``; surrogate pairs joined."""
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code[0] == "u" and len(code) > 1:
+            return chr(int(code[2:-1] if code[1] == "{" else code[1:], 16))
+        if code[0] == "x" and len(code) == 3:
+            return chr(int(code[1:], 16))
+        return _JS_SIMPLE.get(code, code)
+
+    out = _JS_ESCAPE.sub(one, text)
+    try:  # "\ud83d\ude00" → one emoji
+        return out.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        return out
+
+
+def resource_name(step: ir.Step) -> str:
+    """The last route word of a step's path (``/api/notes/17`` → ``notes``)."""
+    words = [w for w in "".join(p for p in step.request.path.parts if isinstance(p, str))
+             .split("/") if w and not any(ch.isdigit() for ch in w)]
+    return words[-1] if words else ""
+
+
+def id_name(resource: str) -> str:
+    """``notes`` → ``note_id``; empty → ``id``."""
+    base = identifier(resource)
+    if base.endswith("ies"):
+        base = base[:-3] + "y"
+    elif base.endswith("s") and not base.endswith("ss"):
+        base = base[:-1]
+    return f"{base}_id" if base else "id"
+
+
+def regex_source(step: ir.Step, text: str, value: str, name: str, how: str,
+                 *, decode_as: str = "") -> Source | None:
+    """A text source (RANK_TEXT) whose regex is cut from the recorded text around ``value``."""
+    pattern = boundary_regex(text, value)
+    if not pattern:
+        return None
+    return Source(step.number, value, name, "regex", expr=pattern, rank=RANK_TEXT, how=how,
+                  id_like=True, decode=decode_as)
+
+
+def boundary_regex(text: str, value: str) -> str | None:
+    """A regex whose group 1 finds ``value`` at its first occurrence, from the text around it.
+
+    The regex is ``left`` + ``([^right<>\\s]+)`` + ``right``; it is verified against the recorded
+    text without compiling it (a page has many candidates), by finding where it would match
+    first: at the first occurrence of ``left`` that a run of group characters and ``right``
+    follow.
+    """
+    start = text.find(value)
+    if start < 0:
+        return None
+    end = start + len(value)
+    right = text[end:end + 1]
+    group = f"([^{re.escape(right)}<>\\s]+)" if right else r"(\S+)"
+    run = _group_run(right)
+    for width in (12, 24, 48):
+        left = text[max(0, start - width):start]
+        if not left:
+            return None
+        if _first_match(text, left, run, right) == (start, end):
+            return re.escape(left) + group + re.escape(right)
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _group_run(right: str) -> re.Pattern[str]:
+    return re.compile(f"[^{re.escape(right)}<>\\s]+" if right else r"\S+")
+
+
+def _first_match(text: str, left: str, run: re.Pattern[str], right: str) -> tuple[int, int]:
+    """Where group 1 of ``left(run)right`` matches first in ``text``, or (-1, -1)."""
+    position = text.find(left)
+    while position >= 0:
+        group_start = position + len(left)
+        match = run.match(text, group_start)
+        if match and (not right or text.startswith(right, match.end())):
+            return group_start, match.end()
+        position = text.find(left, position + 1)
+    return -1, -1
+
+
+def first_group(pattern: str, text: str) -> str | None:
+    """Group 1 of the first match of ``pattern`` in ``text`` (what the script will find)."""
+    try:
+        match = re.search(pattern, text)
+    except (re.error, RecursionError):
+        return None
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """The values a request after step ``after`` may look up: ``value in wanted``.
+
+    The body parsers ask before they build a source, so the values nobody uses later (most of
+    what a response hands out) cost a dict lookup and nothing more.
+    """
+
+    last_use: dict[str, int]  # engine._State.wanted
+    after: int  # the step whose response is read
+
+    def __contains__(self, value: object) -> bool:
+        return self.last_use.get(value, -1) > self.after  # type: ignore[call-overload]
