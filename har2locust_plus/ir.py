@@ -25,12 +25,13 @@ class VarRef:
     """A run-time value stored on the user instance (``self.<name>``).
 
     ``encoding`` says how the value is written where it is used: ``raw`` as is, ``url`` percent
-    encoded (a query or form value in a URL), ``path`` percent encoded as one path segment.
+    encoded (a query or form value in a URL), ``path`` percent encoded as one path segment,
+    ``int`` converted to a number (a JSON number sent back that was found as text).
     ``scope`` ``module`` names a module constant instead (a secret read from the environment).
     """
 
     name: str
-    encoding: Literal["raw", "url", "path"] = "raw"
+    encoding: Literal["raw", "url", "path", "int"] = "raw"
     scope: Literal["self", "module"] = "self"
 
 

@@ -86,6 +86,8 @@ def var_expr(ref: ir.VarRef) -> cst.BaseExpression:
                                 else self_attr(ref.name))
     if ref.encoding == "raw":
         return expr
+    if ref.encoding == "int":  # a JSON number sent back, found as text (a Location id)
+        return cst.Call(cst.Name("int"), [cst.Arg(expr)])
     func = "quote_plus" if ref.encoding == "url" else "quote"
     args = [cst.Arg(cst.Call(cst.Name("str"), [cst.Arg(expr)]))]
     if ref.encoding == "path":

@@ -293,7 +293,10 @@ def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str]
             name = _maybe_time(str(value), key, step, state)
         if name is None:
             _literal_use(str(value), key, state)
-        return ir.VarRef(name) if name else value
+            return value
+        if not _source_is_number(name, state) and name not in state.generated_vars:
+            return ir.VarRef(name, "int")  # found as text (a Location segment, an input)
+        return ir.VarRef(name)
     if isinstance(value, str):
         literal = ir.Template.literal(value)
         template = _text(literal, step, state, sent, key=key, whole=True)
