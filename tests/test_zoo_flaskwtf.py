@@ -13,9 +13,15 @@ server's own counters (``GET /__state``), not only by Locust's statistics.
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -176,3 +182,94 @@ def test_verify_fails_with_a_wrong_password(wrong_password_app: Any, password_en
     assert result.returncode == 1, result.stdout + result.stderr
     assert "verdict: FAIL" in result.stdout and "step 3 POST /login" in result.stdout, (
         result.stdout + result.stderr)
+
+
+class _Browser:
+    """A cookie-keeping HTTP client that does by hand what the generated script should do."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(),
+            _NoRedirect(),
+        )
+
+    def call(self, method: str, path: str, *, form: dict[str, str] | None = None,
+             body: object = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        data = None
+        headers = dict(headers or {})
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+        elif body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self.base + path, data, headers, method=method)
+        try:
+            with self.opener.open(request, timeout=10) as resp:
+                return resp.status, resp.headers.get("Location") or resp.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Location") or error.read().decode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None  # hand the 302 back: its Location is what we look at
+
+
+def _first(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match, f"{pattern!r} not in {text[:2000]}"
+    return html.unescape(match.group(1))
+
+
+def test_the_app_refuses_stale_values_and_a_correlating_client_completes_the_journey() -> None:
+    """The xfails above are the converter's: every value is refused when stale, and a client that
+    takes each one from where the recording shows it handed out gets the whole lifecycle."""
+    csrf_input = r'name="csrf_token" type="hidden" value="([^"]+)"'
+    with _app() as app:
+        browser = _Browser(app.url)
+        assert browser.call("POST", "/login", form={"csrf_token": "stale", "username": "alice",
+                                                    "password": RECORDED_PASSWORD})[0] == 400
+        token = _first(csrf_input, browser.call("GET", "/login")[1])
+        status, location = browser.call("POST", "/login", form={
+            "csrf_token": token, "username": "alice", "password": RECORDED_PASSWORD})
+        assert (status, location) == (302, "/tasks?page=1")
+        page = browser.call("GET", location)[1]
+        assert browser.call("GET", "/tasks?page=2")[0] == 404  # page=<user id> would break
+        status, location = browser.call("POST", "/tasks", form={
+            "csrf_token": _first(csrf_input, page), "title": "Buy milk", "notes": ""})
+        task_id = int(location.rsplit("/", 1)[1])
+        edit = browser.call("GET", f"/tasks/{task_id}/edit")[1]
+        assert browser.call("POST", f"/tasks/{task_id}/edit", form={
+            "csrf_token": _first(csrf_input, edit), "title": EDITED_TITLE, "notes": ""})[0] == 302
+        page = browser.call("GET", location)[1]
+        xhr = {"X-CSRFToken": _first(r'<meta name="csrf-token" content="([^"]+)"', page)}
+        assert browser.call("POST", "/api/tasks", body={"title": "x", "parent": task_id})[0] == 400
+        assert browser.call("POST", "/api/tasks", body={"title": "x", "parent": str(task_id)},
+                            headers=xhr)[0] == 400  # the recorded JSON number, not a string
+        status, created = browser.call("POST", "/api/tasks", body={"title": "x", "parent": task_id},
+                                       headers=xhr)
+        itemid = json.loads(created)["itemid"]
+        fragment = browser.call("GET", f"/tasks/rows?ids={itemid}")[1]
+        delete = _first(r'href="(/task\?[^"]+)"', fragment)
+        assert browser.call("POST", delete.replace("_nonce=", "_nonce=0"), headers=xhr)[0] == 403
+        assert browser.call("POST", delete, headers=xhr)[0] == 200
+        key = _first(r'<pre id="api-key">([^<]+)</pre>', browser.call("GET", "/account/api")[1])
+        assert browser.call("GET", "/api/tasks?page=1")[0] == 401
+        assert browser.call("GET", "/api/tasks?page=1", headers={"X-Flask-API-Key": key})[0] == 200
+        page = browser.call("GET", "/tasks?page=1")[1]
+        trash = _first(rf'href="(/task\?id={task_id}&amp;action=trash[^"]+)"', page)
+        sentinel_trash = _first(r'href="(/task\?id=\d+&amp;action=trash[^"]+)"', page)
+        assert sentinel_trash != trash  # the sentinel's row comes first: a nonce per object
+        assert browser.call("GET", trash)[0] == 302
+        assert re.search(r'id="logout" href="/logout\?next=%2F&#038;_nonce=\w+"', page)
+        logout = _first(r'id="logout" href="([^"]+)"', page)
+        assert browser.call("GET", "/logout?next=%2F&_nonce=0123456789")[0] == 403
+        assert browser.call("GET", logout)[1] == "/"
+        state = app.state()
+    assert {kind: state["counters"][kind] for kind in PER_ITERATION} == {
+        kind: {"alice": 1} for kind in PER_ITERATION}, state
+    assert state["rejections"] == {"csrf": 2, "page": 1, "nonce": 2, "api_key": 1}, state
+    assert state["sentinels_intact"], state
+    assert [(t["id"], t["state"], t["title"]) for t in state["tasks"]] == [
+        (task_id, "trash", EDITED_TITLE)], state
