@@ -179,6 +179,8 @@ def _row(result: StepResult, round_number: int) -> str:
         badge, css = f'<span class="badge fail">{_e(shown)}</span>', "failed"
     variables = ", ".join(f"{k}={shorten(v)}" for k, v in result.variables)
     message = result_text(result)
+    if result.missing_keys:
+        message += "; JSON keys missing: " + ", ".join(result.missing_keys)
     return (f'<li class="step {css}" id="r{round_number}-step-{result.number}" '
             f'data-step="{result.number}" title="{_e(message)}">'
             f'<span class="num">{result.number}</span>'

@@ -30,12 +30,17 @@ def result_text(result: StepResult) -> str:
     if not result.replayed:
         return ""
     if result.problem:
-        text = "FAIL " + result.problem
-    else:
-        text = f"ok ({result.checks} checks)" if result.checks else "ok"
-    if result.missing_keys:
-        text += "; JSON keys missing: " + ", ".join(result.missing_keys)
-    return text
+        return "FAIL " + result.problem
+    return f"ok ({result.checks} checks)" if result.checks else "ok"
+
+
+def missing_text(result: StepResult) -> str:
+    """``step 3: keys of the recorded JSON missing in the replay: data.note``, or ""."""
+    if not result.missing_keys:
+        return ""
+    iteration = "iteration 2, " if result.iteration == 2 else ""
+    return (f"{iteration}step {result.number}: keys of the recorded JSON missing in the "
+            f"replay: {', '.join(result.missing_keys)}")
 
 
 def table_lines(round_: Round) -> list[str]:
@@ -59,6 +64,8 @@ def table_lines(round_: Round) -> list[str]:
                      "steps as in iteration 1")
     elif round_.replay.iterations < 2 and any(r.replayed for r in round_.results):
         lines.append("iteration 2: not run (iteration 1 ended early)")
+    notes = [missing_text(r) for r in (*round_.results, *round_.differing)]
+    lines += [f"note: {note}" for note in notes if note]
     if round_.replay.stopped:
         lines.append(f"note: {round_.replay.stopped}")
     lines.append(f"verdict: {round_.verdict()}")
