@@ -34,7 +34,7 @@ Then run the script against any host, e.g. a fresh test server:
   locust -f locustfile.py --headless -u 10 -r 2 -t 1m --host http://127.0.0.1:5000
 
 \b
-Check a conversion against a running app (replay once, compare, find missed correlations):
+Check a conversion against a running app (replay twice, compare, find missed correlations):
   har2locust-plus verify capture.har --host http://127.0.0.1:5000 [--fix -o locustfile.py]
 
 \b

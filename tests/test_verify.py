@@ -1,4 +1,4 @@
-"""``har2locust-plus verify`` (issue 6): replay once, compare with the recording, fix.
+"""``har2locust-plus verify`` (issue 6): replay, compare with the recording, fix.
 
 In process with click's CliRunner against real servers on 127.0.0.1: the fixture app (a fresh
 process per test), a tiny "nonce" app whose per-request token hides in an HTML comment (where
@@ -180,6 +180,9 @@ def test_every_fixture_har_passes(har: str, password: None, tmp_path: Path) -> N
     steps = data["rounds"][0]["steps"]
     assert steps and all(s["ok"] and s["replayed_status"] == s["recorded_status"] for s in steps)
     assert data["rounds"][0]["found"] == []  # nothing dynamic left uncorrelated
+    again = data["rounds"][0]["iteration_2"]  # the same user, the flow again: as recorded too
+    assert data["rounds"][0]["iterations"] == 2 and again["differing"] == []
+    assert len(again["steps"]) == len(steps) and all(s["ok"] for s in again["steps"])
 
 
 FIX_CASES = [

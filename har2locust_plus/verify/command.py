@@ -61,6 +61,9 @@ Exit status: 0 the replay matches the recording, 1 it does not (or an internal e
 @click.option("--exclude-url", multiple=True, metavar="REGEX", help="Skip these URLs.")
 @click.option("--unique", "unique_fields", multiple=True, metavar="FIELD",
               help="Append a fresh suffix to this form/JSON field each run. Repeatable.")
+@click.option("--keep-session", is_flag=True,
+              help="Keep the cookie jar from one run of the flow to the next (default: each "
+                   "run starts as a new user, as recorded).")
 @click.option("--timeout", default=60.0, show_default=True, metavar="SECONDS", type=float,
               help="Give up on the replay after this long.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
@@ -71,10 +74,10 @@ def verify_command(har: str, host: str, output: str | None, locustfile: str | No
                    correlate: bool, correlate_rule: tuple[str, ...],
                    ignore_value: tuple[str, ...], checks: str, keep_secrets: bool,
                    include_url: tuple[str, ...], exclude_url: tuple[str, ...],
-                   unique_fields: tuple[str, ...], timeout: float, quiet: bool,
-                   show_traceback: bool) -> None:
-    """Replay INPUT.har once (one user, one iteration) against --host, compare every step with
-    the recording, and find the dynamic values correlation missed."""
+                   unique_fields: tuple[str, ...], keep_session: bool, timeout: float,
+                   quiet: bool, show_traceback: bool) -> None:
+    """Replay INPUT.har against --host (one user, two iterations of the flow), compare every
+    step with the recording, and find the dynamic values correlation missed."""
     def progress(line: str) -> None:
         if not quiet:
             click.echo(line, err=True)
@@ -95,6 +98,7 @@ def verify_command(har: str, host: str, output: str | None, locustfile: str | No
             include_urls=include_url,
             exclude_urls=exclude_url,
             unique_fields=unique_fields,
+            new_user_each_iteration=not keep_session,
         )
         existing = Path(locustfile) if locustfile else None
         if existing is not None and not existing.is_file():

@@ -30,6 +30,7 @@ from .. import ir
 from ..stages.correlate import boundary_regex, id_name, resource_name
 from ..stages.grouping import identifier
 from .replay import Exchange
+from .shapes import compare_json
 
 TOKEN = re.compile(r"[A-Za-z0-9_\-.~+/=]{4,}")
 MIN_VALUE, MAX_VALUE = 4, 400  # LoadRunner's scan limits
@@ -53,6 +54,9 @@ class StepResult:
     variables: tuple[tuple[str, str], ...]
     refused: bool = False
     elapsed_ms: float = 0.0
+    iteration: int = 1
+    json_error: str | None = None  # an error member the replayed JSON has, the recorded not
+    missing_keys: tuple[str, ...] = ()  # keys of the recorded JSON the replayed one lacks
 
     @property
     def replayed(self) -> bool:
@@ -60,7 +64,12 @@ class StepResult:
 
     @property
     def ok(self) -> bool:
-        return self.replayed and self.failure is None
+        return self.replayed and self.failure is None and self.json_error is None
+
+    @property
+    def problem(self) -> str | None:
+        """Why the step failed: its check's message, else the error member that appeared."""
+        return self.failure or self.json_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +92,10 @@ class Finding:
 
 
 def step_results(steps: tuple[ir.Step, ...], exchanges: tuple[Exchange, ...],
-                 checks_known: bool) -> tuple[tuple[StepResult, ...], tuple[Exchange, ...]]:
-    """Results for every recorded step, and the exchanges that match no step."""
+                 checks_known: bool, iteration: int = 1
+                 ) -> tuple[tuple[StepResult, ...], tuple[Exchange, ...]]:
+    """Results for every recorded step in one iteration's exchanges, and the exchanges that
+    match no step."""
     by_step = map_exchanges(steps, exchanges)
     numbers = {s.number for s in steps}
     unmatched = tuple(e for e in exchanges if e.step not in numbers)
@@ -93,6 +104,8 @@ def step_results(steps: tuple[ir.Step, ...], exchanges: tuple[Exchange, ...],
     results = []
     for step in steps:
         exchange = by_step.get(step.number)
+        shape = compare_json(step.response.text if step.response else None,
+                             exchange.text) if exchange and exchange.status else None
         results.append(StepResult(
             number=step.number,
             method=exchange.method if exchange else step.request.method,
@@ -105,6 +118,9 @@ def step_results(steps: tuple[ir.Step, ...], exchanges: tuple[Exchange, ...],
             variables=exchange.variables if exchange else (),
             refused=exchange.refused if exchange else False,
             elapsed_ms=exchange.elapsed_ms if exchange else 0.0,
+            iteration=iteration,
+            json_error=shape.error if shape else None,
+            missing_keys=shape.missing if shape else (),
         ))
     return tuple(results), unmatched
 
@@ -144,9 +160,9 @@ def find_missed(reference: tuple[ir.Step, ...], exchanges: dict[int, Exchange],
             for value in candidates:
                 if value in seen or not MIN_VALUE <= len(value) <= MAX_VALUE:
                     continue
-                if any(_sends(sent[n], value) for n in sent if n <= step.number):
+                if any(sends(sent[n], value) for n in sent if n <= step.number):
                     continue  # the client knew it already: a constant
-                used_by = tuple(n for n in sent if n > step.number and _sends(sent[n], value))
+                used_by = tuple(n for n in sent if n > step.number and sends(sent[n], value))
                 if not used_by:
                     continue
                 finding = _finding(step, exchange, where, value, replayed(value), used_by)
@@ -222,7 +238,8 @@ def _word(value: str) -> re.Pattern[str]:
     return re.compile(r"(?<![A-Za-z0-9])" + re.escape(value) + r"(?![A-Za-z0-9])")
 
 
-def _sends(text: str, value: str) -> bool:
+def sends(text: str, value: str) -> bool:
+    """``value`` occurs in ``text`` as a whole word."""
     return value in text and bool(_word(value).search(text))
 
 

@@ -1,11 +1,13 @@
-"""``verify(har, host, options) -> Outcome``: replay once, compare with the recording, fix.
+"""``verify(har, host, options) -> Outcome``: replay, compare with the recording, fix.
 
-One round converts the HAR (or takes an existing locustfile), runs one user once against the
-host (:mod:`.replay`), maps the requests to the recorded steps and looks for dynamic values the
-script does not correlate (:mod:`.compare`). With ``fix``, the values found become correlation
-rules (``Options.correlate_rules`` for bodies, ``Options.correlate_header_rules`` for headers)
-and the next round regenerates and replays again, until the replay passes or nothing new turns
-up. Only the host given is ever contacted.
+One round converts the HAR (or takes an existing locustfile), runs one user for two iterations
+of the flow against the host (:mod:`.replay`), maps each iteration's requests to the recorded
+steps, compares them (status and checks, JSON shapes: :mod:`.shapes`) and looks in iteration 1
+for dynamic values the script does not correlate (:mod:`.compare`, :mod:`.cookies`). With
+``fix``, the values found become correlation rules (``Options.correlate_rules`` for bodies,
+``Options.correlate_header_rules`` for headers, ``Options.correlate_cookie_rules`` for values
+read from a cookie) and the next round regenerates and replays again, until the replay passes or
+nothing new turns up. Only the host given is ever contacted.
 """
 
 from __future__ import annotations
@@ -20,30 +22,53 @@ from urllib.parse import urlsplit
 from .. import ir
 from ..core import Result, convert
 from ..errors import BadInput, BadOption
+from ..loader import load
 from ..options import Options, ThinkTime
 from ..stages.filter import _matches
 from .compare import Finding, StepResult, find_missed, map_exchanges, step_results
-from .replay import Exchange, Replay, load_user_class, run_once
+from .cookies import COOKIE, find_cookie_values, recorded_request_cookies
+from .replay import Exchange, Replay, load_user_class, run_flow
 
 MAX_ROUNDS = 5
+ITERATIONS = 2  # one user runs the flow twice: what the first run leaves behind shows
 
 
 @dataclass(frozen=True, slots=True)
 class Round:
-    """One replay and what it showed."""
+    """One replay (one user, two iterations of the flow) and what it showed."""
 
     label: str  # "as converted", "with 2 replay rules" ...
-    results: tuple[StepResult, ...]
-    extra: tuple[Exchange, ...]  # requests that match no recorded step
+    results: tuple[StepResult, ...]  # iteration 1
+    extra: tuple[Exchange, ...]  # requests that match no recorded step (both iterations)
     replay: Replay
     findings: tuple[Finding, ...]  # dynamic values not correlated
     rules: tuple[Finding, ...]  # replay rules the script of this round was generated with
     code: str | None  # the script replayed (None: an existing locustfile)
     scenario: ir.Scenario  # the steps replayed (the recording's, for an existing locustfile)
+    again: tuple[StepResult, ...] = ()  # iteration 2, the same user again (empty: not run)
 
     @property
     def failures(self) -> tuple[StepResult, ...]:
-        return tuple(r for r in self.results if r.replayed and not r.ok)
+        """Iteration 1's failing steps, then the steps that fail only in iteration 2."""
+        return (*(r for r in self.results if r.replayed and not r.ok), *self.new_in_again)
+
+    @property
+    def new_in_again(self) -> tuple[StepResult, ...]:
+        """Iteration 2's failing steps that passed (or did not run) in iteration 1: state the
+        first iteration left behind."""
+        first = {r.number: r for r in self.results}
+        return tuple(r for r in self.again if r.replayed and not r.ok
+                     and not (first[r.number].replayed and not first[r.number].ok))
+
+    @property
+    def differing(self) -> tuple[StepResult, ...]:
+        """Iteration 2's steps whose outcome differs from iteration 1's (status or result)."""
+        first = {r.number: r for r in self.results}
+        return tuple(r for r in self.again if (r.replayed_status, r.ok) != (
+            first[r.number].replayed_status, first[r.number].ok))
+
+    def failing_extra(self, iteration: int) -> int:
+        return sum(1 for e in self.extra if e.failure and e.iteration == iteration)
 
     @property
     def passed(self) -> bool:
@@ -55,20 +80,32 @@ class Round:
         replayed = sum(r.replayed for r in self.results)
         total = len(self.results)
         if self.passed:
-            return f"PASS: {replayed} of {total} steps replayed as recorded"
+            twice = ", in 2 iterations" if any(r.replayed for r in self.again) else ""
+            return f"PASS: {replayed} of {total} steps replayed as recorded{twice}"
         if self.replay.error:
             return f"FAIL: {self.replay.error}"
         if not replayed:
             return "FAIL: no recorded step was replayed"
-        first = self.failures[0] if self.failures else None
-        where = ""
-        if first is not None:
-            label = f"step {first.number} "
-            message = first.failure or ""
-            where = "; first: " + (message if message.startswith(label) else
-                                   f"{label}{first.method} {first.name}: {message}")
-        count = len(self.failures) + sum(1 for e in self.extra if e.failure)
-        return f"FAIL: {count} of {replayed} replayed requests failed{where}"
+        first_failures = [r for r in self.results if r.replayed and not r.ok]
+        count = len(first_failures) + self.failing_extra(1)
+        later = len(self.new_in_again) + self.failing_extra(2)
+        if count:
+            more = f"; in iteration 2, {later} more" if later else ""
+            return (f"FAIL: {count} of {replayed} replayed requests failed"
+                    f"{_first(first_failures)}{more}")
+        again = sum(r.replayed for r in self.again)
+        return (f"FAIL: iteration 2 (the same user again): {later} of {again} replayed "
+                f"requests failed{_first(list(self.new_in_again))}")
+
+
+def _first(failures: list[StepResult]) -> str:
+    if not failures:
+        return ""
+    first = failures[0]
+    label = f"step {first.number} "
+    message = first.problem or ""
+    return "; first: " + (message if message.startswith(label) else
+                          f"{label}{first.method} {first.name}: {message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +148,8 @@ def check_host(host: str, timeout: float = 3.0) -> str:
 def verify(har: str | Path, host: str, options: Options, *, locustfile: Path | None = None,
            fix: bool = False, timeout: float = 60.0,
            progress: Callable[[str], None] = lambda _: None) -> Outcome:
-    """Replay the recording once against ``host`` and compare; with ``fix``, add replay rules
-    until it passes or finds nothing new."""
+    """Replay the recording (one user, two iterations) against ``host`` and compare; with
+    ``fix``, add replay rules until it passes or finds nothing new."""
     options = replace(options, think_time=ThinkTime("none"))
     converted = convert(har, options)  # bad input first, then the host
     host = check_host(host)
@@ -124,9 +161,10 @@ def verify(har: str | Path, host: str, options: Options, *, locustfile: Path | N
                                      data_file=None, unique_fields=()))
     if not reference.scenario.steps:
         raise BadInput(converted.report.source, "no request is left to replay after filtering")
+    cookies = _recorded_cookies(har, reference.scenario, converted.report.source)
     with tempfile.TemporaryDirectory(prefix="har2locust-verify-") as workdir:
-        rounds, rules, result = _rounds(har, host, options, converted, reference, locustfile,
-                                        fix, timeout, progress, workdir)
+        rounds, rules, result = _rounds(har, host, options, converted, reference, cookies,
+                                        locustfile, fix, timeout, progress, workdir)
     final_result = result if (fix and rules) or locustfile is None else None
     return Outcome(
         host=host, source=converted.report.source, rounds=tuple(rounds),
@@ -135,7 +173,8 @@ def verify(har: str | Path, host: str, options: Options, *, locustfile: Path | N
 
 
 def _rounds(har: str | Path, host: str, options: Options, converted: Result,
-            reference: Result, locustfile: Path | None, fix: bool, timeout: float,
+            reference: Result, cookies: dict[int, dict[str, str]], locustfile: Path | None,
+            fix: bool, timeout: float,
             progress: Callable[[str], None], workdir: str
             ) -> tuple[list[Round], list[Finding], Result]:
     reference_steps = reference.scenario.steps
@@ -156,8 +195,8 @@ def _rounds(har: str | Path, host: str, options: Options, converted: Result,
             path = Path(workdir) / f"round{len(rounds) + 1}.py"
             path.write_text(code, encoding="utf-8")
         progress(f"round {len(rounds) + 1} ({label}): {len(scenario.steps)} steps")
-        round_ = _replay_round(path, host, scenario, reference_steps, known, checks_known,
-                               timeout, progress, label, code, tuple(rules))
+        round_ = _replay_round(path, host, scenario, reference_steps, cookies, known,
+                               checks_known, timeout, progress, label, code, tuple(rules))
         rounds.append(round_)
         new = _new_rules(round_.findings, rules)
         if not fix or not new or len(rounds) >= MAX_ROUNDS:
@@ -168,51 +207,68 @@ def _rounds(har: str | Path, host: str, options: Options, converted: Result,
 
 
 def _new_rules(findings: tuple[Finding, ...], rules: list[Finding]) -> list[Finding]:
-    """Findings with a regex that no rule has yet (one rule per place and regex)."""
-    have = {(f.where, f.regex) for f in rules}
+    """Findings that no rule covers yet (one rule per place and regex; per cookie and value)."""
+    have = {_rule_key(f) for f in rules}
     new = []
     for finding in findings:
-        key = (finding.where, finding.regex)
-        if finding.regex is not None and key not in have:
+        key = _rule_key(finding)
+        if (finding.regex is not None or finding.where == COOKIE) and key not in have:
             have.add(key)
             new.append(finding)
     return new
 
 
+def _rule_key(finding: Finding) -> tuple[str, str | None]:
+    if finding.where == COOKIE:
+        return f"{COOKIE}:{finding.name}", finding.value
+    return finding.where, finding.regex
+
+
 def with_rules(options: Options, rules: list[Finding]) -> Options:
     """The options plus the replay rules (correlation limited to rules when it was off)."""
     body = tuple((f.name, f.regex) for f in rules if f.where == "body" and f.regex)
-    headers = tuple((f.name, f.where, f.regex) for f in rules if f.where != "body" and f.regex)
+    headers = tuple((f.name, f.where, f.regex) for f in rules
+                    if f.where not in ("body", COOKIE) and f.regex)
+    cookies = tuple((f.name, f.value) for f in rules if f.where == COOKIE)
     return replace(
         options,
         correlate=True,
         correlate_auto=options.correlate_auto and options.correlate,
         correlate_rules=(*options.correlate_rules, *body),
         correlate_header_rules=(*options.correlate_header_rules, *headers),
+        correlate_cookie_rules=(*options.correlate_cookie_rules, *cookies),
     )
 
 
 def _replay_round(path: Path, host: str, scenario: ir.Scenario, reference: tuple[ir.Step, ...],
-                  known: set[str], checks_known: bool, timeout: float,
-                  progress: Callable[[str], None], label: str, code: str | None,
-                  rules: tuple[Finding, ...]) -> Round:
+                  cookies: dict[int, dict[str, str]], known: set[str], checks_known: bool,
+                  timeout: float, progress: Callable[[str], None], label: str,
+                  code: str | None, rules: tuple[Finding, ...]) -> Round:
     extracted = {s.number: tuple(e.var for e in s.extractions) for s in scenario.steps}
     total = len(scenario.steps)
     user_class = load_user_class(path, label=label if code is None else "generated script")
 
     def show(exchange: Exchange) -> None:
         step = f"step {exchange.step}/{total}" if exchange.step else f"request {exchange.index}"
+        if exchange.iteration > 1:
+            step = f"iteration {exchange.iteration} {step}"
         result = "refused" if exchange.refused else (exchange.status or "no response")
         progress(f"  {step} {exchange.method} {exchange.url} -> {result}")
 
-    replay = run_once(user_class, host, timeout=timeout,
+    replay = run_flow(user_class, host, iterations=ITERATIONS, timeout=timeout,
                       watched=lambda n: extracted.get(n, ()) if n is not None else (),
                       progress=show)
-    results, extra = step_results(scenario.steps, replay.exchanges, checks_known)
-    exchanges = map_exchanges(scenario.steps, replay.exchanges)
+    first, second = replay.of_iteration(1), replay.of_iteration(2)
+    results, extra = step_results(scenario.steps, first, checks_known)
+    again, extra_again = step_results(scenario.steps, second, checks_known, iteration=2) \
+        if second else ((), ())
+    exchanges = map_exchanges(scenario.steps, first)
     findings = find_missed(reference, exchanges, known)
-    return Round(label=label, results=results, extra=extra, replay=replay,
-                 findings=tuple(findings), rules=rules, code=code, scenario=scenario)
+    findings += find_cookie_values(reference, first, map_exchanges(reference, first), cookies,
+                                   known | {f.value for f in findings})
+    return Round(label=label, results=results, extra=(*extra, *extra_again), replay=replay,
+                 findings=tuple(findings), rules=rules, code=code, scenario=scenario,
+                 again=again)
 
 
 def _correlated(scenario: ir.Scenario) -> set[str]:
@@ -221,6 +277,19 @@ def _correlated(scenario: ir.Scenario) -> set[str]:
         values.update(e.recorded for e in step.extractions)
         values.update(g.recorded for g in step.generated)
     return values
+
+
+def _recorded_cookies(har: str | Path, reference: ir.Scenario, label: str
+                      ) -> dict[int, dict[str, str]]:
+    """Step number → the cookies the recorded request sent (conversion drops the ``Cookie``
+    header, so the HAR is loaded again, without the stages)."""
+    try:
+        raw = load(Path(har).read_bytes(), label)
+    except OSError:
+        return {}
+    by_entry = recorded_request_cookies(raw.steps)
+    return {s.number: by_entry[s.entry_index] for s in reference.steps
+            if s.entry_index in by_entry}
 
 
 def _only_main_origin(converted: Result, options: Options) -> Options:

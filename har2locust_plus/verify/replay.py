@@ -1,8 +1,11 @@
-"""Run a locustfile's user once, in process, and record every request it sends.
+"""Run a locustfile's user in process for two iterations, and record every request it sends.
 
 The script is imported as a module from its file, one instance of its user class runs
-``on_start`` and its task (``journey`` in generated scripts) once in a greenlet bounded by a
-timeout, and every request is recorded through ``env.events.request``. The user's client is
+``on_start`` and then its task (``journey`` in generated scripts) twice, as Locust runs one user
+(without the wait between two runs), in a greenlet bounded by a timeout; every request is
+recorded through ``env.events.request``. The second run shows the state the first one left
+behind: whatever the script keeps (or clears) between runs of the flow, verify keeps or clears
+too, because it runs the script's own code. The user's client is
 guarded: a request (or a redirect) to any origin but the host under test is refused and recorded
 as a failed request, so verifying never sends traffic anywhere else.
 """
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit
 
 import gevent
 from locust import User
@@ -56,6 +59,9 @@ class Exchange:
     elapsed_ms: float
     variables: tuple[tuple[str, str], ...] = ()  # attributes the step's extractions set
     refused: bool = False
+    iteration: int = 1  # which run of the flow sent it
+    sent: str = ""  # what the request sent besides cookies: URL, header values, body
+    cookies: tuple[tuple[str, str], ...] = ()  # the user's cookie jar after the response
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,10 @@ class Replay:
     error: str | None = None  # the task raised, or timed out
     stopped: str | None = None  # the flow stopped early (RescheduleTask, StopUser)
     seconds: float = 0.0
+    iterations: int = 1  # runs of the flow started
+
+    def of_iteration(self, iteration: int) -> tuple[Exchange, ...]:
+        return tuple(e for e in self.exchanges if e.iteration == iteration)
 
 
 @dataclass
@@ -72,6 +82,7 @@ class _Recorder:
     watched: Callable[[int | None], tuple[str, ...]]  # step → attribute names to read
     progress: Callable[[Exchange], None]
     user: User | None = None
+    iteration: int = 1
     exchanges: list[Exchange] = field(default_factory=list)
 
     def on_request(self, request_type: str, name: str, response_time: float, response: Any,
@@ -87,7 +98,8 @@ class _Recorder:
             url=url or "", status=status, headers=headers, text=text,
             failure=_message(exception) if exception is not None else None,
             elapsed_ms=round(float(response_time or 0), 1), variables=variables,
-            refused=isinstance(exception, OtherHostRefused))
+            refused=isinstance(exception, OtherHostRefused), iteration=self.iteration,
+            sent=_sent(response, url), cookies=cookie_jar(self.user))
         self.exchanges.append(exchange)
         self.progress(exchange)
 
@@ -125,10 +137,13 @@ def _import(path: Path, label: str) -> ModuleType:
     return module
 
 
-def run_once(user_class: type[User], host: str, *, timeout: float = 60.0,
+def run_flow(user_class: type[User], host: str, *, iterations: int = 2, timeout: float = 60.0,
              watched: Callable[[int | None], tuple[str, ...]] = lambda _: (),
              progress: Callable[[Exchange], None] = lambda _: None) -> Replay:
-    """One user, one iteration (``on_start`` then the task once), against ``host`` only."""
+    """One user: ``on_start``, then the task ``iterations`` times, against ``host`` only.
+
+    A run that stops early or raises ends the replay: Locust would go on with the next run,
+    but the first failure is what needs fixing, and the next run would only repeat it."""
     host = host.rstrip("/")
     recorder = _Recorder(origin=origin_of(host), watched=watched, progress=progress)
     events = Events()
@@ -149,7 +164,9 @@ def run_once(user_class: type[User], host: str, *, timeout: float = 60.0,
         try:
             if callable(getattr(user, "on_start", None)):
                 user.on_start()
-            task()
+            for iteration in range(1, iterations + 1):
+                recorder.iteration = iteration
+                task()
         except (RescheduleTask, RescheduleTaskImmediately, InterruptTaskSet) as exc:
             outcome["stopped"] = f"the flow stopped early ({type(exc).__name__})"
         except StopUser:
@@ -164,8 +181,12 @@ def run_once(user_class: type[User], host: str, *, timeout: float = 60.0,
     if not greenlet.dead:
         greenlet.kill(block=True, timeout=5)
         outcome["error"] = f"timed out after {timeout:g} s"
-    return Replay(tuple(recorder.exchanges), error=outcome.get("error"),
-                  stopped=outcome.get("stopped"), seconds=round(time.perf_counter() - started, 3))
+    where = f"iteration {recorder.iteration}: " if recorder.iteration > 1 else ""
+    return Replay(tuple(recorder.exchanges),
+                  error=where + outcome["error"] if "error" in outcome else None,
+                  stopped=where + outcome["stopped"] if "stopped" in outcome else None,
+                  seconds=round(time.perf_counter() - started, 3),
+                  iterations=recorder.iteration)
 
 
 def _task(user: User) -> Callable[[], Any]:
@@ -273,6 +294,36 @@ def _response_parts(response: Any) -> tuple[int, tuple[tuple[str, str], ...], st
     if isinstance(text, str) and len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
     return status, headers, text if isinstance(text, str) else None
+
+
+def _sent(response: Any, url: str | None) -> str:
+    """The URL, header values (not ``Cookie``) and body the request sent, as one text."""
+    request = getattr(response, "request", None)
+    parts = [url or str(getattr(request, "url", "") or "")]
+    try:
+        headers = getattr(request, "headers", None) or {}
+        parts += [str(v) for k, v in headers.items() if str(k).lower() != "cookie"]
+    except Exception:
+        pass
+    body = getattr(request, "body", None) or getattr(request, "payload", None)
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if isinstance(body, str):
+        parts += [body, unquote_plus(body)]
+    return "\n".join(parts + [unquote_plus(parts[0])])
+
+
+def cookie_jar(user: Any) -> tuple[tuple[str, str], ...]:
+    """(name, value) of every cookie the user's client holds (``FastHttpSession.cookiejar``,
+    ``requests.Session.cookies``)."""
+    client = getattr(user, "client", None)
+    jar = getattr(client, "cookiejar", None)
+    if jar is None:
+        jar = getattr(client, "cookies", None)
+    try:
+        return tuple((str(c.name), str(c.value or "")) for c in jar or ())
+    except Exception:
+        return ()
 
 
 def _message(exception: BaseException) -> str:

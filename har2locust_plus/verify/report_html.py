@@ -13,7 +13,8 @@ import html
 from collections.abc import Iterator
 
 from .. import ir
-from .compare import StepResult
+from .compare import Finding, StepResult
+from .cookies import COOKIE
 from .core import Outcome, Round
 from .replay import Exchange
 from .report_text import result_text, shorten, status_text
@@ -48,6 +49,7 @@ ol.flow li .msg { overflow: hidden; text-overflow: ellipsis; font-size: .85rem; 
 .legend span { margin-right: 1.2rem; font-size: .85rem; }
 .legend i { display: inline-block; width: 1.6rem; height: 0; border-top: 2px solid;
             vertical-align: middle; margin-right: .3rem; }
+tr.failed td:first-child { color: var(--fail); font-weight: 600; }
 table { border-collapse: collapse; font-size: .85rem; }
 td, th { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left;
          vertical-align: top; }
@@ -115,23 +117,56 @@ def _round(round_: Round, number: int) -> str:
     arrows = list(_arrows(round_))
     gutter = 24 + LANE * max(1, len(arrows))
     rows = [_row(r, number) for r in round_.results]
-    rows += [_extra_row(e) for e in round_.extra]
+    rows += [_extra_row(e) for e in round_.extra if e.iteration == 1]
     svg = _svg(arrows, gutter, len(rows))
     out = [f'<div class="flow-wrap" style="--gutter:{gutter}px">{svg}'
            f'<ol class="flow">{"".join(rows)}</ol></div>']
+    out.append(_iteration_2(round_))
     if round_.replay.stopped:
         out.append(f"<p>Note: {_e(round_.replay.stopped)}</p>")
     if round_.findings:
         out.append("<h3>Dynamic values the script does not correlate (found by replay)</h3>")
         out.append(_findings_table(round_.findings))
     failing = [r for r in round_.results if r.replayed and not r.ok]
-    if failing:
+    if failing or round_.new_in_again:
         out.append("<h3>Failing steps: recorded vs replayed</h3>")
+    failing += round_.new_in_again
+    if failing:
         recorded = {s.number: s for s in round_.scenario.steps}
-        replayed = {e.step: e for e in round_.replay.exchanges if e.step is not None}
+        replayed = {(e.iteration, e.step): e for e in reversed(round_.replay.exchanges)
+                    if e.step is not None}  # reversed: the first exchange of a step wins
         for result in failing:
-            out.append(_diff(result, recorded.get(result.number), replayed.get(result.number)))
+            out.append(_diff(result, recorded.get(result.number),
+                             replayed.get((result.iteration, result.number))))
     return "\n".join(out)
+
+
+def _iteration_2(round_: Round) -> str:
+    """What the same user's second run of the flow did differently: a table of those steps."""
+    if not round_.again:
+        if round_.replay.iterations < 2 and any(r.replayed for r in round_.results):
+            return '<p class="iteration-2">Iteration 2: not run (iteration 1 ended early).</p>'
+        return ""
+    differing = round_.differing
+    others = [e for e in round_.extra if e.iteration == 2 and e.failure]
+    title = (f"Iteration 2 (the same user again): {len(differing)} of {len(round_.again)} "
+             "steps differ from iteration 1" if differing else
+             f"Iteration 2 (the same user again): {sum(r.replayed for r in round_.again)} of "
+             f"{len(round_.again)} steps as in iteration 1")
+    if not differing and not others:
+        return f'<p class="iteration-2">{_e(title)}</p>'
+    first = {r.number: r for r in round_.results}
+    rows = "".join(
+        f'<tr class="{"passed" if r.ok else "failed"}"><td>{r.number}</td>'
+        f'<td class="mono">{_e(r.method)} {_e(r.name)}</td>'
+        f"<td>{_e(status_text(first[r.number]))}</td><td>{_e(status_text(r))}</td>"
+        f"<td>{_e(result_text(r))}</td></tr>" for r in differing) + "".join(
+        f'<tr class="failed"><td>-</td><td class="mono">{_e(e.method)} {_e(e.name)}</td>'
+        f"<td></td><td>{_e(e.status or 'none')}</td><td>{_e(e.failure)}</td></tr>"
+        for e in others)
+    return (f'<h3 class="iteration-2">{_e(title)}</h3><table class="iteration-2"><tr><th>step'
+            "</th><th>request</th><th>iteration 1</th><th>iteration 2</th><th>result</th></tr>"
+            f"{rows}</table>")
 
 
 def _row(result: StepResult, round_number: int) -> str:
@@ -144,6 +179,8 @@ def _row(result: StepResult, round_number: int) -> str:
         badge, css = f'<span class="badge fail">{_e(shown)}</span>', "failed"
     variables = ", ".join(f"{k}={shorten(v)}" for k, v in result.variables)
     message = result_text(result)
+    if result.missing_keys:
+        message += "; JSON keys missing: " + ", ".join(result.missing_keys)
     return (f'<li class="step {css}" id="r{round_number}-step-{result.number}" '
             f'data-step="{result.number}" title="{_e(message)}">'
             f'<span class="num">{result.number}</span>'
@@ -205,15 +242,30 @@ def _findings_table(findings: tuple) -> str:
     rows = "".join(
         f"<tr><td><code>{_e(f.name)}</code></td><td>{f.source_step}</td>"
         f"<td>{_e(', '.join(str(n) for n in f.used_by))}</td>"
-        f"<td>{_e('body' if f.where == 'body' else 'header ' + f.where)}</td>"
+        f"<td>{_e(_where(f))}</td>"
         f"<td><code>{_e(shorten(f.value, 32))}</code> → <code>{_e(shorten(f.replayed, 32))}"
-        f"</code></td><td><code>{_e(f.regex or 'no regex found')}</code></td></tr>"
+        f"</code></td><td><code>{_e(_rule(f))}</code></td></tr>"
         for f in findings)
     return ("<table class=\"findings\"><tr><th>name</th><th>from step</th><th>sent back by</th>"
             f"<th>where</th><th>recorded → replayed</th><th>rule</th></tr>{rows}</table>")
 
 
+def _where(finding: Finding) -> str:
+    if finding.where == COOKIE:
+        return f"cookie {finding.name}, sent as {finding.context}"
+    return "body" if finding.where == "body" else "header " + finding.where
+
+
+def _rule(finding: Finding) -> str:
+    if finding.where == COOKIE:
+        return f"read from the cookie jar ({finding.name})"
+    return finding.regex or "no regex found"
+
+
 def _diff(result: StepResult, step: ir.Step | None, exchange: Exchange | None) -> str:
+    iteration = "iteration 2: " if result.iteration == 2 else ""
+    anchor = f"diff-iter2-step-{result.number}" if result.iteration == 2 else \
+        f"diff-step-{result.number}"
     recorded = _response_lines(step.response if step else None)
     replayed = _exchange_lines(exchange)
     lines = list(difflib.unified_diff(recorded, replayed, "recorded", "replayed", n=2,
@@ -221,8 +273,8 @@ def _diff(result: StepResult, step: ir.Step | None, exchange: Exchange | None) -
     if len(lines) > MAX_DIFF_LINES:
         lines = lines[:MAX_DIFF_LINES] + [f"… {len(lines) - MAX_DIFF_LINES} more lines"]
     body = "\n".join(_diff_line(line) for line in lines) or "(no difference in the text)"
-    return (f'<details open class="diff" id="diff-step-{result.number}"><summary>step '
-            f"{result.number} {_e(result.method)} {_e(result.name)}: {_e(result.failure)}"
+    return (f'<details open class="diff" id="{anchor}"><summary>{iteration}step '
+            f"{result.number} {_e(result.method)} {_e(result.name)}: {_e(result.problem)}"
             f'</summary><pre class="diff">{body}</pre></details>')
 
 
