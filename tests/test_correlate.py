@@ -566,7 +566,7 @@ def test_variable_names_are_unique_valid_and_never_shadow_methods():
         "class": "v-class-1111111", "from": "v-from-22222222", "journey": "v-jrny-3333333",
         "client": "v-clnt-4444444", "host": "v-host-55555555", "login": "v-login-6666666",
         "2fa": "v-2fa-777777777", "émoji": "v-emoji-88888888", "on_start": "v-ons-99999999",
-        "origin": "v-orig-aaaaaaaa", "check": "v-chk-bbbbbbbbbb", "wait_time": "v-wt-cccccccc",
+        "origin": "v-orig-aaaa1aaa", "check": "v-chk-bbbbb1bbbb", "wait_time": "v-wt-cccc1cccc",
     }
     result = conv(
         entry("/login", body="<!DOCTYPE html><html><body>login page</body></html>"),

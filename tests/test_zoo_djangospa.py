@@ -156,23 +156,16 @@ def test_the_recording_is_what_the_tests_assume(converted: Result) -> None:
     assert converted.report.steps == 8
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 class 1: X-CSRFToken of steps 2, 4, 6, 7, 8 is "
-                   "the recorded csrftoken cookie (Set-Cookie of steps 1 and 2), replayed verbatim")
 def test_csrf_header_comes_from_the_live_cookie(converted: Result) -> None:
     strings = _strings(converted.code)
     assert not [t for t in RECORDED["tokens"] if t in strings]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 class 7: step 4 sends the client-made name "
-                   "'Report <Date.now()>' as recorded; only whole epoch values are regenerated")
 def test_report_name_is_made_fresh(converted: Result) -> None:
     epoch = RECORDED["name"].removeprefix("Report ")
     assert not [s for s in _strings(converted.code) if epoch in s]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 class 5: the id for PATCH/DELETE (steps 6, 7) is "
-                   "taken from the list (step 5, JSON reports[1].id), not from the create's JSON "
-                   "id (step 4); under load reports[1] is another iteration's report")
 def test_report_id_comes_from_the_create(converted: Result) -> None:
     by_id = [c for c in converted.report.correlations if c["preview"] == str(RECORDED["id"])]
     assert [(c["source_step"], c["used_by"]) for c in by_id] == [(4, [6, 7])], by_id
@@ -203,11 +196,6 @@ def test_request_id_is_a_fresh_uuid_and_update_checks_the_body(converted: Result
 # --- a. the generated script against a fresh instance --------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 class 1 (step 2 POST /api/login: 403, the "
-                   "recorded X-CSRFToken from step 1's Set-Cookie), then class 7 (step 4: 409 "
-                   "for the recorded name 'Report <epoch ms>' from iteration 2 on) and class 5 "
-                   "(steps 6, 7: id from the list, another user's report under load: PATCH 200 "
-                   "'stale', DELETE 404)")
 def test_fresh_instance_replays_without_failures(fresh_run: Run) -> None:
     run = fresh_run
     assert run.locust.requests > 0, run.explain()
@@ -216,8 +204,6 @@ def test_fresh_instance_replays_without_failures(fresh_run: Run) -> None:
     assert run.state["rejections"] == {}, run.explain()  # no CSRF, duplicate, stale refusal
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 classes 1, 7, 5 (see "
-                   "test_fresh_instance_replays_without_failures): no login gets through")
 def test_fresh_instance_sees_the_whole_lifecycle(fresh_run: Run) -> None:
     state, explain = fresh_run.state, fresh_run.explain()
     logins = state["logins"].get("alice", 0)
@@ -264,8 +250,6 @@ def test_wrong_password_fails_every_iteration_and_creates_nothing(wrong_password
     assert state["sentinels_intact"], run.explain()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 class 1: the login (step 2) is refused for its "
-                   "recorded X-CSRFToken (403) before the server ever checks the password")
 def test_wrong_password_is_refused_for_the_password(wrong_password_run: Run) -> None:
     run, state = wrong_password_run, wrong_password_run.state
     assert state["failed_logins"].get("alice", 0) > 0, run.explain()
@@ -299,8 +283,6 @@ def test_the_hand_corrected_script_passes_so_the_xfails_are_the_engines() -> Non
     assert state["rejections"] == {} and state["sentinels_intact"], state
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 class 1: verify replays step 2 POST /api/login "
-                   "with the recorded X-CSRFToken (Set-Cookie of step 1) and gets 403")
 @pytest.mark.usefixtures("password_env")
 def test_verify_passes_on_a_fresh_instance() -> None:
     with _app() as app:

@@ -37,6 +37,7 @@ from urllib.parse import unquote
 from ... import ir
 from ...options import Options
 from ..grouping import RESERVED, identifier
+from ..headers import host_relative
 from . import rank
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
 from .html import html_sources, is_html
@@ -77,6 +78,7 @@ class _Assignment:
 @dataclass
 class _State:
     options: Options
+    main_origin: str
     ignore: list[re.Pattern[str]]
     reserved: set[str]
     # value → the last step that may look it up (see _wanted_values), for the values not sent
@@ -110,6 +112,7 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         return scenario
     state = _State(
         options=options,
+        main_origin=scenario.main_origin,
         ignore=[re.compile(p) for p in options.ignore_values],
         reserved=set(RESERVED) | {g.method for g in scenario.groups} | {"origin"},
     )
@@ -325,6 +328,11 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
         if name:
             return ir.Template((ir.VarRef(name),))
         _literal_use(text, key, state)
+        if state.main_origin and text.startswith(state.main_origin) and key:
+            # redirect_uri=http://recorded:5000/callback follows the host under test
+            relative = host_relative(text, state.main_origin)
+            if not relative.is_literal:
+                return relative
     parts: list[ir.Part] = []
     last = 0
     for start, token, candidates in _tokens(text, state.tokens):

@@ -89,6 +89,8 @@ def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]
             urls.append(element.get("href"))
         elif tag == "form":
             urls.append(element.get("action"))
+        elif tag == "input" and (element.get("type") or "").lower() in _BUTTONS:
+            continue  # a button's label, not a value the server handed out
         else:
             name, value = element.get("name"), element.get(_VALUE_ATTR[tag])
             if name and value is not None:
@@ -97,6 +99,7 @@ def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]
 
 
 _VALUE_ATTR = {"input": "value", "meta": "content"}  # what <input name=..>, <meta name=..> hold
+_BUTTONS = frozenset({"submit", "button", "reset", "image"})
 
 
 def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],

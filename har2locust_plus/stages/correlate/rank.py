@@ -3,10 +3,11 @@
 A wrong correlation is worse than none: a value that is not clearly handed out (short, common,
 a word, a time, a URL, or only found by a text regex while short) stays literal.
 
-* **Eligible** (:func:`eligible`): long enough for its rank, not a common word, not a time or a
-  URL, not ignored by the user, and not sent by the client before the response handed it out
-  (then it is a constant the client knew) — unless the response *created* an object and hands
-  out its id (a recording on a fresh database has id ``1``, which may also be a constant).
+* **Eligible** (:func:`eligible`): long enough for its rank, not a word (``weekly``, ``Sign
+  in``), not a time or a URL, not ignored by the user, and not sent by the client before the
+  response handed it out (then it is a constant the client knew) — unless the response
+  *created* an object and hands out its id (a recording on a fresh database has id ``1``,
+  which may also be a constant).
 * **Usable at a place** (:func:`usable_at`): a short value (under MIN_TOKEN characters) is
   only replaced under a key that can hold an id — never ``page=1``, ``limit=20``,
   ``interval=15`` — and never under a key that sent the same value before its source.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from .sources import MAX_VALUE, MIN_TOKEN, RANK_STRUCTURED, RANK_TEXT, Source
+from .sources import MAX_VALUE, MIN_TOKEN, RANK_STRUCTURED, RANK_TEXT, WORD, Source
 
 COMMON = frozenset({"true", "false", "null", "none", "yes", "no", "on", "off", "undefined",
                     "get", "post", "put", "delete", "json", "html", "text", "bearer", "basic"})
@@ -39,6 +40,8 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
     value = source.value
     if not value or len(value) > MAX_VALUE or value.lower() in COMMON:
         return False
+    if WORD.fullmatch(value):
+        return False  # "weekly", "Sign in", "authorization_code": a constant of the page
     if value in sent and not (source.creates and source.rank == RANK_STRUCTURED):
         return False  # the client knew it before this response: a constant
     if any(p.search(value) for p in ignore):

@@ -33,7 +33,9 @@ ENGLISH_ID_WORDS = frozenset({
     "insipid", "splendid", "horrid", "torrid", "placid", "fervid", "livid", "avid", "bids",
     "kids", "lids", "grids", "aids", "raids", "maids", "fluids", "hybrids", "pyramids",
 })
-WORD = re.compile(r"[A-Za-z]+(?:[-_ ][A-Za-z]+)*")
+# words people write: "weekly", "Sign in", "authorization_code", "my-spa-client", "OK" (not a
+# random mix of cases such as "QwErTyUiOpAsDfGh", which a token generator makes)
+WORD = re.compile(r"(?:[A-Z]?[a-z]+|[A-Z]+)(?:[-_ .](?:[A-Z]?[a-z]+|[A-Z]+))*")
 TOKEN = re.compile(r"[A-Za-z0-9_\-.~+/=]+")
 RANK_STRUCTURED, RANK_TEXT = 0, 1
 
