@@ -96,14 +96,6 @@ def _explain(run: LocustRun, state: dict) -> str:
 # --- a: the generated script replays the whole flow on a fresh server ---------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12 class 2: step 8 POST /oauth/token sends the recorded form field code= (handed out"
-    " only in the query of step 6's 302 Location /callback?code=...) -> 400 invalid_grant;"
-    " class 8: iteration 2 keeps the authorization server's session cookie, so step 2 GET"
-    " /oauth/authorize answers 200 (consent) instead of the recorded 302 to /login;"
-    " class 5: the note id of steps 12 (PUT) and 14 (DELETE) is read from step 11's list"
-    " ['notes'][0]['id'], not from step 10's create response ['id'], so concurrent users"
-    " update and delete each other's notes (404)"))
 def test_generated_script_replays_the_oauth_flow(app: Any, tmp_path: Path) -> None:
     run, state = _run(_script(tmp_path), app, tmp_path, 12)
     why = _explain(run, state)
@@ -157,15 +149,12 @@ def password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PASSWORD", PASSWORD)  # generated scripts read it from the environment
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12 class 2: verify replays step 8 POST /oauth/token with the recorded code= from"
-    " step 6's Location query -> 400 invalid_grant"))
 def test_verify_passes_on_a_fresh_instance(app: Any, password: None) -> None:
     before = app.state()
     outcome = verify_core.verify(HAR, app.url, Options())
     state = _delta(before, app.state())
     assert outcome.passed, outcome.final.verdict()
-    assert _nonzero(state["notes"]["deleted"]) == {"alice": 1}, state
+    assert _nonzero(state["notes"]["deleted"]) == {"alice": 2}, state  # two iterations
 
 
 def test_verify_fails_with_the_wrong_password(wrong_password_app: Any, password: None) -> None:
@@ -207,26 +196,17 @@ def test_recording_hands_out_the_code_only_in_a_location_query() -> None:
     assert holders == [("POST", "/oauth/authorize", "location")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12 class 2: the code= of step 6's 302 Location query is not a source; step 8's"
-    " form field code is the recorded literal"))
 def test_token_request_sends_the_code_from_the_redirect() -> None:
     code = convert(HAR, Options(think_time=ThinkTime("none"))).code
     sent = _form_field(code, "/oauth/token", "code")
     assert not (isinstance(sent, ast.Constant) and sent.value == RECORDED_CODE)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12 class 5: the note id PUT/DELETE (steps 12, 14) send comes from step 11's"
-    " ['notes'][0]['id'] (a list), not from step 10 POST /api/notes, which created it"))
 def test_note_id_comes_from_the_request_that_created_the_note() -> None:
     sources = {c["source_step"] for c in _correlations() if c["preview"] == RECORDED_NOTE_ID}
     assert sources == {10}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12 class 6: the path word 'callback' of step 6's Location becomes a variable"
-    " (id, 'Location segment 1') that step 7's URL then requires"))
 def test_no_route_word_is_taken_from_a_location() -> None:
     words = [c for c in _correlations() if c["preview"] == "callback"]
     assert words == []

@@ -11,7 +11,15 @@ from collections.abc import Iterator
 
 from ... import ir
 from ..grouping import identifier
-from .sources import MAX_VALUE, Source, Wanted, id_name, is_id_name, resource_name
+from .sources import (
+    MAX_VALUE,
+    Source,
+    Wanted,
+    id_name,
+    is_id_name,
+    is_object_id_name,
+    resource_name,
+)
 
 
 def json_sources(step: ir.Step, text: str, wanted: Wanted) -> list[Source]:
@@ -71,7 +79,8 @@ def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool) ->
         name = identifier(key) or "value"
     return Source(step.number, text, name, "json", path=path,
                   is_number=isinstance(value, int), id_like=id_like,
-                  creates=creates and id_like)  # how: see engine._how
+                  creates=creates and id_like,
+                  object_id=is_object_id_name(key))  # how: see engine._how
 
 
 def plain_sources(step: ir.Step, text: str) -> Iterator[Source]:

@@ -33,7 +33,7 @@ def location_sources(step: ir.Step, location: str) -> Iterator[Source]:
         yield Source(step.number, value, id_name(parent), "location", expr=pattern,
                      how=f"Location segment {i}", id_like=True,
                      decode="path" if "%" in segment else "",
-                     creates=creates)
+                     creates=creates, object_id=True)
     for part, text, lead in (("query", url.query, "?"), ("fragment", url.fragment, "#")):
         for name, value in _params(text):
             if not value or not (token_like(value) or is_id_name(name) and value.isdigit()):

@@ -12,8 +12,8 @@ a word, a time, a URL, or only found by a text regex while short) stays literal.
   only replaced under a key that can hold an id — never ``page=1``, ``limit=20``,
   ``interval=15`` — and never under a key that sent the same value before its source.
 * **Order** (:func:`order`): structured sources (inputs, meta tags, JSON, headers, Location)
-  before text regexes, a created object's id before other equal values, then the nearest
-  response (tokens that rotate page by page stay right).
+  before text regexes, a created object's id before other equal values, then an object id's
+  first appearance, a token's nearest response (tokens that rotate page by page stay right).
 """
 
 from __future__ import annotations
@@ -69,5 +69,8 @@ def usable_at(value: str, key: str, keys_before: set[str] | None) -> bool:
 
 
 def order(source: Source) -> tuple[int, int, int]:
-    """Smaller is better: rank, a created object's id first, then the nearest step."""
-    return (source.rank, 0 if source.creates else 1, -source.step)
+    """Smaller is better: rank, a created object's id first, then for an object's id its first
+    appearance (the response that made it, not a later list whose first item may be another
+    user's), for a token the nearest response (tokens rotate)."""
+    return (source.rank, 0 if source.creates else 1,
+            source.step if source.object_id else -source.step)

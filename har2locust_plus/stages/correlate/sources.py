@@ -56,6 +56,15 @@ class Source:
     id_like: bool = False
     decode: str = ""  # Extraction.decode: how to undo the escaping of the place it is found
     creates: bool = False  # handed out by the response to an unsafe request (an object's id)
+    object_id: bool = False  # names an object (not a token): its first appearance is its origin
+
+
+OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
+
+
+def is_object_id_name(key: str) -> bool:
+    """``id``, ``note_id``, ``noteId``, ``itemid``: an object's name, not a token's."""
+    return OBJECT_ID_NAME.search(key) is not None and key.lower() not in ENGLISH_ID_WORDS
 
 
 def is_id_name(key: str) -> bool:
