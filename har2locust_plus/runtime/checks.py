@@ -79,16 +79,15 @@ def checkpoint_problem(
                 f"expected {content_type} content, got {got_type or 'no Content-Type'}"
             )
     data = parsed_json(resp) if no_error else None
-    member = next(
-        (m for m in ("error", "errors") if isinstance(data, dict) and data.get(m)), ""
-    )
-    if member:
-        try:
-            quoted = json.dumps(data[member], ensure_ascii=False)
-        except (ValueError, TypeError, RecursionError):
-            quoted = "..."
-        quoted = quoted if len(quoted) <= 120 else quoted[:117] + "..."
-        return f"the response has {'an error' if member == 'error' else 'errors'}: {quoted}"
+    for member in ("error", "errors"):
+        if isinstance(data, dict) and data.get(member):
+            try:
+                quoted = json.dumps(data[member], ensure_ascii=False)
+            except (ValueError, TypeError, RecursionError):
+                quoted = "..."
+            quoted = quoted if len(quoted) <= 120 else quoted[:117] + "..."
+            has = "an error" if member == "error" else "errors"
+            return f"the response has {has}: {quoted}"
     text = resp.text or ""
     for snippet in contains:
         if snippet not in text:
@@ -105,12 +104,9 @@ def checkpoint_problem(
             for key in path.split("."):
                 found = found.get(key) if isinstance(found, dict) else None
             if found != value or type(found) is not type(value):
-                shown = (
-                    repr(found)
-                    if not isinstance(found, (dict, list))
-                    else "a container"
-                )
-                return f"expected JSON {path} == {value!r}, got {shown[:80]}"
+                if isinstance(found, (dict, list)):
+                    return f"expected JSON {path} == {value!r}, got a container"
+                return f"expected JSON {path} == {value!r}, got {repr(found)[:80]}"
     return None
 
 
