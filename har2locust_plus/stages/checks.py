@@ -37,6 +37,9 @@ HEADING = re.compile(r"<h([1-3])[^>]*>([^<]{3,120})</h\1>", re.I)
 DYNAMIC_KEY = re.compile(r"(^|_)(id|uuid|guid|token|key|nonce|hash|sig|signature|session|csrf|"
                          r"time|date|at|ts|timestamp|expires?|created|updated|modified|count|"
                          r"total|etag|version|rev)$", re.I)
+# the same words ending compound keys (newtimestamp, endCursor, lastmodified, pagecount)
+DYNAMIC_SUFFIX = re.compile(r"(token|nonce|hash|session|cursor|time|date|timestamp|expires|"
+                            r"created|updated|modified|count|total)$", re.I)
 MAX_JSON_VALUES = 4
 MAX_JSON_DEPTH = 6  # how deep constant values are looked for (``data.createNote.ok``)
 MAX_JSON_NODES = 2000  # members looked at per response: huge answers stay fast
@@ -199,7 +202,8 @@ _MISSING = object()
 
 def _constant_json_value(key: str, value: object, dynamic: Dynamic) -> bool:
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()  # createdAt -> created_at
-    if any(DYNAMIC_KEY.search(k) or ID_NAME.search(k) for k in (key, snake)):
+    if DYNAMIC_SUFFIX.search(key) or any(DYNAMIC_KEY.search(k) or ID_NAME.search(k)
+                                         for k in (key, snake)):
         return False
     if isinstance(value, bool):
         return True
