@@ -418,7 +418,8 @@ def test_an_rpc_error_inside_a_200_fails_the_step_that_got_it(
         created = dict(app.notes)
     assert good.failed == 0 and good.requests > 0, good.explain()
     creates = good.final["1 /graphql"][0] + good.final["3 /rpc"][0]
-    assert len(created) == creates > 0, good.explain()
+    # the one user may be stopped while a create is on its way: served, not counted
+    assert 0 < creates <= len(created) <= creates + 1, good.explain()
     assert set(created.values()) == {"Eggs", "Milk"}, created
 
     with RpcApp(refuse=True) as app:
