@@ -103,6 +103,7 @@ def _values(step: ir.Step) -> list[tuple[str, Any]]:
     (_form("/api.php", {"action": "edit", "title": "Main", "token": "ab+\\"}, {}), "action=edit"),
     (_page("/index.php?page=start&do=edit", "<title>x</title>"), "page=start, do=edit"),
     (_page("/notes?page=2", "<title>x</title>"), None),  # pagination, not an operation
+    (_page("/ad?mode=http://x.example/p&view=wide", "<title>x</title>"), "view=wide"),
     (_page("/doku.php?id=start&do=edit&rev=1712", "<title>x</title>"), "do=edit"),
     (_page("/notes/7", "<title>x</title>"), None),
     (_post_json("/api/notes", {"title": "x"}, {}), None),
@@ -115,7 +116,7 @@ def _values(step: ir.Step) -> list[tuple[str, Any]]:
                      "<m:id>4</m:id></m:DeleteNote></s:Body></s:Envelope>")}), "DeleteNote"),
 ], ids=["graphql-operation-name", "graphql-named-query", "graphql-anonymous-mutation",
         "graphql-alias", "json-rpc", "json-selector", "form-action", "front-controller",
-        "pagination", "dokuwiki", "rest-get", "rest-post", "soap-action", "soap-body"])
+        "pagination", "url-is-no-selector", "dokuwiki", "rest-get", "rest-post", "soap-action", "soap-body"])
 def test_the_operation_of_a_request(entry: dict[str, Any], operation: str | None) -> None:
     step, = load(build_har(entry), "test.har").steps
     assert step.request.operation == operation
