@@ -116,7 +116,8 @@ def _values(step: ir.Step) -> list[tuple[str, Any]]:
                      "<m:id>4</m:id></m:DeleteNote></s:Body></s:Envelope>")}), "DeleteNote"),
 ], ids=["graphql-operation-name", "graphql-named-query", "graphql-anonymous-mutation",
         "graphql-alias", "json-rpc", "json-selector", "form-action", "front-controller",
-        "pagination", "url-is-no-selector", "dokuwiki", "rest-get", "rest-post", "soap-action", "soap-body"])
+        "pagination", "url-is-no-selector", "dokuwiki", "rest-get", "rest-post", "soap-action",
+        "soap-body"])
 def test_the_operation_of_a_request(entry: dict[str, Any], operation: str | None) -> None:
     step, = load(build_har(entry), "test.har").steps
     assert step.request.operation == operation
