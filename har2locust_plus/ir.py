@@ -167,6 +167,7 @@ class Request:
     # (name, value) of the recorded Cookie header: never replayed (the cookie jar sends the
     # live ones), but a value sent elsewhere too is read from the jar (correlation)
     cookies: tuple[tuple[str, str], ...] = ()
+    operation: str | None = None  # what an RPC-style request calls, as recorded (operation.py)
 
     @property
     def origin(self) -> str:
@@ -289,7 +290,8 @@ class DataColumn:
 @dataclass(frozen=True, slots=True)
 class Check:
     """A checkpoint on a response. ``kind``: status, location, contains, content_type, json_keys,
-    json_value. ``origin`` says where the expected value came from (emitted as a comment)."""
+    json_value (``path``: keys from the top), no_error. ``origin`` says where the expected value
+    came from (emitted as a comment)."""
 
     kind: str
     expected: Any
@@ -319,8 +321,9 @@ class Step:
 
     @property
     def label(self) -> str:
-        """``GET /path`` as recorded, for messages."""
-        return f"{self.request.method} {template_preview(self.request.path)}"
+        """``GET /path`` as recorded, for messages (``POST /graphql (createNote)`` for RPC)."""
+        label = f"{self.request.method} {template_preview(self.request.path)}"
+        return f"{label} ({self.request.operation})" if self.request.operation else label
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -30,6 +31,7 @@ from haralyzer import HarEntry, HarParser
 
 from . import ir
 from .errors import BadInput
+from .operation import rpc_operation
 
 _JSONP = re.compile(r"^\s*[A-Za-z_$][\w$.]*\s*\(")
 
@@ -445,19 +447,20 @@ def _step(index: int, raw: Any, where: str, cache: _HeaderCache) -> ir.Step:
     duration = raw.get("time")
     headers = _headers(request.get("headers"), cache)
     body = _body(request.get("postData"), headers)
+    recorded = ir.Request(
+        method=method,
+        scheme=scheme,
+        host=split.netloc.lower().rsplit("@", 1)[-1],
+        path=ir.Template.literal(split.path or "/"),
+        query=tuple(ir.QueryParam(k, ir.Template.literal(v))
+                    for k, v in parse_qsl(split.query, keep_blank_values=True)),
+        raw_query=split.query,
+        headers=headers,
+        body=body,
+    )
     return ir.Step(
         entry_index=index,
-        request=ir.Request(
-            method=method,
-            scheme=scheme,
-            host=split.netloc.lower().rsplit("@", 1)[-1],
-            path=ir.Template.literal(split.path or "/"),
-            query=tuple(ir.QueryParam(k, ir.Template.literal(v))
-                        for k, v in parse_qsl(split.query, keep_blank_values=True)),
-            raw_query=split.query,
-            headers=headers,
-            body=body,
-        ),
+        request=replace(recorded, operation=rpc_operation(recorded)),
         response=response,
         started=started,
         duration_ms=float(duration) if isinstance(duration, (int, float)) and duration > 0 else 0.0,

@@ -570,16 +570,38 @@ NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"
      "expected JSON ok == True, got False"),
     (FakeResponse(200, text="{}"), dict(status=200, json_values=(("status", "active"),)),
      "expected JSON status == 'active', got None"),
+    (FakeResponse(200, text='{"save": {"result": "Failure"}}'),
+     dict(status=200, json_values=(("save.result", "Success"),)),
+     "expected JSON save.result == 'Success', got 'Failure'"),
+    (FakeResponse(200, text='{"data": {"createNote": 1}}'),
+     dict(status=200, json_values=(("data.createNote.ok", True),)),
+     "expected JSON data.createNote.ok == True, got None"),
+    (FakeResponse(200, text='{"data": {"createNote": {"ok": 1}}}'),
+     dict(status=200, json_values=(("data.createNote.ok", True),)),
+     "expected JSON data.createNote.ok == True, got 1"),
+    (FakeResponse(200, text='{"save": {"result": {"a": [1]}}}'),
+     dict(status=200, json_values=(("save.result", "Success"),)),
+     "expected JSON save.result == 'Success', got a container"),
+    (FakeResponse(200, text='{"data": null, "errors": [{"message": "title too long"}]}'),
+     dict(status=200, content_type=None, json_keys=("data",), no_error=True),
+     'the response has errors: [{"message": "title too long"}]'),
+    (FakeResponse(200, text='{"jsonrpc": "2.0", "id": 3, "error": {"code": -32000}}'),
+     dict(status=200, json_keys=("result",), no_error=True),
+     'the response has an error: {"code": -32000}'),
+    (FakeResponse(200, text=json.dumps({"error": "x" * 500})), dict(status=200, no_error=True),
+     'the response has an error: "' + "x" * 116 + "..."),
 ], ids=["status", "status-to", "status-got-to", "status-to-got-to", "location",
         "no-location", "content-type", "no-content-type", "contains", "json-list",
-        "json-invalid", "json-keys", "json-value", "json-bool", "json-missing-value"])
+        "json-invalid", "json-keys", "json-value", "json-bool", "json-missing-value",
+        "json-deep-value", "json-deep-not-a-dict", "json-deep-int-is-not-true",
+        "json-deep-container", "graphql-errors", "json-rpc-error", "long-error-quoted-briefly"])
 def test_check_failure_messages(resp: FakeResponse, expected: dict[str, Any],
                                 message: str) -> None:
     runtime.check(resp, "step 4 GET /api/notes/{note_id}", **expected)
     assert resp.calls == [("failure", f"step 4 GET /api/notes/{{note_id}}: {message}")]
     args = [expected.get(name, default) for name, default in (
         ("status", None), ("location", None), ("content_type", None), ("contains", ()),
-        ("json_keys", ()), ("json_values", ()))]
+        ("json_keys", ()), ("json_values", ()), ("no_error", False))]
     assert runtime.checkpoint_problem(resp, *args) == message
 
 

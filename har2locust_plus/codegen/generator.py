@@ -495,8 +495,10 @@ class FastHttpGenerator:
         values = [c for c in checks if c.kind == "json_value"]
         if values:
             args.append(_kwarg("json_values", cst.Tuple([cst.Element(cst.Tuple([
-                cst.Element(py_str(c.path[0])), cst.Element(py_value(c.expected))]))  # type: ignore[arg-type]
+                cst.Element(py_str(".".join(c.path))), cst.Element(py_value(c.expected))]))  # type: ignore[arg-type]
                 for c in values])))
+        if "no_error" in by_kind:
+            args.append(_kwarg("no_error", cst.Name("True")))
         origins += [c.origin for c in checks if c.kind != "status" and c.origin]
         comment = "; ".join(dict.fromkeys(o for o in origins if o))
         return args, [_line_comment(comment)] if comment else []

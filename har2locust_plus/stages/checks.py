@@ -3,13 +3,19 @@
 * status as recorded — each redirect hop is replayed on its own, so a 302 is checked as a 302
   and its ``Location`` as a route pattern (ids and tokens in it may differ);
 * with ``--checks full``: the content type family (HTML, JSON), a stable piece of HTML (the
-  ``<title>``, else the first heading) and, for JSON objects, the top-level keys and the values
-  that are constant (short words and booleans under keys that are not ids, times or tokens).
+  ``<title>``, else the first heading) and, for JSON objects, the top-level keys and a few
+  values that are constant, at any depth (short words and booleans under keys that are not
+  ids, times or tokens: ``save.result == "Success"``, ``data.createNote.ok == True``);
+* with ``--checks full``, for JSON: no ``error``/``errors`` member unless the recording had one
+  (APIs that answer errors with HTTP 200: GraphQL, JSON-RPC, RPC over forms), POST included.
+
+Checks are decided per method, path and operation (:mod:`har2locust_plus.operation`): one URL
+often serves many operations whose answers differ; recordings of one operation must agree.
 
 A snippet or value is never one that can change per run: no correlated or generated value, no
 text the client sent (user input echoed back), no digits (ids, counts, dates), nothing
-uuid- or token-shaped. When the same request was recorded several times, a snippet must occur
-in every recorded response of it.
+uuid- or token-shaped. When the same request (operation) was recorded several times, a snippet
+or value must occur in every recorded response of it.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import defaultdict, deque
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from itertools import islice
 
 from .. import ir
 from ..options import Options
@@ -30,7 +37,14 @@ HEADING = re.compile(r"<h([1-3])[^>]*>([^<]{3,120})</h\1>", re.I)
 DYNAMIC_KEY = re.compile(r"(^|_)(id|uuid|guid|token|key|nonce|hash|sig|signature|session|csrf|"
                          r"time|date|at|ts|timestamp|expires?|created|updated|modified|count|"
                          r"total|etag|version|rev)$", re.I)
+# the same words ending compound keys (newtimestamp, endCursor, lastmodified, pagecount)
+DYNAMIC_SUFFIX = re.compile(r"(token|nonce|hash|session|cursor|time|date|timestamp|expires|"
+                            r"created|updated|modified|count|total)$", re.I)
 MAX_JSON_VALUES = 4
+MAX_JSON_DEPTH = 6  # how deep constant values are looked for (``data.createNote.ok``)
+MAX_JSON_NODES = 2000  # members looked at per response: huge answers stay fast
+PATH_KEY = re.compile(r"[A-Za-z_][A-Za-z_\-]{0,39}")  # no digits, no dots: a word, not an id
+RequestKey = tuple[str, str, str]  # method, path, operation (``ir.Request.operation``)
 
 
 def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -38,7 +52,7 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         return scenario
     dynamic = _dynamic_values(scenario)
     groups = _recordings_by_request(scenario.steps)
-    body_checks: dict[tuple[str, str], list[ir.Check]] = {}  # one decision per request
+    body_checks: dict[RequestKey, list[ir.Check]] = {}  # one decision per request
     steps = []
     for step in scenario.steps:
         if step.response is None:
@@ -122,31 +136,74 @@ def _stable_text(text: str, dynamic: Dynamic) -> bool:
 
 
 def _json_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
-    objects = []
+    documents = []
     for text in texts:
         try:
-            data = json.loads(text)
+            documents.append(json.loads(text))
         except (ValueError, RecursionError):
             return []
-        if not isinstance(data, dict) or not data:
-            return []
-        objects.append(data)
-    first, others = objects[0], objects[1:]
+    # APIs that answer errors with 200 (GraphQL, JSON-RPC, RPC over forms) say so in a member
+    checks = [] if any(map(error_member, documents)) else [ir.Check("no_error", True)]
+    if not all(isinstance(d, dict) and d for d in documents):
+        return checks
+    first, others = documents[0], documents[1:]
     keys = [k for k in first if all(k in o for o in others)][:12]
-    checks = [ir.Check("json_keys", tuple(keys), "recorded JSON keys")] if keys else []
-    values = 0
-    for key, value in first.items():
-        if values >= MAX_JSON_VALUES:
-            break
-        if _constant_json_value(key, value, dynamic) and all(o.get(key) == value for o in others):
-            checks.append(ir.Check("json_value", value, "recorded constant", path=(key,)))
-            values += 1
-    return checks
+    if keys:
+        checks.append(ir.Check("json_keys", tuple(keys), "recorded JSON keys"))
+    values = ((path, value) for path, value in _constant_leaves(first, dynamic)
+              if all(_same(_at(o, path), value) for o in others))
+    return checks + [ir.Check("json_value", value, "recorded constant", path=path)
+                     for path, value in islice(values, MAX_JSON_VALUES)]
+
+
+def error_member(document: object) -> str | None:
+    """``error`` or ``errors`` when the JSON object has one that is not empty (null, 0, [])."""
+    if isinstance(document, dict):
+        return next((m for m in ("error", "errors") if document.get(m)), None)
+    return None
+
+
+def _constant_leaves(document: dict, dynamic: Dynamic) -> Iterator[tuple[tuple[str, ...], object]]:
+    """Constant values anywhere in the object's dicts, shallow first (``save.result``).
+
+    Every key on the way must be a plain word: a key that is an id, a date or echoed input
+    (``{"notes": {"Shopping": ...}}``) is not there on another run. The walk is bounded.
+    """
+    queue: deque[tuple[tuple[str, ...], dict]] = deque([((), document)])
+    visited = 0
+    while queue:
+        path, node = queue.popleft()
+        for key, value in node.items():
+            visited += 1
+            if visited > MAX_JSON_NODES:
+                return
+            if not isinstance(key, str) or not PATH_KEY.fullmatch(key) or key in dynamic:
+                continue
+            if isinstance(value, dict) and len(path) < MAX_JSON_DEPTH:
+                queue.append(((*path, key), value))
+            elif _constant_json_value(key, value, dynamic):
+                yield (*path, key), value
+
+
+def _at(document: object, path: tuple[str, ...]) -> object:
+    for key in path:
+        if not isinstance(document, dict) or key not in document:
+            return _MISSING
+        document = document[key]
+    return document
+
+
+def _same(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b  # True is not 1
+
+
+_MISSING = object()
 
 
 def _constant_json_value(key: str, value: object, dynamic: Dynamic) -> bool:
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()  # createdAt -> created_at
-    if any(DYNAMIC_KEY.search(k) or ID_NAME.search(k) for k in (key, snake)):
+    if DYNAMIC_SUFFIX.search(key) or any(DYNAMIC_KEY.search(k) or ID_NAME.search(k)
+                                         for k in (key, snake)):
         return False
     if isinstance(value, bool):
         return True
@@ -174,6 +231,10 @@ class Dynamic:
                 self.by_length.setdefault(len(lowered), set()).add(lowered)
         self.lengths = sorted(self.by_length)
 
+    def __contains__(self, text: str) -> bool:
+        """Is the text one of the values (any case)?"""
+        return text.lower() in self.by_length.get(len(text), ())
+
     def occurs_in(self, text: str) -> bool:
         lowered = text.lower()
         for length in self.lengths:
@@ -196,8 +257,19 @@ def _dynamic_values(scenario: ir.Scenario) -> Dynamic:
     for step in scenario.steps:
         values.update(e.recorded for e in step.extractions)
         values.update(g.recorded for g in step.generated)
-        values.update(_sent_texts(step.request))
+        names = _operation_words(step.request.operation)
+        values.update(t for t in _sent_texts(step.request) if t not in names)
     return Dynamic(values)
+
+
+def _operation_words(operation: str | None) -> set[str]:
+    """What the client sent to name the operation is not user input: MediaWiki answers
+    ``action=edit`` with ``{"edit": {"result": "Success"}}``, GraphQL ``Login`` with
+    ``{"data": {"login": ...}}``. A ``page=`` name may be user input and stays out."""
+    if not operation:
+        return set()
+    selected = [part.partition("=") for part in operation.split(", ")]
+    return {value or name for name, _, value in selected if not (value and name == "page")}
 
 
 def _sent_texts(request: ir.Request) -> list[str]:
@@ -214,13 +286,16 @@ def _sent_texts(request: ir.Request) -> list[str]:
     return texts
 
 
-def _request_key(step: ir.Step) -> tuple[str, str]:
-    return step.request.method, ir.template_preview(step.request.path)
+def _request_key(step: ir.Step) -> RequestKey:
+    """Method, path and operation: one URL may serve many operations (``/graphql``, SOAP,
+    ``index.php?do=edit``) whose answers must not cancel each other's checks."""
+    request = step.request
+    return request.method, ir.template_preview(request.path), request.operation or ""
 
 
-def _recordings_by_request(steps: tuple[ir.Step, ...]) -> dict[tuple[str, str],
+def _recordings_by_request(steps: tuple[ir.Step, ...]) -> dict[RequestKey,
                                                               list[ir.RecordedResponse]]:
-    grouped: dict[tuple[str, str], list[ir.RecordedResponse]] = defaultdict(list)
+    grouped: dict[RequestKey, list[ir.RecordedResponse]] = defaultdict(list)
     for step in steps:
         if step.response is not None and 200 <= step.response.status < 300:
             grouped[_request_key(step)].append(step.response)

@@ -273,7 +273,7 @@ def parsed_json(resp):
     if "json" not in cache:
         try:
             cache["json"] = json.loads(resp.text or "")
-        except ValueError:
+        except (ValueError, RecursionError):
             cache["json"] = None
     return cache["json"]
 
@@ -296,15 +296,18 @@ def check(
     contains=(),
     json_keys=(),
     json_values=(),
+    no_error=False,
 ):
     """Mark the response failed, naming the step, unless it is what the recording showed.
 
     status: the recorded status; location: a regex the Location header must match;
     content_type: "html" or "json"; contains: text the body must contain;
-    json_keys: keys the JSON object must have; json_values: (key, value) pairs it must hold.
+    json_keys: keys the JSON object must have; json_values: (path, value) pairs it must
+    hold, a path is keys joined by dots ("save.result"); no_error: the JSON may not have an
+    "error" or "errors" member (APIs that answer errors with status 200).
     """
     problem = checkpoint_problem(
-        resp, status, location, content_type, contains, json_keys, json_values
+        resp, status, location, content_type, contains, json_keys, json_values, no_error
     )
     if problem:
         resp.failure(f"{step}: {problem}")
@@ -314,7 +317,7 @@ def check(
 
 
 def checkpoint_problem(
-    resp, status, location, content_type, contains, json_keys, json_values
+    resp, status, location, content_type, contains, json_keys, json_values, no_error
 ):
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
@@ -332,6 +335,16 @@ def checkpoint_problem(
             return (
                 f"expected {content_type} content, got {got_type or 'no Content-Type'}"
             )
+    data = parsed_json(resp) if no_error else None
+    for member in ("error", "errors"):
+        if isinstance(data, dict) and data.get(member):
+            try:
+                quoted = json.dumps(data[member], ensure_ascii=False)
+            except (ValueError, TypeError, RecursionError):
+                quoted = "..."
+            quoted = quoted if len(quoted) <= 120 else quoted[:117] + "..."
+            has = "an error" if member == "error" else "errors"
+            return f"the response has {has}: {quoted}"
     text = resp.text or ""
     for snippet in contains:
         if snippet not in text:
@@ -343,9 +356,14 @@ def checkpoint_problem(
         missing = [key for key in json_keys if key not in data]
         if missing:
             return f"expected JSON keys {missing} (got {sorted(data)[:8]})"
-        for key, value in json_values:
-            if data.get(key) != value:
-                return f"expected JSON {key} == {value!r}, got {data.get(key)!r}"
+        for path, value in json_values:
+            found = data
+            for key in path.split("."):
+                found = found.get(key) if isinstance(found, dict) else None
+            if found != value or type(found) is not type(value):
+                if isinstance(found, (dict, list)):
+                    return f"expected JSON {path} == {value!r}, got a container"
+                return f"expected JSON {path} == {value!r}, got {repr(found)[:80]}"
     return None
 
 

@@ -1,0 +1,91 @@
+"""The operation an RPC-style request calls, when the URL alone does not say it.
+
+One URL often serves many operations: ``/graphql`` (``operationName``), JSON-RPC (``method``),
+SOAP (``SOAPAction`` or the body's first element) and front controllers
+(``/index.php?page=start&do=edit``, ``api.php?action=edit``). Responses of different operations
+look nothing alike, so checkpoints are decided per method, path *and* operation, and messages
+name it (``step 7 POST /graphql (createNote)``). The loader computes it once, on the recorded
+request.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import ir
+
+# Query, form and top-level JSON names that select what a front controller does. A selector's
+# value must be a word (not an id: ``page=2`` is pagination, not an operation).
+SELECTORS = ("action", "act", "op", "operation", "do", "cmd", "command", "task", "mode", "func",
+             "function", "method", "route", "controller", "module", "view", "page")
+SELECTOR_VALUE = re.compile(r"[A-Za-z_][A-Za-z0-9_./\-]{0,47}")  # a word or a route, no URL
+GRAPHQL_NAME = re.compile(r"\s*(?:(?:query|mutation|subscription)\b\s*([_A-Za-z]\w*)?)?[^{]*\{"
+                          r"\s*(?:[_A-Za-z]\w*\s*:\s*)?([_A-Za-z]\w*)")
+SOAP_BODY = re.compile(r"<(?:[\w.-]+:)?Body\b[^>]*>\s*<(?:[\w.-]+:)?([\w.-]+)")
+SOAP_ACTION = re.compile(r'action="?([^";]+)', re.I)
+NAME = re.compile(r"[_A-Za-z][\w.\-]{0,63}")
+
+
+def rpc_operation(request: ir.Request) -> str | None:
+    """``createNote``, ``note.save``, ``GetUser`` or ``page=start, do=edit``; None for plain REST.
+
+    GraphQL and JSON-RPC name one operation per request; SOAP names it in a header or the body;
+    else the word-valued selectors of the query and the form (or JSON) body, in recorded order.
+    """
+    body = request.body
+    if isinstance(body, ir.JsonBody):
+        named = _graphql(body.value) or _json_rpc(body.value)
+        if named:
+            return named
+    named = _soap(request)
+    if named:
+        return named
+    pairs = [(q.name, q.value) for q in request.query]
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        pairs += body.fields
+    elif isinstance(body, ir.JsonBody) and isinstance(body.value, dict):
+        pairs += [(k, ir.Template.literal(v)) for k, v in body.value.items() if isinstance(v, str)]
+    chosen: dict[str, str] = {}
+    for name, value in pairs:
+        text = value.text if value.is_literal else ""
+        if name.lower() in SELECTORS and name not in chosen and SELECTOR_VALUE.fullmatch(text):
+            chosen[name] = text
+    return ", ".join(f"{k}={v}" for k, v in chosen.items()) or None
+
+
+def _graphql(value: ir.Json) -> str | None:
+    """``operationName``, else the name after ``query``/``mutation``, else the first field."""
+    if not isinstance(value, dict) or not isinstance(value.get("query"), str):
+        return None
+    name = value.get("operationName")
+    if isinstance(name, str) and NAME.fullmatch(name):
+        return name
+    match = GRAPHQL_NAME.match(value["query"][:2000])
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _json_rpc(value: ir.Json) -> str | None:
+    """JSON-RPC's ``method`` (a request with ``jsonrpc`` or ``params`` beside it)."""
+    if not isinstance(value, dict) or not ("jsonrpc" in value or "params" in value):
+        return None
+    method = value.get("method")
+    return method if isinstance(method, str) and NAME.fullmatch(method) else None
+
+
+def _soap(request: ir.Request) -> str | None:
+    """The ``SOAPAction`` header (or SOAP 1.2's ``action=``), else the body's first element."""
+    action = request.header("SOAPAction") or ""
+    content_type = request.header("Content-Type") or ""
+    if not action.strip('" ') and "soap" in content_type.lower():
+        match = SOAP_ACTION.search(content_type)
+        action = match.group(1) if match else ""
+    action = action.strip('" ').rstrip("/")
+    if action:
+        name = re.split(r"[/#]", action)[-1]
+        return name if NAME.fullmatch(name) else None
+    body = request.body
+    if isinstance(body, ir.RawBody) and body.text is not None and body.text.is_literal:
+        match = SOAP_BODY.search(body.text.text[:5000])
+        if match and "Envelope" in body.text.text[:1000]:
+            return match.group(1)
+    return None
