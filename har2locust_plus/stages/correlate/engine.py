@@ -42,7 +42,15 @@ from . import rank
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
 from .html import html_sources, is_html
 from .json_body import json_sources, plain_sources
-from .sources import MIN_TOKEN, RANK_TEXT, TOKEN, Source, Wanted, token_like
+from .sources import (
+    MIN_TOKEN,
+    RANK_TEXT,
+    TOKEN,
+    Source,
+    Wanted,
+    is_object_id_name,
+    token_like,
+)
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.I)
 URL_SAFE = re.compile(r"^[A-Za-z0-9_.~\-]+$")
@@ -104,7 +112,9 @@ class _State:
     cookies: dict[str, tuple[str, str]] = field(default_factory=dict)
     cookie_vars: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, decode) → var
     step_cookies: dict[str, tuple[str, str]] = field(default_factory=dict)  # this request's
-    step_sent: set[str] = field(default_factory=set)  # what this request sent
+    # what this request sent in its path or under an id's name: the response echoing it (PUT
+    # /notes/17 → {"id": 17}) did not create it
+    step_echo: set[str] = field(default_factory=set)
 
 
 def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -173,7 +183,7 @@ def _register_sources(step: ir.Step, state: _State) -> None:
                                    how=f"rule {name}", id_like=True))
     found[:0] = header_rule_sources(step, response, state.options)  # verify (issue 6)
     for source in found:
-        if source.creates and source.value in state.step_sent:
+        if source.creates and source.value in state.step_echo:
             source = replace(source, creates=False)  # an echo of the request, not a new id
         if source.value not in wanted or not rank.eligible(source, state.sent, state.ignore):
             continue
@@ -202,13 +212,13 @@ def _request_cookies(request: ir.Request) -> dict[str, tuple[str, str]]:
 
 def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     request = step.request
+    state.step_echo = set()
     sent: list[str] = []
     path = _path(request.path, step, state, sent)
     query = tuple(_query(q, step, state, sent) for q in request.query)
     headers = tuple(_header(h, step, state, sent) for h in request.headers)
     body = _body(request.body, step, state, sent)
     state.sent.update(sent)
-    state.step_sent = set(sent)
     for value in sent:  # a constant from now on: no later response is its source ...
         if not (value.isdigit() and len(value) < MIN_TOKEN):  # ... but a created object's id
             state.wanted.pop(value, None)
@@ -232,6 +242,7 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
         if i:
             parts.append("/")
         value = unquote(segment)
+        state.step_echo.add(value)
         # a short value's place is the route word before it: /projects/1 is not /issues/1
         place = "/" + unquote(segments[i - 1]) if i else "/"
         ref = _lookup(value, step, state, whole=True, key="", place=place) if segment else None
@@ -364,6 +375,8 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
 
 def _literal_use(value: str, key: str, state: _State) -> None:
     """Remember the key a short value was sent under as a constant (rank.usable_at)."""
+    if is_object_id_name(key):
+        state.step_echo.add(value)
     if len(value) < MIN_TOKEN:
         state.sent_keys.setdefault(value, set()).add(key)
 
@@ -622,6 +635,11 @@ def _report_rows(state: _State, steps: list[ir.Step]) -> list[dict]:
     for step in steps:
         for e in step.extractions:
             used[(e.var, step.number)] = list(e.used_by)
+    for step in steps:  # cookies are read where they are sent
+        for g in step.generated:
+            if g.kind == "cookie":
+                first = next(r["source_step"] for r in state.report if r["var"] == g.var)
+                used.setdefault((g.var, first), []).append(step.number)
     generated = {g.var: g.used_by[0] for g in state.generated.values()}
     if generated:  # where the generated values are sent (a scan of every request)
         for step in steps:

@@ -10,7 +10,8 @@ a word, a time, a URL, or only found by a text regex while short) stays literal.
   which may also be a constant).
 * **Usable at a place** (:func:`usable_at`): a short value (under MIN_TOKEN characters) is
   only replaced under a key that can hold an id — never ``page=1``, ``limit=20``,
-  ``interval=15`` — and never under a key that sent the same value before its source.
+  ``interval=15``; one character only under an id's name (``user_id``, ``ids``) or in a
+  path — and never under a key that sent the same value before its source.
 * **Order** (:func:`order`): structured sources (inputs, meta tags, JSON, headers, Location)
   before text regexes, a created object's id before other equal values, then an object id's
   first appearance, a token's nearest response (tokens that rotate page by page stay right).
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from .sources import MAX_VALUE, MIN_TOKEN, RANK_STRUCTURED, RANK_TEXT, WORD, Source
+from .sources import MAX_VALUE, MIN_TOKEN, RANK_STRUCTURED, RANK_TEXT, WORD, Source, is_id_name
 
 COMMON = frozenset({"true", "false", "null", "none", "yes", "no", "on", "off", "undefined",
                     "get", "post", "put", "delete", "json", "html", "text", "bearer", "basic"})
@@ -65,6 +66,8 @@ def usable_at(value: str, key: str, keys_before: set[str] | None) -> bool:
         return True
     if key and NOT_ID_KEYS.search(key):
         return False
+    if len(value) == 1 and key and not key.startswith("/") and not is_id_name(key):
+        return False  # "1" under "trashed" or "all": too common to be an id
     return not (keys_before and key in keys_before)
 
 

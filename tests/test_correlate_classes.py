@@ -1,0 +1,311 @@
+"""Issue 12: the classes of values real applications hand out and take back, one test each.
+
+Small HARs built in the test (helpers from ``test_correlate``); each checks what the
+correlation stage made of them and, where the run-time extraction is a regex or an XPath, that
+it finds the recorded value again in the recorded response (decoded as the script will).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from http.cookiejar import Cookie, CookieJar
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from lxml import html as lxml_html
+from test_correlate import EPOCH_S, api, conv, entry, extraction, header, page, query, step
+
+from har2locust_plus import ir
+from har2locust_plus.runtime import checks as runtime
+from har2locust_plus.stages.correlate.sources import js_unescape
+
+TOKEN = "Zk3pQ9xW2vL7nB4m"
+
+
+def found_by_regex(e: ir.Extraction, text: str) -> str:
+    match = re.search(e.expr, text)
+    assert match, e.expr
+    return runtime.decoded(match.group(1), e.decode) if e.decode else match.group(1)
+
+
+def found_by_xpath(e: ir.Extraction, text: str) -> str:
+    resp = SimpleNamespace(text=text, __dict__={})
+    resp = type("R", (), {"text": text})()
+    return runtime.from_xpath(resp, "step", e.var, etree.XPath(e.expr))
+
+
+# --- 1. double-submit tokens: cookie → header ------------------------------------------------
+
+
+def test_a_set_cookie_value_sent_as_a_header_is_read_from_the_live_jar():
+    result = conv(
+        entry("/", response_headers=[("Set-Cookie", f"csrftoken={TOKEN}; Path=/; SameSite=Lax")],
+              body="<p>spa</p>"),
+        api("/api/login", "POST", headers=[("X-CSRFToken", TOKEN)], json_body={"u": "a"},
+            response={"ok": True}))
+    generated = step(result, 2).generated
+    assert [(g.kind, g.name) for g in generated] == [("cookie", "csrftoken")]
+    assert header(step(result, 2), "X-CSRFToken") == ir.Template((ir.VarRef(generated[0].var),))
+    assert 'from_cookie(self, "csrftoken", "step 2 POST /api/login")' in result.code
+    assert TOKEN not in result.code.split("def from_cookie")[0].split('"""', 2)[2]
+
+
+def test_a_cookie_only_in_the_recorded_cookie_header_and_a_percent_encoded_one():
+    encoded = "eyJpdiI6IkFi%2BQ%3D%3D"  # Laravel's XSRF-TOKEN: the script sends it decoded
+    result = conv(
+        entry("/", body="<p>x</p>"),
+        api("/api/a", "POST", headers=[("Cookie", f"sid=abc; XSRF-TOKEN={encoded}"),
+                                      ("X-XSRF-TOKEN", "eyJpdiI6IkFi+Q==")],
+            json_body={"x": 1}, response={"ok": True}))
+    (generated,) = step(result, 2).generated
+    assert (generated.kind, generated.name, generated.decode) == ("cookie", "XSRF-TOKEN", "url")
+    assert re.search(r'decoded\(\s*from_cookie\(self, "XSRF-TOKEN", "step 2 POST /api/a"\), '
+                     r'"url"\s*\)', result.code)
+
+
+def test_from_cookie_reads_the_jar_of_either_user_class():
+    jar = CookieJar()
+    jar.set_cookie(Cookie(0, "csrftoken", "live-value-123", None, False, "127.0.0.1", False,
+                          False, "/", True, False, None, False, None, None, {}))
+    fast = SimpleNamespace(client=SimpleNamespace(cookiejar=jar))
+    http = SimpleNamespace(client=SimpleNamespace(cookies=jar))
+    assert runtime.from_cookie(fast, "csrftoken", "step 2") == "live-value-123"
+    assert runtime.from_cookie(http, "csrftoken", "step 2") == "live-value-123"
+    fired = []
+    missing = SimpleNamespace(client=SimpleNamespace(cookiejar=CookieJar()), environment=(
+        SimpleNamespace(events=SimpleNamespace(request=SimpleNamespace(
+            fire=lambda **kw: fired.append(kw))))))
+    with pytest.raises(runtime.RescheduleTask):
+        runtime.from_cookie(missing, "csrftoken", "step 2 POST /x")
+    assert "step 2 POST /x: no cookie csrftoken" in str(fired[0]["exception"])
+
+
+# --- 2. values in a redirect's query and fragment, and in links' queries ----------------------
+
+
+def test_an_authorization_code_in_a_location_query_and_a_token_in_a_fragment():
+    code, access = "SplxlOBeZQQYbYS6WxSbIA", "2YotnFZFEjr1zCsicMWpAA"
+    result = conv(
+        entry("/authorize", "POST", status=302, form=[("ok", "1")], response_headers=[
+            ("Location", f"http://app.test/callback?code={code}&state=xyz")]),
+        entry("/callback?code=" + code + "&state=xyz", body="<p>cb</p>"),
+        api("/token", "POST", form=[("code", code), ("grant_type", "authorization_code")],
+            response={"ok": True}),
+        entry("/implicit", status=302, response_headers=[
+            ("Location", f"/app#access_token={access}&token_type=bearer")]),
+        api("/api/me", headers=[("Authorization", f"Bearer {access}")], response={"ok": 1}))
+    e = extraction(result, 1)
+    assert (e.kind, e.decode) == ("location", "url")
+    assert re.search(e.expr, f"/callback?code={code}&state=xyz").group(1) == code
+    assert query(step(result, 2), "code") == ir.Template((ir.VarRef(e.var),))
+    body = step(result, 3).request.body
+    assert dict(body.fields)["code"] == ir.Template((ir.VarRef(e.var),))
+    assert dict(body.fields)["grant_type"] == ir.Template.literal("authorization_code")
+    token = extraction(result, 4)
+    assert re.search(token.expr, f"/app#access_token={access}&token_type=bearer").group(1) \
+        == access
+
+
+@pytest.mark.parametrize("amp", ["&amp;", "&#038;", "&#38;"])
+def test_a_nonce_in_a_link_query_written_with_entities(amp):
+    nonce = "4f48a1c9e2"
+    html = f'<a href="/item.php?id=7{amp}action=trash{amp}_nonce={nonce}">Trash</a>'
+    result = conv(page("/list", html),
+                  entry(f"/item.php?id=7&action=trash&_nonce={nonce}", body="<p>ok</p>"))
+    e = extraction(result, 1)
+    assert e.kind == "regex" and found_by_regex(e, json.loads(json.dumps(
+        result.scenario.steps[0].response.text))) == nonce
+    assert query(step(result, 2), "_nonce") == ir.Template((ir.VarRef(e.var),))
+    assert query(step(result, 2), "action") == ir.Template.literal("trash")
+
+
+def test_a_nonce_in_an_html_fragment_returned_by_xhr():
+    nonce = "9a8b7c6d5e"
+    fragment = f'<tr><td><a href="/task?id=12&amp;_nonce={nonce}">delete</a></td></tr>'
+    result = conv(entry("/rows", body=fragment, resource_type="fetch"),
+                  entry(f"/task?id=12&_nonce={nonce}", body="<p>ok</p>"))
+    assert found_by_regex(extraction(result, 1), fragment) == nonce
+
+
+# --- 3. tokens inside inline scripts and embedded JSON ----------------------------------------
+
+
+@pytest.mark.parametrize("where", ["form", "query", "json", "multipart"])
+def test_a_js_string_token_ending_in_plus_backslash_survives_every_encoding(where):
+    value = "ab12/cd+ef\\"
+    script = '<script>window.app = {"csrfToken":"ab12\\/cd\\u002Bef\\\\"};</script>'
+    if where == "form":
+        use = entry("/save", "POST", form=[("token", value)], body="<p>ok</p>")
+    elif where == "query":
+        from urllib.parse import quote_plus
+        use = entry("/save?token=" + quote_plus(value), body="<p>ok</p>")
+    elif where == "json":
+        use = api("/save", "POST", json_body={"token": value}, response={"ok": 1})
+    else:
+        use = entry("/save", "POST", raw=(
+            "multipart/form-data; boundary=XyZ",
+            f'--XyZ\r\nContent-Disposition: form-data; name="token"\r\n\r\n{value}\r\n--XyZ--\r\n'),
+            body="<p>ok</p>")
+    result = conv(page("/", script), use)
+    e = extraction(result, 1)
+    assert (e.kind, e.decode, e.recorded) == ("regex", "js", value)
+    assert found_by_regex(e, result.scenario.steps[0].response.text) == value
+    assert ir.VarRef(e.var) in [p for t in _templates(step(result, 2)) for p in t.parts] or \
+        any(getattr(r, "name", None) == e.var for t in _templates(step(result, 2))
+            for r in t.refs())
+
+
+def _templates(s: ir.Step) -> list[ir.Template]:
+    body = s.request.body
+    out = [q.value for q in s.request.query]
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        out += [v for _, v in body.fields]
+    elif isinstance(body, ir.JsonBody):
+        out += [ir.Template((leaf,)) if isinstance(leaf, ir.VarRef) else leaf
+                for leaf in ir.json_leaves(body.value) if isinstance(leaf, (ir.VarRef,
+                                                                            ir.Template))]
+    return out
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+@settings(max_examples=200, derandomize=True)
+def test_js_unescape_undoes_json_and_javascript_escaping(text):
+    assert js_unescape(json.dumps(text)[1:-1]) == text
+    assert runtime.js_string(json.dumps(text)[1:-1]) == text
+    assert js_unescape(json.dumps(text, ensure_ascii=False).replace("/", "\\/")[1:-1]) == text
+
+
+def test_json_in_a_data_attribute_and_a_json_script():
+    a, b = "k1Lm2Nop3Qr4St5U", "z9Yx8Wv7Ut6Sr5Qp"
+    data = json.dumps({"props": {"csrf": a}}).replace('"', "&quot;")
+    html = (f'<div id="app" data-page="{data}"></div>'
+            f'<script type="application/json" id="boot">{json.dumps({"nonce": b})}</script>')
+    result = conv(page("/", html),
+                  api("/api/x", "POST", headers=[("X-CSRF", a), ("X-Nonce", b)],
+                      json_body={}, response={"ok": 1}))
+    by_value = {e.recorded: e for e in step(result, 1).extractions}
+    assert by_value[a].path == ("props", "csrf") and by_value[b].path == ("nonce",)
+    tree = lxml_html.fromstring(result.scenario.steps[0].response.text)
+    assert json.loads(tree.xpath(by_value[a].expr)[0])["props"]["csrf"] == a
+    assert "from_json_island(" in result.code
+
+
+# --- 4. values shown as page text -------------------------------------------------------------
+
+
+def test_an_api_key_shown_in_a_pre_element():
+    key = "k_93fa0c1d2e3f4a5b"
+    result = conv(page("/account", f'<h1>Your key</h1><pre id="api-key">\n  {key}\n</pre>'),
+                  api("/api/items", headers=[("X-Flask-API-Key", key)], response={"ok": 1}))
+    e = extraction(result, 1)
+    assert e.expr == "normalize-space(//pre[@id='api-key'])"
+    tree = lxml_html.fromstring(result.scenario.steps[0].response.text)
+    assert tree.xpath(e.expr) == key
+    assert header(step(result, 2), "X-Flask-API-Key") == ir.Template((ir.VarRef(e.var),))
+
+
+def test_words_shown_as_text_are_not_sources():
+    result = conv(page("/", "<td>administrator</td><td>Weekly</td>"),
+                  api("/api/x", "POST", json_body={"role": "administrator"}, response={"ok": 1}))
+    assert step(result, 1).extractions == ()
+
+
+# --- 5. short ids under compound keys, and the creator of an object --------------------------
+
+
+def test_a_short_id_under_a_compound_key_is_sent_back_under_another_name():
+    result = conv(api("/api/items", "POST", json_body={"title": "t"},
+                      response={"itemid": 734, "userid": 3}),
+                  api("/api/items?parent=734", response={"ok": 1}),
+                  api("/api/bulk", "POST", json_body={"ids": [734]}, response={"ok": 1}))
+    e = extraction(result, 1, "itemid")
+    assert query(step(result, 2), "parent") == ir.Template((ir.VarRef(e.var),))
+    assert step(result, 3).request.body.value == {"ids": [ir.VarRef(e.var)]}
+
+
+def test_the_created_id_wins_over_an_older_equal_constant():
+    result = conv(
+        page("/new", '<form><input type="hidden" name="issues" value="1"></form>'),
+        entry("/items", "POST", form=[("issues", "1"), ("title", "x")], status=302,
+              response_headers=[("Location", "/items/1")]),
+        api("/api/items/1", response={"id": 1, "title": "x"}),
+        api("/api/items/1", "DELETE", response={"ok": True}),
+        entry("/items", "POST", form=[("issues", "1"), ("title", "y")], body="<p>ok</p>"))
+    e = extraction(result, 2)
+    assert e.kind == "location" and e.recorded == "1"
+    assert step(result, 4).request.path.parts[-1] == ir.VarRef(e.var)
+    assert dict(step(result, 5).request.body.fields)["issues"] == ir.Template.literal("1")
+
+
+def test_an_object_id_comes_from_the_create_not_from_a_later_list():
+    result = conv(api("/graphql", "POST", json_body={"operationName": "CreateNote"},
+                      response={"data": {"createNote": {"id": "4821"}}}),
+                  api("/graphql", "POST", json_body={"operationName": "Notes"},
+                      response={"data": {"notes": [{"id": "4821"}, {"id": "77"}]}}),
+                  api("/graphql", "POST", json_body={"operationName": "DeleteNote",
+                                                     "variables": {"id": "4821"}},
+                      response={"data": {"deleteNote": True}}))
+    assert extraction(result, 1).path == ("data", "createNote", "id")
+    assert step(result, 2).extractions == ()
+
+
+# --- 6. false correlations ----------------------------------------------------------------------
+
+
+def test_page_1_is_not_a_user_id_and_small_flags_stay_literal():
+    result = conv(api("/api/login", "POST", json_body={"u": "a"},
+                      response={"user": {"id": 1, "hour": 15}, "token": TOKEN}),
+                  api("/api/list?page=1&interval=15&trashed=1", headers=[
+                      ("Authorization", f"Bearer {TOKEN}")], response={"ok": 1}))
+    s = step(result, 2)
+    for name, value in (("page", "1"), ("interval", "15"), ("trashed", "1")):
+        assert query(s, name) == ir.Template.literal(value)
+
+
+def test_route_words_in_a_location_are_not_sources():
+    result = conv(entry("/accounts/login/", "POST", form=[("u", "a")], status=302,
+                        response_headers=[("Location", "/accounts/profile/callback")]),
+                  entry("/accounts/profile/callback", body="<p>x</p>"))
+    assert step(result, 1).extractions == ()
+    assert step(result, 2).request.path == ir.Template.literal("/accounts/profile/callback")
+
+
+def test_constants_in_scripts_and_button_labels_are_not_sources():
+    html = ('<script>var cfg = {grant_type: "authorization_code", client_id: "my-spa-client"};'
+            '</script><form><input type="submit" name="go" value="Sign in now"></form>')
+    result = conv(page("/", html),
+                  entry("/token", "POST", form=[("grant_type", "authorization_code"),
+                                                ("client_id", "my-spa-client"),
+                                                ("go", "Sign in now")], body="<p>ok</p>"))
+    assert step(result, 1).extractions == ()
+
+
+# --- 7. client-made values inside longer strings ----------------------------------------------
+
+
+def test_an_epoch_inside_a_name_is_made_fresh():
+    name = f"Report {EPOCH_S * 1000 + 123}"
+    result = conv(api("/api/reports", "POST", json_body={"name": name, "n": "x1"},
+                      response={"ok": 1}))
+    value = step(result, 1).request.body.value["name"]
+    assert isinstance(value, ir.Template) and value.parts[0] == "Report "
+    (generated,) = step(result, 1).generated
+    assert generated.kind == "epoch_ms" and value.parts[1] == ir.VarRef(generated.var)
+
+
+# --- 8. each iteration a new user -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("user_class", "jar"), [("fast", "self.client.cookiejar.clear()"),
+                                                 ("http", "self.client.cookies.clear()")])
+def test_each_iteration_starts_with_an_empty_cookie_jar(user_class, jar):
+    entries = (entry("/", body="<p>x</p>"), entry("/b", body="<p>y</p>"))
+    code = conv(*entries, user_class=user_class).code
+    journey = code.split("def journey(self):")[1].split("def ")[0]
+    assert journey.index(jar) < journey.index("self.")  + len(jar) + 1
+    assert jar not in conv(*entries, user_class=user_class,
+                           new_user_each_iteration=False).code
