@@ -239,12 +239,14 @@ class Extraction:
     """Take a value out of a step's response and keep it as ``self.<var>``.
 
     ``kind`` is one of ``json`` (``path`` is a tuple of keys and indexes), ``xpath`` (``expr``),
+    ``link`` (``expr`` is a query parameter of the page's first link whose other parameters
+    are ``anchors``: ``_nonce`` of the link with ``id`` = this object's id),
     ``header`` (``expr`` is the header name), ``location`` (``expr`` is a regex over the
     Location path with one group), ``regex`` (``expr``, one group, over the body text).
     """
 
     var: str
-    kind: Literal["json", "xpath", "header", "location", "regex"]
+    kind: Literal["json", "xpath", "header", "location", "regex", "link"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments
@@ -253,6 +255,8 @@ class Extraction:
     # how to undo the escaping of the place it is found, "+"-joined steps in order: "html"
     # (entities), "url" (query encoding), "path" (percent encoding), "js" (string escapes)
     decode: str = ""
+    # link: (parameter, recorded text or the run-time value it must have) the link also holds
+    anchors: tuple[tuple[str, str | VarRef], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

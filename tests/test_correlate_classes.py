@@ -113,14 +113,14 @@ def test_an_authorization_code_in_a_location_query_and_a_token_in_a_fragment():
 @pytest.mark.parametrize("amp", ["&amp;", "&#038;", "&#38;"])
 def test_a_nonce_in_a_link_query_written_with_entities(amp):
     nonce = "4f48a1c9e2"
-    html = f'<a href="/item.php?id=7{amp}action=trash{amp}_nonce={nonce}">Trash</a>'
-    result = conv(page("/list", html),
-                  entry(f"/item.php?id=7&action=trash&_nonce={nonce}", body="<p>ok</p>"))
+    html = f'<a href="/logout?next=%2Fhome{amp}_nonce={nonce}">Log out</a>'
+    result = conv(page("/list", html), entry(f"/logout?next=%2Fhome&_nonce={nonce}",
+                                             body="<p>ok</p>"))
     e = extraction(result, 1)
-    assert e.kind == "regex" and found_by_regex(e, json.loads(json.dumps(
-        result.scenario.steps[0].response.text))) == nonce
+    assert e.kind == "regex" and found_by_regex(e, result.scenario.steps[0].response.text) \
+        == nonce
     assert query(step(result, 2), "_nonce") == ir.Template((ir.VarRef(e.var),))
-    assert query(step(result, 2), "action") == ir.Template.literal("trash")
+    assert query(step(result, 2), "next") == ir.Template.literal("/home")
 
 
 def test_a_nonce_in_an_html_fragment_returned_by_xhr():
@@ -128,7 +128,10 @@ def test_a_nonce_in_an_html_fragment_returned_by_xhr():
     fragment = f'<tr><td><a href="/task?id=12&amp;_nonce={nonce}">delete</a></td></tr>'
     result = conv(entry("/rows", body=fragment, resource_type="fetch"),
                   entry(f"/task?id=12&_nonce={nonce}", body="<p>ok</p>"))
-    assert found_by_regex(extraction(result, 1), fragment) == nonce
+    e = extraction(result, 1)
+    assert (e.kind, e.expr, e.anchors) == ("link", "_nonce", (("id", "12"),))
+    resp = type("R", (), {"text": fragment})()
+    assert runtime.from_link(resp, "step 1", "nonce", "_nonce", e.anchors) == nonce
 
 
 # --- 3. tokens inside inline scripts and embedded JSON ----------------------------------------
@@ -309,3 +312,24 @@ def test_each_iteration_starts_with_an_empty_cookie_jar(user_class, jar):
     assert journey.index(jar) < journey.index("self.")  + len(jar) + 1
     assert jar not in conv(*entries, user_class=user_class,
                            new_user_each_iteration=False).code
+
+
+def test_a_nonce_per_object_is_read_from_the_link_of_that_object():
+    rows = ('<a href="/task?id=9001&amp;action=trash&amp;_nonce=aa11bb22cc">Trash</a>'
+            '<a href="/task?id=1725&amp;action=trash&amp;_nonce=6811d240c7">Trash</a>')
+    result = conv(entry("/tasks", "POST", form=[("title", "x")], status=302,
+                        response_headers=[("Location", "/tasks/1725")]),
+                  page("/tasks", rows),
+                  entry("/task?id=1725&action=trash&_nonce=6811d240c7", body="<p>ok</p>"))
+    task = extraction(result, 1)
+    nonce = extraction(result, 2)
+    assert nonce.kind == "link" and nonce.expr == "_nonce"
+    assert nonce.anchors == (("id", ir.VarRef(task.var)), ("action", "trash"))
+    assert query(step(result, 3), "_nonce") == ir.Template((ir.VarRef(nonce.var),))
+    # at run time: the link of the object this user created, not the first row
+    page_now = "<html><body>" + rows.replace("1725", "4242") + "</body></html>"
+    resp = type("R", (), {"text": page_now})()
+    assert runtime.from_link(resp, "step 2", "nonce", "_nonce",
+                             (("id", 4242), ("action", "trash"))) == "6811d240c7"
+    assert re.search(r'from_link\(\s*resp,\s*"step 2 GET /tasks",\s*"nonce",\s*"_nonce",\s*'
+                     r'\(\("id", self\.task_id\), \("action", "trash"\)\)', result.code)

@@ -92,12 +92,6 @@ def replay(app: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[LocustRu
     return _run(app, tmp_path_factory.mktemp("replay"), 12)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12 class 5: the note id that steps 6 (UpdateNote) and 8 (DeleteNote) send in"
-    " variables.id is read from step 5's Notes query ['data']['notes'][0]['id'], not from"
-    " step 4's CreateNote ['data']['createNote']['id']: concurrent users of one account edit"
-    " and delete each other's notes; class 9: the refusals come back as 200 {errors}, which"
-    " the checks (json_keys=('data',) only) let pass, so Locust reports 0 failures"))
 def test_generated_script_replays_the_graphql_flow(replay: tuple[LocustRun, dict]) -> None:
     run, state = replay
     why = _explain(run, state)
@@ -111,9 +105,6 @@ def test_generated_script_replays_the_graphql_flow(replay: tuple[LocustRun, dict
     assert not [n for n in state["current_notes"] if n["owner"] == "alice"], why
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12 class 9: operations the server refused with 200 {\"errors\": [...]} (UpdateNote,"
-    " DeleteNote: 'no such note') are counted as successes by Locust"))
 def test_every_refused_operation_is_reported(replay: tuple[LocustRun, dict]) -> None:
     run, state = replay
     refused = sum(state["rejections"].values())
@@ -138,10 +129,6 @@ def test_without_correlation_nothing_is_created(uncorrelated: tuple[LocustRun, d
     assert state["sentinels_intact"], why
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12 class 9: with the recorded (stale) X-Auth-Token every operation after Login is"
-    " refused with 200 {\"errors\": [{\"message\": \"not authenticated\"}]}; the checks see"
-    " only status 200 and the 'data' key, so the run reports 0 failures"))
 def test_without_correlation_the_run_reports_failures(
         uncorrelated: tuple[LocustRun, dict]) -> None:
     run, state = uncorrelated
@@ -215,9 +202,6 @@ def _recorded_create_id() -> str:
     raise AssertionError("no CreateNote in the recording")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12 class 5: the note id used by steps 6 and 8 comes from step 5's Notes list, not"
-    " from step 4's CreateNote, which created it"))
 def test_note_id_comes_from_the_mutation_that_created_the_note() -> None:
     report = convert(HAR, Options(think_time=ThinkTime("none"))).report
     sources = {c["source_step"] for c in report.correlations

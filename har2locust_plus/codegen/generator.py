@@ -45,6 +45,8 @@ IMPORTS = {
     "urlencode": "from urllib.parse import urlencode",
     "unquote": "from urllib.parse import unquote",
     "unquote_plus": "from urllib.parse import unquote_plus",
+    "parse_qs": "from urllib.parse import parse_qs",
+    "urlsplit": "from urllib.parse import urlsplit",
     "unescape": "from html import unescape",
     "RescheduleTask": "from locust.exception import RescheduleTask",
     "html": "from lxml import html",
@@ -510,6 +512,8 @@ class FastHttpGenerator:
             helper, last = "from_json", py_value(tuple(ex.path))
         elif ex.kind == "header":
             helper, last = "from_header", py_str(ex.expr)
+        elif ex.kind == "link":
+            helper, last = "from_link", py_str(ex.expr)
         elif ex.kind == "xpath":
             helper = "from_json_island" if ex.path else "from_xpath"
             last = self.constant(ex.var, "XPATH", _Call(
@@ -522,6 +526,8 @@ class FastHttpGenerator:
         used = ", ".join(str(n) for n in ex.used_by)
         plural = "s" if len(ex.used_by) > 1 else ""
         extra = [_Arg(py_value(tuple(ex.path)))] if ex.kind == "xpath" and ex.path else []
+        if ex.kind == "link":
+            extra = [_Arg(py_value(ex.anchors))]
         value = _Call(cst.Name(helper), [
             _Arg(cst.Name("resp")), _Arg(label), _Arg(var), _Arg(last), *extra])
         return _SimpleStatementLine(

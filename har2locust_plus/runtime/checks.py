@@ -6,7 +6,7 @@
 import json
 import re
 from html import unescape
-from urllib.parse import unquote, unquote_plus
+from urllib.parse import parse_qs, unquote, unquote_plus, urlsplit
 
 from locust.exception import RescheduleTask
 from lxml import html
@@ -257,6 +257,20 @@ def from_regex(resp, step, var, pattern, text=None):
     if match is None:
         stop_flow(resp, step, var)
     return match.group(1)
+
+
+def from_link(resp, step, var, name, anchors):
+    """The query parameter name of the first link (<a href>, <form action>) whose query also
+    holds anchors, (parameter, value) pairs: the nonce of the link for this object."""
+    tree = parsed_html(resp)
+    for url in tree.xpath("//a/@href | //form/@action") if tree is not None else ():
+        try:
+            query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+        except ValueError:
+            continue
+        if name in query and all(query.get(k) == [str(v)] for k, v in anchors):
+            return query[name][0]
+    stop_flow(resp, step, var)
 
 
 def from_location(resp, step, var, pattern):

@@ -80,7 +80,7 @@ class _Assignment:
         return ir.Extraction(var=var, kind=source.kind, expr=source.expr,  # type: ignore
                              path=source.path, recorded=source.value,
                              used_by=tuple(dict.fromkeys(self.used_by)), as_int=source.is_number,
-                             decode=source.decode)
+                             decode=source.decode, anchors=source.anchors)
 
 
 @dataclass
@@ -458,6 +458,8 @@ def _cookie_var(value: str, cookie: tuple[str, str], step: ir.Step, state: _Stat
 
 
 def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
+    if source.anchors and not any(isinstance(v, ir.VarRef) for _, v in source.anchors):
+        source = _anchored(source, state)
     spec = (source.kind, source.expr, source.path, source.name, source.decode)
     per_step = state.extractions.setdefault(source.step, {})
     # one variable per spec (a rotating token is re-assigned page after page), unless another
@@ -480,6 +482,24 @@ def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
     state.report.append({"var": var, "source_step": source.step, "how": _how(source),
                          "value": source.value})
     return var
+
+
+def _anchored(source: Source, state: _State) -> Source:
+    """A link source whose anchors that were handed out earlier (the object's id) become the
+    variables holding them when the link's page is read."""
+    at = _At(source.step)
+    anchors = []
+    for name, value in source.anchors:
+        var = _lookup(str(value), at, state, whole=True, key=name)  # type: ignore[arg-type]
+        anchors.append((name, ir.VarRef(var) if var else value))
+    return replace(source, anchors=tuple(anchors))
+
+
+@dataclass(frozen=True, slots=True)
+class _At:
+    """Where a link source's anchors are looked up: its own step (values before it)."""
+
+    number: int
 
 
 def _how(source: Source) -> str:

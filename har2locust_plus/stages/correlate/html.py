@@ -69,9 +69,9 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
                 source = regex_source(step, text, value, id_name(parent), f"link {url[:40]}")
                 if source is not None:
                     yield source
-        for name, value in _link_query(url):
+        for name, value, params in _link_query(url):
             if value in wanted:
-                source = _query_source(step, text, name, value, url)
+                source = _query_source(step, text, name, value, params, url)
                 if source is not None:
                     yield source
     yield from script_sources(step, text, wanted)
@@ -217,21 +217,30 @@ def _link_values(url: str) -> tuple[tuple[str, str], ...]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _link_query(url: str) -> tuple[tuple[str, str], ...]:
-    """The query values of a link that look handed out (nonces, tickets, tokens)."""
+def _link_query(url: str) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """The query values of a link that look handed out (nonces, tickets, tokens), each with
+    all the link's parameters."""
     try:
         query = urlsplit(url).query
     except ValueError:
         return ()
     if "=" not in query:
         return ()
-    return tuple((name, value) for name, value in parse_qsl(query, keep_blank_values=True)
+    params = tuple(parse_qsl(query, keep_blank_values=True))
+    return tuple((name, value, params) for name, value in params
                  if token_like(value) and _XML_NAME.fullmatch(name))
 
 
-def _query_source(step: ir.Step, text: str, name: str, value: str, url: str) -> Source | None:
-    """A regex for ``name=`` in a link's query, written in the page as ``?``, ``&``,
-    ``&amp;`` or ``&#038;``; its first match must be this value."""
+def _query_source(step: ir.Step, text: str, name: str, value: str,
+                  params: tuple[tuple[str, str], ...], url: str) -> Source | None:
+    """``name=`` in a link's query. A link that also names an object (``id=7&_nonce=…``: a
+    nonce per object) is found by its other parameters at run time — the row of *this*
+    object, not the first row of the list. Otherwise a regex whose first match is this value,
+    written in the page after ``?``, ``&``, ``&amp;`` or ``&#038;``."""
+    anchors = tuple((k, v) for k, v in params if k != name)
+    if any(any(ch.isdigit() for ch in v) for _, v in anchors):
+        return Source(step.number, value, identifier(name) or "value", "link", expr=name,
+                      anchors=anchors, how=f"link {url[:40]}", id_like=True)
     pattern = f"[?&;]{re.escape(name)}=([^&\"'<>\\s#]*)"
     found = first_group(pattern, text)
     if found is None or decode(found, "html+url") != value:

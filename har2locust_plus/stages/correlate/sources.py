@@ -57,6 +57,7 @@ class Source:
     decode: str = ""  # Extraction.decode: how to undo the escaping of the place it is found
     creates: bool = False  # handed out by the response to an unsafe request (an object's id)
     object_id: bool = False  # names an object (not a token): its first appearance is its origin
+    anchors: tuple[tuple[str, str | ir.VarRef], ...] = ()  # kind "link": see ir.Extraction
 
 
 OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
