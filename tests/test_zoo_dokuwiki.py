@@ -75,10 +75,6 @@ def _journey_pages(state: dict) -> list[str]:
     return [p for p in state["pages"] if p.startswith("zoo:note-")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12 class 7: the page name zoo:note-<epoch ms> (typed into the search box, steps 5-6, "
-    "then sent in every id= of steps 7-20) is replayed literally, so all users and iterations "
-    "create, edit and delete the same page and run into DokuWiki's edit conflicts"))
 def test_journey_replays_on_a_fresh_wiki(dokuwiki: type, script: tuple[Path, str, str],
                                          tmp_path: Path) -> None:
     path, recorded_origin, env_var = script

@@ -44,16 +44,6 @@ USERS = 3
 PER_ITERATION = ("logins", "created_form", "edited", "created_xhr", "deleted", "api_calls",
                  "trashed", "logouts")
 
-NOT_CORRELATED = (
-    "issue 12 class 2 (+4, + a JSON type bug): the generated script replays recorded values; "
-    "step 10 POST /api/tasks sends parent as the string from the step-5 Location, the server "
-    "wants the recorded JSON number (400, the flow stops); past that, step 12's _nonce (from the "
-    "step-11 fetch fragment's &amp; link), step 14's X-Flask-API-Key (text of <pre id=api-key> "
-    "of step 13), step 16's trash _nonce (step 15 link, next to id=<task>) and step 18's logout "
-    "_nonce (&#038; link) stay literal: 403, 401, 403, 403"
-)
-
-
 def _app(**kwargs: Any) -> Any:
     from fixtures.zoo.flaskwtf.server import FlaskWtfApp  # the repo root is on sys.path (conftest)
 
@@ -116,7 +106,6 @@ def _verify(app: Any, env_name: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_CORRELATED)
 def test_journey_replays_with_full_lifecycle_on_a_fresh_app(
     correlated: Result, password_env: str, tmp_path: Path
 ) -> None:
@@ -170,7 +159,6 @@ def test_wrong_password_fails_every_iteration_and_creates_nothing(
     assert state["tasks"] == [] and state["sentinels_intact"], why
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_CORRELATED)
 def test_verify_passes_on_a_fresh_app(fresh_app: Any, password_env: str) -> None:
     result = _verify(fresh_app, password_env)
     assert result.returncode == 0 and "verdict: PASS" in result.stdout, (
@@ -223,8 +211,8 @@ def _first(pattern: str, text: str) -> str:
 
 
 def test_the_app_refuses_stale_values_and_a_correlating_client_completes_the_journey() -> None:
-    """The xfails above are the converter's: every value is refused when stale, and a client that
-    takes each one from where the recording shows it handed out gets the whole lifecycle."""
+    """The app is a real test: every value is refused when stale, and a client that takes each
+    one from where the recording shows it handed out gets the whole lifecycle."""
     csrf_input = r'name="csrf_token" type="hidden" value="([^"]+)"'
     with _app() as app:
         browser = _Browser(app.url)

@@ -8,8 +8,6 @@ generated script (real ``locust --headless``, or ``verify``) against a fresh app
 and compares it with what the server itself did (``/__state``): logins, notes created, updated
 and deleted, operations refused, bob's sentinel notes untouched.
 
-Tests that fail because the engine does not handle a pattern yet are marked
-``xfail(strict=True)`` with the issue-12 class and the exact step and value involved.
 """
 
 from __future__ import annotations
