@@ -8,9 +8,6 @@ token. Each test runs the generated script with real ``locust --headless`` (or `
 against a fresh app on another port and checks what the server itself did (``/__state``):
 authorization codes are single-use, tokens and note ids differ on every start, and bob's
 sentinel notes must stay untouched.
-
-Tests that fail because the correlation engine does not handle a pattern yet are marked
-``xfail(strict=True)`` with the issue-12 class and the exact step and value involved.
 """
 
 from __future__ import annotations
