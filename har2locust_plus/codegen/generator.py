@@ -43,6 +43,8 @@ IMPORTS = {
     "quote": "from urllib.parse import quote",
     "quote_plus": "from urllib.parse import quote_plus",
     "urlencode": "from urllib.parse import urlencode",
+    "urljoin": "from urllib.parse import urljoin",
+    "urlsplit": "from urllib.parse import urlsplit",
     "RescheduleTask": "from locust.exception import RescheduleTask",
     "html": "from lxml import html",
     "etree": "from lxml import etree",

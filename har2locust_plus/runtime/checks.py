@@ -67,9 +67,14 @@ def transport_problem(resp):
         return None
     if resp.status_code and getattr(error, "code", None) == resp.status_code:
         return None
-    # requests wraps the socket's own error, which says it best
-    while isinstance(error.__context__, Exception):
-        error = error.__context__
+    # the error the client wrapped says it best (and names no URL)
+    while True:
+        inner = getattr(error, "original", None)  # geventhttpclient's RetriesExceeded
+        if type(error).__module__.split(".")[0] in ("requests", "urllib3"):
+            inner = error.__context__
+        if not isinstance(inner, Exception):
+            break
+        error = inner
     if isinstance(error, TimeoutError) or "timeout" in type(error).__name__.lower():
         return "no response in time (the --request-timeout option sets the limit)"
     return f"no complete response ({type(error).__name__}: {brief(str(error))})"
