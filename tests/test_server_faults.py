@@ -306,7 +306,10 @@ def test_json_nested_too_deep_is_no_json_object() -> None:
     deep: Any = 1
     for _ in range(100_000):
         deep = [deep]
-    assert runtime.brief(deep) == "(nested too deep to show)"
+    assert runtime.brief(deep, repr) == "(nested too deep to show)"
+    resp = FakeResponse(text=json.dumps({"status": ["x" * 200]}))
+    runtime.check(resp, STEP, 200, json_values=(("status", "ok"),))
+    assert resp.calls == [("failure", f"{STEP}: expected JSON status == 'ok', got ['{'x' * 75}...")]
 
 
 def test_html_lxml_refuses_is_no_tree_and_xhtml_is_read() -> None:

@@ -138,14 +138,14 @@ def checkpoint_problem(
             return f"expected JSON keys {missing} (got {sorted(data)[:8]})"
         for key, value in json_values:
             if data.get(key) != value:
-                return f"expected JSON {key} == {value!r}, got {brief(data.get(key))}"
+                return f"expected JSON {key} == {value!r}, got {brief(data.get(key), repr)}"
     return None
 
 
-def brief(value):
-    """repr of a value a response sent, short enough for a failure message."""
+def brief(value, show=str):
+    """show(value), short enough for a failure message: a response may send anything."""
     try:
-        text = value if isinstance(value, str) else repr(value)
+        text = show(value)
     except RecursionError:
         text = "(nested too deep to show)"
     return text if len(text) <= 80 else text[:77] + "..."

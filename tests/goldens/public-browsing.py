@@ -10,6 +10,7 @@ Run it:
 import json
 import re
 import time
+from urllib.parse import urljoin, urlsplit
 
 from locust import FastHttpUser, constant, events, task
 
@@ -129,9 +130,14 @@ def transport_problem(resp):
         return None
     if resp.status_code and getattr(error, "code", None) == resp.status_code:
         return None
-    # requests wraps the socket's own error, which says it best
-    while isinstance(error.__context__, Exception):
-        error = error.__context__
+    # the error the client wrapped says it best (and names no URL)
+    while True:
+        inner = getattr(error, "original", None)  # geventhttpclient's RetriesExceeded
+        if type(error).__module__.split(".")[0] in ("requests", "urllib3"):
+            inner = error.__context__
+        if not isinstance(inner, Exception):
+            break
+        error = inner
     if isinstance(error, TimeoutError) or "timeout" in type(error).__name__.lower():
         return "no response in time (the --request-timeout option sets the limit)"
     return f"no complete response ({type(error).__name__}: {brief(str(error))})"
@@ -195,14 +201,14 @@ def checkpoint_problem(
             return f"expected JSON keys {missing} (got {sorted(data)[:8]})"
         for key, value in json_values:
             if data.get(key) != value:
-                return f"expected JSON {key} == {value!r}, got {brief(data.get(key))}"
+                return f"expected JSON {key} == {value!r}, got {brief(data.get(key), repr)}"
     return None
 
 
-def brief(value):
-    """repr of a value a response sent, short enough for a failure message."""
+def brief(value, show=str):
+    """show(value), short enough for a failure message: a response may send anything."""
     try:
-        text = value if isinstance(value, str) else repr(value)
+        text = show(value)
     except RecursionError:
         text = "(nested too deep to show)"
     return text if len(text) <= 80 else text[:77] + "..."
