@@ -169,13 +169,13 @@ def redirect_to(resp, where):
     request_url = getattr(resp, "url", None) or ""
     try:
         target = urljoin(request_url, where)
-        same = not request_url or origin(target) == origin(request_url)
+        same = not request_url or origin_of(target) == origin_of(request_url)
     except ValueError:  # a Location urlsplit refuses, e.g. http://[::1/x
         return where
     return relative(where) if same else target
 
 
-def origin(url):
+def origin_of(url):
     """Scheme, host and port of a URL, the default port made explicit."""
     parts = urlsplit(url)
     return (
