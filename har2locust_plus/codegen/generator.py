@@ -48,6 +48,7 @@ IMPORTS = {
     "parse_qs": "from urllib.parse import parse_qs",
     "urlsplit": "from urllib.parse import urlsplit",
     "unescape": "from html import unescape",
+    "urljoin": "from urllib.parse import urljoin",
     "RescheduleTask": "from locust.exception import RescheduleTask",
     "html": "from lxml import html",
     "etree": "from lxml import etree",
@@ -89,6 +90,8 @@ _AssignTarget = functools.partial(cst.AssignTarget, whitespace_before_equal=_SPA
 
 
 IMPORT_TIME_HELPERS = frozenset({"secret", "read_rows"})
+# helpers registered as Locust event listeners: helper name -> event
+LISTENER_HELPERS = {"request_timeout_option": "init_command_line_parser"}
 LOCUST_NAMES = frozenset({"FastHttpUser", "HttpUser", "task", "constant", "between", "events"})
 
 
@@ -114,6 +117,7 @@ class FastHttpGenerator:
         self.checks_cache: dict[tuple, tuple[list[cst.Arg], list[cst.EmptyLine]]] = {}
         for step in scenario.steps:
             self.steps_by_group.setdefault(step.group, []).append(step)
+        self.sent_in = _sent_as_is(scenario)
 
     # --- module ---------------------------------------------------------------------------
 
@@ -164,7 +168,7 @@ class FastHttpGenerator:
     # --- the user class -------------------------------------------------------------------
 
     def user_class(self) -> cst.ClassDef:
-        methods = [self.on_start(), self.journey()] + [
+        methods = [self.init(), self.on_start(), self.journey()] + [
             self.group_method(index, group) for index, group in enumerate(self.scenario.groups)]
         body = [*self.class_attributes(), *[m for m in methods if m is not None]]
         return cst.ClassDef(
@@ -211,6 +215,26 @@ class FastHttpGenerator:
     def common_header_attributes(self) -> list[cst.SimpleStatementLine]:
         return [_assign("default_headers", self.headers_dict(self.scenario.common_headers),
                         "sent by every recorded request")]
+
+    def init(self) -> cst.FunctionDef:
+        """``__init__``: the network timeouts from --request-timeout, set before the client is."""
+        self.use_helper("request_timeout_option")
+        self.use_helper("request_timeout")
+        timeout = _Call(cst.Name("request_timeout"), [_Arg(cst.Name("environment"))])
+        assign = _SimpleStatementLine([cst.Assign(
+            [_AssignTarget(self_attr("network_timeout")),
+             _AssignTarget(self_attr("connection_timeout"))], timeout)])
+        return self.init_method([assign, self.super_init()])
+
+    def super_init(self) -> cst.SimpleStatementLine:
+        return _stmt(_Call(cst.Attribute(_Call(cst.Name("super")), cst.Name("__init__")),
+                           [_Arg(cst.Name("environment"))]))
+
+    def init_method(self, body: list[cst.BaseStatement]) -> cst.FunctionDef:
+        fn = _method("__init__", body, "A request waits --request-timeout seconds for the server,"
+                     " then its step fails.")
+        return fn.with_changes(params=cst.Parameters(
+            [cst.Param(cst.Name("self")), cst.Param(cst.Name("environment"))]))
 
     def on_start(self) -> cst.FunctionDef | None:
         body: list[cst.BaseStatement] = []
@@ -381,12 +405,16 @@ class FastHttpGenerator:
         if request.headers:
             args.append(_kwarg("headers", self.headers_dict(request.headers)))
         args.extend(self.redirect_args())
+        args.extend(self.timeout_args())
         args.append(_kwarg("name", py_str(self.stats_name(step))))
         if catch_response:
             args.append(_kwarg("catch_response", cst.Name("True")))
         return _Call(func, args)
 
     def redirect_args(self) -> list[cst.Arg]:
+        return []
+
+    def timeout_args(self) -> list[cst.Arg]:
         return []
 
     def url(self, request: ir.Request) -> ir.Template:
@@ -528,8 +556,11 @@ class FastHttpGenerator:
         extra = [_Arg(py_value(tuple(ex.path)))] if ex.kind == "xpath" and ex.path else []
         if ex.kind == "link":
             extra = [_Arg(py_value(ex.anchors))]
-        value = _Call(cst.Name(helper), [
-            _Arg(cst.Name("resp")), _Arg(label), _Arg(var), _Arg(last), *extra])
+        args = [_Arg(cst.Name("resp")), _Arg(label), _Arg(var), _Arg(last), *extra]
+        sent_in = self.sent_in.get(ex.var)
+        if sent_in:  # checked when extracted, so a value the client cannot send fails here
+            args.append(_kwarg("sent_in", py_value(tuple(sorted(sent_in)))))
+        value = _Call(cst.Name(helper), args)
         return _SimpleStatementLine(
             [cst.Assign([_AssignTarget(self_attr(ex.var))], self.decoded(value, ex.decode))],
             leading_lines=[_line_comment(f"{ex.var} is sent back by step{plural} {used}")]
@@ -571,7 +602,12 @@ class FastHttpGenerator:
         out = []
         for name, fn in functions.items():
             if name in wanted:
-                out.append(fn.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]))
+                fn = fn.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+                if name in LISTENER_HELPERS:
+                    fn = fn.with_changes(decorators=[cst.Decorator(cst.Attribute(cst.Attribute(
+                        cst.Name("events"), cst.Name(LISTENER_HELPERS[name])),
+                        cst.Name("add_listener")))])
+                out.append(fn)
         return out
 
     def rendezvous_code(self) -> list[cst.BaseStatement]:
@@ -606,6 +642,15 @@ class HttpGenerator(FastHttpGenerator):
 
     def cookie_jar(self) -> cst.BaseExpression:
         return cst.Attribute(self_attr("client"), cst.Name("cookies"))
+    def init(self) -> cst.FunctionDef:
+        """``__init__``: python-requests has no session timeout, each request passes it."""
+        self.use_helper("request_timeout_option")
+        self.use_helper("request_timeout")
+        timeout = _Call(cst.Name("request_timeout"), [_Arg(cst.Name("environment"))])
+        return self.init_method([self.super_init(), _set(self_attr("request_timeout"), timeout)])
+
+    def timeout_args(self) -> list[cst.Arg]:
+        return [_kwarg("timeout", self_attr("request_timeout"))]
 
     def common_header_attributes(self) -> list[cst.SimpleStatementLine]:
         return []
@@ -630,6 +675,21 @@ def generate(scenario: ir.Scenario, options: Options, user_class: str) -> cst.Mo
 
 
 # --- small node builders ------------------------------------------------------------------------
+
+
+def _sent_as_is(scenario: ir.Scenario) -> dict[str, set[str]]:
+    """Where each run-time value is sent without encoding: in a ``header``, a URL ``path``."""
+    places: dict[str, set[str]] = {}
+    headers = [h for step in scenario.steps for h in step.request.headers]
+    for header in [*headers, *scenario.common_headers]:
+        for ref in header.value.refs():
+            if ref.encoding == "raw":
+                places.setdefault(ref.name, set()).add("header")
+    for step in scenario.steps:
+        for ref in step.request.path.refs():
+            if ref.encoding == "raw":
+                places.setdefault(ref.name, set()).add("path")
+    return places
 
 
 def _count(n: int, noun: str) -> str:

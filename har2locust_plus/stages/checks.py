@@ -27,6 +27,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from itertools import islice
+from urllib.parse import urlsplit
 
 from .. import ir
 from ..options import Options
@@ -58,7 +59,7 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         if step.response is None:
             steps.append(step)
             continue
-        checks = _status_checks(step.response)
+        checks = _status_checks(step.response, step.request.origin)
         if options.checks == "full" and 200 <= step.response.status < 300:
             key = _request_key(step)
             if key not in body_checks:
@@ -71,23 +72,44 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
 # --- status and redirects -------------------------------------------------------------------------
 
 
-def _status_checks(response: ir.RecordedResponse) -> list[ir.Check]:
+def _status_checks(response: ir.RecordedResponse, request_origin: str) -> list[ir.Check]:
     status, origin = response.status, f"recorded status {response.status}"
     if status == 304:  # conditional headers are not replayed: expect the full answer
         status, origin = 200, "recorded 304; conditional headers are not replayed"
     checks = [ir.Check("status", status, origin)]
     location = response.header("location") or response.redirect_url
     if 300 <= status < 400 and location:
-        checks.append(ir.Check("location", location_pattern(location), "recorded Location"))
+        checks.append(ir.Check("location", location_pattern(location, request_origin),
+                               "recorded Location"))
     return checks
 
 
-def location_pattern(location: str) -> str:
-    """A regex for the recorded Location: same route, any id or token, any query string."""
-    path = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*", "", location) or "/"
+def location_pattern(location: str, origin: str = "") -> str:
+    """A regex for the recorded Location: same route, any id or token, any query string.
+
+    A redirect that left ``origin`` (the request's) keeps its origin: at run time a redirect
+    off the host under test must go exactly there (runtime ``redirect_to``).
+    """
+    if location.startswith("//"):  # scheme-relative: the scheme of the request
+        location = origin.split("//", 1)[0] + location
+    there = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*", location)
+    prefix = re.escape(there.group()) if there and not _same_origin(there.group(), origin) else ""
+    path = (location[there.end():] if there else location) or "/"
     path = path.split("#", 1)[0].split("?", 1)[0]
     segments = [r"[^/?#]+" if _is_dynamic(seg) else re.escape(seg) for seg in path.split("/")]
-    return "/".join(segments) + r"(\?.*)?"
+    return prefix + "/".join(segments) + r"(\?.*)?"
+
+
+def _same_origin(a: str, b: str) -> bool:
+    """Two ``scheme://host[:port]`` origins, the default port made explicit."""
+    def key(url: str) -> tuple[str, str, int | None]:
+        parts = urlsplit(url)
+        return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or {
+            "https": 443}.get(parts.scheme.lower(), 80)
+    try:
+        return key(a) == key(b)
+    except ValueError:  # a port urlsplit refuses
+        return False
 
 
 def _is_dynamic(segment: str) -> bool:

@@ -23,6 +23,7 @@ RESERVED = frozenset({
     "origin",  # set by the generated on_start (Origin/Referer follow --host)
     "journey", "default_headers", "max_redirects", "network_timeout", "connection_timeout",
     "insecure", "concurrency", "proxy_host", "proxy_port", "client_pool", "max_retries",
+    "request_timeout",  # set by the generated __init__ (HttpUser: timeout= on each request)
 })
 _WORDS = re.compile(r"[^0-9a-zA-Z]+")
 MIN_THINK = 0.1  # gaps shorter than this are the browser's own pace, not a person thinking

@@ -12,8 +12,9 @@ import os
 import re
 import sys
 import uuid
+from urllib.parse import urljoin, urlsplit
 
-from locust import HttpUser, constant, task
+from locust import HttpUser, constant, events, task
 from locust.exception import RescheduleTask
 
 
@@ -35,6 +36,11 @@ PASSWORD = secret("PASSWORD")  # password, recorded in JSON field password (step
 class ApiJourneyUser(HttpUser):
     host = "http://127.0.0.1:39383"  # the recorded origin; --host overrides it
     wait_time = constant(1)  # pause between two runs of the flow
+
+    def __init__(self, environment):
+        """A request waits --request-timeout seconds for the server, then its step fails."""
+        super().__init__(environment)
+        self.request_timeout = request_timeout(environment)
 
     def on_start(self):
         """Origin and Referer follow the host under test."""
@@ -61,6 +67,7 @@ class ApiJourneyUser(HttpUser):
                 "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
             },
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="1 /app",
             catch_response=True,
         ) as resp:
@@ -82,6 +89,7 @@ class ApiJourneyUser(HttpUser):
                 "Referer": f"{self.origin}/app",
             },
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="2 /api/login",
             catch_response=True,
         ) as resp:
@@ -97,7 +105,11 @@ class ApiJourneyUser(HttpUser):
             )
             # access_token is sent back by steps 3, 4, 5, 6
             self.access_token = from_json(
-                resp, "step 2 POST /api/login", "access_token", ("access_token",)
+                resp,
+                "step 2 POST /api/login",
+                "access_token",
+                ("access_token",),
+                sent_in=("header",),
             )
         # made up by the client when recorded: a fresh uuid4 each run
         self.request_id = str(uuid.uuid4())
@@ -113,6 +125,7 @@ class ApiJourneyUser(HttpUser):
                 "X-Request-ID": f"{self.request_id}",
             },
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="3 /api/notes",
             catch_response=True,
         ) as resp:
@@ -126,7 +139,9 @@ class ApiJourneyUser(HttpUser):
                 no_error=True,
             )
             # note_id is sent back by steps 4, 5, 6
-            self.note_id = from_json(resp, "step 3 POST /api/notes", "note_id", ("id",))
+            self.note_id = from_json(
+                resp, "step 3 POST /api/notes", "note_id", ("id",), sent_in=("path",)
+            )
         with self.client.get(
             f"/api/notes/{self.note_id}",
             headers={
@@ -135,6 +150,7 @@ class ApiJourneyUser(HttpUser):
                 "Referer": f"{self.origin}/app",
             },
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="4 /api/notes/{note_id}",
             catch_response=True,
         ) as resp:
@@ -161,6 +177,7 @@ class ApiJourneyUser(HttpUser):
                 "Referer": f"{self.origin}/app",
             },
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="5 /api/notes/{note_id}",
             catch_response=True,
         ) as resp:
@@ -182,6 +199,7 @@ class ApiJourneyUser(HttpUser):
                 "Referer": f"{self.origin}/app",
             },
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="6 /api/notes/{note_id}",
             catch_response=True,
         ) as resp:
@@ -194,10 +212,52 @@ def parsed_json(resp):
     cache = resp.__dict__.setdefault("_parsed", {})
     if "json" not in cache:
         try:
-            cache["json"] = json.loads(resp.text or "")
-        except (ValueError, RecursionError):
+            cache["json"] = json.loads(body_text(resp))
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
             cache["json"] = None
     return cache["json"]
+
+
+def body_text(resp):
+    """The body as text, decoded once; "" when no complete response came back.
+
+    An unknown charset (charset=x-bogus) is read as UTF-8: FastHttpUser's resp.text raises
+    LookupError for it, where HttpUser guesses.
+    """
+    cache = resp.__dict__.setdefault("_parsed", {})
+    if "text" not in cache:
+        if transport_problem(resp):
+            cache["text"] = ""
+        else:
+            try:
+                cache["text"] = resp.text or ""
+            except LookupError:
+                cache["text"] = (resp.content or b"").decode("utf-8", "replace")
+    return cache["text"]
+
+
+def transport_problem(resp):
+    """Why no complete response came back (refused, reset, timed out, cut short), or None.
+
+    An error status is not one: FastHttpUser keeps it as an error too, with its code.
+    """
+    meta = getattr(resp, "request_meta", None) or {}
+    error = getattr(resp, "error", None) or meta.get("exception")
+    if not isinstance(error, Exception):
+        return None
+    if resp.status_code and getattr(error, "code", None) == resp.status_code:
+        return None
+    # the error the client wrapped says it best (and names no URL)
+    while True:
+        inner = getattr(error, "original", None)  # geventhttpclient's RetriesExceeded
+        if type(error).__module__.split(".")[0] in ("requests", "urllib3"):
+            inner = error.__context__
+        if not isinstance(inner, Exception):
+            break
+        error = inner
+    if isinstance(error, TimeoutError) or "timeout" in type(error).__name__.lower():
+        return "no response in time (the --request-timeout option sets the limit)"
+    return f"no complete response ({type(error).__name__}: {brief(str(error))})"
 
 
 def check(
@@ -219,7 +279,7 @@ def check(
     hold, a path is keys joined by dots ("save.result"); no_error: the JSON may not have an
     "error" or "errors" member (APIs that answer errors with status 200).
     """
-    problem = checkpoint_problem(
+    problem = transport_problem(resp) or checkpoint_problem(
         resp, status, location, content_type, contains, json_keys, json_values, no_error
     )
     if problem:
@@ -240,8 +300,8 @@ def checkpoint_problem(
         return f"expected status {status}{expected}, got {got}{landed}"
     if location is not None and where is None:
         return f"expected a redirect to {readable(location)}, got no Location header"
-    if location is not None and not re.fullmatch(location, relative(where)):
-        return f"expected a redirect to {readable(location)}, got {where}"
+    if location is not None and not re.fullmatch(location, redirect_to(resp, where)):
+        return f"expected a redirect to {readable(location)}, got {brief(where)}"
     if content_type is not None:
         got_type = (resp.headers.get("Content-Type") if resp.headers else None) or ""
         if content_type not in got_type.lower():
@@ -258,7 +318,7 @@ def checkpoint_problem(
             quoted = quoted if len(quoted) <= 120 else quoted[:117] + "..."
             has = "an error" if member == "error" else "errors"
             return f"the response has {has}: {quoted}"
-    text = resp.text or ""
+    text = body_text(resp)
     for snippet in contains:
         if snippet not in text:
             return f"expected the body to contain {snippet!r}"
@@ -276,8 +336,17 @@ def checkpoint_problem(
             if found != value or type(found) is not type(value):
                 if isinstance(found, (dict, list)):
                     return f"expected JSON {path} == {value!r}, got a container"
-                return f"expected JSON {path} == {value!r}, got {repr(found)[:80]}"
+                return f"expected JSON {path} == {value!r}, got {brief(found, repr)}"
     return None
+
+
+def brief(value, show=str):
+    """show(value), short enough for a failure message: a response may send anything."""
+    try:
+        text = show(value)
+    except RecursionError:
+        text = "(nested too deep to show)"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def readable(pattern):
@@ -291,17 +360,57 @@ def relative(url):
     return re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*", "", url) or "/"
 
 
-def stop_flow(resp, step, var):
+def redirect_to(resp, where):
+    """What a Location pattern must match: the path if the redirect stays on the origin
+    of the request, else the whole URL (matched only by a pattern recorded with it).
+    """
+    request_url = getattr(resp, "url", None) or ""
+    try:
+        target = urljoin(request_url, where)
+        same = not request_url or origin_of(target) == origin_of(request_url)
+    except ValueError:  # a Location urlsplit refuses, e.g. http://[::1/x
+        return where
+    return relative(where) if same else target
+
+
+def origin_of(url):
+    """Scheme, host and port of a URL, the default port made explicit."""
+    parts = urlsplit(url)
+    return (
+        parts.scheme,
+        parts.hostname,
+        parts.port or {"https": 443}.get(parts.scheme, 80),
+    )
+
+
+def stop_flow(resp, step, var, problem=None):
     """A value the rest of the flow needs is missing: fail the request, restart the flow.
 
     A failed checkpoint on the same response keeps its message: it says why the value is missing.
+    problem: why the value found cannot be used (default: it was not found).
     """
     if not resp.__dict__.get("_parsed", {}).get("failed"):
-        resp.failure(f"{var} not found in {step}")
+        problem = transport_problem(resp) or problem
+        resp.failure(f"{step}: {problem}" if problem else f"{var} not found in {step}")
     raise RescheduleTask()
 
 
-def from_json(resp, step, var, path):
+def sendable(resp, step, var, value, sent_in):
+    """value, if later steps can send it where they do; else fail this step and restart.
+
+    sent_in: "header" (latin-1 text without control characters, or the client raises) and
+    "path" (a path segment sent as is: recorded without characters that need encoding).
+    """
+    rules = {"header": r"[^\t\x20-\x7e\x80-\xff]", "path": r"[^A-Za-z0-9_.~-]|^$"}
+    for where in sent_in:
+        bad = re.search(rules[where], str(value))
+        if bad:
+            what = f"contains U+{ord(bad.group()):04X}" if bad.group() else "is empty"
+            stop_flow(resp, step, var, f"{var} cannot be sent in a {where}: it {what}")
+    return value
+
+
+def from_json(resp, step, var, path, sent_in=()):
     """Follow path (keys and indexes) into the JSON body."""
     value = parsed_json(resp)
     for key in path:
@@ -311,4 +420,22 @@ def from_json(resp, step, var, path):
             stop_flow(resp, step, var)
     if value is None or isinstance(value, (dict, list)):
         stop_flow(resp, step, var)
-    return value
+    return sendable(resp, step, var, value, sent_in)
+
+
+@events.init_command_line_parser.add_listener
+def request_timeout_option(parser):
+    """--request-timeout: how long a request waits for the server before its step fails."""
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=30.0,
+        env_var="LOCUST_REQUEST_TIMEOUT",
+        metavar="SECONDS",
+        help="seconds a request may wait for the server before its step fails",
+    )
+
+
+def request_timeout(environment):
+    """--request-timeout, or its default where Locust runs without its command line."""
+    return getattr(environment.parsed_options, "request_timeout", 30.0)

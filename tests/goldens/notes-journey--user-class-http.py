@@ -12,8 +12,9 @@ import os
 import re
 import sys
 import time
+from urllib.parse import urljoin, urlsplit
 
-from locust import HttpUser, constant, task
+from locust import HttpUser, constant, events, task
 from locust.exception import RescheduleTask
 from lxml import etree, html
 
@@ -39,6 +40,11 @@ NOTE_ID_RE = re.compile("^/notes/([^/?#]+)")
 class NotesJourneyUser(HttpUser):
     host = "http://127.0.0.1:39383"  # the recorded origin; --host overrides it
     wait_time = constant(1)  # pause between two runs of the flow
+
+    def __init__(self, environment):
+        """A request waits --request-timeout seconds for the server, then its step fails."""
+        super().__init__(environment)
+        self.request_timeout = request_timeout(environment)
 
     def on_start(self):
         """Origin and Referer follow the host under test."""
@@ -73,7 +79,11 @@ class NotesJourneyUser(HttpUser):
     def notes_home(self):
         """Notes — Home"""
         with self.client.get(
-            "/", allow_redirects=False, name="01 /", catch_response=True
+            "/",
+            allow_redirects=False,
+            timeout=self.request_timeout,
+            name="01 /",
+            catch_response=True,
         ) as resp:
             # recorded status 200; recorded content type; recorded page text
             check(
@@ -90,6 +100,7 @@ class NotesJourneyUser(HttpUser):
             "/login",
             headers={"Referer": f"{self.origin}/"},
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="02 /login",
             catch_response=True,
         ) as resp:
@@ -121,6 +132,7 @@ class NotesJourneyUser(HttpUser):
                 "Referer": f"{self.origin}/login",
             },
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="03 /login",
             catch_response=True,
         ) as resp:
@@ -130,6 +142,7 @@ class NotesJourneyUser(HttpUser):
             "/notes",
             headers={"Referer": f"{self.origin}/login"},
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="04 /notes",
             catch_response=True,
         ) as resp:
@@ -161,6 +174,7 @@ class NotesJourneyUser(HttpUser):
                 "Referer": f"{self.origin}/notes",
             },
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="05 /notes",
             catch_response=True,
         ) as resp:
@@ -168,12 +182,13 @@ class NotesJourneyUser(HttpUser):
             check(resp, "step 5 POST /notes", 302, location=r"/notes/[^/?#]+(\?.*)?")
             # note_id is sent back by steps 6, 8
             self.note_id = from_location(
-                resp, "step 5 POST /notes", "note_id", NOTE_ID_RE
+                resp, "step 5 POST /notes", "note_id", NOTE_ID_RE, sent_in=("path",)
             )
         with self.client.get(
             f"/notes/{self.note_id}",
             headers={"Referer": f"{self.origin}/notes"},
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="06 /notes/{note_id}",
             catch_response=True,
         ) as resp:
@@ -186,6 +201,7 @@ class NotesJourneyUser(HttpUser):
             "/notes",
             headers={"Referer": f"{self.origin}/notes/792040"},
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="07 /notes",
             catch_response=True,
         ) as resp:
@@ -213,6 +229,7 @@ class NotesJourneyUser(HttpUser):
                 "Referer": f"{self.origin}/notes",
             },
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="08 /notes/{note_id}/delete",
             catch_response=True,
         ) as resp:
@@ -227,6 +244,7 @@ class NotesJourneyUser(HttpUser):
             "/notes",
             headers={"Referer": f"{self.origin}/notes"},
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="09 /notes",
             catch_response=True,
         ) as resp:
@@ -245,6 +263,7 @@ class NotesJourneyUser(HttpUser):
             "/logout",
             headers={"Referer": f"{self.origin}/notes"},
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="10 /logout",
             catch_response=True,
         ) as resp:
@@ -254,6 +273,7 @@ class NotesJourneyUser(HttpUser):
             "/",
             headers={"Referer": f"{self.origin}/notes"},
             allow_redirects=False,
+            timeout=self.request_timeout,
             name="11 /",
             catch_response=True,
         ) as resp:
@@ -272,19 +292,68 @@ def parsed_json(resp):
     cache = resp.__dict__.setdefault("_parsed", {})
     if "json" not in cache:
         try:
-            cache["json"] = json.loads(resp.text or "")
-        except (ValueError, RecursionError):
+            cache["json"] = json.loads(body_text(resp))
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
             cache["json"] = None
     return cache["json"]
 
 
 def parsed_html(resp):
-    """The response body as an lxml tree, parsed once per response."""
+    """The response body as an lxml tree, parsed once per response; None if lxml refuses it.
+
+    lxml takes no text that declares its encoding (XHTML's <?xml ... encoding="utf-8"?>): the
+    text is already decoded, so the declaration is dropped.
+    """
     cache = resp.__dict__.setdefault("_parsed", {})
     if "html" not in cache:
-        text = resp.text or ""
-        cache["html"] = html.fromstring(text) if text.strip() else None
+        text = re.sub(r"^\ufeff?\s*<\?xml[^>]*>", "", body_text(resp))
+        try:
+            cache["html"] = html.fromstring(text) if text.strip() else None
+        except (ValueError, etree.LxmlError):  # only a comment: "Document is empty"
+            cache["html"] = None
     return cache["html"]
+
+
+def body_text(resp):
+    """The body as text, decoded once; "" when no complete response came back.
+
+    An unknown charset (charset=x-bogus) is read as UTF-8: FastHttpUser's resp.text raises
+    LookupError for it, where HttpUser guesses.
+    """
+    cache = resp.__dict__.setdefault("_parsed", {})
+    if "text" not in cache:
+        if transport_problem(resp):
+            cache["text"] = ""
+        else:
+            try:
+                cache["text"] = resp.text or ""
+            except LookupError:
+                cache["text"] = (resp.content or b"").decode("utf-8", "replace")
+    return cache["text"]
+
+
+def transport_problem(resp):
+    """Why no complete response came back (refused, reset, timed out, cut short), or None.
+
+    An error status is not one: FastHttpUser keeps it as an error too, with its code.
+    """
+    meta = getattr(resp, "request_meta", None) or {}
+    error = getattr(resp, "error", None) or meta.get("exception")
+    if not isinstance(error, Exception):
+        return None
+    if resp.status_code and getattr(error, "code", None) == resp.status_code:
+        return None
+    # the error the client wrapped says it best (and names no URL)
+    while True:
+        inner = getattr(error, "original", None)  # geventhttpclient's RetriesExceeded
+        if type(error).__module__.split(".")[0] in ("requests", "urllib3"):
+            inner = error.__context__
+        if not isinstance(inner, Exception):
+            break
+        error = inner
+    if isinstance(error, TimeoutError) or "timeout" in type(error).__name__.lower():
+        return "no response in time (the --request-timeout option sets the limit)"
+    return f"no complete response ({type(error).__name__}: {brief(str(error))})"
 
 
 def check(
@@ -306,7 +375,7 @@ def check(
     hold, a path is keys joined by dots ("save.result"); no_error: the JSON may not have an
     "error" or "errors" member (APIs that answer errors with status 200).
     """
-    problem = checkpoint_problem(
+    problem = transport_problem(resp) or checkpoint_problem(
         resp, status, location, content_type, contains, json_keys, json_values, no_error
     )
     if problem:
@@ -327,8 +396,8 @@ def checkpoint_problem(
         return f"expected status {status}{expected}, got {got}{landed}"
     if location is not None and where is None:
         return f"expected a redirect to {readable(location)}, got no Location header"
-    if location is not None and not re.fullmatch(location, relative(where)):
-        return f"expected a redirect to {readable(location)}, got {where}"
+    if location is not None and not re.fullmatch(location, redirect_to(resp, where)):
+        return f"expected a redirect to {readable(location)}, got {brief(where)}"
     if content_type is not None:
         got_type = (resp.headers.get("Content-Type") if resp.headers else None) or ""
         if content_type not in got_type.lower():
@@ -345,7 +414,7 @@ def checkpoint_problem(
             quoted = quoted if len(quoted) <= 120 else quoted[:117] + "..."
             has = "an error" if member == "error" else "errors"
             return f"the response has {has}: {quoted}"
-    text = resp.text or ""
+    text = body_text(resp)
     for snippet in contains:
         if snippet not in text:
             return f"expected the body to contain {snippet!r}"
@@ -363,8 +432,17 @@ def checkpoint_problem(
             if found != value or type(found) is not type(value):
                 if isinstance(found, (dict, list)):
                     return f"expected JSON {path} == {value!r}, got a container"
-                return f"expected JSON {path} == {value!r}, got {repr(found)[:80]}"
+                return f"expected JSON {path} == {value!r}, got {brief(found, repr)}"
     return None
+
+
+def brief(value, show=str):
+    """show(value), short enough for a failure message: a response may send anything."""
+    try:
+        text = show(value)
+    except RecursionError:
+        text = "(nested too deep to show)"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def readable(pattern):
@@ -378,17 +456,57 @@ def relative(url):
     return re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*", "", url) or "/"
 
 
-def stop_flow(resp, step, var):
+def redirect_to(resp, where):
+    """What a Location pattern must match: the path if the redirect stays on the origin
+    of the request, else the whole URL (matched only by a pattern recorded with it).
+    """
+    request_url = getattr(resp, "url", None) or ""
+    try:
+        target = urljoin(request_url, where)
+        same = not request_url or origin_of(target) == origin_of(request_url)
+    except ValueError:  # a Location urlsplit refuses, e.g. http://[::1/x
+        return where
+    return relative(where) if same else target
+
+
+def origin_of(url):
+    """Scheme, host and port of a URL, the default port made explicit."""
+    parts = urlsplit(url)
+    return (
+        parts.scheme,
+        parts.hostname,
+        parts.port or {"https": 443}.get(parts.scheme, 80),
+    )
+
+
+def stop_flow(resp, step, var, problem=None):
     """A value the rest of the flow needs is missing: fail the request, restart the flow.
 
     A failed checkpoint on the same response keeps its message: it says why the value is missing.
+    problem: why the value found cannot be used (default: it was not found).
     """
     if not resp.__dict__.get("_parsed", {}).get("failed"):
-        resp.failure(f"{var} not found in {step}")
+        problem = transport_problem(resp) or problem
+        resp.failure(f"{step}: {problem}" if problem else f"{var} not found in {step}")
     raise RescheduleTask()
 
 
-def from_xpath(resp, step, var, xpath):
+def sendable(resp, step, var, value, sent_in):
+    """value, if later steps can send it where they do; else fail this step and restart.
+
+    sent_in: "header" (latin-1 text without control characters, or the client raises) and
+    "path" (a path segment sent as is: recorded without characters that need encoding).
+    """
+    rules = {"header": r"[^\t\x20-\x7e\x80-\xff]", "path": r"[^A-Za-z0-9_.~-]|^$"}
+    for where in sent_in:
+        bad = re.search(rules[where], str(value))
+        if bad:
+            what = f"contains U+{ord(bad.group()):04X}" if bad.group() else "is empty"
+            stop_flow(resp, step, var, f"{var} cannot be sent in a {where}: it {what}")
+    return value
+
+
+def from_xpath(resp, step, var, xpath, sent_in=()):
     """The first string an XPath (compiled at module level) finds in the HTML body."""
     tree = parsed_html(resp)
     found = xpath(tree) if tree is not None else []
@@ -396,19 +514,37 @@ def from_xpath(resp, step, var, xpath):
         found = [found] if found else []
     if not found:
         stop_flow(resp, step, var)
-    return str(found[0])
+    return sendable(resp, step, var, str(found[0]), sent_in)
 
 
-def from_regex(resp, step, var, pattern, text=None):
+def from_regex(resp, step, var, pattern, text=None, sent_in=()):
     """Group 1 of a regex (compiled at module level) in the body, or in text if given."""
-    match = pattern.search(resp.text or "" if text is None else text)
+    match = pattern.search(body_text(resp) if text is None else text)
     if match is None:
         stop_flow(resp, step, var)
-    return match.group(1)
+    return sendable(resp, step, var, match.group(1), sent_in)
 
 
-def from_location(resp, step, var, pattern):
+def from_location(resp, step, var, pattern, sent_in=()):
     """Group 1 of a regex over the Location header without scheme and host (its path, query
     and fragment)."""
     location = resp.headers.get("Location") if resp.headers else None
-    return from_regex(resp, step, var, pattern, relative(location or ""))
+    return from_regex(resp, step, var, pattern, relative(location or ""), sent_in)
+
+
+@events.init_command_line_parser.add_listener
+def request_timeout_option(parser):
+    """--request-timeout: how long a request waits for the server before its step fails."""
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=30.0,
+        env_var="LOCUST_REQUEST_TIMEOUT",
+        metavar="SECONDS",
+        help="seconds a request may wait for the server before its step fails",
+    )
+
+
+def request_timeout(environment):
+    """--request-timeout, or its default where Locust runs without its command line."""
+    return getattr(environment.parsed_options, "request_timeout", 30.0)
