@@ -581,7 +581,7 @@ NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"
      "expected JSON data.createNote.ok == True, got 1"),
     (FakeResponse(200, text='{"save": {"result": {"a": [1]}}}'),
      dict(status=200, json_values=(("save.result", "Success"),)),
-     "expected JSON save.result == 'Success', got a container"),
+     "expected JSON save.result == 'Success', got {'a': [1]}"),
     (FakeResponse(200, text='{"data": null, "errors": [{"message": "title too long"}]}'),
      dict(status=200, content_type=None, json_keys=("data",), no_error=True),
      'the response has errors: [{"message": "title too long"}]'),

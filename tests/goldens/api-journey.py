@@ -236,7 +236,7 @@ def transport_problem(resp):
         return None
     # the error the client wrapped says it best (and names no URL)
     while True:
-        inner = getattr(error, "original", None)  # geventhttpclient's RetriesExceeded
+        inner = getattr(error, "original", None)  # FastHttpUser's RetriesExceeded
         if type(error).__module__.split(".")[0] in ("requests", "urllib3"):
             inner = error.__context__
         if not isinstance(inner, Exception):
@@ -321,8 +321,6 @@ def checkpoint_problem(
             for key in path.split("."):
                 found = found.get(key) if isinstance(found, dict) else None
             if found != value or type(found) is not type(value):
-                if isinstance(found, (dict, list)):
-                    return f"expected JSON {path} == {value!r}, got a container"
                 return f"expected JSON {path} == {value!r}, got {brief(found, repr)}"
     return None
 
