@@ -193,18 +193,20 @@ def test_request_id_is_a_fresh_uuid_and_update_checks_the_body(converted: Result
 # --- a. the generated script against a fresh instance --------------------------------------------
 
 
-def test_fresh_instance_replays_without_failures(fresh_run: Run) -> None:
-    run = fresh_run
+# The checks are functions so that tests/test_zoo_recorded_port.py can make them too.
+
+
+def assert_no_failures(run: Run) -> None:
     assert run.locust.requests > 0, run.explain()
     assert run.locust.failed == 0, run.explain()
     assert run.locust.exceptions == [], run.explain()
     assert run.state["rejections"] == {}, run.explain()  # no CSRF, duplicate, stale refusal
 
 
-def test_fresh_instance_sees_the_whole_lifecycle(fresh_run: Run) -> None:
-    state, explain = fresh_run.state, fresh_run.explain()
+def assert_whole_lifecycle(run: Run, users: int) -> None:
+    state, explain = run.state, run.explain()
     logins = state["logins"].get("alice", 0)
-    assert logins >= USERS, explain
+    assert logins >= users, explain
     # every iteration: login, create, update, delete, logout of its own report
     assert state["created"] == state["updated"] == state["deleted"] == {"alice": logins}, explain
     assert state["logouts"] == {"alice": logins}, explain
@@ -213,12 +215,24 @@ def test_fresh_instance_sees_the_whole_lifecycle(fresh_run: Run) -> None:
     assert len(mine) == logins and all(r["trashed"] and r["status"] == "final" for r in mine)
 
 
-def test_fresh_instance_leaves_the_sentinels_alone(fresh_run: Run) -> None:
-    state = fresh_run.state
-    assert state["sentinels_intact"], fresh_run.explain()
+def assert_sentinels_alone(run: Run) -> None:
+    state = run.state
+    assert state["sentinels_intact"], run.explain()
     bobs = [r for r in state["reports"] if r["owner"] == "bob"]
     assert bobs == [s | {"trashed": False} for s in state["sentinels"] if s["owner"] == "bob"]
-    assert state["failed_logins"] == {}, fresh_run.explain()
+    assert state["failed_logins"] == {}, run.explain()
+
+
+def test_fresh_instance_replays_without_failures(fresh_run: Run) -> None:
+    assert_no_failures(fresh_run)
+
+
+def test_fresh_instance_sees_the_whole_lifecycle(fresh_run: Run) -> None:
+    assert_whole_lifecycle(fresh_run, USERS)
+
+
+def test_fresh_instance_leaves_the_sentinels_alone(fresh_run: Run) -> None:
+    assert_sentinels_alone(fresh_run)
 
 
 # --- b. without correlation the replay fails --------------------------------------------------

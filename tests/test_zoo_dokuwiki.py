@@ -82,6 +82,12 @@ def test_journey_replays_on_a_fresh_wiki(dokuwiki: type, script: tuple[Path, str
         assert urlsplit(wiki.url).port != urlsplit(recorded_origin).port
         run = _run(path, wiki, tmp_path, env_var)
         state = wiki.state()
+    assert_full_lifecycle(run, state)
+
+
+def assert_full_lifecycle(run: LocustRun, state: dict) -> None:
+    """No failure; each iteration logged in, created, edited and deleted its page, logged out
+    (also used by tests/test_zoo_recorded_port.py)."""
     why = _explain(run, state)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     logins = state["logins"].get("alice", 0)

@@ -106,14 +106,9 @@ def _verify(app: Any, env_name: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_journey_replays_with_full_lifecycle_on_a_fresh_app(
-    correlated: Result, password_env: str, tmp_path: Path
-) -> None:
-    with _app() as app:
-        assert urlsplit(app.url).port != urlsplit(correlated.scenario.main_origin).port
-        assert app.state()["users"]["alice"] != 1  # recorded as 1: page=1 must stay literal
-        run = _run(correlated.code, app, tmp_path, password_env, seconds=15)
-        state = app.state()
+def assert_full_lifecycle(run: LocustRun, state: dict) -> None:
+    """No failure, and every iteration did all of its work on the server (also used by
+    tests/test_zoo_recorded_port.py)."""
     why = _explain(run, state)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     counters = state["counters"]
@@ -128,6 +123,17 @@ def test_journey_replays_with_full_lifecycle_on_a_fresh_app(
     assert len(tasks) == iterations, why
     assert all(t["owner"] == "alice" and t["state"] == "trash" and t["title"] == EDITED_TITLE
                and t["edits"] == 1 for t in tasks), why
+
+
+def test_journey_replays_with_full_lifecycle_on_a_fresh_app(
+    correlated: Result, password_env: str, tmp_path: Path
+) -> None:
+    with _app() as app:
+        assert urlsplit(app.url).port != urlsplit(correlated.scenario.main_origin).port
+        assert app.state()["users"]["alice"] != 1  # recorded as 1: page=1 must stay literal
+        run = _run(correlated.code, app, tmp_path, password_env, seconds=15)
+        state = app.state()
+    assert_full_lifecycle(run, state)
 
 
 def test_without_correlation_the_replay_fails_and_creates_nothing(

@@ -91,7 +91,12 @@ def replay(app: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[LocustRu
 
 
 def test_generated_script_replays_the_graphql_flow(replay: tuple[LocustRun, dict]) -> None:
-    run, state = replay
+    assert_full_lifecycle(*replay)
+
+
+def assert_full_lifecycle(run: LocustRun, state: dict) -> None:
+    """No failure; each iteration logged in, made, changed and deleted its note, logged out
+    (``state``: the run's delta; also used by tests/test_zoo_recorded_port.py)."""
     why = _explain(run, state)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     notes, logins = state["notes"], _nonzero(state["logins"])

@@ -94,7 +94,13 @@ def _explain(run: LocustRun, state: dict) -> str:
 
 
 def test_generated_script_replays_the_oauth_flow(app: Any, tmp_path: Path) -> None:
-    run, state = _run(_script(tmp_path), app, tmp_path, 12)
+    assert_full_lifecycle(*_run(_script(tmp_path), app, tmp_path, 12))
+
+
+def assert_full_lifecycle(run: LocustRun, state: dict) -> None:
+    """No failure; each iteration a new login that got a token, made, changed and deleted its
+    note and revoked the token (``state``: the run's delta; also used by
+    tests/test_zoo_recorded_port.py)."""
     why = _explain(run, state)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     notes, logins = state["notes"], _nonzero(state["logins"])

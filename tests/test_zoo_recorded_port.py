@@ -1,0 +1,167 @@
+"""Zoo (issue 12): every journey also replays on the port it was recorded on.
+
+The other ``test_zoo_*.py`` modules replay each HAR against a fresh instance on a free port, so
+a recorded origin that leaked into the script (an absolute URL, an ``Origin`` header, a redirect
+target) breaks them. This module covers the other half of the acceptance: a FRESH instance (new
+secrets, ids, tokens) listening on the recorded port itself, where such a leak would go unseen
+but a value replayed instead of correlated still fails. Each app's own module judges the
+server-side lifecycle, with the same assertions it makes on another port. When the recorded
+port is taken on this machine, the test skips and says by what.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import test_zoo_djangospa as djangospa
+import test_zoo_dokuwiki as dokuwiki
+import test_zoo_flaskwtf as flaskwtf
+import test_zoo_graphql as graphql
+import test_zoo_oauth as oauth
+from conftest import LocustRun, locust_headless
+
+from har2locust_plus import Options, ThinkTime, convert
+
+pytestmark = [pytest.mark.e2e]
+
+ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
+USERS, SECONDS = 2, 6  # five apps in a row: the file stays under a minute
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One Locust run against one fresh instance, and the server's own state around it."""
+
+    run: LocustRun
+    before: dict[str, Any]
+    after: dict[str, Any]
+    url: str
+
+
+@dataclass(frozen=True)
+class Zoo:
+    """One zoo app: how to start it on a port, the recorded password, how to judge a run."""
+
+    name: str
+    launcher: Callable[[int], Any]  # port -> an unstarted launcher (a context manager)
+    password: str
+    judge: Callable[[Outcome], None]  # the app's own module's assertions
+    missing: Callable[[], str | None] = lambda: None  # why the app cannot run here
+
+    @property
+    def har(self) -> Path:
+        return ZOO_DIR / self.name / f"{self.name}.har"
+
+
+def _djangospa(port: int) -> Any:
+    from fixtures.zoo.djangospa.server import DjangoSpaApp
+
+    return DjangoSpaApp(port=port)
+
+
+def _flaskwtf(port: int) -> Any:
+    from fixtures.zoo.flaskwtf.server import FlaskWtfApp
+
+    return FlaskWtfApp(port=port)
+
+
+def _oauth(port: int) -> Any:
+    from fixtures.zoo.oauth.server import OAuthApp
+
+    return OAuthApp(port=port)
+
+
+def _graphql(port: int) -> Any:
+    from fixtures.zoo.graphql.server import GraphQLApp
+
+    return GraphQLApp(port=port)
+
+
+def _dokuwiki(port: int) -> Any:
+    from fixtures.zoo.dokuwiki.server import DokuWiki
+
+    return DokuWiki(port=port)
+
+
+def _dokuwiki_missing() -> str | None:
+    from fixtures.zoo.dokuwiki.server import missing
+
+    return missing()
+
+
+def _judge_djangospa(outcome: Outcome) -> None:
+    judged = djangospa.Run(outcome.run, outcome.after, outcome.url)
+    djangospa.assert_no_failures(judged)
+    djangospa.assert_whole_lifecycle(judged, USERS)
+    djangospa.assert_sentinels_alone(judged)
+
+
+def _dokuwiki_password() -> str:
+    from fixtures.zoo.dokuwiki.server import PASSWORD
+
+    return PASSWORD
+
+
+ZOOS = [
+    Zoo("djangospa", _djangospa, djangospa.PASSWORD, _judge_djangospa),
+    Zoo("flaskwtf", _flaskwtf, flaskwtf.RECORDED_PASSWORD,
+        lambda o: flaskwtf.assert_full_lifecycle(o.run, o.after)),
+    # these two modules judge what changed during the run (their instances are shared)
+    Zoo("oauth", _oauth, oauth.PASSWORD,
+        lambda o: oauth.assert_full_lifecycle(o.run, oauth._delta(o.before, o.after))),
+    Zoo("graphql", _graphql, graphql.PASSWORD,
+        lambda o: graphql.assert_full_lifecycle(o.run, graphql._delta(o.before, o.after))),
+    Zoo("dokuwiki", _dokuwiki, _dokuwiki_password(),
+        lambda o: dokuwiki.assert_full_lifecycle(o.run, o.after),
+        missing=_dokuwiki_missing),
+]
+
+
+def _port_taken(port: int) -> str | None:
+    """Why ``port`` on 127.0.0.1 cannot be listened on now, or ``None``. SO_REUSEADDR as the
+    apps' servers set it: a port left in TIME_WAIT by an earlier run is free for them."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as error:
+            name = errno.errorcode.get(error.errno or 0, str(error.errno))
+            return f"recorded port 127.0.0.1:{port} is busy on this machine ({name}: {error})"
+    return None
+
+
+@pytest.mark.parametrize("zoo", ZOOS, ids=[zoo.name for zoo in ZOOS])
+def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
+                                                                  tmp_path: Path) -> None:
+    reason = zoo.missing()
+    if reason:
+        pytest.skip(f"{zoo.name} zoo app cannot run: {reason}")
+    result = convert(zoo.har, Options(think_time=ThinkTime("none")))
+    port = urlsplit(result.scenario.main_origin).port
+    assert port is not None, result.scenario.main_origin
+    [env_var] = [s.env for s in result.scenario.secrets if s.kind == "password"]
+    script = tmp_path / "locustfile.py"
+    script.write_text(result.code, encoding="utf-8")
+    if busy := _port_taken(port):
+        pytest.skip(busy)
+    with ExitStack() as stack:
+        try:
+            app = stack.enter_context(zoo.launcher(port))
+        except Exception:
+            if busy := _port_taken(port):  # taken between the look and the start
+                pytest.skip(busy)
+            raise
+        assert app.url == result.scenario.main_origin  # a fresh instance on the recorded origin
+        before = app.state()
+        run = locust_headless(script, app.url, tmp_path, seconds=SECONDS, users=USERS,
+                              extra=("--stop-timeout", "5"), env={env_var: zoo.password})
+        outcome = Outcome(run, before, app.state(), app.url)
+    zoo.judge(outcome)
