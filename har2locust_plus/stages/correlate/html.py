@@ -42,6 +42,8 @@ TEXT_TAGS = ("pre", "code", "kbd", "samp", "output", "td", "dd", "span", "strong
 _TEXT_XPATH = etree.XPath("|".join(f"//{tag}[not(*)]" for tag in TEXT_TAGS))
 _DATA_ISLANDS = etree.XPath("//script[@type='application/json' or @type='application/ld+json']"
                             " | //*[@*[starts-with(name(), 'data-')]]")
+_TEXT_TOKEN = re.compile(r">\s*([^<>\s]{8,4096})\s*<")  # an element's whole text, one token
+_DATA_ATTR_JSON = re.compile(r"""data-[\w.:-]*\s*=\s*["']?\s*[\[{]""")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _XML_NAME = re.compile(r"[A-Za-z_][\w.\-]*")
 
@@ -59,8 +61,12 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
     named, urls = _html_elements(tree)
     for tag, by_name in named.items():
         yield from _named_sources(step, tag, by_name, wanted)
-    yield from _text_sources(step, tree, wanted)
-    yield from _embedded_json_sources(step, tree, wanted)
+    # both walk much of the tree: only when the page text can hold what they find
+    if any(m.group(1) in wanted for m in _TEXT_TOKEN.finditer(text)):
+        yield from _text_sources(step, tree, wanted)
+    if "application/json" in text or "application/ld+json" in text or (
+            "data-" in text and _DATA_ATTR_JSON.search(text)):
+        yield from _embedded_json_sources(step, tree, wanted)
     for url in urls:
         if not url:
             continue

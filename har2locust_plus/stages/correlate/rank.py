@@ -19,6 +19,7 @@ a word, a time, a URL, or only found by a text regex while short) stays literal.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .sources import MAX_VALUE, MIN_TOKEN, RANK_STRUCTURED, RANK_TEXT, WORD, Source, is_id_name
@@ -64,11 +65,16 @@ def usable_at(value: str, key: str, keys_before: set[str] | None) -> bool:
     come from a response? ``keys_before``: the keys that sent it before its source."""
     if len(value) >= MIN_TOKEN:
         return True
-    if key and NOT_ID_KEYS.search(key):
+    if key and _not_id_key(key):
         return False
     if len(value) == 1 and key and not key.startswith("/") and not is_id_name(key):
         return False  # "1" under "trashed" or "all": too common to be an id
     return not (keys_before and key in keys_before)
+
+
+@functools.lru_cache(maxsize=4096)
+def _not_id_key(key: str) -> bool:
+    return NOT_ID_KEYS.search(key) is not None
 
 
 def order(source: Source) -> tuple[int, int, int]:

@@ -63,11 +63,13 @@ class Source:
 OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
 
 
+@functools.lru_cache(maxsize=4096)
 def is_object_id_name(key: str) -> bool:
     """``id``, ``note_id``, ``noteId``, ``itemid``: an object's name, not a token's."""
     return OBJECT_ID_NAME.search(key) is not None and key.lower() not in ENGLISH_ID_WORDS
 
 
+@functools.lru_cache(maxsize=4096)
 def is_id_name(key: str) -> bool:
     """``note_id``, ``noteId``, ``token``, ``itemid``, ``oid`` … but not ``paid`` or ``valid``."""
     return ID_NAME.search(key) is not None and key.lower() not in ENGLISH_ID_WORDS
