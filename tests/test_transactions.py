@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import gevent
@@ -355,3 +356,36 @@ def test_pages_add_up_across_a_master_and_a_worker(tmp_path: Path) -> None:
         failure_rows = list(csv.DictReader(handle))
     failing = SABOTAGED_PAGES
     _check_pages(_final(prefix), pages, state, failing, failure_rows, logs["master"])
+
+
+@pytest.mark.e2e
+def test_pages_show_in_the_web_ui(tmp_path: Path) -> None:
+    """The web UI's statistics (the JSON its table is drawn from) list the pages too."""
+    script, pages = _script(tmp_path)
+    port = _free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+           **PASSWORD}
+    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    rows: dict[str, dict] = {}
+    with _app() as app, open(tmp_path / "web.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", str(script), "--web-host", "127.0.0.1",
+             "--web-port", str(port), "--autostart", "-u", "2", "-r", "2", "--host", app.url],
+            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env=env)
+        try:
+            deadline = time.monotonic() + 30
+            while len(rows) < len(pages) and time.monotonic() < deadline:
+                time.sleep(0.5)
+                try:
+                    answer = no_proxy.open(f"http://127.0.0.1:{port}/stats/requests", timeout=5)
+                except OSError:
+                    continue  # not listening yet
+                rows = {r["name"]: r for r in json.load(answer)["stats"]
+                        if r["method"] == "PAGE"}
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    log_text = (tmp_path / "web.log").read_text("utf-8", "replace")
+    assert sorted(rows) == sorted(pages), log_text[-3000:]
+    assert all(r["num_requests"] > 0 and r["num_failures"] == 0 for r in rows.values()), rows
