@@ -42,7 +42,7 @@ MY_NOTES = "expected the body to contain '<title>Notes — My notes</title>'"
 # the pages with a GET /notes, which sabotage=["title"] breaks: the page that logs in (and is
 # redirected to the list), the list, and the delete (redirected to the list too)
 SABOTAGED_PAGES = {"03 POST /login": f"step 4 GET /notes: {MY_NOTES}",
-                   "07 /notes": f"step 7 GET /notes: {MY_NOTES}",
+                   "07 GET /notes": f"step 7 GET /notes: {MY_NOTES}",
                    "08 POST /notes/{note_id}/delete": f"step 9 GET /notes: {MY_NOTES}"}
 
 
@@ -209,8 +209,9 @@ def _pages(code: str) -> dict[str, list[str]]:
 def test_every_page_method_is_one_transaction_named_by_its_first_step() -> None:
     result = convert(FIXTURES / "notes-journey.har", Options())
     pages = _pages(result.code)
-    assert list(pages) == ["01 Notes — Home", "02 /login", "03 POST /login", "05 POST /notes",
-                           "07 /notes", "08 POST /notes/{note_id}/delete", "10 /logout"]
+    assert list(pages) == ["01 Notes — Home", "02 GET /login", "03 POST /login",
+                           "05 POST /notes", "07 GET /notes", "08 POST /notes/{note_id}/delete",
+                           "10 GET /logout"]
     assert pages["03 POST /login"] == ["03 /login", "04 /notes"]  # the redirect hop included
     tree = ast.parse(result.code)
     user_class = next(n for n in tree.body if isinstance(n, ast.ClassDef))

@@ -643,14 +643,16 @@ class FastHttpGenerator:
 
 
     def page_title(self, group: ir.Group, first: ir.Step) -> str:
-        """The page's title; a title made of its recorded URL shows run-time values as
-        ``{note_id}``, as request names do: the page is not about the recorded object."""
-        path = first.request.path
-        recorded = "".join(re.escape(p) if isinstance(p, str) else ".+?" for p in path.parts)
-        verb = "" if first.request.method == "GET" else first.request.method + " "
-        if path.is_literal or not re.fullmatch(re.escape(verb) + recorded, group.title):
+        """The page's title. A title made of its recorded URL gets the method (``GET /login``:
+        the row's name differs from its request's, ``02 /login``) and shows run-time values
+        as ``{note_id}``, as request names do: the page is not about the recorded object."""
+        request = first.request
+        recorded = "".join(re.escape(part) if isinstance(part, str) else ".+?"
+                           for part in request.path.parts)
+        verb = "" if request.method == "GET" else re.escape(request.method + " ")
+        if not re.fullmatch(verb + recorded, group.title):
             return group.title or group.method
-        return verb + ir.template_preview(path)
+        return f"{request.method} {ir.template_preview(request.path)}"
 
     def transaction_code(self) -> list[cst.BaseStatement]:
         """runtime/transactions.py without its imports, when the pages are transactions."""

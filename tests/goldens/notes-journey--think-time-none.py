@@ -86,7 +86,7 @@ class NotesJourneyUser(FastHttpUser):
 
     def login(self):
         """/login"""
-        with transaction(self, "02 /login"):
+        with transaction(self, "02 GET /login"):
             with self.client.get(
                 "/login",
                 headers={"Referer": f"{self.origin}/"},
@@ -182,7 +182,7 @@ class NotesJourneyUser(FastHttpUser):
 
     def notes(self):
         """/notes"""
-        with transaction(self, "07 /notes"):
+        with transaction(self, "07 GET /notes"):
             with self.client.get(
                 "/notes",
                 headers={"Referer": f"{self.origin}/notes/792040"},
@@ -240,7 +240,7 @@ class NotesJourneyUser(FastHttpUser):
 
     def logout(self):
         """/logout"""
-        with transaction(self, "10 /logout"):
+        with transaction(self, "10 GET /logout"):
             with self.client.get(
                 "/logout",
                 headers={"Referer": f"{self.origin}/notes"},

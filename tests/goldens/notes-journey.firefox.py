@@ -92,7 +92,7 @@ class NotesJourneyFirefoxUser(FastHttpUser):
 
     def login(self):
         """/login"""
-        with transaction(self, "02 /login"):
+        with transaction(self, "02 GET /login"):
             with self.client.get(
                 "/login",
                 headers={"Referer": f"{self.origin}/"},
@@ -188,7 +188,7 @@ class NotesJourneyFirefoxUser(FastHttpUser):
 
     def notes(self):
         """/notes"""
-        with transaction(self, "07 /notes"):
+        with transaction(self, "07 GET /notes"):
             with self.client.get(
                 "/notes",
                 headers={"Referer": f"{self.origin}/notes/792040"},
@@ -246,7 +246,7 @@ class NotesJourneyFirefoxUser(FastHttpUser):
 
     def logout(self):
         """/logout"""
-        with transaction(self, "10 /logout"):
+        with transaction(self, "10 GET /logout"):
             with self.client.get(
                 "/logout",
                 headers={"Referer": f"{self.origin}/notes"},

@@ -62,7 +62,7 @@ class PublicBrowsingUser(FastHttpUser):
 
     def about(self):
         """/about"""
-        with transaction(self, "2 /about"):
+        with transaction(self, "2 GET /about"):
             with self.client.get(
                 "/about",
                 headers={"Referer": f"{self.origin}/"},
@@ -80,7 +80,7 @@ class PublicBrowsingUser(FastHttpUser):
 
     def home(self):
         """/"""
-        with transaction(self, "3 /"):
+        with transaction(self, "3 GET /"):
             with self.client.get(
                 "/",
                 headers={"Referer": f"{self.origin}/about"},
