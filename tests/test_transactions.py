@@ -390,3 +390,18 @@ def test_pages_show_in_the_web_ui(tmp_path: Path) -> None:
     log_text = (tmp_path / "web.log").read_text("utf-8", "replace")
     assert sorted(rows) == sorted(pages), log_text[-3000:]
     assert all(r["num_requests"] > 0 and r["num_failures"] == 0 for r in rows.values()), rows
+
+
+@pytest.mark.e2e
+def test_verify_replays_requests_not_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`har2locust-plus verify` records the request events of a run: the PAGE events of the
+    transactions are not requests (no response, a name that starts with a step number)."""
+    from har2locust_plus.verify.replay import load_user_class, run_flow
+
+    monkeypatch.setenv("PASSWORD", PASSWORD["PASSWORD"])
+    script, _ = _script(tmp_path)
+    with _app() as app:
+        replay = run_flow(load_user_class(script), app.url, iterations=1)
+    assert replay.error is None and replay.stopped is None, replay
+    assert [e.step for e in replay.exchanges] == list(range(1, 12))
+    assert all(e.method in ("GET", "POST") and e.failure is None for e in replay.exchanges)
