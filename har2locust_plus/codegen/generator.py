@@ -348,6 +348,18 @@ class FastHttpGenerator:
         call = _Call(cst.Name("transaction"), [_Arg(cst.Name("self")), _Arg(py_str(name))])
         return _With(items=[cst.WithItem(call)], body=_IndentedBlock(body))
 
+    def page_title(self, group: ir.Group, first: ir.Step) -> str:
+        """The page's title. A title made of its recorded URL gets the method (``GET /login``:
+        the row's name differs from its request's, ``02 /login``) and shows run-time values
+        as ``{note_id}``, as request names do: the page is not about the recorded object."""
+        request = first.request
+        recorded = "".join(re.escape(part) if isinstance(part, str) else ".+?"
+                           for part in request.path.parts)
+        verb = "" if request.method == "GET" else re.escape(request.method + " ")
+        if not re.fullmatch(verb + recorded, group.title):
+            return group.title or group.method
+        return f"{request.method} {ir.template_preview(request.path)}"
+
     # --- one request ----------------------------------------------------------------------
 
     def step_statements(self, step: ir.Step) -> list[cst.BaseStatement]:
@@ -640,19 +652,6 @@ class FastHttpGenerator:
                 stmt = stmt.with_changes(body=[assign.with_changes(value=settings.pop(target))])
             out.append(stmt)
         return out
-
-
-    def page_title(self, group: ir.Group, first: ir.Step) -> str:
-        """The page's title. A title made of its recorded URL gets the method (``GET /login``:
-        the row's name differs from its request's, ``02 /login``) and shows run-time values
-        as ``{note_id}``, as request names do: the page is not about the recorded object."""
-        request = first.request
-        recorded = "".join(re.escape(part) if isinstance(part, str) else ".+?"
-                           for part in request.path.parts)
-        verb = "" if request.method == "GET" else re.escape(request.method + " ")
-        if not re.fullmatch(verb + recorded, group.title):
-            return group.title or group.method
-        return f"{request.method} {ir.template_preview(request.path)}"
 
     def transaction_code(self) -> list[cst.BaseStatement]:
         """runtime/transactions.py without its imports, when the pages are transactions."""
