@@ -112,6 +112,9 @@ class _Command(OneLineErrorCommand):
               show_default=True,
               help="Checkpoints per request: none, status (and redirect target), or full "
                    "(also stable body text and JSON shape).")
+@click.option("--transactions/--no-transactions", default=True, show_default=True,
+              help="Also report each page as one row (type PAGE) in Locust's statistics: the "
+                   "time of its requests, failed when one of them failed.")
 @click.option("--rendezvous", multiple=True, metavar="STEP",
               help="Make users gather before this request and send it together: a step number "
                    "or 'METHOD /path' (* matches any characters). Repeatable.")
@@ -145,7 +148,7 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
          exclude_url: tuple[str, ...], keep_static: bool, think_time: str,
          correlate: bool, correlate_rule: tuple[str, ...], ignore_value: tuple[str, ...],
          keep_session: bool, checks: str, data_file: str | None, data_template: str | None,
-         keep_secrets: bool,
+         keep_secrets: bool, transactions: bool,
          unique_fields: tuple[str, ...], rendezvous: tuple[str, ...], rendezvous_users: str,
          rendezvous_timeout: float, strict: bool, report_path: str | None, timings: bool,
          quiet: bool, show_traceback: bool) -> None:
@@ -169,6 +172,7 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
             ignore_values=config.ignore_values + ignore_value,
             new_user_each_iteration=not keep_session,
             checks=checks,  # type: ignore[arg-type]
+            transactions=transactions,
             data_file=data_file or data_template,
             keep_secrets=keep_secrets,
             unique_fields=unique_fields,

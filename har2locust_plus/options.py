@@ -65,6 +65,7 @@ class Options:
     data_file: str | None = None  # --data users.csv: per-user credentials and inputs
     keep_secrets: bool = False  # keep recorded passwords and keys inline
     unique_fields: tuple[str, ...] = ()  # form/JSON fields made unique per iteration
+    transactions: bool = True  # each page is also a row of its own (type PAGE) in the stats
 
     def __post_init__(self) -> None:
         for flag, patterns in (("--include-url", self.include_urls),

@@ -77,8 +77,9 @@ class LocustRun:
     output: str
     stats: list[dict[str, str]]  # <prefix>_stats.csv rows, the last one is "Aggregated"
     failures: list[dict[str, str]]  # <prefix>_failures.csv rows
-    # name -> (requests, failures) from --json-file, written at shutdown. The CSV files are
-    # rewritten once a second and not at exit, so they may miss the last second of requests.
+    # request name -> (requests, failures) from --json-file, written at shutdown (the PAGE rows
+    # of transactions are left out). The CSV files are rewritten once a second and not at exit,
+    # so they may miss the last second of requests.
     final: dict[str, tuple[int, int]]
     exceptions: list[dict[str, str]]  # <prefix>_exceptions.csv rows (errors that were not checks)
 
@@ -254,7 +255,8 @@ def locust_headless(locustfile: Path, host: str, workdir: Path, *, seconds: int 
     final_path = Path(f"{prefix}.json")
     assert final_path.exists(), f"locust wrote no {final_path.name}:\n{output[-3000:]}"
     final = {e["name"]: (e["num_requests"], e["num_failures"])
-             for e in json.loads(final_path.read_text("utf-8"))}
+             for e in json.loads(final_path.read_text("utf-8"))
+             if e["method"] != "PAGE"}
     return LocustRun(returncode, output, rows("stats"), rows("failures"), final,
                      rows("exceptions"))
 

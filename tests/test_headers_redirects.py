@@ -145,7 +145,8 @@ def _redirect_har(make_har, make_entry) -> bytes:
 
 def test_fast_http_user_never_follows_redirects(make_har, make_entry, client_calls) -> None:
     code = _convert(_redirect_har(make_har, make_entry), "fast")
-    (user,) = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.ClassDef)]
+    (user,) = [n for n in ast.walk(ast.parse(code))
+               if isinstance(n, ast.ClassDef) and n.name.endswith("User")]
     attributes = {t.id: stmt.value for stmt in user.body if isinstance(stmt, ast.Assign)
                   for t in stmt.targets if isinstance(t, ast.Name)}
     assert ast.literal_eval(attributes["max_redirects"]) == 0

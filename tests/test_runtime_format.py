@@ -13,7 +13,7 @@ from har2locust_plus.codegen.fmt import MODE
 RUNTIME = Path(__file__).resolve().parents[1] / "har2locust_plus" / "runtime"
 
 
-@pytest.mark.parametrize("name", ["checks.py", "data.py", "rendezvous.py"])
+@pytest.mark.parametrize("name", ["checks.py", "data.py", "rendezvous.py", "transactions.py"])
 def test_runtime_module_is_black_formatted(name: str) -> None:
     source = (RUNTIME / name).read_text(encoding="utf-8")
     assert black.format_str(source, mode=MODE) == source, (

@@ -64,6 +64,8 @@ IMPORTS = {
     "MasterRunner": "from locust.runners import MasterRunner",
     "WorkerRunner": "from locust.runners import WorkerRunner",
     "STATE_MISSING": "from locust.runners import STATE_MISSING",
+    # the transactions runtime (runtime/transactions.py)
+    "contextmanager": "from contextlib import contextmanager",
 }
 THIRD_PARTY = ("import gevent", "from gevent", "from locust", "from lxml")
 
@@ -129,7 +131,8 @@ class FastHttpGenerator:
         early = [f for f in helpers if f.name.value in IMPORT_TIME_HELPERS]
         late = [f for f in helpers if f.name.value not in IMPORT_TIME_HELPERS]
         code: list[cst.CSTNode] = [*early, *settings, *self.needs.constants,
-                                   *self.rendezvous_code(), user_class, *late]
+                                   *self.rendezvous_code(), user_class,
+                                   *self.transaction_code(), *late]
         used = set().union(*(_free_names(node) for node in code))
         return cst.Module(body=[self.docstring(), *self.imports(used), *code])  # type: ignore
 
@@ -333,7 +336,29 @@ class FastHttpGenerator:
         for step in steps:
             body.extend(self.step_statements(step))
         doc = one_line(group.title) if group.title else group.method
+        if self.options.transactions and steps:
+            body = [self.transaction(group, steps[0], body)]
         return _method(group.method, body, doc)
+
+    def transaction(self, group: ir.Group, first: ir.Step, body: list[cst.BaseStatement]
+                    ) -> cst.With:
+        """``with transaction(self, "03 Log in"):`` around a page: one more row in the stats,
+        numbered by the page's first step so that it sorts beside its requests."""
+        name = f"{first.number:0{self.width}d} {one_line(self.page_title(group, first), 60)}"
+        call = _Call(cst.Name("transaction"), [_Arg(cst.Name("self")), _Arg(py_str(name))])
+        return _With(items=[cst.WithItem(call)], body=_IndentedBlock(body))
+
+    def page_title(self, group: ir.Group, first: ir.Step) -> str:
+        """The page's title. A title made of its recorded URL gets the method (``GET /login``:
+        the row's name differs from its request's, ``02 /login``) and shows run-time values
+        as ``{note_id}``, as request names do: the page is not about the recorded object."""
+        request = first.request
+        recorded = "".join(re.escape(part) if isinstance(part, str) else ".+?"
+                           for part in request.path.parts)
+        verb = "" if request.method == "GET" else re.escape(request.method + " ")
+        if not re.fullmatch(verb + recorded, group.title):
+            return group.title or group.method
+        return f"{request.method} {ir.template_preview(request.path)}"
 
     # --- one request ----------------------------------------------------------------------
 
@@ -627,6 +652,17 @@ class FastHttpGenerator:
                 stmt = stmt.with_changes(body=[assign.with_changes(value=settings.pop(target))])
             out.append(stmt)
         return out
+
+    def transaction_code(self) -> list[cst.BaseStatement]:
+        """runtime/transactions.py without its imports, when the pages are transactions."""
+        if not (self.options.transactions and self.scenario.steps):
+            return []
+        body = _runtime_module("transactions.py").body
+        code = [stmt for stmt in body if not (isinstance(stmt, cst.SimpleStatementLine) and
+                                              isinstance(stmt.body[0], (cst.Import,
+                                                                        cst.ImportFrom)))]
+        return [code[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(),
+                                                    *code[0].leading_lines]), *code[1:]]
 
 
 class HttpGenerator(FastHttpGenerator):

@@ -362,10 +362,11 @@ def statement(stmt: cst.BaseStatement, depth: int, out: list[str]) -> None:
                 stmt.body.footer:
             raise Unsupported("with")
         item = stmt.items[0]
-        if item.asname is None or not isinstance(item.asname.name, cst.Name) or \
+        if item.asname is not None and not isinstance(item.asname.name, cst.Name) or \
                 not isinstance(item.item, cst.Call):
             raise Unsupported("with item")
-        lay_out(item.item, depth, "with ", f" as {item.asname.name.value}:", out)
+        target = f" as {item.asname.name.value}" if item.asname else ""  # type: ignore[attr-defined]
+        lay_out(item.item, depth, "with ", target + ":", out)
         if not stmt.body.body:
             raise Unsupported("empty with")
         for inner in stmt.body.body:

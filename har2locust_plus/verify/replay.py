@@ -88,6 +88,8 @@ class _Recorder:
     def on_request(self, request_type: str, name: str, response_time: float, response: Any,
                    exception: BaseException | None = None, url: str | None = None,
                    **_: Any) -> None:
+        if request_type == "PAGE":
+            return  # a page's transaction (runtime/transactions.py): its requests are recorded
         match = STEP_PREFIX.match(name or "")
         step = int(match.group(1)) if match else None
         status, headers, text = _response_parts(response)

@@ -11,9 +11,12 @@ import json
 import os
 import re
 import sys
+import time
 import uuid
+from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
+import gevent
 from locust import HttpUser, constant, events, task
 from locust.exception import RescheduleTask
 
@@ -61,150 +64,257 @@ class ApiJourneyUser(HttpUser):
 
     def notes_api_client(self):
         """Notes — API client"""
-        with self.client.get(
-            "/app",
-            headers={
-                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
-            },
-            allow_redirects=False,
-            timeout=self.request_timeout,
-            name="1 /app",
-            catch_response=True,
-        ) as resp:
-            # recorded status 200; recorded content type; recorded page text
-            check(
-                resp,
-                "step 1 GET /app",
-                200,
-                content_type="html",
-                contains=("<title>Notes — API client</title>",),
+        with transaction(self, "1 Notes — API client"):
+            with self.client.get(
+                "/app",
+                headers={
+                    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+                },
+                allow_redirects=False,
+                timeout=self.request_timeout,
+                name="1 /app",
+                catch_response=True,
+            ) as resp:
+                # recorded status 200; recorded content type; recorded page text
+                check(
+                    resp,
+                    "step 1 GET /app",
+                    200,
+                    content_type="html",
+                    contains=("<title>Notes — API client</title>",),
+                )
+            with self.client.post(
+                "/api/login",
+                json={"username": "alice", "password": PASSWORD},
+                headers={
+                    "Accept": "application/json",
+                    "Content-Type": "application/json",
+                    "Origin": self.origin,
+                    "Referer": f"{self.origin}/app",
+                },
+                allow_redirects=False,
+                timeout=self.request_timeout,
+                name="2 /api/login",
+                catch_response=True,
+            ) as resp:
+                # recorded status 200; recorded content type; recorded JSON keys; recorded constant
+                check(
+                    resp,
+                    "step 2 POST /api/login",
+                    200,
+                    content_type="json",
+                    json_keys=("access_token", "token_type", "expires_in", "user"),
+                    json_values=(("token_type", "bearer"),),
+                    no_error=True,
+                )
+                # access_token is sent back by steps 3, 4, 5, 6
+                self.access_token = from_json(
+                    resp,
+                    "step 2 POST /api/login",
+                    "access_token",
+                    ("access_token",),
+                    sent_in=("header",),
+                )
+            # made up by the client when recorded: a fresh uuid4 each run
+            self.request_id = str(uuid.uuid4())
+            with self.client.post(
+                "/api/notes",
+                json={"title": "Shopping list", "body": "milk, eggs, flour"},
+                headers={
+                    "Accept": "application/json",
+                    "Authorization": f"Bearer {self.access_token}",
+                    "Content-Type": "application/json",
+                    "Origin": self.origin,
+                    "Referer": f"{self.origin}/app",
+                    "X-Request-ID": f"{self.request_id}",
+                },
+                allow_redirects=False,
+                timeout=self.request_timeout,
+                name="3 /api/notes",
+                catch_response=True,
+            ) as resp:
+                # recorded status 201; recorded content type; recorded JSON keys
+                check(
+                    resp,
+                    "step 3 POST /api/notes",
+                    201,
+                    content_type="json",
+                    json_keys=("id", "title", "body", "created_at"),
+                    no_error=True,
+                )
+                # note_id is sent back by steps 4, 5, 6
+                self.note_id = from_json(
+                    resp,
+                    "step 3 POST /api/notes",
+                    "note_id",
+                    ("id",),
+                    sent_in=("path",),
+                )
+            with self.client.get(
+                f"/api/notes/{self.note_id}",
+                headers={
+                    "Accept": "application/json",
+                    "Authorization": f"Bearer {self.access_token}",
+                    "Referer": f"{self.origin}/app",
+                },
+                allow_redirects=False,
+                timeout=self.request_timeout,
+                name="4 /api/notes/{note_id}",
+                catch_response=True,
+            ) as resp:
+                # recorded status 200; recorded content type; recorded JSON keys
+                check(
+                    resp,
+                    "step 4 GET /api/notes/{note_id}",
+                    200,
+                    content_type="json",
+                    json_keys=("id", "title", "body", "created_at"),
+                    no_error=True,
+                )
+            with self.client.put(
+                f"/api/notes/{self.note_id}",
+                json={
+                    "title": "Shopping list (edited)",
+                    "body": "milk, eggs, flour, butter",
+                },
+                headers={
+                    "Accept": "application/json",
+                    "Authorization": f"Bearer {self.access_token}",
+                    "Content-Type": "application/json",
+                    "Origin": self.origin,
+                    "Referer": f"{self.origin}/app",
+                },
+                allow_redirects=False,
+                timeout=self.request_timeout,
+                name="5 /api/notes/{note_id}",
+                catch_response=True,
+            ) as resp:
+                # recorded status 200; recorded content type; recorded JSON keys
+                check(
+                    resp,
+                    "step 5 PUT /api/notes/{note_id}",
+                    200,
+                    content_type="json",
+                    json_keys=("id", "title", "body", "created_at"),
+                    no_error=True,
+                )
+            with self.client.delete(
+                f"/api/notes/{self.note_id}",
+                headers={
+                    "Accept": "application/json",
+                    "Authorization": f"Bearer {self.access_token}",
+                    "Origin": self.origin,
+                    "Referer": f"{self.origin}/app",
+                },
+                allow_redirects=False,
+                timeout=self.request_timeout,
+                name="6 /api/notes/{note_id}",
+                catch_response=True,
+            ) as resp:
+                # recorded status 204
+                check(resp, "step 6 DELETE /api/notes/{note_id}", 204)
+
+
+# A transaction is one more row in Locust's statistics for a whole page, as LoadRunner's
+# transactions, JMeter's Transaction Controller and k6's group_duration report business steps.
+# Its time runs from the first byte its first request sent to the last byte its last response
+# brought (redirect hops included): think time happens between pages, and time spent waiting at
+# a rendezvous point before a request is not response time either. It fails when any request in
+# it failed, with the first failure, or when the flow stopped inside it.
+# Many users run in one process as greenlets: a page learns about its own requests only, through
+# the request event, which Locust fires in the greenlet of the user that sent the request.
+
+open_transactions = {}  # greenlet -> [Transaction, ...] running in it (innermost last)
+transaction_hooks = set()  # the request events transaction_request listens to
+
+
+class Transaction:
+    """What the requests of one page added up to so far."""
+
+    request_type = "PAGE"  # the Type column of a transaction's row
+
+    def __init__(self, name):
+        self.name = name
+        self.first_sent = None  # time.time() when its first request was sent
+        self.last_received = None  # time.time() when its last response was complete
+        self.length = 0  # bytes of all its responses
+        self.failure = None  # the exception of the first request that failed
+
+    def add(self, start_time, response_time, response_length, exception):
+        """One request of the page, as Locust reported it."""
+        end = start_time + response_time / 1000
+        if self.first_sent is None or start_time < self.first_sent:
+            self.first_sent = start_time
+        if self.last_received is None or end > self.last_received:
+            self.last_received = end
+        self.length += response_length or 0
+        if exception is not None and self.failure is None:
+            self.failure = exception
+
+    def response_time(self):
+        """Milliseconds from the first byte sent to the last byte received (0: no request)."""
+        if self.first_sent is None:
+            return 0
+        return (self.last_received - self.first_sent) * 1000
+
+
+def transaction_request(
+    request_type,
+    response_time,
+    response_length,
+    exception=None,
+    start_time=None,
+    **kwargs,
+):
+    """Request event listener: the request belongs to the pages running in this greenlet."""
+    running = open_transactions.get(gevent.getcurrent())
+    if not running or request_type == Transaction.request_type:
+        return  # another user's request, or a page inside this one (counted already)
+    if start_time is None:  # fired by hand (from_cookie): it took until now
+        start_time = time.time() - (response_time or 0) / 1000
+    for page in running:
+        page.add(start_time, response_time or 0, response_length, exception)
+
+
+@contextmanager
+def transaction(user, name):
+    """Report the requests sent inside this block as one more row, ``name``, of type PAGE.
+
+    A step that stops the flow (RescheduleTask, StopUser, any error) fails the page, which is
+    reported, and the exception goes on. A user killed in the middle of a page (the test ends
+    before the page does: GreenletExit) reports nothing: the page neither passed nor failed.
+    """
+    hook = user.environment.events.request
+    if hook not in transaction_hooks:
+        hook.add_listener(transaction_request)
+        transaction_hooks.add(hook)
+    page = Transaction(name)
+    greenlet = gevent.getcurrent()
+    running = open_transactions.setdefault(greenlet, [])
+    running.append(page)
+    finished = False
+    try:
+        yield page
+        finished = True
+    except Exception as stopped:
+        finished = True
+        page.failure = page.failure or stopped
+        raise
+    finally:
+        running.remove(page)
+        if not running:
+            del open_transactions[greenlet]
+        if finished:
+            hook.fire(
+                request_type=Transaction.request_type,
+                name=name,
+                response_time=page.response_time(),
+                response_length=page.length,
+                response=None,
+                context=user.context(),
+                exception=page.failure,
+                start_time=page.first_sent or time.time(),
             )
-        with self.client.post(
-            "/api/login",
-            json={"username": "alice", "password": PASSWORD},
-            headers={
-                "Accept": "application/json",
-                "Content-Type": "application/json",
-                "Origin": self.origin,
-                "Referer": f"{self.origin}/app",
-            },
-            allow_redirects=False,
-            timeout=self.request_timeout,
-            name="2 /api/login",
-            catch_response=True,
-        ) as resp:
-            # recorded status 200; recorded content type; recorded JSON keys; recorded constant
-            check(
-                resp,
-                "step 2 POST /api/login",
-                200,
-                content_type="json",
-                json_keys=("access_token", "token_type", "expires_in", "user"),
-                json_values=(("token_type", "bearer"),),
-                no_error=True,
-            )
-            # access_token is sent back by steps 3, 4, 5, 6
-            self.access_token = from_json(
-                resp,
-                "step 2 POST /api/login",
-                "access_token",
-                ("access_token",),
-                sent_in=("header",),
-            )
-        # made up by the client when recorded: a fresh uuid4 each run
-        self.request_id = str(uuid.uuid4())
-        with self.client.post(
-            "/api/notes",
-            json={"title": "Shopping list", "body": "milk, eggs, flour"},
-            headers={
-                "Accept": "application/json",
-                "Authorization": f"Bearer {self.access_token}",
-                "Content-Type": "application/json",
-                "Origin": self.origin,
-                "Referer": f"{self.origin}/app",
-                "X-Request-ID": f"{self.request_id}",
-            },
-            allow_redirects=False,
-            timeout=self.request_timeout,
-            name="3 /api/notes",
-            catch_response=True,
-        ) as resp:
-            # recorded status 201; recorded content type; recorded JSON keys
-            check(
-                resp,
-                "step 3 POST /api/notes",
-                201,
-                content_type="json",
-                json_keys=("id", "title", "body", "created_at"),
-                no_error=True,
-            )
-            # note_id is sent back by steps 4, 5, 6
-            self.note_id = from_json(
-                resp, "step 3 POST /api/notes", "note_id", ("id",), sent_in=("path",)
-            )
-        with self.client.get(
-            f"/api/notes/{self.note_id}",
-            headers={
-                "Accept": "application/json",
-                "Authorization": f"Bearer {self.access_token}",
-                "Referer": f"{self.origin}/app",
-            },
-            allow_redirects=False,
-            timeout=self.request_timeout,
-            name="4 /api/notes/{note_id}",
-            catch_response=True,
-        ) as resp:
-            # recorded status 200; recorded content type; recorded JSON keys
-            check(
-                resp,
-                "step 4 GET /api/notes/{note_id}",
-                200,
-                content_type="json",
-                json_keys=("id", "title", "body", "created_at"),
-                no_error=True,
-            )
-        with self.client.put(
-            f"/api/notes/{self.note_id}",
-            json={
-                "title": "Shopping list (edited)",
-                "body": "milk, eggs, flour, butter",
-            },
-            headers={
-                "Accept": "application/json",
-                "Authorization": f"Bearer {self.access_token}",
-                "Content-Type": "application/json",
-                "Origin": self.origin,
-                "Referer": f"{self.origin}/app",
-            },
-            allow_redirects=False,
-            timeout=self.request_timeout,
-            name="5 /api/notes/{note_id}",
-            catch_response=True,
-        ) as resp:
-            # recorded status 200; recorded content type; recorded JSON keys
-            check(
-                resp,
-                "step 5 PUT /api/notes/{note_id}",
-                200,
-                content_type="json",
-                json_keys=("id", "title", "body", "created_at"),
-                no_error=True,
-            )
-        with self.client.delete(
-            f"/api/notes/{self.note_id}",
-            headers={
-                "Accept": "application/json",
-                "Authorization": f"Bearer {self.access_token}",
-                "Origin": self.origin,
-                "Referer": f"{self.origin}/app",
-            },
-            allow_redirects=False,
-            timeout=self.request_timeout,
-            name="6 /api/notes/{note_id}",
-            catch_response=True,
-        ) as resp:
-            # recorded status 204
-            check(resp, "step 6 DELETE /api/notes/{note_id}", 204)
 
 
 def parsed_json(resp):

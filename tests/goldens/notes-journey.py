@@ -12,8 +12,10 @@ import os
 import re
 import sys
 import time
+from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
+import gevent
 from locust import FastHttpUser, constant, events, task
 from locust.exception import RescheduleTask
 from lxml import etree, html
@@ -77,186 +79,297 @@ class NotesJourneyUser(FastHttpUser):
 
     def notes_home(self):
         """Notes — Home"""
-        with self.client.get("/", name="01 /", catch_response=True) as resp:
-            # recorded status 200; recorded content type; recorded page text
-            check(
-                resp,
-                "step 1 GET /",
-                200,
-                content_type="html",
-                contains=("<title>Notes — Home</title>",),
-            )
+        with transaction(self, "01 Notes — Home"):
+            with self.client.get("/", name="01 /", catch_response=True) as resp:
+                # recorded status 200; recorded content type; recorded page text
+                check(
+                    resp,
+                    "step 1 GET /",
+                    200,
+                    content_type="html",
+                    contains=("<title>Notes — Home</title>",),
+                )
 
     def login(self):
         """/login"""
-        with self.client.get(
-            "/login",
-            headers={"Referer": f"{self.origin}/"},
-            name="02 /login",
-            catch_response=True,
-        ) as resp:
-            # recorded status 200; recorded content type; recorded page text
-            check(
-                resp,
-                "step 2 GET /login",
-                200,
-                content_type="html",
-                contains=("<title>Notes — Log in</title>",),
-            )
-            # csrf_token is sent back by step 3
-            self.csrf_token = from_xpath(
-                resp, "step 2 GET /login", "csrf_token", CSRF_TOKEN_XPATH
-            )
+        with transaction(self, "02 GET /login"):
+            with self.client.get(
+                "/login",
+                headers={"Referer": f"{self.origin}/"},
+                name="02 /login",
+                catch_response=True,
+            ) as resp:
+                # recorded status 200; recorded content type; recorded page text
+                check(
+                    resp,
+                    "step 2 GET /login",
+                    200,
+                    content_type="html",
+                    contains=("<title>Notes — Log in</title>",),
+                )
+                # csrf_token is sent back by step 3
+                self.csrf_token = from_xpath(
+                    resp, "step 2 GET /login", "csrf_token", CSRF_TOKEN_XPATH
+                )
 
     def post_login(self):
         """POST /login"""
-        with self.client.post(
-            "/login",
-            data={
-                "csrf_token": self.csrf_token,
-                "username": "alice",
-                "password": PASSWORD,
-            },
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Origin": self.origin,
-                "Referer": f"{self.origin}/login",
-            },
-            name="03 /login",
-            catch_response=True,
-        ) as resp:
-            # recorded status 302; recorded Location
-            check(resp, "step 3 POST /login", 302, location=r"/notes(\?.*)?")
-        with self.client.get(
-            "/notes",
-            headers={"Referer": f"{self.origin}/login"},
-            name="04 /notes",
-            catch_response=True,
-        ) as resp:
-            # recorded status 200; recorded content type; recorded page text
-            check(
-                resp,
-                "step 4 GET /notes",
-                200,
-                content_type="html",
-                contains=("<title>Notes — My notes</title>",),
-            )
-            # csrf_token is sent back by step 5
-            self.csrf_token = from_xpath(
-                resp, "step 4 GET /notes", "csrf_token", CSRF_TOKEN_XPATH
-            )
+        with transaction(self, "03 POST /login"):
+            with self.client.post(
+                "/login",
+                data={
+                    "csrf_token": self.csrf_token,
+                    "username": "alice",
+                    "password": PASSWORD,
+                },
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Origin": self.origin,
+                    "Referer": f"{self.origin}/login",
+                },
+                name="03 /login",
+                catch_response=True,
+            ) as resp:
+                # recorded status 302; recorded Location
+                check(resp, "step 3 POST /login", 302, location=r"/notes(\?.*)?")
+            with self.client.get(
+                "/notes",
+                headers={"Referer": f"{self.origin}/login"},
+                name="04 /notes",
+                catch_response=True,
+            ) as resp:
+                # recorded status 200; recorded content type; recorded page text
+                check(
+                    resp,
+                    "step 4 GET /notes",
+                    200,
+                    content_type="html",
+                    contains=("<title>Notes — My notes</title>",),
+                )
+                # csrf_token is sent back by step 5
+                self.csrf_token = from_xpath(
+                    resp, "step 4 GET /notes", "csrf_token", CSRF_TOKEN_XPATH
+                )
 
     def post_notes(self):
         """POST /notes"""
-        with self.client.post(
-            "/notes",
-            data={
-                "csrf_token": self.csrf_token,
-                "title": "Groceries",
-                "body": "milk, eggs, flour",
-            },
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Origin": self.origin,
-                "Referer": f"{self.origin}/notes",
-            },
-            name="05 /notes",
-            catch_response=True,
-        ) as resp:
-            # recorded status 302; recorded Location
-            check(resp, "step 5 POST /notes", 302, location=r"/notes/[^/?#]+(\?.*)?")
-            # note_id is sent back by steps 6, 8
-            self.note_id = from_location(
-                resp, "step 5 POST /notes", "note_id", NOTE_ID_RE, sent_in=("path",)
-            )
-        with self.client.get(
-            f"/notes/{self.note_id}",
-            headers={"Referer": f"{self.origin}/notes"},
-            name="06 /notes/{note_id}",
-            catch_response=True,
-        ) as resp:
-            # recorded status 200; recorded content type
-            check(resp, "step 6 GET /notes/{note_id}", 200, content_type="html")
+        with transaction(self, "05 POST /notes"):
+            with self.client.post(
+                "/notes",
+                data={
+                    "csrf_token": self.csrf_token,
+                    "title": "Groceries",
+                    "body": "milk, eggs, flour",
+                },
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Origin": self.origin,
+                    "Referer": f"{self.origin}/notes",
+                },
+                name="05 /notes",
+                catch_response=True,
+            ) as resp:
+                # recorded status 302; recorded Location
+                check(
+                    resp, "step 5 POST /notes", 302, location=r"/notes/[^/?#]+(\?.*)?"
+                )
+                # note_id is sent back by steps 6, 8
+                self.note_id = from_location(
+                    resp, "step 5 POST /notes", "note_id", NOTE_ID_RE, sent_in=("path",)
+                )
+            with self.client.get(
+                f"/notes/{self.note_id}",
+                headers={"Referer": f"{self.origin}/notes"},
+                name="06 /notes/{note_id}",
+                catch_response=True,
+            ) as resp:
+                # recorded status 200; recorded content type
+                check(resp, "step 6 GET /notes/{note_id}", 200, content_type="html")
 
     def notes(self):
         """/notes"""
-        with self.client.get(
-            "/notes",
-            headers={"Referer": f"{self.origin}/notes/792040"},
-            name="07 /notes",
-            catch_response=True,
-        ) as resp:
-            # recorded status 200; recorded content type; recorded page text
-            check(
-                resp,
-                "step 7 GET /notes",
-                200,
-                content_type="html",
-                contains=("<title>Notes — My notes</title>",),
-            )
-            # csrf_token is sent back by step 8
-            self.csrf_token = from_xpath(
-                resp, "step 7 GET /notes", "csrf_token", CSRF_TOKEN_XPATH
-            )
+        with transaction(self, "07 GET /notes"):
+            with self.client.get(
+                "/notes",
+                headers={"Referer": f"{self.origin}/notes/792040"},
+                name="07 /notes",
+                catch_response=True,
+            ) as resp:
+                # recorded status 200; recorded content type; recorded page text
+                check(
+                    resp,
+                    "step 7 GET /notes",
+                    200,
+                    content_type="html",
+                    contains=("<title>Notes — My notes</title>",),
+                )
+                # csrf_token is sent back by step 8
+                self.csrf_token = from_xpath(
+                    resp, "step 7 GET /notes", "csrf_token", CSRF_TOKEN_XPATH
+                )
 
     def post_notes_delete(self):
         """POST /notes/792040/delete"""
-        with self.client.post(
-            f"/notes/{self.note_id}/delete",
-            data={"csrf_token": self.csrf_token},
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Origin": self.origin,
-                "Referer": f"{self.origin}/notes",
-            },
-            name="08 /notes/{note_id}/delete",
-            catch_response=True,
-        ) as resp:
-            # recorded status 302; recorded Location
-            check(
-                resp,
-                "step 8 POST /notes/{note_id}/delete",
-                302,
-                location=r"/notes(\?.*)?",
-            )
-        with self.client.get(
-            "/notes",
-            headers={"Referer": f"{self.origin}/notes"},
-            name="09 /notes",
-            catch_response=True,
-        ) as resp:
-            # recorded status 200; recorded content type; recorded page text
-            check(
-                resp,
-                "step 9 GET /notes",
-                200,
-                content_type="html",
-                contains=("<title>Notes — My notes</title>",),
-            )
+        with transaction(self, "08 POST /notes/{note_id}/delete"):
+            with self.client.post(
+                f"/notes/{self.note_id}/delete",
+                data={"csrf_token": self.csrf_token},
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Origin": self.origin,
+                    "Referer": f"{self.origin}/notes",
+                },
+                name="08 /notes/{note_id}/delete",
+                catch_response=True,
+            ) as resp:
+                # recorded status 302; recorded Location
+                check(
+                    resp,
+                    "step 8 POST /notes/{note_id}/delete",
+                    302,
+                    location=r"/notes(\?.*)?",
+                )
+            with self.client.get(
+                "/notes",
+                headers={"Referer": f"{self.origin}/notes"},
+                name="09 /notes",
+                catch_response=True,
+            ) as resp:
+                # recorded status 200; recorded content type; recorded page text
+                check(
+                    resp,
+                    "step 9 GET /notes",
+                    200,
+                    content_type="html",
+                    contains=("<title>Notes — My notes</title>",),
+                )
 
     def logout(self):
         """/logout"""
-        with self.client.get(
-            "/logout",
-            headers={"Referer": f"{self.origin}/notes"},
-            name="10 /logout",
-            catch_response=True,
-        ) as resp:
-            # recorded status 302; recorded Location
-            check(resp, "step 10 GET /logout", 302, location=r"/(\?.*)?")
-        with self.client.get(
-            "/",
-            headers={"Referer": f"{self.origin}/notes"},
-            name="11 /",
-            catch_response=True,
-        ) as resp:
-            # recorded status 200; recorded content type; recorded page text
-            check(
-                resp,
-                "step 11 GET /",
-                200,
-                content_type="html",
-                contains=("<title>Notes — Home</title>",),
+        with transaction(self, "10 GET /logout"):
+            with self.client.get(
+                "/logout",
+                headers={"Referer": f"{self.origin}/notes"},
+                name="10 /logout",
+                catch_response=True,
+            ) as resp:
+                # recorded status 302; recorded Location
+                check(resp, "step 10 GET /logout", 302, location=r"/(\?.*)?")
+            with self.client.get(
+                "/",
+                headers={"Referer": f"{self.origin}/notes"},
+                name="11 /",
+                catch_response=True,
+            ) as resp:
+                # recorded status 200; recorded content type; recorded page text
+                check(
+                    resp,
+                    "step 11 GET /",
+                    200,
+                    content_type="html",
+                    contains=("<title>Notes — Home</title>",),
+                )
+
+
+# A transaction is one more row in Locust's statistics for a whole page, as LoadRunner's
+# transactions, JMeter's Transaction Controller and k6's group_duration report business steps.
+# Its time runs from the first byte its first request sent to the last byte its last response
+# brought (redirect hops included): think time happens between pages, and time spent waiting at
+# a rendezvous point before a request is not response time either. It fails when any request in
+# it failed, with the first failure, or when the flow stopped inside it.
+# Many users run in one process as greenlets: a page learns about its own requests only, through
+# the request event, which Locust fires in the greenlet of the user that sent the request.
+
+open_transactions = {}  # greenlet -> [Transaction, ...] running in it (innermost last)
+transaction_hooks = set()  # the request events transaction_request listens to
+
+
+class Transaction:
+    """What the requests of one page added up to so far."""
+
+    request_type = "PAGE"  # the Type column of a transaction's row
+
+    def __init__(self, name):
+        self.name = name
+        self.first_sent = None  # time.time() when its first request was sent
+        self.last_received = None  # time.time() when its last response was complete
+        self.length = 0  # bytes of all its responses
+        self.failure = None  # the exception of the first request that failed
+
+    def add(self, start_time, response_time, response_length, exception):
+        """One request of the page, as Locust reported it."""
+        end = start_time + response_time / 1000
+        if self.first_sent is None or start_time < self.first_sent:
+            self.first_sent = start_time
+        if self.last_received is None or end > self.last_received:
+            self.last_received = end
+        self.length += response_length or 0
+        if exception is not None and self.failure is None:
+            self.failure = exception
+
+    def response_time(self):
+        """Milliseconds from the first byte sent to the last byte received (0: no request)."""
+        if self.first_sent is None:
+            return 0
+        return (self.last_received - self.first_sent) * 1000
+
+
+def transaction_request(
+    request_type,
+    response_time,
+    response_length,
+    exception=None,
+    start_time=None,
+    **kwargs,
+):
+    """Request event listener: the request belongs to the pages running in this greenlet."""
+    running = open_transactions.get(gevent.getcurrent())
+    if not running or request_type == Transaction.request_type:
+        return  # another user's request, or a page inside this one (counted already)
+    if start_time is None:  # fired by hand (from_cookie): it took until now
+        start_time = time.time() - (response_time or 0) / 1000
+    for page in running:
+        page.add(start_time, response_time or 0, response_length, exception)
+
+
+@contextmanager
+def transaction(user, name):
+    """Report the requests sent inside this block as one more row, ``name``, of type PAGE.
+
+    A step that stops the flow (RescheduleTask, StopUser, any error) fails the page, which is
+    reported, and the exception goes on. A user killed in the middle of a page (the test ends
+    before the page does: GreenletExit) reports nothing: the page neither passed nor failed.
+    """
+    hook = user.environment.events.request
+    if hook not in transaction_hooks:
+        hook.add_listener(transaction_request)
+        transaction_hooks.add(hook)
+    page = Transaction(name)
+    greenlet = gevent.getcurrent()
+    running = open_transactions.setdefault(greenlet, [])
+    running.append(page)
+    finished = False
+    try:
+        yield page
+        finished = True
+    except Exception as stopped:
+        finished = True
+        page.failure = page.failure or stopped
+        raise
+    finally:
+        running.remove(page)
+        if not running:
+            del open_transactions[greenlet]
+        if finished:
+            hook.fire(
+                request_type=Transaction.request_type,
+                name=name,
+                response_time=page.response_time(),
+                response_length=page.length,
+                response=None,
+                context=user.context(),
+                exception=page.failure,
+                start_time=page.first_sent or time.time(),
             )
 
 
