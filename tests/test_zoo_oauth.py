@@ -143,7 +143,7 @@ def test_wrong_password_fails_every_iteration_and_creates_nothing(
 
 @pytest.fixture
 def password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PASSWORD", PASSWORD)  # generated scripts read it from the environment
+    monkeypatch.setenv("H2L_PASSWORD", PASSWORD)  # generated scripts read it from the environment
 
 
 def test_verify_passes_on_a_fresh_instance(app: Any, password: None) -> None:

@@ -289,8 +289,9 @@ class FastHttpGenerator:
             ])) for s in self.scenario.secrets])
             stmts.append(_assign("SECRETS", table).with_changes(leading_lines=[
                 cst.EmptyLine(), _line_comment(
-                    "Recorded secrets are not in this file: an option each (--password ...), by "
-                    "default from its environment variable."),
+                    "Recorded secrets are not in this file: options of the script, by default "
+                    "from"),
+                _line_comment("environment variables (option: variable, what was recorded)."),
             ]))
         if self.scenario.data_columns:
             self.use_helper("data_option")
@@ -301,8 +302,8 @@ class FastHttpGenerator:
                 "iteration" else "each user takes its own row"
             stmts.append(_assign("DATA", data).with_changes(leading_lines=[
                 cst.EmptyLine(), _line_comment(
-                    f"The CSV file --data (default: in the script's folder): {per}; each "
-                    "worker of a distributed run takes its own share of the rows.")]))
+                    f"The CSV file --data (default: in the script's folder): {per}; in a"),
+                _line_comment("distributed run, each worker takes its own share of the rows.")]))
         return stmts
 
     def uses_host(self) -> bool:

@@ -45,17 +45,19 @@ def check_secrets(environment, **kwargs):
     options = environment.parsed_options
     missing = [name for name in SECRETS if not getattr(options, name, None)]
     if missing:
-        stop_at_start(environment, "not set: " + ", ".join(missing_secret(n) for n in missing))
+        names = ", ".join(missing_secret(name) for name in missing)
+        stop_at_start(environment, "not set: " + names)
 
 
 def missing_secret(name):
-    return f"--{name.replace('_', '-')} (or the environment variable {SECRETS[name][0]})"
+    option = "--" + name.replace("_", "-")
+    return f"{option} (or the environment variable {SECRETS[name][0]})"
 
 
 def secret(user, name):
     """A recorded secret, from this script's option: never stored in the script."""
     options = user.environment.parsed_options
-    if options is None:  # no Locust command line (run_single_user, har2locust-plus verify)
+    if options is None:  # no Locust command line (har2locust-plus verify)
         value = os.environ.get(SECRETS[name][0])
     else:
         value = getattr(options, name, None)
@@ -72,7 +74,8 @@ def stop_at_start(environment, problem):
     """
     logging.getLogger("locustfile").error(problem)
     environment.process_exit_code = 1
-    headless = environment.parsed_options is not None and environment.parsed_options.headless
+    options = environment.parsed_options
+    headless = options is not None and options.headless
     # the web UI stays, to start again
     gevent.spawn(environment.runner.quit if headless else environment.runner.stop)
     raise gevent.GreenletExit
@@ -85,8 +88,8 @@ def data_option(parser):
         default=DATA["default"],
         metavar="CSV",
         help=(
-            f"CSV file with the columns {', '.join(DATA['columns'])}, a row per virtual user; "
-            "a relative path is read from this script's folder"
+            f"CSV file of rows for the virtual users (columns: {', '.join(DATA['columns'])});"
+            " a relative path is read from this script's folder"
         ).replace("%", "%%"),
     )
 
@@ -105,7 +108,9 @@ def read_rows(path, columns):
             rows = list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise ValueError(f"cannot read the data file {path} (--data): {reason}") from None
+        raise ValueError(
+            f"cannot read the data file {path} (--data): {reason}"
+        ) from None
     missing = [c for c in columns if not rows or c not in rows[0]]
     if missing:
         raise ValueError(
@@ -128,7 +133,9 @@ def load_rows(environment, **kwargs):
     except ValueError as exc:
         DATA["rows"] = None
         if isinstance(runner, WorkerRunner):
-            logging.getLogger("locustfile").error(str(exc))  # its users fail on their first row
+            logging.getLogger("locustfile").error(
+                str(exc)
+            )  # its users fail on their first row
             return
         stop_at_start(environment, str(exc))
     if isinstance(runner, MasterRunner):
@@ -136,7 +143,9 @@ def load_rows(environment, **kwargs):
         workers.sort(key=lambda w: runner.get_worker_index(w.id))
         for position, worker in enumerate(workers):
             # message "h2l_data_share": [the share's position, the number of shares]
-            runner.send_message("h2l_data_share", [position, len(workers)], client_id=worker.id)
+            runner.send_message(
+                "h2l_data_share", [position, len(workers)], client_id=worker.id
+            )
 
 
 def listen_for_share(environment, **kwargs):
@@ -155,7 +164,9 @@ def next_row(user):
 
     Without a share from the master (a local run) the share is every row.
     """
-    if DATA.get("rows") is None:  # no test_start (run_single_user, verify), or a bad file
+    if (
+        DATA.get("rows") is None
+    ):  # no test_start (run_single_user, verify), or a bad file
         DATA["rows"] = read_rows(data_path(user.environment), DATA["columns"])
     if DATA.get("cycle") is None:
         rows = DATA["rows"]
