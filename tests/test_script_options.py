@@ -192,6 +192,18 @@ def test_headless_run_without_the_secret_ends_at_start(tmp_path: Path) -> None:
     assert state["notes"]["created"] == {}
 
 
+@pytest.mark.e2e
+def test_headless_run_without_the_data_file_ends_at_start(tmp_path: Path) -> None:
+    script = _script(tmp_path / "script", "api-journey.har", "--data", "users.csv")
+    run = _run(_locust(script, "--headless", "-u", "1", "-r", "1", "-t", "20s", "--host",
+                       "http://127.0.0.1:9", "--only-summary"), tmp_path, _env())
+    assert run.returncode == 1, run.stdout
+    problems = [line for line in run.stdout.splitlines() if "--data" in line]
+    assert len(problems) == 1 and str(tmp_path / "script" / "users.csv") in problems[0], \
+        run.stdout
+    assert "Traceback" not in run.stdout and "--run-time limit reached" not in run.stdout
+
+
 # --- a real master and two workers --------------------------------------------------------------
 
 
