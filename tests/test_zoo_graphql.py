@@ -59,7 +59,7 @@ def _run(app: Any, workdir: Path, seconds: int, **options: Any) -> tuple[LocustR
     script.write_text(result.code, encoding="utf-8")
     before = app.state()
     run = locust_headless(script, app.url, workdir, seconds=seconds, users=3,
-                          extra=("--stop-timeout", "5"), env={"PASSWORD": PASSWORD})
+                          extra=("--stop-timeout", "5"), env={"H2L_PASSWORD": PASSWORD})
     return run, _delta(before, app.state())
 
 

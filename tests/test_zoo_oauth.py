@@ -67,7 +67,7 @@ def _run(script: Path, app: Any, tmp_path: Path, seconds: int) -> tuple[LocustRu
     assert urlsplit(app.url).port != urlsplit(convert(HAR).scenario.main_origin).port
     before = app.state()
     run = locust_headless(script, app.url, tmp_path, seconds=seconds, users=3,
-                          extra=("--stop-timeout", "5"), env={"PASSWORD": PASSWORD})
+                          extra=("--stop-timeout", "5"), env={"H2L_PASSWORD": PASSWORD})
     return run, _delta(before, app.state())
 
 
