@@ -125,12 +125,16 @@ class _Command(OneLineErrorCommand):
               type=float, help="Release whoever waits when nobody new arrived for this long.")
 @click.option("--data", "data_file", metavar="USERS.csv",
               help="Give each virtual user its own login (and other detected inputs) from this "
-                   "CSV file, read by the script at start-up.")
+                   "CSV file: the script's --data option, by default this file in the script's "
+                   "folder.")
+@click.option("--data-per", type=click.Choice(["user", "iteration"]), default="user",
+              show_default=True,
+              help="Take a new row of the --data file per virtual user, or per run of the flow.")
 @click.option("--data-template", metavar="USERS.csv", type=click.Path(dir_okay=False),
               help="Write a CSV file with the detected columns and the recorded row.")
 @click.option("--keep-secrets", is_flag=True,
-              help="Keep recorded passwords and keys in the script (default: read them from "
-                   "environment variables).")
+              help="Keep recorded passwords and keys in the script (default: options of the "
+                   "script, such as --password, by default the variable H2L_PASSWORD).")
 @click.option("--unique", "unique_fields", multiple=True, metavar="FIELD",
               help="Append a fresh suffix to this form/JSON field each run (e.g. a title with "
                    "a unique constraint). Repeatable.")
@@ -147,8 +151,8 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
          exclude_host: tuple[str, ...], include_url: tuple[str, ...],
          exclude_url: tuple[str, ...], keep_static: bool, think_time: str,
          correlate: bool, correlate_rule: tuple[str, ...], ignore_value: tuple[str, ...],
-         keep_session: bool, checks: str, data_file: str | None, data_template: str | None,
-         keep_secrets: bool, transactions: bool,
+         keep_session: bool, checks: str, data_file: str | None, data_per: str,
+         data_template: str | None, keep_secrets: bool, transactions: bool,
          unique_fields: tuple[str, ...], rendezvous: tuple[str, ...], rendezvous_users: str,
          rendezvous_timeout: float, strict: bool, report_path: str | None, timings: bool,
          quiet: bool, show_traceback: bool) -> None:
@@ -174,6 +178,7 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
             checks=checks,  # type: ignore[arg-type]
             transactions=transactions,
             data_file=data_file or data_template,
+            data_per=data_per,  # type: ignore[arg-type]
             keep_secrets=keep_secrets,
             unique_fields=unique_fields,
             rendezvous=rendezvous,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from . import ir
 from .codegen.fmt import render
 from .codegen.generator import generate
+from .codegen.script_options import script_options
 from .errors import BadInput
 from .loader import load
 from .options import Options
@@ -110,5 +111,6 @@ def _convert(source: str | os.PathLike[str] | bytes, options: Options,
         correlations=tuple(scenario.extra.get("correlations", ())),
         secrets=scenario.secrets,
         data_columns=scenario.data_columns,
+        options=script_options(scenario, options),
     )
     return Result(code=code, report=replace(report, timings=tuple(timings)), scenario=scenario)

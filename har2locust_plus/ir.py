@@ -27,7 +27,7 @@ class VarRef:
     ``encoding`` says how the value is written where it is used: ``raw`` as is, ``url`` percent
     encoded (a query or form value in a URL), ``path`` percent encoded as one path segment,
     ``int`` converted to a number (a JSON number sent back that was found as text).
-    ``scope`` ``module`` names a module constant instead (a secret read from the environment).
+    ``scope`` ``module`` names a module constant instead.
     """
 
     name: str
@@ -274,8 +274,10 @@ class Generated:
 
 @dataclass(frozen=True, slots=True)
 class Secret:
-    """A recorded credential or key, read from the environment variable ``env`` at run time."""
+    """A recorded credential or key: the script's option ``--<name>`` at run time (stored on
+    the user as ``self.<name>``), by default the environment variable ``env``."""
 
+    name: str
     env: str
     kind: str  # password, otp, api key, bearer token, basic auth ...
     where: str  # "form field password (step 3)", for the report

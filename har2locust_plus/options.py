@@ -63,6 +63,7 @@ class Options:
     rendezvous_timeout: float = 10.0
     class_name: str | None = None  # default: from the HAR's file name
     data_file: str | None = None  # --data users.csv: per-user credentials and inputs
+    data_per: Literal["user", "iteration"] = "user"  # a new row per user, or per run of the flow
     keep_secrets: bool = False  # keep recorded passwords and keys inline
     unique_fields: tuple[str, ...] = ()  # form/JSON fields made unique per iteration
     transactions: bool = True  # each page is also a row of its own (type PAGE) in the stats

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ir
+from .codegen.script_options import ScriptOption
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class Report:
     correlations: tuple[dict[str, Any], ...] = ()
     secrets: tuple[ir.Secret, ...] = ()
     data_columns: tuple[ir.DataColumn, ...] = ()
+    options: tuple[ScriptOption, ...] = ()  # what the script adds to Locust's command line
     timings: tuple[tuple[str, float], ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
@@ -36,8 +38,10 @@ class Report:
                             for d in self.diagnostics],
             "correlations": list(self.correlations),
             # names only: a report must not leak what it replaced
-            "secrets": [{"env": s.env, "kind": s.kind, "where": s.where} for s in self.secrets],
+            "secrets": [{"option": "--" + s.name.replace("_", "-"), "env": s.env,
+                         "kind": s.kind, "where": s.where} for s in self.secrets],
             "data_columns": [{"column": c.name, "kind": c.kind} for c in self.data_columns],
+            "options": [{"option": o.flag, "help": o.help} for o in self.options],
             "timings_s": dict(self.timings),
         }
 
@@ -55,10 +59,14 @@ class Report:
                 lines.append(f"    {c['var']:<24} {c['preview']:<26} step {c['source_step']} "
                              f"{c['how']:<34} → steps {used}")
         if self.secrets:
-            lines.append("  secrets read from environment variables (set them before running):")
-            lines.extend(f"    {s.env}=    # {s.kind}, recorded in {s.where}" for s in self.secrets)
+            lines.append("  secrets (not in the script): give each as its option, or set its "
+                         "environment variable")
         if self.data_columns:
             lines.append("  per-user data columns: " + ", ".join(c.name for c in self.data_columns))
+        if self.options:
+            lines.append("  options of the script:")
+            width = max(len(o.flag) for o in self.options)
+            lines.extend(f"    {o.flag:<{width}}  {o.help}" for o in self.options)
         for d in self.diagnostics:
             lines.append(f"  {d.severity.value}: {d.message}")
         return lines

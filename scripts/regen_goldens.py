@@ -33,6 +33,7 @@ CASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("notes-journey", ("--think-time", "none")),
     ("notes-journey", ("--checks", "status")),
     ("api-journey", ("--user-class", "http")),
+    ("api-journey", ("--data", "users.csv")),
 )
 
 

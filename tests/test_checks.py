@@ -38,7 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "hars"
 NO_CORPUS = f"{CORPUS_DIR} not found: the real-world HAR corpus is only on the CI machine"
-PASSWORD = "wonderland-42"  # the fixture account's password (PASSWORD in generated scripts)
+PASSWORD = "wonderland-42"  # the fixture account's password (H2L_PASSWORD in generated scripts)
 ORIGIN = "http://127.0.0.1:5000"
 
 BODY_CHECKS = ("contains", "json_value", "json_keys")
@@ -98,7 +98,7 @@ def _replay(har: str, tmp_path: Path, *, sabotage: Iterable[str] = (),
     script.write_text(code, encoding="utf-8")
     with FixtureApp(sabotage=sabotage) as app:
         run = locust_headless(script, app.url, tmp_path, seconds=seconds, users=2,
-                              env={"PASSWORD": password})
+                              env={"H2L_PASSWORD": password})
     return Replay(code, run.output, run.stats, run.failures, run.exceptions, run.final)
 
 

@@ -44,7 +44,7 @@ def _run_locust(script: Path, host: str, seconds: int, tmp_path: Path) -> dict:
     run = locust_headless(
         script, host, tmp_path, seconds=seconds, users=USERS,
         extra=("--stop-timeout", "5"),  # let each user finish its iteration: created == deleted
-        env={"PASSWORD": "wonderland-42"})  # the fixture account's password: a secret
+        env={"H2L_PASSWORD": "wonderland-42"})  # the fixture account's password: a secret
     return {"returncode": run.returncode, "output": run.output, "stats": run.stats,
             "requests": run.requests, "failures": run.failed,
             "failure_rows": run.failures, "exceptions": run.exceptions}

@@ -59,9 +59,9 @@ def test_notes_journey_script_runs(tmp_path: Path, run_locust) -> None:
     from fixtures.server import FixtureApp
 
     script = _locustfile("notes-journey.har", tmp_path)
-    # Recorded secrets (alice's password) are read from the environment, not stored in scripts.
+    # Recorded secrets (alice's password) are options, by default from H2L_* variables.
     secrets = {name: "wonderland-42"
-               for name in re.findall(r'\bsecret\("(\w+)"\)', script.read_text("utf-8"))}
+               for name in re.findall(r'"(H2L_\w+)"', script.read_text("utf-8"))}
     with FixtureApp() as app:
         run = run_locust(script, app.url, tmp_path, seconds=5, users=2, env=secrets)
         app.state()  # the app survived the run

@@ -1,13 +1,14 @@
 """Issue 7: credentials and user inputs become per-user data or environment secrets.
 
 * No recorded password, API key or non-correlated token is written to a generated script (or to
-  the report) unless ``--keep-secrets`` is given; the report names each one by its environment
-  variable.
+  the report) unless ``--keep-secrets`` is given; the report names each one by its option of the
+  script and its environment variable (``--password``, ``H2L_PASSWORD``).
 * Detection on the fixture HARs, on HARs built here and on the real-world corpus
   (``../shared/hars``): nothing ordinary is taken for a secret.
 * End to end: with ``--data users.csv`` five virtual users log in as five different accounts of a
-  fresh fixture app (checked on the server), with 0 failures; a default conversion needs
-  ``PASSWORD`` in the environment and says so in one line when it is missing.
+  fresh fixture app (checked on the server), with 0 failures; a default conversion reads
+  ``H2L_PASSWORD`` from the environment (tests/test_script_options.py: when it is missing, and
+  the option itself).
 * ``--unique FIELD`` and ``--data-template``.
 """
 
@@ -16,11 +17,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -139,8 +136,10 @@ def _assert_reported_not_leaked(result, values: tuple[str, ...]) -> None:
     dumped = json.dumps(report)
     for value in values:
         assert by_value[value].env in envs
-        env = by_value[value].env
-        assert re.search(rf'^{env} = secret\(\s*"{env}"\s*\)', result.code, re.M), env
+        secret = by_value[value]
+        assert secret.env == "H2L_" + secret.name.upper()
+        assert f'self.{secret.name} = secret(self, "{secret.name}")' in result.code
+        assert re.search(rf'"{secret.name}": \(\s*"{secret.env}",', result.code), secret
         assert value not in dumped
     summary = "\n".join(result.report.summary_lines())
     assert not any(value in summary for value in values)
@@ -213,7 +212,8 @@ def test_report_file_names_every_secret_and_never_its_value(cases, tmp_path: Pat
         assert value not in text and value not in code and value not in result.stderr
     for entry in secrets:
         assert entry["env"] in result.stderr  # the summary says which variables to set
-        assert set(entry) == {"env", "kind", "where"}
+        assert entry["option"] in result.stderr  # ... and which options
+        assert set(entry) == {"option", "env", "kind", "where"}
 
 
 @pytest.mark.parametrize("har", FIXTURE_HARS)
@@ -226,7 +226,8 @@ def test_fixture_hars_keep_no_password(har: str, tmp_path: Path) -> None:
         assert where == [] and result.scenario.data_columns == ()
         return
     field = "JSON field password" if har.startswith("api") else "form field password"
-    assert [(s.env, s.kind) for s in result.scenario.secrets] == [("PASSWORD", "password")]
+    assert [(s.name, s.env, s.kind) for s in result.scenario.secrets] == [
+        ("password", "H2L_PASSWORD", "password")]
     assert re.fullmatch(rf"{field} \(step \d+\)", where[0]), where
     assert FIXTURE_PASSWORD in convert(FIXTURES / har, Options(keep_secrets=True)).code
 
@@ -239,7 +240,7 @@ def test_fixture_hars_keep_no_password(har: str, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     cli = _cli(str(FIXTURES / har), "-o", str(tmp_path / "l.py"), "--report", str(report))
     assert cli.exit_code == 0, cli.stderr
-    assert json.loads(report.read_text("utf-8"))["secrets"][0]["env"] == "PASSWORD"
+    assert json.loads(report.read_text("utf-8"))["secrets"][0]["env"] == "H2L_PASSWORD"
     assert FIXTURE_PASSWORD not in report.read_text("utf-8") + cli.stderr
 
 
@@ -439,30 +440,13 @@ def test_e2e_each_user_logs_in_with_its_own_row(har: str, kind: str, tmp_path: P
 @pytest.mark.e2e
 def test_e2e_default_script_reads_the_password_from_the_environment(tmp_path: Path,
                                                                     run_locust) -> None:
+    # (without it, a run ends at start: tests/test_script_options.py)
     script = _script("api-journey.har", tmp_path)
-    assert 'PASSWORD = secret("PASSWORD")' in script.read_text("utf-8")
-
-    # without PASSWORD: one line naming it, no traceback, before any request
-    env = {k: v for k, v in os.environ.items()
-           if k != "PASSWORD" and not k.lower().endswith("_proxy")}
-    cmd = [sys.executable, "-m", "locust", "-f", str(script), "--headless", "-u", "1", "-r", "1",
-           "-t", "2s", "--host", "http://127.0.0.1:9", "--only-summary"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        output, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-    assert proc.returncode not in (0, None)
-    lines = [line for line in output.splitlines() if line.strip()]
-    assert len(lines) == 1 and "PASSWORD" in lines[0], output
-    assert "Traceback" not in output
+    assert 'self.password = secret(self, "password")' in script.read_text("utf-8")
 
     with _app(seed_users=USERS) as app:
         run = run_locust(script, app.url, tmp_path, seconds=6, users=USERS,
-                         extra=("--stop-timeout", "5"), env={"PASSWORD": FIXTURE_PASSWORD})
+                         extra=("--stop-timeout", "5"), env={"H2L_PASSWORD": FIXTURE_PASSWORD})
         state = app.state()
     assert run.returncode == 0 and run.failed == 0 and run.requests > 0, run.explain()
     assert list(state["logins"]["api"]) == ["alice"] and state["logins"]["failed"] == {}
@@ -476,7 +460,7 @@ def test_e2e_unique_title_differs_per_iteration(tmp_path: Path, run_locust) -> N
                      "--exclude-url", r"/delete$")
     with _app() as app:
         run = run_locust(script, app.url, tmp_path, seconds=3, users=2,
-                         extra=("--stop-timeout", "5"), env={"PASSWORD": FIXTURE_PASSWORD})
+                         extra=("--stop-timeout", "5"), env={"H2L_PASSWORD": FIXTURE_PASSWORD})
         state = app.state()
     titles = [note["title"] for note in state["current_notes"]]
     assert len(titles) >= 2, (titles, run.explain())

@@ -51,7 +51,7 @@ def explain(result: Result) -> str:
 @pytest.fixture
 def password(monkeypatch: pytest.MonkeyPatch) -> None:
     """Generated scripts read the recorded password from the environment."""
-    monkeypatch.setenv("PASSWORD", PASSWORD)
+    monkeypatch.setenv("H2L_PASSWORD", PASSWORD)
 
 
 def fixture_app() -> Any:
@@ -327,7 +327,7 @@ def test_the_main_command_still_converts() -> None:
 
 @pytest.mark.e2e
 def test_missing_secret_is_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PASSWORD", raising=False)
+    monkeypatch.delenv("H2L_PASSWORD", raising=False)
     with fixture_app() as app:
         result = verify(str(FIXTURES / "notes-journey.har"), "--host", app.url)
     assert "PASSWORD" in one_error_line(result)

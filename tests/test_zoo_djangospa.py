@@ -278,6 +278,8 @@ def test_wrong_password_is_refused_for_the_password(wrong_password_run: Run) -> 
 def password_env(monkeypatch: pytest.MonkeyPatch, converted: Result) -> None:
     for name, value in _password_env(converted).items():
         monkeypatch.setenv(name, value)
+    # the hand-corrected reference script predates H2L_ variables: it reads PASSWORD
+    monkeypatch.setenv("PASSWORD", PASSWORD)
 
 
 def _verify(host: str, locustfile: Path | None = None) -> verify_core.Outcome:

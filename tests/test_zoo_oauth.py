@@ -67,7 +67,7 @@ def _run(script: Path, app: Any, tmp_path: Path, seconds: int) -> tuple[LocustRu
     assert urlsplit(app.url).port != urlsplit(convert(HAR).scenario.main_origin).port
     before = app.state()
     run = locust_headless(script, app.url, tmp_path, seconds=seconds, users=3,
-                          extra=("--stop-timeout", "5"), env={"PASSWORD": PASSWORD})
+                          extra=("--stop-timeout", "5"), env={"H2L_PASSWORD": PASSWORD})
     return run, _delta(before, app.state())
 
 
@@ -149,7 +149,7 @@ def test_wrong_password_fails_every_iteration_and_creates_nothing(
 
 @pytest.fixture
 def password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PASSWORD", PASSWORD)  # generated scripts read it from the environment
+    monkeypatch.setenv("H2L_PASSWORD", PASSWORD)  # generated scripts read it from the environment
 
 
 def test_verify_passes_on_a_fresh_instance(app: Any, password: None) -> None:

@@ -31,6 +31,7 @@ from .escape import (
     template_expr,
     var_expr,
 )
+from .script_options import data_file_default, script_options
 
 CLIENT_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
@@ -60,6 +61,7 @@ IMPORTS = {
     "csv": "import csv",
     "itertools": "import itertools",
     "gevent": "import gevent",
+    "Path": "from pathlib import Path",
     "Event": "from gevent.event import Event",
     "MasterRunner": "from locust.runners import MasterRunner",
     "WorkerRunner": "from locust.runners import WorkerRunner",
@@ -91,9 +93,15 @@ _AssignTarget = functools.partial(cst.AssignTarget, whitespace_before_equal=_SPA
                                   whitespace_after_equal=_SPACE)
 
 
-IMPORT_TIME_HELPERS = frozenset({"secret", "read_rows"})
 # helpers registered as Locust event listeners: helper name -> event
-LISTENER_HELPERS = {"request_timeout_option": "init_command_line_parser"}
+LISTENER_HELPERS = {
+    "request_timeout_option": "init_command_line_parser",
+    "secret_options": "init_command_line_parser",
+    "check_secrets": "test_start",
+    "data_option": "init_command_line_parser",
+    "listen_for_share": "init",
+    "load_rows": "test_start",
+}
 LOCUST_NAMES = frozenset({"FastHttpUser", "HttpUser", "task", "constant", "between", "events"})
 
 
@@ -126,13 +134,9 @@ class FastHttpGenerator:
     def module(self) -> cst.Module:
         user_class = self.user_class()
         settings = self.settings_code()
-        helpers = self.helper_functions()
-        # helpers that run while the module loads must come before their first use
-        early = [f for f in helpers if f.name.value in IMPORT_TIME_HELPERS]
-        late = [f for f in helpers if f.name.value not in IMPORT_TIME_HELPERS]
-        code: list[cst.CSTNode] = [*early, *settings, *self.needs.constants,
-                                   *self.rendezvous_code(), user_class,
-                                   *self.transaction_code(), *late]
+        code: list[cst.CSTNode] = [*settings, *self.needs.constants, *self.rendezvous_code(),
+                                   user_class, *self.transaction_code(),
+                                   *self.helper_functions()]
         used = set().union(*(_free_names(node) for node in code))
         return cst.Module(body=[self.docstring(), *self.imports(used), *code])  # type: ignore
 
@@ -165,7 +169,13 @@ class FastHttpGenerator:
             "Run it:",
             "    locust -f locustfile.py --headless -u 5 -r 5 -t 1m --host "
             + (s.main_origin or "URL"),
+            "",
+            "Options of this script (locust --help does not list them; the web UI's form has "
+            "them):",
         ]
+        options = script_options(s, self.options)
+        width = max(len(o.flag) for o in options)
+        lines.extend(f"    {o.flag:<{width}}  {one_line(o.help, limit=200)}" for o in options)
         return _SimpleStatementLine([cst.Expr(py_docstring("\n".join(lines) + "\n"))])
 
     # --- the user class -------------------------------------------------------------------
@@ -247,45 +257,56 @@ class FastHttpGenerator:
                 cst.Attribute(cst.Attribute(cst.Name("self"), cst.Name("host")),
                               cst.Name("rstrip")), [_Arg(py_str("/"))])))
             docs.append("Origin and Referer follow the host under test")
-        columns = self.scenario.data_columns
-        if columns:
-            self.use_helper("next_row")
-            body.append(_set(cst.Name("row"), _Call(
-                cst.Name("next_row"), [_Arg(cst.Name("self")), _Arg(cst.Name("DATA"))])))
-            body.extend(_set(self_attr(c.name), cst.Subscript(
-                cst.Name("row"), [cst.SubscriptElement(cst.Index(py_str(c.name)))]))
-                for c in columns)
+        if self.scenario.secrets:
+            self.use_helper("secret")
+            body.extend(_set(self_attr(s.name), _Call(cst.Name("secret"), [
+                _Arg(cst.Name("self")), _Arg(py_str(s.name))])) for s in self.scenario.secrets)
+            docs.append("secrets from this script's options")
+        if self.scenario.data_columns and self.options.data_per == "user":
+            body.extend(self.row_statements())
             docs.append("each user takes its own row of the data file")
         if not body:
             return None
         text = "; ".join(docs)
         return _method("on_start", body, text[:1].upper() + text[1:] + ".")
 
+    def row_statements(self) -> list[cst.SimpleStatementLine]:
+        """``row = next_row(self)``, then one attribute per column of the --data file."""
+        self.use_helper("next_row")
+        self.use_helper("load_rows")
+        self.use_helper("listen_for_share")
+        stmts = [_set(cst.Name("row"), _Call(cst.Name("next_row"), [_Arg(cst.Name("self"))]))]
+        stmts.extend(_set(self_attr(c.name), cst.Subscript(
+            cst.Name("row"), [cst.SubscriptElement(cst.Index(py_str(c.name)))]))
+            for c in self.scenario.data_columns)
+        return stmts
+
     def settings_code(self) -> list[cst.SimpleStatementLine]:
-        """Secrets from the environment and the --data file, read once at start-up."""
+        """What the secrets' options and the --data option are (runtime/data.py reads them)."""
         stmts = []
-        for i, secret in enumerate(self.scenario.secrets):
-            self.use_helper("secret")
-            stmt = _assign(secret.env, _Call(cst.Name("secret"), [_Arg(py_str(secret.env))]),
-                           f"{secret.kind}, recorded in {secret.where}")
-            if i == 0:
-                stmt = stmt.with_changes(leading_lines=[cst.EmptyLine(), _line_comment(
-                    "Recorded secrets are not stored in this file: set these environment "
-                    "variables.")])
-            stmts.append(stmt)
+        if self.scenario.secrets:
+            self.use_helper("secret_options")
+            self.use_helper("check_secrets")
+            table = _Dict([_DictElement(py_str(s.name), cst.Tuple([
+                cst.Element(py_str(s.env)), cst.Element(py_str(f"{s.kind}, recorded in {s.where}"))
+            ])) for s in self.scenario.secrets])
+            stmts.append(_assign("SECRETS", table).with_changes(leading_lines=[
+                cst.EmptyLine(), _line_comment(
+                    "Recorded secrets are not in this file: options of the script, by default "
+                    "from"),
+                _line_comment("environment variables (option: variable, what was recorded)."),
+            ]))
         if self.scenario.data_columns:
-            self.use_helper("read_rows")
-            path = _Call(cst.Attribute(cst.Attribute(cst.Name("os"), cst.Name("environ")),
-                                          cst.Name("get")),
-                            [_Arg(py_str("H2L_DATA")),
-                             _Arg(py_str(self.options.data_file or "users.csv"))])
+            self.use_helper("data_option")
             columns = cst.Tuple([cst.Element(py_str(c.name)) for c in self.scenario.data_columns])
-            stmts.append(_assign("DATA", _Call(cst.Name("read_rows"), [
-                _Arg(path), _Arg(columns)])).with_changes(leading_lines=[
-                    cst.EmptyLine(), _line_comment(
-                        "One row per virtual user (columns: "
-                        + ", ".join(c.name for c in self.scenario.data_columns)
-                        + "); H2L_DATA overrides the path.")]))
+            data = _Dict([_DictElement(py_str("default"), py_str(data_file_default(self.options))),
+                          _DictElement(py_str("columns"), columns)])
+            per = "each run of the flow takes the next row" if self.options.data_per == \
+                "iteration" else "each user takes its own row"
+            stmts.append(_assign("DATA", data).with_changes(leading_lines=[
+                cst.EmptyLine(), _line_comment(
+                    f"The CSV file --data (default: in the script's folder): {per}; in a"),
+                _line_comment("distributed run, each worker takes its own share of the rows.")]))
         return stmts
 
     def uses_host(self) -> bool:
@@ -303,6 +324,11 @@ class FastHttpGenerator:
                 [cst.Expr(_Call(cst.Attribute(self.cookie_jar(), cst.Name("clear"))))],
                 leading_lines=[_line_comment(
                     "a new user each run, as recorded (--keep-session keeps the cookies)")]))
+        if self.scenario.data_columns and self.options.data_per == "iteration":
+            rows = self.row_statements()
+            rows[0] = rows[0].with_changes(leading_lines=[_line_comment(
+                "each run takes the next row of the data file (--data-per iteration)")])
+            body.extend(rows)
         for i, group in enumerate(self.scenario.groups):
             pause = self.pause(group)
             if pause is not None and i:

@@ -1,53 +1,180 @@
 # Run-time helpers for secrets and per-user data, copied into generated locustfiles (only the
-# ones a script uses). Real, importable code so the helpers are unit-tested.
+# ones a script uses). Real, importable code so the helpers are unit-tested. The generator writes
+# the two constants below (SECRETS, DATA) into each script; the helpers are Locust event
+# listeners, so the script's import never stops on a missing secret or data file: `locust
+# --list`, the web UI and the master of a distributed run all import it.
 
 import csv
 import itertools
+import logging
 import os
-import sys
+from pathlib import Path
+
+import gevent
+from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
+
+# option name (also the user attribute) -> (environment variable of its default, what it is)
+SECRETS = {}
+# the --data file: its default path (relative: from this script's folder), the columns it must
+# have; the helpers keep the rows and this process's cycle through them here too
+DATA = {"default": "users.csv", "columns": ()}
 
 
-def secret(name):
-    """A recorded secret, read from the environment: it is never stored in the script."""
-    value = os.environ.get(name)
-    if value is None:
-        sys.exit(
-            f"set the environment variable {name}: recorded secrets are not stored in "
-            "this script"
+def secret_options(parser):
+    """One option per recorded secret (--password ...), a masked field in the web UI's form.
+
+    Its default is an environment variable of its own; without one the web UI requires it.
+    Locust hands the master's values to the workers when a test starts.
+    """
+    for name, (env, what) in SECRETS.items():
+        value = os.environ.get(env)
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            default=value,
+            metavar="VALUE",
+            is_secret=True,
+            is_required=value is None,
+            help=f"{what} (default: the environment variable {env})".replace("%", "%%"),
         )
+
+
+def check_secrets(environment, **kwargs):
+    """A test without a recorded secret's value ends as it starts, with one line naming it."""
+    if isinstance(environment.runner, WorkerRunner):
+        return  # the master checked: its values are the ones the workers get
+    options = environment.parsed_options
+    missing = [name for name in SECRETS if not getattr(options, name, None)]
+    if missing:
+        names = ", ".join(missing_secret(name) for name in missing)
+        stop_at_start(environment, "not set: " + names)
+
+
+def missing_secret(name):
+    option = "--" + name.replace("_", "-")
+    return f"{option} (or the environment variable {SECRETS[name][0]})"
+
+
+def secret(user, name):
+    """A recorded secret, from this script's option: never stored in the script."""
+    options = user.environment.parsed_options
+    if options is None:  # no Locust command line (har2locust-plus verify)
+        value = os.environ.get(SECRETS[name][0])
+    else:
+        value = getattr(options, name, None)
+    if not value:
+        raise LookupError("not set: " + missing_secret(name))
     return value
 
 
+def stop_at_start(environment, problem):
+    """End the test before any user starts: one line, and exit code 1 when headless.
+
+    Called by a test_start listener, inside runner.start(): GreenletExit (gevent's quiet way
+    out of a greenlet) leaves it before any user is spawned, then the runner stops.
+    """
+    logging.getLogger("locustfile").error(problem)
+    environment.process_exit_code = 1
+    options = environment.parsed_options
+    headless = options is not None and options.headless
+    # the web UI stays, to start again
+    gevent.spawn(environment.runner.quit if headless else environment.runner.stop)
+    raise gevent.GreenletExit
+
+
+def data_option(parser):
+    """--data: the CSV file of per-user rows."""
+    parser.add_argument(
+        "--data",
+        default=DATA["default"],
+        metavar="CSV",
+        help=(
+            f"CSV file of rows for the virtual users (columns: {', '.join(DATA['columns'])});"
+            " a relative path is read from this script's folder"
+        ).replace("%", "%%"),
+    )
+
+
+def data_path(environment):
+    """--data, a relative path being from this script's folder (as the default is)."""
+    options = environment.parsed_options
+    path = Path(getattr(options, "data", None) or DATA["default"]).expanduser()
+    return path if path.is_absolute() else Path(__file__).resolve().parent / path
+
+
 def read_rows(path, columns):
-    """The rows of the --data CSV file, checked once when the script is loaded."""
+    """The rows of the CSV file at ``path``; ValueError with a one-line reason if unusable."""
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        sys.exit(
-            f"cannot read the data file {path}: {exc.strerror} (H2L_DATA sets its path)"
-        )
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ValueError(
+            f"cannot read the data file {path} (--data): {reason}"
+        ) from None
     missing = [c for c in columns if not rows or c not in rows[0]]
     if missing:
-        sys.exit(
-            f"{path}: needs a header with {', '.join(columns)} and at least one row "
-            f"(missing: {', '.join(missing)})"
+        raise ValueError(
+            f"data file {path} (--data): needs a header with {', '.join(columns)} and at "
+            f"least one row (missing: {', '.join(missing)})"
         )
-    return {"rows": rows, "cycle": None}
+    return rows
 
 
-def next_row(user, data):
-    """The row for a new virtual user, cycling through the file.
+def load_rows(environment, **kwargs):
+    """Read the --data file as a test starts: a bad file ends a run at start with one line.
 
-    In distributed mode each worker takes its own slice (row i goes to worker i % H2L_WORKERS)
-    when H2L_WORKERS is set to the number of workers; otherwise every worker cycles through all
-    rows, starting at a different row.
+    In distributed mode the master checks the file and gives each worker its share of the
+    rows: worker k of n (by the worker index Locust gives it) takes rows k, k+n, k+2n ...
     """
-    if data["cycle"] is None:
-        rows = data["rows"]
-        index = getattr(user.environment.runner, "worker_index", 0) or 0
-        workers = max(1, int(os.environ.get("H2L_WORKERS", "1")))
-        mine = rows[index % workers :: workers] if workers > 1 else rows
-        start = 0 if workers > 1 else index % len(rows)
-        data["cycle"] = itertools.cycle((mine or rows)[start:] + (mine or rows)[:start])
-    return next(data["cycle"])
+    runner = environment.runner
+    DATA["cycle"] = None
+    try:
+        DATA["rows"] = read_rows(data_path(environment), DATA["columns"])
+    except ValueError as exc:
+        DATA["rows"] = None
+        if isinstance(runner, WorkerRunner):
+            logging.getLogger("locustfile").error(
+                str(exc)
+            )  # its users fail on their first row
+            return
+        stop_at_start(environment, str(exc))
+    if isinstance(runner, MasterRunner):
+        workers = [w for w in runner.clients.values() if w.state != STATE_MISSING]
+        workers.sort(key=lambda w: runner.get_worker_index(w.id))
+        for position, worker in enumerate(workers):
+            # message "h2l_data_share": [the share's position, the number of shares]
+            runner.send_message(
+                "h2l_data_share", [position, len(workers)], client_id=worker.id
+            )
+
+
+def listen_for_share(environment, **kwargs):
+    """A worker takes the share of the rows the master gives it (see load_rows)."""
+    if isinstance(environment.runner, WorkerRunner):
+        environment.runner.register_message("h2l_data_share", take_share)
+
+
+def take_share(environment, msg, **kwargs):
+    DATA["share"] = tuple(msg.data)
+    DATA["cycle"] = None
+
+
+def next_row(user):
+    """The next row of this process's share of the --data file, cycling through it.
+
+    Without a share from the master (a local run) the share is every row.
+    """
+    if (
+        DATA.get("rows") is None
+    ):  # no test_start (run_single_user, verify), or a bad file
+        DATA["rows"] = read_rows(data_path(user.environment), DATA["columns"])
+    if DATA.get("cycle") is None:
+        rows = DATA["rows"]
+        position, count = DATA.get("share") or (0, 1)
+        mine = rows[position::count]
+        if not mine:
+            raise ValueError(
+                f"data file (--data): {len(rows)} rows are too few for {count} workers"
+            )
+        DATA["cycle"] = itertools.cycle(mine)
+    return next(DATA["cycle"])

@@ -9,9 +9,11 @@ correlated):
 * keys — ``Authorization`` headers (Basic, Bearer …) and headers or query parameters named like
   api-key/token/secret that were not correlated.
 
-Without ``--data``, secrets become module constants read from environment variables (named in
-the report, never printed with their value); ``--keep-secrets`` leaves them inline. With
-``--data users.csv``, login fields come from the CSV row of each virtual user.
+Without ``--data``, each secret becomes an option of the script (``--password``), by default an
+environment variable of the project's own namespace (``H2L_PASSWORD``: a field named ``pwd``
+must not read the shell's ``$PWD``); both are named in the report, never the value.
+``--keep-secrets`` leaves them inline. With ``--data users.csv``, login fields come from the CSV
+row of each virtual user.
 ``--unique FIELD`` appends a value that is fresh per iteration to that field.
 """
 
@@ -37,6 +39,24 @@ KEY_HEADER = re.compile(r"^(x-)?(api[-_]?key|apikey|auth[-_]?token|access[-_]?to
 KEY_PARAM = re.compile(r"^(api[-_]?key|apikey|key|token|access_token|secret|client_secret|"
                        r"auth)$", re.I)
 MIN_SECRET = 4
+ENV_PREFIX = "H2L_"  # secrets' environment variables: never PATH, HOME, PWD, USER ...
+# Options a secret's option must not take: Locust's own (``locust --help``, with the names they
+# are stored under) and the ones generated scripts add.
+LOCUST_OPTIONS = frozenset({
+    "autoquit", "autostart", "build-path", "class-picker", "config", "config-users", "csv",
+    "csv-full-history", "csv-prefix", "enable-rebalancing", "equal-weights", "exclude-tags",
+    "exit-code-on-error", "expect-slaves", "expect-workers", "expect-workers-max-wait",
+    "headful", "headless", "help", "host", "html", "html-file", "json", "json-file", "legacy-ui",
+    "list", "list-commands", "locustfile", "logfile", "loglevel", "master", "master-bind-host",
+    "master-bind-port", "master-host", "master-port", "modern-ui", "num-users", "only-summary",
+    "otel", "print-stats", "processes", "profile", "reset-stats", "run-time", "show-task-ratio",
+    "show-task-ratio-json", "skip-log-setup", "slave", "spawn-rate", "hatch-rate",
+    "stats-history-enabled", "stop-timeout", "tags", "tls-cert", "tls-key", "user-classes",
+    "users", "version", "web-auth", "web-base-path", "web-host", "web-host-display-name",
+    "web-login", "web-port", "worker", "step-load", "step-users", "step-time", "clients",
+    # added by generated scripts
+    "data", "request-timeout", "rendezvous-users", "rendezvous-timeout",
+})
 
 
 def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -196,21 +216,27 @@ class _Finder:
             return ir.Template.literal(text)
         known = self.secrets.get(text)
         if known is None:
-            env = _name(identifier(name), "secret").upper()
-            taken = {s.env for s in self.secrets.values()}
-            base, n = env, 2
-            while env in taken:
-                env, n = f"{base}_{n}", n + 1
-            known = ir.Secret(env=env, kind=kind, where=where, recorded=text)
+            # one name for the option (--api-key), the user's attribute and the variable
+            base = _name(identifier(name), "secret")
+            if base in self.taken or base.replace("_", "-") in LOCUST_OPTIONS:
+                base += "_secret"
+            taken = self.taken | {s.name for s in self.secrets.values()} | {
+                c.name for c in self.columns.values()}
+            option, n = base, 2
+            while option in taken:
+                option, n = f"{base}_{n}", n + 1
+            known = ir.Secret(name=option, env=ENV_PREFIX + option.upper(), kind=kind,
+                              where=where, recorded=text)
             self.secrets[text] = known
-        return ir.Template((ir.VarRef(known.env, scope="module"),))
+        return ir.Template((ir.VarRef(known.name),))
 
     def column(self, text: str, name: str, kind: str) -> ir.Template:
         key = (kind == "login", text)
         known = self.columns.get(key)
         if known is None:
             column = _name(identifier(name), "value")
-            taken = {c.name for c in self.columns.values()} | self.taken
+            taken = {c.name for c in self.columns.values()} | self.taken | {
+                s.name for s in self.secrets.values()}
             base, n = column, 2
             while column in taken:
                 column, n = f"{base}_{n}", n + 1
@@ -232,7 +258,7 @@ class _Finder:
 
     def replace_everywhere(self, steps: list[ir.Step]) -> list[ir.Step]:
         """A recorded secret must not survive anywhere (a raw body, another header ...)."""
-        values = {**{v: ir.VarRef(s.env, scope="module") for v, s in self.secrets.items()},
+        values = {**{v: ir.VarRef(s.name) for v, s in self.secrets.items()},
                   **{v: ir.VarRef(c.name) for (login, v), c in self.columns.items() if not login}}
         values = {v: r for v, r in values.items() if len(v) >= MIN_SECRET}
         if not values:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import itertools
+import os
 import re
 import time
 from collections.abc import Callable
@@ -129,13 +130,21 @@ def _import(path: Path, label: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
-    except SystemExit as exc:  # generated scripts exit when a secret's variable is missing
+    except SystemExit as exc:  # a script that exits while it is imported
         raise BadInput(label, str(exc.code) if exc.code not in (None, 0) else
                        "the script exited while being imported") from None
     except SyntaxError as exc:
         raise BadInput(label, f"not valid Python: {exc.msg} (line {exc.lineno})") from None
     except Exception as exc:
         raise BadInput(label, f"importing it failed: {type(exc).__name__}: {exc}") from None
+    # A generated script's secrets are options (runtime/data.py); verify has no Locust command
+    # line, so they come from their environment variables.
+    secrets = getattr(module, "SECRETS", None)
+    if isinstance(secrets, dict):
+        missing = [env for env, _ in secrets.values() if not os.environ.get(env)]
+        if missing:
+            raise BadInput(label, "set the environment variable " + ", ".join(missing)
+                           + ": recorded secrets are not stored in the script")
     return module
 
 

@@ -5,12 +5,16 @@ Flow: 11 requests in 7 pages; 21 recorded entries not replayed (see the report).
 
 Run it:
     locust -f locustfile.py --headless -u 5 -r 5 -t 1m --host http://127.0.0.1:39383
+
+Options of this script (locust --help does not list them; the web UI's form has them):
+    --password VALUE           password, recorded in form field password (step 3) (default: $H2L_PASSWORD)
+    --request-timeout SECONDS  a request's step fails after this long (default: 30)
 """
 
 import json
+import logging
 import os
 import re
-import sys
 import time
 from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
@@ -18,22 +22,14 @@ from urllib.parse import urljoin, urlsplit
 import gevent
 from locust import HttpUser, constant, events, task
 from locust.exception import RescheduleTask
+from locust.runners import WorkerRunner
 from lxml import etree, html
 
-
-def secret(name):
-    """A recorded secret, read from the environment: it is never stored in the script."""
-    value = os.environ.get(name)
-    if value is None:
-        sys.exit(
-            f"set the environment variable {name}: recorded secrets are not stored in "
-            "this script"
-        )
-    return value
-
-
-# Recorded secrets are not stored in this file: set these environment variables.
-PASSWORD = secret("PASSWORD")  # password, recorded in form field password (step 3)
+# Recorded secrets are not in this file: options of the script, by default from
+# environment variables (option: variable, what was recorded).
+SECRETS = {
+    "password": ("H2L_PASSWORD", "password, recorded in form field password (step 3)")
+}
 
 CSRF_TOKEN_XPATH = etree.XPath("//input[@name='csrf_token']/@value")
 NOTE_ID_RE = re.compile("^/notes/([^/?#]+)")
@@ -49,8 +45,9 @@ class NotesJourneyUser(HttpUser):
         self.request_timeout = request_timeout(environment)
 
     def on_start(self):
-        """Origin and Referer follow the host under test."""
+        """Origin and Referer follow the host under test; secrets from this script's options."""
         self.origin = self.host.rstrip("/")
+        self.password = secret(self, "password")
         self.client.headers.update(
             {
                 "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
@@ -129,7 +126,7 @@ class NotesJourneyUser(HttpUser):
                 data={
                     "csrf_token": self.csrf_token,
                     "username": "alice",
-                    "password": PASSWORD,
+                    "password": self.password,
                 },
                 headers={
                     "Content-Type": "application/x-www-form-urlencoded",
@@ -659,3 +656,66 @@ def request_timeout_option(parser):
 def request_timeout(environment):
     """--request-timeout, or its default where Locust runs without its command line."""
     return getattr(environment.parsed_options, "request_timeout", 30.0)
+
+
+@events.init_command_line_parser.add_listener
+def secret_options(parser):
+    """One option per recorded secret (--password ...), a masked field in the web UI's form.
+
+    Its default is an environment variable of its own; without one the web UI requires it.
+    Locust hands the master's values to the workers when a test starts.
+    """
+    for name, (env, what) in SECRETS.items():
+        value = os.environ.get(env)
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            default=value,
+            metavar="VALUE",
+            is_secret=True,
+            is_required=value is None,
+            help=f"{what} (default: the environment variable {env})".replace("%", "%%"),
+        )
+
+
+@events.test_start.add_listener
+def check_secrets(environment, **kwargs):
+    """A test without a recorded secret's value ends as it starts, with one line naming it."""
+    if isinstance(environment.runner, WorkerRunner):
+        return  # the master checked: its values are the ones the workers get
+    options = environment.parsed_options
+    missing = [name for name in SECRETS if not getattr(options, name, None)]
+    if missing:
+        names = ", ".join(missing_secret(name) for name in missing)
+        stop_at_start(environment, "not set: " + names)
+
+
+def missing_secret(name):
+    option = "--" + name.replace("_", "-")
+    return f"{option} (or the environment variable {SECRETS[name][0]})"
+
+
+def secret(user, name):
+    """A recorded secret, from this script's option: never stored in the script."""
+    options = user.environment.parsed_options
+    if options is None:  # no Locust command line (har2locust-plus verify)
+        value = os.environ.get(SECRETS[name][0])
+    else:
+        value = getattr(options, name, None)
+    if not value:
+        raise LookupError("not set: " + missing_secret(name))
+    return value
+
+
+def stop_at_start(environment, problem):
+    """End the test before any user starts: one line, and exit code 1 when headless.
+
+    Called by a test_start listener, inside runner.start(): GreenletExit (gevent's quiet way
+    out of a greenlet) leaves it before any user is spawned, then the runner stops.
+    """
+    logging.getLogger("locustfile").error(problem)
+    environment.process_exit_code = 1
+    options = environment.parsed_options
+    headless = options is not None and options.headless
+    # the web UI stays, to start again
+    gevent.spawn(environment.runner.quit if headless else environment.runner.stop)
+    raise gevent.GreenletExit

@@ -5,6 +5,9 @@ Flow: 3 requests in 3 pages; 9 recorded entries not replayed (see the report).
 
 Run it:
     locust -f locustfile.py --headless -u 5 -r 5 -t 1m --host http://127.0.0.1:39383
+
+Options of this script (locust --help does not list them; the web UI's form has them):
+    --request-timeout SECONDS  a request's step fails after this long (default: 30)
 """
 
 import json

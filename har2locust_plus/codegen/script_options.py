@@ -1,0 +1,46 @@
+"""The options a generated script adds to Locust's command line.
+
+Named in the script's docstring ("Run it") and in the conversion report: Locust prints
+``--help`` before it imports a locustfile, so a script's own options never show there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .. import ir
+from ..options import Options
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptOption:
+    flag: str  # with its value: "--password VALUE"
+    help: str
+
+
+def data_file_default(options: Options) -> str:
+    """The --data default: the file name given at generation, read from the script's folder
+    (an absolute path of the machine that generated the script would not travel with it)."""
+    path = options.data_file or "users.csv"
+    return os.path.basename(path) if os.path.isabs(path) else path.replace(os.sep, "/")
+
+
+def script_options(scenario: ir.Scenario, options: Options) -> tuple[ScriptOption, ...]:
+    out = [ScriptOption(f"--{s.name.replace('_', '-')} VALUE",
+                        f"{s.kind}, recorded in {s.where} (default: ${s.env})")
+           for s in scenario.secrets]
+    if scenario.data_columns:
+        per = "run of the flow" if options.data_per == "iteration" else "virtual user"
+        out.append(ScriptOption("--data CSV", f"a new row per {per} (default: "
+                                f"{data_file_default(options)}, in the script's folder)"))
+    if any(step.rendezvous for step in scenario.steps):
+        out.append(ScriptOption("--rendezvous-users N|P%", "users a rendezvous point waits for "
+                                f"(default: {options.rendezvous_users}, or "
+                                "$H2L_RENDEZVOUS_USERS)"))
+        out.append(ScriptOption("--rendezvous-timeout SECONDS", "release whoever waits when "
+                                f"nobody new came for this long (default: "
+                                f"{options.rendezvous_timeout:g}, or $H2L_RENDEZVOUS_TIMEOUT)"))
+    out.append(ScriptOption("--request-timeout SECONDS",
+                            "a request's step fails after this long (default: 30)"))
+    return tuple(out)
