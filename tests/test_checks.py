@@ -71,7 +71,8 @@ class Replay:
         """Stats name -> the messages s_failures.csv groups the step's failures under."""
         grouped: dict[str, list[str]] = {}
         for row in self.failures:
-            grouped.setdefault(row["Name"], []).append(_message(row["Error"]))
+            if row["Method"] != "PAGE":  # a page's row repeats its first failing request's
+                grouped.setdefault(row["Name"], []).append(_message(row["Error"]))
         return grouped
 
     def explain(self) -> str:

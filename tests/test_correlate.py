@@ -150,6 +150,7 @@ def all_refs(result) -> set[str]:
             for v in value:
                 walk(v)
 
+    secrets = {secret.name for secret in result.scenario.secrets}  # options, not correlations
     for s in result.scenario.steps:
         r = s.request
         walk([r.path, *(q.value for q in r.query), *(h.value for h in r.headers)])
@@ -160,7 +161,7 @@ def all_refs(result) -> set[str]:
             walk(body.value)
         elif isinstance(body, ir.RawBody) and body.text is not None:
             walk(body.text)
-    return found
+    return found - secrets
 
 
 def nothing_correlated(result) -> bool:

@@ -37,7 +37,8 @@ from har2locust_plus.runtime.transactions import open_transactions, transaction
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
-PASSWORD = {"PASSWORD": "wonderland-42"}  # the fixture account's password: a recorded secret
+PASSWORD = {"H2L_PASSWORD": "wonderland-42"}  # the fixture account's password: the script's
+# --password option reads it
 MY_NOTES = "expected the body to contain '<title>Notes — My notes</title>'"
 # the pages with a GET /notes, which sabotage=["title"] breaks: the page that logs in (and is
 # redirected to the list), the list, and the delete (redirected to the list too)
@@ -236,7 +237,7 @@ def test_no_transactions_leaves_the_pages_as_they_were(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.output
     code = out.read_text(encoding="utf-8")
     assert "transaction" not in code and "PAGE" not in code
-    assert "import gevent" not in code and "contextlib" not in code
+    assert "contextlib" not in code and "getcurrent" not in code
     with_pages = convert(FIXTURES / "notes-journey.har", Options()).code
     assert "def transaction(" in with_pages
     assert len(_pages(with_pages)) == 7
@@ -398,7 +399,7 @@ def test_verify_replays_requests_not_pages(tmp_path: Path, monkeypatch: pytest.M
     transactions are not requests (no response, a name that starts with a step number)."""
     from har2locust_plus.verify.replay import load_user_class, run_flow
 
-    monkeypatch.setenv("PASSWORD", PASSWORD["PASSWORD"])
+    monkeypatch.setenv("H2L_PASSWORD", PASSWORD["H2L_PASSWORD"])
     script, _ = _script(tmp_path)
     with _app() as app:
         replay = run_flow(load_user_class(script), app.url, iterations=1)
