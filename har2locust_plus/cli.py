@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import re
+import stat
 import sys
 import time
 import traceback
@@ -258,17 +261,70 @@ def _rule(text: str) -> tuple[str, str]:
 
 
 def _write(path: str, text: str) -> None:
+    """Write ``text`` to ``path``: "-" is stdout, a regular file is replaced atomically.
+
+    Anything else is written through, as the shell's ``>`` would: a character device
+    (``/dev/null``), a FIFO, or a descriptor of this process (``/dev/stdout``, ``/dev/fd/N``)
+    whatever it points at. Replacing those would put a regular file where the device was
+    (as root, ``-o /dev/null`` did) or leave a reader of the FIFO waiting forever.
+    """
     if path == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    tmp = f"{path}.tmp{os.getpid()}"
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        if _names_a_descriptor(path) or not _regular_or_missing(path):
+            with open(path, "a", encoding="utf-8") as handle:  # "a": never truncates a device
+                handle.write(text)
+        else:
+            _replace(os.path.realpath(path), text)
     except OSError as exc:
         raise BadInput(path, f"cannot write: {exc.strerror or exc}") from None
+
+
+def _regular_or_missing(path: str) -> bool:
+    """True for a regular file (after symlinks) or a path with nothing there yet."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return True
+
+
+_FD_DIRECTORY = re.compile(r"/proc/[^/]+(/task/[^/]+)?/fd")
+
+
+def _names_a_descriptor(path: str) -> bool:
+    """True when ``path`` is, or links through, an open descriptor (``/dev/stdout`` is
+    ``/proc/self/fd/1``), which may point at a regular file the shell opened for us."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        if _FD_DIRECTORY.fullmatch(os.path.realpath(os.path.dirname(current))):
+            return True
+        if not os.path.islink(current):
+            return False
+        current = os.path.join(os.path.dirname(current), os.readlink(current))
+    return False
+
+
+def _replace(target: str, text: str) -> None:
+    """Write a temporary file beside ``target`` and rename it over it: a reader never sees
+    half a script. ``target`` has its symlinks resolved (the link stays a link); an existing
+    file keeps its permission bits."""
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None  # a new file: open's default, under the umask
+    tmp = f"{target}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "x", encoding="utf-8") as handle:
+            handle.write(text)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def run() -> None:

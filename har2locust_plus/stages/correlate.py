@@ -213,7 +213,10 @@ def _header_rule_sources(step: ir.Step, response: ir.RecordedResponse,
         if value is None:
             continue
         if header.lower() == "location":
-            location = urlsplit(value)
+            try:
+                location = urlsplit(value)
+            except ValueError:  # a Location no client could follow (http://[::1/x)
+                continue
             relative = location.path + (f"?{location.query}" if location.query else "")
             match = re.search(pattern, relative)
             if match and match.group(1):
@@ -275,7 +278,10 @@ def _is_token_header(low: str) -> bool:
 
 
 def _location_sources(step: ir.Step, location: str) -> Iterator[Source]:
-    path = urlsplit(location).path
+    try:
+        path = urlsplit(location).path
+    except ValueError:  # a Location no client could follow (http://[::1/x): nothing in it
+        return
     segments = path.split("/")
     for i, segment in enumerate(segments):
         value = unquote(segment)
@@ -414,7 +420,10 @@ def _link_values(url: str) -> tuple[tuple[str, str], ...]:
     Only segments of at least MIN_TOKEN characters: a link is a text source (RANK_TEXT), and
     shorter text values are never eligible (see _eligible_source), so this skips building
     their regexes."""
-    segments = urlsplit(url).path.split("/")
+    try:
+        segments = urlsplit(url).path.split("/")
+    except ValueError:  # a link no browser could follow (https://[your-domain]/api)
+        return ()
     found = []
     for i, segment in enumerate(segments):
         value = unquote(segment)
