@@ -74,11 +74,13 @@ NASTY_STRINGS = [
     "encoding='utf-8'?><html><body><a href='/x/123456789'>a</a></body></html>", "<!-- only -->",
     '{"token": "abc123def456ghi789", "id": 12345678, "next": "http://[::1/x/9"}', '{"a": ' * 50,
     "[" * 2000, '{"a": NaN}', "a=1&b=%zz&c=\udcff&d", "=&=&", "a" * 100_000,
+    "\u00b2" * 10, "\u00b2" * 13, "--5", "\u0662\u0660\u0660", "1" * 13,
     "Bearer abc123def456ghi789", "session=abc123def456ghi789; Path=/; HttpOnly",
     "/items/12345678?x=1", "https://other.example/login?next=/x", "\\\\h\\x",
 ]
 NASTY_VALUES: list[Any] = [
-    None, True, False, 0, -1, 1.5, -0.0, 10**30, 2**63, -(2**63) - 1, 1e308, [], {}, [None],
+    None, True, False, 0, -1, 1.5, -0.0, 10**30, 10**400, 2**63, -(2**63) - 1, 1e308, [], {},
+    [None],
     {"": None}, [[[[[]]]]], {"name": None, "value": None}, {"name": 1, "value": [1]},
     [{"name": "a", "value": "\udcff"}], [{"name": "a", "fileName": "\ud800", "value": "\udcff"}],
 ]
@@ -203,7 +205,8 @@ TARGETS: list[tuple[tuple[str, ...], list[Any]]] = [
     (("startedDateTime",), ["2026-01-01T10:00:00+25:00", "99999999999999999999", None,
                             "2026-01-01T10:00:00-99:59", "garbage", "0001-01-01T00:00:00+01:00"]),
     (("response", "redirectURL"), ["http://[::1/x", "http://[zz]/", "//[::1", "\udcff"]),
-    (("response", "status"), [302, 301, 0, -1, "302", 999, 10**30, None, True]),
+    (("response", "status"), [302, 301, 0, -1, "302", 999, 10**30, None, True, "\u00b2", "--5"]),
+    (("time",), [10**400, -1, 0, 1e308, None, "12"]),
     (("response", "content", "text"), [
         '<a href="https://[your-domain]/api">x</a><a href="/i/123456789">y</a>',
         '<form action="//[::1"><input name="csrf_token" value="abcdef123456789"></form>',

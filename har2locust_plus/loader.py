@@ -474,10 +474,22 @@ def _step(index: int, raw: Any, where: str, cache: _HeaderCache) -> ir.Step:
         ),
         response=response,
         started=started,
-        duration_ms=float(duration) if isinstance(duration, (int, float)) and duration > 0 else 0.0,
+        duration_ms=_milliseconds(duration),
         page_ref=raw.get("pageref") if isinstance(raw.get("pageref"), str) else None,
         resource_type=resource_type,
     )
+
+
+def _milliseconds(value: Any) -> float:
+    """A duration: positive and finite, else 0 (unknown; Chrome writes -1). A JSON integer
+    can be too large for a float, and ``1e999`` reads as infinity."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0.0
+    try:
+        milliseconds = float(value)
+    except OverflowError:
+        return 0.0
+    return milliseconds if 0 < milliseconds < math.inf else 0.0
 
 
 def _split_url(url: str) -> SplitResult:
@@ -553,8 +565,8 @@ def _response(raw: Any, cache: _HeaderCache) -> ir.RecordedResponse | None:
     if not isinstance(raw, dict):
         return None
     status = raw.get("status")
-    if isinstance(status, str) and status.strip().lstrip("-").isdigit():
-        status = int(status)
+    if isinstance(status, str) and re.fullmatch(r"\s*-?[0-9]+\s*", status):
+        status = int(status)  # not isdigit: '²' and '--5' pass that, int() refuses them
     if not isinstance(status, int) or isinstance(status, bool):
         return None
     content = raw.get("content") if isinstance(raw.get("content"), dict) else {}

@@ -300,6 +300,34 @@ def test_a_start_time_with_an_impossible_offset_or_size_counts_as_missing(
     assert all(f'"/{p}"' in code for p in "abc")
 
 
+@pytest.mark.parametrize("duration", ["1" + "0" * 400, "1e999", "-1e999"])
+def test_a_duration_too_large_for_a_float_counts_as_unknown(make_har, make_entry,
+                                                           duration: str) -> None:
+    har = make_har(make_entry("http://h.test/a"), make_entry("http://h.test/b"))
+    har = har.replace(b'"time": 12.5', b'"time": ' + duration.encode(), 1)
+    _converted(run("-", "-q", input=har))
+
+
+@pytest.mark.parametrize("status", ["\u00b2", "--5", "\u0662\u0660\u0660"])
+def test_a_status_that_only_looks_numeric_converts(make_har, make_entry, status: str) -> None:
+    """``str.isdigit`` takes '²' (and '--5' once minus signs are stripped); int() does not."""
+    entry = make_entry("http://h.test/a")
+    entry["response"]["status"] = status
+    _converted(run("-", "-q", input=make_har(entry, make_entry("http://h.test/b"))))
+
+
+def test_superscript_digits_sent_are_no_timestamp(make_har, make_entry) -> None:
+    value = "\u00b2" * 13  # as long as an epoch in milliseconds
+    har = make_har(make_entry("http://h.test/a"), make_entry("http://h.test/b", "POST", post_data={
+        "mimeType": "application/json", "text": json.dumps({"ts": value})}))
+    assert value in _converted(run("-", "-q", input=har))
+
+
+def test_a_rendezvous_step_in_superscript_digits_is_one_line_exit_2() -> None:
+    message = assert_one_error_line(run(str(PUBLIC), "--rendezvous", "\u00b2"))
+    assert message.startswith("--rendezvous")
+
+
 def _body_kwarg(code: str) -> object:
     """The value of the one ``data=`` argument in the script, evaluated."""
     import ast

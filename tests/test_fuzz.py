@@ -26,7 +26,8 @@ HOSTILE_URLS = ["http://[::1/x", "http://[zz]/", "//[::1", "http://h:99999/", "h
 HOSTILE_TIMES = ["2026-01-01T10:00:00+25:00", "2026-01-01T10:00:00-99:59", "99999999999999999999",
                  "2026-01-01T10:00:00+99999999999999999999:00", "31 dec 9999 23:59:59 -2359",
                  "0001-01-01T00:00:00+01:00", "10:00", "2026-02-30T10:00:00Z", "", "garbage"]
-WEIRD = ["", "\udcff", "\ud800", "\x00", "{", "}", "'", '"', "\\", "\r\n", "\u2028", "#", "1e999"]
+WEIRD = ["", "\udcff", "\ud800", "\x00", "{", "}", "'", '"', "\\", "\r\n", "\u2028", "#", "1e999",
+         "\u00b2" * 13, "--5"]
 
 text = st.one_of(st.text(max_size=24), st.sampled_from(WEIRD))
 segment = st.one_of(st.from_regex(r"[a-z]{1,8}|[0-9]{1,12}|[0-9a-f]{16,24}", fullmatch=True),
@@ -41,7 +42,7 @@ json_value = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), text),
     lambda inner: st.one_of(st.lists(inner, max_size=4),
                             st.dictionaries(text, inner, max_size=4)), max_leaves=12)
-anything = st.one_of(json_value, st.sampled_from([None, [], {}, 10**30, -1]))
+anything = st.one_of(json_value, st.sampled_from([None, [], {}, 10**30, 10**400, -1]))
 token = st.from_regex(r"[0-9a-f]{16,24}", fullmatch=True)
 
 
