@@ -73,7 +73,8 @@ NASTY_STRINGS = [
     '<meta http-equiv="refresh" content="0; url=http://[::1/x">', "<?xml version='1.0' "
     "encoding='utf-8'?><html><body><a href='/x/123456789'>a</a></body></html>", "<!-- only -->",
     '{"token": "abc123def456ghi789", "id": 12345678, "next": "http://[::1/x/9"}', '{"a": ' * 50,
-    "[" * 2000, '{"a": NaN}', "a=1&b=%zz&c=\udcff&d", "=&=&", "a" * 100_000,
+    "[" * 2000, "[" * 150 + "]" * 150, '{"a": ' * 120 + "1" + "}" * 120,
+    '{"a": NaN}', "a=1&b=%zz&c=\udcff&d", "=&=&", "a" * 100_000,
     "\u00b2" * 10, "\u00b2" * 13, "--5", "\u0662\u0660\u0660", "1" * 13,
     "Bearer abc123def456ghi789", "session=abc123def456ghi789; Path=/; HttpOnly",
     "/items/12345678?x=1", "https://other.example/login?next=/x", "\\\\h\\x",

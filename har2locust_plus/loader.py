@@ -637,9 +637,14 @@ def _body(raw: Any, headers: tuple[ir.Header, ...]) -> ir.Body | None:
 
 
 _NOT_JSON = object()
+# Deeper JSON bodies are sent as their recorded text: as a literal in the script, each level
+# is a bracket Python's parser counts (it stops at 200) and a few frames of the code layout.
+MAX_JSON_DEPTH = 64
 
 
 def _json_value(text: str | None) -> Any:
+    """The JSON value of a request body, or _NOT_JSON when it has none the script can hold
+    (NaN, 1e999, nesting deeper than MAX_JSON_DEPTH)."""
     if text is None or not text.strip():
         return _NOT_JSON
 
@@ -653,9 +658,25 @@ def _json_value(text: str | None) -> Any:
         return value
 
     try:
-        return json.loads(text, parse_constant=reject, parse_float=finite)
+        value = json.loads(text, parse_constant=reject, parse_float=finite)
     except (ValueError, RecursionError):
         return _NOT_JSON
+    return value if _json_depth(value) <= MAX_JSON_DEPTH else _NOT_JSON
+
+
+def _json_depth(value: Any) -> int:
+    """How deep arrays and objects nest in ``value`` (a scalar: 0), without recursion."""
+    deepest, level = 0, [(value, 0)]
+    while level:
+        node, depth = level.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(
+            node, list) else None
+        if children is not None:
+            deepest = max(deepest, depth + 1)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            level.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _utf8(data: bytes) -> str | None:

@@ -369,6 +369,23 @@ def test_a_json_body_with_an_infinite_number_is_sent_as_recorded(make_har, make_
     assert _body_kwarg(_converted(run("-", "-q", input=har))) == '{"a": 1e999}'
 
 
+@pytest.mark.parametrize("depth", [65, 150, 900])
+def test_a_json_body_nested_too_deep_for_a_literal_is_sent_as_recorded(make_har, make_entry,
+                                                                      depth: int) -> None:
+    """Python's parser stops at 200 nested brackets, the code layout recursed before that."""
+    text = '{"a": ' * depth + "[1]" + "}" * depth
+    har = make_har(make_entry("http://h.test/j", "POST", post_data={
+        "mimeType": "application/json", "text": text}))
+    assert _body_kwarg(_converted(run("-", "-q", input=har))) == text
+
+
+def test_a_json_body_nested_64_deep_is_still_json(make_har, make_entry) -> None:
+    text = '{"a": ' * 63 + "[1]" + "}" * 63
+    har = make_har(make_entry("http://h.test/j", "POST", post_data={
+        "mimeType": "application/json", "text": text}))
+    assert "json=" in _converted(run("-", "-q", input=har))
+
+
 # --- -o onto something that is not a regular file (issue 15) -------------------------------------
 
 
