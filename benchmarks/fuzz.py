@@ -95,7 +95,8 @@ OPTION_SETS = [
     [], [], [], ["--user-class", "http"], ["--checks", "status"], ["--checks", "none"],
     ["--no-correlate"], ["--think-time", "none"], ["--think-time", "1-3"], ["--keep-static"],
     ["--data", "users.csv"], ["--strict"], ["--keep-secrets"], ["--unique", "title"],
-    ["--rendezvous", "2"], ["--include-host", "*"], ["--correlate-rule", "tok=token=(\\w+)"],
+    ["--rendezvous", "2"], ["--report", "report.json"], ["--data-template", "users.csv"],
+    ["--include-host", "*"], ["--correlate-rule", "tok=token=(\\w+)"],
 ]
 
 

@@ -189,8 +189,7 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
         if data_template:
             _write(data_template, _data_template(result.scenario.data_columns))
         if report_path:
-            _write(report_path, json.dumps(result.report.as_dict(), indent=2, ensure_ascii=False)
-                   + "\n")
+            _write(report_path, _report_json(result.report.as_dict()))
     except (BadInput, BadOption, Har2LocustError) as exc:
         if show_traceback:
             traceback.print_exc()
@@ -244,12 +243,24 @@ class _Progress:
         sys.stderr.flush()
 
 
+# Lone surrogates: what a HAR's "\udcff" escapes decode to; no UTF-8 file can hold one.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _data_template(columns: Any) -> str:
+    """The CSV header and the recorded row (a lone surrogate in it becomes U+FFFD)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([c.name for c in columns])
     writer.writerow([c.recorded for c in columns])
-    return buffer.getvalue()
+    return _LONE_SURROGATE.sub("\ufffd", buffer.getvalue())
+
+
+def _report_json(report: dict[str, Any]) -> str:
+    """The report as JSON text, readable (not ASCII-escaped); a lone surrogate (a host or a
+    title may hold one) is written as its JSON escape, which reads back the same."""
+    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _rule(text: str) -> tuple[str, str]:

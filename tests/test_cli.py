@@ -386,6 +386,23 @@ def test_a_json_body_nested_64_deep_is_still_json(make_har, make_entry) -> None:
     assert "json=" in _converted(run("-", "-q", input=har))
 
 
+def test_lone_surrogates_reach_the_report_and_the_data_template_as_writable_text(
+        make_har, make_entry, tmp_path: Path) -> None:
+    har = make_har(
+        make_entry("http://h.test/login", "POST", status=302, response_headers=[("Location", "/")],
+                   post_data={"mimeType": "application/x-www-form-urlencoded", "params": [
+                       {"name": "username", "value": "bob\udcff"},
+                       {"name": "password", "value": "pw\ud800"}]}),
+        make_entry("http://h.test/"), make_entry("http://x\udcff.other/b"))
+    report, template = tmp_path / "report.json", tmp_path / "users.csv"
+    result = run("-", "-q", "--report", str(report), "--data-template", str(template), input=har)
+    _converted(result)
+    assert "third-party hosts skipped: x\udcff.other" in report.read_text("utf-8")  # escaped
+    messages = [d["message"] for d in json.loads(report.read_text("utf-8"))["diagnostics"]]
+    assert any("x\udcff.other" in m for m in messages)  # reads back as recorded
+    assert template.read_text("utf-8") == "username,password\nbob\ufffd,pw\ufffd\n"
+
+
 # --- -o onto something that is not a regular file (issue 15) -------------------------------------
 
 
