@@ -397,7 +397,7 @@ def test_lone_surrogates_reach_the_report_and_the_data_template_as_writable_text
     report, template = tmp_path / "report.json", tmp_path / "users.csv"
     result = run("-", "-q", "--report", str(report), "--data-template", str(template), input=har)
     _converted(result)
-    assert "third-party hosts skipped: x\udcff.other" in report.read_text("utf-8")  # escaped
+    assert "third-party hosts skipped: x\\udcff.other" in report.read_text("utf-8")  # escaped
     messages = [d["message"] for d in json.loads(report.read_text("utf-8"))["diagnostics"]]
     assert any("x\udcff.other" in m for m in messages)  # reads back as recorded
     assert template.read_text("utf-8") == "username,password\nbob\ufffd,pw\ufffd\n"
