@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Fuzz the converter: mutated HARs through the CLI, in process, looking for crashes.
 
-    python benchmarks/fuzz.py [--inputs 20000] [--seconds 0] [--seed 1] [--findings DIR]
-                              [--corpus DIR ...]
+    python benchmarks/fuzz.py [--inputs 20000] [--seconds 0] [--seed 1] [--mutations 4]
+                              [--findings DIR] [--corpus DIR ...]
 
 Seeds are the project's fixtures (``fixtures/*.har``) and, when present, the real-world corpus
 beside the checkout (``../shared/hars``; read in place, never copied). Each input is one of:
@@ -175,9 +175,9 @@ def mutate_string(rng: random.Random, text: str) -> str:
     return text[:pos] + text[rng.randrange(len(text) + 1):]
 
 
-def mutate_structure(rng: random.Random, har: Any, donors: list[Any]) -> Any:
-    """Replace, delete or splice a few nodes of ``har`` (mutated in place and returned)."""
-    for _ in range(rng.randint(1, 4)):
+def mutate_structure(rng: random.Random, har: Any, donors: list[Any], most: int = 4) -> Any:
+    """Replace, delete or splice 1 to ``most`` nodes of ``har`` (mutated in place, returned)."""
+    for _ in range(rng.randint(1, most)):
         all_nodes = nodes(har)
         path, value = rng.choice(all_nodes)
         op = rng.randrange(10)
@@ -309,12 +309,13 @@ def dumps(rng: random.Random, har: Any) -> bytes:
 
 
 def make_input(rng: random.Random, raw: list[tuple[str, bytes]],
-               parsed: list[tuple[str, Any]]) -> tuple[str, bytes]:
+               parsed: list[tuple[str, Any]], most: int = 4) -> tuple[str, bytes]:
     kind = rng.random()
     if kind < 0.6 and parsed:
         name, har = rng.choice(parsed)
         donors = [rng.choice(parsed)[1] for _ in range(2)]
-        har = mutate_structure(rng, small_har(rng, har), [small_har(rng, d) for d in donors])
+        har = mutate_structure(rng, small_har(rng, har), [small_har(rng, d) for d in donors],
+                               most)
         return f"struct:{name}", dumps(rng, har)
     if kind < 0.9 and parsed:
         name, har = rng.choice(parsed)
@@ -389,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=0, help="stop after this long (0: no)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=30, help="seconds per input")
+    parser.add_argument("--mutations", type=int, default=4,
+                        help="most structural mutations per input")
     parser.add_argument("--findings", type=Path, default=Path("/tmp/har2locust-fuzz"),
                         help="where the first input of each finding class is saved")
     parser.add_argument("--corpus", type=Path, action="append",
@@ -411,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     count = 0
     while count < args.inputs and not (args.seconds and time.monotonic() - started > args.seconds):
-        label, data = make_input(rng, raw, parsed)
+        label, data = make_input(rng, raw, parsed, args.mutations)
         options = rng.choice(OPTION_SETS)
         count += 1
         status, out, err, exc = run_once(data, options, args.timeout)
