@@ -203,6 +203,7 @@ def mutate_structure(rng: random.Random, har: Any, donors: list[Any], most: int 
 # Fields the pipeline reads, with values aimed at them.
 TARGETS: list[tuple[tuple[str, ...], list[Any]]] = [
     (("request", "url"), ["http://[::1/x", "http://[zz]/", "//[::1", "http://h:99999/", "",
+                          "http://x\udcff.other/a", "https://\ud800/b",
                           "http://[your-domain]/a", "http://h/\udcff", None, 5]),
     (("startedDateTime",), ["2026-01-01T10:00:00+25:00", "99999999999999999999", None,
                             "2026-01-01T10:00:00-99:59", "garbage", "0001-01-01T00:00:00+01:00"]),
@@ -225,6 +226,8 @@ TARGETS: list[tuple[tuple[str, ...], list[Any]]] = [
         {"mimeType": "application/x-www-form-urlencoded", "text": "a=\udcff&b=%ff"},
         {"mimeType": "application/json", "text": '{"a": "\\udcff", "b": 1e999}'},
         {"mimeType": "text/plain", "text": "x\udcffy\ud800"},
+        {"mimeType": "application/json", "text": "[" * 250 + "]" * 250},
+        {"mimeType": "application/json", "text": '{"a": ' * 90 + "[1]" + "}" * 90},
         {"params": [{"name": "\udcff", "value": None}]}, {"text": None}, "x"]),
 ]
 
