@@ -46,8 +46,17 @@ Exit status: 0 done, 2 bad input or usage (one line on stderr), 1 internal error
 
 
 def _fail(message: str, status: ExitStatus) -> None:
-    click.echo(f"har2locust-plus: error: {message}", err=True)
+    click.echo(f"har2locust-plus: error: {_one_line(message)}", err=True)
     sys.exit(int(status))
+
+
+def _one_line(message: str) -> str:
+    """``message`` with every character that is not printable escaped (``\\u2028``, ``\\r``,
+    ``\\x1b``, lone surrogates): messages quote recorded text (a step's method, a host), and
+    the error must stay one line, not move the terminal's cursor, and be writable."""
+    if message.isprintable():
+        return message
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
 
 
 class OneLineErrorCommand(click.Command):

@@ -328,6 +328,19 @@ def test_a_rendezvous_step_in_superscript_digits_is_one_line_exit_2() -> None:
     assert message.startswith("--rendezvous")
 
 
+@pytest.mark.parametrize("args, method, url", [
+    (("--rendezvous", "3"), "G\u2028ET", "http://h.test/a"),  # no step 3: steps are listed
+    (("--strict",), "GET", "http://[z\u2028z\x1b[2J]/"),
+])
+def test_recorded_text_quoted_in_an_error_keeps_it_one_printable_line(
+        make_har, make_entry, args: tuple[str, ...], method: str, url: str) -> None:
+    """Messages quote recorded text (a step's method, a host): line separators and control
+    characters in it are escaped, not printed."""
+    har = make_har(make_entry(url, method), make_entry("http://h.test/b", "POST"))
+    message = assert_one_error_line(run("-", "-q", *args, input=har))
+    assert message.isprintable() and "\\u2028" in message
+
+
 def _body_kwarg(code: str) -> object:
     """The value of the one ``data=`` argument in the script, evaluated."""
     import ast
