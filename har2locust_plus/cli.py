@@ -53,7 +53,7 @@ def _fail(message: str, status: ExitStatus) -> None:
 def _one_line(message: str) -> str:
     """``message`` with every character that is not printable escaped (``\\u2028``, ``\\r``,
     ``\\x1b``, lone surrogates): messages quote recorded text (a step's method, a host), and
-    the error must stay one line, not move the terminal's cursor, and be writable."""
+    a line must stay one line, not move the terminal's cursor, and be writable."""
     if message.isprintable():
         return message
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
@@ -209,8 +209,8 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --traceback and report it)",
               ExitStatus.ERROR)
     if not quiet:
-        for line in result.report.summary_lines():
-            click.echo(line, err=True)
+        for line in result.report.summary_lines():  # they quote recorded text too
+            click.echo(_one_line(line), err=True)
         if output != "-":
             click.echo(f"  wrote {output}", err=True)
     if timings:

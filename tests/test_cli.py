@@ -341,6 +341,13 @@ def test_recorded_text_quoted_in_an_error_keeps_it_one_printable_line(
     assert message.isprintable() and "\\u2028" in message
 
 
+def test_the_summary_escapes_control_characters_of_recorded_text(make_har, make_entry) -> None:
+    har = make_har(make_entry("http://h.test/a"), make_entry("http://evil\x1bc.other/b"))
+    result = run("-", input=har)
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stderr and "evil\\x1bc.other" in result.stderr
+
+
 def _body_kwarg(code: str) -> object:
     """The value of the one ``data=`` argument in the script, evaluated."""
     import ast
