@@ -16,7 +16,7 @@ beside the checkout (``../shared/hars``; read in place, never copied). Each inpu
 
 Each input runs through the ``har2locust-plus`` command in process (click's ``CliRunner``) with
 a random choice of options. A *finding* is an exit status other than 0 or 2, a traceback on
-stderr, an exit-2 message that is not one ``har2locust-plus: error:`` line, a generated script
+stderr, an exit-2 message that is not one printable ``har2locust-plus: error:`` line, a script
 that does not ``compile()``, or an input that takes longer than ``--timeout`` seconds. Findings
 are grouped by class (exception type and the innermost har2locust_plus frame, from a rerun
 with ``--traceback``); the first input of each class is saved in ``--findings``. The exit status
@@ -358,7 +358,7 @@ def problem(status: int | None, out: str, err: str, exc: BaseException | None) -
         return "traceback on stderr"
     if status == 2:
         lines = err.splitlines()
-        if len(lines) != 1 or not lines[0].startswith(PREFIX):
+        if len(lines) != 1 or not lines[0].startswith(PREFIX) or not lines[0].isprintable():
             return f"exit 2 without one error line: {lines[:3]}"
         return None
     try:
