@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import re
+import stat
 import sys
 import time
 import traceback
@@ -43,8 +46,17 @@ Exit status: 0 done, 2 bad input or usage (one line on stderr), 1 internal error
 
 
 def _fail(message: str, status: ExitStatus) -> None:
-    click.echo(f"har2locust-plus: error: {message}", err=True)
+    click.echo(f"har2locust-plus: error: {_one_line(message)}", err=True)
     sys.exit(int(status))
+
+
+def _one_line(message: str) -> str:
+    """``message`` with every character that is not printable escaped (``\\u2028``, ``\\r``,
+    ``\\x1b``, lone surrogates): messages quote recorded text (a step's method, a host), and
+    a line must stay one line, not move the terminal's cursor, and be writable."""
+    if message.isprintable():
+        return message
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
 
 
 class OneLineErrorCommand(click.Command):
@@ -200,8 +212,7 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
         if data_template:
             _write(data_template, _data_template(result.scenario.data_columns))
         if report_path:
-            _write(report_path, json.dumps(result.report.as_dict(), indent=2, ensure_ascii=False)
-                   + "\n")
+            _write(report_path, _report_json(result.report.as_dict()))
     except (BadInput, BadOption, Har2LocustError) as exc:
         if show_traceback:
             traceback.print_exc()
@@ -212,8 +223,8 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --traceback and report it)",
               ExitStatus.ERROR)
     if not quiet:
-        for line in result.report.summary_lines():
-            click.echo(line, err=True)
+        for line in result.report.summary_lines():  # they quote recorded text too
+            click.echo(_one_line(line), err=True)
         if output != "-":
             click.echo(f"  wrote {output}", err=True)
     if timings:
@@ -255,12 +266,24 @@ class _Progress:
         sys.stderr.flush()
 
 
+# Lone surrogates: what a HAR's "\udcff" escapes decode to; no UTF-8 file can hold one.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _data_template(columns: Any) -> str:
+    """The CSV header and the recorded row (a lone surrogate in it becomes U+FFFD)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([c.name for c in columns])
     writer.writerow([c.recorded for c in columns])
-    return buffer.getvalue()
+    return _LONE_SURROGATE.sub("\ufffd", buffer.getvalue())
+
+
+def _report_json(report: dict[str, Any]) -> str:
+    """The report as JSON text, readable (not ASCII-escaped); a lone surrogate (a host or a
+    title may hold one) is written as its JSON escape, which reads back the same."""
+    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _rule(text: str) -> tuple[str, str]:
@@ -272,17 +295,70 @@ def _rule(text: str) -> tuple[str, str]:
 
 
 def _write(path: str, text: str) -> None:
+    """Write ``text`` to ``path``: "-" is stdout, a regular file is replaced atomically.
+
+    Anything else is written through, as the shell's ``>`` would: a character device
+    (``/dev/null``), a FIFO, or a descriptor of this process (``/dev/stdout``, ``/dev/fd/N``)
+    whatever it points at. Replacing those would put a regular file where the device was
+    (as root, ``-o /dev/null`` did) or leave a reader of the FIFO waiting forever.
+    """
     if path == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    tmp = f"{path}.tmp{os.getpid()}"
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        if _names_a_descriptor(path) or not _regular_or_missing(path):
+            with open(path, "a", encoding="utf-8") as handle:  # "a": never truncates a device
+                handle.write(text)
+        else:
+            _replace(os.path.realpath(path), text)
     except OSError as exc:
         raise BadInput(path, f"cannot write: {exc.strerror or exc}") from None
+
+
+def _regular_or_missing(path: str) -> bool:
+    """True for a regular file (after symlinks) or a path with nothing there yet."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return True
+
+
+_FD_DIRECTORY = re.compile(r"/proc/[^/]+(/task/[^/]+)?/fd")
+
+
+def _names_a_descriptor(path: str) -> bool:
+    """True when ``path`` is, or links through, an open descriptor (``/dev/stdout`` is
+    ``/proc/self/fd/1``), which may point at a regular file the shell opened for us."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        if _FD_DIRECTORY.fullmatch(os.path.realpath(os.path.dirname(current))):
+            return True
+        if not os.path.islink(current):
+            return False
+        current = os.path.join(os.path.dirname(current), os.readlink(current))
+    return False
+
+
+def _replace(target: str, text: str) -> None:
+    """Write a temporary file beside ``target`` and rename it over it: a reader never sees
+    half a script. ``target`` has its symlinks resolved (the link stays a link); an existing
+    file keeps its permission bits."""
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None  # a new file: open's default, under the umask
+    tmp = f"{target}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "x", encoding="utf-8") as handle:
+            handle.write(text)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def run() -> None:

@@ -16,6 +16,7 @@ import base64
 import binascii
 import codecs
 import json
+import math
 import re
 import sys
 import zlib
@@ -25,7 +26,7 @@ from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from haralyzer import HarEntry, HarParser
 
@@ -395,15 +396,28 @@ def _pages(raw: Any) -> tuple[ir.Page, ...]:
 
 
 def _datetime(value: Any) -> datetime | None:
+    """An aware time, or None for anything that cannot be compared with the others.
+
+    dateutil (the forgiving fallback) accepts offsets of 24 hours or more (``+25:00``), which
+    ``datetime`` cannot use: every later ``timestamp()`` would raise. Such a time, a naive
+    one, and one out of ``datetime``'s range count as missing, like an unparsable one.
+    """
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        parsed = HarEntry({"startedDateTime": value}).startTime  # dateutil, more forgiving
-    if parsed is not None and parsed.tzinfo is None:
-        return None  # a naive time cannot be compared with the others
-    return parsed
+        try:
+            parsed = HarEntry({"startedDateTime": value}).startTime  # dateutil, more forgiving
+        except (ValueError, OverflowError):  # numbers too large for a date or an offset
+            return None
+    if parsed is None:
+        return None
+    try:
+        parsed.timestamp()  # the offset is usable and the time in range
+    except (ValueError, OverflowError, OSError):
+        return None
+    return parsed if parsed.tzinfo is not None else None  # naive: not comparable
 
 
 def _type_name(value: Any) -> str:
@@ -430,7 +444,7 @@ def _step(index: int, raw: Any, where: str, cache: _HeaderCache) -> ir.Step:
 
     resource_type = raw.get("_resourceType")
     resource_type = resource_type.lower() if isinstance(resource_type, str) else None
-    split = urlsplit(url)
+    split = _split_url(url)
     scheme = split.scheme.lower()
     if scheme in ("ws", "wss") or resource_type == "websocket" or "_webSocketMessages" in raw:
         raise _SkipEntry("websocket (not replayed)")
@@ -463,10 +477,36 @@ def _step(index: int, raw: Any, where: str, cache: _HeaderCache) -> ir.Step:
         request=replace(recorded, operation=rpc_operation(recorded)),
         response=response,
         started=started,
-        duration_ms=float(duration) if isinstance(duration, (int, float)) and duration > 0 else 0.0,
+        duration_ms=_milliseconds(duration),
         page_ref=raw.get("pageref") if isinstance(raw.get("pageref"), str) else None,
         resource_type=resource_type,
     )
+
+
+def _milliseconds(value: Any) -> float:
+    """A duration: positive and finite, else 0 (unknown; Chrome writes -1). A JSON integer
+    can be too large for a float, and ``1e999`` reads as infinity."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0.0
+    try:
+        milliseconds = float(value)
+    except OverflowError:
+        return 0.0
+    return milliseconds if 0 < milliseconds < math.inf else 0.0
+
+
+def _split_url(url: str) -> SplitResult:
+    """The request URL's parts; a URL no HTTP client could send skips the entry.
+
+    ``urlsplit`` refuses some (``http://[::1/x``, a bracketed host that is no IP address),
+    and a port out of range or not a number only shows when ``port`` is read.
+    """
+    try:
+        split = urlsplit(url)
+        split.port  # noqa: B018 -- raises ValueError for a bad port
+    except ValueError as exc:
+        raise _SkipEntry("malformed entry", f".request.url: not a valid URL ({exc})") from None
+    return split
 
 
 def _from_cache(raw: dict) -> bool:
@@ -528,8 +568,8 @@ def _response(raw: Any, cache: _HeaderCache) -> ir.RecordedResponse | None:
     if not isinstance(raw, dict):
         return None
     status = raw.get("status")
-    if isinstance(status, str) and status.strip().lstrip("-").isdigit():
-        status = int(status)
+    if isinstance(status, str) and re.fullmatch(r"\s*-?[0-9]+\s*", status):
+        status = int(status)  # not isdigit: '²' and '--5' pass that, int() refuses them
     if not isinstance(status, int) or isinstance(status, bool):
         return None
     content = raw.get("content") if isinstance(raw.get("content"), dict) else {}
@@ -592,25 +632,54 @@ def _body(raw: Any, headers: tuple[ir.Header, ...]) -> ir.Body | None:
             return ir.FormBody(tuple((str(p.get("name", "")), ir.Template.literal(
                 str(p.get("value", "")))) for p in params))
         return None
+    if text is not None and _SURROGATE.search(text):  # no str can be sent: send the bytes
+        return ir.RawBody(mime_type=mime, data=_wire_bytes(text))
     if text is not None:
         return ir.RawBody(mime_type=mime, text=ir.Template.literal(text))
     return ir.RawBody(mime_type=mime, data=data)
 
 
 _NOT_JSON = object()
+# Deeper JSON bodies are sent as their recorded text: as a literal in the script, each level
+# is a bracket Python's parser counts (it stops at 200) and a few frames of the code layout.
+MAX_JSON_DEPTH = 64
 
 
 def _json_value(text: str | None) -> Any:
+    """The JSON value of a request body, or _NOT_JSON when it has none the script can hold
+    (NaN, 1e999, nesting deeper than MAX_JSON_DEPTH)."""
     if text is None or not text.strip():
         return _NOT_JSON
 
     def reject(constant: str) -> Any:
         raise ValueError(constant)
 
+    def finite(number: str) -> float:
+        value = float(number)
+        if not math.isfinite(value):  # 1e999: no literal to send it as
+            raise ValueError(number)
+        return value
+
     try:
-        return json.loads(text, parse_constant=reject)
+        value = json.loads(text, parse_constant=reject, parse_float=finite)
     except (ValueError, RecursionError):
         return _NOT_JSON
+    return value if _json_depth(value) <= MAX_JSON_DEPTH else _NOT_JSON
+
+
+def _json_depth(value: Any) -> int:
+    """How deep arrays and objects nest in ``value`` (a scalar: 0), without recursion."""
+    deepest, level = 0, [(value, 0)]
+    while level:
+        node, depth = level.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(
+            node, list) else None
+        if children is not None:
+            deepest = max(deepest, depth + 1)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            level.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _utf8(data: bytes) -> str | None:
@@ -620,22 +689,44 @@ def _utf8(data: bytes) -> str | None:
         return None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_STRAY_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+
+
+def _wire_bytes(text: str) -> bytes:
+    """The bytes a recorded body text stands for.
+
+    JSON text can hold lone surrogates (``"\\udcff"``), which are no characters and have no
+    UTF-8 form. U+DC80..U+DCFF are how Python-based tools keep undecodable bytes
+    (``surrogateescape``): they become those bytes again; any other becomes U+FFFD.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _STRAY_SURROGATE.sub("\ufffd", text).encode("utf-8", "surrogateescape")
+
+
+def _wire_text(text: str) -> str:
+    """``text`` as it can be sent: lone surrogates (see :func:`_wire_bytes`) become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _multipart(params: list[dict], text: str | None, data: bytes | None,
                mime: str) -> ir.MultipartBody | None:
     fields: list[tuple[str, ir.Template]] = []
     files: list[ir.FilePart] = []
     if params:  # Charles, Firefox: one param per part, files with fileName
         for p in params:
-            name = str(p.get("name", ""))
+            name = _wire_text(str(p.get("name", "")))
             value = p.get("value")
             value = "" if value is None else str(value)
             if p.get("fileName") is not None:
-                files.append(ir.FilePart(name, str(p["fileName"]), str(p.get("contentType") or
-                                         "application/octet-stream"), value.encode("utf-8")))
+                files.append(ir.FilePart(name, _wire_text(str(p["fileName"])), _wire_text(str(
+                    p.get("contentType") or "application/octet-stream")), _wire_bytes(value)))
             else:
-                fields.append((name, ir.Template.literal(value)))
+                fields.append((name, ir.Template.literal(_wire_text(value))))
         return ir.MultipartBody(tuple(fields), tuple(files))
-    payload = data if data is not None else (text.encode("utf-8") if text else None)
+    payload = data if data is not None else (_wire_bytes(text) if text else None)
     if payload is None:
         return None
     message = BytesParser(policy=HTTP).parsebytes(

@@ -41,7 +41,7 @@ def mark_rendezvous(scenario: ir.Scenario, options: Options) -> ir.Scenario:
 
 def _matcher(selector: str) -> Callable[[ir.Step], bool]:
     text = selector.strip()
-    if text.isdigit():
+    if text.isdecimal():  # what int() takes (isdigit also takes '²')
         return lambda step: step.number == int(text)
     method, _, path = text.rpartition(" ")
     method = method.strip()

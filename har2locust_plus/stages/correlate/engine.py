@@ -622,7 +622,7 @@ def _maybe_generated(value: str, key: str, step: ir.Step, state: _State) -> str 
 
 
 def _maybe_time(value: str, key: str, step: ir.Step, state: _State) -> str | None:
-    if not value.isdigit() or len(value) not in (10, 13) or step.started is None:
+    if not value.isdecimal() or len(value) not in (10, 13) or step.started is None:
         return None
     seconds = int(value) / (1000 if len(value) == 13 else 1)
     if abs(seconds - step.started.timestamp()) > 86_400:
