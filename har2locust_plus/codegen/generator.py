@@ -779,8 +779,9 @@ def _workload_docstring(workload: Workload, options: Options) -> cst.SimpleState
     for m in members:
         s = m.scenario
         skipped = sum(n for _, n in s.skipped)
-        lines.append(f"    {m.class_name:<{width}}  weight {m.weight}/{total}  {one_line(s.source)}: "
-                     f"{_count(len(s.steps), 'request')} in {_count(len(s.groups), 'page')}"
+        lines.append(f"    {m.class_name:<{width}}  weight {m.weight}/{total}  "
+                     f"{one_line(s.source)}: {_count(len(s.steps), 'request')} in "
+                     f"{_count(len(s.groups), 'page')}"
                      + (f", {skipped} entries not replayed" if skipped else ""))
     example = "    locust -f locustfile.py --headless -u 20 -r 5 -t 1m"
     lines += ["", "Run it:", example + (f" --host {workload.shared_origin}"
