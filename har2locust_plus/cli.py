@@ -192,7 +192,7 @@ def main(hars: tuple[str, ...], output: str, user_class: str, include_host: tupl
             rendezvous_users=rendezvous_users.strip(),
             rendezvous_timeout=rendezvous_timeout,
         )
-        if sum(text == "-" or text.startswith("-:") for text in hars) > 1:
+        if hars.count("-") > 1:
             raise BadOption('"-" (standard input) can be given once')
         recordings = [_recording(text) for text in hars]
         result: Result | WorkloadResult
@@ -285,8 +285,7 @@ def _recording(text: str) -> Recording:
     path, weight = match.group(1), Fraction(match.group(2))
     if weight <= 0:
         raise BadOption(f"{text}: a recording's weight must be more than 0")
-    return Recording(path if path != "-" else sys.stdin.buffer.read(),
-                     weight=weight, name="<stdin>" if path == "-" else None)
+    return Recording(path, weight=weight)
 
 
 def _data_template(columns: Any) -> str:
