@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from har2locust_plus import BadOption, Options
 from har2locust_plus.cli import _recording
 from har2locust_plus.cli import main as cli
-from har2locust_plus.codegen.fmt import MODE, render
+from har2locust_plus.codegen.fmt import MODE, render, render_plain
 from har2locust_plus.codegen.generator import generate_workload
 from har2locust_plus.codegen.workload import integer_weights, plan
 from har2locust_plus.core import Recording, convert_workload
@@ -197,7 +197,9 @@ def test_a_constant_of_the_same_name_and_another_value_is_numbered() -> None:
 
     other = replace(other, steps=tuple(changed(s) for s in other.steps))
     workload = plan([notes, other], [Fraction(1), Fraction(1)])
-    code = render(generate_workload(workload, Options(), "fast"))
+    module = generate_workload(workload, Options(), "fast")
+    code = render(module)
+    assert code == render_plain(module)  # the fast formatter is black's output exactly
     assert code.count("CSRF_TOKEN_XPATH = ") == 1 and code.count("CSRF_TOKEN_2_XPATH = ") == 1
     first, second = (ast.unparse(c) for c in _classes(code).values())
     assert "CSRF_TOKEN_XPATH" in first and "CSRF_TOKEN_2_XPATH" not in first
@@ -266,3 +268,23 @@ def test_report_has_a_section_per_recording(tmp_path: Path) -> None:
     lines = result.stderr.splitlines()
     assert "NotesJourneyUser (weight 3/4):" in lines and "ApiJourneyUser (weight 1/4):" in lines
     assert sum("options of the script" in line for line in lines) == 1
+
+
+def test_http_users_with_data_and_rendezvous_share_them_once(tmp_path: Path) -> None:
+    code = _cli(str(NOTES), f"{API}:2", "--user-class", "http", "--data", "users.csv",
+                "--rendezvous", "2")
+    classes = _classes(code)
+    assert [c.bases[0].id for c in classes.values()] == ["HttpUser", "HttpUser"]  # type: ignore
+    # (runtime/rendezvous.py sets its two settings twice: the generated value, then the
+    # environment's)
+    top = [n for n in _top_level(code) if n not in ("RENDEZVOUS_USERS", "RENDEZVOUS_TIMEOUT")]
+    assert sorted(top) == sorted(set(top))
+    assert {"rendezvous", "next_row", "DATA"} <= set(top)
+    assert code.count("\nRENDEZVOUS_USERS = ") == 2
+    assert "'NotesJourney 02 /login'" in ast.unparse(classes["NotesJourneyUser"])
+    assert black.format_str(code, mode=MODE) == code
+    script = tmp_path / "locustfile.py"
+    script.write_text(code, encoding="utf-8")
+    lint = subprocess.run([sys.executable, "-m", "ruff", *RUFF_ARGS, str(script)],
+                          capture_output=True, text=True, timeout=60)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
