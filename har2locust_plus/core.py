@@ -123,8 +123,7 @@ def _scenario(source: str | os.PathLike[str] | bytes, options: Options, name: st
 
 
 def _report(scenario: ir.Scenario, entries: int, user_class: str,
-            script: tuple[ScriptOption, ...], secrets: tuple[ir.Secret, ...] | None = None
-            ) -> Report:
+            script: tuple[ScriptOption, ...]) -> Report:
     return Report(
         source=scenario.source,
         entries=entries,
@@ -135,7 +134,7 @@ def _report(scenario: ir.Scenario, entries: int, user_class: str,
         skipped=scenario.skipped,
         diagnostics=scenario.diagnostics,
         correlations=tuple(scenario.extra.get("correlations", ())),
-        secrets=scenario.secrets if secrets is None else secrets,
+        secrets=scenario.secrets,
         data_columns=scenario.data_columns,
         options=script,
     )
@@ -149,7 +148,7 @@ class Recording:
     """One recording of a workload and its share of the users (any positive number)."""
 
     source: str | os.PathLike[str] | bytes
-    weight: Fraction | int = 1
+    weight: Fraction | int | float = 1  # a float as written: 0.2 is 1/5
     name: str | None = None  # for messages; default: the file's name
 
 
@@ -173,7 +172,8 @@ def convert_workload(recordings: Sequence[Recording], options: Options | None = 
         clock = _Clock()
         loaded = [_scenario(r.source, options, r.name, progress, clock) for r in recordings]
         workload = plan([scenario for scenario, _ in loaded],
-                        [Fraction(r.weight) for r in recordings])
+                        [Fraction(str(r.weight) if isinstance(r.weight, float) else r.weight)
+                         for r in recordings])
         user_class = options.user_class or "fast"
         progress("generate")
         module = generate_workload(workload, options, user_class)
@@ -181,12 +181,17 @@ def convert_workload(recordings: Sequence[Recording], options: Options | None = 
         progress("format")
         code = render(module)
         clock.lap("format")
+    # each section names the secrets and columns as the script does
     sections = tuple(
-        _report(m.scenario, entries, user_class, member_options(m, options), m.secrets)
+        _report(replace(m.scenario, secrets=m.secrets, data_columns=m.columns), entries,
+                user_class, member_options(m, options))
         for m, (_, entries) in zip(workload.members, loaded, strict=True))
+    timings: dict[str, float] = {}  # each stage's time, summed over the recordings
+    for stage, seconds in clock.timings:
+        timings[stage] = round(timings.get(stage, 0.0) + seconds, 6)
     report = WorkloadReport(sections=sections, classes=tuple(m.class_name for m in
                                                              workload.members),
                             weights=tuple(m.weight for m in workload.members),
                             options=workload_options(workload, options),
-                            timings=tuple(clock.timings))
+                            timings=tuple(timings.items()))
     return WorkloadResult(code=code, report=report, workload=workload)

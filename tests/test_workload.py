@@ -93,6 +93,12 @@ def test_a_weight_of_zero_is_refused() -> None:
         integer_weights([Fraction(1), Fraction(0)])
 
 
+def test_library_weights_may_be_floats() -> None:
+    result = convert_workload([Recording(NOTES, 1.0), Recording(API, 0.2)])
+    assert [m.weight for m in result.workload.members] == [5, 1]
+    assert dict(result.report.timings).keys() >= {"read", "load", "generate", "format"}
+
+
 @pytest.mark.parametrize(("text", "path", "weight"), [
     ("browse.har", "browse.har", 1),
     ("checkout.har:1", "checkout.har", 1),
