@@ -12,6 +12,7 @@ import stat
 import sys
 import time
 import traceback
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import click
 
 from . import __version__
 from .config import load_config
-from .core import convert
+from .core import Recording, Result, WorkloadResult, convert, convert_workload
 from .errors import BadInput, BadOption, ExitStatus, Har2LocustError
 from .options import Options, ThinkTime
 from .stages import PIPELINE
@@ -31,6 +32,7 @@ Examples:
   cat capture.har | har2locust-plus - -o locustfile.py
   har2locust-plus capture.har --include-host api.example.com --exclude-url '/telemetry'
   har2locust-plus capture.har --report report.json -o locustfile.py
+  har2locust-plus browse.har checkout.har:1 admin.har:0.2 -o locustfile.py
 
 \b
 Then run the script against any host, e.g. a fresh test server:
@@ -92,7 +94,8 @@ class _Command(OneLineErrorCommand):
 
 @click.command(cls=_Command, epilog=EPILOG,
                context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("har", metavar="INPUT.har", type=click.Path(allow_dash=True, dir_okay=False))
+@click.argument("hars", metavar="INPUT.har[:WEIGHT]...", nargs=-1, required=True,
+                type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("-o", "--output", metavar="OUT.py", default="-", show_default="stdout",
               type=click.Path(allow_dash=True, dir_okay=False), help="Where to write the script.")
 @click.option("--user-class", type=click.Choice(["fast", "http"]), default="fast",
@@ -159,7 +162,7 @@ class _Command(OneLineErrorCommand):
 @click.option("--traceback", "show_traceback", is_flag=True,
               help="Show a traceback for errors (for bug reports).")
 @click.version_option(__version__, "-V", "--version", prog_name="har2locust-plus")
-def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
+def main(hars: tuple[str, ...], output: str, user_class: str, include_host: tuple[str, ...],
          exclude_host: tuple[str, ...], include_url: tuple[str, ...],
          exclude_url: tuple[str, ...], keep_static: bool, think_time: str,
          correlate: bool, correlate_rule: tuple[str, ...], ignore_value: tuple[str, ...],
@@ -172,6 +175,9 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
 
     INPUT.har is a HAR file exported by a browser (DevTools "Save all as HAR") or a proxy
     (Charles, Fiddler, mitmproxy, Playwright ...); "-" reads it from standard input.
+
+    Several recordings make one script with a user class per recording; a suffix :WEIGHT
+    (default 1) is the class's share of the users: browse.har:3 checkout.har:1.
     """
     try:
         config = load_config(Path.cwd())
@@ -197,20 +203,29 @@ def main(har: str, output: str, user_class: str, include_host: tuple[str, ...],
             rendezvous_users=rendezvous_users.strip(),
             rendezvous_timeout=rendezvous_timeout,
         )
+        if hars.count("-") > 1:
+            raise BadOption('"-" (standard input) can be given once')
+        recordings = [_recording(text) for text in hars]
+        result: Result | WorkloadResult
         with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
-            if har == "-":
-                result = convert(sys.stdin.buffer.read(), options, name="<stdin>",
+            if len(recordings) > 1:
+                result = convert_workload(recordings, options, progress=progress)
+                columns = result.workload.columns
+            else:  # one recording: its weight does not matter, the script is as it always was
+                (recording,) = recordings
+                result = convert(recording.source, options, name=recording.name,
                                  progress=progress)
-            else:
-                result = convert(har, options, progress=progress)
-        warnings = [d for d in result.report.diagnostics if d.severity.value == "warning"]
+                columns = result.scenario.data_columns
+        sections = getattr(result.report, "sections", (result.report,))
+        warnings = [(section.source, d) for section in sections for d in section.diagnostics
+                    if d.severity.value == "warning"]
         if strict and warnings:
-            raise BadInput(result.report.source, f"{warnings[0].message} (--strict)")
+            raise BadInput(warnings[0][0], f"{warnings[0][1].message} (--strict)")
         write_started = time.perf_counter()
         _write(output, result.code)
         write_seconds = time.perf_counter() - write_started
         if data_template:
-            _write(data_template, _data_template(result.scenario.data_columns))
+            _write(data_template, _data_template(columns))
         if report_path:
             _write(report_path, _report_json(result.report.as_dict()))
     except (BadInput, BadOption, Har2LocustError) as exc:
@@ -268,6 +283,21 @@ class _Progress:
 
 # Lone surrogates: what a HAR's "\udcff" escapes decode to; no UTF-8 file can hold one.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_WEIGHT = re.compile(r"(.+):([0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def _recording(text: str) -> Recording:
+    """``checkout.har:0.5`` → the file and its weight. Only a trailing ``:number`` is a weight
+    (``C:\\rec\\a.har`` is a path), and a file that exists under the whole name wins."""
+    if text == "-":
+        return Recording(sys.stdin.buffer.read(), name="<stdin>")
+    match = _WEIGHT.fullmatch(text)
+    if match is None or os.path.exists(text):
+        return Recording(text)
+    path, weight = match.group(1), Fraction(match.group(2))
+    if weight <= 0:
+        raise BadOption(f"{text}: a recording's weight must be more than 0")
+    return Recording(path, weight=weight)
 
 
 def _data_template(columns: Any) -> str:

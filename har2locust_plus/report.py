@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import ir
@@ -69,4 +69,41 @@ class Report:
             lines.extend(f"    {o.flag:<{width}}  {o.help}" for o in self.options)
         for d in self.diagnostics:
             lines.append(f"  {d.severity.value}: {d.message}")
+        return lines
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadReport:
+    """The report of a script made of several recordings: a section per recording."""
+
+    sections: tuple[Report, ...]  # in the order the recordings were given
+    classes: tuple[str, ...]  # each section's user class in the script
+    weights: tuple[int, ...]  # each class's Locust weight
+    options: tuple[ScriptOption, ...] = ()  # what the script adds to Locust's command line
+    timings: tuple[tuple[str, float], ...] = field(default=())
+
+    @property
+    def diagnostics(self) -> tuple[ir.Diagnostic, ...]:
+        return tuple(d for section in self.sections for d in section.diagnostics)
+
+    def as_dict(self) -> dict[str, Any]:
+        recordings = []
+        for section, name, weight in zip(self.sections, self.classes, self.weights, strict=True):
+            part = section.as_dict()
+            del part["timings_s"]  # the conversion's, below
+            recordings.append({"class": name, "weight": weight, **part})
+        return {"recordings": recordings,
+                "options": [{"option": o.flag, "help": o.help} for o in self.options],
+                "timings_s": dict(self.timings)}
+
+    def summary_lines(self) -> list[str]:
+        total = sum(self.weights)
+        lines = []
+        for section, name, weight in zip(self.sections, self.classes, self.weights, strict=True):
+            lines.append(f"{name} (weight {weight}/{total}):")
+            lines.extend("  " + line for line in replace(section, options=()).summary_lines())
+        if self.options:
+            lines.append("options of the script:")
+            width = max(len(o.flag) for o in self.options)
+            lines.extend(f"  {o.flag:<{width}}  {o.help}" for o in self.options)
         return lines

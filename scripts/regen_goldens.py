@@ -24,6 +24,7 @@ GOLDENS_DIR = REPO_ROOT / "tests" / "goldens"
 COMMAND = "python scripts/regen_goldens.py"
 
 # (fixture HAR stem, command-line flags). Every fixture with the defaults, plus variants.
+# A workload of several recordings joins its stems with "+", each with its :WEIGHT suffix.
 CASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("public-browsing", ()),
     ("notes-journey", ()),
@@ -34,20 +35,32 @@ CASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("notes-journey", ("--checks", "status")),
     ("api-journey", ("--user-class", "http")),
     ("api-journey", ("--data", "users.csv")),
+    ("notes-journey:3+api-journey:1", ()),
 )
 
 
 def golden_path(stem: str, flags: tuple[str, ...]) -> Path:
-    """``notes-journey`` + ``--user-class http`` → ``notes-journey--user-class-http.py``."""
+    """``notes-journey`` + ``--user-class http`` → ``notes-journey--user-class-http.py``;
+    ``notes-journey:3+api-journey:1`` → ``notes-journey-3+api-journey-1.py``."""
     suffix = re.sub(r"[^A-Za-z0-9.]+", "-", " ".join(flags)).strip("-")
+    stem = stem.replace(":", "-")
     return GOLDENS_DIR / (f"{stem}--{suffix}.py" if suffix else f"{stem}.py")
+
+
+def inputs(stem: str) -> list[str]:
+    """The command line's recordings: ``a:3+b:1`` → ``fixtures/a.har:3 fixtures/b.har:1``."""
+    out = []
+    for part in stem.split("+"):
+        name, colon, weight = part.partition(":")
+        out.append(f"{FIXTURES_DIR / name}.har{colon}{weight}")
+    return out
 
 
 def render(stem: str, flags: tuple[str, ...]) -> str:
     """The script ``har2locust-plus fixtures/<stem>.har <flags>`` writes to stdout."""
     from har2locust_plus.cli import main as cli
 
-    result = CliRunner().invoke(cli, [str(FIXTURES_DIR / f"{stem}.har"), "-q", *flags])
+    result = CliRunner().invoke(cli, [*inputs(stem), "-q", *flags])
     if result.exit_code != 0:
         raise RuntimeError(f"{stem}.har {' '.join(flags)}: exit {result.exit_code}\n"
                            f"{result.stderr}")

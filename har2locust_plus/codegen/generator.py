@@ -31,7 +31,8 @@ from .escape import (
     template_expr,
     var_expr,
 )
-from .script_options import data_file_default, script_options
+from .script_options import data_file_default, script_options, workload_options
+from .workload import Member, Workload, class_name_for
 
 CLIENT_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
@@ -111,17 +112,21 @@ class _Needs:
 
     helpers: set[str] = field(default_factory=set)
     constants: list[cst.SimpleStatementLine] = field(default_factory=list)
+    constant_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
 
 
 class FastHttpGenerator:
     user_base = "FastHttpUser"
 
-    def __init__(self, scenario: ir.Scenario, options: Options) -> None:
+    def __init__(self, scenario: ir.Scenario, options: Options, needs: _Needs | None = None,
+                 member: Member | None = None) -> None:
         self.scenario = scenario
         self.options = options
-        self.needs = _Needs()
+        self.needs = needs or _Needs()
+        self.member = member  # the class's part in a workload of several recordings
+        # a workload's classes have rows of their own in the stats, named after the class
+        self.stats_prefix = f"{member.label} " if member else ""
         self.width = len(str(len(scenario.steps))) if scenario.steps else 1
-        self.constant_names: set[str] = set()
         self.steps_by_group: dict[int, list[ir.Step]] = {}
         self.headers_cache: dict[tuple[ir.Header, ...], cst.Dict] = {}
         self.checks_cache: dict[tuple, tuple[list[cst.Arg], list[cst.EmptyLine]]] = {}
@@ -133,7 +138,7 @@ class FastHttpGenerator:
 
     def module(self) -> cst.Module:
         user_class = self.user_class()
-        settings = self.settings_code()
+        settings = self.settings_code(self.scenario.secrets, self.scenario.data_columns)
         code: list[cst.CSTNode] = [*settings, *self.needs.constants, *self.rendezvous_code(),
                                    user_class, *self.transaction_code(),
                                    *self.helper_functions()]
@@ -192,19 +197,18 @@ class FastHttpGenerator:
         )
 
     def class_name(self) -> str:
+        if self.member:
+            return self.member.class_name
         if self.options.class_name:
             return py_ident(self.options.class_name)
-        stem = re.sub(r"\.(har|zhar|json)$", "", self.scenario.source, flags=re.I)
-        stem = stem.rsplit("/", 1)[-1]
-        words = re.findall(r"[A-Za-z0-9]+", stem.encode("ascii", "ignore").decode())
-        name = "".join(w[:1].upper() + w[1:] for w in words)[:40] or "Recorded"
-        if name[0].isdigit():
-            name = "Har" + name
-        return name + "User"
+        return class_name_for(self.scenario.source)
 
     def class_attributes(self) -> list[cst.SimpleStatementLine]:
         s = self.scenario
-        stmts = [
+        stmts = [_assign("weight", cst.Integer(str(self.member.weight)),
+                         "Locust gives this class weight/(sum of weights) of the users")
+                 ] if self.member else []
+        stmts += [
             _assign("host", py_str(s.main_origin or "http://localhost"),
                     "the recorded origin; --host overrides it"),
             _assign("wait_time", self.wait_time(), "pause between two runs of the flow"),
@@ -259,8 +263,10 @@ class FastHttpGenerator:
             docs.append("Origin and Referer follow the host under test")
         if self.scenario.secrets:
             self.use_helper("secret")
+            keys = self.member.secrets if self.member else self.scenario.secrets
             body.extend(_set(self_attr(s.name), _Call(cst.Name("secret"), [
-                _Arg(cst.Name("self")), _Arg(py_str(s.name))])) for s in self.scenario.secrets)
+                _Arg(cst.Name("self")), _Arg(py_str(key.name))]))
+                for s, key in zip(self.scenario.secrets, keys, strict=True))
             docs.append("secrets from this script's options")
         if self.scenario.data_columns and self.options.data_per == "user":
             body.extend(self.row_statements())
@@ -276,31 +282,33 @@ class FastHttpGenerator:
         self.use_helper("load_rows")
         self.use_helper("listen_for_share")
         stmts = [_set(cst.Name("row"), _Call(cst.Name("next_row"), [_Arg(cst.Name("self"))]))]
+        keys = self.member.columns if self.member else self.scenario.data_columns
         stmts.extend(_set(self_attr(c.name), cst.Subscript(
-            cst.Name("row"), [cst.SubscriptElement(cst.Index(py_str(c.name)))]))
-            for c in self.scenario.data_columns)
+            cst.Name("row"), [cst.SubscriptElement(cst.Index(py_str(key.name)))]))
+            for c, key in zip(self.scenario.data_columns, keys, strict=True))
         return stmts
 
-    def settings_code(self) -> list[cst.SimpleStatementLine]:
+    def settings_code(self, secrets: Sequence[ir.Secret], columns: Sequence[ir.DataColumn]
+                      ) -> list[cst.SimpleStatementLine]:
         """What the secrets' options and the --data option are (runtime/data.py reads them)."""
         stmts = []
-        if self.scenario.secrets:
+        if secrets:
             self.use_helper("secret_options")
             self.use_helper("check_secrets")
             table = _Dict([_DictElement(py_str(s.name), cst.Tuple([
                 cst.Element(py_str(s.env)), cst.Element(py_str(f"{s.kind}, recorded in {s.where}"))
-            ])) for s in self.scenario.secrets])
+            ])) for s in secrets])
             stmts.append(_assign("SECRETS", table).with_changes(leading_lines=[
                 cst.EmptyLine(), _line_comment(
                     "Recorded secrets are not in this file: options of the script, by default "
                     "from"),
                 _line_comment("environment variables (option: variable, what was recorded)."),
             ]))
-        if self.scenario.data_columns:
+        if columns:
             self.use_helper("data_option")
-            columns = cst.Tuple([cst.Element(py_str(c.name)) for c in self.scenario.data_columns])
+            names = cst.Tuple([cst.Element(py_str(c.name)) for c in columns])
             data = _Dict([_DictElement(py_str("default"), py_str(data_file_default(self.options))),
-                          _DictElement(py_str("columns"), columns)])
+                          _DictElement(py_str("columns"), names)])
             per = "each run of the flow takes the next row" if self.options.data_per == \
                 "iteration" else "each user takes its own row"
             stmts.append(_assign("DATA", data).with_changes(leading_lines=[
@@ -370,7 +378,8 @@ class FastHttpGenerator:
                     ) -> cst.With:
         """``with transaction(self, "03 Log in"):`` around a page: one more row in the stats,
         numbered by the page's first step so that it sorts beside its requests."""
-        name = f"{first.number:0{self.width}d} {one_line(self.page_title(group, first), 60)}"
+        name = f"{self.stats_prefix}{first.number:0{self.width}d} " \
+            f"{one_line(self.page_title(group, first), 60)}"
         call = _Call(cst.Name("transaction"), [_Arg(cst.Name("self")), _Arg(py_str(name))])
         return _With(items=[cst.WithItem(call)], body=_IndentedBlock(body))
 
@@ -491,7 +500,7 @@ class FastHttpGenerator:
     def stats_name(self, step: ir.Step) -> str:
         path = ir.template_preview(step.request.path)
         origin = "" if step.request.origin == self.scenario.main_origin else step.request.origin
-        return f"{step.number:0{self.width}d} {origin}{path}"
+        return f"{self.stats_prefix}{step.number:0{self.width}d} {origin}{path}"
 
     def body_args(self, body: ir.Body | None) -> list[cst.Arg]:
         if body is None:
@@ -625,10 +634,16 @@ class FastHttpGenerator:
         return _Call(cst.Name("decoded"), [_Arg(value), _Arg(py_str(how))])
 
     def constant(self, var: str, suffix: str, value: cst.BaseExpression) -> cst.Name:
-        """A module-level constant (compiled regex or XPath), compiled once at import."""
-        name = f"{var.upper()}_{suffix}"
-        if name not in self.constant_names:
-            self.constant_names.add(name)
+        """A module-level constant (compiled regex or XPath), compiled once at import.
+
+        The same name for another value (two recordings of a workload extract ``csrf_token``
+        differently) is numbered: ``CSRF_TOKEN_2_XPATH``."""
+        values = self.needs.constant_values
+        name, n = f"{var.upper()}_{suffix}", 2
+        while name in values and not values[name].deep_equals(value):
+            name, n = f"{var.upper()}_{n}_{suffix}", n + 1
+        if name not in values:
+            values[name] = value
             self.needs.constants.append(_SimpleStatementLine(
                 [cst.Assign([_AssignTarget(cst.Name(name))], value)],
                 leading_lines=[cst.EmptyLine()] if not self.needs.constants else []))
@@ -734,6 +749,53 @@ class HttpGenerator(FastHttpGenerator):
 def generate(scenario: ir.Scenario, options: Options, user_class: str) -> cst.Module:
     generator = HttpGenerator if user_class == "http" else FastHttpGenerator
     return generator(scenario, options).module()
+
+
+def generate_workload(workload: Workload, options: Options, user_class: str) -> cst.Module:
+    """One module, a user class per recording: settings, constants and helpers once."""
+    kind = HttpGenerator if user_class == "http" else FastHttpGenerator
+    needs = _Needs()
+    generators = [kind(m.scenario, options, needs, m) for m in workload.members]
+    classes = [g.user_class() for g in generators]
+    first = generators[0]
+    settings = first.settings_code(workload.secrets, workload.columns)
+    # written once, by the first class that has them
+    rendezvous = next((code for g in generators if (code := g.rendezvous_code())), [])
+    transactions = next((code for g in generators if (code := g.transaction_code())), [])
+    code: list[cst.CSTNode] = [*settings, *needs.constants, *rendezvous, *classes,
+                               *transactions, *first.helper_functions()]
+    used = set().union(*(_free_names(node) for node in code))
+    return cst.Module(body=[_workload_docstring(workload, options),  # type: ignore
+                            *first.imports(used), *code])
+
+
+def _workload_docstring(workload: Workload, options: Options) -> cst.SimpleStatementLine:
+    members = workload.members
+    total = sum(m.weight for m in members)
+    width = max(len(m.class_name) for m in members)
+    lines = [f"Locust load test generated by har2locust-plus {__version__} from "
+             f"{len(members)} recordings: one user class each.", "",
+             "Locust shares the users out by weight (weight/total of them run each class):"]
+    for m in members:
+        s = m.scenario
+        skipped = sum(n for _, n in s.skipped)
+        lines.append(f"    {m.class_name:<{width}}  weight {m.weight}/{total}  "
+                     f"{one_line(s.source)}: {_count(len(s.steps), 'request')} in "
+                     f"{_count(len(s.groups), 'page')}"
+                     + (f", {skipped} entries not replayed" if skipped else ""))
+    example = "    locust -f locustfile.py --headless -u 20 -r 5 -t 1m"
+    lines += ["", "Run it:", example + (f" --host {workload.shared_origin}"
+                                        if workload.shared_origin else "")]
+    if not workload.shared_origin:
+        lines.append("(each class keeps the origin it was recorded on; --host sends all to one)")
+    lines += ["One class alone (Locust's own selection of classes by name):",
+              f"{example} {members[0].class_name}", "",
+              "Options of this script (locust --help does not list them; the web UI's form has "
+              "them):"]
+    script = workload_options(workload, options)
+    width = max(len(o.flag) for o in script)
+    lines.extend(f"    {o.flag:<{width}}  {one_line(o.help, limit=200)}" for o in script)
+    return _SimpleStatementLine([cst.Expr(py_docstring("\n".join(lines) + "\n"))])
 
 
 # --- small node builders ------------------------------------------------------------------------

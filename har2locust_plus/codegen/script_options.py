@@ -7,10 +7,12 @@ Named in the script's docstring ("Run it") and in the conversion report: Locust 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import ir
 from ..options import Options
+from .workload import Member, Workload
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +29,33 @@ def data_file_default(options: Options) -> str:
 
 
 def script_options(scenario: ir.Scenario, options: Options) -> tuple[ScriptOption, ...]:
+    return _options(scenario.secrets, bool(scenario.data_columns),
+                    any(step.rendezvous for step in scenario.steps), options)
+
+
+def workload_options(workload: Workload, options: Options) -> tuple[ScriptOption, ...]:
+    """The options of a script of several recordings: each secret's once."""
+    return _options(workload.secrets, bool(workload.columns),
+                    any(step.rendezvous for m in workload.members for step in m.scenario.steps),
+                    options)
+
+
+def member_options(member: Member, options: Options) -> tuple[ScriptOption, ...]:
+    """The options one class of a workload uses, under their names in the script."""
+    return _options(member.secrets, bool(member.columns),
+                    any(step.rendezvous for step in member.scenario.steps), options)
+
+
+def _options(secrets: Sequence[ir.Secret], data: bool, rendezvous: bool, options: Options
+             ) -> tuple[ScriptOption, ...]:
     out = [ScriptOption(f"--{s.name.replace('_', '-')} VALUE",
                         f"{s.kind}, recorded in {s.where} (default: ${s.env})")
-           for s in scenario.secrets]
-    if scenario.data_columns:
+           for s in secrets]
+    if data:
         per = "run of the flow" if options.data_per == "iteration" else "virtual user"
         out.append(ScriptOption("--data CSV", f"a new row per {per} (default: "
                                 f"{data_file_default(options)}, in the script's folder)"))
-    if any(step.rendezvous for step in scenario.steps):
+    if rendezvous:
         out.append(ScriptOption("--rendezvous-users N|P%", "users a rendezvous point waits for "
                                 f"(default: {options.rendezvous_users}, or "
                                 "$H2L_RENDEZVOUS_USERS)"))
