@@ -257,7 +257,8 @@ def test_a_request_url_no_client_could_send_skips_its_entry(make_har, make_entry
     har = make_har(make_entry(url), make_entry("http://h.test/kept"))
     result = run("-", input=har)
     code = _converted(result)
-    assert '"/kept"' in code and code.count("self.client.") == 1
+    assert '"/kept"' in code and code.count("self.client.") == 2  # and the cookie reset
+    assert "self.client.cookiejar.clear()" in code
     assert "skipped log.entries[0]: request.url: not a valid URL" in result.stderr
     message = assert_one_error_line(run("-", "--strict", input=har))
     assert "log.entries[0]" in message and "(--strict)" in message

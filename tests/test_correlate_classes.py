@@ -333,3 +333,14 @@ def test_a_nonce_per_object_is_read_from_the_link_of_that_object():
                              (("id", 4242), ("action", "trash"))) == "6811d240c7"
     assert re.search(r'from_link\(\s*resp,\s*"step 2 GET /tasks",\s*"nonce",\s*"_nonce",\s*'
                      r'\(\("id", self\.task_id\), \("action", "trash"\)\)', result.code)
+
+
+def test_fresh_epoch_ms_never_repeats_in_a_process():
+    """Users that name objects "Report <ms>" in the same millisecond must not collide."""
+    from har2locust_plus.runtime.data import fresh_epoch_ms
+
+    values = [fresh_epoch_ms() for _ in range(2000)]
+    assert len(set(values)) == 2000 and values == sorted(values)
+    code = conv(api("/api/r", "POST", json_body={"name": f"Report {EPOCH_S * 1000 + 5}"},
+                    response={"ok": 1})).code
+    assert "fresh_epoch_ms()" in code and "def fresh_epoch_ms():" in code

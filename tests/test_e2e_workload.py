@@ -54,7 +54,7 @@ def test_weighted_classes_share_the_users_and_both_flows_complete(script: Path,
                                                                   tmp_path: Path) -> None:
     with _app() as app:
         run = locust_headless(
-            script, app.url, tmp_path, seconds=20, users=20,
+            script, app.url, tmp_path, seconds=30, users=20,
             # INFO: Locust's own report of the users per class; --stop-timeout: each user
             # finishes its iteration, so every created note is deleted
             extra=("--stop-timeout", "10", "--loglevel", "INFO"),

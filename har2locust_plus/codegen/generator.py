@@ -431,10 +431,11 @@ class FastHttpGenerator:
         if value.kind == "uuid4":
             expr: cst.BaseExpression = _Call(cst.Name("str"), [_Arg(_Call(
                 cst.Attribute(cst.Name("uuid"), cst.Name("uuid4"))))])
+        elif value.kind == "epoch_ms":  # part of names: never the same twice in a process
+            self.use_helper("fresh_epoch_ms")
+            expr = _Call(cst.Name("fresh_epoch_ms"))
         else:
             now = _Call(cst.Attribute(cst.Name("time"), cst.Name("time")))
-            if value.kind == "epoch_ms":
-                now = cst.BinaryOperation(now, cst.Multiply(), cst.Integer("1000"))
             expr = _Call(cst.Name("int"), [_Arg(now)])
         return _SimpleStatementLine(
             [cst.Assign([_AssignTarget(self_attr(value.var))], expr)],

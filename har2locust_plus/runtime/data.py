@@ -8,6 +8,7 @@ import csv
 import itertools
 import logging
 import os
+import time
 from pathlib import Path
 
 import gevent
@@ -178,3 +179,12 @@ def next_row(user):
             )
         DATA["cycle"] = itertools.cycle(mine)
     return next(DATA["cycle"])
+
+
+def fresh_epoch_ms():
+    """The time in milliseconds, never the same twice in this process: two users that name
+    an object "Report <ms>" in the same millisecond would otherwise collide."""
+    now = int(time.time() * 1000)
+    value = max(now, getattr(fresh_epoch_ms, "last", 0) + 1)
+    fresh_epoch_ms.last = value
+    return value
