@@ -474,7 +474,7 @@ def _step(index: int, raw: Any, where: str, cache: _HeaderCache) -> ir.Step:
     )
     return ir.Step(
         entry_index=index,
-        request=replace(recorded, operation=rpc_operation(recorded)),
+        request=_with_operation(recorded),
         response=response,
         started=started,
         duration_ms=_milliseconds(duration),
@@ -748,3 +748,9 @@ def _multipart(params: list[dict], text: str | None, data: bytes | None,
                 return None
             fields.append((str(name), ir.Template.literal(value)))
     return ir.MultipartBody(tuple(fields), tuple(files))
+
+
+def _with_operation(request: ir.Request) -> ir.Request:
+    """The request with its RPC operation (see operation.py); most have none: no copy."""
+    operation = rpc_operation(request)
+    return request if operation is None else replace(request, operation=operation)

@@ -37,17 +37,18 @@ def rpc_operation(request: ir.Request) -> str | None:
         named = _graphql(body.value) or _json_rpc(body.value)
         if named:
             return named
-    named = _soap(request)
-    if named:
-        return named
-    pairs = [(q.name, q.value) for q in request.query]
+    elif isinstance(body, ir.RawBody):  # SOAP bodies are XML text
+        named = _soap(request)
+        if named:
+            return named
+    # (name, literal text) of the query and the form (or top-level JSON) fields
+    pairs = [(q.name, q.value.text if q.value.is_literal else "") for q in request.query]
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):
-        pairs += body.fields
+        pairs += [(k, v.text if v.is_literal else "") for k, v in body.fields]
     elif isinstance(body, ir.JsonBody) and isinstance(body.value, dict):
-        pairs += [(k, ir.Template.literal(v)) for k, v in body.value.items() if isinstance(v, str)]
+        pairs += [(k, v) for k, v in body.value.items() if isinstance(v, str)]
     chosen: dict[str, str] = {}
-    for name, value in pairs:
-        text = value.text if value.is_literal else ""
+    for name, text in pairs:
         if name.lower() in SELECTORS and name not in chosen and SELECTOR_VALUE.fullmatch(text):
             chosen[name] = text
     return ", ".join(f"{k}={v}" for k, v in chosen.items()) or None

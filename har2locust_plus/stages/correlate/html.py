@@ -62,7 +62,7 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
     for tag, by_name in named.items():
         yield from _named_sources(step, tag, by_name, wanted)
     # both walk much of the tree: only when the page text can hold what they find
-    if any(m.group(1) in wanted for m in _TEXT_TOKEN.finditer(text)):
+    if _any_wanted(_TEXT_TOKEN.findall(text), wanted):
         yield from _text_sources(step, tree, wanted)
     if "application/json" in text or "application/ld+json" in text or (
             "data-" in text and _DATA_ATTR_JSON.search(text)):
@@ -81,6 +81,11 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
                 if source is not None:
                     yield source
     yield from script_sources(step, text, wanted)
+
+
+def _any_wanted(values: list[str], wanted: Wanted) -> bool:
+    last_use, after = wanted.last_use, wanted.after
+    return any(last_use.get(value, -1) > after for value in values)
 
 
 def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]],
