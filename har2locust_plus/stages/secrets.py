@@ -218,6 +218,8 @@ class _Finder:
         if known is None:
             # one name for the option (--api-key), the user's attribute and the variable
             base = _name(identifier(name), "secret")
+            if len(base) <= 2 and kind in ("password", "otp"):
+                base = kind  # DokuWiki's field "p": --password, not --p
             if base in self.taken or base.replace("_", "-") in LOCUST_OPTIONS:
                 base += "_secret"
             taken = self.taken | {s.name for s in self.secrets.values()} | {
