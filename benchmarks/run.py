@@ -2,6 +2,7 @@
 """Benchmark har2locust-plus on large synthetic HARs against a plain ``json.load`` baseline.
 
     python benchmarks/run.py [--sizes 1000,10000] [--runs 3] [--slow 60] [--seed 1]
+                             [--vs-har2locust] [--one-core]
 
 For every size N it generates (once, cached in ``benchmarks/.cache/``) a HAR of N entries with
 ``make_har.py``, then measures, in a fresh process per run:
@@ -9,7 +10,17 @@ For every size N it generates (once, cached in ``benchmarks/.cache/``) a HAR of 
 (a) ``python -c "import json,sys; json.load(open(sys.argv[1]))" FILE``  (the floor: reading and
     parsing the JSON, interpreter start-up included);
 (b) ``har2locust-plus FILE -o /dev/null -q --timings``  (the whole conversion, start-up and
-    imports included), whose per-stage timings are read from stderr.
+    imports included), whose per-stage timings are read from stderr;
+(c) with ``--one-core``: (b) with ``H2L_NO_FORK=1``, everything in one process (what both
+    cores bring);
+(d) with ``--vs-har2locust``: ``har2locust FILE > /dev/null``, har2locust 0.9.4 (the peer this
+    tool is compared with, which does no correlation, checks or secrets), installed on first
+    use into its own virtualenv in ``benchmarks/.cache/`` from the package index, with ruff,
+    which its formatting step runs. It runs in an empty folder, so that no ``pyproject.toml``
+    configures that ruff.
+
+The commands of one run are measured one after the other, then the next run: a drift in the
+machine's speed affects all of them alike.
 
 Wall time is ``time.perf_counter()`` around spawn → exit; peak RSS and CPU time come from the
 ``rusage`` that ``os.wait4()`` returns for exactly that child (so one run's ``ru_maxrss`` is not
@@ -36,6 +47,8 @@ sys.path.insert(0, str(HERE))
 import make_har  # noqa: E402
 
 CACHE = HERE / ".cache"
+HAR2LOCUST = "har2locust==0.9.4"
+HAR2LOCUST_VENV = CACHE / "har2locust-0.9.4"
 JSON_LOAD = "import json,sys; json.load(open(sys.argv[1], encoding='utf-8'))"
 _TIMING = re.compile(r"^\s*(\S.*?)\s+([0-9.]+) ms\s*$")
 
@@ -72,12 +85,29 @@ def har_for(size: int, seed: int) -> Path:
     return path
 
 
-def measure(argv: list[str], timeout: float) -> dict:
-    """Run ``argv`` once; wall seconds, peak RSS (MB) and CPU seconds of that process."""
+def har2locust_command() -> tuple[list[str], dict[str, str]]:
+    """har2locust 0.9.4's console script and the environment it needs (its formatting step
+    runs ``ruff`` from PATH), installed into ``benchmarks/.cache/`` on first use."""
+    script = HAR2LOCUST_VENV / "bin" / "har2locust"
+    if not script.exists():
+        print(f"installing {HAR2LOCUST} into {HAR2LOCUST_VENV} ...", file=sys.stderr, flush=True)
+        CACHE.mkdir(exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(HAR2LOCUST_VENV)], check=True)
+        subprocess.run([str(HAR2LOCUST_VENV / "bin" / "pip"), "install", "--quiet", HAR2LOCUST,
+                        "ruff"], check=True)
+    env = dict(os.environ, PATH=f"{HAR2LOCUST_VENV / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    return [str(script)], env
+
+
+def measure(argv: list[str], timeout: float, env: dict[str, str] | None = None,
+            cwd: str | None = None) -> dict:
+    """Run ``argv`` once; wall seconds, peak RSS (MB) and CPU seconds of that process (the
+    CPU time includes the processes it forked and waited for; the peak RSS is the largest of
+    them, not their sum)."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=err)
+                                stderr=err, env=env, cwd=cwd)
         deadline = started + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -113,22 +143,32 @@ def median(values: list[float]) -> float:
 
 def bench(size: int, args: argparse.Namespace, cli: list[str]) -> dict:
     path = har_for(size, args.seed)
-    runs = {"json": [], "ours": []}
+    contenders: dict[str, tuple[list[str], dict[str, str] | None, str | None]] = {
+        "json": ([sys.executable, "-c", JSON_LOAD, str(path)], None, None),
+        "ours": ([*cli, str(path), "-o", os.devnull, "-q", "--timings"], None, None),
+    }
+    if args.one_core:
+        contenders["one core"] = (contenders["ours"][0], dict(os.environ, H2L_NO_FORK="1"),
+                                  None)
+    if args.vs_har2locust:
+        command, env = har2locust_command()
+        contenders["har2locust"] = ([*command, str(path)], env, args.empty_dir)
+    runs: dict[str, list[dict]] = {name: [] for name in contenders}
     stages: list[dict[str, float]] = []
     for run in range(args.runs):
-        runs["json"].append(measure([sys.executable, "-c", JSON_LOAD, str(path)], args.timeout))
-        ours = measure([*cli, str(path), "-o", os.devnull, "-q", "--timings"], args.timeout)
-        runs["ours"].append(ours)
-        stages.append(stage_timings(ours["stderr"]))
-        print(f"  {size:>6} entries run {run + 1}: json.load {runs['json'][-1]['wall']:.2f} s, "
-              f"har2locust-plus {ours['wall']:.2f} s, {ours['rss_mb']:.0f} MB",
-              file=sys.stderr, flush=True)
-        if run == 0 and args.runs > 1 and ours["wall"] > args.slow:
+        for name, (argv, env, cwd) in contenders.items():
+            runs[name].append(measure(argv, args.timeout, env, cwd))
+        stages.append(stage_timings(runs["ours"][-1]["stderr"]))
+        print(f"  {size:>6} entries run {run + 1}: " + ", ".join(
+            f"{name} {r[-1]['wall']:.2f} s" for name, r in runs.items())
+            + f"; ours {runs['ours'][-1]['rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+        if run == 0 and args.runs > 1 and runs["ours"][-1]["wall"] > args.slow:
             print(f"  (conversion over {args.slow:.0f} s: one run only for this size)",
                   file=sys.stderr, flush=True)
             break
-    result = {"entries": size, "mb": path.stat().st_size / 1e6, "runs": len(stages)}
-    for key in ("json", "ours"):
+    result = {"entries": size, "mb": path.stat().st_size / 1e6, "runs": len(stages),
+              "others": [name for name in contenders if name not in ("json", "ours")]}
+    for key in contenders:
         for metric in ("wall", "rss_mb", "cpu"):
             result[f"{key}_{metric}"] = median([r[metric] for r in runs[key]])
     names = list(dict.fromkeys(name for s in stages for name in s))
@@ -152,6 +192,16 @@ def print_report(results: list[dict], cli: list[str], startup: float | None) -> 
               f"{r['json_rss_mb']:>11.0f} {r['ours_rss_mb']:>10.0f} "
               f"{r['ours_rss_mb'] / r['json_rss_mb']:>6.1f} | {r['json_cpu']:>10.2f} "
               f"{r['ours_cpu']:>9.2f}")
+    others = [name for name in results[0]["others"]] if results else []
+    if others:
+        print("\nmedians of the same runs (wall s; peak RSS MB; CPU s):")
+        print(f"{'entries':>8} | {'command':<12} {'wall s':>7} {'ours/it':>8} | {'RSS MB':>7} "
+              f"| {'CPU s':>6}")
+        for r in results:
+            for name in ("ours", *others):
+                ratio = r["ours_wall"] / r[f"{name}_wall"]
+                print(f"{r['entries']:>8} | {name:<12} {r[f'{name}_wall']:>7.2f} {ratio:>8.2f} | "
+                      f"{r[f'{name}_rss_mb']:>7.0f} | {r[f'{name}_cpu']:>6.2f}")
     if len(results) >= 2:
         small, large = results[0], results[-1]
         factor = large["entries"] / small["entries"]
@@ -178,11 +228,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=3600.0,
                         help="seconds before one measurement is killed")
+    parser.add_argument("--vs-har2locust", action="store_true",
+                        help="also time har2locust 0.9.4 (installed into benchmarks/.cache/)")
+    parser.add_argument("--one-core", action="store_true",
+                        help="also time the conversion in one process (H2L_NO_FORK=1)")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     cli = cli_command()
     startup = median([measure([*cli, "--version"], 120)["wall"] for _ in range(3)])
-    results = [bench(size, args, cli) for size in sizes]
+    with tempfile.TemporaryDirectory() as empty_dir:
+        args.empty_dir = empty_dir
+        results = [bench(size, args, cli) for size in sizes]
     print_report(results, cli, startup)
     return 0
 

@@ -28,6 +28,7 @@ benchmark hand out).
 from __future__ import annotations
 
 import bisect
+import functools
 import keyword
 import re
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from urllib.parse import unquote
 
 from ... import ir
 from ...options import Options
+from ...parallel import fork_map
 from ..grouping import RESERVED, identifier
 from ..headers import host_relative
 from . import rank
@@ -129,11 +131,16 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     state.wanted = _wanted_values(scenario.steps, state.tokens)
     for name, value in options.correlate_cookie_rules:  # verify --fix
         state.cookies[value] = (name, "")
+    # What each response's body hands out depends on the body alone (and on which values some
+    # later request sends, known now): the costly part of the pass (parsing every HTML page),
+    # done on both cores. Registering sources stays in order, in the loop below.
+    found = fork_map(functools.partial(_body_sources, last_use=dict(state.wanted),
+                                       auto=options.correlate_auto), scenario.steps)
     requests = []
-    for step in scenario.steps:
+    for step, body_sources in zip(scenario.steps, found, strict=True):
         state.step_cookies = _request_cookies(step.request)
         requests.append(_substitute_request(step, state))
-        _register_sources(step, state)
+        _register_sources(step, body_sources, state)
     # extractions are known only at the end (a later request may use any earlier response)
     steps = [_finished(s, request, state)
              for s, request in zip(scenario.steps, requests, strict=True)]
@@ -155,23 +162,37 @@ def _finished(step: ir.Step, request: ir.Request, state: _State) -> ir.Step:
 # --- sources: what a response hands out --------------------------------------------------------
 
 
-def _register_sources(step: ir.Step, state: _State) -> None:
+def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool) -> list[Source]:
+    """The sources in the body of ``step``'s response, of values wanted after it.
+
+    ``last_use`` is the wanted values as they were before the pass: a superset of what is
+    still wanted when the response is reached, which :func:`_register_sources` filters.
+    """
+    response = step.response
+    if response is None or not auto:  # verify --fix: only the rules
+        return []
+    text = response.text
+    if not text or len(text) >= 20_000_000:
+        return []
+    mime = response.mime_type
+    wanted = Wanted(last_use, step.number)
+    if "json" in mime or (text[:1] in "{[" and "html" not in mime):
+        return json_sources(step, text, wanted)
+    if is_html(mime, text):
+        return list(html_sources(step, text, wanted))
+    if mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
+        return list(plain_sources(step, text))
+    return []
+
+
+def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None:
+    """Index the sources of ``step``'s response (``found``: those of its body) that a later
+    request may look up, in the order that ranks them."""
     response = step.response
     if response is None:
         return
-    found: list[Source] = []
     text = response.text
-    mime = response.mime_type
     wanted = Wanted(state.wanted, step.number)
-    if not state.options.correlate_auto:  # verify --fix: only the rules below
-        pass
-    elif text and len(text) < 20_000_000:
-        if "json" in mime or (text[:1] in "{[" and "html" not in mime):
-            found.extend(json_sources(step, text, wanted))
-        elif is_html(mime, text):
-            found.extend(html_sources(step, text, wanted))
-        elif mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
-            found.extend(plain_sources(step, text))
     if state.options.correlate_auto:  # after the body: a JSON id names itself best
         found.extend(header_sources(step, response, wanted))
         for name, value in set_cookies(response):
