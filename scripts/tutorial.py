@@ -137,7 +137,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float, process: subprocess.Popen[str]) -> None:
+def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -173,7 +173,8 @@ class Run:
     workdir: Path
     screenshots: bool
     ports: dict[str, int] = field(default_factory=lambda: {p: free_port() for p in DOC_PORTS})
-    servers: list[subprocess.Popen[str]] = field(default_factory=list)
+    servers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    outputs: dict[int, Path] = field(default_factory=dict)  # a server's PID → its output file
     facts: dict[str, Any] = field(default_factory=dict)  # what the manifest records
     log: Callable[[str], None] = print
 
@@ -198,21 +199,21 @@ class Run:
 
     # -- processes -------------------------------------------------------------------------
 
-    def start(self, command: str) -> subprocess.Popen[str]:
+    def start(self, command: str) -> subprocess.Popen[bytes]:
         """A process of its own group, so that stopping it stops what its shell started."""
         self.log(f"$ {command}  (in the background)")
-        out = open(self.workdir / f"bg-{len(self.servers)}.out", "w+", encoding="utf-8")
-        process = subprocess.Popen(["bash", "-c", command], cwd=self.workdir, env=self.env,
-                                   stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        process.output_file = out  # type: ignore[attr-defined]
+        path = self.workdir / f"background-{len(self.servers) + 1}.out"
+        with open(path, "w", encoding="utf-8") as out:  # a file, not a pipe: it never fills up
+            process = subprocess.Popen(["bash", "-c", command], cwd=self.workdir, env=self.env,
+                                       stdin=subprocess.DEVNULL, stdout=out,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
         self.servers.append(process)
+        self.outputs[process.pid] = path
         return process
 
-    def output(self, process: subprocess.Popen[str]) -> str:
-        out = process.output_file  # type: ignore[attr-defined]
-        out.flush()
-        return Path(out.name).read_text("utf-8", errors="replace")
+    def output(self, process: subprocess.Popen[bytes]) -> str:
+        """What a background process printed so far."""
+        return self.outputs[process.pid].read_text("utf-8", errors="replace")
 
     def run(self, command: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         """Run one command to its end; it must exit 0."""
@@ -234,11 +235,10 @@ class Run:
     def stop_all(self) -> None:
         for process in reversed(self.servers):
             stop(process)
-            process.output_file.close()  # type: ignore[attr-defined]
         self.servers.clear()
 
 
-def stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+def stop(process: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 10) -> None:
     """Stop a process we started, and its children, by its process group id (= its PID)."""
     if process.poll() is None:
         try:
@@ -301,7 +301,8 @@ def step_record(run: Run, block: Block) -> None:
     """The scripted recording, in this machine's Chromium with loopback-only arguments. Until
     the record command exists, the bundled recording of the same journey stands in for it."""
     (command,) = block.commands
-    output = shlex.split(command)[shlex.split(command).index("-o") + 1]
+    words = shlex.split(command)
+    output = words[words.index("-o") + 1]
     missing = record_available(run)
     if missing:
         run.log(f"SKIPPED the record step ({missing}): {command!r} not run; "
