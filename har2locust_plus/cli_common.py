@@ -24,7 +24,7 @@ CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"],
                                     "max_content_width": 100}
 
 
-def fail(message: str, status: ExitStatus) -> NoReturn:
+def fail(message: str, status: int) -> NoReturn:
     """Print ``har2locust-plus: error: <message>`` as one line on stderr and exit."""
     click.echo(f"{PROG}: error: {one_line(message)}", err=True)
     sys.exit(int(status))
