@@ -342,3 +342,52 @@ def test_a_signal_mid_journey_saves_what_was_recorded(tmp_path: Path, sig: signa
     entries = json.loads(har.read_text("utf-8"))["log"]["entries"]
     urls = [e["request"]["url"] for e in entries]
     assert urls.count(app.url + "/") == 2 and app.url + "/about" in urls, urls
+
+
+INTERACTIVE = """\
+import pathlib, sys
+from har2locust_plus.record import record
+
+def progress(line):
+    if line.startswith("recording"):
+        pathlib.Path({marker!r}).touch()
+
+summary = record({url!r}, {har!r}, headless=True, browser_path={chromium!r},
+                 launch_args={args!r}, progress=progress)
+print(summary.line())
+print(summary.stopped_by)
+"""
+
+
+@needs_chromium
+def test_ctrl_c_ends_an_interactive_recording_and_saves_it(tmp_path: Path) -> None:
+    """Without a journey the recording waits for the window to be closed; Ctrl-C (to the
+    process group) ends it too, as a normal end. Headless through the Python API: the
+    command refuses --headless by hand, and the test machine has no display."""
+    from fixtures.server import FixtureApp
+
+    marker, har = tmp_path / "recording", tmp_path / "cap.har"
+    args = tuple(arg.removeprefix("--browser-arg=") for arg in LOOPBACK_ONLY)
+    with FixtureApp() as app:
+        code = INTERACTIVE.format(marker=str(marker), url=app.url + "/about", har=str(har),
+                                  chromium=CHROMIUM, args=args)
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT,
+                                env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert marker.exists(), proc.communicate(timeout=30)
+            os.killpg(proc.pid, signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+    assert proc.returncode == 0, stderr
+    assert stdout.splitlines()[-1] == str(int(signal.SIGINT))
+    assert stdout.startswith("recorded ") and "on 1 page from 1 host" in stdout
+    urls = [e["request"]["url"] for e in json.loads(har.read_text("utf-8"))["log"]["entries"]]
+    assert urls[0] == app.url + "/about"

@@ -285,7 +285,7 @@ def _count(number: int, noun: str) -> str:
 
 class _SignalStop:
     """SIGINT and SIGTERM raise :class:`RecordingStopped` once, until :meth:`disarm`; after
-    that they are only remembered (the HAR is being saved). Handlers are installed only in
+    that they are ignored (the HAR is being saved). Handlers are installed only in
     the main thread (Python's rule) and restored on exit."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -309,8 +309,7 @@ class _SignalStop:
         self.armed = False
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.signum is None:
-            self.signum = signum
-        if self.armed:
+        if self.armed:  # disarmed: the recording has ended and is being saved, let it be
             self.armed = False
+            self.signum = signum
             raise RecordingStopped(signum)
