@@ -281,43 +281,20 @@ def step_journey(run: Run, block: Block) -> None:
     shutil.copy(JOURNEY, run.workdir / "journey.py")
 
 
-def record_available(run: Run) -> str:
-    """Why ``har2locust-plus record`` cannot run here, or "" when it can. A package without
-    the command treats ``record`` as a HAR file name, so its help must name ``--script``."""
-    done = subprocess.run(["har2locust-plus", "record", "--help"], cwd=run.workdir,
-                          env=run.env, capture_output=True, text=True, timeout=60)
-    if done.returncode != 0 or "--script" not in done.stdout:
-        return "this version of har2locust-plus has no record command"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"{CHROMIUM} is not installed"
-    return ""
-
-
 def step_record(run: Run, block: Block) -> None:
-    """The scripted recording, in this machine's Chromium with loopback-only arguments. Until
-    the record command exists, the bundled recording of the same journey stands in for it."""
+    """The scripted recording, in this machine's Chromium with loopback-only arguments; the
+    HAR must hold the app's requests and nothing else."""
     (command,) = block.commands
     words = shlex.split(command)
     output = words[words.index("-o") + 1]
-    missing = record_available(run)
-    if missing:
-        run.log(f"SKIPPED the record step ({missing}): {command!r} not run; "
-                "fixtures/notes-journey.har (the same journey) stands in for its output")
-        shutil.copy(REPO_ROOT / "fixtures" / "notes-journey.har", run.workdir / output)
-        run.facts["recorded"] = False
-        return
-    browser = [f"--browser-path={CHROMIUM}", *(f"--browser-arg={arg}" for arg in CHROMIUM_ARGS)]
-    done = run.run(f"{run.adapt(command)} {shlex.join(browser)}", timeout=120)
+    browser_options = [f"--browser-path={CHROMIUM}",
+                       *(f"--browser-arg={arg}" for arg in CHROMIUM_ARGS)]
+    done = run.run(f"{run.adapt(command)} {shlex.join(browser_options)}", timeout=120)
     run.log(done.stdout + done.stderr)
     har = json.loads((run.workdir / output).read_text("utf-8"))
     hosts = {entry["request"]["url"].split("/")[2] for entry in har["log"]["entries"]}
     if hosts != {run.host.split("/")[2]}:
-        raise TutorialError(f"the recording contacted other hosts than the app: {hosts}")
-    run.facts["recorded"] = True
+        raise TutorialError(f"the recording holds other hosts than the app's: {hosts}")
 
 
 def step_convert(run: Run, block: Block) -> None:
@@ -544,8 +521,6 @@ def main(argv: list[str] | None = None) -> int:
                   f"in {PICTURES.relative_to(REPO_ROOT)}")
         else:
             check_pictures(facts)
-        if not facts.get("recorded"):
-            print("NOTE: the record step was skipped (see above)")
     except TutorialError as error:
         print(f"tutorial: FAIL: {error}", file=sys.stderr)
         return 1

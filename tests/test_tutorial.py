@@ -1,8 +1,8 @@
 """docs/tutorial.md, run for real by ``scripts/tutorial.py`` (issue 14).
 
 The script reads the commands from the page and runs them in a fresh folder against the
-fixture app: record (or, without the record command, the bundled recording of the same
-journey), convert, verify (must PASS), a headless run (0 failures, and the app's ``/__state``
+fixture app: record along docs/tutorial/journey.py in headless Chromium (only the app's host
+in the HAR), convert, verify (must PASS), a headless run (0 failures, and the app's ``/__state``
 shows the notes it created), Locust's web UI driven in headless Chromium until its Statistics
 tab has a row per request and page, and a distributed run (master + 2 workers). Then it checks
 that the pictures in docs/tutorial/ show what the tool prints now, through their manifest. Run
@@ -43,7 +43,8 @@ def test_tutorial_runs_and_its_pictures_are_current() -> None:
     output = f"stdout:\n{done.stdout[-6000:]}\nstderr:\n{done.stderr[-3000:]}"
     assert done.returncode == 0, output
     assert "tutorial: OK" in done.stdout, output
-    for promise in ("verdict: PASS", "0 failures, with 2 workers", "the app created"):
+    for promise in ("from 1 host", "verdict: PASS", "0 failures, with 2 workers",
+                    "the app created"):
         assert promise in done.stdout, output
 
 
