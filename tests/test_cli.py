@@ -215,7 +215,7 @@ def test_the_real_entry_point_exits_with_the_status_and_flushed_output(
 
 
 def test_convert_reports_each_stage_as_it_starts() -> None:
-    from har2locust_plus.cli import _Progress
+    from har2locust_plus.convert_command import _Progress
 
     seen: list[str] = []
     convert(PUBLIC, progress=seen.append)
@@ -224,7 +224,7 @@ def test_convert_reports_each_stage_as_it_starts() -> None:
 
 def test_progress_line_on_a_terminal_is_erased_at_the_end(capsys: pytest.CaptureFixture[str]
                                                           ) -> None:
-    from har2locust_plus.cli import _Progress
+    from har2locust_plus.convert_command import _Progress
 
     with _Progress(enabled=True) as progress:
         progress("load")

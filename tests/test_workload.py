@@ -22,11 +22,11 @@ import pytest
 from click.testing import CliRunner
 
 from har2locust_plus import BadOption, Options
-from har2locust_plus.cli import _recording
 from har2locust_plus.cli import main as cli
 from har2locust_plus.codegen.fmt import MODE, render, render_plain
 from har2locust_plus.codegen.generator import generate_workload
 from har2locust_plus.codegen.workload import integer_weights, plan
+from har2locust_plus.convert_command import _recording
 from har2locust_plus.core import Recording, convert_workload
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -1,16 +1,15 @@
-"""``har2locust-plus verify``: the click command (``cli._Command`` delegates to it)."""
+"""``har2locust-plus verify``: the click command."""
 
 from __future__ import annotations
 
 import json
 import sys
-import traceback
 from pathlib import Path
 
 import click
 
-from ..cli import OneLineErrorCommand, _fail, _rule, _write
-from ..errors import BadInput, BadOption, ExitStatus, Har2LocustError
+from ..cli_common import CONTEXT_SETTINGS, OneLineErrorCommand, reporting_errors, rule, write
+from ..errors import BadInput, BadOption
 from ..options import Options
 
 EPILOG = """\b
@@ -27,8 +26,8 @@ Exit status: 0 the replay matches the recording, 1 it does not (or an internal e
 """
 
 
-@click.command(cls=OneLineErrorCommand, epilog=EPILOG,
-               context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command("verify", cls=OneLineErrorCommand, epilog=EPILOG,
+               context_settings=CONTEXT_SETTINGS)
 @click.argument("har", metavar="INPUT.har", type=click.Path(dir_okay=False))
 @click.option("--host", required=True, metavar="URL",
               help="The application to replay against, e.g. http://127.0.0.1:5000.")
@@ -82,7 +81,7 @@ def verify_command(har: str, host: str, output: str | None, locustfile: str | No
         if not quiet:
             click.echo(line, err=True)
 
-    try:
+    with reporting_errors(show_traceback):
         if fix and locustfile:
             raise BadOption("--fix regenerates the script from INPUT.har; it cannot change an "
                             "existing --locustfile (drop one of them)")
@@ -91,7 +90,7 @@ def verify_command(har: str, host: str, output: str | None, locustfile: str | No
         options = Options(
             user_class=user_class,  # type: ignore[arg-type]
             correlate=correlate,
-            correlate_rules=tuple(_rule(r) for r in correlate_rule),
+            correlate_rules=tuple(rule(r) for r in correlate_rule),
             ignore_values=ignore_value,
             checks=checks,  # type: ignore[arg-type]
             keep_secrets=keep_secrets,
@@ -113,20 +112,11 @@ def verify_command(har: str, host: str, output: str | None, locustfile: str | No
             click.echo(line)
         final_code = outcome.final.code
         if output and final_code is not None:
-            _write(output, final_code)
+            write(output, final_code)
             progress(f"  wrote {output}")
         if report_path:
-            _write(report_path, json.dumps(outcome_dict(outcome), indent=2, ensure_ascii=False)
-                   + "\n")
+            write(report_path, json.dumps(outcome_dict(outcome), indent=2, ensure_ascii=False)
+                  + "\n")
         if html_path:
-            _write(html_path, render_html(outcome))
-    except (BadInput, BadOption, Har2LocustError) as exc:
-        if show_traceback:
-            traceback.print_exc()
-        _fail(str(exc), ExitStatus.BAD_INPUT)
-    except Exception as exc:  # a bug: one line unless asked for the traceback
-        if show_traceback:
-            traceback.print_exc()
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --traceback and report it)",
-              ExitStatus.ERROR)
+            write(html_path, render_html(outcome))
     sys.exit(0 if outcome.passed else 1)

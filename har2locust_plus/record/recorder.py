@@ -1,0 +1,315 @@
+"""Record a HAR with a real browser, by hand or along a journey script (Python API).
+
+    from har2locust_plus.record import load_journey, record
+
+    summary = record("http://127.0.0.1:5000/", "capture.har",
+                     journey=load_journey("journeys/notes.py"))
+    print(summary.line())
+
+The browser runs in a fresh context with Playwright's HAR recorder, content embedded, nothing
+left out: cookies, ``Set-Cookie`` and bodies are what the converter correlates. No Playwright
+route is installed: with one, Chromium's request interception drops the network-level request
+headers (``Host``, ``Content-Length``, ``Sec-Fetch-*`` ...) from the HAR and turns the HTTP
+cache off.
+
+Nothing recorded is lost to a signal. Playwright's driver (node) ignores SIGINT and Chromium
+runs in a process group of its own, so a terminal's Ctrl-C, sent to the whole foreground group,
+reaches only this process; the browser is launched with Playwright's own signal handling off,
+so the driver does not close it either. Here SIGINT and SIGTERM raise :class:`RecordingStopped`
+inside whatever the journey (or the wait for the window) was doing, the context is closed
+(which writes the HAR), and :func:`record` returns with ``stopped_by`` set. While the HAR is
+being saved, further signals are ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import re
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType, ModuleType, TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..cli_common import write
+from ..errors import BadInput, BadOption, Har2LocustError
+from .browsers import browser_args, find_browser
+
+Journey = Callable[[Any], None]  # journey(page): a Playwright sync-API Page, already at the URL
+Progress = Callable[[str], None]
+INSTALL_PLAYWRIGHT = "record needs Playwright: pip install 'har2locust-plus[record]'"
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """What was recorded and written."""
+
+    output: str
+    entries: int
+    pages: int
+    hosts: tuple[str, ...]  # host[:port] of the requests, in the order they were first seen
+    stopped_by: int | None = None  # the signal that ended the recording, if one did
+
+    def line(self) -> str:
+        """``recorded 23 requests on 4 pages from 1 host (127.0.0.1:5000) → capture.har``."""
+        shown = ", ".join(self.hosts[:3]) + (", …" if len(self.hosts) > 3 else "")
+        stopped = (f" (stopped by {signal.Signals(self.stopped_by).name})"
+                   if self.stopped_by else "")
+        return (f"recorded {_count(self.entries, 'request')} on {_count(self.pages, 'page')} "
+                f"from {_count(len(self.hosts), 'host')}" + (f" ({shown})" if shown else "")
+                + f" → {self.output}{stopped}")
+
+
+class RecordingStopped(BaseException):
+    """SIGINT or SIGTERM arrived: raised where the recording was, a ``BaseException`` so that a
+    journey's ``except Exception`` does not swallow it."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+class JourneyFailed(Har2LocustError):
+    """The journey raised; what was recorded until then has been written."""
+
+    def __init__(self, where: str, error: BaseException, summary: RecordSummary) -> None:
+        self.error = error
+        self.summary = summary
+        super().__init__(f"{where}: {type(error).__name__}: {_first_line(error)} (the "
+                         f"{_count(summary.entries, 'request')} recorded until then are in "
+                         f"{summary.output})")
+
+
+def normalize_url(url: str) -> str:
+    """An http(s) URL to start at; a bare ``host[:port][/path]`` gets ``http://``."""
+    text = url.strip()
+    if "://" not in text:
+        text = "http://" + text
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadOption(f"{url}: expected an http:// or https:// URL, "
+                        "e.g. http://127.0.0.1:5000/")
+    return text
+
+
+def load_journey(path: str) -> Journey:
+    """The ``journey(page)`` function of the Python file at ``path``."""
+    if not os.path.isfile(path):
+        raise BadInput(path, "no such file")
+    spec = importlib.util.spec_from_file_location("har2locust_plus_journey", path)
+    if spec is None or spec.loader is None:
+        raise BadInput(path, "not a Python file (.py)")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise BadInput(path, f"line {exc.lineno}: {exc.msg}") from None
+    except Exception as exc:  # the file's own error, at import: the user's to fix
+        raise BadInput(path, f"{_where(exc, path)}{type(exc).__name__}: "
+                             f"{_first_line(exc)}") from None
+    journey = getattr(module, "journey", None)
+    if not callable(journey):
+        raise BadInput(path, "no journey(page) function")
+    return journey  # type: ignore[no-any-return]
+
+
+def record(url: str, output: str, *, journey: Journey | None = None,
+           browser_path: str | None = None, headless: bool | None = None,
+           launch_args: tuple[str, ...] = (), proxy: dict[str, str] | None = None,
+           progress: Progress = lambda line: None) -> RecordSummary:
+    """Open ``url`` in a browser, record, and write the HAR to ``output`` (atomically for a
+    regular file, written through for a device or FIFO).
+
+    With ``journey``, call it with the page (headless unless ``headless=False``) and save when
+    it returns; without, wait until the user has closed every page. An exception of the journey
+    is raised as :class:`JourneyFailed` after saving. ``launch_args`` are added to the
+    browser's command line, ``proxy`` is Playwright's launch option
+    (``{"server": ..., "bypass": ...}``). Raises :class:`RecordingStopped` when a signal came
+    before anything could be recorded.
+    """
+    url = normalize_url(url)
+    headless = journey is not None if headless is None else headless
+    sync_api = _playwright()
+    if not headless and sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise BadOption("no display for a browser window ($DISPLAY is not set): record with "
+                        "--script, which runs headless")
+    failure: tuple[str, Exception] | None = None
+    with tempfile.TemporaryDirectory(prefix="har2locust-record-") as workdir, \
+            _SignalStop() as stop:
+        har_path = os.path.join(workdir, "capture.har")
+        with sync_api.sync_playwright() as playwright:
+            executable = find_browser(browser_path, _bundled_chromium(playwright))
+            progress(f"starting {executable or 'Playwright’s Chromium'}"
+                     + (" (headless)" if headless else ""))
+            try:
+                browser = playwright.chromium.launch(
+                    executable_path=executable, headless=headless,
+                    args=browser_args(launch_args), proxy=proxy,  # type: ignore[arg-type]
+                    handle_sigint=False, handle_sigterm=False, handle_sighup=False)
+            except sync_api.Error as exc:
+                raise Har2LocustError(f"the browser did not start: {_first_line(exc)}") from None
+            try:
+                context = browser.new_context(record_har_path=har_path,
+                                              record_har_content="embed",
+                                              record_har_mode="full")
+                try:
+                    page = context.new_page()
+                    _open(page, url, sync_api.Error, wait_until="load" if journey else "commit")
+                    if journey is None:
+                        progress("recording… close the browser window (or press Ctrl-C) to "
+                                 "finish")
+                        _wait_until_closed(context, sync_api.Error)
+                    else:
+                        progress(f"recording… running the journey at {url}")
+                        failure = _run(journey)(page)
+                except RecordingStopped:
+                    pass  # stop.signum says which; save what was recorded
+                finally:
+                    stop.disarm()
+                    progress("saving the HAR…")
+                    with contextlib.suppress(sync_api.Error):  # gone with the browser
+                        context.close()
+            finally:
+                stop.disarm()
+                with contextlib.suppress(sync_api.Error):
+                    browser.close()
+        if not os.path.exists(har_path):
+            raise Har2LocustError("the browser went away before the recording could be saved")
+        with open(har_path, encoding="utf-8") as handle:
+            text = handle.read()
+    summary = _summary(text, output, stop.signum)
+    write(output, text)
+    if failure is not None:
+        raise JourneyFailed(failure[0], failure[1], summary)
+    return summary
+
+
+def _playwright() -> ModuleType:
+    try:
+        import playwright.sync_api
+    except ImportError:
+        raise Har2LocustError(INSTALL_PLAYWRIGHT) from None
+    return playwright.sync_api
+
+
+def _bundled_chromium(playwright: Any) -> str | None:
+    """Playwright's own Chromium, installed or not (``None``: none for this platform)."""
+    try:
+        return str(playwright.chromium.executable_path)
+    except Exception:  # playwright.Error: "not supported on current platform"
+        return None
+
+
+def _open(page: Any, url: str, error: type[Exception], wait_until: str) -> None:
+    try:
+        page.goto(url, wait_until=wait_until)
+    except error as exc:
+        # "Page.goto: net::ERR_CONNECTION_REFUSED at http://...": the browser's reason
+        reason = re.sub(r"^\w+\.\w+: ", "", _first_line(exc))
+        raise BadInput(url, f"cannot open: {reason.removesuffix(f' at {url}')}") from None
+
+
+def _wait_until_closed(context: Any, error: type[Exception]) -> None:
+    """Return once the user has closed every page of the context (tabs they opened too)."""
+    while context.pages:
+        page = context.pages[0]
+        try:
+            page.wait_for_event("close", timeout=0)
+        except error:
+            if not page.is_closed():
+                raise
+
+
+def _run(journey: Journey) -> Callable[[Any], tuple[str, Exception] | None]:
+    """``journey`` as a call that returns where and what it raised, instead of raising."""
+    code = getattr(journey, "__code__", None)
+    filename = code.co_filename if code else ""
+
+    def run(page: Any) -> tuple[str, Exception] | None:
+        try:
+            journey(page)
+        except Exception as exc:
+            return _where(exc, filename).removesuffix(": ") or "journey", exc
+        return None
+
+    return run
+
+
+def _where(exc: BaseException, filename: str) -> str:
+    """``path:line: `` of the last frame of ``filename`` in the traceback (``""``: none)."""
+    where = ""
+    tb: TracebackType | None = exc.__traceback__
+    target = os.path.abspath(filename) if filename else ""
+    while tb is not None:
+        if target and os.path.abspath(tb.tb_frame.f_code.co_filename) == target:
+            where = f"{filename}:{tb.tb_lineno}: "
+        tb = tb.tb_next
+    return where
+
+
+def _summary(text: str, output: str, stopped_by: int | None) -> RecordSummary:
+    log = json.loads(text)["log"]
+    hosts: dict[str, None] = {}
+    for entry in log.get("entries", []):
+        netloc = urlsplit(entry["request"]["url"]).netloc
+        if netloc:
+            hosts.setdefault(netloc)
+    # pages the user saw: Chromium's HAR has one "page" per tab, so count the documents
+    # loaded (a redirect is no page), as the converter does
+    views = sum(1 for entry in log.get("entries", []) if entry.get("_resourceType") == "document"
+                and not 300 <= entry["response"].get("status", 0) < 400)
+    return RecordSummary(output, len(log.get("entries", [])), views or len(log.get("pages", [])),
+                         tuple(hosts), stopped_by)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+class _SignalStop:
+    """SIGINT and SIGTERM raise :class:`RecordingStopped` once, until :meth:`disarm`; after
+    that they are ignored (the HAR is being saved). Handlers are installed only in
+    the main thread (Python's rule) and restored on exit."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.armed = True
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _SignalStop:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {signum: signal.signal(signum, self._handle)
+                             for signum in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    def disarm(self) -> None:
+        self.armed = False
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.armed:  # disarmed: the recording has ended and is being saved, let it be
+            self.armed = False
+            self.signum = signum
+            raise RecordingStopped(signum)

@@ -1,0 +1,393 @@
+"""The command group and ``har2locust-plus record``, with a real browser (no mock of Playwright).
+
+Recording tests run the real entry point in a subprocess against the fixture app on 127.0.0.1,
+with Debian's Chromium and launch switches that keep every request on loopback; every process
+is bounded by a timeout and killed by its PID.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from har2locust_plus.cli import main as cli
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = REPO_ROOT / "fixtures"
+NOTES_JOURNEY = FIXTURES / "journeys" / "notes.py"
+CHROMIUM = "/usr/bin/chromium"
+PREFIX = "har2locust-plus: error: "
+# Only 127.0.0.1 is reachable: no other name resolves, and everything else goes to a dead proxy.
+LOOPBACK_ONLY = ("--browser-arg=--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                 "--browser-arg=--proxy-server=http://127.0.0.1:9",
+                 "--browser-arg=--proxy-bypass-list=127.0.0.1")
+BROWSER = ("--browser-path", CHROMIUM, *LOOPBACK_ONLY)
+needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                    reason=f"no Chromium at {CHROMIUM}")
+COMMAND_MODULES = ("har2locust_plus.cli_common", "har2locust_plus.convert_command",
+                   "har2locust_plus.verify.command", "har2locust_plus.record.command",
+                   "har2locust_plus.record.recorder", "har2locust_plus.cli")
+
+
+def h2l(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
+        cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
+    """The real entry point (``run()``), bounded by ``timeout``."""
+    environment = {**{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+                   "PYTHONPATH": str(REPO_ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "har2locust_plus", *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=cwd, env=environment)
+
+
+def one_error_line(done: subprocess.CompletedProcess[str], status: int = 2) -> str:
+    lines = done.stderr.splitlines()
+    assert done.returncode == status, (done.returncode, done.stderr)
+    assert lines and lines[-1].startswith(PREFIX), lines
+    assert [line for line in lines if line.startswith(PREFIX)] == [lines[-1]]
+    return lines[-1].removeprefix(PREFIX)
+
+
+# --- the command group ----------------------------------------------------------------------------
+
+
+def test_help_lists_the_three_commands_with_examples() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    commands = result.stdout.split("Commands:")[1]
+    for name in ("convert", "verify", "record"):
+        assert f"\n  {name} " in commands
+    assert "har2locust-plus record https://" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["convert", "verify", "record"])
+def test_each_command_has_its_own_help_with_examples(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0, result.stderr
+    assert "Examples:" in result.stdout and f"har2locust-plus {command} " in result.stdout
+
+
+def test_the_old_single_command_form_and_explicit_convert_write_the_same(tmp_path: Path) -> None:
+    har = str(FIXTURES / "notes-journey.har")
+    old = h2l(har, "-q", "-o", str(tmp_path / "old.py"))
+    explicit = h2l("convert", har, "-q", "-o", str(tmp_path / "explicit.py"))
+    assert (old.returncode, explicit.returncode) == (0, 0), old.stderr + explicit.stderr
+    assert (tmp_path / "old.py").read_text("utf-8") == (tmp_path / "explicit.py").read_text()
+
+
+def test_a_har_named_like_a_command_is_given_with_a_path(tmp_path: Path) -> None:
+    (tmp_path / "verify").write_bytes((FIXTURES / "public-browsing.har").read_bytes())
+    for args in (["./verify"], ["convert", "verify"]):
+        result = h2l(*args, "-q", cwd=tmp_path)
+        assert result.returncode == 0 and "class VerifyUser" in result.stdout, result.stderr
+
+
+def test_verify_goes_through_the_group() -> None:
+    result = CliRunner().invoke(cli, ["verify", str(FIXTURES / "public-browsing.har")])
+    assert result.exit_code == 2
+    assert result.stderr == f"{PREFIX}Missing option '--host'.\n"
+
+
+@pytest.mark.parametrize("args", [(), ("--no-such-option",), ("record",), ("record", "-x"),
+                                  ("verify",)])
+def test_usage_errors_of_the_group_and_commands_are_one_line(args: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(PREFIX)
+
+
+def test_version_on_the_group() -> None:
+    result = CliRunner().invoke(cli, ["-V"])
+    assert result.exit_code == 0 and "har2locust-plus, version" in result.stdout
+
+
+def test_no_command_module_imports_the_entry_point() -> None:
+    """cli.py groups the commands; a command importing it back would make a cycle."""
+    package = REPO_ROOT / "har2locust_plus"
+    offenders = []
+    for path in package.rglob("*.py"):
+        if path.name == "__main__.py" or path == package / "cli.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                target = "." * node.level + (node.module or "")
+                names = {alias.name for alias in node.names}
+                if target in ("har2locust_plus.cli", ".cli", "..cli") or \
+                        target in ("har2locust_plus", ".", "..") and "cli" in names:
+                    offenders.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
+            elif isinstance(node, ast.Import):
+                if any(alias.name == "har2locust_plus.cli" for alias in node.names):
+                    offenders.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize("module", COMMAND_MODULES)
+def test_each_cli_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
+                          text=True, timeout=60, cwd=REPO_ROOT,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert done.returncode == 0, done.stderr
+
+
+def test_converting_never_imports_playwright_or_the_recorder(tmp_path: Path) -> None:
+    code = textwrap.dedent(f"""
+        import sys
+        import har2locust_plus.cli
+        sys.argv = ["har2locust-plus", {str(FIXTURES / "notes-journey.har")!r}, "-q",
+                    "-o", {str(tmp_path / "x.py")!r}]
+        try:
+            har2locust_plus.cli.main()
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+        loaded = [m for m in sys.modules
+                  if m.split(".")[0] == "playwright" or m.startswith("har2locust_plus.record")
+                  or m.startswith("har2locust_plus.verify")]
+        assert loaded == [], loaded
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=REPO_ROOT,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "x.py").exists()
+
+
+# --- record: refused before any browser starts ----------------------------------------------------
+
+
+def test_headless_without_a_script_is_refused() -> None:
+    message = one_error_line(h2l("record", "http://127.0.0.1:9/", "-o", "x.har", "--headless"))
+    assert message.startswith("--headless needs --script")
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/", "file:///etc/passwd", "http://", "x:port"])
+def test_a_url_that_is_not_http_is_refused(url: str) -> None:
+    message = one_error_line(h2l("record", url, "-o", "x.har", "--script", str(NOTES_JOURNEY)))
+    assert message.startswith(f"{url}: expected an http:// or https:// URL")
+
+
+def test_a_bad_journey_file_is_refused_before_launching(tmp_path: Path) -> None:
+    missing = one_error_line(h2l("record", "http://127.0.0.1:9/", "-o", "x.har",
+                                 "--script", str(tmp_path / "nope.py")))
+    assert missing == f"{tmp_path / 'nope.py'}: no such file"
+    empty = tmp_path / "empty.py"
+    empty.write_text("def trip(page):\n    pass\n", "utf-8")
+    message = one_error_line(h2l("record", "http://127.0.0.1:9/", "-o", "x.har",
+                                 "--script", str(empty)))
+    assert message == f"{empty}: no journey(page) function"
+    broken = tmp_path / "broken.py"
+    broken.write_text("def journey(page):\n    return (\n", "utf-8")
+    assert one_error_line(h2l("record", "http://127.0.0.1:9/", "-o", "x.har",
+                              "--script", str(broken))).startswith(f"{broken}: line ")
+
+
+def test_without_playwright_one_line_says_what_to_install(tmp_path: Path) -> None:
+    shadow = tmp_path / "shadow" / "playwright"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text('raise ImportError("no playwright here")\n', "utf-8")
+    done = h2l("record", "http://127.0.0.1:9/", "-o", str(tmp_path / "x.har"),
+               "--script", str(NOTES_JOURNEY),
+               env={"PYTHONPATH": os.pathsep.join([str(tmp_path / "shadow"), str(REPO_ROOT)])})
+    assert one_error_line(done) == \
+        "record needs Playwright: pip install 'har2locust-plus[record]'"
+
+
+def test_a_browser_path_that_does_not_exist_is_one_line(tmp_path: Path) -> None:
+    message = one_error_line(h2l("record", "http://127.0.0.1:9/", "-o", str(tmp_path / "x.har"),
+                                 "--script", str(NOTES_JOURNEY), "--browser-path", "/nonexistent"))
+    assert message == "--browser-path /nonexistent: no such executable file"
+
+
+def test_no_browser_at_all_says_what_to_install(tmp_path: Path) -> None:
+    (tmp_path / "browsers").mkdir()
+    (tmp_path / "bin").mkdir()
+    done = h2l("record", "http://127.0.0.1:9/", "-o", str(tmp_path / "x.har"),
+               "--script", str(NOTES_JOURNEY),
+               env={"PLAYWRIGHT_BROWSERS_PATH": str(tmp_path / "browsers"),
+                    "PATH": str(tmp_path / "bin")})
+    message = one_error_line(done)
+    assert "python -m playwright install chromium" in message and "--browser-path" in message
+    assert not (tmp_path / "x.har").exists()
+
+
+# --- record: with Chromium ------------------------------------------------------------------------
+
+
+@needs_chromium
+def test_an_unreachable_url_is_one_line_and_leaves_no_har(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    done = h2l("record", url, "-o", str(tmp_path / "x.har"), "--script", str(NOTES_JOURNEY),
+               *BROWSER)
+    assert one_error_line(done) == f"{url}: cannot open: net::ERR_CONNECTION_REFUSED"
+    assert os.listdir(tmp_path) == []
+
+
+@needs_chromium
+@pytest.mark.e2e
+def test_record_a_journey_convert_and_run_it_with_locust(tmp_path: Path, run_locust) -> None:
+    """Record with a script, convert in the same command, and the script passes under Locust
+    against a fresh app that never saw the recording."""
+    from fixtures.server import FixtureApp
+
+    har, locustfile = tmp_path / "cap.har", tmp_path / "locustfile.py"
+    with FixtureApp() as app:
+        done = h2l("record", app.url + "/", "--script", str(NOTES_JOURNEY), "-o", str(har),
+                   "--convert", str(locustfile), *BROWSER)
+        recorded = app.state()
+    assert done.returncode == 0, done.stderr
+    assert recorded["notes"]["created"] == {"alice": 1}, recorded
+    summary = next(line for line in done.stderr.splitlines() if line.startswith("recorded "))
+    assert summary.endswith(f"from 1 host ({app.url.removeprefix('http://')}) → {har}")
+    assert f"wrote {locustfile}" in done.stderr and "next: locust -f" in done.stderr
+
+    entries = json.loads(har.read_text("utf-8"))["log"]["entries"]
+    assert any(e["response"]["content"].get("text") for e in entries)  # bodies embedded
+    assert any(h["name"].lower() == "set-cookie" for e in entries
+               for h in e["response"]["headers"])  # nothing sanitized
+    assert any(e["request"]["method"] == "POST" and e["request"].get("postData", {}).get("text")
+               for e in entries)
+
+    with FixtureApp() as fresh:
+        run = run_locust(locustfile, fresh.url, tmp_path, seconds=5, users=2,
+                         env={"H2L_PASSWORD": "wonderland-42"})
+        state = fresh.state()
+    assert run.requests > 0 and run.failed == 0, run.explain()
+    assert sum(state["notes"]["created"].values()) > 0, state
+    assert sum(state["logins"]["form"].values()) > 0, state
+
+
+@needs_chromium
+def test_a_journey_that_raises_still_writes_what_was_recorded(tmp_path: Path) -> None:
+    from fixtures.server import FixtureApp
+
+    journey = tmp_path / "journey.py"
+    journey.write_text(textwrap.dedent("""\
+        def journey(page):
+            page.click("#login-link")
+            page.wait_for_url("**/login")
+            raise RuntimeError("the button moved")
+    """), "utf-8")
+    har = tmp_path / "cap.har"
+    with FixtureApp() as app:
+        done = h2l("record", app.url + "/", "--script", str(journey), "-o", str(har),
+                   "--convert", str(tmp_path / "x.py"), *BROWSER)
+    message = one_error_line(done)
+    assert message.startswith(f"{journey}:4: RuntimeError: the button moved (the ")
+    urls = [e["request"]["url"] for e in json.loads(har.read_text("utf-8"))["log"]["entries"]]
+    assert app.url + "/login" in urls
+    assert not (tmp_path / "x.py").exists()  # a failed journey is not converted
+
+
+SLEEPY_JOURNEY = """\
+import pathlib
+
+def journey(page):
+    home = page.url
+    with page.expect_navigation(url=home.rstrip("/") + "/about"):
+        page.click("#about-link")
+    with page.expect_navigation(url=home):
+        page.click("#home-link")
+    pathlib.Path({marker!r}).touch()
+    page.wait_for_timeout(60_000)
+"""
+
+
+@needs_chromium
+@pytest.mark.parametrize(("sig", "whom", "status"), [(signal.SIGINT, "group", 130),
+                                                      (signal.SIGTERM, "pid", 143)])
+def test_a_signal_mid_journey_saves_what_was_recorded(tmp_path: Path, sig: signal.Signals,
+                                                       whom: str, status: int) -> None:
+    """SIGINT to the whole process group, as a terminal's Ctrl-C does (Playwright's driver gets
+    it too), or SIGTERM to the PID: the HAR holds the pages visited so far."""
+    from fixtures.server import FixtureApp
+
+    marker, har = tmp_path / "sleeping", tmp_path / "cap.har"
+    journey = tmp_path / "journey.py"
+    journey.write_text(SLEEPY_JOURNEY.format(marker=str(marker)), "utf-8")
+    env = {**{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+           "PYTHONPATH": str(REPO_ROOT)}
+    with FixtureApp() as app:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "har2locust_plus", "record", app.url + "/", "--script",
+             str(journey), "-o", str(har), *BROWSER], cwd=REPO_ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True)  # a process group of its own, like a shell's job
+        try:
+            deadline = time.monotonic() + 60
+            while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert marker.exists(), proc.communicate(timeout=30)
+            if whom == "group":
+                os.killpg(proc.pid, sig)
+            else:
+                os.kill(proc.pid, sig)
+            _, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+    assert proc.returncode == status, stderr
+    assert f"(stopped by {sig.name})" in stderr
+    entries = json.loads(har.read_text("utf-8"))["log"]["entries"]
+    urls = [e["request"]["url"] for e in entries]
+    assert urls.count(app.url + "/") == 2 and app.url + "/about" in urls, urls
+
+
+INTERACTIVE = """\
+import pathlib, sys
+from har2locust_plus.record import record
+
+def progress(line):
+    if line.startswith("recording"):
+        pathlib.Path({marker!r}).touch()
+
+summary = record({url!r}, {har!r}, headless=True, browser_path={chromium!r},
+                 launch_args={args!r}, progress=progress)
+print(summary.line())
+print(summary.stopped_by)
+"""
+
+
+@needs_chromium
+def test_ctrl_c_ends_an_interactive_recording_and_saves_it(tmp_path: Path) -> None:
+    """Without a journey the recording waits for the window to be closed; Ctrl-C (to the
+    process group) ends it too, as a normal end. Headless through the Python API: the
+    command refuses --headless by hand, and the test machine has no display."""
+    from fixtures.server import FixtureApp
+
+    marker, har = tmp_path / "recording", tmp_path / "cap.har"
+    args = tuple(arg.removeprefix("--browser-arg=") for arg in LOOPBACK_ONLY)
+    with FixtureApp() as app:
+        code = INTERACTIVE.format(marker=str(marker), url=app.url + "/about", har=str(har),
+                                  chromium=CHROMIUM, args=args)
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT,
+                                env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert marker.exists(), proc.communicate(timeout=30)
+            os.killpg(proc.pid, signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+    assert proc.returncode == 0, stderr
+    assert stdout.splitlines()[-1] == str(int(signal.SIGINT))
+    assert stdout.startswith("recorded ") and "on 1 page from 1 host" in stdout
+    urls = [e["request"]["url"] for e in json.loads(har.read_text("utf-8"))["log"]["entries"]]
+    assert urls[0] == app.url + "/about"
