@@ -32,7 +32,7 @@ import functools
 import keyword
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from urllib.parse import unquote
 
 from ... import ir
@@ -135,7 +135,8 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     # later request sends, known now): the costly part of the pass (parsing every HTML page),
     # done on both cores. Registering sources stays in order, in the loop below.
     found = fork_map(functools.partial(_body_sources, last_use=dict(state.wanted),
-                                       auto=options.correlate_auto), scenario.steps)
+                                       auto=options.correlate_auto), scenario.steps,
+                     cost=_body_length, pack=_rows, unpack=_sources)
     requests = []
     for step, body_sources in zip(scenario.steps, found, strict=True):
         state.step_cookies = _request_cookies(step.request)
@@ -183,6 +184,28 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool) -> list[S
     if mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
         return list(plain_sources(step, text))
     return []
+
+
+_SOURCE_FIELDS = tuple(f.name for f in fields(Source))
+
+
+def _rows(sources: list[Source]) -> list[tuple]:
+    return [tuple(getattr(source, name) for name in _SOURCE_FIELDS) for source in sources]
+
+
+def _sources(rows: list[tuple]) -> list[Source]:
+    return [Source(*row) for row in rows]
+
+
+def _body_length(step: ir.Step) -> int:
+    """About how long :func:`_body_sources` takes on ``step``: the length of a body it
+    parses (JSON or HTML; images, scripts and styles are not parsed)."""
+    response = step.response
+    if response is None or not response.text:
+        return 0
+    mime = response.mime_type
+    return len(response.text) if "json" in mime or "html" in mime or \
+        response.text[:1] in "{[<" else 0
 
 
 def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None:
