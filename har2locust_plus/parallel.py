@@ -1,21 +1,24 @@
-"""Both cores for the parts of a conversion that are a pure function per item.
+"""Both cores for the part of a conversion that is a pure function per item and pays for it.
 
-A large recording spends most of its time in work that is the same function applied to many
-independent items: the sources each response hands out (parsing 1,200 HTML pages), and the
-text each page method prints as. :func:`fork_map` runs about half of the items in a forked
-child process while this one does the rest, so two cores finish in a little over half the time.
+The sources each response hands out (parsing 1,200 HTML pages and 3,800 JSON bodies in a
+10,000-entry recording) depend on the response alone: :func:`fork_map` computes about half of
+them in a forked child process while this one does the rest. That stage took 0.55-0.75x its
+one-process time in measurements on two cores.
 
-Why ``fork`` and not a pool: the items (and what they point at: response bodies, libcst
-trees) are already in memory and the child sees them without copying or pickling; only the
-results travel back, through a pipe, pickled. A fork costs a few milliseconds even with a few
-hundred megabytes mapped, where starting an interpreter and re-importing libcst would cost
-more than the work saved.
+Why ``fork`` and not a pool: the items (and what they point at: the response bodies) are
+already in memory and the child sees them without copying or pickling; only the results
+travel back, through a pipe, pickled. A fork costs 15-40 ms with a few hundred megabytes
+mapped, where starting an interpreter and re-importing the package would cost more than the
+work saved. It pays only for work that mostly makes new objects (lxml trees, sources): every
+object either process touches afterwards costs a page copied on write, and walking or printing
+the generator's libcst tree, which touches every node, measured no faster forked than not.
 
 The result is always exactly what ``[fn(item) for item in items]`` returns: a child that fails
 in any way (an exception, a result that cannot be pickled, a crash) is waited for and its
 share computed here. Nothing is forked where a fork is not safe or cannot pay: a platform
 without ``os.fork``, one CPU, other threads running (gevent's monkey patching, as in
-``verify``, also counts), or fewer than ``min_items`` items.
+``verify``, also counts), fewer than ``min_items`` items, or less than ``min_cost`` work.
+``H2L_NO_FORK=1`` in the environment turns it off (to compare, or to debug in one process).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ _DISABLE = "H2L_NO_FORK"  # set (to anything) to compute everything in one proce
 
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
-             cost: Callable[[T], int] | None = None,
+             cost: Callable[[T], int] | None = None, min_cost: int = 0,
              pack: Callable[[R], Any] | None = None,
              unpack: Callable[[Any], R] | None = None) -> list[R]:
     """``[fn(item) for item in items]``, about half of the work done in a child process.
@@ -42,13 +45,16 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
     ``fn`` must not change anything the caller needs afterwards (the child's changes are
     lost): it maps an item to a result, and the result must be picklable. ``cost`` estimates
     an item's work (say, the length of the text it parses) so that both halves take about as
-    long; without it every second item goes to the child. ``pack`` and ``unpack`` carry the
+    long (and, below ``min_cost`` in all, not worth a fork); without it every second item goes
+    to the child. ``pack`` and ``unpack`` carry the
     child's results in a form quicker to pickle (plain tuples rather than dataclasses: pickling
     cost as much as a third of the work saved).
     """
     if len(items) < min_items or not _can_fork():
         return [fn(item) for item in items]
-    theirs_at = _split(items, cost)
+    theirs_at = _split(items, cost, min_cost)
+    if not theirs_at:
+        return [fn(item) for item in items]
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -84,15 +90,18 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
     return out
 
 
-def _split(items: Sequence[T], cost: Callable[[T], int] | None) -> list[int]:
+def _split(items: Sequence[T], cost: Callable[[T], int] | None, min_cost: int) -> list[int]:
     """The indexes the child computes: every second one, or, weighed by ``cost``, each item
-    to the side with less work so far (the child takes ties)."""
+    to the side with less work so far (the child takes ties); none when the work is less than
+    ``min_cost``."""
     if cost is None:
         return list(range(1, len(items), 2))
+    costs = [cost(item) + 1 for item in items]
+    if sum(costs) < min_cost:
+        return []
     mine = theirs = 0
     child: list[int] = []
-    for i, item in enumerate(items):
-        work = cost(item) + 1
+    for i, work in enumerate(costs):
         if theirs <= mine:
             theirs += work
             child.append(i)

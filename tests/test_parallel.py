@@ -83,3 +83,15 @@ def test_no_fork_while_other_threads_run_or_when_disabled(monkeypatch: pytest.Mo
     monkeypatch.delenv("H2L_NO_FORK")
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert not parallel._can_fork()
+
+
+def test_work_below_min_cost_stays_here_and_costs_balance_the_halves() -> None:
+    out = fork_map(_pid_and_square, list(range(100)), min_items=2, cost=lambda n: 1,
+                   min_cost=1000)
+    assert {pid for pid, _ in out} == {os.getpid()}
+    # one heavy item and many light ones: the child takes the heavy one, the rest stay here
+    child = parallel._split([1000] + [1] * 10, lambda n: n, 0)
+    assert child == [0]
+    out = fork_map(_pid_and_square, [1000] + [1] * 10, min_items=2, cost=lambda n: n)
+    assert [square for _, square in out] == [1000 ** 2] + [1] * 10
+    assert out[0][0] != os.getpid() and {pid for pid, _ in out[1:]} == {os.getpid()}

@@ -19,7 +19,6 @@ import black
 import libcst as cst
 from black.strings import str_width
 
-from ..parallel import fork_map
 from . import layout
 from .generator import runtime_function_code
 
@@ -64,10 +63,8 @@ def _skeleton(body: list[cst.CSTNode]) -> tuple[list[cst.CSTNode], dict[str, str
         if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
             members: list[cst.CSTNode] = []
             run: str | None = None  # the placeholder that the previous member ended with
-            # each method's text on its own, on both cores (a large script has thousands)
-            texts = fork_map(_whole_method, node.body.body)
-            for member, text in zip(node.body.body, texts, strict=True):
-                whole = text if run is not None else None
+            for member in node.body.body:
+                whole = _whole_method(member) if run is not None else None
                 if whole is not None:
                     parts[run].append(whole)  # type: ignore[index]
                     continue

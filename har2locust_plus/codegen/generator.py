@@ -18,7 +18,6 @@ import libcst as cst
 
 from .. import __version__, ir
 from ..options import Options
-from ..parallel import fork_map
 from .escape import (
     one_line,
     py_bytes,
@@ -143,7 +142,7 @@ class FastHttpGenerator:
         code: list[cst.CSTNode] = [*settings, *self.needs.constants, *self.rendezvous_code(),
                                    user_class, *self.transaction_code(),
                                    *self.helper_functions()]
-        return cst.Module(body=[self.docstring(), *self.imports(_used_names(code)), *code])  # type: ignore
+        return cst.Module(body=[self.docstring(), *self.imports(_free_names(code)), *code])  # type: ignore
 
     def imports(self, used: set[str]) -> list[cst.SimpleStatementLine]:
         """Exactly what the code uses: standard library first, then gevent, locust and lxml."""
@@ -766,7 +765,7 @@ def generate_workload(workload: Workload, options: Options, user_class: str) -> 
     code: list[cst.CSTNode] = [*settings, *needs.constants, *rendezvous, *classes,
                                *transactions, *first.helper_functions()]
     return cst.Module(body=[_workload_docstring(workload, options),  # type: ignore
-                            *first.imports(_used_names(code)), *code])
+                            *first.imports(_free_names(code)), *code])
 
 
 def _workload_docstring(workload: Workload, options: Options) -> cst.SimpleStatementLine:
@@ -943,21 +942,6 @@ def _assigned_name(stmt: cst.CSTNode) -> str | None:
             len(stmt.body[0].targets) == 1 and isinstance(stmt.body[0].targets[0].target, cst.Name):
         return stmt.body[0].targets[0].target.value
     return None
-
-
-def _used_names(code: list[cst.CSTNode]) -> set[str]:
-    """Every name ``code`` uses (what decides its imports). A large script is mostly the
-    methods of its user classes: they are walked on both cores."""
-    rest: list[object] = []
-    members: list[cst.CSTNode] = []
-    for node in code:
-        if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
-            rest.append([node.name, node.bases, node.keywords, node.decorators])
-            members.extend(node.body.body)
-        else:
-            rest.append(node)
-    halves = [members[0::2], members[1::2]] if len(members) >= 64 else [members]
-    return set().union(_free_names(rest), *fork_map(_free_names, halves, min_items=2))
 
 
 def _free_names(node: object) -> set[str]:

@@ -136,7 +136,7 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     # done on both cores. Registering sources stays in order, in the loop below.
     found = fork_map(functools.partial(_body_sources, last_use=dict(state.wanted),
                                        auto=options.correlate_auto), scenario.steps,
-                     cost=_body_length, pack=_rows, unpack=_sources)
+                     cost=_body_length, min_cost=FORK_MIN_BYTES, pack=_rows, unpack=_sources)
     requests = []
     for step, body_sources in zip(scenario.steps, found, strict=True):
         state.step_cookies = _request_cookies(step.request)
@@ -187,6 +187,9 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool) -> list[S
 
 
 _SOURCE_FIELDS = tuple(f.name for f in fields(Source))
+# Less HTML and JSON than this is parsed in less time than a fork costs (about 4 MB a second
+# of HTML): a typical recording stays in one process.
+FORK_MIN_BYTES = 1_000_000
 
 
 def _rows(sources: list[Source]) -> list[tuple]:
