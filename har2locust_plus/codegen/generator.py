@@ -949,26 +949,34 @@ def _free_names(node: object) -> set[str]:
 
     A plain walk over the node's fields: libcst's visitors rebuild every node they pass, which
     made this the most expensive part of generating a large script. Subtrees the generator
-    shares between statements (cached header dicts, checks) are walked once.
+    shares between statements (cached header dicts, checks) are walked once; literals and
+    whitespace (most of the nodes) are passed over without remembering them.
     """
     names: set[str] = set()
     seen: set[int] = set()
     stack: list[object] = [node]
-    push, pop = stack.append, stack.pop
+    push, pop, extend = stack.append, stack.pop, stack.extend
+    fields_of = _FIELDS.get
     while stack:
         item = pop()
         kind = type(item)
         if kind is cst.Name:
             names.add(item.value)  # type: ignore[attr-defined]
-        elif kind is list or kind is tuple:
-            stack.extend(item)  # type: ignore[call-overload]
-        elif id(item) not in seen:
-            seen.add(id(item))
-            if kind is cst.Arg or kind is cst.Attribute:
-                push(item.value)  # type: ignore[attr-defined]  # json=, self.time: no uses
-            else:
-                for name in _child_fields(kind):
-                    push(getattr(item, name))
+            continue
+        if kind is list or kind is tuple:
+            extend(item)  # type: ignore[arg-type]
+            continue
+        fields = fields_of(kind)
+        if fields is None:
+            fields = _FIELDS[kind] = _child_fields(kind)
+        if not fields or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if kind is cst.Arg or kind is cst.Attribute:
+            push(item.value)  # type: ignore[attr-defined]  # json=, self.time: no uses
+        else:
+            for name in fields:
+                push(getattr(item, name))
     return names
 
 
@@ -981,7 +989,9 @@ _LAYOUT_FIELDS = frozenset({"lpar", "rpar", "comma", "equal", "dot", "colon", "s
                             "trailing_whitespace", "indent", "asynchronous", "star"})
 
 
-@functools.cache
+_FIELDS: dict[type, tuple[str, ...]] = {}  # _child_fields by type, for _free_names
+
+
 def _child_fields(node_type: type) -> tuple[str, ...]:
     """The fields of a node type that can hold code (none for literals and whitespace)."""
     if not issubclass(node_type, cst.CSTNode) or issubclass(node_type, _LEAVES):
