@@ -289,6 +289,43 @@ def test_a_journey_that_raises_still_writes_what_was_recorded(tmp_path: Path) ->
     assert not (tmp_path / "x.py").exists()  # a failed journey is not converted
 
 
+def test_context_options_may_not_set_the_har_recording(tmp_path: Path) -> None:
+    from har2locust_plus.errors import BadOption
+    from har2locust_plus.record import record
+
+    with pytest.raises(BadOption, match=r"^context_options: record_har_content, record_har_path "
+                                        r"are set by the recorder$"):
+        record("http://127.0.0.1:9/", str(tmp_path / "x.har"), journey=lambda page: None,
+               context_options={"record_har_path": "y.har", "record_har_content": "omit",
+                                "locale": "fr-FR"})
+    assert os.listdir(tmp_path) == []
+
+
+@needs_chromium
+def test_context_options_reach_the_browser_context(tmp_path: Path) -> None:
+    """The Python API's ``context_options`` go to ``new_context`` (the fixture recorders set
+    locale, viewport and service workers), beside the recorder's own HAR options."""
+    from fixtures.server import FixtureApp
+    from har2locust_plus.record import record
+
+    seen: list[object] = []
+    har = tmp_path / "cap.har"
+    with FixtureApp() as app:
+        summary = record(app.url + "/about", str(har), browser_path=CHROMIUM,
+                         launch_args=tuple(arg.removeprefix("--browser-arg=")
+                                           for arg in LOOPBACK_ONLY),
+                         journey=lambda page: seen.append(page.evaluate(
+                             "[navigator.language, innerWidth, innerHeight]")),
+                         context_options={"locale": "fr-FR",
+                                          "viewport": {"width": 1024, "height": 600}})
+    assert seen == [["fr-FR", 1024, 600]]
+    assert summary.entries > 0
+    entries = json.loads(har.read_text("utf-8"))["log"]["entries"]
+    assert {h["value"] for h in entries[0]["request"]["headers"]
+            if h["name"].lower() == "accept-language"} == {"fr-FR"}
+    assert any(e["response"]["content"].get("text") for e in entries)  # still embedded
+
+
 SLEEPY_JOURNEY = """\
 import pathlib
 

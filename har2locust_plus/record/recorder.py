@@ -32,7 +32,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import FrameType, ModuleType, TracebackType
 from typing import Any
@@ -127,6 +127,7 @@ def load_journey(path: str) -> Journey:
 def record(url: str, output: str, *, journey: Journey | None = None,
            browser_path: str | None = None, headless: bool | None = None,
            launch_args: tuple[str, ...] = (), proxy: dict[str, str] | None = None,
+           context_options: Mapping[str, Any] | None = None,
            progress: Progress = lambda line: None) -> RecordSummary:
     """Open ``url`` in a browser, record, and write the HAR to ``output`` (atomically for a
     regular file, written through for a device or FIFO).
@@ -135,10 +136,17 @@ def record(url: str, output: str, *, journey: Journey | None = None,
     it returns; without, wait until the user has closed every page. An exception of the journey
     is raised as :class:`JourneyFailed` after saving. ``launch_args`` are added to the
     browser's command line, ``proxy`` is Playwright's launch option
-    (``{"server": ..., "bypass": ...}``). Raises :class:`RecordingStopped` when a signal came
-    before anything could be recorded.
+    (``{"server": ..., "bypass": ...}``), ``context_options`` are further keyword arguments of
+    Playwright's ``browser.new_context`` (``locale``, ``viewport``, ``service_workers`` ...;
+    the ``record_har_*`` ones are the recorder's own). Raises :class:`RecordingStopped` when a
+    signal came before anything could be recorded.
     """
     url = normalize_url(url)
+    options = dict(context_options or {})
+    taken = sorted(name for name in options if name.startswith("record_har_"))
+    if taken:
+        raise BadOption(f"context_options: {', '.join(taken)} "
+                        f"{'is' if len(taken) == 1 else 'are'} set by the recorder")
     headless = journey is not None if headless is None else headless
     sync_api = _playwright()
     if not headless and sys.platform.startswith("linux") and not (
@@ -161,7 +169,7 @@ def record(url: str, output: str, *, journey: Journey | None = None,
             except sync_api.Error as exc:
                 raise Har2LocustError(f"the browser did not start: {_first_line(exc)}") from None
             try:
-                context = browser.new_context(record_har_path=har_path,
+                context = browser.new_context(**options, record_har_path=har_path,
                                               record_har_content="embed",
                                               record_har_mode="full")
                 try:

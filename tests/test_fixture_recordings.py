@@ -1,0 +1,127 @@
+"""The fixture recordings are made with the project's own recorder (issue 14).
+
+Each fixture app's ``record.py`` (``fixtures/record.py`` for the notes app, the zoo's
+``fixtures/zoo/<app>/record.py``) records through :func:`har2locust_plus.record.record`; here each
+one runs for real, as a subprocess, into a temporary directory (the committed HARs, which the
+other tests and the golden files read, are never touched), and what it wrote must be a usable
+recording: entries with their bodies, ``Set-Cookie`` where the app sets cookies, every request
+to 127.0.0.1, and ``har2locust-plus`` converts it (exit 0). Each script also checks the app's
+own state after its journey and fails otherwise. About 100 s in all (the journeys pause between
+steps on purpose); needs Chromium at /usr/bin/chromium and Playwright, DokuWiki's also
+Debian's ``dokuwiki`` and php-cli.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+RECORD_TIMEOUT = 180  # seconds; a recording takes 8-30 s
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"),
+    pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
+                       reason="no Playwright (pip install 'har2locust-plus[record]')"),
+]
+
+
+def _dokuwiki_missing() -> str | None:
+    from fixtures.zoo.dokuwiki import server
+
+    return server.missing()
+
+
+# app, its record script, how to point it at a directory, {HAR written: does the app set cookies
+# on that journey}; the notes app's Firefox-style HAR is derived from its notes journey.
+RECORDINGS = [
+    pytest.param("fixtures/record.py", ("--out-dir", "{dir}"),
+                 {"public-browsing.har": False, "notes-journey.har": True,
+                  "api-journey.har": False, "notes-journey.firefox.har": True}, id="notes"),
+    pytest.param("fixtures/zoo/djangospa/record.py", ("--out", "{dir}/djangospa.har"),
+                 {"djangospa.har": True}, id="djangospa"),
+    pytest.param("fixtures/zoo/dokuwiki/record.py", ("--out", "{dir}/dokuwiki.har"),
+                 {"dokuwiki.har": True}, id="dokuwiki"),
+    pytest.param("fixtures/zoo/flaskwtf/record.py", ("--out", "{dir}/flaskwtf.har"),
+                 {"flaskwtf.har": True}, id="flaskwtf"),
+    pytest.param("fixtures/zoo/graphql/record.py", ("--out", "{dir}/graphql.har"),
+                 {"graphql.har": False}, id="graphql"),  # the token travels in a header
+    pytest.param("fixtures/zoo/oauth/record.py", ("--out", "{dir}/oauth.har"),
+                 {"oauth.har": True}, id="oauth"),
+]
+
+
+def _committed_hars() -> dict[Path, tuple[int, int]]:
+    return {path: (path.stat().st_mtime_ns, path.stat().st_size)
+            for path in (REPO_ROOT / "fixtures").rglob("*.har")}
+
+
+def _environment() -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+            "PYTHONPATH": str(REPO_ROOT)}
+
+
+def _run_recorder(script: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python <script> <args>``, bounded: past the timeout it gets SIGTERM (the recorder then
+    saves and the script stops its app), then its process group SIGKILL."""
+    proc = subprocess.Popen([sys.executable, str(REPO_ROOT / script), *args], cwd=cwd,
+                            env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=RECORD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            stdout, stderr = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate(timeout=20)
+        pytest.fail(f"{script} took more than {RECORD_TIMEOUT} s:\n{stdout}\n{stderr}")
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+@pytest.mark.parametrize(("script", "out_args", "hars"), RECORDINGS)
+def test_a_fixture_app_is_recorded_with_the_recorder(tmp_path: Path, script: str,
+                                                     out_args: tuple[str, ...],
+                                                     hars: dict[str, bool]) -> None:
+    if "dokuwiki" in script and (reason := _dokuwiki_missing()):
+        pytest.skip(f"DokuWiki zoo app cannot run: {reason}")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    committed = _committed_hars()
+    done = _run_recorder(script, [arg.format(dir=out_dir) for arg in out_args], tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    assert sorted(os.listdir(out_dir)) == sorted(hars)
+    for name, sets_cookies in hars.items():
+        har = out_dir / name
+        if not name.endswith(".firefox.har"):  # written by har2locust_plus.record
+            assert "from 1 host (127.0.0.1:" in done.stderr and f"→ {har}\n" in done.stderr, \
+                done.stderr
+        entries = json.loads(har.read_text("utf-8"))["log"]["entries"]
+        assert entries, name
+        assert {urlsplit(e["request"]["url"]).hostname for e in entries} == {"127.0.0.1"}, name
+        assert all(e["response"]["status"] > 0 for e in entries), name  # none failed or blocked
+        assert any(e["response"]["content"].get("text") for e in entries), name  # bodies embedded
+        set_cookie = any(h["name"].lower() == "set-cookie"
+                         for e in entries for h in e["response"]["headers"])
+        assert set_cookie == sets_cookies, name
+
+        script_path = tmp_path / (name.removesuffix(".har") + ".py")
+        converted = subprocess.run([sys.executable, "-m", "har2locust_plus", str(har), "-o",
+                                    str(script_path)], capture_output=True, text=True,
+                                   timeout=120, cwd=tmp_path, env=_environment())
+        assert converted.returncode == 0, (name, converted.stderr)
+        compile(script_path.read_text("utf-8"), str(script_path), "exec")
+
+    assert _committed_hars() == committed  # the tests' and golden files' HARs were left alone
