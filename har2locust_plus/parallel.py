@@ -113,10 +113,15 @@ def _split(items: Sequence[T], cost: Callable[[T], int] | None, min_cost: int) -
 def _can_fork() -> bool:
     if not hasattr(os, "fork") or os.environ.get(_DISABLE) or (os.cpu_count() or 1) < 2:
         return False
-    if threading.active_count() > 1:  # a fork copies one thread: others' locks stay taken
-        return False
+    # a fork copies one thread: other threads' locks stay taken in the child
+    return threading.active_count() == 1 and not _gevent_patched()
+
+
+def _gevent_patched() -> bool:
+    """True in a process gevent has monkey-patched (``verify`` runs Locust's client): its
+    greenlets look like one thread to ``threading``."""
     monkey = sys.modules.get("gevent.monkey")
-    return not (monkey is not None and monkey.is_module_patched("threading"))
+    return monkey is not None and monkey.is_module_patched("threading")
 
 
 def _child(fn: Callable[[T], R], items: list[T], write_end: int) -> None:

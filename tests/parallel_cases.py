@@ -1,0 +1,133 @@
+"""The cases of test_parallel.py, each run in a fresh interpreter by that module.
+
+A process that gevent has monkey-patched (any test that imports locust does) is one that
+fork_map rightly refuses to fork, and whose patched os.waitpid would wait for a hub that does
+not run: forks are tested where nothing else has been imported.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+from har2locust_plus import parallel
+from har2locust_plus.parallel import fork_map
+
+os.environ.pop("H2L_NO_FORK", None)
+os.cpu_count = lambda: 2  # the cases are about forking, also on a one-core machine
+
+
+def _pid_and_square(n: int) -> tuple[int, int]:
+    return os.getpid(), n * n
+
+
+def results_are_those_of_a_plain_map_in_order_and_half_come_from_a_child() -> None:
+    items = list(range(101))
+    out = fork_map(_pid_and_square, items, min_items=2)
+    assert [square for _, square in out] == [n * n for n in items]
+    pids = {pid for pid, _ in out[1::2]}
+    assert {pid for pid, _ in out[0::2]} == {os.getpid()}
+    assert len(pids) == 1 and pids != {os.getpid()}
+
+
+def few_items_stay_in_this_process() -> None:
+    out = fork_map(_pid_and_square, [1, 2, 3], min_items=64)
+    assert {pid for pid, _ in out} == {os.getpid()}
+
+
+def a_failing_child_is_replaced_by_this_process() -> None:
+    parent = os.getpid()
+
+    def fails_in_the_child(n: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("child only")
+        return n + 1
+
+    assert fork_map(fails_in_the_child, list(range(10)), min_items=2) == list(range(1, 11))
+
+
+def a_result_that_cannot_be_pickled_is_computed_here() -> None:
+    out = fork_map(lambda n: (lambda: n), list(range(6)), min_items=2)  # lambdas do not pickle
+    assert [f() for f in out] == list(range(6))
+
+
+def an_error_in_this_process_is_raised_and_the_child_reaped() -> None:
+    parent = os.getpid()
+
+    def fails_here(n: int) -> int:
+        if os.getpid() == parent and n == 4:
+            raise ValueError("here")
+        return n
+
+    try:
+        fork_map(fails_here, list(range(10)), min_items=2)
+    except ValueError as exc:
+        assert str(exc) == "here"
+    else:
+        raise AssertionError("the error was not raised")
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        pass  # no child left behind
+    else:
+        raise AssertionError("a child is left")
+
+
+def no_fork_while_other_threads_run_or_when_disabled() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        out = fork_map(_pid_and_square, list(range(10)), min_items=2)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert {pid for pid, _ in out} == {os.getpid()}
+    os.environ["H2L_NO_FORK"] = "1"
+    assert not parallel._can_fork()
+    del os.environ["H2L_NO_FORK"]
+    os.cpu_count = lambda: 1
+    assert not parallel._can_fork()
+    os.cpu_count = lambda: 2
+    assert parallel._can_fork()
+
+
+def work_below_min_cost_stays_here_and_costs_balance_the_halves() -> None:
+    out = fork_map(_pid_and_square, list(range(100)), min_items=2, cost=lambda n: 1,
+                   min_cost=1000)
+    assert {pid for pid, _ in out} == {os.getpid()}
+    # one heavy item and many light ones: the child takes the heavy one, the rest stay here
+    assert parallel._split([1000] + [1] * 10, lambda n: n, 0) == [0]
+    out = fork_map(_pid_and_square, [1000] + [1] * 10, min_items=2, cost=lambda n: n)
+    assert [square for _, square in out] == [1000 ** 2] + [1] * 10
+    assert out[0][0] != os.getpid() and {pid for pid, _ in out[1:]} == {os.getpid()}
+
+
+def correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp: str) -> None:
+    """The forked pass of the correlation stage gives exactly the one-process script."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import make_har
+
+    from har2locust_plus import Options, convert
+
+    har = Path(tmp) / "big.har"
+    make_har.write_har(300, str(har), 7)
+    forks = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    os.fork = counting_fork
+    forked = convert(str(har), Options()).code
+    assert forks, "the recording is large enough to fork"
+    os.environ["H2L_NO_FORK"] = "1"
+    assert convert(str(har), Options()).code == forked
+    assert len(forks) == 1
+
+
+if __name__ == "__main__":
+    globals()[sys.argv[1]](*sys.argv[2:])
