@@ -466,3 +466,16 @@ def test_e2e_unique_title_differs_per_iteration(tmp_path: Path, run_locust) -> N
     assert len(titles) >= 2, (titles, run.explain())
     assert len(set(titles)) == len(titles), titles
     assert run.failed == 0, run.explain()
+
+
+def test_only_pages_with_a_password_input_are_parsed_again() -> None:
+    """The second parse (for password inputs) is gated by a pattern that every password
+    input matches, however written, and that the word in a page's text does not."""
+    from har2locust_plus.stages.secrets import _PASSWORD_TYPE
+
+    for html in ('<input type=password name=p>', '<INPUT TYPE = "PASSWORD" name=p>',
+                 "<input name='p' type='Password'>", '<input type=\n"password">'):
+        assert _PASSWORD_TYPE.search(html), html
+    for html in ('<a href="/password-reset">Forgot your password?</a>',
+                 '<input type="text" name="password">'):
+        assert not _PASSWORD_TYPE.search(html), html

@@ -93,6 +93,11 @@ def _same_fields(new: tuple[tuple[str, ir.Template], ...],
     return all(a is b for (_, a), (_, b) in zip(new, old, strict=True))
 
 
+# what every <input type="password"> holds, however it is quoted or spaced (a page with a
+# login link, or the word in its text, is not parsed again)
+_PASSWORD_TYPE = re.compile(r"""type\s*=\s*["']?\s*password""", re.IGNORECASE)
+
+
 def _password_inputs(steps: tuple[ir.Step, ...]) -> set[str]:
     names: set[str] = set()
     for step in steps:
@@ -100,7 +105,7 @@ def _password_inputs(steps: tuple[ir.Step, ...]) -> set[str]:
         if response is None or "html" not in response.mime_type:
             continue
         text = response.text
-        if not text or "password" not in text.lower():
+        if not text or not _PASSWORD_TYPE.search(text):  # most pages: no second parse
             continue
         try:
             tree = lxml_html.fromstring(text)
