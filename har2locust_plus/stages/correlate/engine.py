@@ -650,24 +650,12 @@ def _always_sent(request: ir.Request) -> Iterator[str]:
         text = _literal_text(template)
         if text and len(text) <= 1_000_000:
             yield text
-    if isinstance(body, ir.JsonBody):
-        yield from _json_sent(body.value)
-
-
-def _json_sent(value: object) -> Iterator[str]:
-    """What :func:`_json` adds to ``sent`` whatever it finds: each int and string leaf."""
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _json_sent(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _json_sent(item)
-    elif isinstance(value, bool) or value is None or isinstance(value, float):
-        return
-    elif isinstance(value, int):
-        yield str(value)
-    elif isinstance(value, str) and value and len(value) <= 1_000_000:
-        yield value
+    if isinstance(body, ir.JsonBody):  # what _json sends: each int and string leaf
+        for leaf in ir.json_leaves(body.value):
+            if isinstance(leaf, int) and not isinstance(leaf, bool):
+                yield str(leaf)
+            elif isinstance(leaf, str) and leaf and len(leaf) <= 1_000_000:
+                yield leaf
 
 
 def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
