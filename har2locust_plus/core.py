@@ -87,10 +87,11 @@ def _convert(source: str | os.PathLike[str] | bytes, options: Options,
     scenario, entries = _scenario(source, options, name, progress, clock)
     user_class = options.user_class or "fast"
     progress("generate")
-    module = generate(scenario, options, user_class)
+    printed: dict[str, str] = {}
+    module = generate(scenario, options, user_class, printed)
     clock.lap("generate")
     progress("format")
-    code = render(module)
+    code = render(module, printed)
     clock.lap("format")
     report = _report(scenario, entries, user_class, script_options(scenario, options))
     return Result(code=code, report=replace(report, timings=tuple(clock.timings)),
@@ -176,10 +177,11 @@ def convert_workload(recordings: Sequence[Recording], options: Options | None = 
                          for r in recordings])
         user_class = options.user_class or "fast"
         progress("generate")
-        module = generate_workload(workload, options, user_class)
+        printed: dict[str, str] = {}
+        module = generate_workload(workload, options, user_class, printed)
         clock.lap("generate")
         progress("format")
-        code = render(module)
+        code = render(module, printed)
         clock.lap("format")
     # each section names the secrets and columns as the script does
     sections = tuple(

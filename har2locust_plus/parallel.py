@@ -50,7 +50,7 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
     child's results in a form quicker to pickle (plain tuples rather than dataclasses: pickling
     cost as much as a third of the work saved).
     """
-    if len(items) < min_items or not _can_fork():
+    if len(items) < min_items or not can_fork():
         return [fn(item) for item in items]
     theirs_at = _split(items, cost, min_cost)
     if not theirs_at:
@@ -110,7 +110,8 @@ def _split(items: Sequence[T], cost: Callable[[T], int] | None, min_cost: int) -
     return child
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
+    """Whether :func:`fork_map` may fork in this process now."""
     if not hasattr(os, "fork") or os.environ.get(_DISABLE) or (os.cpu_count() or 1) < 2:
         return False
     # a fork copies one thread: other threads' locks stay taken in the child

@@ -86,12 +86,12 @@ def no_fork_while_other_threads_run_or_when_disabled() -> None:
         thread.join(5)
     assert {pid for pid, _ in out} == {os.getpid()}
     os.environ["H2L_NO_FORK"] = "1"
-    assert not parallel._can_fork()
+    assert not parallel.can_fork()
     del os.environ["H2L_NO_FORK"]
     os.cpu_count = lambda: 1
-    assert not parallel._can_fork()
+    assert not parallel.can_fork()
     os.cpu_count = lambda: 2
-    assert parallel._can_fork()
+    assert parallel.can_fork()
 
 
 def work_below_min_cost_stays_here_and_costs_balance_the_halves() -> None:
@@ -127,6 +127,59 @@ def correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp: str) 
     os.environ["H2L_NO_FORK"] = "1"
     assert convert(str(har), Options()).code == forked
     assert len(forks) == 1
+
+
+def pages_printed_ahead_give_the_same_script(tmp: str) -> None:
+    """A recording large enough for its page methods to be written on both cores (and its
+    correlation): the same script as in one process, also when the skeleton holds "fmt:"
+    (black then formats the whole module and the printed bodies fill their placeholders) and
+    in a workload of two recordings."""
+    import shutil
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import make_har
+
+    from har2locust_plus import Options, convert
+    from har2locust_plus.codegen import generator
+    from har2locust_plus.core import Recording, convert_workload
+
+    big = Path(tmp) / "big.har"
+    make_har.write_har(2500, str(big), 3)
+    odd = Path(tmp) / "fmt: off.har"  # the docstring names the file: "fmt:" in the skeleton
+    shutil.copy(big, odd)
+    small = Path(__file__).resolve().parents[1] / "fixtures" / "notes-journey.har"
+    forks = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    os.fork = counting_fork
+    printed_pages = []
+    real_printed_page = generator.FastHttpGenerator.printed_page
+
+    def counting_printed_page(self, index, keep):  # noqa: ANN001, ANN202
+        printed_pages.append(index)
+        return real_printed_page(self, index, keep)
+
+    generator.FastHttpGenerator.printed_page = counting_printed_page
+
+    def both_ways(run):  # noqa: ANN001, ANN202
+        os.environ.pop("H2L_NO_FORK", None)
+        forks.clear()
+        printed_pages.clear()
+        forked = run()
+        assert len(forks) >= 2, "correlation and page methods forked"
+        assert printed_pages, "page methods were printed ahead"
+        os.environ["H2L_NO_FORK"] = "1"
+        assert run() == forked
+        os.environ.pop("H2L_NO_FORK")
+
+    both_ways(lambda: convert(str(big), Options()).code)
+    both_ways(lambda: convert(str(odd), Options(user_class="http")).code)
+    both_ways(lambda: convert_workload([Recording(str(big), 3), Recording(str(small))],
+                                       Options()).code)
 
 
 if __name__ == "__main__":

@@ -33,16 +33,16 @@ def _assert_identical(source, options: Options | None = None, name: str | None =
     modules = []
     real = core.render
 
-    def capture(module: cst.Module) -> str:
-        modules.append(module)
-        return real(module)
+    def capture(module: cst.Module, printed: dict[str, str] | None = None) -> str:
+        modules.append((module, printed))
+        return real(module, printed)
 
     core.render = capture
     try:
         result = convert(source, options, name=name)
     finally:
         core.render = real
-    assert result.code == fmt.render_plain(modules[0])
+    assert result.code == fmt.render_plain(*modules[0])
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

@@ -49,13 +49,17 @@ def test_correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp_p
               str(tmp_path))
 
 
+def test_page_methods_printed_ahead_give_the_same_script(tmp_path: Path) -> None:
+    _run_case("pages_printed_ahead_give_the_same_script", str(tmp_path))
+
+
 def test_no_fork_in_a_process_gevent_has_patched() -> None:
     """verify converts inside Locust's (gevent's) process: no fork there."""
     pytest.importorskip("gevent")
     code = ("from gevent import monkey; monkey.patch_all()\n"
             "import os; os.cpu_count = lambda: 2\n"
             "from har2locust_plus import parallel\n"
-            "assert parallel._gevent_patched() and not parallel._can_fork()\n"
+            "assert parallel._gevent_patched() and not parallel.can_fork()\n"
             "out = parallel.fork_map(lambda n: os.getpid(), list(range(100)), min_items=2)\n"
             "assert set(out) == {os.getpid()}\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -70,5 +74,6 @@ def test_the_cases_listed_are_all_the_cases() -> None:
     defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)
                and not node.name.startswith("_")}
     assert defined == set(CASES) | {
-        "correlation_forks_on_a_large_recording_and_its_script_is_the_same"}
+        "correlation_forks_on_a_large_recording_and_its_script_is_the_same",
+        "pages_printed_ahead_give_the_same_script"}
     assert parallel.fork_map  # the module under test imports

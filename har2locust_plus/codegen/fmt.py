@@ -25,17 +25,21 @@ from .generator import runtime_function_code
 MODE = black.Mode(target_versions={black.TargetVersion.PY310})
 
 
-def render(module: cst.Module) -> str:
+def render(module: cst.Module, printed: dict[str, str] | None = None) -> str:
+    """The module's source, black-formatted. ``printed``: the page bodies the generator printed
+    ahead (``generate(..., printed)``), which replace their placeholder lines."""
+    printed = printed or {}
     body = list(module.body)
     split = len(body)
     while split > 0 and _is_runtime_copy(body[split - 1]):
         split -= 1
     with layout.session():
-        skeleton, bodies = _skeleton(body[:split])
+        skeleton, bodies = _skeleton(body[:split], printed)
     source = module.with_changes(body=skeleton).code
     if bodies and ("fmt:" in source or "yapf:" in source):
         # a "# fmt: off" region could span a placeholder: black alone, on the real code
-        source, bodies = module.with_changes(body=body[:split]).code, {}
+        source = module.with_changes(body=body[:split]).code
+        bodies = _placeholder_lines(printed)
     head = black.format_str(source, mode=MODE)
     if bodies:
         head = _fill(head, bodies)
@@ -43,12 +47,37 @@ def render(module: cst.Module) -> str:
     return head + "".join("\n\n" + code for code in tail)
 
 
-def render_plain(module: cst.Module) -> str:
+def render_plain(module: cst.Module, printed: dict[str, str] | None = None) -> str:
     """What :func:`render` must equal (for tests)."""
-    return black.format_str(module.code, mode=MODE)
+    code = black.format_str(module.code, mode=MODE)
+    return _fill(code, _placeholder_lines(printed or {})) if printed else code
 
 
-def _skeleton(body: list[cst.CSTNode]) -> tuple[list[cst.CSTNode], dict[str, str]]:
+def _placeholder_lines(printed: dict[str, str]) -> dict[str, str]:
+    """A page body printed ahead, by the line black makes of its placeholder statement (the
+    only statement after the docstring of a method of a class: eight spaces in)."""
+    return {"        " + name + "\n": text for name, text in printed.items()}
+
+
+def _method_body(statements: list[cst.CSTNode], printed: dict[str, str]) -> str:
+    """:func:`layout.method_body` of a method's statements after its docstring; a placeholder
+    of a body printed ahead is that body."""
+    if printed and len(statements) == 1:
+        placeholder = _placeholder(statements[0])
+        if placeholder in printed:
+            return printed[placeholder]
+    return layout.method_body(statements, depth=2)  # type: ignore[arg-type]
+
+
+def _placeholder(stmt: cst.CSTNode) -> str | None:
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and \
+            isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, cst.Name):
+        return stmt.body[0].value.value
+    return None
+
+
+def _skeleton(body: list[cst.CSTNode], printed: dict[str, str]
+              ) -> tuple[list[cst.CSTNode], dict[str, str]]:
     """Top-level statements with printable method bodies replaced by placeholder lines.
 
     A plain method that follows a placeholder (the generator's page methods: no decorator,
@@ -64,11 +93,11 @@ def _skeleton(body: list[cst.CSTNode]) -> tuple[list[cst.CSTNode], dict[str, str
             members: list[cst.CSTNode] = []
             run: str | None = None  # the placeholder that the previous member ended with
             for member in node.body.body:
-                whole = _whole_method(member) if run is not None else None
+                whole = _whole_method(member, printed) if run is not None else None
                 if whole is not None:
                     parts[run].append(whole)  # type: ignore[index]
                     continue
-                stub = _stub(member, tag, parts)
+                stub = _stub(member, tag, parts, printed)
                 run = next(reversed(parts)) if stub is not member else None
                 members.append(stub)
             node = node.with_changes(body=node.body.with_changes(body=members))
@@ -76,7 +105,8 @@ def _skeleton(body: list[cst.CSTNode]) -> tuple[list[cst.CSTNode], dict[str, str
     return out, {line: "".join(texts) for line, texts in parts.items()}
 
 
-def _stub(member: cst.CSTNode, tag: str, bodies: dict[str, list[str]]) -> cst.CSTNode:
+def _stub(member: cst.CSTNode, tag: str, bodies: dict[str, list[str]],
+          printed: dict[str, str]) -> cst.CSTNode:
     """``member`` with its body after the docstring replaced by a placeholder, if printable."""
     if not isinstance(member, cst.FunctionDef) or not isinstance(member.body, cst.IndentedBlock):
         return member
@@ -84,7 +114,7 @@ def _stub(member: cst.CSTNode, tag: str, bodies: dict[str, list[str]]) -> cst.CS
     if len(stmts) < 2 or not _is_docstring(stmts[0]) or member.body.footer:
         return member
     try:
-        text = layout.method_body(stmts[1:], depth=2)
+        text = _method_body(stmts[1:], printed)
     except layout.Unsupported:
         return member
     name = f"{tag}_{len(bodies)}"
@@ -93,7 +123,7 @@ def _stub(member: cst.CSTNode, tag: str, bodies: dict[str, list[str]]) -> cst.CS
     return member.with_changes(body=member.body.with_changes(body=[stmts[0], placeholder]))
 
 
-def _whole_method(member: cst.CSTNode) -> str | None:
+def _whole_method(member: cst.CSTNode, printed: dict[str, str]) -> str | None:
     """Black's text for a method of the simplest shape, with the blank line before it."""
     if not isinstance(member, cst.FunctionDef) or member.decorators or member.asynchronous or \
             member.returns is not None or getattr(member, "type_parameters", None) is not None:
@@ -121,7 +151,7 @@ def _whole_method(member: cst.CSTNode) -> str | None:
     if str_width(header) > layout.LINE_LENGTH:
         return None
     try:
-        text = layout.method_body(list(block.body[1:]), depth=2)
+        text = _method_body(list(block.body[1:]), printed)
     except layout.Unsupported:
         return None
     return "\n" + header + "\n        " + docstring + "\n" + text

@@ -9,15 +9,19 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import NamedTuple
 from urllib.parse import quote_plus
 
 import libcst as cst
 
 from .. import __version__, ir
 from ..options import Options
+from ..parallel import can_fork, fork_map
+from . import layout
 from .escape import (
     one_line,
     py_bytes,
@@ -114,15 +118,41 @@ class _Needs:
     constants: list[cst.SimpleStatementLine] = field(default_factory=list)
     constant_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
 
+    def copy(self) -> _Needs:
+        return _Needs(set(self.helpers), list(self.constants), dict(self.constant_values))
+
+    def restore(self, saved: _Needs) -> None:
+        self.helpers, self.constants = set(saved.helpers), list(saved.constants)
+        self.constant_values = dict(saved.constant_values)
+
+
+# A recording with at least this many requests has its page methods written on both cores
+# (FastHttpGenerator.page_methods): below it, a fork costs about what it saves.
+PARALLEL_STEPS = 1000
+
+
+class _PrintedPage(NamedTuple):
+    """A page method written (and printed) on its own, maybe in a forked process."""
+
+    body: str | None  # its body after the docstring as black lays it out; None: left to black
+    names: frozenset[str]  # the names it uses (for the imports)
+    helpers: frozenset[str]  # the run-time helpers it asked for
+    constants: tuple[tuple[str, str, cst.BaseExpression, str], ...]  # constant() calls, in
+    # order: (var, suffix, value, the name it got)
+
 
 class FastHttpGenerator:
     user_base = "FastHttpUser"
 
     def __init__(self, scenario: ir.Scenario, options: Options, needs: _Needs | None = None,
-                 member: Member | None = None) -> None:
+                 member: Member | None = None, printed: dict[str, str] | None = None) -> None:
         self.scenario = scenario
         self.options = options
         self.needs = needs or _Needs()
+        # page bodies printed ahead, by placeholder name (see page_methods); None: never
+        self.printed = printed
+        self.page_names: set[str] = set()  # the names the printed bodies use
+        self._calls: list | None = None  # constant() calls of the page being written
         self.member = member  # the class's part in a workload of several recordings
         # a workload's classes have rows of their own in the stats, named after the class
         self.stats_prefix = f"{member.label} " if member else ""
@@ -142,7 +172,8 @@ class FastHttpGenerator:
         code: list[cst.CSTNode] = [*settings, *self.needs.constants, *self.rendezvous_code(),
                                    user_class, *self.transaction_code(),
                                    *self.helper_functions()]
-        return cst.Module(body=[self.docstring(), *self.imports(_free_names(code)), *code])  # type: ignore
+        used = _free_names(code) | self.page_names
+        return cst.Module(body=[self.docstring(), *self.imports(used), *code])  # type: ignore
 
     def imports(self, used: set[str]) -> list[cst.SimpleStatementLine]:
         """Exactly what the code uses: standard library first, then gevent, locust and lxml."""
@@ -185,8 +216,7 @@ class FastHttpGenerator:
     # --- the user class -------------------------------------------------------------------
 
     def user_class(self) -> cst.ClassDef:
-        methods = [self.init(), self.on_start(), self.journey()] + [
-            self.group_method(index, group) for index, group in enumerate(self.scenario.groups)]
+        methods = [self.init(), self.on_start(), self.journey(), *self.page_methods()]
         body = [*self.class_attributes(), *[m for m in methods if m is not None]]
         return cst.ClassDef(
             name=cst.Name(self.class_name()),
@@ -363,15 +393,73 @@ class FastHttpGenerator:
         return _SimpleStatementLine([cst.Expr(call)],
                                        trailing_whitespace=_comment("recorded think time"))
 
+    def page_methods(self) -> list[cst.FunctionDef]:
+        """A method per page. A large recording's are written and printed on both cores: each
+        page on its own (:meth:`printed_page`), about half of them in a forked process; the
+        generator then holds, for each, a method whose body is a placeholder line that
+        :func:`.fmt.render` replaces with the printed body. What a page asks of the module
+        (constants, run-time helpers) is applied afterwards in page order, exactly as when the
+        pages are written one after the other here; if a constant would be named otherwise,
+        everything is written here after all.
+        """
+        groups = self.scenario.groups
+        if self.printed is None or len(self.scenario.steps) < PARALLEL_STEPS or not can_fork():
+            return [self.group_method(index, group) for index, group in enumerate(groups)]
+        before = self.needs.copy()
+        keep: list[cst.CSTNode] = []  # the nodes printed here live until the session ends
+        with layout.session():
+            pages = fork_map(functools.partial(self.printed_page, keep=keep), range(len(groups)),
+                             cost=lambda index: len(self.steps_by_group.get(index, ())))
+        del keep
+        self.needs.restore(before)
+        for page in pages:  # what each page asked of the module, in page order
+            self.needs.helpers |= page.helpers
+            for var, suffix, value, name in page.constants:
+                if self.constant(var, suffix, value).value != name:  # numbered otherwise
+                    self.needs.restore(before)
+                    return [self.group_method(index, group)
+                            for index, group in enumerate(groups)]
+        tag = "H2L_PRINTED_" + uuid.uuid4().hex
+        methods = []
+        for index, (group, page) in enumerate(zip(groups, pages, strict=True)):
+            if page.body is None:  # not in layout's subset: black formats it, as a node
+                methods.append(self.group_method(index, group))
+                continue
+            placeholder = f"{tag}_{index}"
+            self.printed[placeholder] = page.body
+            self.page_names |= page.names
+            methods.append(_method(group.method, [_stmt(cst.Name(placeholder))],
+                                   self.page_doc(group)))
+        return methods
+
+    def printed_page(self, index: int, keep: list[cst.CSTNode]) -> _PrintedPage:
+        """Page ``index`` written and printed on its own, with what it asked of the module."""
+        helpers = set(self.needs.helpers)
+        self._calls = []
+        try:
+            method = self.group_method(index, self.scenario.groups[index])
+            calls = tuple(self._calls)
+        finally:
+            self._calls = None
+        keep.append(method)
+        try:
+            body: str | None = layout.method_body(list(method.body.body[1:]), depth=2)
+        except layout.Unsupported:
+            body = None
+        return _PrintedPage(body, frozenset(_free_names(method)),
+                            frozenset(self.needs.helpers - helpers), calls)
+
+    def page_doc(self, group: ir.Group) -> str:
+        return one_line(group.title) if group.title else group.method
+
     def group_method(self, index: int, group: ir.Group) -> cst.FunctionDef:
         steps = self.steps_by_group.get(index, [])
         body: list[cst.BaseStatement] = []
         for step in steps:
             body.extend(self.step_statements(step))
-        doc = one_line(group.title) if group.title else group.method
         if self.options.transactions and steps:
             body = [self.transaction(group, steps[0], body)]
-        return _method(group.method, body, doc)
+        return _method(group.method, body, self.page_doc(group))
 
     def transaction(self, group: ir.Group, first: ir.Step, body: list[cst.BaseStatement]
                     ) -> cst.With:
@@ -647,6 +735,8 @@ class FastHttpGenerator:
             self.needs.constants.append(_SimpleStatementLine(
                 [cst.Assign([_AssignTarget(cst.Name(name))], value)],
                 leading_lines=[cst.EmptyLine()] if not self.needs.constants else []))
+        if self._calls is not None:
+            self._calls.append((var, suffix, value, name))
         return cst.Name(name)
 
     # --- run-time helpers ----------------------------------------------------------------
@@ -746,16 +836,21 @@ class HttpGenerator(FastHttpGenerator):
         return base.with_changes(body=base.body.with_changes(body=[*body, update]))
 
 
-def generate(scenario: ir.Scenario, options: Options, user_class: str) -> cst.Module:
+def generate(scenario: ir.Scenario, options: Options, user_class: str,
+             printed: dict[str, str] | None = None) -> cst.Module:
+    """The script as a libcst module. Given ``printed``, a large recording's page methods may
+    be printed ahead (on both cores) into it: the module then holds placeholders that only
+    ``fmt.render(module, printed)`` turns into code."""
     generator = HttpGenerator if user_class == "http" else FastHttpGenerator
-    return generator(scenario, options).module()
+    return generator(scenario, options, printed=printed).module()
 
 
-def generate_workload(workload: Workload, options: Options, user_class: str) -> cst.Module:
+def generate_workload(workload: Workload, options: Options, user_class: str,
+                      printed: dict[str, str] | None = None) -> cst.Module:
     """One module, a user class per recording: settings, constants and helpers once."""
     kind = HttpGenerator if user_class == "http" else FastHttpGenerator
     needs = _Needs()
-    generators = [kind(m.scenario, options, needs, m) for m in workload.members]
+    generators = [kind(m.scenario, options, needs, m, printed) for m in workload.members]
     classes = [g.user_class() for g in generators]
     first = generators[0]
     settings = first.settings_code(workload.secrets, workload.columns)
@@ -764,8 +859,9 @@ def generate_workload(workload: Workload, options: Options, user_class: str) -> 
     transactions = next((code for g in generators if (code := g.transaction_code())), [])
     code: list[cst.CSTNode] = [*settings, *needs.constants, *rendezvous, *classes,
                                *transactions, *first.helper_functions()]
+    used = _free_names(code).union(*(g.page_names for g in generators))
     return cst.Module(body=[_workload_docstring(workload, options),  # type: ignore
-                            *first.imports(_free_names(code)), *code])
+                            *first.imports(used), *code])
 
 
 def _workload_docstring(workload: Workload, options: Options) -> cst.SimpleStatementLine:
