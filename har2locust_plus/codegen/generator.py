@@ -406,6 +406,7 @@ class FastHttpGenerator:
         if self.printed is None or len(self.scenario.steps) < PARALLEL_STEPS or not can_fork():
             return [self.group_method(index, group) for index, group in enumerate(groups)]
         before = self.needs.copy()
+        caches = dict(self.headers_cache), dict(self.checks_cache)
         keep: list[cst.CSTNode] = []  # the nodes printed here live until the session ends
         with layout.session():
             pages = fork_map(functools.partial(self.printed_page, keep=keep), range(len(groups)),
@@ -416,7 +417,8 @@ class FastHttpGenerator:
             self.needs.helpers |= page.helpers
             for var, suffix, value, name in page.constants:
                 if self.constant(var, suffix, value).value != name:  # numbered otherwise
-                    self.needs.restore(before)
+                    self.needs.restore(before)  # and nothing built with that name is reused
+                    self.headers_cache, self.checks_cache = caches
                     return [self.group_method(index, group)
                             for index, group in enumerate(groups)]
         tag = "H2L_PRINTED_" + uuid.uuid4().hex
