@@ -1,17 +1,19 @@
-"""Both cores for the part of a conversion that is a pure function per item and pays for it.
+"""Both cores for the parts of a conversion that are a pure function per item and pay for it.
 
-The sources each response hands out (parsing 1,200 HTML pages and 3,800 JSON bodies in a
-10,000-entry recording) depend on the response alone: :func:`fork_map` computes about half of
-them in a forked child process while this one does the rest. That stage took 0.55-0.75x its
-one-process time in measurements on two cores.
+Two parts of converting a large recording are the same work done for many independent items:
+what each response hands out (correlation parses 1,200 HTML pages and 3,800 JSON bodies in a
+10,000-entry recording), and the code of each page method (the generator writes and prints
+5,900 requests). :func:`fork_map` does about half of the items in a forked child process
+while this one does the rest.
 
-Why ``fork`` and not a pool: the items (and what they point at: the response bodies) are
-already in memory and the child sees them without copying or pickling; only the results
+Why ``fork`` and not a pool: the items (and what they point at: the response bodies, the IR)
+are already in memory and the child sees them without copying or pickling; only the results
 travel back, through a pipe, pickled. A fork costs 15-40 ms with a few hundred megabytes
 mapped, where starting an interpreter and re-importing the package would cost more than the
-work saved. It pays only for work that mostly makes new objects (lxml trees, sources): every
-object either process touches afterwards costs a page copied on write, and walking or printing
-the generator's libcst tree, which touches every node, measured no faster forked than not.
+work saved. It pays only for work that mostly makes new objects (lxml trees, sources, libcst
+nodes and their text): every object either process touches afterwards costs a page copied on
+write, and walking or printing a libcst tree the parent had already built, which touches every
+node, measured no faster forked than not.
 
 The result is always exactly what ``[fn(item) for item in items]`` returns: a child that fails
 in any way (an exception, a result that cannot be pickled, a crash) is waited for and its
