@@ -111,7 +111,9 @@ def correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp: str) 
     import make_har
 
     from har2locust_plus import Options, convert
+    from har2locust_plus.stages.correlate import engine
 
+    engine.FORK_MIN_BYTES = 100_000  # a small recording will do
     har = Path(tmp) / "big.har"
     make_har.write_har(300, str(har), 7)
     forks = []
@@ -142,9 +144,11 @@ def pages_printed_ahead_give_the_same_script(tmp: str) -> None:
     from har2locust_plus import Options, convert
     from har2locust_plus.codegen import generator
     from har2locust_plus.core import Recording, convert_workload
+    from har2locust_plus.stages.correlate import engine
 
+    engine.FORK_MIN_BYTES, generator.PARALLEL_STEPS = 100_000, 100  # a small recording will do
     big = Path(tmp) / "big.har"
-    make_har.write_har(2500, str(big), 3)
+    make_har.write_har(600, str(big), 3)
     odd = Path(tmp) / "fmt: off.har"  # the docstring names the file: "fmt:" in the skeleton
     shutil.copy(big, odd)
     small = Path(__file__).resolve().parents[1] / "fixtures" / "notes-journey.har"

@@ -128,7 +128,7 @@ class _Needs:
 
 # A recording with at least this many requests has its page methods written on both cores
 # (FastHttpGenerator.page_methods): below it, a fork costs about what it saves.
-PARALLEL_STEPS = 1000
+PARALLEL_STEPS = 2000
 
 
 class _PrintedPage(NamedTuple):
