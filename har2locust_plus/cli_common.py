@@ -73,6 +73,10 @@ class OneLineErrors:
             sys.exit(exc.exit_code)
         except click.Abort:
             fail("aborted", ExitStatus.BAD_INPUT)
+        except click.UsageError as exc:  # still one line, and where to read more
+            command = exc.ctx.command_path if exc.ctx is not None else PROG
+            fail(f"{exc.format_message()} (see {command} --help)".replace("\n", " "),
+                 ExitStatus.BAD_INPUT)
         except click.ClickException as exc:
             fail(exc.format_message().replace("\n", " "), ExitStatus.BAD_INPUT)
 
