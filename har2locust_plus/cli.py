@@ -66,6 +66,9 @@ class _Group(OneLineErrors, click.Group):
     """Commands loaded on first use; arguments without a command name go to ``convert``."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:  # nothing at all: the group's help is what to read, not convert's
+            raise click.UsageError("Missing argument 'INPUT.har[:WEIGHT]...' or a command",
+                                   ctx)
         name = command_name(args)
         if name is not None and args[:1] != [name]:
             args = [name, *args]
