@@ -19,6 +19,19 @@ os.environ.pop("H2L_NO_FORK", None)
 os.cpu_count = lambda: 2  # the cases are about forking, also on a one-core machine
 
 
+def _count_forks() -> list[int]:
+    """From now on, each fork of this process appends to the list returned."""
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    os.fork = counting_fork
+    return forks
+
+
 def _pid_and_square(n: int) -> tuple[int, int]:
     return os.getpid(), n * n
 
@@ -116,14 +129,7 @@ def correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp: str) 
     engine.FORK_MIN_BYTES = 100_000  # a small recording will do
     har = Path(tmp) / "big.har"
     make_har.write_har(300, str(har), 7)
-    forks = []
-    real_fork = os.fork
-
-    def counting_fork() -> int:
-        forks.append(1)
-        return real_fork()
-
-    os.fork = counting_fork
+    forks = _count_forks()
     forked = convert(str(har), Options()).code
     assert forks, "the recording is large enough to fork"
     os.environ["H2L_NO_FORK"] = "1"
@@ -152,14 +158,7 @@ def pages_printed_ahead_give_the_same_script(tmp: str) -> None:
     odd = Path(tmp) / "fmt: off.har"  # the docstring names the file: "fmt:" in the skeleton
     shutil.copy(big, odd)
     small = Path(__file__).resolve().parents[1] / "fixtures" / "notes-journey.har"
-    forks = []
-    real_fork = os.fork
-
-    def counting_fork() -> int:
-        forks.append(1)
-        return real_fork()
-
-    os.fork = counting_fork
+    forks = _count_forks()
     printed_pages = []
     real_printed_page = generator.FastHttpGenerator.printed_page
 
