@@ -93,7 +93,8 @@ def test_a_har_named_like_a_command_is_given_with_a_path(tmp_path: Path) -> None
 def test_verify_goes_through_the_group() -> None:
     result = CliRunner().invoke(cli, ["verify", str(FIXTURES / "public-browsing.har")])
     assert result.exit_code == 2
-    assert result.stderr == f"{PREFIX}Missing option '--host'.\n"
+    assert result.stderr == (f"{PREFIX}Missing option '--host'. "
+                             "(see har2locust-plus verify --help)\n")
 
 
 @pytest.mark.parametrize("args", [(), ("--no-such-option",), ("record",), ("record", "-x"),
