@@ -167,8 +167,8 @@ def _finished(step: ir.Step, request: ir.Request, state: _State) -> ir.Step:
 def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool) -> list[Source]:
     """The sources in the body of ``step``'s response, of values wanted after it.
 
-    ``last_use`` is the wanted values as they were before the pass: a superset of what is
-    still wanted when the response is reached, which :func:`_register_sources` filters.
+    ``last_use`` is :func:`_wanted_until`'s bound, known before the pass: a superset of what
+    is still wanted when the pass reaches the response, which :func:`_register_sources` filters.
     """
     response = step.response
     if response is None or not auto:  # verify --fix: only the rules
