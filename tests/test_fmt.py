@@ -51,6 +51,35 @@ def test_fixtures_identical_to_black(har: str, variant: str) -> None:
     _assert_identical(FIXTURES_DIR / har, VARIANTS[variant])
 
 
+@pytest.mark.parametrize("options", [
+    Options(rendezvous=("1", "3"), rendezvous_users="2"),
+    Options(data_file="users.csv", unique_fields=("title",), transactions=False),
+    Options(user_class="http", rendezvous=("2",), checks="status"),
+], ids=["rendezvous", "data-unique-no-transactions", "http-rendezvous"])
+def test_runtime_blocks_and_constants_identical_to_black(options: Options) -> None:
+    """The rendezvous and transaction code, decorated helpers and the module's constants are
+    printed without black (stubs and top-level runs): still black's text exactly."""
+    _assert_identical(FIXTURES_DIR / "notes-journey.har", options)
+
+
+def test_workload_identical_to_black() -> None:
+    modules = []
+    real = core.render
+
+    def capture(module: cst.Module, printed: dict[str, str] | None = None) -> str:
+        modules.append((module, printed))
+        return real(module, printed)
+
+    core.render = capture
+    try:
+        result = core.convert_workload([core.Recording(FIXTURES_DIR / "notes-journey.har", 3),
+                                        core.Recording(FIXTURES_DIR / "api-journey.har", 1)],
+                                       Options(rendezvous=("2",)))
+    finally:
+        core.render = real
+    assert result.code == fmt.render_plain(*modules[0])
+
+
 def _entry(url: str, method: str = "GET", headers=(), body=None, mime="text/html",
            status=200, text="", title_ref="page_1") -> dict:
     request = {"method": method, "url": url, "httpVersion": "HTTP/1.1",

@@ -6,9 +6,16 @@ The output is exactly ``black.format_str(module.code, mode=MODE)``, obtained fas
   whose files are kept black-formatted (a test checks it): they are appended as they are.
 * The bodies of the user class's methods (all but the docstring) are printed by
   :mod:`.layout`, which knows black's layout for the few statement shapes the generator
-  makes. Black formats a skeleton of the module in which each such body is a placeholder
+  makes, and so are runs of simple statements at the top level (the module's constants).
+  Black formats a skeleton of the module in which each such body or run is a placeholder
   line, so blank lines, docstrings, imports and everything else stay black's own work. A
-  method with anything :mod:`.layout` does not support is left whole in the skeleton.
+  method or statement with anything :mod:`.layout` does not support is left whole in the
+  skeleton.
+* A function or class copied from a runtime module elsewhere in the module (the transaction
+  and rendezvous code, helpers with a decorator) is a stub in the skeleton: the same
+  decorators and leading lines, the same kind of block (which is all black's blank lines
+  around it depend on), a placeholder name and a one-line body. Black's text of the stub's
+  two lines is then replaced by the block's source.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import libcst as cst
 from black.strings import str_width
 
 from . import layout
-from .generator import runtime_function_code
+from .generator import runtime_copy_code
 
 MODE = black.Mode(target_versions={black.TargetVersion.PY310})
 
@@ -31,7 +38,7 @@ def render(module: cst.Module, printed: dict[str, str] | None = None) -> str:
     printed = printed or {}
     body = list(module.body)
     split = len(body)
-    while split > 0 and _is_runtime_copy(body[split - 1]):
+    while split > 0 and runtime_copy_code(body[split - 1], with_decorators=True) is not None:
         split -= 1
     with layout.session():
         skeleton, bodies = _skeleton(body[:split], printed)
@@ -43,7 +50,7 @@ def render(module: cst.Module, printed: dict[str, str] | None = None) -> str:
     head = black.format_str(source, mode=MODE)
     if bodies:
         head = _fill(head, bodies)
-    tail = [cst.Module(body=[fn.with_changes(leading_lines=[])]).code for fn in body[split:]]
+    tail = [runtime_copy_code(fn, with_decorators=True) for fn in body[split:]]
     return head + "".join("\n\n" + code for code in tail)
 
 
@@ -88,7 +95,31 @@ def _skeleton(body: list[cst.CSTNode], printed: dict[str, str]
     parts: dict[str, list[str]] = {}  # placeholder line -> the texts it stands for
     tag = "H2L_LAYOUT_" + uuid.uuid4().hex
     out = []
+    top: str | None = None  # the top-level placeholder the previous statement went into
     for node in body:
+        if isinstance(node, cst.SimpleStatementLine):
+            if top is not None and not node.leading_lines:
+                text = _top_statement(node)
+                if text is not None:
+                    parts[top].append(text)
+                    continue
+            text = _top_statement(node.with_changes(leading_lines=[]))
+            if text is not None:
+                name = f"{tag}_{len(parts)}"
+                top = name + "\n"
+                parts[top] = [text]
+                out.append(cst.SimpleStatementLine([cst.Expr(cst.Name(name))],
+                                                   leading_lines=node.leading_lines))
+                continue
+        top = None
+        code = runtime_copy_code(node, with_decorators=False)
+        if code is not None:
+            name = f"{tag}_{len(parts)}"
+            keyword = "def" if isinstance(node, cst.FunctionDef) else "class"
+            parts[f"{keyword} {name}():\n" if keyword == "def" else f"class {name}:\n"] = [code]
+            parts[f"    {name}_end\n"] = [""]
+            out.append(_block_stub(node, name))
+            continue
         if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
             members: list[cst.CSTNode] = []
             run: str | None = None  # the placeholder that the previous member ended with
@@ -103,6 +134,27 @@ def _skeleton(body: list[cst.CSTNode], printed: dict[str, str]
             node = node.with_changes(body=node.body.with_changes(body=members))
         out.append(node)
     return out, {line: "".join(texts) for line, texts in parts.items()}
+
+
+def _top_statement(stmt: cst.SimpleStatementLine) -> str | None:
+    """Black's lines for a simple statement at the top level, if :mod:`.layout` prints it."""
+    try:
+        return layout.method_body([stmt], depth=0)
+    except layout.Unsupported:
+        return None
+
+
+def _block_stub(node: cst.FunctionDef | cst.ClassDef, name: str) -> cst.CSTNode:
+    """``def name():`` or ``class name:`` with the body ``name_end``, and ``node``'s
+    decorators and leading lines."""
+    body = cst.IndentedBlock([cst.SimpleStatementLine([cst.Expr(cst.Name(name + "_end"))])])
+    if isinstance(node, cst.FunctionDef):
+        return cst.FunctionDef(cst.Name(name), cst.Parameters(), body,
+                               decorators=node.decorators, leading_lines=node.leading_lines,
+                               lines_after_decorators=node.lines_after_decorators)
+    return cst.ClassDef(cst.Name(name), body, decorators=node.decorators,
+                        leading_lines=node.leading_lines,
+                        lines_after_decorators=node.lines_after_decorators)
 
 
 def _stub(member: cst.CSTNode, tag: str, bodies: dict[str, list[str]],
@@ -168,11 +220,3 @@ def _fill(code: str, bodies: dict[str, str]) -> str:
     if bodies:  # a placeholder black moved: never expected
         raise AssertionError("layout placeholder not found in black's output")
     return "".join(out)
-
-
-def _is_runtime_copy(node: cst.CSTNode) -> bool:
-    """A function copied unchanged from a (black-formatted) runtime module."""
-    if not isinstance(node, cst.FunctionDef):
-        return False
-    code = runtime_function_code().get(node.name.value)
-    return code is not None and code == cst.Module(body=[node.with_changes(leading_lines=[])]).code

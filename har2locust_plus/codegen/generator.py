@@ -1014,7 +1014,48 @@ def _method(name: str, body: list[cst.BaseStatement], doc: str) -> cst.FunctionD
 def _runtime_module(filename: str) -> cst.Module:
     """A module of ``har2locust_plus/runtime`` (real, tested code that scripts get a copy of)."""
     source = resources.files("har2locust_plus.runtime").joinpath(filename).read_text("utf-8")
-    return cst.parse_module(source)
+    module = cst.parse_module(source)
+    for stmt in module.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            _RUNTIME_BLOCKS[id(stmt.body)] = stmt
+    return module
+
+
+# The top-level functions and classes of the runtime modules parsed so far, by the id of their
+# body (the modules stay alive in _runtime_module's cache, so the ids stay theirs).
+_RUNTIME_BLOCKS: dict[int, cst.FunctionDef | cst.ClassDef] = {}
+# What a copy may change of a runtime function or class and still be printed from its source.
+_COPY_MAY_CHANGE = frozenset({"leading_lines", "decorators", "lines_after_decorators"})
+
+
+def runtime_copy_code(node: cst.CSTNode, *, with_decorators: bool) -> str | None:
+    """The source text (black-formatted, as every runtime module is) of ``node`` without its
+    leading lines, if ``node`` is a top-level function or class of a runtime module that the
+    generator copied unchanged but for its leading lines and decorators; else None.
+
+    Without ``with_decorators`` the text starts at ``def``/``class`` and the decorators may be
+    any; with it, they must be the original's and are part of the text. Unchanged means made
+    of the very same nodes (libcst nodes are immutable: ``with_changes`` keeps every field it
+    is not given), so this costs no printing and no comparison of texts.
+    """
+    if not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        return None
+    original = _RUNTIME_BLOCKS.get(id(node.body))
+    if original is None or type(original) is not type(node):
+        return None
+    keep = _COPY_MAY_CHANGE if not with_decorators else {"leading_lines"}
+    if any(getattr(node, f.name) is not getattr(original, f.name)
+           for f in dataclasses.fields(node) if f.name not in keep):
+        return None
+    return _block_code(original, with_decorators)
+
+
+@functools.cache
+def _block_code(original: cst.FunctionDef | cst.ClassDef, with_decorators: bool) -> str:
+    changes: dict[str, object] = {"leading_lines": []}
+    if not with_decorators:
+        changes["decorators"] = []
+    return cst.Module(body=[original.with_changes(**changes)]).code
 
 
 @functools.cache
@@ -1024,14 +1065,6 @@ def _runtime_functions(*filenames: str) -> tuple[dict[str, cst.FunctionDef], dic
                  for stmt in _runtime_module(filename).body if isinstance(stmt, cst.FunctionDef)}
     deps = {name: _free_names(fn) & functions.keys() - {name} for name, fn in functions.items()}
     return functions, deps
-
-
-@functools.cache
-def runtime_function_code() -> dict[str, str]:
-    """Source of every runtime helper function, by name (for the formatter)."""
-    functions, _ = _runtime_functions("checks.py", "data.py")
-    return {name: cst.Module(body=[fn.with_changes(leading_lines=[])]).code
-            for name, fn in functions.items()}
 
 
 def _assigned_name(stmt: cst.CSTNode) -> str | None:

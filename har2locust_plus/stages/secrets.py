@@ -105,7 +105,9 @@ def _password_inputs(steps: tuple[ir.Step, ...]) -> set[str]:
         if response is None or "html" not in response.mime_type:
             continue
         text = response.text
-        if not text or not _PASSWORD_TYPE.search(text):  # most pages: no second parse
+        # most pages: no second parse. The regex is slow (no literal to look for first):
+        # a page must first contain the word, which lxml compares lower-cased as well
+        if not text or "password" not in text.lower() or not _PASSWORD_TYPE.search(text):
             continue
         try:
             tree = lxml_html.fromstring(text)
