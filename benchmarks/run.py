@@ -32,6 +32,8 @@ seconds is measured only once. Only the standard library is used.
 from __future__ import annotations
 
 import argparse
+import compileall
+import importlib.util
 import os
 import re
 import shutil
@@ -51,6 +53,16 @@ HAR2LOCUST = "har2locust==0.9.4"
 HAR2LOCUST_VENV = CACHE / "har2locust-0.9.4"
 JSON_LOAD = "import json,sys; json.load(open(sys.argv[1], encoding='utf-8'))"
 _TIMING = re.compile(r"^\s*(\S.*?)\s+([0-9.]+) ms\s*$")
+
+
+def compile_package() -> None:
+    """Write the package's bytecode, as ``pip install`` does for an installed copy (and did for
+    har2locust's). An editable install on a machine with ``PYTHONDONTWRITEBYTECODE`` set (as
+    this project's development machine has) would otherwise compile every module of the
+    package on every run: about 0.17 s of start-up that no installed copy pays."""
+    spec = importlib.util.find_spec("har2locust_plus")
+    if spec is not None and spec.origin:
+        compileall.compile_dir(Path(spec.origin).parent, quiet=1)
 
 
 def cli_command() -> list[str]:
@@ -235,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     cli = cli_command()
+    compile_package()
     startup = median([measure([*cli, "--version"], 120)["wall"] for _ in range(3)])
     with tempfile.TemporaryDirectory() as empty_dir:
         args.empty_dir = empty_dir

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import black
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 import har2locust_plus
@@ -251,9 +253,15 @@ def _whole_file_message(data: bytes) -> str:
     raise AssertionError("valid JSON")
 
 
+def _no_msgspec(_data: bytes) -> dict:
+    raise loader_module._CannotStream
+
+
 @pytest.fixture
 def tiny_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Windows of a few bytes: every value and separator of a small HAR crosses one."""
+    """The streaming reader (not msgspec's) with windows of a few bytes: every value and
+    separator of a small HAR crosses one."""
+    monkeypatch.setattr(loader_module, "_split", _no_msgspec)
     monkeypatch.setattr(loader_module, "_WINDOW_BYTES", 3)
     monkeypatch.setattr(loader_module, "_LOW_WATER", 0)
 
@@ -266,17 +274,22 @@ def _big_har(make_har, make_entry) -> bytes:
     return b"\xef\xbb\xbf" + json.dumps(har, ensure_ascii=False).encode("utf-8")
 
 
-@pytest.mark.parametrize("window", ["default", "tiny"])
+@pytest.mark.parametrize("window", ["msgspec", "default", "tiny"])
 def test_streamed_load_equals_the_whole_file_load(make_har, make_entry, monkeypatch,
                                                   window: str) -> None:
     data = _big_har(make_har, make_entry)
     har = json.loads(data.decode("utf-8-sig"))
+    if window == "msgspec":
+        monkeypatch.setattr(loader_module, "_stream", lambda *_: pytest.fail("not msgspec"))
+    else:
+        monkeypatch.setattr(loader_module, "_split", _no_msgspec)
     if window == "tiny":
         monkeypatch.setattr(loader_module, "_WINDOW_BYTES", 3)
         monkeypatch.setattr(loader_module, "_LOW_WATER", 0)
     monkeypatch.setattr(loader_module, "_parse_json", lambda *_: pytest.fail("not streamed"))
     streamed = load(data, "big.har")
     monkeypatch.undo()
+    monkeypatch.setattr(loader_module, "_split", _no_msgspec)
     monkeypatch.setattr(loader_module, "_stream", lambda _: har)  # the json.loads tree
     assert streamed == load(data, "big.har")
     assert len(streamed.steps) == 5 and streamed.creator == "Exporter \u2014 1 1.0"
@@ -345,6 +358,65 @@ def test_the_last_of_duplicate_keys_wins_as_in_json_loads(make_entry, data: byte
             load(data, "dup.har")
     else:
         assert len(load(data, "dup.har").steps) == steps
+
+
+# --- msgspec's reader: the values json.loads reads, or it leaves the file to the others ------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10 ** 30), max_value=10 ** 30) |
+    st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) |
+    st.dictionaries(st.sampled_from(["a", "b", "name", "value", "\u00e9", ""]), inner,
+                    max_size=4),
+    max_leaves=12)
+
+
+def _entry_like(make_entry, i: int, extra: object) -> dict:
+    entry = make_entry(f"http://app.test/{i}", body=f"p{i}")
+    entry["_extra"] = extra
+    entry["request"]["headers"].append({"name": "X-Value", "value": extra})
+    return entry
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(_JSON, min_size=1, max_size=4), top=_JSON,
+       ensure_ascii=st.booleans(), indent=st.sampled_from([None, 0, 2]))
+def test_msgspec_reads_what_json_loads_reads(make_entry, values: list, top: object,
+                                              ensure_ascii: bool, indent: int | None) -> None:
+    """Any JSON value in an entry (headers too), the log and the top level: msgspec's reader
+    gives the scenario json.loads' tree gives, or leaves the file to the streaming reader."""
+    har = {"top": top, "log": {"version": "1.2", "creator": {"name": top, "version": 1},
+                               "entries": [_entry_like(make_entry, i, v)
+                                           for i, v in enumerate(values)],
+                               "pages": values}}
+    data = json.dumps(har, ensure_ascii=ensure_ascii, indent=indent).encode("utf-8")
+    try:
+        split = loader_module._split(data)
+    except loader_module._CannotStream:
+        return  # the streaming reader's tests cover the rest
+    expected = json.loads(data)
+    entries = split["log"].pop("entries")
+    want = loader_module._Entries.of(expected["log"].pop("entries"))
+    assert split == expected  # every other value, key order included
+    assert list(split["log"]) == list(expected["log"])
+    assert (entries.steps, entries.skipped, entries.diagnostics) == \
+        (want.steps, want.skipped, want.diagnostics)
+
+
+@pytest.mark.parametrize("value", [
+    b"NaN", b"-Infinity", b"1e999", b'"\\ud800 lone"', b'"\\udc00"', b"1" * 30, b"-0",
+    b'"\\u0000 nul"', b"1E-400",
+])
+def test_what_msgspec_refuses_is_read_as_json_reads_it(make_har, make_entry,
+                                                       value: bytes) -> None:
+    data = make_har(make_entry("http://app.test/", body="x")).replace(
+        b'"entries"', b'"_odd": ' + value + b', "entries"', 1)
+    assert b"_odd" in data
+    scenario = load(data, "odd.har")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader_module, "_split", _no_msgspec)
+        patch.setattr(loader_module, "_stream", lambda _: json.loads(data))
+        assert scenario == load(data, "odd.har")
 
 
 def test_a_number_python_refuses_is_bad_input_not_a_crash() -> None:
