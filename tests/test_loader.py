@@ -19,9 +19,9 @@ from pathlib import Path
 
 import black
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 import har2locust_plus
 from har2locust_plus import BadInput, Options, convert
