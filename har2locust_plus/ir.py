@@ -1,7 +1,7 @@
 """The typed intermediate representation every stage reads and returns.
 
 The loader turns raw HAR dicts into these frozen dataclasses; raw dicts never leave it. Stages
-are functions ``Scenario -> Scenario`` that build new objects with ``dataclasses.replace``;
+are functions ``Scenario -> Scenario`` that build new objects with :func:`replace`;
 nothing here holds Python source text. Values a request sends are :class:`Template` objects
 (literal text with holes for run-time values), so correlation can turn a recorded token into
 ``self.csrf_token`` without the generator knowing where it came from.
@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+import dataclasses
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from operator import attrgetter
 from typing import Any, Literal, Union
 
 # --- values with holes -------------------------------------------------------------------------
@@ -372,3 +374,46 @@ class Scenario:
 
     def with_diagnostic(self, severity: Severity, message: str) -> Scenario:
         return replace(self, diagnostics=(*self.diagnostics, Diagnostic(severity, message)))
+
+
+# --- copies with changes ----------------------------------------------------------------------
+
+
+def replace(obj: Any, /, **changes: Any) -> Any:
+    """``dataclasses.replace(obj, **changes)``, at a fraction of its cost for these classes.
+
+    The stages copy steps with a change or two about 80,000 times at 10,000 entries, and
+    ``dataclasses.replace`` spent 4 microseconds a call looking at each field in Python. Here
+    a class's fields are read in one C call (``attrgetter``), the changes put in their places,
+    and the class called with them positionally: the same ``__init__``, with the same result.
+    A class this cannot do (a field outside ``__init__``, keyword-only fields, a
+    ``__post_init__``, no dataclass at all) goes to ``dataclasses.replace``.
+    """
+    how = _REPLACERS.get(type(obj))
+    if how is None:
+        how = _REPLACERS[type(obj)] = _replacer(type(obj))
+    if how is _FALLBACK:
+        return dataclasses.replace(obj, **changes)
+    read, index = how
+    values = read(obj)
+    if changes:
+        values = list(values)
+        for name, value in changes.items():
+            if name not in index:
+                raise TypeError(f"{type(obj).__name__} has no field {name!r}")
+            values[index[name]] = value
+    return type(obj)(*values)
+
+
+_FALLBACK = object()
+_REPLACERS: dict[type, Any] = {}
+
+
+def _replacer(cls: type) -> tuple[Callable[[Any], tuple], dict[str, int]] | object:
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__"):
+        return _FALLBACK
+    fields = dataclasses.fields(cls)
+    if len(fields) < 2 or any(not f.init or f.kw_only for f in fields):
+        return _FALLBACK  # (attrgetter of one name returns the value, not a tuple)
+    names = [f.name for f in fields]
+    return attrgetter(*names), {name: i for i, name in enumerate(names)}

@@ -21,7 +21,6 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -32,6 +31,7 @@ from haralyzer import HarEntry, HarParser
 
 from . import ir
 from .errors import BadInput
+from .ir import replace
 from .operation import rpc_operation
 
 _JSONP = re.compile(r"^\s*[A-Za-z_$][\w$.]*\s*\(")

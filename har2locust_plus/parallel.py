@@ -41,7 +41,7 @@ _DISABLE = "H2L_NO_FORK"  # set (to anything) to compute everything in one proce
 def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
              cost: Callable[[T], int] | None = None, min_cost: int = 0,
              pack: Callable[[R], Any] | None = None,
-             unpack: Callable[[Any], R] | None = None) -> list[R]:
+             unpack: Callable[[Any], R] | None = None, child_cost: float = 1.0) -> list[R]:
     """``[fn(item) for item in items]``, about half of the work done in a child process.
 
     ``fn`` must not change anything the caller needs afterwards (the child's changes are
@@ -50,11 +50,13 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
     long (and, below ``min_cost`` in all, not worth a fork); without it every second item goes
     to the child. ``pack`` and ``unpack`` carry the
     child's results in a form quicker to pickle (plain tuples rather than dataclasses: pickling
-    cost as much as a third of the work saved).
+    cost as much as a third of the work saved). ``child_cost``: how much more the same work
+    costs the child, which also pickles its results and copies every page of the parent's
+    memory it writes to (a reference count is a write): the child's share is smaller by it.
     """
     if len(items) < min_items or not can_fork():
         return [fn(item) for item in items]
-    theirs_at = _split(items, cost, min_cost)
+    theirs_at = _split(items, cost, min_cost, child_cost)
     if not theirs_at:
         return [fn(item) for item in items]
     read_end, write_end = os.pipe()
@@ -92,7 +94,8 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
     return out
 
 
-def _split(items: Sequence[T], cost: Callable[[T], int] | None, min_cost: int) -> list[int]:
+def _split(items: Sequence[T], cost: Callable[[T], int] | None, min_cost: int,
+           child_cost: float = 1.0) -> list[int]:
     """The indexes the child computes: every second one, or, weighed by ``cost``, each item
     to the side with less work so far (the child takes ties); none when the work is less than
     ``min_cost``."""
@@ -105,7 +108,7 @@ def _split(items: Sequence[T], cost: Callable[[T], int] | None, min_cost: int) -
     child: list[int] = []
     for i, work in enumerate(costs):
         if theirs <= mine:
-            theirs += work
+            theirs += work * child_cost
             child.append(i)
         else:
             mine += work

@@ -25,11 +25,11 @@ import json
 import re
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from itertools import islice
 from urllib.parse import urlsplit
 
 from .. import ir
+from ..ir import replace
 from ..options import Options
 from .correlate import ID_NAME
 

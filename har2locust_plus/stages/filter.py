@@ -11,9 +11,9 @@ import fnmatch
 import ipaddress
 import re
 from collections import Counter
-from dataclasses import replace
 
 from .. import ir
+from ..ir import replace
 from ..options import Options
 
 STATIC_RESOURCE_TYPES = frozenset(

@@ -11,9 +11,9 @@ import functools
 import keyword
 import re
 import unicodedata
-from dataclasses import replace
 
 from .. import ir
+from ..ir import replace
 from ..options import Options
 
 # Attributes of locust's User/FastHttpUser that a page method must not shadow.

@@ -12,9 +12,9 @@ Headers sent with the same value by every request move to the user class
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 
 from .. import ir
+from ..ir import replace
 from ..options import Options
 
 DROPPED = frozenset({

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
 
 from .. import ir
 from ..errors import BadOption
+from ..ir import replace
 from ..options import Options
 
 _SHOWN = 6  # steps listed when a selector matches nothing

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import replace
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from .. import ir
 from ..errors import BadOption
+from ..ir import replace
 from ..options import Options
 from .grouping import RESERVED, identifier
 
