@@ -19,6 +19,8 @@ from enum import Enum
 from operator import attrgetter
 from typing import Any, Literal, Union
 
+_IS_STR = str.__instancecheck__
+
 # --- values with holes -------------------------------------------------------------------------
 
 
@@ -57,7 +59,7 @@ class Template:
 
     @property
     def is_literal(self) -> bool:
-        return all(isinstance(p, str) for p in self.parts)
+        return all(map(_IS_STR, self.parts))  # (no generator: 116,000 calls at 10,000 entries)
 
     @property
     def text(self) -> str:

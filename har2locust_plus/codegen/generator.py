@@ -477,10 +477,14 @@ class FastHttpGenerator:
         the row's name differs from its request's, ``02 /login``) and shows run-time values
         as ``{note_id}``, as request names do: the page is not about the recorded object."""
         request = first.request
-        recorded = "".join(re.escape(part) if isinstance(part, str) else ".+?"
-                           for part in request.path.parts)
-        verb = "" if request.method == "GET" else re.escape(request.method + " ")
-        if not re.fullmatch(verb + recorded, group.title):
+        verb = "" if request.method == "GET" else request.method + " "
+        if request.path.is_literal:  # most pages: a comparison, not a regex of each path
+            made_of_url = group.title == verb + request.path.text
+        else:
+            recorded = "".join(re.escape(part) if isinstance(part, str) else ".+?"
+                               for part in request.path.parts)
+            made_of_url = re.fullmatch(re.escape(verb) + recorded, group.title) is not None
+        if not made_of_url:
             return group.title or group.method
         return f"{request.method} {ir.template_preview(request.path)}"
 

