@@ -14,6 +14,7 @@ import sys
 import traceback
 import warnings
 import zlib
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 
@@ -431,3 +432,22 @@ def test_repeated_headers_are_shared_between_steps(make_har, make_entry) -> None
     first, second = load(make_har(*entries), "h.har").steps
     assert first.request.headers[0] is second.request.headers[0]
     assert first.response.headers[0] is second.response.headers[0]
+
+
+def test_start_times_datetime_cannot_read_are_read_by_haralyzer(make_har, make_entry) -> None:
+    """RFC 1123 and other non-ISO times (some proxies write them) go through haralyzer's
+    dateutil reading, imported for them only."""
+    har = make_har(make_entry("http://h.test/a", started="Thu, 01 Jan 2026 10:00:05 GMT"),
+                   make_entry("http://h.test/b", started="2026-01-01 11:00:07.5 +0100"))
+    first, second = load(har, "t.har").steps
+    assert first.started == datetime(2026, 1, 1, 10, 0, 5, tzinfo=timezone.utc)
+    assert second.started == datetime(2026, 1, 1, 10, 0, 7, 500000, tzinfo=timezone.utc)
+    assert second.started - first.started == timedelta(seconds=2.5)
+
+
+def test_converting_an_iso_recording_does_not_import_haralyzer() -> None:
+    har = Path(__file__).resolve().parents[1] / "fixtures" / "notes-journey.har"
+    code = (f"import sys; from har2locust_plus import convert; convert({str(har)!r}); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('haralyzer', 'dateutil')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
