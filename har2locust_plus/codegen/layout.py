@@ -39,6 +39,53 @@ class Unsupported(Exception):
     """Outside the subset: black formats this one."""
 
 
+# --- light statements -----------------------------------------------------------------------
+#
+# The generator writes the statements of page methods (5,900 requests at 10,000 entries) as
+# these three classes instead of libcst nodes, which cost several times as much to make. They
+# hold only the generator's own syntax: names of functions and attributes, keywords, and
+# comments (made one printable line by ``escape.one_line``). Every value from the recording in
+# them is a libcst node made by ``escape.py``, as before: HAR text still becomes code only
+# there. Each prints exactly as the libcst statement it stands for (``generator.to_cst``), and
+# a test checks the printed methods against black on those.
+
+
+class Call:
+    """``func(arg, keyword=arg, ...)``: ``func`` a dotted name, each argument a pair
+    (``""`` or ``"keyword="``, a libcst expression or a :class:`Call`)."""
+
+    __slots__ = ("func", "args")
+
+    def __init__(self, func: str, args: tuple[tuple[str, Any], ...] = ()) -> None:
+        self.func = func
+        self.args = args
+
+
+class Line:
+    """A simple statement ``[target = ]expr[  # trailing]``, after its comment lines (each a
+    whole comment, ``# ...``); ``target`` a dotted name."""
+
+    __slots__ = ("expr", "target", "comments", "trailing")
+
+    def __init__(self, expr: Any, target: str = "", comments: tuple[str, ...] = (),
+                 trailing: str = "") -> None:
+        self.expr = expr
+        self.target = target
+        self.comments = comments
+        self.trailing = trailing
+
+
+class Block:
+    """``with call[ as name]:`` and its statements."""
+
+    __slots__ = ("call", "name", "body")
+
+    def __init__(self, call: Call, name: str, body: list[Line | Block]) -> None:
+        self.call = call
+        self.name = name
+        self.body = body
+
+
 # --- flat rendering -----------------------------------------------------------------------
 
 
@@ -209,6 +256,7 @@ _PRINTERS: dict[type, Callable[[Any], str]] = {  # exact types: no subclass is e
     cst.Dict: lambda node: "{" + ", ".join(_dict_element(e) for e in node.elements) + "}",
     cst.List: lambda node: "[" + ", ".join(_element(e) for e in node.elements) + "]",
     cst.Subscript: _subscript,
+    Call: lambda node: node.func + "(" + ", ".join(k + flat(v) for k, v in node.args) + ")",
 }
 
 
@@ -246,6 +294,8 @@ def _has_brackets(node: cst.CSTNode) -> bool:
 
 def _brackets(node: cst.CSTNode) -> tuple[str, list[tuple[str, cst.CSTNode]], str, bool]:
     """(head up to the last opening bracket, the elements inside, closing, is a display)."""
+    if type(node) is Call:
+        return node.func + "(", list(node.args), ")", False
     if isinstance(node, cst.Call):
         items = []
         for a in node.args:
@@ -305,7 +355,11 @@ def lay_out(node: cst.CSTNode, depth: int, prefix: str, suffix: str, out: list[s
 
 
 def _comment(comment: cst.Comment) -> str:
-    text = comment.value
+    return _comment_text(comment.value)
+
+
+def _comment_text(text: str) -> str:
+    """A whole comment (``# ...``) as black leaves it, or Unsupported."""
     rest = text[2:]
     if not text.startswith("# ") or not rest or rest != rest.strip() or rest[0].isspace() or \
             "type:" in text or "fmt:" in text or "yapf:" in text or \
@@ -321,8 +375,24 @@ def _leading(lines: cst.CSTNode, depth: int, out: list[str]) -> None:
         out.append("    " * depth + _comment(line.comment))
 
 
-def statement(stmt: cst.BaseStatement, depth: int, out: list[str]) -> None:
-    _leading(stmt.leading_lines, depth, out)
+def statement(stmt: cst.BaseStatement | Line | Block, depth: int, out: list[str]) -> None:
+    kind = type(stmt)
+    if kind is Line:
+        for comment in stmt.comments:  # type: ignore[union-attr]
+            out.append("    " * depth + _comment_text(comment))
+        _simple(stmt.expr, stmt.target + " = " if stmt.target else "",  # type: ignore[union-attr]
+                "  " + _comment_text(stmt.trailing) if stmt.trailing else "",  # type: ignore[union-attr]
+                depth, out)
+        return
+    if kind is Block:
+        lay_out(stmt.call, depth, "with ",  # type: ignore[union-attr]
+                (" as " + stmt.name if stmt.name else "") + ":", out)  # type: ignore[union-attr]
+        if not stmt.body:  # type: ignore[union-attr]
+            raise Unsupported("empty with")
+        for inner in stmt.body:  # type: ignore[union-attr]
+            statement(inner, depth + 1, out)
+        return
+    _leading(stmt.leading_lines, depth, out)  # type: ignore[union-attr]
     if isinstance(stmt, cst.SimpleStatementLine):
         if len(stmt.body) != 1:
             raise Unsupported("several statements on a line")
@@ -341,19 +411,7 @@ def statement(stmt: cst.BaseStatement, depth: int, out: list[str]) -> None:
                 raise Unsupported("target")
         else:
             raise Unsupported(type(small).__name__)
-        if suffix:
-            text = prefix + flat(node) + suffix
-            if not _fits(depth, text):
-                raise Unsupported("long line with a comment")
-            out.append("    " * depth + text)
-            return
-        if isinstance(node, (cst.SimpleString, cst.FormattedString)):
-            raise Unsupported("string statement")  # docstring-like
-        if prefix and _has_brackets(node) and not isinstance(node, cst.Call):
-            raise Unsupported("assignment of a display")
-        if prefix and not _has_brackets(node) and not _fits(depth, prefix + flat(node)):
-            raise Unsupported("long assignment")
-        lay_out(node, depth, prefix, "", out)
+        _simple(node, prefix, suffix, depth, out)
         return
     if isinstance(stmt, cst.With):
         if len(stmt.items) != 1 or stmt.asynchronous or \
@@ -373,6 +431,24 @@ def statement(stmt: cst.BaseStatement, depth: int, out: list[str]) -> None:
             statement(inner, depth + 1, out)
         return
     raise Unsupported(type(stmt).__name__)
+
+
+def _simple(node: Any, prefix: str, suffix: str, depth: int, out: list[str]) -> None:
+    """``prefix + node + suffix``: an expression statement or an assignment (``prefix`` is
+    ``target = ``), with its trailing comment in ``suffix``."""
+    if suffix:
+        text = prefix + flat(node) + suffix
+        if not _fits(depth, text):
+            raise Unsupported("long line with a comment")
+        out.append("    " * depth + text)
+        return
+    if isinstance(node, (cst.SimpleString, cst.FormattedString)):
+        raise Unsupported("string statement")  # docstring-like
+    if prefix and _has_brackets(node) and not isinstance(node, (cst.Call, Call)):
+        raise Unsupported("assignment of a display")
+    if prefix and not _has_brackets(node) and not _fits(depth, prefix + flat(node)):
+        raise Unsupported("long assignment")
+    lay_out(node, depth, prefix, "", out)
 
 
 def method_body(statements: list[cst.BaseStatement], depth: int) -> str:
