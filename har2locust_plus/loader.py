@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import functools
 import json
 import math
 import re
@@ -312,45 +313,57 @@ def _read_json(data: bytes, source: str) -> Any:
 
 
 # msgspec reads the same structure about three times as fast (10,000 entries: 0.25 s against
-# 0.7 s). Decoded as msgspec.Raw, a value is only delimited, not built: the top-level object
-# and log become {key: raw value}, log.entries a list of raw entries, each decoded and
-# converted in turn, so again only one raw entry is alive at a time. For every document both
-# accept, msgspec's values equal json.loads' (floats correctly rounded, big integers, the last
-# of duplicate keys, the first one's place: a property test checks it); what msgspec refuses
-# and json accepts (NaN, 1e999, lone surrogates, 4,300-digit integers) goes to the streaming
-# reader, and so does any error, so that messages stay json's.
+# 0.7 s). The file is read once as the few members of the HAR the loader uses (log.creator,
+# .browser, .pages and .entries; the rest is skipped, not built), each entry delimited as a
+# msgspec.Raw, then decoded and converted in turn: again only one raw entry is alive at a
+# time. For every document both accept, msgspec's values equal json.loads' (floats correctly
+# rounded, big integers, the last of duplicate keys: a property test checks it); what msgspec
+# refuses and json accepts (NaN, 1e999, lone surrogates, 4,300-digit integers) goes to the
+# streaming reader, and so does any error or a member of another type than expected, so that
+# values and messages stay json's.
 
 
 def _split(data: bytes) -> dict[str, Any]:
-    """The HAR object, with ``log.entries`` converted (an :class:`_Entries`), read by msgspec."""
+    """The HAR's members the loader uses, with ``log.entries`` converted (an
+    :class:`_Entries`), read by msgspec."""
     try:
         import msgspec  # noqa: PLC0415 - a dependency; without it, the streaming reader
     except ImportError:  # pragma: no cover
         raise _CannotStream from None
-    decode = msgspec.json.Decoder().decode
-    raw_members = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
-    raw_elements = msgspec.json.Decoder(list[msgspec.Raw]).decode
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     try:
-        har: dict[str, Any] = {}
-        for key, raw in raw_members(data).items():
-            if key != "log" or memoryview(raw)[:1] != b"{":  # a raw value starts at its first byte
-                har[key] = decode(raw)
-                continue
-            log: dict[str, Any] = {}
-            for log_key, log_raw in raw_members(raw).items():
-                if log_key != "entries" or memoryview(log_raw)[:1] != b"[":
-                    log[log_key] = decode(log_raw)
-                    continue
-                entries = _Entries()
-                for entry in raw_elements(log_raw):
-                    entries.add(decode(entry))
-                log[log_key] = entries
-            har[key] = log
-        return har
+        har = _har_shape(msgspec)(data)
+        if har.log is msgspec.UNSET:  # not a HAR: the streaming reader's whole object
+            raise _CannotStream          # says what it looks like instead
+        log: dict[str, Any] = {}
+        for key in _LOG_MEMBERS:
+            value = getattr(har.log, key)
+            if value is not msgspec.UNSET:
+                log[key] = value
+        if "entries" in log:
+            decode = msgspec.json.Decoder().decode
+            entries = _Entries()
+            for entry in log["entries"]:
+                entries.add(decode(entry))
+            log["entries"] = entries
+        return {"log": log}
     except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
         raise _CannotStream from None
+
+
+_LOG_MEMBERS = ("creator", "browser", "pages", "entries")
+
+
+@functools.cache
+def _har_shape(msgspec: Any) -> Callable[[bytes], Any]:
+    """A decoder of ``{"log": {"creator", "browser", "pages", "entries": [raw, ...]}}``."""
+    unset = msgspec.UNSET
+    log = msgspec.defstruct("Log", [
+        ("creator", Any, unset), ("browser", Any, unset), ("pages", Any, unset),
+        ("entries", list[msgspec.Raw] | msgspec.UnsetType, unset)])
+    har = msgspec.defstruct("Har", [("log", log | msgspec.UnsetType, unset)])
+    return msgspec.json.Decoder(har).decode
 
 
 def _stream(data: bytes) -> dict[str, Any]:

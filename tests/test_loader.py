@@ -398,8 +398,9 @@ def test_msgspec_reads_what_json_loads_reads(make_entry, values: list, top: obje
     expected = json.loads(data)
     entries = split["log"].pop("entries")
     want = loader_module._Entries.of(expected["log"].pop("entries"))
-    assert split == expected  # every other value, key order included
-    assert list(split["log"]) == list(expected["log"])
+    # the members the loader reads, exactly; the others are skipped
+    assert split == {"log": {k: v for k, v in expected["log"].items()
+                             if k in ("creator", "browser", "pages")}}
     assert (entries.steps, entries.skipped, entries.diagnostics) == \
         (want.steps, want.skipped, want.diagnostics)
 
