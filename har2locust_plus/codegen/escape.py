@@ -140,7 +140,7 @@ def _fstring_text(text: str) -> str:
 def py_value(value: Any) -> cst.BaseExpression:
     """A JSON-like value (leaves may be templates or run-time values) as an expression."""
     if value is None or isinstance(value, bool):
-        return cst.Name(repr(value))
+        return _CONSTANTS[value]
     if isinstance(value, (int, float)):
         return py_number(value)
     if isinstance(value, str):
@@ -152,13 +152,25 @@ def py_value(value: Any) -> cst.BaseExpression:
     if isinstance(value, ir.HostRef):
         return host_expr()
     if isinstance(value, dict):
-        return cst.Dict([cst.DictElement(py_str(str(k)), py_value(v)) for k, v in value.items()])
+        return _Dict([_DictElement(py_str(str(k)), py_value(v)) for k, v in value.items()])
     if isinstance(value, (list, tuple)):
         elements = [cst.Element(py_value(v)) for v in value]
-        return cst.List(elements) if isinstance(value, list) else cst.Tuple(elements)
+        return _List(elements) if isinstance(value, list) else _Tuple(elements)
     if isinstance(value, bytes):
         return py_bytes(value)
     raise NotALiteral(f"no literal for {type(value).__name__}")
+
+
+# Nodes are immutable: py_value's displays share their (default) brackets and whitespace
+# instead of making new ones for each of the thousands of JSON bodies a recording posts.
+_CONSTANTS = {value: cst.Name(repr(value)) for value in (None, True, False)}
+_Dict = functools.partial(cst.Dict, lbrace=cst.LeftCurlyBrace(), rbrace=cst.RightCurlyBrace())
+_DictElement = functools.partial(cst.DictElement,
+                                 whitespace_before_colon=cst.SimpleWhitespace(""),
+                                 whitespace_after_colon=cst.SimpleWhitespace(" "))
+_List = functools.partial(cst.List, lbracket=cst.LeftSquareBracket(),
+                          rbracket=cst.RightSquareBracket())
+_Tuple = functools.partial(cst.Tuple, lpar=(cst.LeftParen(),), rpar=(cst.RightParen(),))
 
 
 def one_line(text: str, limit: int = 80) -> str:

@@ -161,6 +161,7 @@ class FastHttpGenerator:
         self.steps_by_group: dict[int, list[ir.Step]] = {}
         self.headers_cache: dict[tuple[ir.Header, ...], cst.Dict] = {}
         self.checks_cache: dict[tuple, tuple[list[cst.Arg], list[cst.EmptyLine]]] = {}
+        self._shared_names: dict[int, set[str]] = {}  # see _light_names
         for step in scenario.steps:
             self.steps_by_group.setdefault(step.group, []).append(step)
         self.sent_in = _sent_as_is(scenario)
@@ -409,6 +410,7 @@ class FastHttpGenerator:
         before = self.needs.copy()
         caches = dict(self.headers_cache), dict(self.checks_cache)
         keep: list[object] = []  # the nodes printed here live until the session ends
+        self._shared_names = {}  # (names by id: valid while keep lives)
         print_page = functools.partial(self.printed_page, keep=keep)
         with layout.session():
             if len(self.scenario.steps) < PARALLEL_STEPS or not can_fork():
@@ -417,6 +419,7 @@ class FastHttpGenerator:
                 pages = fork_map(print_page, range(len(groups)),
                                  cost=lambda index: len(self.steps_by_group.get(index, ())))
         del keep
+        self._shared_names = {}
         self.needs.restore(before)
         for page in pages:  # what each page asked of the module, in page order
             self.needs.helpers |= page.helpers
@@ -453,7 +456,7 @@ class FastHttpGenerator:
             body: str | None = layout.method_body(statements, depth=2)  # type: ignore[arg-type]
         except layout.Unsupported:
             body = None
-        return _PrintedPage(body, frozenset(_light_names(statements)),
+        return _PrintedPage(body, frozenset(_light_names(statements, self._shared_names)),
                             frozenset(self.needs.helpers - helpers), calls)
 
     def page_doc(self, group: ir.Group) -> str:
@@ -1034,10 +1037,12 @@ def _dotted(name: str) -> cst.BaseExpression:
     return expr
 
 
-def _light_names(statements: list[Line | Block]) -> set[str]:
-    """What :func:`_free_names` finds in the libcst statements these stand for."""
+def _light_names(statements: list[Line | Block], shared: dict[int, set[str]]) -> set[str]:
+    """What :func:`_free_names` finds in the libcst statements these stand for.
+
+    ``shared``: the names of libcst parts by id, for parts many pages share (header dicts,
+    check arguments); the caller keeps them alive while it uses it."""
     names: set[str] = set()
-    libcst_parts: list[cst.CSTNode] = []
     todo: list = list(statements)
     while todo:
         item = todo.pop()
@@ -1054,9 +1059,17 @@ def _light_names(statements: list[Line | Block]) -> set[str]:
         elif kind is Call:
             names.add(item.func.split(".", 1)[0])
             todo.extend(value for _, value in item.args)
-        else:
-            libcst_parts.append(item)
-    return names | _free_names(libcst_parts)
+        elif kind is cst.Name:
+            names.add(item.value)
+        elif kind not in _NAMELESS:
+            found = shared.get(id(item))
+            if found is None:
+                found = shared[id(item)] = _free_names(item)
+            names |= found
+    return names
+
+
+_NAMELESS = frozenset({cst.SimpleString, cst.Integer, cst.Float})
 
 
 def _comment_text(text: str) -> str:

@@ -139,10 +139,11 @@ def session() -> Iterator[None]:
         return
     _LOCAL.flat = {}
     _LOCAL.code = {}  # libcst's source of f-string expressions, by id
+    _LOCAL.lines = {}  # lay_out of shared displays and calls, by (id, depth, prefix, suffix)
     try:
         yield
     finally:
-        del _LOCAL.flat, _LOCAL.code  # ids are valid while the nodes are alive
+        del _LOCAL.flat, _LOCAL.code, _LOCAL.lines  # ids are valid while the nodes are alive
 
 
 def flat(node: cst.CSTNode) -> str:
@@ -323,7 +324,28 @@ def _brackets(node: cst.CSTNode) -> tuple[str, list[tuple[str, cst.CSTNode]], st
 
 
 def lay_out(node: cst.CSTNode, depth: int, prefix: str, suffix: str, out: list[str]) -> None:
-    """Append the lines black makes of the logical line ``prefix + node + suffix``."""
+    """Append the lines black makes of the logical line ``prefix + node + suffix``.
+
+    A libcst display or call is laid out once per place in a session: the generator shares
+    them between requests (the same headers, the same check arguments)."""
+    if type(node) in _SHARED:
+        cache = _LOCAL.__dict__.get("lines")
+        if cache is not None:
+            key = (id(node), depth, prefix, suffix)
+            lines = cache.get(key)
+            if lines is None:
+                lines = []
+                _lay_out(node, depth, prefix, suffix, lines)
+                cache[key] = lines
+            out.extend(lines)
+            return
+    _lay_out(node, depth, prefix, suffix, out)
+
+
+_SHARED = frozenset({cst.Dict, cst.List, cst.Tuple, cst.Call})
+
+
+def _lay_out(node: cst.CSTNode, depth: int, prefix: str, suffix: str, out: list[str]) -> None:
     indent = "    " * depth
     text = prefix + flat(node) + suffix
     if _fits(depth, text):
