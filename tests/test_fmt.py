@@ -49,7 +49,9 @@ def test_fixtures_identical_to_black(har: str, variant: str) -> None:
     Options(rendezvous=("1", "3"), rendezvous_users="2"),
     Options(data_file="users.csv", unique_fields=("title",), transactions=False),
     Options(user_class="http", rendezvous=("2",), checks="status"),
-], ids=["rendezvous", "data-unique-no-transactions", "http-rendezvous"])
+    Options(data_file="users.csv", data_per="iteration", new_user_each_iteration=False,
+            think_time=ThinkTime(mode="range", low=1, high=2)),
+], ids=["rendezvous", "data-unique-no-transactions", "http-rendezvous", "data-per-iteration"])
 def test_runtime_blocks_and_constants_identical_to_black(options: Options) -> None:
     """The rendezvous and transaction code, decorated helpers and the module's constants are
     printed without black (stubs and top-level runs): still black's text exactly."""
