@@ -29,7 +29,7 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from . import ir
+from . import ir, jsontext
 from .errors import BadInput
 from .ir import replace
 from .operation import rpc_operation
@@ -731,7 +731,7 @@ def _json_value(text: str | None) -> Any:
         return value
 
     try:
-        value = json.loads(text, parse_constant=reject, parse_float=finite)
+        value = jsontext.loads(text, parse_constant=reject, parse_float=finite)
     except (ValueError, RecursionError):
         return _NOT_JSON
     return value if _json_depth(value) <= MAX_JSON_DEPTH else _NOT_JSON

@@ -21,14 +21,13 @@ or value must occur in every recorded response of it.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from itertools import islice
 from urllib.parse import urlsplit
 
-from .. import ir
+from .. import ir, jsontext
 from ..ir import replace
 from ..options import Options
 from .correlate import ID_NAME
@@ -161,7 +160,7 @@ def _json_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
     documents = []
     for text in texts:
         try:
-            documents.append(json.loads(text))
+            documents.append(jsontext.loads(text))
         except (ValueError, RecursionError):
             return []
     # APIs that answer errors with 200 (GraphQL, JSON-RPC, RPC over forms) say so in a member

@@ -12,7 +12,6 @@ text (an API key in ``<pre>`` or ``<code>``) is read by XPath when it looks made
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -20,7 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from ... import ir
+from ... import ir, jsontext
 from ..grouping import identifier
 from .json_body import wanted_json_leaves
 from .scripts import script_sources
@@ -177,7 +176,7 @@ def _embedded_json_sources(step: ir.Step, tree: etree._Element,
             if content[:1] not in ("{", "[") or len(content) > 5_000_000:
                 continue
             try:
-                data = json.loads(content)
+                data = jsontext.loads(content)
                 leaves: list[tuple[tuple, str | int]] = []
                 if isinstance(data, (dict, list)):
                     wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves)

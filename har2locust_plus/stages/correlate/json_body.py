@@ -6,10 +6,9 @@ to an unsafe request is marked ``creates`` (see :mod:`.rank`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
-from ... import ir
+from ... import ir, jsontext
 from ..grouping import identifier
 from .sources import (
     MAX_VALUE,
@@ -24,7 +23,7 @@ from .sources import (
 
 def json_sources(step: ir.Step, text: str, wanted: Wanted) -> list[Source]:
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text)
     except (ValueError, RecursionError):
         return []
     leaves: list[tuple[tuple, str | int]] = []
