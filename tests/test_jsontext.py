@@ -41,8 +41,8 @@ def test_values_equal_json_loads(value: object, indent: int | None, ensure_ascii
 
 @pytest.mark.parametrize("text", [
     "NaN", "[-Infinity]", "1e999", '"\\ud800"', '{"a": 1, "a": 2}', "-0.0", "1E400", "1" * 5000,
-    "[1,]", "", " ", "\ufeff{}", "[" * 450 + "]" * 450, "[" * 600 + "]" * 600, "[" * 5000 + "]" * 5000, "01", '"\\x"',
-    '"\ud800"',
+    "[1,]", "", " ", "\ufeff{}", "[" * 450 + "]" * 450, "[" * 600 + "]" * 600,
+    "[" * 5000 + "]" * 5000, "01", '"\\x"', '"\ud800"',
 ])
 def test_odd_documents_read_or_fail_as_json_loads(text: str) -> None:
     try:
