@@ -183,6 +183,9 @@ def bench(size: int, args: argparse.Namespace, cli: list[str]) -> dict:
     for key in contenders:
         for metric in ("wall", "rss_mb", "cpu"):
             result[f"{key}_{metric}"] = median([r[metric] for r in runs[key]])
+    for key in result["others"]:  # run by run: both measured within seconds of each other
+        ratios = [o["wall"] / t["wall"] for o, t in zip(runs["ours"], runs[key], strict=True)]
+        result[f"{key}_paired"] = (median(ratios), min(ratios), max(ratios))
     names = list(dict.fromkeys(name for s in stages for name in s))
     result["stages"] = {n: median([s[n] for s in stages if n in s]) for n in names}
     return result
@@ -206,14 +209,17 @@ def print_report(results: list[dict], cli: list[str], startup: float | None) -> 
               f"{r['ours_cpu']:>9.2f}")
     others = [name for name in results[0]["others"]] if results else []
     if others:
-        print("\nmedians of the same runs (wall s; peak RSS MB; CPU s):")
-        print(f"{'entries':>8} | {'command':<12} {'wall s':>7} {'ours/it':>8} | {'RSS MB':>7} "
-              f"| {'CPU s':>6}")
+        print("\nmedians of the same runs (wall s; peak RSS MB; CPU s); paired: the median of "
+              "ours/it run by run (min-max), steadier on a busy machine:")
+        print(f"{'entries':>8} | {'command':<12} {'wall s':>7} {'ours/it':>8} "
+              f"{'paired':>16} | {'RSS MB':>7} | {'CPU s':>6}")
         for r in results:
             for name in ("ours", *others):
                 ratio = r["ours_wall"] / r[f"{name}_wall"]
-                print(f"{r['entries']:>8} | {name:<12} {r[f'{name}_wall']:>7.2f} {ratio:>8.2f} | "
-                      f"{r[f'{name}_rss_mb']:>7.0f} | {r[f'{name}_cpu']:>6.2f}")
+                paired = r.get(f"{name}_paired")
+                pair = f"{paired[0]:.2f} ({paired[1]:.2f}-{paired[2]:.2f})" if paired else ""
+                print(f"{r['entries']:>8} | {name:<12} {r[f'{name}_wall']:>7.2f} {ratio:>8.2f} "
+                      f"{pair:>16} | {r[f'{name}_rss_mb']:>7.0f} | {r[f'{name}_cpu']:>6.2f}")
     if len(results) >= 2:
         small, large = results[0], results[-1]
         factor = large["entries"] / small["entries"]
