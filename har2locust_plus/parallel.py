@@ -29,8 +29,8 @@ import os
 import pickle
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -57,20 +57,9 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
     if len(items) < min_items or not can_fork():
         return [fn(item) for item in items]
     theirs_at = _split(items, cost, min_cost, child_cost)
-    if not theirs_at:
+    child = _start(fn, items, theirs_at, pack) if theirs_at else None
+    if child is None:
         return [fn(item) for item in items]
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return [fn(item) for item in items]
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        _child(fn if pack is None else lambda item: pack(fn(item)),
-               [items[i] for i in theirs_at], write_end)
-    os.close(write_end)
     child_share = set(theirs_at)
     out: list[R] = [None] * len(items)  # type: ignore[list-item]
     try:
@@ -78,10 +67,86 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
             if i not in child_share:
                 out[i] = fn(item)
     except BaseException:
-        os.close(read_end)
-        _reap(pid)
+        _abandon(child)
         raise
-    theirs = _receive(read_end, pid)
+    for i, result in zip(theirs_at, _collect(child, fn, items, theirs_at, unpack), strict=True):
+        out[i] = result
+    return out
+
+
+def fork_stream(fn: Callable[[T], R], items: Sequence[T], *, share: float,
+                cost: Callable[[T], int], min_cost: int = 0,
+                pack: Callable[[R], Any] | None = None,
+                unpack: Callable[[Any], R] | None = None) -> Iterator[R]:
+    """``fn(item)`` for each item in turn, the items from some point on done by a child.
+
+    For a caller that does work of its own on each result, in order: the parent computes the
+    first items, each when the caller asks for it, while the child computes the rest, so that
+    the caller's work on the first items overlaps the child's. ``share``: the part of the total
+    ``cost`` the parent takes (its own work on each result counted in). The same conditions
+    and guarantees as :func:`fork_map`: the results are exactly ``fn``'s.
+    """
+    costs = [cost(item) + 1 for item in items]
+    total = sum(costs)
+    child = None
+    split = len(items)
+    if total >= min_cost and can_fork():
+        done = 0
+        for split, work in enumerate(costs):  # noqa: B007 - the split is what is left
+            if done >= share * total:
+                break
+            done += work
+        else:
+            split = len(items)
+        theirs_at = list(range(split, len(items)))
+        child = _start(fn, items, theirs_at, pack) if theirs_at else None
+    if child is None:
+        split = len(items)
+    try:
+        for i in range(split):
+            yield fn(items[i])
+    except BaseException:  # the caller stopped (GeneratorExit too): no child left behind
+        if child is not None:
+            _abandon(child)
+        raise
+    if child is not None:
+        yield from _collect(child, fn, items, list(range(split, len(items))), unpack)
+
+
+class _Child(NamedTuple):
+    pid: int
+    read_end: int
+
+
+def _start(fn: Callable[[T], R], items: Sequence[T], theirs_at: list[int],
+           pack: Callable[[R], Any] | None) -> _Child | None:
+    """Fork a child computing ``items[i]`` for ``i`` in ``theirs_at``; None if it cannot."""
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        _child(fn if pack is None else lambda item: pack(fn(item)),
+               [items[i] for i in theirs_at], write_end)
+    os.close(write_end)
+    return _Child(pid, read_end)
+
+
+def _abandon(child: _Child) -> None:
+    """The results will not be read: close the pipe (the child's write fails and it exits)
+    and wait for it."""
+    os.close(child.read_end)
+    _reap(child.pid)
+
+
+def _collect(child: _Child, fn: Callable[[T], R], items: Sequence[T], theirs_at: list[int],
+             unpack: Callable[[Any], R] | None) -> list[R]:
+    """The child's results, or the same computed here if it failed in any way."""
+    theirs = _receive(child.read_end, child.pid)
     if theirs is not None and len(theirs) == len(theirs_at) and unpack is not None:
         try:
             theirs = [unpack(packed) for packed in theirs]
@@ -89,9 +154,7 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
             theirs = None
     if theirs is None or len(theirs) != len(theirs_at):
         theirs = [fn(items[i]) for i in theirs_at]
-    for i, result in zip(theirs_at, theirs, strict=True):
-        out[i] = result
-    return out
+    return theirs
 
 
 def _split(items: Sequence[T], cost: Callable[[T], int] | None, min_cost: int,
