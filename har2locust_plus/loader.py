@@ -24,8 +24,6 @@ import sys
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
@@ -799,6 +797,10 @@ def _multipart(params: list[dict], text: str | None, data: bytes | None,
     payload = data if data is not None else (_wire_bytes(text) if text else None)
     if payload is None:
         return None
+    # the email package costs 10 ms to import, and few recordings post multipart text
+    from email.parser import BytesParser  # noqa: PLC0415
+    from email.policy import HTTP  # noqa: PLC0415
+
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + mime.encode("latin-1", "replace") + b"\r\n\r\n" + payload)
     if not message.is_multipart():
