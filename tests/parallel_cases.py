@@ -32,6 +32,14 @@ def _count_forks() -> list[int]:
     return forks
 
 
+def _assert_no_child_left() -> None:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return  # no child left behind
+    raise AssertionError("a child is left")
+
+
 def _pid_and_square(n: int) -> tuple[int, int]:
     return os.getpid(), n * n
 
@@ -80,12 +88,7 @@ def an_error_in_this_process_is_raised_and_the_child_reaped() -> None:
         assert str(exc) == "here"
     else:
         raise AssertionError("the error was not raised")
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        pass  # no child left behind
-    else:
-        raise AssertionError("a child is left")
+    _assert_no_child_left()
 
 
 def no_fork_while_other_threads_run_or_when_disabled() -> None:
@@ -156,12 +159,7 @@ def a_stream_left_early_leaves_no_child() -> None:
     stream = fork_stream(_pid_and_square, list(range(10)), share=0.5, cost=lambda n: 1)
     next(stream)
     stream.close()  # as when the caller's loop raises
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        pass  # no child left behind
-    else:
-        raise AssertionError("a child is left")
+    _assert_no_child_left()
 
 
 def correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp: str) -> None:
