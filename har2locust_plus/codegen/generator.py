@@ -922,8 +922,11 @@ def _workload_docstring(workload: Workload, options: Options) -> cst.SimpleState
 def _sent_as_is(scenario: ir.Scenario) -> dict[str, set[str]]:
     """Where each run-time value is sent without encoding: in a ``header``, a URL ``path``."""
     places: dict[str, set[str]] = {}
-    headers = [h for step in scenario.steps for h in step.request.headers]
-    for header in [*headers, *scenario.common_headers]:
+    # each distinct header once (the loader shares them between requests)
+    headers = {id(h): h for step in scenario.steps for h in step.request.headers}
+    for header in [*headers.values(), *scenario.common_headers]:
+        if header.value.is_literal:
+            continue
         for ref in header.value.refs():
             if ref.encoding == "raw":
                 places.setdefault(ref.name, set()).add("header")
