@@ -29,7 +29,7 @@ import os
 import pickle
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 T = TypeVar("T")
@@ -72,45 +72,6 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
     for i, result in zip(theirs_at, _collect(child, fn, items, theirs_at, unpack), strict=True):
         out[i] = result
     return out
-
-
-def fork_stream(fn: Callable[[T], R], items: Sequence[T], *, share: float,
-                cost: Callable[[T], int], min_cost: int = 0,
-                pack: Callable[[R], Any] | None = None,
-                unpack: Callable[[Any], R] | None = None) -> Iterator[R]:
-    """``fn(item)`` for each item in turn, the items from some point on done by a child.
-
-    For a caller that does work of its own on each result, in order: the parent computes the
-    first items, each when the caller asks for it, while the child computes the rest, so that
-    the caller's work on the first items overlaps the child's. ``share``: the part of the total
-    ``cost`` the parent takes (its own work on each result counted in). The same conditions
-    and guarantees as :func:`fork_map`: the results are exactly ``fn``'s.
-    """
-    costs = [cost(item) + 1 for item in items]
-    total = sum(costs)
-    child = None
-    split = len(items)
-    if total >= min_cost and can_fork():
-        done = 0
-        for split, work in enumerate(costs):  # noqa: B007 - the split is what is left
-            if done >= share * total:
-                break
-            done += work
-        else:
-            split = len(items)
-        theirs_at = list(range(split, len(items)))
-        child = _start(fn, items, theirs_at, pack) if theirs_at else None
-    if child is None:
-        split = len(items)
-    try:
-        for i in range(split):
-            yield fn(items[i])
-    except BaseException:  # the caller stopped (GeneratorExit too): no child left behind
-        if child is not None:
-            _abandon(child)
-        raise
-    if child is not None:
-        yield from _collect(child, fn, items, list(range(split, len(items))), unpack)
 
 
 class _Child(NamedTuple):

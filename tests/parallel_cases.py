@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from har2locust_plus import parallel
-from har2locust_plus.parallel import fork_map, fork_stream
+from har2locust_plus.parallel import fork_map
 
 os.environ.pop("H2L_NO_FORK", None)
 os.cpu_count = lambda: 2  # the cases are about forking, also on a one-core machine
@@ -119,47 +119,6 @@ def work_below_min_cost_stays_here_and_costs_balance_the_halves() -> None:
     out = fork_map(_pid_and_square, [1000] + [1] * 10, min_items=2, cost=lambda n: n)
     assert [square for _, square in out] == [1000 ** 2] + [1] * 10
     assert out[0][0] != os.getpid() and {pid for pid, _ in out[1:]} == {os.getpid()}
-
-
-def a_stream_yields_a_plain_map_the_first_items_here_the_rest_from_a_child() -> None:
-    parent = os.getpid()
-    asked: list[int] = []
-
-    def square(n: int) -> tuple[int, int]:
-        if os.getpid() == parent:
-            asked.append(n)
-        return _pid_and_square(n)
-
-    stream = fork_stream(square, list(range(10)), share=0.4, cost=lambda n: 1)
-    first = next(stream)
-    assert first == (parent, 0) and asked == [0]  # computed when asked for, not before
-    out = [first, *stream]
-    assert [sq for _, sq in out] == [n * n for n in range(10)]
-    mine = [n for n, (pid, _) in enumerate(out) if pid == parent]
-    assert mine == list(range(len(mine))) and 0 < len(mine) < 10  # a prefix here, the rest there
-    assert asked == mine
-
-
-def a_stream_below_min_cost_or_whose_child_fails_gives_the_same() -> None:
-    out = list(fork_stream(_pid_and_square, list(range(10)), share=0.5, cost=lambda n: 1,
-                           min_cost=1000))
-    assert out == [(os.getpid(), n * n) for n in range(10)]
-    parent = os.getpid()
-
-    def fails_in_the_child(n: int) -> int:
-        if os.getpid() != parent:
-            raise ValueError("child")
-        return n + 1
-
-    assert list(fork_stream(fails_in_the_child, list(range(10)), share=0.3,
-                            cost=lambda n: 1)) == list(range(1, 11))
-
-
-def a_stream_left_early_leaves_no_child() -> None:
-    stream = fork_stream(_pid_and_square, list(range(10)), share=0.5, cost=lambda n: 1)
-    next(stream)
-    stream.close()  # as when the caller's loop raises
-    _assert_no_child_left()
 
 
 def correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp: str) -> None:

@@ -1,4 +1,4 @@
-"""fork_map and fork_stream: the same results as a plain map, whatever happens in the child.
+"""fork_map: the same list as a plain map, whatever happens in the child.
 
 Each case (tests/parallel_cases.py) runs in a fresh interpreter: this pytest process may have
 been monkey-patched by gevent (tests that import locust), where fork_map does not fork.
@@ -24,9 +24,6 @@ CASES = [
     "an_error_in_this_process_is_raised_and_the_child_reaped",
     "no_fork_while_other_threads_run_or_when_disabled",
     "work_below_min_cost_stays_here_and_costs_balance_the_halves",
-    "a_stream_yields_a_plain_map_the_first_items_here_the_rest_from_a_child",
-    "a_stream_below_min_cost_or_whose_child_fails_gives_the_same",
-    "a_stream_left_early_leaves_no_child",
 ]
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")

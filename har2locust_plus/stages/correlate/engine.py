@@ -38,7 +38,7 @@ from urllib.parse import unquote
 from ... import ir
 from ...ir import replace
 from ...options import Options
-from ...parallel import fork_stream
+from ...parallel import fork_map
 from ..grouping import RESERVED, identifier
 from ..headers import host_relative
 from . import rank
@@ -135,11 +135,11 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     # What each response's body hands out depends on the body alone (and on which values some
     # later request sends, known now): the costly part of the pass (parsing every HTML page),
     # done on both cores. Registering sources stays in order, in the loop below.
-    found = fork_stream(functools.partial(_body_sources, last_use=_wanted_until(scenario.steps,
-                                                                                 state.wanted),
-                                          auto=options.correlate_auto), scenario.steps,
-                        share=PARENT_SHARE, cost=_body_length, min_cost=FORK_MIN_BYTES,
-                        pack=_rows, unpack=_sources)
+    found = fork_map(functools.partial(_body_sources, last_use=_wanted_until(scenario.steps,
+                                                                              state.wanted),
+                                       auto=options.correlate_auto), scenario.steps,
+                     cost=_body_length, min_cost=FORK_MIN_BYTES, pack=_rows, unpack=_sources,
+                     child_cost=CHILD_COST)
     requests = []
     for step, body_sources in zip(scenario.steps, found, strict=True):
         state.step_cookies = _request_cookies(step.request)
@@ -193,12 +193,10 @@ _SOURCE_FIELDS = tuple(f.name for f in fields(Source))
 # Below this much HTML and JSON, parsing on two cores saved less than the fork cost (measured:
 # 3.5 MB, 1,000 synthetic entries, no faster): a typical recording stays in one process.
 FORK_MIN_BYTES = 8_000_000
-# The parent computes the sources of the first responses, each as the pass reaches it, while a
-# child computes the rest: the pass over the first steps overlaps the child's work. The
-# parent's part of the bytes, its pass over them counted in: at 10,000 entries the sources
-# took 1.2 s of CPU and the pass 0.5 s, and the child's share of the same bytes about 20 %
-# longer than the parent's (it pickles its sources and copies the pages it touches).
-PARENT_SHARE = 0.46
+# The child's share of the same bytes took about 20 % longer than the parent's (it pickles its
+# sources and copies the pages it touches), so that the parent waited 0.18 s for it at 10,000
+# entries: it gets that much less.
+CHILD_COST = 1.2
 
 
 def _rows(sources: list[Source]) -> list[tuple]:
