@@ -152,7 +152,8 @@ def py_value(value: Any) -> cst.BaseExpression:
     if isinstance(value, ir.HostRef):
         return host_expr()
     if isinstance(value, dict):
-        return _Dict([_DictElement(py_str(str(k)), py_value(v)) for k, v in value.items()])
+        return dict_display([dict_element(py_str(str(k)), py_value(v))
+                             for k, v in value.items()])
     if isinstance(value, (list, tuple)):
         elements = [cst.Element(py_value(v)) for v in value]
         return _List(elements) if isinstance(value, list) else _Tuple(elements)
@@ -161,11 +162,13 @@ def py_value(value: Any) -> cst.BaseExpression:
     raise NotALiteral(f"no literal for {type(value).__name__}")
 
 
-# Nodes are immutable: py_value's displays share their (default) brackets and whitespace
-# instead of making new ones for each of the thousands of JSON bodies a recording posts.
+# Nodes are immutable: displays share their (default) brackets and whitespace instead of
+# making new ones for each of the thousands of JSON bodies and header dicts of a recording
+# (the generator uses the same two for its dicts).
 _CONSTANTS = {value: cst.Name(repr(value)) for value in (None, True, False)}
-_Dict = functools.partial(cst.Dict, lbrace=cst.LeftCurlyBrace(), rbrace=cst.RightCurlyBrace())
-_DictElement = functools.partial(cst.DictElement,
+dict_display = functools.partial(cst.Dict, lbrace=cst.LeftCurlyBrace(),
+                                 rbrace=cst.RightCurlyBrace())
+dict_element = functools.partial(cst.DictElement,
                                  whitespace_before_colon=cst.SimpleWhitespace(""),
                                  whitespace_after_colon=cst.SimpleWhitespace(" "))
 _List = functools.partial(cst.List, lbracket=cst.LeftSquareBracket(),

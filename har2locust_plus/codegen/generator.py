@@ -24,6 +24,8 @@ from ..options import Options
 from ..parallel import can_fork, fork_map
 from . import layout
 from .escape import (
+    dict_display,
+    dict_element,
     one_line,
     py_bytes,
     py_docstring,
@@ -87,10 +89,8 @@ _END_OF_LINE = cst.TrailingWhitespace()
 _Arg = functools.partial(cst.Arg, whitespace_after_star=_NO_SPACE, whitespace_after_arg=_NO_SPACE)
 _Call = functools.partial(cst.Call, whitespace_after_func=_NO_SPACE,
                           whitespace_before_args=_NO_SPACE)
-_DictElement = functools.partial(cst.DictElement, whitespace_before_colon=_NO_SPACE,
-                                 whitespace_after_colon=_SPACE)
-_Dict = functools.partial(cst.Dict, lbrace=cst.LeftCurlyBrace(_NO_SPACE),
-                          rbrace=cst.RightCurlyBrace(_NO_SPACE))
+_DictElement = dict_element
+_Dict = dict_display
 _SimpleStatementLine = functools.partial(cst.SimpleStatementLine,
                                          trailing_whitespace=_END_OF_LINE)
 _With = functools.partial(cst.With, whitespace_after_with=_SPACE, whitespace_before_colon=_NO_SPACE)
