@@ -429,3 +429,80 @@ def test_ctrl_c_ends_an_interactive_recording_and_saves_it(tmp_path: Path) -> No
     assert stdout.startswith("recorded ") and "on 1 page from 1 host" in stdout
     urls = [e["request"]["url"] for e in json.loads(har.read_text("utf-8"))["log"]["entries"]]
     assert urls[0] == app.url + "/about"
+
+
+def _loop_in_a_greenlet(step):  # type: ignore[no-untyped-def]
+    """Run ``step()`` as an asyncio task in a greenlet of its own, as Playwright's sync API runs
+    its event loop; return the task and what escaped the loop (``None``: nothing)."""
+    import asyncio
+
+    greenlet = pytest.importorskip("greenlet")
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(step())
+
+    def dispatcher() -> BaseException | None:
+        try:
+            loop.run_until_complete(task)
+        except BaseException as exc:  # what a signal let out of the loop
+            return exc
+        return None
+
+    try:
+        escaped = greenlet.greenlet(dispatcher).switch()
+        if not task.done():
+            loop.run_until_complete(task)
+    finally:
+        loop.close()
+    return task, escaped
+
+
+def test_a_signal_inside_the_event_loop_does_not_end_its_task() -> None:
+    """The handler runs wherever the main thread is. Raised inside a task step of Playwright's
+    event loop (the driver's reader, say), the stop would end that task and the connection with
+    it (CI saw "Playwright connection closed"): it must leave the loop as a callback's
+    exception instead, with every task intact."""
+    from har2locust_plus.record.recorder import RecordingStopped, _SignalStop
+
+    async def step() -> str:
+        signal.raise_signal(signal.SIGINT)  # the handler runs here, inside the task's step
+        await asyncio_sleep0()
+        return "the task went on"
+
+    with _SignalStop() as stop:
+        task, escaped = _loop_in_a_greenlet(step)
+    assert isinstance(escaped, RecordingStopped) and stop.signum == signal.SIGINT
+    assert task.result() == "the task went on"
+
+
+def test_a_signal_in_the_recording_greenlet_is_raised_there() -> None:
+    from har2locust_plus.record.recorder import RecordingStopped, _SignalStop
+
+    with _SignalStop() as stop, pytest.raises(RecordingStopped):
+        signal.raise_signal(signal.SIGTERM)
+    assert stop.signum == signal.SIGTERM
+    with _SignalStop() as stop:
+        stop.disarm()
+        signal.raise_signal(signal.SIGINT)  # ignored while the HAR is saved
+    assert stop.signum is None
+
+
+def test_a_stop_handed_to_the_loop_after_the_journey_ended_is_dropped() -> None:
+    """The journey may return between the signal and the loop's next turn: the HAR is being
+    saved then, and the stop must not interrupt that."""
+    from har2locust_plus.record.recorder import _SignalStop
+
+    with _SignalStop() as stop:
+        async def step() -> str:
+            signal.raise_signal(signal.SIGINT)
+            stop.disarm()  # the recording ends before the loop runs the handed-over stop
+            await asyncio_sleep0()
+            return "saved"
+
+        task, escaped = _loop_in_a_greenlet(step)
+    assert escaped is None and task.result() == "saved" and stop.signum == signal.SIGINT
+
+
+async def asyncio_sleep0() -> None:
+    import asyncio
+
+    await asyncio.sleep(0)

@@ -16,13 +16,14 @@ Nothing recorded is lost to a signal. Playwright's driver (node) ignores SIGINT 
 runs in a process group of its own, so a terminal's Ctrl-C, sent to the whole foreground group,
 reaches only this process; the browser is launched with Playwright's own signal handling off,
 so the driver does not close it either. Here SIGINT and SIGTERM raise :class:`RecordingStopped`
-inside whatever the journey (or the wait for the window) was doing, the context is closed
-(which writes the HAR), and :func:`record` returns with ``stopped_by`` set. While the HAR is
-being saved, further signals are ignored.
+inside whatever the journey (or the wait for the window) was doing, never inside Playwright's
+event loop; the context is closed (which writes the HAR), and :func:`record` returns with
+``stopped_by`` set. While the HAR is being saved, further signals are ignored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.util
 import json
@@ -67,9 +68,10 @@ class RecordSummary:
                 + f" → {self.output}{stopped}")
 
 
-class RecordingStopped(BaseException):
-    """SIGINT or SIGTERM arrived: raised where the recording was, a ``BaseException`` so that a
-    journey's ``except Exception`` does not swallow it."""
+class RecordingStopped(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived: raised where the recording was. A ``KeyboardInterrupt``, so
+    that a journey's ``except Exception`` does not swallow it and asyncio lets it out of a
+    callback (see :class:`_SignalStop`)."""
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
@@ -294,17 +296,31 @@ def _count(number: int, noun: str) -> str:
 class _SignalStop:
     """SIGINT and SIGTERM raise :class:`RecordingStopped` once, until :meth:`disarm`; after
     that they are ignored (the HAR is being saved). Handlers are installed only in
-    the main thread (Python's rule) and restored on exit."""
+    the main thread (Python's rule) and restored on exit.
+
+    Where the exception is raised matters. A handler runs wherever the main thread happens to
+    be, and with Playwright's sync API that is often inside its event loop (a greenlet of its
+    own): an exception raised in a task step there ends that task, the driver's connection
+    with it, and nothing can be saved any more. So the exception is raised directly only in
+    the greenlet that is recording; anywhere else it is handed to the loop as a callback, and
+    Playwright passes an exception that a callback lets escape (a ``KeyboardInterrupt``, as
+    Ctrl-C would) to the sync call that is waiting.
+    """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.signum: int | None = None
         self.armed = True
+        self.saving = False
         self.previous: dict[int, Any] = {}
+        self.owner: Any = None
 
     def __enter__(self) -> _SignalStop:
         if threading.current_thread() is threading.main_thread():
+            with contextlib.suppress(ImportError):  # Playwright's; without it, raise directly
+                import greenlet
+                self.owner = greenlet.getcurrent()
             self.previous = {signum: signal.signal(signum, self._handle)
                              for signum in self.SIGNALS}
         return self
@@ -315,9 +331,32 @@ class _SignalStop:
 
     def disarm(self) -> None:
         self.armed = False
+        self.saving = True
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.armed:  # disarmed: the recording has ended and is being saved, let it be
-            self.armed = False
-            self.signum = signum
+        if not self.armed:  # disarmed: the recording has ended and is being saved, let it be
+            return
+        self.armed = False
+        self.signum = signum
+        loop = self._foreign_loop()
+        if loop is None:
+            raise RecordingStopped(signum)
+        loop.call_soon_threadsafe(self._raise_if_recording, signum)
+
+    def _foreign_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the handler interrupted, unless it interrupted the recording
+        greenlet itself (``None``: raise right here)."""
+        if self.owner is None:
+            return None
+        import greenlet
+
+        if greenlet.getcurrent() is self.owner:
+            return None
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+
+    def _raise_if_recording(self, signum: int) -> None:
+        if not self.saving:  # the journey may have ended before the loop ran this
             raise RecordingStopped(signum)
