@@ -160,6 +160,49 @@ def test_converting_never_imports_playwright_or_the_recorder(tmp_path: Path) -> 
     assert (tmp_path / "x.py").exists()
 
 
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["convert", "--help"],
+                                  ["record", "--help"], ["verify", "--help"]])
+def test_help_and_version_do_not_import_the_converter(args: list[str]) -> None:
+    """libcst and black are a third of a second of start-up: only a conversion needs them
+    (``verify`` imports them when it runs, not for its help)."""
+    code = textwrap.dedent(f"""
+        import sys
+        import har2locust_plus.cli
+        sys.argv = ["har2locust-plus", *{args!r}]
+        try:
+            har2locust_plus.cli.main()
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+        loaded = sorted({{m.split(".")[0] for m in sys.modules}} & {{"libcst", "black"}})
+        assert loaded == [], loaded
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=REPO_ROOT,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_package_names_load_on_first_use() -> None:
+    code = textwrap.dedent("""
+        import sys
+        import har2locust_plus
+        assert "libcst" not in sys.modules
+        from har2locust_plus import BadInput, Options, Result, ThinkTime, convert
+        from har2locust_plus.core import convert as core_convert
+        assert convert is core_convert and set(har2locust_plus.__all__) <= set(dir(har2locust_plus))
+        try:
+            har2locust_plus.no_such_name
+        except AttributeError as exc:
+            assert "no_such_name" in str(exc)
+        else:
+            raise AssertionError("no AttributeError")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=REPO_ROOT,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert done.returncode == 0, done.stderr
+
+
 # --- record: refused before any browser starts ----------------------------------------------------
 
 
