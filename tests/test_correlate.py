@@ -828,3 +828,45 @@ def test_every_variable_holds_the_sent_value(flow):
                 continue
             assert template == whole(template.parts[0].name), template
             assert value_at(result, template.parts[0].name, s.number) == value, (i + 1, j)
+
+
+# --- the parse the HTML sources are read from --------------------------------------------------
+
+_HTML_PIECES = st.sampled_from([
+    "<!DOCTYPE html>", "<html>", "</html>", "<head>", "</head>", "<body>", "</body>",
+    "<body class=x>", "<meta name=csrf content='t0k3n-1'>", "<title>T</title>", "<p>", "</p>",
+    "<div id=a>", "</div>", "<input name=n value=v1>", "<a href='/x?y=1&amp;z=2'>", "</a>",
+    "<pre>k_93f0a7c1e2</pre>", "<script>var t = 'x';</script>", "<!-- c -->", "text",
+    "&amp;", "&#x41;", " ", "\n", "<table><tr><td>1</td></tr></table>", "<br>", "<span>",
+    "<form action=/f>", "</form>", "<li>", "<p>two</p><p>blocks</p>",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_HTML_PIECES, min_size=1, max_size=14).map("".join))
+def test_the_plain_parse_is_lxml_html_s_tree(text: str) -> None:
+    """parse_html reads pages with plain lxml elements; the tree (and so every XPath the
+    script runs with lxml.html) must be exactly lxml.html.fromstring's, fragments included."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from har2locust_plus.stages.correlate.html import parse_html
+
+    def tree(parse: Any) -> bytes | str:
+        try:
+            return etree.tostring(parse(text).getroottree())
+        except (etree.ParserError, ValueError) as exc:
+            return type(exc).__name__
+
+    assert tree(parse_html) == tree(lxml_html.fromstring)
+
+
+def test_a_fragment_with_two_bodies_is_merged_as_lxml_html_merges_it() -> None:
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from har2locust_plus.stages.correlate.html import parse_html
+
+    text = "<p>a</p><body><input name=n value=v></body><body><p>b</p></body>"
+    assert etree.tostring(parse_html(text).getroottree()) == \
+        etree.tostring(lxml_html.fromstring(text).getroottree())

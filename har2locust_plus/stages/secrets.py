@@ -23,12 +23,12 @@ import functools
 import re
 
 from lxml import etree
-from lxml import html as lxml_html
 
 from .. import ir
 from ..errors import BadOption
 from ..ir import replace
 from ..options import Options
+from .correlate.html import parse_html
 from .grouping import RESERVED, identifier
 
 LOGIN_NAME = re.compile(r"^(user(name)?|login|e-?mail|account|user_?id|uname)$", re.I)
@@ -114,7 +114,7 @@ def _password_inputs(steps: tuple[ir.Step, ...]) -> set[str]:
         if not text or not _may_say_password(text) or not _PASSWORD_TYPE.search(text):
             continue  # most pages: no second parse
         try:
-            tree = lxml_html.fromstring(text)
+            tree = parse_html(text)
         except (etree.ParserError, ValueError):
             continue
         for element in tree.iter("input"):

@@ -47,6 +47,21 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _XML_NAME = re.compile(r"[A-Za-z_][\w.\-]*")
 
 
+# lxml.html's parser makes every element an HtmlElement, looked up by a Python method for each
+# element a walk touches; the tree is the same with plain elements, which are quicker to walk
+# (the HTML pages of the 10,000-entry benchmark: 10 % less parsing and walking)
+_PLAIN_HTML = etree.HTMLParser()
+
+
+def parse_html(text: str) -> etree._Element:
+    """What ``lxml.html.fromstring(text)`` returns (the page, or the fragment's element), with
+    plain lxml elements. Raises what it raises."""
+    try:
+        return lxml_html.fromstring(text, parser=_PLAIN_HTML)
+    except AttributeError:  # a fragment with two <body> or <head>: merged by HtmlElement methods
+        return lxml_html.fromstring(text)
+
+
 def is_html(mime: str, text: str) -> bool:
     return mime.startswith(HTML_MIME) or text.lstrip()[:15].lower().startswith(
         ("<!doctype html", "<html"))
@@ -54,7 +69,7 @@ def is_html(mime: str, text: str) -> bool:
 
 def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
     try:
-        tree = lxml_html.fromstring(text)
+        tree = parse_html(text)
     except (etree.ParserError, ValueError):
         return
     named, urls = _html_elements(tree)
