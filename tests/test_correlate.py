@@ -852,11 +852,14 @@ def test_the_plain_parse_is_lxml_html_s_tree(text: str) -> None:
 
     from har2locust_plus.stages.correlate.html import parse_html
 
-    def tree(parse: Any) -> bytes | str:
+    def tree(parse: Any) -> list[bytes] | str:  # every top element: recovery may make two
         try:
-            return etree.tostring(parse(text).getroottree())
+            element = parse(text)
         except (etree.ParserError, ValueError) as exc:
             return type(exc).__name__
+        root = element.getroottree().getroot()
+        return [element.tag.encode()] + [etree.tostring(top) for top in
+                                         (root, *root.itersiblings())]
 
     assert tree(parse_html) == tree(lxml_html.fromstring)
 
@@ -870,3 +873,22 @@ def test_a_fragment_with_two_bodies_is_merged_as_lxml_html_merges_it() -> None:
     text = "<p>a</p><body><input name=n value=v></body><body><p>b</p></body>"
     assert etree.tostring(parse_html(text).getroottree()) == \
         etree.tostring(lxml_html.fromstring(text).getroottree())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_HTML_PIECES | st.sampled_from(["<td>a<!-- c -->b</td>", "<p><?pi x?></p>",
+                                                 "<code>", "</code>", "<b>", "</b>"]),
+                min_size=1, max_size=14).map("".join))
+def test_the_text_elements_are_the_xpath_s(text: str) -> None:
+    """Element-text sources walk the tree once instead of evaluating one XPath per tag: the
+    elements (and their order, which numbers them in the script's XPath) must be the same."""
+    from lxml import etree
+
+    from har2locust_plus.stages.correlate.html import TEXT_TAGS, _text_elements, parse_html
+
+    try:
+        tree = parse_html(text)
+    except (etree.ParserError, ValueError):
+        return
+    xpath = etree.XPath("|".join(f"//{tag}[not(*)]" for tag in TEXT_TAGS))
+    assert list(_text_elements(tree)) == xpath(tree)

@@ -38,7 +38,6 @@ from .sources import (
 HTML_MIME = ("text/html", "application/xhtml")
 TEXT_TAGS = ("pre", "code", "kbd", "samp", "output", "td", "dd", "span", "strong", "b", "p",
              "li", "div", "textarea")
-_TEXT_XPATH = etree.XPath("|".join(f"//{tag}[not(*)]" for tag in TEXT_TAGS))
 _DATA_ISLANDS = etree.XPath("//script[@type='application/json' or @type='application/ld+json']"
                             " | //*[@*[starts-with(name(), 'data-')]]")
 _TEXT_TOKEN = re.compile(r">\s*([^<>\s]{8,4096})\s*<")  # an element's whole text, one token
@@ -147,7 +146,7 @@ def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],
 def _text_sources(step: ir.Step, tree: etree._Element, wanted: Wanted) -> Iterator[Source]:
     """Values shown as an element's whole text: ``<pre id="api-key">k_93f…</pre>``."""
     positions: dict[str, int] = {}
-    for element in _TEXT_XPATH(tree):
+    for element in _text_elements(tree):
         tag = element.tag
         positions[tag] = positions.get(tag, 0) + 1
         if not element.text:
@@ -161,6 +160,18 @@ def _text_sources(step: ir.Step, tree: etree._Element, wanted: Wanted) -> Iterat
         yield Source(step.number, value, identifier(element.get("id") or "") or
                      identifier(element.get("class") or "") or f"{tag}_text", "xpath",
                      expr=f"normalize-space({where})", how=f"text of <{tag}>", id_like=True)
+
+
+def _text_elements(tree: etree._Element) -> Iterator[etree._Element]:
+    """What ``//pre[not(*)] | //code[not(*)] | ...`` (each of TEXT_TAGS) finds, in document
+    order: the elements of those tags without child elements (comments may be inside), in
+    the whole document (where libxml2's recovery may leave more than one top element). One
+    walk, about three times as fast as the XPath's 14."""
+    root = tree.getroottree().getroot()
+    for top in (root, *root.itersiblings(etree.Element)):
+        for element in top.iter(*TEXT_TAGS):
+            if not len(element) or next(element.iterchildren(etree.Element), None) is None:
+                yield element
 
 
 def _element_xpath(element: etree._Element, tag: str, position: int) -> str | None:
