@@ -452,3 +452,30 @@ def test_converting_an_iso_recording_does_not_import_haralyzer() -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('haralyzer', 'dateutil')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+_HEADER_PART = st.one_of(st.sampled_from(["", "Accept", "X-Token", "ünï"]), st.integers(0, 9),
+                         st.none(), st.booleans(), st.floats(allow_nan=False), st.just([]))
+_HEADER = st.one_of(
+    st.fixed_dictionaries({"name": _HEADER_PART, "value": _HEADER_PART}),
+    st.fixed_dictionaries({"name": _HEADER_PART}),  # no value
+    st.fixed_dictionaries({"value": _HEADER_PART}),  # no name
+    st.fixed_dictionaries({"name": st.text(max_size=8), "value": st.text(max_size=8),
+                           "comment": st.text(max_size=3)}),
+    st.sampled_from([None, "Accept: */*", 7, []]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HEADER, max_size=6))
+def test_header_pairs_keep_named_headers_whatever_the_shape(raw: list) -> None:
+    """The quick path (every header a {"name": non-empty str, "value": str}) and the careful
+    one agree: a header without a name is dropped, a missing or null value is empty, another
+    value is its text."""
+    expected = []
+    for header in raw:
+        if isinstance(header, dict):
+            name, value = header.get("name"), header.get("value")
+            if isinstance(name, str) and name:
+                expected.append((name, value if isinstance(value, str)
+                                 else "" if value is None else str(value)))
+    assert loader_module._header_pairs(raw) == expected
