@@ -56,3 +56,50 @@ def test_names_from_pythons_parser_are_those_of_the_libcst_walk(name: str) -> No
     assert nodes.keys() == trees.keys() and nodes
     for block, node in nodes.items():
         assert generator._ast_names(trees[block]) == generator._free_names(node), block
+
+
+@pytest.mark.parametrize("name", ["checks.py", "data.py", "rendezvous.py", "transactions.py"])
+def test_a_shell_module_is_the_full_one_but_for_the_bodies(name: str) -> None:
+    """A conversion parses the runtime modules with their functions' and classes' bodies left
+    out (a ``pass`` each): every other part must be exactly what the full parse gives, and the
+    names a shell's body stands for those the full body uses."""
+    import libcst as cst
+
+    from har2locust_plus.codegen import generator
+
+    full = generator._runtime_module(name, full=True)
+    shell = generator._runtime_module(name, full=False)
+    assert len(shell.body) == len(full.body)
+    assert shell.with_changes(body=[]).deep_equals(full.with_changes(body=[]))
+    blocks = 0
+    for ours, theirs in zip(shell.body, full.body, strict=True):
+        if isinstance(theirs, (cst.FunctionDef, cst.ClassDef)):
+            blocks += 1
+            assert ours.with_changes(body=theirs.body).deep_equals(theirs), theirs.name.value
+            assert generator._SHELL_NAMES[id(ours.body)] == \
+                generator._free_names(theirs.body), theirs.name.value
+            assert generator._block_code(ours, True) == generator._block_code(theirs, True)
+            assert generator.unshelled(ours) is not ours
+            assert generator.unshelled(ours).deep_equals(theirs)
+        else:
+            assert ours.deep_equals(theirs)
+    assert blocks
+
+
+def test_a_shell_copy_is_made_whole_with_its_changes() -> None:
+    import libcst as cst
+
+    from har2locust_plus.codegen import generator
+
+    shell = next(stmt for stmt in generator._runtime_module("data.py", full=False).body
+                 if isinstance(stmt, cst.FunctionDef))
+    full = next(stmt for stmt in generator._runtime_module("data.py", full=True).body
+                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == shell.name.value)
+    decorator = cst.Decorator(cst.Name("events"))
+    copy = shell.with_changes(leading_lines=[cst.EmptyLine()], decorators=[decorator])
+    whole = generator.unshelled(copy)
+    assert whole.body is full.body and whole.leading_lines is copy.leading_lines
+    assert whole.decorators is copy.decorators
+    assert generator.unshelled(full) is full  # a full node stays as it is
+    with pytest.raises(AssertionError, match="changed"):
+        generator.unshelled(shell.with_changes(name=cst.Name("renamed")))

@@ -15,7 +15,9 @@ The output is exactly ``black.format_str(module.code, mode=MODE)``, obtained fas
   and rendezvous code, helpers with a decorator) is a stub in the skeleton: the same
   decorators and leading lines, the same kind of block (which is all black's blank lines
   around it depend on), a placeholder name and a one-line body. Black's text of the stub's
-  two lines is then replaced by the block's source.
+  two lines is then replaced by the block's source. (So the generator need not parse the
+  bodies of the runtime modules at all: its copies are shells, see
+  ``generator._runtime_module``; one that black must print is made whole first.)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import libcst as cst
 from black.strings import str_width
 
 from . import layout
-from .generator import runtime_copy_code
+from .generator import runtime_copy_code, unshelled
 
 MODE = black.Mode(target_versions={black.TargetVersion.PY310})
 
@@ -45,7 +47,7 @@ def render(module: cst.Module, printed: dict[str, str] | None = None) -> str:
     source = module.with_changes(body=skeleton).code
     if bodies and ("fmt:" in source or "yapf:" in source):
         # a "# fmt: off" region could span a placeholder: black alone, on the real code
-        source = module.with_changes(body=body[:split]).code
+        source = module.with_changes(body=[unshelled(node) for node in body[:split]]).code
         bodies = _placeholder_lines(printed)
     head = black.format_str(source, mode=MODE)
     if bodies:
@@ -120,6 +122,7 @@ def _skeleton(body: list[cst.CSTNode], printed: dict[str, str]
             parts[f"    {name}_end\n"] = [""]
             out.append(_block_stub(node, name))
             continue
+        node = unshelled(node)  # black prints it whole: with its body
         if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
             members: list[cst.CSTNode] = []
             run: str | None = None  # the placeholder that the previous member ended with

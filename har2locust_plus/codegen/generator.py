@@ -770,7 +770,7 @@ class FastHttpGenerator:
     def helper_functions(self) -> list[cst.FunctionDef]:
         if not self.needs.helpers:
             return []
-        functions, deps = _runtime_functions("checks.py", "data.py")
+        functions, deps = _runtime_functions(("checks.py", "data.py"), self.printed is None)
         wanted = set()
         todo = list(self.needs.helpers)
         while todo:
@@ -796,7 +796,7 @@ class FastHttpGenerator:
         settings = {"RENDEZVOUS_USERS": py_str(self.options.rendezvous_users),
                     "RENDEZVOUS_TIMEOUT": py_number(float(self.options.rendezvous_timeout))}
         out = []
-        for stmt in _runtime_module("rendezvous.py").body:
+        for stmt in _runtime_module("rendezvous.py", self.printed is None).body:
             if isinstance(stmt, cst.SimpleStatementLine) and isinstance(
                     stmt.body[0], (cst.Import, cst.ImportFrom)):
                 continue
@@ -811,7 +811,7 @@ class FastHttpGenerator:
         """runtime/transactions.py without its imports, when the pages are transactions."""
         if not (self.options.transactions and self.scenario.steps):
             return []
-        body = _runtime_module("transactions.py").body
+        body = _runtime_module("transactions.py", self.printed is None).body
         code = [stmt for stmt in body if not (isinstance(stmt, cst.SimpleStatementLine) and
                                               isinstance(stmt.body[0], (cst.Import,
                                                                         cst.ImportFrom)))]
@@ -1124,14 +1124,69 @@ def _method(name: str, body: list[cst.BaseStatement], doc: str) -> cst.FunctionD
 
 
 @functools.cache
-def _runtime_module(filename: str) -> cst.Module:
-    """A module of ``har2locust_plus/runtime`` (real, tested code that scripts get a copy of)."""
-    module = cst.parse_module(_runtime_source(filename))
+def _runtime_module(filename: str, full: bool = True) -> cst.Module:
+    """A module of ``har2locust_plus/runtime`` (real, tested code that scripts get a copy of).
+
+    Not ``full``: its functions and classes are *shells*, their bodies a ``pass``. A script
+    gets a copy's text from the source (:func:`runtime_copy_code`) and its names from Python's
+    parser, so libcst need not parse the bodies: 40-60 ms of every conversion, a tenth of a
+    typical one. Everything around the bodies (comments, blank lines, decorators, signatures,
+    the module's own statements) is parsed by libcst from the same text, so it is exactly the
+    full module's. :func:`unshelled` gives a shell's full node where one is printed as code.
+    """
+    source = _runtime_source(filename) if full else _shell_source(filename)
+    module = cst.parse_module(source)
     for stmt in module.body:
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             _RUNTIME_BLOCKS[id(stmt.body)] = stmt
             _RUNTIME_ORIGIN[id(stmt)] = filename
+            if not full:
+                _SHELL_NAMES[id(stmt.body)] = _body_names(filename)[stmt.name.value]
     return module
+
+
+@functools.cache
+def _shell_source(filename: str) -> str:
+    """The runtime module's source with each top-level function's and class's body a ``pass``
+    (the whole source if a body starts on its header's line: black never writes one)."""
+    lines, _ = _runtime_spans(filename)
+    out, at = [], 0  # lines copied so far
+    for stmt in ast.parse(_runtime_source(filename)).body:
+        if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
+            first_body_line = stmt.body[0].lineno  # 1-based; a docstring is body[0]
+            if first_body_line <= stmt.lineno:
+                return _runtime_source(filename)
+            out.extend(lines[at:first_body_line - 1])
+            out.append("    pass\n")
+            at = stmt.end_lineno or first_body_line
+    out.extend(lines[at:])
+    return "".join(out)
+
+
+@functools.cache
+def _body_names(filename: str) -> dict[str, frozenset[str]]:
+    """For each top-level function and class of a runtime module, the names its body uses
+    (:func:`_ast_names` of the body's statements)."""
+    return {stmt.name: frozenset().union(*(_ast_names(s) for s in stmt.body))
+            for stmt in ast.parse(_runtime_source(filename)).body
+            if isinstance(stmt, (ast.FunctionDef, ast.ClassDef))}
+
+
+def unshelled(node: cst.CSTNode) -> cst.CSTNode:
+    """``node``, or, for a copy of a shell (see :func:`_runtime_module`), the same copy made
+    of the full module's node: what is printed as code must have its body."""
+    if not isinstance(node, (cst.FunctionDef, cst.ClassDef)) or \
+            id(node.body) not in _SHELL_NAMES:
+        return node
+    shell = _RUNTIME_BLOCKS[id(node.body)]
+    changed = [f.name for f in dataclasses.fields(node)
+               if getattr(node, f.name) is not getattr(shell, f.name)]
+    if not set(changed) <= _COPY_MAY_CHANGE:  # never expected: the generator changes no more
+        raise AssertionError(f"a runtime shell changed in {changed}")
+    filename = _RUNTIME_ORIGIN[id(shell)]
+    original = next(stmt for stmt in _runtime_module(filename, full=True).body
+                    if isinstance(stmt, type(node)) and stmt.name.value == shell.name.value)
+    return original.with_changes(**{name: getattr(node, name) for name in changed})
 
 
 @functools.cache
@@ -1157,6 +1212,7 @@ def _runtime_spans(filename: str) -> tuple[list[str], dict[str, tuple[int, int, 
 # body (the modules stay alive in _runtime_module's cache, so the ids stay theirs).
 _RUNTIME_BLOCKS: dict[int, cst.FunctionDef | cst.ClassDef] = {}
 _RUNTIME_ORIGIN: dict[int, str] = {}  # id of each of those -> its module's file name
+_SHELL_NAMES: dict[int, frozenset[str]] = {}  # id of a shell's body -> the names the body uses
 # What a copy may change of a runtime function or class and still be printed from its source.
 _COPY_MAY_CHANGE = frozenset({"leading_lines", "decorators", "lines_after_decorators"})
 
@@ -1193,10 +1249,12 @@ def _block_code(original: cst.FunctionDef | cst.ClassDef, with_decorators: bool)
 
 
 @functools.cache
-def _runtime_functions(*filenames: str) -> tuple[dict[str, cst.FunctionDef], dict[str, set[str]]]:
+def _runtime_functions(filenames: tuple[str, ...], full: bool = True
+                       ) -> tuple[dict[str, cst.FunctionDef], dict[str, set[str]]]:
     """The top-level functions of runtime modules and which of the others each one calls."""
     functions = {stmt.name.value: stmt for filename in filenames
-                 for stmt in _runtime_module(filename).body if isinstance(stmt, cst.FunctionDef)}
+                 for stmt in _runtime_module(filename, full).body
+                 if isinstance(stmt, cst.FunctionDef)}
     names = {stmt.name: _ast_names(stmt) for filename in filenames
              for stmt in ast.parse(_runtime_source(filename)).body
              if isinstance(stmt, ast.FunctionDef)}
@@ -1264,6 +1322,9 @@ def _free_names(node: object) -> set[str]:
         if fields is None:
             fields = _FIELDS[kind] = _child_fields(kind)
         if not fields or id(item) in seen:
+            continue
+        if kind is cst.IndentedBlock and id(item) in _SHELL_NAMES:  # a runtime shell's body
+            names |= _SHELL_NAMES[id(item)]
             continue
         seen.add(id(item))
         if kind is cst.Arg or kind is cst.Attribute:
