@@ -618,6 +618,11 @@ def _header_pairs(raw: Any) -> list[tuple[str, str]]:
     else:
         if all(type(name) is str and name and type(value) is str for name, value in pairs):
             return pairs
+    return _header_pairs_one_by_one(raw)
+
+
+def _header_pairs_one_by_one(raw: list[Any]) -> list[tuple[str, str]]:
+    """:func:`_header_pairs` of any list: headers without a name are left out."""
     pairs = []
     for header in raw:
         if isinstance(header, dict):

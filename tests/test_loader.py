@@ -468,14 +468,14 @@ _HEADER = st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_HEADER, max_size=6))
 def test_header_pairs_keep_named_headers_whatever_the_shape(raw: list) -> None:
-    """The quick path (every header a {"name": non-empty str, "value": str}) and the careful
-    one agree: a header without a name is dropped, a missing or null value is empty, another
-    value is its text."""
-    expected = []
-    for header in raw:
-        if isinstance(header, dict):
-            name, value = header.get("name"), header.get("value")
-            if isinstance(name, str) and name:
-                expected.append((name, value if isinstance(value, str)
-                                 else "" if value is None else str(value)))
-    assert loader_module._header_pairs(raw) == expected
+    """The quick path (every header a {"name": non-empty str, "value": str}) gives what the
+    careful one does, header by header."""
+    assert loader_module._header_pairs(raw) == loader_module._header_pairs_one_by_one(raw)
+
+
+def test_header_pairs_drop_unnamed_headers_and_stringify_values() -> None:
+    raw = [{"name": "A", "value": "1"}, {"name": "", "value": "x"}, {"value": "y"},
+           {"name": "B"}, {"name": "C", "value": None}, {"name": "D", "value": 7},
+           {"name": 5, "value": "z"}, "E: 1", None]
+    assert loader_module._header_pairs(raw) == [("A", "1"), ("B", ""), ("C", ""), ("D", "7")]
+    assert loader_module._header_pairs("not a list") == []
