@@ -255,8 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     cli = cli_command()
     compile_package()
     with tempfile.TemporaryDirectory() as empty_dir, tempfile.TemporaryDirectory() as scratch:
-        # start-up: a conversion of an empty recording imports all a conversion needs
-        # (--version no longer does: it starts without libcst and black)
+        # start-up: a conversion of an empty recording (imports, and the first conversion's
+        # one-time costs)
         empty = os.path.join(scratch, "empty.har")
         with open(empty, "w", encoding="utf-8") as handle:
             handle.write('{"log": {"version": "1.2", "creator": {"name": "bench", '

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -30,12 +30,10 @@ from .cli_common import (
     write,
 )
 from .config import load_config
+from .core import Recording, Result, WorkloadResult, convert, convert_workload
 from .errors import BadInput, BadOption
 from .options import Options, ThinkTime
-
-if TYPE_CHECKING:  # the converter (libcst, black, lxml) is imported when a conversion runs,
-    # so that --help, and the record command's, start in a tenth of the time
-    from .core import Recording, Result, WorkloadResult
+from .stages import PIPELINE
 
 EPILOG = """\b
 Examples:
@@ -197,8 +195,6 @@ def convert_files(hars: tuple[str, ...], output: str, conversion: Conversion, *,
     data template and report if asked. Raises :class:`Har2LocustError` for the user's errors."""
     if hars.count("-") > 1:
         raise BadOption('"-" (standard input) can be given once')
-    from .core import convert, convert_workload
-
     recordings = [_recording(text) for text in hars]
     result: Result | WorkloadResult
     with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
@@ -272,18 +268,17 @@ class _Progress:
     written when stderr is not a terminal (logs, CI, pipes) or with ``-q``.
     """
 
-    def __init__(self, enabled: bool) -> None:
-        from .stages import PIPELINE
+    STAGES = ("load", *(name for name, _ in PIPELINE), "generate", "format")
 
+    def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.shown = False
-        self.stages = ("load", *(name for name, _ in PIPELINE), "generate", "format")
 
     def __call__(self, stage: str) -> None:
         if not self.enabled:
             return
-        number = self.stages.index(stage) + 1 if stage in self.stages else 0
-        self._write(f"\r\x1b[Kconverting: {stage} ({number}/{len(self.stages)})")
+        number = self.STAGES.index(stage) + 1 if stage in self.STAGES else 0
+        self._write(f"\r\x1b[Kconverting: {stage} ({number}/{len(self.STAGES)})")
         self.shown = True
 
     def __enter__(self) -> _Progress:
@@ -308,8 +303,6 @@ _WEIGHT = re.compile(r"(.+):([0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 def _recording(text: str) -> Recording:
     """``checkout.har:0.5`` → the file and its weight. Only a trailing ``:number`` is a weight
     (``C:\\rec\\a.har`` is a path), and a file that exists under the whole name wins."""
-    from .core import Recording
-
     if text == "-":
         return Recording(sys.stdin.buffer.read(), name="<stdin>")
     match = _WEIGHT.fullmatch(text)

@@ -219,7 +219,7 @@ def test_convert_reports_each_stage_as_it_starts() -> None:
 
     seen: list[str] = []
     convert(PUBLIC, progress=seen.append)
-    assert seen == list(_Progress(enabled=False).stages)
+    assert seen == list(_Progress.STAGES)
 
 
 def test_progress_line_on_a_terminal_is_erased_at_the_end(capsys: pytest.CaptureFixture[str]
