@@ -328,6 +328,9 @@ class Step:
     generated: tuple[Generated, ...] = ()
     checks: tuple[Check, ...] = ()
     rendezvous: str | None = None
+    # the browser sent this request because the step before it answered with a redirect:
+    # its URL is that response's Location (the script follows the live one)
+    follows_location: bool = False
 
     @property
     def label(self) -> str:

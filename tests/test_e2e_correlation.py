@@ -103,6 +103,28 @@ def test_api_journey_replays_against_a_fresh_app(tmp_path: Path) -> None:
     assert len(state["request_ids"]) == logins == len(set(state["request_ids"]))
 
 
+@pytest.mark.parametrize("user_class", ["fast", "http"])
+def test_a_redirect_is_followed_to_where_the_live_server_sends_it(user_class: str,
+                                                                   tmp_path: Path) -> None:
+    """WordPress's draft save: ``POST /drafts`` → 302 ``/post.php?post=<new id>&action=edit``.
+    The id is short and under a key that names no id, so no rule may correlate it; the
+    browser's next request is the live Location, and so is the script's."""
+    script, _ = _script("drafts-journey.har", tmp_path, user_class=user_class)
+    with _app() as app:
+        run = _run_locust(script, app.url, 6, tmp_path)
+        state = app.state()
+    assert run["requests"] > 0, _explain(run, state)
+    assert run["failures"] == 0, _explain(run, state)
+    assert run["exceptions"] == [], _explain(run, state)
+    drafts = state["drafts"]
+    assert drafts.get("created", 0) > 0, (drafts, _explain(run, state))
+    # every draft saved was opened in its editor, and no editor of another id was asked for;
+    # a user stopped between the save and its redirect may miss its last one
+    assert drafts["created"] - USERS <= drafts.get("opened", 0) <= drafts["created"], drafts
+    assert drafts.get("missing", 0) == 0, (drafts, _explain(run, state))
+    assert _total(state["rejections"]) == 0, _explain(run, state)
+
+
 def test_without_correlation_the_replay_fails(tmp_path: Path) -> None:
     script, _ = _script("notes-journey.har", tmp_path, correlate=False)
     code = script.read_text(encoding="utf-8")

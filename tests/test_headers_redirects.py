@@ -143,6 +143,21 @@ def _redirect_har(make_har, make_entry) -> bytes:
     )
 
 
+def _recorded_url(call: ast.Call) -> str:
+    """The URL a request call sends: its literal, or the recorded one a redirect's follower
+    falls back to (``redirected(resp, "/", self.host)``)."""
+    url = call.args[0]
+    if isinstance(url, ast.Call) and ast.unparse(url.func) == "redirected":
+        assert [ast.unparse(a) for a in (url.args[0], url.args[2])] == ["resp", "self.host"]
+        url = url.args[1]
+    return ast.literal_eval(url)
+
+
+def _follows(call: ast.Call) -> bool:
+    url = call.args[0]
+    return isinstance(url, ast.Call) and ast.unparse(url.func) == "redirected"
+
+
 def test_fast_http_user_never_follows_redirects(make_har, make_entry, client_calls) -> None:
     code = _convert(_redirect_har(make_har, make_entry), "fast")
     (user,) = [n for n in ast.walk(ast.parse(code))
@@ -150,14 +165,14 @@ def test_fast_http_user_never_follows_redirects(make_har, make_entry, client_cal
     attributes = {t.id: stmt.value for stmt in user.body if isinstance(stmt, ast.Assign)
                   for t in stmt.targets if isinstance(t, ast.Name)}
     assert ast.literal_eval(attributes["max_redirects"]) == 0
-    assert [ast.literal_eval(c.args[0]) for c in client_calls(code)] == ["/logout", "/"]
+    assert [_recorded_url(c) for c in client_calls(code)] == ["/logout", "/"]
 
 
 def test_http_user_passes_allow_redirects_false_on_every_request(make_har, make_entry,
                                                                  client_calls) -> None:
     code = _convert(_redirect_har(make_har, make_entry), "http")
     calls = client_calls(code)
-    assert [ast.literal_eval(c.args[0]) for c in calls] == ["/logout", "/"]
+    assert [_recorded_url(c) for c in calls] == ["/logout", "/"]
     for call in calls:
         flags = {kw.arg: kw.value for kw in call.keywords}
         assert isinstance(flags.get("allow_redirects"), ast.Constant)
@@ -168,6 +183,84 @@ def test_http_user_passes_allow_redirects_false_on_every_request(make_har, make_
 def test_redirect_hop_checks_status_and_location(make_har, make_entry, client_calls) -> None:
     code = _convert(_redirect_har(make_har, make_entry))
     assert 'check(resp, "step 1 GET /logout", 302, location=' in code
+
+
+@pytest.mark.parametrize(("location", "next_url"), [
+    ("/", f"{RECORDED}/"),
+    (f"{RECORDED}/", f"{RECORDED}/"),
+    ("/#top", f"{RECORDED}/"),  # a browser sends no fragment
+    ("HTTP://REC.example.test:5000/", f"{RECORDED}/"),
+    ("edit?post=7&action=edit", f"{RECORDED}/edit?post=7&action=edit"),  # relative to /logout
+    ("/notes/caf\u00e9 list", f"{RECORDED}/notes/caf%C3%A9%20list"),  # the browser encodes
+])
+@pytest.mark.parametrize("user_class", USER_CLASSES)
+def test_the_request_a_redirect_made_goes_where_the_live_response_redirects(
+        make_har, make_entry, client_calls, location: str, next_url: str,
+        user_class: str) -> None:
+    code = _convert(make_har(
+        make_entry(f"{RECORDED}/logout", status=302, resource_type="document", mime="",
+                   response_headers=[("Location", location)]),
+        make_entry(next_url, resource_type="document", started="2026-01-01T10:00:00.100Z"),
+    ), user_class)
+    first, follower = client_calls(code)
+    assert not _follows(first) and _follows(follower)
+    assert _recorded_url(follower) == next_url.removeprefix(RECORDED)
+    assert "\ndef redirected(resp, recorded, host):" in code
+
+
+@pytest.mark.parametrize("checks", ["none", "status", "full"])
+def test_the_response_of_a_redirect_is_kept_for_the_request_it_makes(
+        make_har, make_entry, checks: str) -> None:
+    code = _convert(_redirect_har(make_har, make_entry), checks=checks)
+    compile(code, "locustfile.py", "exec")
+    method = next(n for n in ast.walk(ast.parse(code))
+                  if isinstance(n, ast.FunctionDef) and n.name == "logout")
+    text = ast.unparse(method)
+    if checks == "none":  # no with-block: the response is kept by an assignment
+        assert "resp = self.client.get('/logout'" in text, text
+    else:
+        assert "self.client.get('/logout'" in text and "as resp:" in text, text
+    assert "redirected(resp, '/', self.host)" in text, text
+
+
+def _two_steps(make_har, make_entry, first_status: int, location: str, next_url: str,
+               **next_entry) -> str:
+    return _convert(make_har(
+        make_entry(f"{RECORDED}/save", "POST", status=first_status, resource_type="document",
+                   response_headers=[("Location", location)] if location else []),
+        make_entry(next_url, resource_type="document", started="2026-01-01T10:00:00.100Z",
+                   **next_entry),
+    ))
+
+
+@pytest.mark.parametrize(("status", "location", "next_url"), [
+    (302, "/done", f"{RECORDED}/elsewhere"),  # the next request is not the redirect's
+    (302, "/done?x=1", f"{RECORDED}/done?x=2"),
+    (302, "/done", "http://other.example.test:5000/done"),
+    (200, "/done", f"{RECORDED}/done"),  # a Location without a redirect
+    (304, "/done", f"{RECORDED}/done"),
+    (302, "", f"{RECORDED}/done"),  # a redirect without a Location
+    (302, "http://[::1/done", f"{RECORDED}/done"),  # a Location urlsplit refuses
+])
+def test_a_request_no_redirect_made_keeps_its_recorded_url(
+        make_har, make_entry, client_calls, status: int, location: str, next_url: str) -> None:
+    code = _two_steps(make_har, make_entry, status, location, next_url)
+    assert not any(_follows(c) for c in client_calls(code))
+    assert "def redirected(" not in code
+
+
+def test_a_redirect_followed_into_another_recorded_page_keeps_its_recorded_url(
+        make_har, make_entry, client_calls) -> None:
+    """The follower's method cannot see the response of another page's method."""
+    code = _convert(make_har(
+        make_entry(f"{RECORDED}/save", "POST", status=302, resource_type="document",
+                   response_headers=[("Location", "/done")], pageref="page_1"),
+        make_entry(f"{RECORDED}/done", resource_type="document", pageref="page_2",
+                   started="2026-01-01T10:00:00.100Z"),
+    pages=[{"id": "page_1", "title": "Save", "startedDateTime": "2026-01-01T10:00:00.000Z"},
+           {"id": "page_2", "title": "Done", "startedDateTime": "2026-01-01T10:00:00.100Z"}]))
+    assert [_recorded_url(c) for c in client_calls(code)] == ["/save", "/done"]
+    assert not any(_follows(c) for c in client_calls(code))
 
 
 @pytest.mark.e2e

@@ -409,6 +409,44 @@ def test_a_redirect_off_the_host_must_go_where_the_recording_went(
     assert runtime.checkpoint_problem(resp, 302, pattern, None, (), (), (), False) == problem
 
 
+HERE = "http://127.0.0.1:8089"
+
+
+@pytest.mark.parametrize(("status", "location", "recorded", "goes_to"), [
+    (302, "/notes/7", "/notes/42", HERE + "/notes/7"),
+    (303, "edit?post=7&action=edit", "/wp/edit?post=42&action=edit",
+     HERE + "/wp/edit?post=7&action=edit"),  # relative to the request's URL, /wp/new
+    (302, " /notes/7#top ", "/notes/42", HERE + "/notes/7"),  # no fragment is sent
+    (301, "HTTP://127.0.0.1:8089/x", "/x", HERE + "/x"),
+    (307, "https://sso.example.com/authorize?client=7", "https://sso.example.com/authorize",
+     "https://sso.example.com/authorize?client=7"),
+    # not where the recording went (its check fails): the recorded URL, nowhere new
+    (302, "http://elsewhere.invalid/notes/7", "/notes/42", "/notes/42"),
+    (302, "https://127.0.0.1:8089/notes/7", "/notes/42", "/notes/42"),
+    (302, "//elsewhere.invalid/notes/7", "/notes/42", "/notes/42"),
+    (302, "/authorize", "https://sso.example.com/authorize", "https://sso.example.com/authorize"),
+    (302, "http://[::1/x", "/x", "/x"),
+    (302, "javascript:alert(1)", "/x", "/x"),
+    # no redirect at all
+    (200, "/notes/7", "/notes/42", "/notes/42"),
+    (302, None, "/notes/42", "/notes/42"),
+    (0, None, "/notes/42", "/notes/42"),  # a transport error
+    (304, "/notes/7", "/notes/42", "/notes/42"),  # not modified: no redirect
+    (300, "/notes/7", "/notes/42", "/notes/42"),  # multiple choices: browsers do not follow
+])
+def test_a_followed_redirect_goes_to_the_live_location_on_the_recorded_origin(
+        status: int, location: str | None, recorded: str, goes_to: str) -> None:
+    resp = FakeResponse(status, {"Location": location} if location is not None else {},
+                        url=HERE + "/wp/new")
+    assert runtime.redirected(resp, recorded, HERE) == goes_to
+
+
+def test_a_followed_redirect_needs_a_host_for_a_recorded_path() -> None:
+    resp = FakeResponse(302, {"Location": "/notes/7"}, url=HERE + "/notes")
+    assert runtime.redirected(resp, "/notes/42", None) == "/notes/42"
+    assert runtime.redirected(resp, "/notes/42", HERE + "/app/") == HERE + "/notes/7"
+
+
 def test_location_patterns_keep_an_origin_the_recording_left_for() -> None:
     here = "http://127.0.0.1:5000"
     assert location_pattern("/notes/42", here) == r"/notes/[^/?#]+(\?.*)?"

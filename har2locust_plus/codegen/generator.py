@@ -485,9 +485,14 @@ class FastHttpGenerator:
     def page_body(self, index: int, group: ir.Group) -> list[Line | Block]:
         """The statements of page ``index``'s method after its docstring."""
         steps = self.steps_by_group.get(index, [])
+        # a request the browser sent to follow a redirect goes where the live response of the
+        # request just before it redirects (``resp``: that response, kept under the name)
+        follows = [step.follows_location and i > 0 and steps[i - 1].number == step.number - 1
+                   for i, step in enumerate(steps)]
         body: list[Line | Block] = []
-        for step in steps:
-            body.extend(self.step_statements(step))
+        for i, step in enumerate(steps):
+            body.extend(self.step_statements(
+                step, follows=follows[i], keep_response=i + 1 < len(steps) and follows[i + 1]))
         if self.options.transactions and steps:
             body = [self.transaction(group, steps[0], body)]
         return body
@@ -517,13 +522,16 @@ class FastHttpGenerator:
 
     # --- one request ----------------------------------------------------------------------
 
-    def step_statements(self, step: ir.Step) -> list[Line | Block]:
+    def step_statements(self, step: ir.Step, *, follows: bool = False,
+                        keep_response: bool = False) -> list[Line | Block]:
+        """The statements of one request. ``follows``: it goes where ``resp`` redirects to;
+        ``keep_response``: the next request does that, so the response is kept as ``resp``."""
         stmts: list[Line | Block] = [self.rendezvous_call(step)] if step.rendezvous else []
         stmts.extend(self.generated_value(step, g) for g in step.generated)
         inner = self.response_statements(step)
-        call = self.request_call(step, catch_response=bool(inner))
+        call = self.request_call(step, catch_response=bool(inner), follows=follows)
         if not inner:
-            stmts.append(Line(call))
+            stmts.append(Line(call, "resp" if keep_response else ""))
             return stmts
         stmts.append(Block(call, "resp", inner))
         return stmts
@@ -562,15 +570,20 @@ class FastHttpGenerator:
         return Line(self.decoded(call, value.decode), "self." + py_ident(value.var),
                     (_comment_line("the page's script sent this cookie's value"),))
 
-    def request_call(self, step: ir.Step, catch_response: bool) -> Call:
+    def request_call(self, step: ir.Step, catch_response: bool, follows: bool = False) -> Call:
         request = step.request
-        args: list[tuple[str, cst.BaseExpression]] = []
+        args: list[tuple[str, cst.BaseExpression | Call]] = []
         if request.method in CLIENT_METHODS:
             func = "self.client." + request.method.lower()
         else:
             func = "self.client.request"
             args.append((_POS, py_str(request.method)))
-        args.append((_POS, template_expr(self.url(request))))
+        url: cst.BaseExpression | Call = template_expr(self.url(request))
+        if follows:  # the live Location, as the browser followed it; else the recorded URL
+            self.use_helper("redirected")
+            url = Call("redirected", ((_POS, _name("resp")), (_POS, url),
+                                      (_POS, _dotted("self.host"))))
+        args.append((_POS, url))
         args.extend(_light_args(self.body_args(request.body)))
         if request.headers:
             args.append(("headers=", self.headers_dict(request.headers)))

@@ -192,6 +192,26 @@ def redirect_to(resp, where):
     return relative(where) if same else target
 
 
+def redirected(resp, recorded, host):
+    """Where resp redirects to, as a browser follows it: its Location resolved against the
+    request's URL, without the fragment, if that is on the origin the recording went to (the
+    one recorded names, or host's for a path). Else recorded, the URL the recording went to
+    with its run-time values (and the check of resp says what went wrong).
+    """
+    where = resp.headers.get("Location") if resp.headers else None
+    if not where or resp.status_code not in (301, 302, 303, 307, 308):
+        return recorded
+    absolute = re.compile(r"https?://[^/?#]", re.IGNORECASE)
+    expected = recorded if absolute.match(recorded) else host or ""
+    try:
+        target = urljoin(getattr(resp, "url", None) or "", where.strip()).partition("#")[0]
+        if absolute.match(target) and origin_of(target) == origin_of(expected):
+            return target
+    except ValueError:  # a Location urlsplit refuses, e.g. http://[::1/x
+        pass
+    return recorded
+
+
 def origin_of(url):
     """Scheme, host and port of a URL, the default port made explicit."""
     parts = urlsplit(url)

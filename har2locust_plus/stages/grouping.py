@@ -11,6 +11,7 @@ import functools
 import keyword
 import re
 import unicodedata
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 from .. import ir
 from ..ir import replace
@@ -26,6 +27,7 @@ RESERVED = frozenset({
     "request_timeout",  # set by the generated __init__ (HttpUser: timeout= on each request)
 })
 _WORDS = re.compile(r"[^0-9a-zA-Z]+")
+REDIRECTS = frozenset({301, 302, 303, 307, 308})  # what a browser follows by its Location
 MIN_THINK = 0.1  # gaps shorter than this are the browser's own pace, not a person thinking
 
 
@@ -60,12 +62,42 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         if step.started is not None:
             end = step.started.timestamp() + step.duration_ms / 1000
             last_end = end if last_end is None else max(last_end, end)
-        steps.append(replace(step, number=number, group=len(groups) - 1))
+        follows = bool(steps) and _follows_location(steps[-1], step)
+        steps.append(replace(step, number=number, group=len(groups) - 1,
+                             follows_location=follows))
     if capped:
         scenario = scenario.with_diagnostic(
             ir.Severity.INFO, f"{capped} recorded pause(s) longer than "
             f"{options.max_think_time:g} s shortened to {options.max_think_time:g} s")
     return replace(scenario, steps=tuple(steps), groups=tuple(groups))
+
+
+def _follows_location(previous: ir.Step, step: ir.Step) -> bool:
+    """Whether ``step`` is the browser following ``previous``'s redirect: its URL is that
+    response's Location, resolved against the request's URL, without the fragment (the same
+    up to percent-encoding: a browser encodes what a server left raw)."""
+    response = previous.response
+    if response is None or response.status not in REDIRECTS:
+        return False
+    location = (response.header("Location") or response.redirect_url or "").strip()
+    if not location:
+        return False
+    try:
+        target = _comparable(urldefrag(urljoin(_recorded_url(previous.request), location)).url)
+        return target == _comparable(_recorded_url(step.request))
+    except ValueError:  # a Location (or a URL) urlsplit refuses: not followed as recorded
+        return False
+
+
+def _recorded_url(request: ir.Request) -> str:
+    query = "?" + request.raw_query if request.raw_query else ""
+    return f"{request.origin}{ir.template_preview(request.path)}{query}"
+
+
+def _comparable(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), unquote(parts.path) or "/",
+                       unquote(parts.query), ""))
 
 
 def _is_navigation(step: ir.Step) -> bool:

@@ -130,7 +130,7 @@ class NotesJourneyUser(FastHttpUser):
                 # recorded status 302; recorded Location
                 check(resp, "step 3 POST /login", 302, location=r"/notes(\?.*)?")
             with self.client.get(
-                "/notes",
+                redirected(resp, "/notes", self.host),
                 headers={"Referer": f"{self.origin}/login"},
                 name="04 /notes",
                 catch_response=True,
@@ -175,7 +175,7 @@ class NotesJourneyUser(FastHttpUser):
                     resp, "step 5 POST /notes", "note_id", NOTE_ID_RE, sent_in=("path",)
                 )
             with self.client.get(
-                f"/notes/{self.note_id}",
+                redirected(resp, f"/notes/{self.note_id}", self.host),
                 headers={"Referer": f"{self.origin}/notes"},
                 name="06 /notes/{note_id}",
                 catch_response=True,
@@ -227,7 +227,7 @@ class NotesJourneyUser(FastHttpUser):
                     location=r"/notes(\?.*)?",
                 )
             with self.client.get(
-                "/notes",
+                redirected(resp, "/notes", self.host),
                 headers={"Referer": f"{self.origin}/notes"},
                 name="09 /notes",
                 catch_response=True,
@@ -253,7 +253,7 @@ class NotesJourneyUser(FastHttpUser):
                 # recorded status 302; recorded Location
                 check(resp, "step 10 GET /logout", 302, location=r"/(\?.*)?")
             with self.client.get(
-                "/",
+                redirected(resp, "/", self.host),
                 headers={"Referer": f"{self.origin}/notes"},
                 name="11 /",
                 catch_response=True,
@@ -548,6 +548,26 @@ def redirect_to(resp, where):
     except ValueError:  # a Location urlsplit refuses, e.g. http://[::1/x
         return where
     return relative(where) if same else target
+
+
+def redirected(resp, recorded, host):
+    """Where resp redirects to, as a browser follows it: its Location resolved against the
+    request's URL, without the fragment, if that is on the origin the recording went to (the
+    one recorded names, or host's for a path). Else recorded, the URL the recording went to
+    with its run-time values (and the check of resp says what went wrong).
+    """
+    where = resp.headers.get("Location") if resp.headers else None
+    if not where or resp.status_code not in (301, 302, 303, 307, 308):
+        return recorded
+    absolute = re.compile(r"https?://[^/?#]", re.IGNORECASE)
+    expected = recorded if absolute.match(recorded) else host or ""
+    try:
+        target = urljoin(getattr(resp, "url", None) or "", where.strip()).partition("#")[0]
+        if absolute.match(target) and origin_of(target) == origin_of(expected):
+            return target
+    except ValueError:  # a Location urlsplit refuses, e.g. http://[::1/x
+        pass
+    return recorded
 
 
 def origin_of(url):
