@@ -30,6 +30,7 @@ CASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("notes-journey", ()),
     ("notes-journey.firefox", ()),
     ("api-journey", ()),
+    ("drafts-journey", ()),
     ("notes-journey", ("--user-class", "http")),
     ("notes-journey", ("--think-time", "none")),
     ("notes-journey", ("--checks", "status")),

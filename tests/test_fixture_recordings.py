@@ -47,7 +47,8 @@ def _dokuwiki_missing() -> str | None:
 RECORDINGS = [
     pytest.param("fixtures/record.py", ("--out-dir", "{dir}"),
                  {"public-browsing.har": False, "notes-journey.har": True,
-                  "api-journey.har": False, "notes-journey.firefox.har": True}, id="notes"),
+                  "api-journey.har": False, "drafts-journey.har": True,
+                  "notes-journey.firefox.har": True}, id="notes"),
     pytest.param("fixtures/zoo/djangospa/record.py", ("--out", "{dir}/djangospa.har"),
                  {"djangospa.har": True}, id="djangospa"),
     pytest.param("fixtures/zoo/dokuwiki/record.py", ("--out", "{dir}/dokuwiki.har"),

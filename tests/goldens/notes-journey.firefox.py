@@ -562,7 +562,8 @@ def redirected(resp, recorded, host):
     absolute = re.compile(r"https?://[^/?#]", re.IGNORECASE)
     expected = recorded if absolute.match(recorded) else host or ""
     try:
-        target = urljoin(getattr(resp, "url", None) or "", where.strip()).partition("#")[0]
+        target = urljoin(getattr(resp, "url", None) or "", where.strip())
+        target = target.partition("#")[0]
         if absolute.match(target) and origin_of(target) == origin_of(expected):
             return target
     except ValueError:  # a Location urlsplit refuses, e.g. http://[::1/x
