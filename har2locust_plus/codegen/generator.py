@@ -262,7 +262,7 @@ class FastHttpGenerator:
 
     def redirect_attributes(self) -> list[cst.SimpleStatementLine]:
         return [_assign("max_redirects", cst.Integer("0"),
-                        "replay each redirect hop as recorded, so checks see every hop")]
+                        "each redirect hop is a request of its own: checks see every hop")]
 
     def common_header_attributes(self) -> list[cst.SimpleStatementLine]:
         return [_assign("default_headers", self.headers_dict(self.scenario.common_headers),

@@ -35,7 +35,7 @@ SECRETS = {
 class ApiJourneyUser(FastHttpUser):
     host = "http://127.0.0.1:39383"  # the recorded origin; --host overrides it
     wait_time = constant(1)  # pause between two runs of the flow
-    max_redirects = 0  # replay each redirect hop as recorded, so checks see every hop
+    max_redirects = 0  # each redirect hop is a request of its own: checks see every hop
     default_headers = {
         "Accept-Language": "en-US",
         "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/150.0.0.0 Safari/537.36",

@@ -38,7 +38,7 @@ NOTE_ID_RE = re.compile("^/notes/([^/?#]+)")
 class NotesJourneyFirefoxUser(FastHttpUser):
     host = "http://127.0.0.1:39383"  # the recorded origin; --host overrides it
     wait_time = constant(1)  # pause between two runs of the flow
-    max_redirects = 0  # replay each redirect hop as recorded, so checks see every hop
+    max_redirects = 0  # each redirect hop is a request of its own: checks see every hop
     default_headers = {
         "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
         "Accept-Language": "en-US",
