@@ -858,8 +858,8 @@ def test_the_plain_parse_is_lxml_html_s_tree(text: str) -> None:
         except (etree.ParserError, ValueError) as exc:
             return type(exc).__name__
         root = element.getroottree().getroot()
-        return [element.tag.encode()] + [etree.tostring(top) for top in
-                                         (root, *root.itersiblings())]
+        tag = element.tag if isinstance(element.tag, str) else element.tag.__name__  # Comment
+        return [tag.encode()] + [etree.tostring(top) for top in (root, *root.itersiblings())]
 
     assert tree(parse_html) == tree(lxml_html.fromstring)
 

@@ -256,6 +256,60 @@ def test_an_object_id_comes_from_the_create_not_from_a_later_list():
     assert step(result, 2).extractions == ()
 
 
+# --- 5b. values in a URL a JSON body hands out --------------------------------------------------
+
+
+def test_an_id_in_a_url_a_json_body_hands_out_is_read_from_that_url():
+    """Livewire's ``effects.redirect``, a checkout's ``redirect``: the page's script goes to the
+    URL, and the short code in it (under no id's name) comes back later."""
+    result = conv(
+        api("/api/orders", "POST", json_body={"sku": 1}, response={
+            "ok": True, "effects": {"redirect": "http://app.test/orders/A7K2/confirmation?ref=Q9"}}),
+        entry("/orders/A7K2/confirmation?ref=Q9", body="<p>thanks</p>"),
+        api("/api/orders/A7K2", response={"state": "paid"}))
+    e = extraction(result, 1)
+    assert (e.kind, e.path, e.recorded, e.var) == ("json", ("effects", "redirect"), "A7K2",
+                                                   "order_id")
+    assert step(result, 2).request.path.parts == ("/orders/", ir.VarRef(e.var), "/confirmation")
+    assert query(step(result, 2), "ref") == ir.Template.literal("Q9")  # short, no id's name
+    assert step(result, 3).request.path.parts == ("/api/orders/", ir.VarRef(e.var))
+    assert "self.order_id = from_json_url(" in result.code
+    # the script's helper finds it in the live body, without the scheme and host
+    resp = type("R", (), {"text": json.dumps({"effects": {"redirect": "https://x.test/orders/"
+                                                            "B8M3/confirmation"}}),
+                          "headers": {}, "status_code": 200})()
+    found = runtime.from_json_url(resp, "step 1", e.var, e.path, re.compile(e.expr))
+    assert found == "B8M3"
+
+
+def test_a_token_in_a_json_url_query_is_read_from_that_url():
+    upload = "https://uploads.app.test/u/7?X-Amz-Signature=9f8e7d6c5b4a39281706&ok=1"
+    result = conv(api("/api/uploads", "POST", json_body={"name": "a.png"},
+                      response={"upload_url": upload}),
+                  entry("/u/7?X-Amz-Signature=9f8e7d6c5b4a39281706&ok=1", "PUT",
+                        raw=("image/png", "x"), body=""))
+    e = extraction(result, 1, "x_amz_signature")
+    assert (e.kind, e.decode) == ("json", "url")
+    assert query(step(result, 2), "X-Amz-Signature") == ir.Template((ir.VarRef(e.var),))
+
+
+def test_a_value_that_is_a_json_leaf_itself_is_read_as_the_leaf():
+    result = conv(api("/api/notes", "POST", json_body={"t": 1}, response={
+                      "links": {"self": "/api/notes/48213"}, "id": 48213}),
+                  api("/api/notes/48213", response={"ok": 1}))
+    assert extraction(result, 1).path == ("id",)
+
+
+def test_json_urls_hand_out_no_route_word_version_or_constant_the_client_sent():
+    result = conv(api("/api/v2/session", "POST", json_body={"u": "a"}, response={
+                      "home": "/api/v2/home", "avatar": "//cdn.test/a/123456789.png",
+                      "next": "/api/v2/items?page=2&limit=50"}),
+                  api("/api/v2/home", response={"ok": 1}),
+                  api("/api/v2/items?page=2&limit=50", response={"ok": 1}),
+                  api("/a/123456789/avatar", response={"ok": 1}))
+    assert [s.extractions for s in result.scenario.steps] == [(), (), (), ()]
+
+
 # --- 6. false correlations ----------------------------------------------------------------------
 
 

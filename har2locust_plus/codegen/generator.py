@@ -721,7 +721,9 @@ class FastHttpGenerator:
     def extraction(self, step: ir.Step, ex: ir.Extraction) -> Line:
         label = py_str(self.step_label(step))
         var = py_str(ex.var)
-        if ex.kind == "json":
+        if ex.kind == "json" and ex.expr:  # a value in a URL the JSON body holds
+            helper, last = "from_json_url", py_value(tuple(ex.path))
+        elif ex.kind == "json":
             helper, last = "from_json", py_value(tuple(ex.path))
         elif ex.kind == "header":
             helper, last = "from_header", py_str(ex.expr)
@@ -733,12 +735,13 @@ class FastHttpGenerator:
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
         else:
             helper = "from_location" if ex.kind == "location" else "from_regex"
-            last = self.constant(ex.var, "RE", _Call(
-                cst.Attribute(cst.Name("re"), cst.Name("compile")), [_Arg(py_str(ex.expr))]))
+            last = self.regex_constant(ex.var, ex.expr)
         self.use_helper(helper)
         used = ", ".join(str(n) for n in ex.used_by)
         plural = "s" if len(ex.used_by) > 1 else ""
         extra = [(_POS, py_value(tuple(ex.path)))] if ex.kind == "xpath" and ex.path else []
+        if helper == "from_json_url":
+            extra = [(_POS, self.regex_constant(ex.var, ex.expr))]
         if ex.kind == "link":
             extra = [(_POS, py_value(ex.anchors))]
         args = [(_POS, _name("resp")), (_POS, label), (_POS, var), (_POS, last), *extra]
@@ -749,6 +752,11 @@ class FastHttpGenerator:
         return Line(self.decoded(value, ex.decode), "self." + py_ident(ex.var),
                     (_comment_line(f"{ex.var} is sent back by step{plural} {used}"),)
                     if used else ())
+
+    def regex_constant(self, var: str, pattern: str) -> cst.Name:
+        """``NOTE_ID_RE = re.compile(...)`` at module level, by its name."""
+        return self.constant(var, "RE", _Call(
+            cst.Attribute(cst.Name("re"), cst.Name("compile")), [_Arg(py_str(pattern))]))
 
     def decoded(self, value: Call, how: str) -> Call:
         """``decoded(value, "html+url")``: undo the escaping of where the value was found."""

@@ -335,6 +335,16 @@ def from_json(resp, step, var, path, sent_in=()):
     return sendable(resp, step, var, value, sent_in)
 
 
+def from_json_url(resp, step, var, path, pattern, sent_in=()):
+    """Group 1 of a regex (compiled at module level) over the URL at path in the JSON body,
+    without its scheme and host: 12 in {"redirect": "/posts/12"}."""
+    url = from_json(resp, step, var, path)
+    match = pattern.search(relative(str(url)))
+    if match is None:
+        stop_flow(resp, step, var)
+    return sendable(resp, step, var, match.group(1), sent_in)
+
+
 def from_xpath(resp, step, var, xpath, sent_in=()):
     """The first string an XPath (compiled at module level) finds in the HTML body."""
     tree = parsed_html(resp)

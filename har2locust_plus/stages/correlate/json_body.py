@@ -1,4 +1,5 @@
-"""JSON bodies (and one-value plain-text bodies): leaves under their key path.
+"""JSON bodies (and one-value plain-text bodies): leaves under their key path, and the values
+in URLs the body hands out (``{"redirect": "/posts/12"}``: ``12``).
 
 The id of an object is what the response that created it hands out: a leaf in the response
 to an unsafe request is marked ``creates`` (see :mod:`.rank`).
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 
 from ... import ir, jsontext
 from ..grouping import identifier
+from .location import url_values
 from .sources import (
     MAX_VALUE,
     Source,
@@ -27,9 +29,10 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted) -> list[Source]:
     except (ValueError, RecursionError):
         return []
     leaves: list[tuple[tuple, str | int]] = []
+    urls: list[tuple[tuple, str]] = []
     if isinstance(data, (dict, list)):
         try:
-            wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves)
+            wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves, urls)
         except RecursionError:
             return []
     elif (isinstance(data, str) or type(data) is int) and str(data) in wanted:
@@ -40,14 +43,18 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted) -> list[Source]:
         source = _json_source(step, path, value, creates)
         if source is not None:
             found.append(source)
+    for path, url in urls:  # after the leaves: a value that is a leaf too is read as the leaf
+        found.extend(_url_sources(step, path, url, wanted, creates))
     return found
 
 
 def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int], after: int,
-                       out: list[tuple[tuple, str | int]]) -> None:
+                       out: list[tuple[tuple, str | int]],
+                       urls: list[tuple[tuple, str]] | None = None) -> None:
     """Append ``(path, leaf)`` for the string and int leaves in ``Wanted(last_use, after)``,
     in document order (the first of several sources at one step wins); lists only up to their
-    200th item.
+    200th item. ``urls``, if given, gets ``(path, leaf)`` of the other string leaves that are
+    URLs (``/posts/12``, ``https://…``).
 
     Recursion per container, not per leaf, a path tuple only for the leaves kept and the
     ``Wanted`` test inlined: a large recording has millions of leaves and keeps a few thousand.
@@ -57,12 +64,31 @@ def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int],
         if isinstance(item, str):
             if item in last_use and last_use[item] > after:
                 out.append(((*path, key), item))
+            elif urls is not None and item.startswith(_URL_STARTS):
+                urls.append(((*path, key), item))
         elif type(item) is int:  # not bool: true/false, null and floats are never sources
             text = str(item)
             if text in last_use and last_use[text] > after:
                 out.append(((*path, key), item))
         elif isinstance(item, (dict, list)):
-            wanted_json_leaves(item, (*path, key), last_use, after, out)
+            wanted_json_leaves(item, (*path, key), last_use, after, out, urls)
+
+
+_URL_STARTS = ("/", "http://", "https://", "HTTP://", "HTTPS://")
+
+
+def _url_sources(step: ir.Step, path: tuple, url: str, wanted: Wanted,
+                 creates: bool) -> Iterator[Source]:
+    """The values of a URL the body hands out (a page's script goes there, or sends them on),
+    found as in a ``Location``: the leaf at ``path``, then a regex over its path and query."""
+    if url.startswith("//") or len(url) > MAX_VALUE:
+        return  # another host's assets ("//cdn…"), or not a URL anyone follows
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    for value, name, pattern, decode, where in url_values(url):
+        if value in wanted:
+            yield Source(step.number, value, name, "json", expr=pattern, path=path,
+                         how=f"URL in JSON {key} ({where})"[:60], id_like=True, decode=decode,
+                         creates=creates, object_id=where.startswith("segment"))
 
 
 def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool) -> Source | None:

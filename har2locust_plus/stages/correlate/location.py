@@ -17,31 +17,37 @@ from .sources import MIN_TOKEN, WORD, Source, id_name, is_id_name, token_like
 
 
 def location_sources(step: ir.Step, location: str) -> Iterator[Source]:
-    try:
-        url = urlsplit(location)
-    except ValueError:
-        return  # not a URL (the redirect check reports it): nothing to hand out
     creates = step.request.method not in ("GET", "HEAD")
-    segments = url.path.split("/")
+    for value, name, pattern, decode, where in url_values(location):
+        yield Source(step.number, value, name, "location", expr=pattern,
+                     how=f"Location {where}"[:60], id_like=True, decode=decode,
+                     creates=creates, object_id=where.startswith("segment"))
+
+
+def url_values(url: str) -> Iterator[tuple[str, str, str, str, str]]:
+    """What a URL hands out, as ``(value, variable name, pattern, decode, where)``: path
+    segments that are values (``/notes/792040``), and query and fragment values that look made
+    up (or digits under an id's name). ``pattern``'s group 1 finds the value in the URL without
+    its scheme and host; ``decode`` undoes its escaping; ``where``: "segment 2", "query code"."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return  # not a URL (a Location's check reports it): nothing to hand out
+    segments = parts.path.split("/")
     for i, segment in enumerate(segments):
         value = unquote(segment)
         if not _handed_out(value):
             continue
         prefix = "/".join(segments[:i]) + "/"
-        pattern = "^" + re.escape(prefix) + r"([^/?#]+)"
         parent = unquote(segments[i - 1]) if i > 0 else ""
-        yield Source(step.number, value, id_name(parent), "location", expr=pattern,
-                     how=f"Location segment {i}", id_like=True,
-                     decode="path" if "%" in segment else "",
-                     creates=creates, object_id=True)
-    for part, text, lead in (("query", url.query, "?"), ("fragment", url.fragment, "#")):
+        yield (value, id_name(parent), "^" + re.escape(prefix) + r"([^/?#]+)",
+               "path" if "%" in segment else "", f"segment {i}")
+    for part, text, lead in (("query", parts.query, "?"), ("fragment", parts.fragment, "#")):
         for name, value in _params(text):
             if not value or not (token_like(value) or is_id_name(name) and value.isdigit()):
                 continue
-            pattern = f"[{re.escape(lead)}&]{re.escape(name)}=([^&#]*)"
-            yield Source(step.number, value, identifier(name) or "value", "location",
-                         expr=pattern, how=f"Location {part} {name}"[:60], id_like=True,
-                         decode="url", creates=creates)
+            yield (value, identifier(name) or "value",
+                   f"[{re.escape(lead)}&]{re.escape(name)}=([^&#]*)", "url", f"{part} {name}")
 
 
 def _handed_out(segment: str) -> bool:
