@@ -31,6 +31,7 @@ CASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("notes-journey.firefox", ()),
     ("api-journey", ()),
     ("drafts-journey", ()),
+    ("exports-journey", ()),
     ("notes-journey", ("--user-class", "http")),
     ("notes-journey", ("--think-time", "none")),
     ("notes-journey", ("--checks", "status")),

@@ -125,6 +125,29 @@ def test_a_redirect_is_followed_to_where_the_live_server_sends_it(user_class: st
     assert _total(state["rejections"]) == 0, _explain(run, state)
 
 
+@pytest.mark.parametrize("user_class", ["fast", "http"])
+def test_an_id_inside_the_urls_a_json_api_hands_out_is_followed(user_class: str,
+                                                                 tmp_path: Path) -> None:
+    """An export job: ``POST /api/exports`` → 202 ``{"links": {"status":
+    "/api/exports/<id>/status"}}``, whose answer links the download. The id is only ever part
+    of a URL in a JSON body."""
+    script, _ = _script("exports-journey.har", tmp_path, user_class=user_class)
+    assert "self.export_id = from_json_url(" in script.read_text("utf-8")
+    with _app() as app:
+        run = _run_locust(script, app.url, 6, tmp_path)
+        state = app.state()
+    assert run["requests"] > 0, _explain(run, state)
+    assert run["failures"] == 0, _explain(run, state)
+    assert run["exceptions"] == [], _explain(run, state)
+    exports = state["exports"]
+    created = exports.get("created", 0)
+    assert created > 0, (exports, _explain(run, state))
+    # each export polled and downloaded by its owner (a user stopped mid-flow may miss its last)
+    assert created - USERS <= exports.get("downloaded", 0) <= exports.get("polled", 0) <= created
+    assert exports.get("missing", 0) == 0, (exports, _explain(run, state))
+    assert _total(state["rejections"]) == 0, _explain(run, state)
+
+
 def test_without_correlation_the_replay_fails(tmp_path: Path) -> None:
     script, _ = _script("notes-journey.har", tmp_path, correlate=False)
     code = script.read_text(encoding="utf-8")

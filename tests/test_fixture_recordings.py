@@ -48,6 +48,7 @@ RECORDINGS = [
     pytest.param("fixtures/record.py", ("--out-dir", "{dir}"),
                  {"public-browsing.har": False, "notes-journey.har": True,
                   "api-journey.har": False, "drafts-journey.har": True,
+                  "exports-journey.har": False,
                   "notes-journey.firefox.har": True}, id="notes"),
     pytest.param("fixtures/zoo/djangospa/record.py", ("--out", "{dir}/djangospa.har"),
                  {"djangospa.har": True}, id="djangospa"),
