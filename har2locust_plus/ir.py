@@ -246,7 +246,8 @@ class Extraction:
     ``link`` (``expr`` is a query parameter of the page's first link whose other parameters
     are ``anchors``: ``_nonce`` of the link with ``id`` = this object's id),
     ``header`` (``expr`` is the header name), ``location`` (``expr`` is a regex over the
-    Location path with one group), ``regex`` (``expr``, one group, over the body text).
+    Location path with one group; the URL of the header ``header`` if that is set),
+    ``regex`` (``expr``, one group, over the body text).
     """
 
     var: str
@@ -261,6 +262,8 @@ class Extraction:
     decode: str = ""
     # link: (parameter, recorded text or the run-time value it must have) the link also holds
     anchors: tuple[tuple[str, str | VarRef], ...] = ()
+    # location: the response header naming the URL when it is not Location (HX-Redirect ...)
+    header: str = ""
 
 
 @dataclass(frozen=True, slots=True)

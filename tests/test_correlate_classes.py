@@ -310,6 +310,47 @@ def test_json_urls_hand_out_no_route_word_version_or_constant_the_client_sent():
     assert [s.extractions for s in result.scenario.steps] == [(), (), (), ()]
 
 
+# --- 5c. values in URLs other response headers name ---------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "value", "url"), [
+    ("HX-Redirect", "/contacts/57", "/contacts/57"),  # htmx: the browser goes there
+    ("HX-Location", '{"path": "/contacts/57", "target": "#main"}', "/contacts/57"),
+    ("X-Inertia-Location", "http://app.test/contacts/57", "http://app.test/contacts/57"),
+    ("Operation-Location", "/api/operations/57", "/api/operations/57"),  # a job to poll
+    ("Content-Location", "/contacts/57?v=2", "/contacts/57?v=2"),
+    ("Refresh", "0; URL='/contacts/57'", "/contacts/57"),
+])
+def test_an_id_in_a_url_another_response_header_names(name: str, value: str, url: str):
+    result = conv(entry("/contacts", "POST", form=[("n", "a")], body="<p>saved</p>",
+                        response_headers=[(name, value)]),
+                  entry(url.removeprefix("http://app.test"), body="<p>contact</p>"))
+    e = extraction(result, 1)
+    assert (e.kind, e.header, e.recorded) == ("location", name, "57")
+    assert ir.VarRef(e.var) in step(result, 2).request.path.parts
+    assert f"self.{e.var} = from_header_url(" in result.code
+    # the script's helper reads the live header the same way
+    live = value.replace("57", "58")
+    resp = type("R", (), {"headers": {name: live}, "text": "", "status_code": 200})()
+    assert runtime.from_header_url(resp, "step 1", e.var, name, re.compile(e.expr)) == "58"
+
+
+@pytest.mark.parametrize("name", ["Refresh", "HX-Location", "HX-Redirect", "refresh"])
+@given(value=st.text(st.sampled_from(list("0123456789 ;,.=:/'\"{}[]urlURLpath-x")), max_size=40))
+@settings(max_examples=150, derandomize=True, deadline=None)
+def test_the_script_reads_a_header_url_as_the_conversion_did(name: str, value: str):
+    from har2locust_plus.stages.correlate.location import header_url
+
+    assert runtime.header_url(name, value) == header_url(name, value)
+
+
+def test_a_header_url_that_is_no_url_hands_out_nothing():
+    result = conv(entry("/contacts", "POST", form=[("n", "a")], body="<p>saved</p>",
+                        response_headers=[("Refresh", "30"), ("HX-Location", "{bad json 57")]),
+                  entry("/contacts/57", body="<p>contact</p>"))
+    assert step(result, 1).extractions == ()
+
+
 # --- 6. false correlations ----------------------------------------------------------------------
 
 

@@ -733,6 +733,8 @@ class FastHttpGenerator:
             helper = "from_json_island" if ex.path else "from_xpath"
             last = self.constant(ex.var, "XPATH", _Call(
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
+        elif ex.kind == "location" and ex.header:  # the URL another header names
+            helper, last = "from_header_url", py_str(ex.header)
         else:
             helper = "from_location" if ex.kind == "location" else "from_regex"
             last = self.regex_constant(ex.var, ex.expr)
@@ -740,7 +742,7 @@ class FastHttpGenerator:
         used = ", ".join(str(n) for n in ex.used_by)
         plural = "s" if len(ex.used_by) > 1 else ""
         extra = [(_POS, py_value(tuple(ex.path)))] if ex.kind == "xpath" and ex.path else []
-        if helper == "from_json_url":
+        if helper in ("from_json_url", "from_header_url"):
             extra = [(_POS, self.regex_constant(ex.var, ex.expr))]
         if ex.kind == "link":
             extra = [(_POS, py_value(ex.anchors))]

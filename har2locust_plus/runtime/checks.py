@@ -407,6 +407,33 @@ def from_location(resp, step, var, pattern, sent_in=()):
     return from_regex(resp, step, var, pattern, relative(location or ""), sent_in)
 
 
+def from_header_url(resp, step, var, name, pattern, sent_in=()):
+    """Group 1 of a regex over the URL another response header names (HX-Redirect,
+    Operation-Location, Refresh ...), without scheme and host."""
+    value = resp.headers.get(name) if resp.headers else None
+    url = header_url(name, value or "")
+    return from_regex(resp, step, var, pattern, relative(url), sent_in)
+
+
+def header_url(name, value):
+    """The URL a response header names: HX-Location's JSON "path", Refresh's "url=", else
+    the value."""
+    value = value.strip()
+    low = name.lower()
+    if low == "refresh":
+        match = re.match(
+            r"""^\s*\d*(?:\.\d*)?\s*[;,]\s*url\s*=\s*['"]?([^'"]*)""", value, re.I
+        )
+        return match.group(1).strip() if match else ""
+    if low == "hx-location" and value.startswith("{"):
+        try:
+            path = json.loads(value).get("path")
+        except (ValueError, AttributeError, RecursionError):
+            return ""
+        return path if isinstance(path, str) else ""
+    return value
+
+
 def request_timeout_option(parser):
     """--request-timeout: how long a request waits for the server before its step fails."""
     parser.add_argument(

@@ -83,7 +83,8 @@ class _Assignment:
         return ir.Extraction(var=var, kind=source.kind, expr=source.expr,  # type: ignore
                              path=source.path, recorded=source.value,
                              used_by=tuple(dict.fromkeys(self.used_by)), as_int=source.is_number,
-                             decode=source.decode, anchors=source.anchors)
+                             decode=source.decode, anchors=source.anchors,
+                             header=source.header)
 
 
 @dataclass
@@ -514,13 +515,13 @@ def _cookie_var(value: str, cookie: tuple[str, str], step: ir.Step, state: _Stat
 def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
     if source.anchors and not any(isinstance(v, ir.VarRef) for _, v in source.anchors):
         source = _anchored(source, state)
-    spec = (source.kind, source.expr, source.path, source.name, source.decode)
+    spec = (source.kind, source.expr, source.path, source.name, source.decode, source.header)
     per_step = state.extractions.setdefault(source.step, {})
     # one variable per spec (a rotating token is re-assigned page after page), unless another
     # value of it is still needed: then self.<var> would hold the wrong one at this step
     known = [v for v, a in per_step.items()
-             if (a.source.kind, a.source.expr, a.source.path, a.source.decode)
-             == (spec[0], spec[1], spec[2], spec[4])]
+             if (a.source.kind, a.source.expr, a.source.path, a.source.decode, a.source.header)
+             == (spec[0], spec[1], spec[2], spec[4], spec[5])]
     var = next((v for v in (*known, state.var_of.get(spec)) if v is not None
                 and _free(v, source.step, step.number, state)), None)
     if var is None:

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from ... import ir
 from ...options import Options
 from ..grouping import identifier
-from .location import location_sources
+from .location import URL_HEADERS, location_sources
 from .sources import Source, Wanted
 
 
@@ -26,6 +26,8 @@ def header_sources(step: ir.Step, response: ir.RecordedResponse,
         low = name.lower()
         if low == "location":
             yield from location_sources(step, value)
+        elif low in URL_HEADERS:
+            yield from location_sources(step, value, header=name)
         elif low == "etag":
             if value in wanted:
                 yield Source(step.number, value, "etag", "header", expr=name, how="header ETag")

@@ -7,6 +7,7 @@ never sources: a segment must hold a digit or be a long token.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -16,12 +17,41 @@ from ..grouping import identifier
 from .sources import MIN_TOKEN, WORD, Source, id_name, is_id_name, token_like
 
 
-def location_sources(step: ir.Step, location: str) -> Iterator[Source]:
+def location_sources(step: ir.Step, location: str, header: str = "") -> Iterator[Source]:
+    """What a ``Location`` hands out; or the URL another response header names (``header``:
+    its name, see :data:`URL_HEADERS`)."""
     creates = step.request.method not in ("GET", "HEAD")
-    for value, name, pattern, decode, where in url_values(location):
+    url = header_url(header, location) if header else location
+    for value, name, pattern, decode, where in url_values(url):
         yield Source(step.number, value, name, "location", expr=pattern,
-                     how=f"Location {where}"[:60], id_like=True, decode=decode,
-                     creates=creates, object_id=where.startswith("segment"))
+                     how=f"{header or 'Location'} {where}"[:60], id_like=True, decode=decode,
+                     creates=creates, object_id=where.startswith("segment"), header=header)
+
+
+# Response headers other than Location that name a URL the client goes to or polls next: htmx
+# (HX-Redirect, HX-Location: a path, or JSON with "path"), Inertia (X-Inertia-Location), the
+# job pattern of APIs (Content-Location, Operation-Location, Azure-AsyncOperation), and Refresh
+# ("0; url=/next"), lower case.
+URL_HEADERS = frozenset({"hx-redirect", "hx-location", "x-inertia-location", "content-location",
+                         "operation-location", "azure-asyncoperation", "refresh"})
+_REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]\s*url\s*=\s*['"]?([^'"]*)""", re.I)
+
+
+def header_url(name: str, value: str) -> str:
+    """The URL a response header names: HX-Location's JSON ``path``, Refresh's ``url=``, else
+    the value. The generated scripts' ``header_url`` does the same (a test holds them equal)."""
+    value = value.strip()
+    low = name.lower()
+    if low == "refresh":
+        match = _REFRESH_URL.match(value)
+        return match.group(1).strip() if match else ""
+    if low == "hx-location" and value.startswith("{"):
+        try:
+            path = json.loads(value).get("path")
+        except (ValueError, AttributeError, RecursionError):
+            return ""
+        return path if isinstance(path, str) else ""
+    return value
 
 
 def url_values(url: str) -> Iterator[tuple[str, str, str, str, str]]:

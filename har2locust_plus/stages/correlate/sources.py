@@ -58,6 +58,7 @@ class Source:
     creates: bool = False  # handed out by the response to an unsafe request (an object's id)
     object_id: bool = False  # names an object (not a token): its first appearance is its origin
     anchors: tuple[tuple[str, str | ir.VarRef], ...] = ()  # kind "link": see ir.Extraction
+    header: str = ""  # kind "location": see ir.Extraction
 
 
 OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
