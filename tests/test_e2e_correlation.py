@@ -103,19 +103,28 @@ def test_api_journey_replays_against_a_fresh_app(tmp_path: Path) -> None:
     assert len(state["request_ids"]) == logins == len(set(state["request_ids"]))
 
 
-@pytest.mark.parametrize("user_class", ["fast", "http"])
-def test_a_redirect_is_followed_to_where_the_live_server_sends_it(user_class: str,
-                                                                   tmp_path: Path) -> None:
-    """WordPress's draft save: ``POST /drafts`` → 302 ``/post.php?post=<new id>&action=edit``.
-    The id is short and under a key that names no id, so no rule may correlate it; the
-    browser's next request is the live Location, and so is the script's."""
-    script, _ = _script("drafts-journey.har", tmp_path, user_class=user_class)
+def _clean_replay(har: str, tmp_path: Path, user_class: str,
+                  must_have: str = "") -> tuple[dict, dict]:
+    """Convert a fixture HAR, run it for 6 s against a fresh app: the run (no failure, no
+    exception) and the app's state."""
+    script, _ = _script(har, tmp_path, user_class=user_class)
+    assert must_have in script.read_text("utf-8")
     with _app() as app:
         run = _run_locust(script, app.url, 6, tmp_path)
         state = app.state()
     assert run["requests"] > 0, _explain(run, state)
     assert run["failures"] == 0, _explain(run, state)
     assert run["exceptions"] == [], _explain(run, state)
+    return run, state
+
+
+@pytest.mark.parametrize("user_class", ["fast", "http"])
+def test_a_redirect_is_followed_to_where_the_live_server_sends_it(user_class: str,
+                                                                   tmp_path: Path) -> None:
+    """WordPress's draft save: ``POST /drafts`` → 302 ``/post.php?post=<new id>&action=edit``.
+    The id is short and under a key that names no id, so no rule may correlate it; the
+    browser's next request is the live Location, and so is the script's."""
+    run, state = _clean_replay("drafts-journey.har", tmp_path, user_class)
     drafts = state["drafts"]
     assert drafts.get("created", 0) > 0, (drafts, _explain(run, state))
     # every draft saved was opened in its editor, and no editor of another id was asked for;
@@ -131,14 +140,8 @@ def test_an_id_inside_the_urls_a_json_api_hands_out_is_followed(user_class: str,
     """An export job: ``POST /api/exports`` → 202 ``{"links": {"status":
     "/api/exports/<id>/status"}}``, whose answer links the download. The id is only ever part
     of a URL in a JSON body."""
-    script, _ = _script("exports-journey.har", tmp_path, user_class=user_class)
-    assert "self.export_id = from_json_url(" in script.read_text("utf-8")
-    with _app() as app:
-        run = _run_locust(script, app.url, 6, tmp_path)
-        state = app.state()
-    assert run["requests"] > 0, _explain(run, state)
-    assert run["failures"] == 0, _explain(run, state)
-    assert run["exceptions"] == [], _explain(run, state)
+    run, state = _clean_replay("exports-journey.har", tmp_path, user_class,
+                               must_have="self.export_id = from_json_url(")
     exports = state["exports"]
     created = exports.get("created", 0)
     assert created > 0, (exports, _explain(run, state))

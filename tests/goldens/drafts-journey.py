@@ -4,7 +4,7 @@ Recorded with: Playwright 1.65.1 / chromium 156.0.8078.114
 Flow: 9 requests in 6 pages; 18 recorded entries not replayed (see the report).
 
 Run it:
-    locust -f locustfile.py --headless -u 5 -r 5 -t 1m --host http://127.0.0.1:35089
+    locust -f locustfile.py --headless -u 5 -r 5 -t 1m --host http://127.0.0.1:42539
 
 Options of this script (locust --help does not list them; the web UI's form has them):
     --password VALUE           password, recorded in form field password (step 3) (default: $H2L_PASSWORD)
@@ -35,7 +35,7 @@ CSRF_TOKEN_XPATH = etree.XPath("//input[@name='csrf_token']/@value")
 
 
 class DraftsJourneyUser(FastHttpUser):
-    host = "http://127.0.0.1:35089"  # the recorded origin; --host overrides it
+    host = "http://127.0.0.1:42539"  # the recorded origin; --host overrides it
     wait_time = constant(1)  # pause between two runs of the flow
     max_redirects = 0  # each redirect hop is a request of its own: checks see every hop
     default_headers = {
@@ -60,15 +60,15 @@ class DraftsJourneyUser(FastHttpUser):
         # a new user each run, as recorded (--keep-session keeps the cookies)
         self.client.cookiejar.clear()
         self.notes_home()
-        time.sleep(0.7)  # recorded think time
+        time.sleep(1.3)  # recorded think time
         self.login()
-        time.sleep(1)  # recorded think time
+        time.sleep(1.7)  # recorded think time
         self.post_login()
-        time.sleep(1)  # recorded think time
+        time.sleep(1.4)  # recorded think time
         self.drafts_new()
-        time.sleep(1)  # recorded think time
+        time.sleep(0.9)  # recorded think time
         self.post_drafts()
-        time.sleep(1.1)  # recorded think time
+        time.sleep(1.2)  # recorded think time
         self.logout()
 
     def notes_home(self):
@@ -178,7 +178,7 @@ class DraftsJourneyUser(FastHttpUser):
                 check(resp, "step 6 POST /drafts", 302, location=r"/post\.php(\?.*)?")
             with self.client.get(
                 redirected(
-                    resp, "/post.php?post=163632&action=edit&message=10", self.host
+                    resp, "/post.php?post=133903&action=edit&message=10", self.host
                 ),
                 headers={"Referer": f"{self.origin}/drafts/new"},
                 name="7 /post.php",
@@ -199,7 +199,7 @@ class DraftsJourneyUser(FastHttpUser):
             with self.client.get(
                 "/logout",
                 headers={
-                    "Referer": f"{self.origin}/post.php?post=163632&action=edit&message=10"
+                    "Referer": f"{self.origin}/post.php?post=133903&action=edit&message=10"
                 },
                 name="8 /logout",
                 catch_response=True,
@@ -209,7 +209,7 @@ class DraftsJourneyUser(FastHttpUser):
             with self.client.get(
                 redirected(resp, "/", self.host),
                 headers={
-                    "Referer": f"{self.origin}/post.php?post=163632&action=edit&message=10"
+                    "Referer": f"{self.origin}/post.php?post=133903&action=edit&message=10"
                 },
                 name="9 /",
                 catch_response=True,
