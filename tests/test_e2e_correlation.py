@@ -135,13 +135,17 @@ def test_a_redirect_is_followed_to_where_the_live_server_sends_it(user_class: st
 
 
 @pytest.mark.parametrize("user_class", ["fast", "http"])
-def test_an_id_inside_the_urls_a_json_api_hands_out_is_followed(user_class: str,
-                                                                 tmp_path: Path) -> None:
+def test_an_id_inside_the_urls_an_api_hands_out_is_followed(user_class: str,
+                                                            tmp_path: Path) -> None:
     """An export job: ``POST /api/exports`` → 202 ``{"links": {"status":
-    "/api/exports/<id>/status"}}``, whose answer links the download. The id is only ever part
-    of a URL in a JSON body."""
+    "/api/exports/<id>/status"}}``, whose answer links the download: the id is only ever part
+    of a URL in a JSON body. Then an import: 202 with an empty body and the URL to poll in
+    ``Operation-Location``."""
     run, state = _clean_replay("exports-journey.har", tmp_path, user_class,
                                must_have="self.export_id = from_json_url(")
+    imports = state["imports"]
+    assert imports.get("created", 0) > 0 and imports.get("missing", 0) == 0, imports
+    assert imports["created"] - USERS <= imports.get("polled", 0) <= imports["created"]
     exports = state["exports"]
     created = exports.get("created", 0)
     assert created > 0, (exports, _explain(run, state))
