@@ -16,6 +16,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 from .. import ir
 from ..ir import replace
 from ..options import Options
+from .filter import recorded_url
 
 # Attributes of locust's User/FastHttpUser that a page method must not shadow.
 RESERVED = frozenset({
@@ -83,15 +84,10 @@ def _follows_location(previous: ir.Step, step: ir.Step) -> bool:
     if not location:
         return False
     try:
-        target = _comparable(urldefrag(urljoin(_recorded_url(previous.request), location)).url)
-        return target == _comparable(_recorded_url(step.request))
+        target = _comparable(urldefrag(urljoin(recorded_url(previous.request), location)).url)
+        return target == _comparable(recorded_url(step.request))
     except ValueError:  # a Location (or a URL) urlsplit refuses: not followed as recorded
         return False
-
-
-def _recorded_url(request: ir.Request) -> str:
-    query = "?" + request.raw_query if request.raw_query else ""
-    return f"{request.origin}{ir.template_preview(request.path)}{query}"
 
 
 def _comparable(url: str) -> str:
