@@ -261,7 +261,7 @@ class Extraction:
     # (entities), "url" (query encoding), "path" (percent encoding), "js" (string escapes)
     decode: str = ""
     # link: (parameter, recorded text or the run-time value it must have) the link also holds
-    anchors: tuple[tuple[str, str | VarRef], ...] = ()
+    anchors: tuple[tuple[str, str | VarRef | Template], ...] = ()
     # location: the response header naming the URL when it is not Location (HX-Redirect ...)
     header: str = ""
 

@@ -439,3 +439,55 @@ def test_fresh_epoch_ms_never_repeats_in_a_process():
     code = conv(api("/api/r", "POST", json_body={"name": f"Report {EPOCH_S * 1000 + 5}"},
                     response={"ok": 1})).code
     assert "fresh_epoch_ms()" in code and "def fresh_epoch_ms():" in code
+
+
+def test_a_nonce_link_named_by_a_name_the_client_made_is_found_by_that_name():
+    """MediaWiki's logout link ``?title=…&returnto=Zoo+note+<epoch ms>&…``: an anchor that holds
+    a value the client made up (not whole) is matched with that value as sent this run."""
+    made = EPOCH_S * 1000 + 321
+    links = (f'<a href="/logout?returnto=Report+1700000000000&amp;_nonce=0ld0ld0ld0">x</a>'
+             f'<a href="/logout?returnto=Report+{made}&amp;_nonce=n0nce9f8e7d">Log out</a>')
+    result = conv(api("/api/reports", "POST", json_body={"name": f"Report {made}"},
+                      response={"ok": 1}),
+                  page("/reports", links),
+                  entry(f"/logout?returnto=Report+{made}&_nonce=n0nce9f8e7d", body="<p>ok</p>"))
+    (generated,) = step(result, 1).generated
+    nonce = extraction(result, 2)
+    assert nonce.kind == "link" and nonce.expr == "_nonce"
+    assert nonce.anchors == (("returnto", ir.Template(("Report ", ir.VarRef(generated.var)))),)
+    assert query(step(result, 3), "_nonce") == ir.Template((ir.VarRef(nonce.var),))
+    assert f'(("returnto", f"Report {{self.{generated.var}}}"),)' in result.code
+    # at run time: the link of the name made this run
+    resp = type("R", (), {"text": "<html><body>" + links.replace(str(made), "1799999999999")
+                                  + "</body></html>"})()
+    assert runtime.from_link(resp, "step 2", "nonce", "_nonce",
+                             (("returnto", "Report 1799999999999"),)) == "n0nce9f8e7d"
+
+
+def test_an_anchor_made_up_after_the_link_page_stays_as_recorded():
+    made = EPOCH_S * 1000 + 654
+    links = f'<a href="/go?ref=Report+{made}&amp;_nonce=n0nce1a2b3c">Go</a>'
+    result = conv(page("/reports", links),
+                  api("/api/reports", "POST", json_body={"name": f"Report {made}"},
+                      response={"ok": 1}),
+                  entry(f"/go?ref=Report+{made}&_nonce=n0nce1a2b3c", body="<p>ok</p>"))
+    assert extraction(result, 1).anchors == (("ref", f"Report {made}"),)
+
+
+@pytest.mark.parametrize("value", ["Special:UserLogout", "UserLogout", "urn:ietf:params:oauth",
+                                   "mediawiki.action.edit", "HTTPServerError"])
+def test_names_in_a_namespace_and_camel_case_names_are_words(value):
+    from har2locust_plus.stages.correlate.sources import token_like
+
+    assert not token_like(value)
+    result = conv(page("/", f'<a href="/index.php?title={value}&amp;returnto=Main+Page1">x</a>'
+                            f'<input type="hidden" name="grant" value="{value}">'),
+                  entry(f"/index.php?title={value}&returnto=Main+Page1", body="<p>ok</p>"))
+    assert step(result, 1).extractions == ()
+
+
+@pytest.mark.parametrize("value", ["QwErTyUiOpAsDfGh", "aBcDeFgHiJkLmNoP", "Ab:Cd:Ef:Gh:Ij:Kl1"])
+def test_a_random_mix_of_cases_is_still_a_token(value):
+    from har2locust_plus.stages.correlate.sources import token_like
+
+    assert token_like(value)

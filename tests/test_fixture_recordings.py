@@ -7,8 +7,8 @@ other tests and the golden files read, are never touched), and what it wrote mus
 recording: entries with their bodies, ``Set-Cookie`` where the app sets cookies, every request
 to 127.0.0.1, and ``har2locust-plus`` converts it (exit 0). Each script also checks the app's
 own state after its journey and fails otherwise. About 100 s in all (the journeys pause between
-steps on purpose); needs Chromium at /usr/bin/chromium and Playwright, DokuWiki's also
-Debian's ``dokuwiki`` and php-cli.
+steps on purpose); needs Chromium at /usr/bin/chromium and Playwright, DokuWiki's and
+MediaWiki's also Debian's ``dokuwiki`` or ``mediawiki`` (with php-cli and php-sqlite3).
 """
 
 from __future__ import annotations
@@ -36,9 +36,14 @@ pytestmark = [
 ]
 
 
-def _dokuwiki_missing() -> str | None:
-    from fixtures.zoo.dokuwiki import server
-
+def _php_app_missing(script: str) -> str | None:
+    """Why the PHP app a record script needs (DokuWiki, MediaWiki) cannot run here, or None."""
+    if "dokuwiki" in script:
+        from fixtures.zoo.dokuwiki import server
+    elif "mediawiki" in script:
+        from fixtures.zoo.mediawiki import server  # type: ignore[no-redef]
+    else:
+        return None
     return server.missing()
 
 
@@ -54,6 +59,8 @@ RECORDINGS = [
                  {"djangospa.har": True}, id="djangospa"),
     pytest.param("fixtures/zoo/dokuwiki/record.py", ("--out", "{dir}/dokuwiki.har"),
                  {"dokuwiki.har": True}, id="dokuwiki"),
+    pytest.param("fixtures/zoo/mediawiki/record.py", ("--out", "{dir}/mediawiki.har"),
+                 {"mediawiki.har": True}, id="mediawiki"),
     pytest.param("fixtures/zoo/flaskwtf/record.py", ("--out", "{dir}/flaskwtf.har"),
                  {"flaskwtf.har": True}, id="flaskwtf"),
     pytest.param("fixtures/zoo/graphql/record.py", ("--out", "{dir}/graphql.har"),
@@ -96,8 +103,8 @@ def _run_recorder(script: str, args: list[str], cwd: Path) -> subprocess.Complet
 def test_a_fixture_app_is_recorded_with_the_recorder(tmp_path: Path, script: str,
                                                      out_args: tuple[str, ...],
                                                      hars: dict[str, bool]) -> None:
-    if "dokuwiki" in script and (reason := _dokuwiki_missing()):
-        pytest.skip(f"DokuWiki zoo app cannot run: {reason}")
+    if reason := _php_app_missing(script):
+        pytest.skip(f"zoo app of {script} cannot run: {reason}")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     committed = _committed_hars()

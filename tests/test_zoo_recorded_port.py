@@ -25,6 +25,7 @@ import test_zoo_djangospa as djangospa
 import test_zoo_dokuwiki as dokuwiki
 import test_zoo_flaskwtf as flaskwtf
 import test_zoo_graphql as graphql
+import test_zoo_mediawiki as mediawiki
 import test_zoo_oauth as oauth
 from conftest import LocustRun, locust_headless
 
@@ -33,7 +34,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # five apps in a row: the file stays under a minute
+USERS, SECONDS = 2, 6  # six apps in a row: the file stays about a minute
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,24 @@ def _dokuwiki_missing() -> str | None:
     return missing()
 
 
+def _mediawiki(port: int) -> Any:
+    from fixtures.zoo.mediawiki.server import MediaWiki
+
+    return MediaWiki(port=port)
+
+
+def _mediawiki_missing() -> str | None:
+    from fixtures.zoo.mediawiki.server import missing
+
+    return missing()
+
+
+def _mediawiki_password() -> str:
+    from fixtures.zoo.mediawiki.server import PASSWORD
+
+    return PASSWORD
+
+
 def _judge_djangospa(outcome: Outcome) -> None:
     judged = djangospa.Run(outcome.run, outcome.after, outcome.url)
     djangospa.assert_no_failures(judged)
@@ -122,6 +141,9 @@ ZOOS = [
     Zoo("dokuwiki", _dokuwiki, _dokuwiki_password(),
         lambda o: dokuwiki.assert_full_lifecycle(o.run, o.after),
         missing=_dokuwiki_missing),
+    Zoo("mediawiki", _mediawiki, _mediawiki_password(),
+        lambda o: mediawiki.assert_full_lifecycle(o.run, o.after),
+        missing=_mediawiki_missing),
 ]
 
 

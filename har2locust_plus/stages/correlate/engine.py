@@ -513,7 +513,8 @@ def _cookie_var(value: str, cookie: tuple[str, str], step: ir.Step, state: _Stat
 
 
 def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
-    if source.anchors and not any(isinstance(v, ir.VarRef) for _, v in source.anchors):
+    if source.anchors and not any(isinstance(v, (ir.VarRef, ir.Template))
+                                  for _, v in source.anchors):
         source = _anchored(source, state)
     spec = (source.kind, source.expr, source.path, source.name, source.decode, source.header)
     per_step = state.extractions.setdefault(source.step, {})
@@ -541,13 +542,38 @@ def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
 
 def _anchored(source: Source, state: _State) -> Source:
     """A link source whose anchors that were handed out earlier (the object's id) become the
-    variables holding them when the link's page is read."""
+    variables holding them when the link's page is read; an anchor that only holds such a
+    value (``returnto=Zoo note 1796184473729``, a name the client made) becomes a template."""
     at = _At(source.step)
-    anchors = []
+    anchors: list[tuple[str, str | ir.VarRef | ir.Template]] = []
     for name, value in source.anchors:
         var = _lookup(str(value), at, state, whole=True, key=name)  # type: ignore[arg-type]
-        anchors.append((name, ir.VarRef(var) if var else value))
+        anchors.append((name, ir.VarRef(var) if var else _anchor_text(str(value), name, at,
+                                                                      state)))
     return replace(source, anchors=tuple(anchors))
+
+
+def _anchor_text(text: str, key: str, at: _At, state: _State) -> str | ir.Template:
+    """``text`` with the values inside it that are already variables (handed out before the
+    link's page, or made up by the client) replaced by them; ``text`` if there are none."""
+    parts: list[ir.Part] = []
+    last = 0
+    for start, token, candidates in _tokens(text, state.tokens):
+        for candidate in candidates:
+            made = state.generated.get(candidate)
+            if made is not None and made.used_by[0] > at.number:
+                break  # made up after the link's page: not known when it is read
+            name = made.var if made is not None else _lookup(
+                candidate, at, state, whole=False, key=key)  # type: ignore[arg-type]
+            if name:
+                offset = start + token.index(candidate)
+                parts += [text[last:offset], ir.VarRef(name)]
+                last = offset + len(candidate)
+                break
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return ir.Template(_merge(parts))
 
 
 @dataclass(frozen=True, slots=True)

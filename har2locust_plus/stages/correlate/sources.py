@@ -33,9 +33,12 @@ ENGLISH_ID_WORDS = frozenset({
     "insipid", "splendid", "horrid", "torrid", "placid", "fervid", "livid", "avid", "bids",
     "kids", "lids", "grids", "aids", "raids", "maids", "fluids", "hybrids", "pyramids",
 })
-# words people write: "weekly", "Sign in", "authorization_code", "my-spa-client", "OK" (not a
-# random mix of cases such as "QwErTyUiOpAsDfGh", which a token generator makes)
-WORD = re.compile(r"(?:[A-Z]?[a-z]+|[A-Z]+)(?:[-_ .](?:[A-Z]?[a-z]+|[A-Z]+))*")
+# words people write: "weekly", "Sign in", "authorization_code", "my-spa-client", "OK",
+# CamelCase names ("UserLogout"), and names in a namespace ("Special:UserLogout",
+# "urn:ietf:params") (not a random mix of cases such as "QwErTyUiOpAsDfGh", which a token
+# generator makes)
+_WORD_PART = r"(?:[A-Z]?[a-z]+|[A-Z]+)(?:[A-Z][a-z]{2,})*"
+WORD = re.compile(f"{_WORD_PART}(?:[-_ .:]{_WORD_PART})*")
 TOKEN = re.compile(r"[A-Za-z0-9_\-.~+/=]+")
 RANK_STRUCTURED, RANK_TEXT = 0, 1
 
@@ -57,7 +60,8 @@ class Source:
     decode: str = ""  # Extraction.decode: how to undo the escaping of the place it is found
     creates: bool = False  # handed out by the response to an unsafe request (an object's id)
     object_id: bool = False  # names an object (not a token): its first appearance is its origin
-    anchors: tuple[tuple[str, str | ir.VarRef], ...] = ()  # kind "link": see ir.Extraction
+    # kind "link": see ir.Extraction
+    anchors: tuple[tuple[str, str | ir.VarRef | ir.Template], ...] = ()
     header: str = ""  # kind "location": see ir.Extraction
 
 
