@@ -491,3 +491,61 @@ def test_a_random_mix_of_cases_is_still_a_token(value):
     from har2locust_plus.stages.correlate.sources import token_like
 
     assert token_like(value)
+
+
+# --- short ids handed out only in links --------------------------------------------------------
+
+
+def _list_then_open(rows: str, opened: str, *more: dict):
+    return conv(entry("/admin/tickets/ticket/add/", "POST", form=[("title", "x")], status=302,
+                      response_headers=[("Location", "/admin/tickets/ticket/")]),
+                page("/admin/tickets/ticket/", rows),
+                entry(opened, body="<p>ok</p>"), *more)
+
+
+def test_a_short_id_only_in_a_followed_link_is_read_from_the_first_link_of_its_shape():
+    """Django's admin: the add redirects to the list, whose "was added" message links the new
+    ticket before the list's rows (oldest first: other users' tickets)."""
+    rows = ('<ul class="messagelist"><li><a href="/admin/tickets/ticket/2236/change/">new</a>'
+            '</li></ul><a href="/admin/tickets/ticket/add/">Add</a>'
+            '<input type="checkbox" name="_selected_action" value="1017">'
+            '<a href="/admin/tickets/ticket/1017/change/">Bob 1</a>')
+    result = _list_then_open(rows, "/admin/tickets/ticket/2236/change/",
+                             entry("/admin/tickets/ticket/2236/delete/", "POST",
+                                   form=[("post", "yes")], body="<p>gone</p>"))
+    ticket = extraction(result, 2)
+    assert (ticket.var, ticket.kind) == ("ticket_id", "regex")
+    assert step(result, 3).request.path == ir.Template(
+        ("/admin/tickets/ticket/", ir.VarRef("ticket_id", "raw"), "/change/"))
+    assert step(result, 4).request.path.parts[1] == ir.VarRef("ticket_id", "raw")
+    live = rows.replace("2236", "5150")
+    assert re.search(ticket.expr, live).group(1) == "5150"
+
+
+def test_a_followed_link_beats_a_list_checkbox_of_the_same_page():
+    rows = ('<a href="/admin/tickets/ticket/2236/change/">new</a>'
+            '<input type="checkbox" name="_selected_action" value="2236">')
+    result = _list_then_open(rows, "/admin/tickets/ticket/2236/change/")
+    assert extraction(result, 2).kind == "regex"  # the link, not //input[@name=...]
+
+
+@pytest.mark.parametrize(("rows", "opened"), [
+    # the first link of that shape is another page: the one clicked is no source of its own
+    ('<a href="/blog/page/1/">1</a><a href="/blog/page/2/">2</a>', "/blog/page/2/"),
+    # relative links and percent-encoded paths are not read
+    ('<a href="2236/change/">new</a>', "/admin/tickets/ticket/2236/change/"),
+    ('<a href="/admin/t%C3%A9/2236/">new</a>', "/admin/t%C3%A9/2236/"),
+])
+def test_a_short_id_in_a_link_that_is_not_the_first_of_its_shape_stays_literal(rows, opened):
+    result = _list_then_open(rows, opened)
+    assert step(result, 2).extractions == ()
+    assert step(result, 3).request.path.is_literal
+
+
+def test_the_creator_still_wins_over_a_link_to_the_object():
+    result = conv(entry("/things", "POST", form=[("t", "x")], status=302,
+                        response_headers=[("Location", "/things/4711")]),
+                  page("/things/4711", '<a href="/things/4711/edit">Edit</a>'),
+                  entry("/things/4711/edit", body="<p>ok</p>"))
+    assert step(result, 3).request.path.parts[1] == ir.VarRef(extraction(result, 1).var, "raw")
+    assert step(result, 2).extractions == ()

@@ -55,6 +55,8 @@ RECORDINGS = [
                   "api-journey.har": False, "drafts-journey.har": True,
                   "exports-journey.har": False,
                   "notes-journey.firefox.har": True}, id="notes"),
+    pytest.param("fixtures/zoo/djangoadmin/record.py", ("--out", "{dir}/djangoadmin.har"),
+                 {"djangoadmin.har": True}, id="djangoadmin"),
     pytest.param("fixtures/zoo/djangospa/record.py", ("--out", "{dir}/djangospa.har"),
                  {"djangospa.har": True}, id="djangospa"),
     pytest.param("fixtures/zoo/dokuwiki/record.py", ("--out", "{dir}/dokuwiki.har"),

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import test_zoo_djangoadmin as djangoadmin
 import test_zoo_djangospa as djangospa
 import test_zoo_dokuwiki as dokuwiki
 import test_zoo_flaskwtf as flaskwtf
@@ -34,7 +35,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # six apps in a row: the file stays about a minute
+USERS, SECONDS = 2, 6  # seven apps in a row: about a minute and a half
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,12 @@ def _djangospa(port: int) -> Any:
     from fixtures.zoo.djangospa.server import DjangoSpaApp
 
     return DjangoSpaApp(port=port)
+
+
+def _djangoadmin(port: int) -> Any:
+    from fixtures.zoo.djangoadmin.server import DjangoAdminApp
+
+    return DjangoAdminApp(port=port)
 
 
 def _flaskwtf(port: int) -> Any:
@@ -131,6 +138,8 @@ def _dokuwiki_password() -> str:
 
 ZOOS = [
     Zoo("djangospa", _djangospa, djangospa.PASSWORD, _judge_djangospa),
+    Zoo("djangoadmin", _djangoadmin, djangoadmin.PASSWORD,
+        lambda o: djangoadmin.assert_full_lifecycle(o.run, o.after)),
     Zoo("flaskwtf", _flaskwtf, flaskwtf.RECORDED_PASSWORD,
         lambda o: flaskwtf.assert_full_lifecycle(o.run, o.after)),
     # these two modules judge what changed during the run (their instances are shared)

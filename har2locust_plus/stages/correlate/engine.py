@@ -477,9 +477,13 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
     if not rank.usable_at(value, key if place is None else place,
                           state.sent_keys.get(value)):
         return None
-    # one pass over the usable sources: the best order (ties kept in the order found)
+    # one pass over the usable sources: the best order (ties kept in the order found); in a
+    # request path, the best of the links of that shape (the link the user followed) unless
+    # the object's creator handed it out
     best: list[Source] = []
-    best_order = (RANK_TEXT + 1, 0, 0)  # worse than any source
+    best_order = worst = (RANK_TEXT + 1, 0, 0)  # worse than any source
+    followed: list[Source] = []
+    followed_order = worst
     id_like = False
     for s in sources:
         if s.step >= step.number:
@@ -490,8 +494,15 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
             best_order, best = order, [s]
         elif order == best_order:
             best.append(s)
+        if s.in_path and place is not None:
+            if order < followed_order:
+                followed_order, followed = order, [s]
+            elif order == followed_order:
+                followed.append(s)
     if not best or len(value) < 4 and not id_like:
         return None
+    if followed and not best[0].creates:
+        best = followed
     wanted_name = identifier(key)
     source = next((s for s in best if s.name == wanted_name), best[0])
     return _extraction_for(source, step, state)

@@ -89,6 +89,11 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
                 source = regex_source(step, text, value, id_name(parent), f"link {url[:40]}")
                 if source is not None:
                     yield source
+        for value, parent, pattern in _link_ids(url):
+            if value in wanted:
+                source = _link_id_source(step, text, value, parent, pattern, url)
+                if source is not None:
+                    yield source
         for name, value, params in _link_query(url):
             if value in wanted:
                 source = _query_source(step, text, name, value, params, url)
@@ -251,6 +256,44 @@ def _link_values(url: str) -> tuple[tuple[str, str], ...]:
         if len(value) >= MIN_TOKEN and any(ch.isdigit() for ch in value):
             found.append((value, segments[i - 1] if i else ""))
     return tuple(found)
+
+
+# a short id: a path segment of digits only (longer ones are _link_values' tokens)
+_SHORT_ID = re.compile(f"[0-9]{{1,{MIN_TOKEN - 1}}}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _link_ids(url: str) -> tuple[tuple[str, str, str], ...]:
+    """The short ids in a link's path (``/admin/tickets/ticket/2236/change/``: ``2236``),
+    each with the segment before it (which names it) and a regex for the same link with any id
+    there: the path around it, which must start at ``/`` and name the collection before it."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return ()
+    if not path.startswith("/") or "%" in path:
+        return ()
+    segments = path.split("/")
+    found = []
+    for i, segment in enumerate(segments):
+        if i < 2 or not _SHORT_ID.fullmatch(segment) or not segments[i - 1]:
+            continue
+        before = "/".join(segments[:i]) + "/"
+        after = "/".join(("", *segments[i + 1:])) if i + 1 < len(segments) else ""
+        pattern = re.escape(before) + "([0-9]+)" + re.escape(after) + "(?=[\"'?#])"
+        found.append((segment, segments[i - 1], pattern))
+    return tuple(found)
+
+
+def _link_id_source(step: ir.Step, text: str, value: str, parent: str, pattern: str,
+                    url: str) -> Source | None:
+    """A short id taken from the first link of its shape (the path around it), if that is the
+    link holding this value: the first link to *an* object of the list is no source of it."""
+    found = first_group(pattern, text)
+    if found != value:
+        return None
+    return Source(step.number, value, id_name(parent), "regex", expr=pattern,
+                  how=f"link {url[:40]}", id_like=True, object_id=True, in_path=True)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -63,6 +63,9 @@ class Source:
     # kind "link": see ir.Extraction
     anchors: tuple[tuple[str, str | ir.VarRef | ir.Template], ...] = ()
     header: str = ""  # kind "location": see ir.Extraction
+    # a short id in a link's path (``/admin/tickets/ticket/2236/change/``): preferred, among
+    # the sources of its step, for a request path that sends it (the link the user followed)
+    in_path: bool = False
 
 
 OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
