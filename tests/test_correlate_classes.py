@@ -549,3 +549,18 @@ def test_the_creator_still_wins_over_a_link_to_the_object():
                   entry("/things/4711/edit", body="<p>ok</p>"))
     assert step(result, 3).request.path.parts[1] == ir.VarRef(extraction(result, 1).var, "raw")
     assert step(result, 2).extractions == ()
+
+
+def test_a_catalog_id_in_a_link_stays_literal():
+    """Only the page answering an unsafe request (or its redirect's target) hands out a short
+    id by a link, and only an id no page showed before: a catalog's ids are the same on a
+    fresh server, and its first link of a shape may be another item next time."""
+    sidebar = '<a href="/products/1418">Lamp</a><a href="/products/944">Desk</a>'
+    browsed = conv(page("/", sidebar), entry("/products/1418", body="<p>lamp</p>"))
+    assert step(browsed, 2).request.path.is_literal
+    reviewed = conv(page("/", sidebar),
+                    entry("/products/944/reviews", "POST", form=[("stars", "5")], status=302,
+                          response_headers=[("Location", "/products/944/reviews/77")]),
+                    page("/products/944/reviews/77", sidebar),
+                    entry("/products/1418", body="<p>lamp</p>"))
+    assert step(reviewed, 4).request.path.is_literal

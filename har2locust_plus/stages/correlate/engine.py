@@ -112,6 +112,8 @@ class _State:
     generated_vars: set[str] = field(default_factory=set)
     # value → the keys that sent it (short values only; see rank.usable_at)
     sent_keys: dict[str, set[str]] = field(default_factory=dict)
+    # short id → the first step whose links showed it (see _register_sources)
+    shown_at: dict[str, int] = field(default_factory=dict)
     # value a request may send → (cookie name, decode) of the latest cookie holding it
     cookies: dict[str, tuple[str, str]] = field(default_factory=dict)
     cookie_vars: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, decode) → var
@@ -142,10 +144,13 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                      cost=_body_length, min_cost=FORK_MIN_BYTES, pack=_rows, unpack=_sources,
                      child_cost=CHILD_COST)
     requests = []
+    after_unsafe = False  # the step answers an unsafe request, or ends its redirects
     for step, body_sources in zip(scenario.steps, found, strict=True):
         state.step_cookies = _request_cookies(step.request)
         requests.append(_substitute_request(step, state))
-        _register_sources(step, body_sources, state)
+        after_unsafe = step.request.method not in ("GET", "HEAD") or (
+            step.follows_location and after_unsafe)
+        _register_sources(step, body_sources, state, after_unsafe)
     # extractions are known only at the end (a later request may use any earlier response)
     steps = [_finished(s, request, state)
              for s, request in zip(scenario.steps, requests, strict=True)]
@@ -219,9 +224,17 @@ def _body_length(step: ir.Step) -> int:
         response.text[:1] in "{[<" else 0
 
 
-def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None:
+def _register_sources(step: ir.Step, found: list[Source], state: _State,
+                      after_unsafe: bool = False) -> None:
     """Index the sources of ``step``'s response (``found``: those of its body) that a later
-    request may look up, in the order that ranks them."""
+    request may look up, in the order that ranks them.
+
+    A short id in a link (``in_path``) counts only if no earlier response showed it, and only
+    on the page that answers an unsafe request or that its redirect led to (Django's admin: the
+    list with "was added" and the new object's link): there the app shows what the user's
+    request made. Elsewhere the first link of a shape is as likely a catalog's first item as
+    the user's own object, and a catalog's ids are the same on a fresh server: sent as
+    recorded."""
     response = step.response
     if response is None:
         return
@@ -238,6 +251,11 @@ def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None
                                    how=f"rule {name}", id_like=True))
     found[:0] = header_rule_sources(step, response, state.options)  # verify (issue 6)
     for source in found:
+        if source.in_path:
+            first = state.shown_at.setdefault(source.value, step.number)
+            if not (source.expr and after_unsafe and first == step.number) or any(
+                    s.step < step.number for s in state.index.get(source.value, ())):
+                continue
         if source.creates and source.value in state.step_echo:
             source = replace(source, creates=False)  # an echo of the request, not a new id
         if source.value not in wanted or not rank.eligible(source, state.sent, state.ignore):

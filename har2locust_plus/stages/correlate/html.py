@@ -91,9 +91,7 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
                     yield source
         for value, parent, pattern in _link_ids(url):
             if value in wanted:
-                source = _link_id_source(step, text, value, parent, pattern, url)
-                if source is not None:
-                    yield source
+                yield _link_id_source(step, text, value, parent, pattern, url)
         for name, value, params in _link_query(url):
             if value in wanted:
                 source = _query_source(step, text, name, value, params, url)
@@ -286,14 +284,15 @@ def _link_ids(url: str) -> tuple[tuple[str, str, str], ...]:
 
 
 def _link_id_source(step: ir.Step, text: str, value: str, parent: str, pattern: str,
-                    url: str) -> Source | None:
+                    url: str) -> Source:
     """A short id taken from the first link of its shape (the path around it), if that is the
-    link holding this value: the first link to *an* object of the list is no source of it."""
+    link holding this value: the first link to *an* object of the list is no source of it.
+    Otherwise a source without ``expr``, which only says the page showed the id (see
+    ``engine._register_sources``: only an id no page showed before is taken from a link)."""
     found = first_group(pattern, text)
-    if found != value:
-        return None
-    return Source(step.number, value, id_name(parent), "regex", expr=pattern,
-                  how=f"link {url[:40]}", id_like=True, object_id=True, in_path=True)
+    return Source(step.number, value, id_name(parent), "regex",
+                  expr=pattern if found == value else "", how=f"link {url[:40]}",
+                  id_like=True, object_id=True, in_path=True)
 
 
 @functools.lru_cache(maxsize=4096)
