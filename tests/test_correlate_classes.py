@@ -564,3 +564,41 @@ def test_a_catalog_id_in_a_link_stays_literal():
                     page("/products/944/reviews/77", sidebar),
                     entry("/products/1418", body="<p>lamp</p>"))
     assert step(reviewed, 4).request.path.is_literal
+
+
+# --- htmx: JSON in hx-headers, URLs in hx-* attributes and formaction ---------------------------
+
+
+def test_a_csrf_token_in_hx_headers_is_read_from_that_json():
+    token = "IjRhY2YxZTk0NzYi.aw-gXg.csf_4ClvDBYZ"
+    result = conv(entry("/board", body=f"<!DOCTYPE html><html><head><title>t</title></head>"
+                                       f"<body hx-headers='{{\"X-CSRFToken\": \"{token}\"}}'>"
+                                       f"<p>x</p></body></html>"),
+                  entry("/cards", "POST", form=[("title", "x")], headers=[("X-CSRFToken", token)],
+                        body="<li>x</li>"))
+    e = extraction(result, 1)
+    assert (e.kind, e.expr, e.path) == ("xpath", "(//*[@hx-headers])[1]/@hx-headers",
+                                        ("X-CSRFToken",))
+    assert header(step(result, 2), "X-CSRFToken") == ir.Template((ir.VarRef(e.var),))
+
+
+@pytest.mark.parametrize("attr", ["hx-delete", "hx-get", "data-hx-put", "formaction"])
+def test_a_short_id_in_an_htmx_or_formaction_url_of_a_created_fragment(attr):
+    tag = "button"
+    fragment = f'<li id="card-2145"><{tag} {attr}="/cards/2145/x">Go</{tag}></li>'
+    result = conv(entry("/cards", "POST", form=[("title", "x")], body=fragment),
+                  entry("/cards/2145/x", "DELETE", body=""))
+    assert step(result, 2).request.path.parts[1] == ir.VarRef(extraction(result, 1).var, "raw")
+
+
+def test_the_script_reads_nonce_links_from_the_attributes_the_conversion_read():
+    from har2locust_plus.stages.correlate.html import URL_ATTRS
+
+    page_now = ("<html><body><button hx-post=\"/task?id=7&amp;_nonce=n0nce1234a\">x</button>"
+                "<button formaction=\"/task?id=8&amp;_nonce=n0nce5678b\">y</button></body></html>")
+    resp = type("R", (), {"text": page_now})()
+    assert runtime.from_link(resp, "s", "v", "_nonce", (("id", 8),)) == "n0nce5678b"
+    assert runtime.from_link(resp, "s", "v", "_nonce", (("id", 7),)) == "n0nce1234a"
+    import inspect
+    source = inspect.getsource(runtime.from_link)
+    assert all(f"//@{attr}" in source for attr in URL_ATTRS)

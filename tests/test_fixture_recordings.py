@@ -61,6 +61,8 @@ RECORDINGS = [
                  {"djangospa.har": True}, id="djangospa"),
     pytest.param("fixtures/zoo/dokuwiki/record.py", ("--out", "{dir}/dokuwiki.har"),
                  {"dokuwiki.har": True}, id="dokuwiki"),
+    pytest.param("fixtures/zoo/htmx/record.py", ("--out", "{dir}/htmx.har"),
+                 {"htmx.har": True}, id="htmx"),
     pytest.param("fixtures/zoo/mediawiki/record.py", ("--out", "{dir}/mediawiki.har"),
                  {"mediawiki.har": True}, id="mediawiki"),
     pytest.param("fixtures/zoo/flaskwtf/record.py", ("--out", "{dir}/flaskwtf.har"),

@@ -26,6 +26,7 @@ import test_zoo_djangospa as djangospa
 import test_zoo_dokuwiki as dokuwiki
 import test_zoo_flaskwtf as flaskwtf
 import test_zoo_graphql as graphql
+import test_zoo_htmx as htmx
 import test_zoo_mediawiki as mediawiki
 import test_zoo_oauth as oauth
 from conftest import LocustRun, locust_headless
@@ -35,7 +36,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # seven apps in a row: about a minute and a half
+USERS, SECONDS = 2, 6  # eight apps in a row: about a minute and a half
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,12 @@ def _graphql(port: int) -> Any:
     return GraphQLApp(port=port)
 
 
+def _htmx(port: int) -> Any:
+    from fixtures.zoo.htmx.server import HtmxApp
+
+    return HtmxApp(port=port)
+
+
 def _dokuwiki(port: int) -> Any:
     from fixtures.zoo.dokuwiki.server import DokuWiki
 
@@ -147,6 +154,7 @@ ZOOS = [
         lambda o: oauth.assert_full_lifecycle(o.run, oauth._delta(o.before, o.after))),
     Zoo("graphql", _graphql, graphql.PASSWORD,
         lambda o: graphql.assert_full_lifecycle(o.run, graphql._delta(o.before, o.after))),
+    Zoo("htmx", _htmx, htmx.PASSWORD, lambda o: htmx.assert_full_lifecycle(o.run, o.after)),
     Zoo("dokuwiki", _dokuwiki, _dokuwiki_password(),
         lambda o: dokuwiki.assert_full_lifecycle(o.run, o.after),
         missing=_dokuwiki_missing),

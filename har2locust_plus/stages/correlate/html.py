@@ -39,9 +39,18 @@ HTML_MIME = ("text/html", "application/xhtml")
 TEXT_TAGS = ("pre", "code", "kbd", "samp", "output", "td", "dd", "span", "strong", "b", "p",
              "li", "div", "textarea")
 _DATA_ISLANDS = etree.XPath("//script[@type='application/json' or @type='application/ld+json']"
-                            " | //*[@*[starts-with(name(), 'data-')]]")
+                            " | //*[@*[starts-with(name(), 'data-')] or @hx-headers or @hx-vals]")
+# attributes that hold JSON besides data-*: htmx's headers and values of its requests
+# (Flask-WTF's and Django's htmx recipes put the CSRF token in <body hx-headers='{...}'>)
+_JSON_ATTRS = frozenset({"hx-headers", "hx-vals"})
+# attributes that hold a URL the page requests, besides <a href> and <form action>: a button's
+# formaction and htmx's requests (also as data-hx-*); the script's from_link reads the same
+URL_ATTRS = ("formaction", *(f"{prefix}hx-{verb}" for prefix in ("", "data-")
+                             for verb in ("get", "post", "put", "patch", "delete")))
+_URL_ATTRS_XPATH = etree.XPath(" | ".join(f"//@{attr}" for attr in URL_ATTRS),
+                               smart_strings=False)  # plain strings: the caches keep them
 _TEXT_TOKEN = re.compile(r">\s*([^<>\s]{8,4096})\s*<")  # an element's whole text, one token
-_DATA_ATTR_JSON = re.compile(r"""data-[\w.:-]*\s*=\s*["']?\s*[\[{]""")
+_DATA_ATTR_JSON = re.compile(r"""(?:data-[\w.:-]*|hx-headers|hx-vals)\s*=\s*["']?\s*[\[{]""")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _XML_NAME = re.compile(r"[A-Za-z_][\w.\-]*")
 
@@ -79,8 +88,10 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
     if _any_wanted(_TEXT_TOKEN.findall(text), wanted):
         yield from _text_sources(step, tree, wanted)
     if "application/json" in text or "application/ld+json" in text or (
-            "data-" in text and _DATA_ATTR_JSON.search(text)):
+            ("data-" in text or "hx-" in text) and _DATA_ATTR_JSON.search(text)):
         yield from _embedded_json_sources(step, tree, wanted)
+    if "hx-" in text or "formaction" in text:
+        urls.extend(_URL_ATTRS_XPATH(tree))
     for url in urls:
         if not url:
             continue
@@ -188,7 +199,8 @@ def _element_xpath(element: etree._Element, tag: str, position: int) -> str | No
 
 def _embedded_json_sources(step: ir.Step, tree: etree._Element,
                            wanted: Wanted) -> Iterator[Source]:
-    """Leaves of JSON held by ``<script type="application/json">`` or a ``data-*`` attribute."""
+    """Leaves of JSON held by ``<script type="application/json">``, a ``data-*`` attribute or
+    htmx's ``hx-headers`` / ``hx-vals``."""
     scripts = 0
     attr_positions: dict[str, int] = {}
     for element in _DATA_ISLANDS(tree):
@@ -198,7 +210,7 @@ def _embedded_json_sources(step: ir.Step, tree: etree._Element,
         else:
             holders = []
             for attr, value in element.attrib.items():
-                if attr.startswith("data-") and _XML_NAME.fullmatch(attr):
+                if (attr.startswith("data-") or attr in _JSON_ATTRS) and _XML_NAME.fullmatch(attr):
                     attr_positions[attr] = attr_positions.get(attr, 0) + 1
                     holders.append((f"@{attr}", value, attr_positions[attr]))
         for where, content, position in holders:
