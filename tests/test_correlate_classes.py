@@ -602,3 +602,23 @@ def test_the_script_reads_nonce_links_from_the_attributes_the_conversion_read():
     import inspect
     source = inspect.getsource(runtime.from_link)
     assert all(f"//@{attr}" in source for attr in URL_ATTRS)
+
+
+@pytest.mark.parametrize("element", [
+    '<meta http-equiv="Refresh" content="0; URL=\'/jobs/4711/status\'">',
+    '<iframe src="/jobs/4711/status"></iframe>',
+    '<frameset><frame src="/jobs/4711/status"></frameset>',
+    '<map name="m"><area shape="rect" coords="0,0,9,9" href="/jobs/4711/status"></map>',
+])
+def test_a_short_id_in_a_refresh_frame_or_area_url_of_a_created_page(element):
+    result = conv(entry("/jobs", "POST", form=[("kind", "export")],
+                        body=f"<html><head>{element}</head><body>x</body></html>"),
+                  entry("/jobs/4711/status", body="<p>done</p>"))
+    assert step(result, 2).request.path.parts[1] == ir.VarRef(extraction(result, 1).var, "raw")
+
+
+def test_a_ticket_in_a_frame_url_is_read_at_run_time_from_that_frame():
+    page_now = ('<html><body><iframe src="/viewer?doc=7&amp;ticket=a8f3k2l9q0"></iframe>'
+                '<iframe src="/viewer?doc=8&amp;ticket=b7e2j1k8p9"></iframe></body></html>')
+    resp = type("R", (), {"text": page_now})()
+    assert runtime.from_link(resp, "s", "v", "ticket", (("doc", 8),)) == "b7e2j1k8p9"

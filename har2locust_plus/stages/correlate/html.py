@@ -22,6 +22,7 @@ from lxml import html as lxml_html
 from ... import ir, jsontext
 from ..grouping import identifier
 from .json_body import wanted_json_leaves
+from .location import header_url
 from .scripts import script_sources
 from .sources import (
     MIN_TOKEN,
@@ -119,17 +120,17 @@ def _any_wanted(values: list[str], wanted: Wanted) -> bool:
 def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]],
                                                   list[str | None]]:
     """The values of ``<input name>`` and ``<meta name>`` (tag → name → values) and the
-    links and form actions, in document order: one walk over the tree."""
+    links, form actions, frames and refresh URLs, in document order: one walk over the tree."""
     named: dict[str, dict[str, list[str]]] = {"input": {}, "meta": {}}
     urls: list[str | None] = []
-    for element in tree.iter("input", "meta", "a", "form"):
+    for element in tree.iter("input", "meta", "a", "form", "area", "iframe", "frame"):
         tag = element.tag
-        if tag == "a":
-            urls.append(element.get("href"))
-        elif tag == "form":
-            urls.append(element.get("action"))
+        if tag in _URL_OF:
+            urls.append(element.get(_URL_OF[tag]))
         elif tag == "input" and (element.get("type") or "").lower() in _BUTTONS:
             continue  # a button's label, not a value the server handed out
+        elif tag == "meta" and (element.get("http-equiv") or "").lower() == "refresh":
+            urls.append(header_url("refresh", element.get("content") or ""))
         else:
             name, value = element.get("name"), element.get(_VALUE_ATTR[tag])
             if name and value is not None:
@@ -138,6 +139,8 @@ def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]
 
 
 _VALUE_ATTR = {"input": "value", "meta": "content"}  # what <input name=..>, <meta name=..> hold
+# the URL each link-like element names (<meta http-equiv="refresh" content="0; url=..."> too)
+_URL_OF = {"a": "href", "area": "href", "form": "action", "iframe": "src", "frame": "src"}
 _BUTTONS = frozenset({"submit", "button", "reset", "image"})
 
 
