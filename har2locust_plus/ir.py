@@ -242,7 +242,8 @@ class Diagnostic:
 class Extraction:
     """Take a value out of a step's response and keep it as ``self.<var>``.
 
-    ``kind`` is one of ``json`` (``path`` is a tuple of keys and indexes), ``xpath`` (``expr``),
+    ``kind`` is one of ``json`` (``path`` is a tuple of keys and indexes), ``xpath`` (``expr``,
+    over the HTML), ``xml`` (``expr``, an XPath over the body parsed as XML),
     ``link`` (``expr`` is a query parameter of the page's first link whose other parameters
     are ``anchors``: ``_nonce`` of the link with ``id`` = this object's id),
     ``header`` (``expr`` is the header name), ``location`` (``expr`` is a regex over the
@@ -251,7 +252,7 @@ class Extraction:
     """
 
     var: str
-    kind: Literal["json", "xpath", "header", "location", "regex", "link"]
+    kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments

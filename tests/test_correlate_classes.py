@@ -622,3 +622,83 @@ def test_a_ticket_in_a_frame_url_is_read_at_run_time_from_that_frame():
                 '<iframe src="/viewer?doc=8&amp;ticket=b7e2j1k8p9"></iframe></body></html>')
     resp = type("R", (), {"text": page_now})()
     assert runtime.from_link(resp, "s", "v", "ticket", (("doc", 8),)) == "b7e2j1k8p9"
+
+
+# --- XML bodies: SOAP, JSF partial responses, S3-style results ---------------------------------
+
+SOAP_LOGIN = ('<?xml version="1.0" encoding="utf-8"?>'
+              '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+              '<soap:Body><LoginResponse xmlns="urn:shop"><SessionId>S3ss10n-7f3a9c2e81</SessionId>'
+              '<UserId>4711</UserId></LoginResponse></soap:Body></soap:Envelope>')
+JSF_PARTIAL = ('<?xml version=\'1.0\' encoding=\'UTF-8\'?>\n<partial-response id="j_id1"><changes>'
+               '<update id="form:grid"><![CDATA[<table><tr><td>x</td></tr></table>]]></update>'
+               '<update id="j_id1:javax.faces.ViewState:0"><![CDATA[-642038453954:-19067189384]]>'
+               '</update></changes></partial-response>')
+
+
+def _xml(path: str, text: str, method: str = "POST", **kwargs) -> dict:
+    return entry(path, method, mime="text/xml; charset=utf-8", body=text,
+                 resource_type="xhr", **kwargs)
+
+
+def test_a_soap_session_id_and_a_short_user_id_are_read_from_the_envelope():
+    call = ('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header>'
+            '<SessionId>S3ss10n-7f3a9c2e81</SessionId></soap:Header><soap:Body><GetOrders>'
+            '<UserId>4711</UserId></GetOrders></soap:Body></soap:Envelope>')
+    result = conv(_xml("/soap", SOAP_LOGIN, raw=("text/xml", "<Login/>")),
+                  _xml("/soap", "<ok/>", raw=("text/xml", call)))
+    session = extraction(result, 1, "session_id")
+    user = extraction(result, 1, "user_id")
+    assert (session.kind, session.expr) == ("xml", "string((//*[local-name()='SessionId'])[1])")
+    assert user.expr == "string((//*[local-name()='UserId'])[1])"
+    assert step(result, 2).request.body.text.parts == (
+        call[:call.index("S3ss")], ir.VarRef("session_id"),
+        call[call.index("</SessionId>"):call.index("4711")], ir.VarRef("user_id"),
+        call[call.index("</UserId>"):])
+    assert "from_xml(" in result.code and "etree.XPath(" in result.code
+    # the script reads the live envelope, whatever its namespace prefixes
+    live = SOAP_LOGIN.replace("soap:", "s:").replace(":soap=", ":s=").replace("4711", "5150")
+    resp = type("R", (), {"text": live, "headers": {}})()
+    assert runtime.from_xml(resp, "s", "v", etree.XPath(user.expr)) == "5150"
+
+
+def test_a_short_value_in_an_xml_request_stays_literal_under_a_counting_name():
+    result = conv(_xml("/soap", SOAP_LOGIN, raw=("text/xml", "<Login/>")),
+                  _xml("/soap", "<ok/>", raw=("text/xml", "<GetOrders><Page>4711</Page>"
+                                                           "</GetOrders>")))
+    assert step(result, 2).request.body.text.is_literal
+
+
+def test_a_jsf_view_state_is_read_from_its_update_by_id():
+    result = conv(_xml("/app/orders.xhtml", JSF_PARTIAL),
+                  entry("/app/orders.xhtml", "POST",
+                        form=[("javax.faces.ViewState", "-642038453954:-19067189384")],
+                        body="<p>x</p>"))
+    e = extraction(result, 1)
+    assert (e.var, e.kind) == ("view_state", "xml")
+    assert e.expr == ("string(//*[local-name()='update']"
+                      "[@id='j_id1:javax.faces.ViewState:0'])")
+    resp = type("R", (), {"text": JSF_PARTIAL.replace("642038453954", "111"), "headers": {}})()
+    assert runtime.from_xml(resp, "s", "v", etree.XPath(e.expr)) == "-111:-19067189384"
+
+
+def test_an_s3_upload_id_is_read_and_xml_that_is_no_xml_hands_out_nothing():
+    started = ('<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult '
+               'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket><Key>k.bin</Key>'
+               '<UploadId>VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA</UploadId>'
+               '</InitiateMultipartUploadResult>')
+    upload = "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA"
+    result = conv(_xml("/b/k.bin?uploads", started),
+                  entry(f"/b/k.bin?partNumber=1&uploadId={upload}", "PUT",
+                        raw=("application/octet-stream", "x"), body=""))
+    assert extraction(result, 1).var == "upload_id"
+    broken = conv(_xml("/b/k.bin?uploads", started[:-20]),
+                  entry(f"/b/k.bin?partNumber=1&uploadId={upload}", "PUT",
+                        raw=("application/octet-stream", "x"), body=""))
+    assert step(broken, 1).extractions == ()
+    failures: list[str] = []
+    resp = type("R", (), {"text": "<not xml", "headers": {}, "failure": failures.append,
+                          "status_code": 200, "error": None})()
+    with pytest.raises(runtime.RescheduleTask):
+        runtime.from_xml(resp, "step 1", "upload_id", etree.XPath("string(//x)"))
+    assert failures == ["upload_id not found in step 1"]

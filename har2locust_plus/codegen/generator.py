@@ -729,8 +729,9 @@ class FastHttpGenerator:
             helper, last = "from_header", py_str(ex.expr)
         elif ex.kind == "link":
             helper, last = "from_link", py_str(ex.expr)
-        elif ex.kind == "xpath":
-            helper = "from_json_island" if ex.path else "from_xpath"
+        elif ex.kind in ("xpath", "xml"):
+            helper = ("from_xml" if ex.kind == "xml" else
+                      "from_json_island" if ex.path else "from_xpath")
             last = self.constant(ex.var, "XPATH", _Call(
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
         elif ex.kind == "location" and ex.header:  # the URL another header names

@@ -356,6 +356,30 @@ def from_xpath(resp, step, var, xpath, sent_in=()):
     return sendable(resp, step, var, str(found[0]), sent_in)
 
 
+def parsed_xml(resp):
+    """The response body as an XML tree (no entities, no network), parsed once per response;
+    None if it is no well-formed XML."""
+    cache = resp.__dict__.setdefault("_parsed", {})
+    if "xml" not in cache:
+        text = re.sub(r"^\ufeff?\s*<\?xml[^>]*>", "", body_text(resp))
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        try:
+            cache["xml"] = etree.fromstring(text, parser) if text.strip() else None
+        except (ValueError, etree.LxmlError):
+            cache["xml"] = None
+    return cache["xml"]
+
+
+def from_xml(resp, step, var, xpath, sent_in=()):
+    """The string an XPath (compiled at module level) finds in the XML body: a SOAP or JSF
+    answer's element text or attribute."""
+    tree = parsed_xml(resp)
+    found = xpath(tree) if tree is not None else ""
+    if not found:
+        stop_flow(resp, step, var)
+    return sendable(resp, step, var, str(found), sent_in)
+
+
 def from_json_island(resp, step, var, xpath, path, sent_in=()):
     """A value in JSON that the page holds in a <script type="application/json"> or a data-*
     attribute: the XPath finds the JSON text, path (keys and indexes) leads into it."""

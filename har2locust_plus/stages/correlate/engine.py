@@ -54,6 +54,7 @@ from .sources import (
     is_object_id_name,
     token_like,
 )
+from .xml_body import XML_MIME, is_xml, xml_sources
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.I)
 URL_SAFE = re.compile(r"^[A-Za-z0-9_.~\-]+$")
@@ -190,6 +191,8 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool) -> list[S
         return json_sources(step, text, wanted)
     if is_html(mime, text):
         return list(html_sources(step, text, wanted))
+    if is_xml(mime, text):
+        return list(xml_sources(step, text, wanted))
     if mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
         return list(plain_sources(step, text))
     return []
@@ -362,8 +365,43 @@ def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -
     if isinstance(body, ir.JsonBody):
         return replace(body, value=_json(body.value, "", step, state, sent))
     if isinstance(body, ir.RawBody) and body.text is not None:
+        if XML_MIME.match(body.mime_type):
+            return replace(body, text=_xml_text(body.text, step, state, sent))
         return replace(body, text=_text(body.text, step, state, sent, key="", whole=False))
     return body
+
+
+# an element's whole text in an XML request body: <OrderId>17</OrderId>
+_XML_LEAF = re.compile(r"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*)?>([^<>&]{1,200})"
+                       r"</\1?\2\s*>")
+
+
+def _xml_text(template: ir.Template, step: ir.Step, state: _State, sent: list[str]
+              ) -> ir.Template:
+    """An XML request body (a SOAP call): each element's whole text is looked up whole, under
+    the element's name (``<OrderId>17</OrderId>``: a short id too), the rest as any text."""
+    text = _literal_text(template)
+    if not text or len(text) > 1_000_000:
+        return template
+    sent.append(text)  # as _text records the whole text it is given
+    parts: list[ir.Part] = []
+    last = 0
+    for match in _XML_LEAF.finditer(text):
+        value = match.group(3)
+        key = identifier(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", match.group(2)))
+        name = _lookup(value, step, state, whole=True, key=key) or _maybe_generated(
+            value, key, step, state)
+        if name:
+            parts.extend(_text(ir.Template.literal(text[last:match.start(3)]), step, state,
+                               sent, key="", whole=False).parts)
+            parts.append(ir.VarRef(name))
+            sent.append(value)
+            last = match.end(3)
+    if not parts:
+        return _text(template, step, state, sent, key="", whole=False)
+    parts.extend(_text(ir.Template.literal(text[last:]), step, state, sent, key="",
+                       whole=False).parts)
+    return ir.Template(_merge(parts))
 
 
 def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str]) -> object:
@@ -737,6 +775,9 @@ def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
         yield from _json_values(body.value, tokens)
     elif isinstance(body, ir.RawBody) and body.text is not None:
         yield from _text_values(body.text, tokens, whole=False)
+        text = _literal_text(body.text)
+        if text and XML_MIME.match(body.mime_type) and len(text) <= 1_000_000:
+            yield from (match.group(3) for match in _XML_LEAF.finditer(text))
 
 
 def _text_values(template: ir.Template, tokens: dict[str, list], *,
