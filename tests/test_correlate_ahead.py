@@ -25,14 +25,14 @@ def _checked_conversion(har: str, monkeypatch: pytest.MonkeyPatch) -> int:
         bounds.append(real_until(steps, wanted))
         return bounds[-1]
 
-    def register(step, found, state, *after):  # noqa: ANN001, ANN002, ANN202
+    def register(step, found, state):  # noqa: ANN001, ANN202
         nonlocal checked
         bound = bounds[-1]
         for value, last in state.wanted.items():
             if last > step.number:  # wanted by the pass at this response ...
                 assert bound.get(value, -1) > step.number, (har, step.number, value)  # ... so
                 checked += 1  # ahead too
-        return real_register(step, found, state, *after)
+        return real_register(step, found, state)
 
     monkeypatch.setattr(engine, "_wanted_until", until)
     monkeypatch.setattr(engine, "_register_sources", register)

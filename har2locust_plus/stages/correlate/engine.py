@@ -43,7 +43,7 @@ from ..grouping import RESERVED, identifier
 from ..headers import host_relative
 from . import rank
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
-from .html import html_sources, is_html
+from .html import SHOWN, html_sources, is_html
 from .json_body import json_sources, plain_sources
 from .sources import (
     MIN_TOKEN,
@@ -51,6 +51,7 @@ from .sources import (
     TOKEN,
     Source,
     Wanted,
+    first_group,
     is_object_id_name,
     token_like,
 )
@@ -139,19 +140,17 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     # What each response's body hands out depends on the body alone (and on which values some
     # later request sends, known now): the costly part of the pass (parsing every HTML page),
     # done on both cores. Registering sources stays in order, in the loop below.
+    made = _made_pages(scenario.steps)
     found = fork_map(functools.partial(_body_sources, last_use=_wanted_until(scenario.steps,
                                                                               state.wanted),
-                                       auto=options.correlate_auto), scenario.steps,
+                                       auto=options.correlate_auto, made=made), scenario.steps,
                      cost=_body_length, min_cost=FORK_MIN_BYTES, pack=_rows, unpack=_sources,
                      child_cost=CHILD_COST)
     requests = []
-    after_unsafe = False  # the step answers an unsafe request, or ends its redirects
     for step, body_sources in zip(scenario.steps, found, strict=True):
         state.step_cookies = _request_cookies(step.request)
         requests.append(_substitute_request(step, state))
-        after_unsafe = step.request.method not in ("GET", "HEAD") or (
-            step.follows_location and after_unsafe)
-        _register_sources(step, body_sources, state, after_unsafe)
+        _register_sources(step, body_sources, state)
     # extractions are known only at the end (a later request may use any earlier response)
     steps = [_finished(s, request, state)
              for s, request in zip(scenario.steps, requests, strict=True)]
@@ -173,7 +172,21 @@ def _finished(step: ir.Step, request: ir.Request, state: _State) -> ir.Step:
 # --- sources: what a response hands out --------------------------------------------------------
 
 
-def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool) -> list[Source]:
+def _made_pages(steps: tuple[ir.Step, ...]) -> frozenset[int]:
+    """The steps whose page shows what the user's request made: the answer to an unsafe
+    request, or the page its redirects end at (Django's admin: the list saying "was added")."""
+    made = []
+    after_unsafe = False
+    for step in steps:
+        after_unsafe = step.request.method not in ("GET", "HEAD") or (
+            step.follows_location and after_unsafe)
+        if after_unsafe:
+            made.append(step.number)
+    return frozenset(made)
+
+
+def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
+                  made: frozenset[int] = frozenset()) -> list[Source]:
     """The sources in the body of ``step``'s response, of values wanted after it.
 
     ``last_use`` is :func:`_wanted_until`'s bound, known before the pass: a superset of what
@@ -190,7 +203,7 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool) -> list[S
     if "json" in mime or (text[:1] in "{[" and "html" not in mime):
         return json_sources(step, text, wanted)
     if is_html(mime, text):
-        return list(html_sources(step, text, wanted))
+        return list(html_sources(step, text, wanted, step.number in made))
     if is_xml(mime, text):
         return list(xml_sources(step, text, wanted))
     if mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
@@ -227,17 +240,14 @@ def _body_length(step: ir.Step) -> int:
         response.text[:1] in "{[<" else 0
 
 
-def _register_sources(step: ir.Step, found: list[Source], state: _State,
-                      after_unsafe: bool = False) -> None:
+def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None:
     """Index the sources of ``step``'s response (``found``: those of its body) that a later
     request may look up, in the order that ranks them.
 
-    A short id in a link (``in_path``) counts only if no earlier response showed it, and only
-    on the page that answers an unsafe request or that its redirect led to (Django's admin: the
-    list with "was added" and the new object's link): there the app shows what the user's
-    request made. Elsewhere the first link of a shape is as likely a catalog's first item as
-    the user's own object, and a catalog's ids are the same on a fresh server: sent as
-    recorded."""
+    A short id in a link (``in_path``, found only on the pages of :func:`_made_pages`: there
+    the app shows what the user's request made) counts only if no earlier response showed it.
+    Elsewhere the first link of a shape is as likely a catalog's first item as the user's own
+    object, and a catalog's ids are the same on a fresh server: sent as recorded."""
     response = step.response
     if response is None:
         return
@@ -254,11 +264,17 @@ def _register_sources(step: ir.Step, found: list[Source], state: _State,
                                    how=f"rule {name}", id_like=True))
     found[:0] = header_rule_sources(step, response, state.options)  # verify (issue 6)
     for source in found:
+        if source.kind == SHOWN:  # the short ids the page's links show
+            for value in source.path:
+                state.shown_at.setdefault(str(value), step.number)
+            continue
         if source.in_path:
             first = state.shown_at.setdefault(source.value, step.number)
-            if not (source.expr and after_unsafe and first == step.number) or any(
+            if first != step.number or any(
                     s.step < step.number for s in state.index.get(source.value, ())):
                 continue
+            if first_group(source.expr, text or "") != source.value:
+                continue  # the first link of its shape holds another id
         if source.creates and source.value in state.step_echo:
             source = replace(source, creates=False)  # an echo of the request, not a new id
         if source.value not in wanted or not rank.eligible(source, state.sent, state.ignore):

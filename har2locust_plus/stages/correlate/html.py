@@ -51,7 +51,7 @@ URL_ATTRS = ("formaction", *(f"{prefix}hx-{verb}" for prefix in ("", "data-")
 _URL_ATTRS_XPATH = etree.XPath(" | ".join(f"//@{attr}" for attr in URL_ATTRS),
                                smart_strings=False)  # plain strings: the caches keep them
 _TEXT_TOKEN = re.compile(r">\s*([^<>\s]{8,4096})\s*<")  # an element's whole text, one token
-_DATA_ATTR_JSON = re.compile(r"""(?:data-[\w.:-]*|hx-headers|hx-vals)\s*=\s*["']?\s*[\[{]""")
+_DATA_ATTR_JSON = re.compile(r"""data-[\w.:-]*\s*=\s*["']?\s*[\[{]""")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _XML_NAME = re.compile(r"[A-Za-z_][\w.\-]*")
 
@@ -77,7 +77,10 @@ def is_html(mime: str, text: str) -> bool:
         ("<!doctype html", "<html"))
 
 
-def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
+def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
+                 ) -> Iterator[Source]:
+    """What a page hands out. ``made``: the page answers an unsafe request or ends its
+    redirects (see :func:`_link_ids`)."""
     try:
         tree = parse_html(text)
     except (etree.ParserError, ValueError):
@@ -88,11 +91,12 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
     # both walk much of the tree: only when the page text can hold what they find
     if _any_wanted(_TEXT_TOKEN.findall(text), wanted):
         yield from _text_sources(step, tree, wanted)
-    if "application/json" in text or "application/ld+json" in text or (
-            ("data-" in text or "hx-" in text) and _DATA_ATTR_JSON.search(text)):
+    if ("application/json" in text or "application/ld+json" in text or "hx-headers" in text
+            or "hx-vals" in text or ("data-" in text and _DATA_ATTR_JSON.search(text))):
         yield from _embedded_json_sources(step, tree, wanted)
     if "hx-" in text or "formaction" in text:
         urls.extend(_URL_ATTRS_XPATH(tree))
+    shown_ids: dict[str, None] = {}  # short ids in link paths, in order
     for url in urls:
         if not url:
             continue
@@ -102,13 +106,19 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
                 if source is not None:
                     yield source
         for value, parent, pattern in _link_ids(url):
-            if value in wanted:
-                yield _link_id_source(step, text, value, parent, pattern, url)
+            if value not in shown_ids and value in wanted:
+                shown_ids[value] = None
+                if made:  # the first link showing it
+                    yield Source(step.number, value, id_name(parent), "regex", expr=pattern,
+                                 how=f"link {url[:40]}", id_like=True, object_id=True,
+                                 in_path=True)
         for name, value, params in _link_query(url):
             if value in wanted:
                 source = _query_source(step, text, name, value, params, url)
                 if source is not None:
                     yield source
+    if shown_ids:  # which short ids the page showed: one marker, whatever the page is
+        yield Source(step.number, "", "", SHOWN, path=tuple(shown_ids))
     yield from script_sources(step, text, wanted)
 
 
@@ -271,6 +281,7 @@ def _link_values(url: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+SHOWN = "shown"  # the kind of the marker source: path holds the short ids a page's links show
 # a short id: a path segment of digits only (longer ones are _link_values' tokens)
 _SHORT_ID = re.compile(f"[0-9]{{1,{MIN_TOKEN - 1}}}")
 
@@ -279,7 +290,13 @@ _SHORT_ID = re.compile(f"[0-9]{{1,{MIN_TOKEN - 1}}}")
 def _link_ids(url: str) -> tuple[tuple[str, str, str], ...]:
     """The short ids in a link's path (``/admin/tickets/ticket/2236/change/``: ``2236``),
     each with the segment before it (which names it) and a regex for the same link with any id
-    there: the path around it, which must start at ``/`` and name the collection before it."""
+    there: the path around it, which must start at ``/`` and name the collection before it.
+
+    On a page that shows what the user's request made (``made``), a page's first link
+    showing an id becomes its source (``in_path``); every page says which ids its links show
+    (one ``SHOWN`` marker). ``engine._register_sources`` keeps a source only for an id no
+    earlier response showed, and only if the first link of that shape on the page is the one
+    holding the id (the first link to *an* object of a list is no source of it)."""
     try:
         path = urlsplit(url).path
     except ValueError:
@@ -296,18 +313,6 @@ def _link_ids(url: str) -> tuple[tuple[str, str, str], ...]:
         pattern = re.escape(before) + "([0-9]+)" + re.escape(after) + "(?=[\"'?#])"
         found.append((segment, segments[i - 1], pattern))
     return tuple(found)
-
-
-def _link_id_source(step: ir.Step, text: str, value: str, parent: str, pattern: str,
-                    url: str) -> Source:
-    """A short id taken from the first link of its shape (the path around it), if that is the
-    link holding this value: the first link to *an* object of the list is no source of it.
-    Otherwise a source without ``expr``, which only says the page showed the id (see
-    ``engine._register_sources``: only an id no page showed before is taken from a link)."""
-    found = first_group(pattern, text)
-    return Source(step.number, value, id_name(parent), "regex",
-                  expr=pattern if found == value else "", how=f"link {url[:40]}",
-                  id_like=True, object_id=True, in_path=True)
 
 
 @functools.lru_cache(maxsize=4096)
