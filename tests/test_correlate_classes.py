@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from http.cookiejar import Cookie, CookieJar
 from types import SimpleNamespace
 
@@ -702,3 +703,64 @@ def test_an_s3_upload_id_is_read_and_xml_that_is_no_xml_hands_out_nothing():
     with pytest.raises(runtime.RescheduleTask):
         runtime.from_xml(resp, "step 1", "upload_id", etree.XPath("string(//x)"))
     assert failures == ["upload_id not found in step 1"]
+
+
+# --- cookies the page's script set -----------------------------------------------------------
+
+
+def test_a_cookie_no_response_sets_is_put_into_the_jar_before_it_is_sent():
+    """``document.cookie = "tz=…"``: the jar would never hold it; session-like names (a browser
+    used before the recording) are left out, and each value is set once, again when it changes."""
+    login = entry("/", body="<p>x</p>",
+                  response_headers=[("Set-Cookie", "sessionid=s3ss10nabcdef12; Path=/")])
+    sent = "sessionid=s3ss10nabcdef12; tz=Europe%2FBerlin; consent=all; laravel_session=old"
+    result = conv(login,
+                  entry("/prefs", "POST", form=[("a", "b")], headers=[("Cookie", sent)],
+                        body="<p>y</p>"),
+                  entry("/more", headers=[("Cookie", sent)], body="<p>z</p>"),
+                  entry("/again", headers=[("Cookie", sent.replace("all", "none"))],
+                        body="<p>z</p>"))
+    assert [(g.kind, g.name, g.recorded) for g in step(result, 2).generated] == [
+        ("set_cookie", "tz", "Europe%2FBerlin"), ("set_cookie", "consent", "all")]
+    assert step(result, 3).generated == ()
+    assert [(g.name, g.recorded) for g in step(result, 4).generated] == [("consent", "none")]
+    assert 'set_cookie(self, "tz", "Europe%2FBerlin")' in result.code
+    assert "from http.cookiejar import Cookie" in result.code
+
+
+def test_a_double_submit_token_the_client_made_is_made_fresh_and_sent_as_the_jar_holds_it():
+    token = "7b0f3d2e-9c41-4a57-8e6b-2f1d0c9a8b7e"
+    result = conv(entry("/", body="<p>x</p>", response_headers=[("Set-Cookie", "lang=en")]),
+                  api("/api/save", "POST", json_body={"a": 1}, response={"ok": 1},
+                      headers=[("Cookie", f"XSRF-TOKEN={token}"), ("X-XSRF-TOKEN", token)]))
+    made, set_jar, read = step(result, 2).generated
+    assert (made.kind, set_jar.kind, set_jar.var) == ("uuid4", "set_cookie", made.var)
+    assert read.kind == "cookie" and header(step(result, 2), "X-XSRF-TOKEN").parts == (
+        ir.VarRef(read.var),)
+
+
+@pytest.mark.parametrize("client", ["fast", "http"])
+def test_set_cookie_puts_the_cookie_into_either_jar_for_the_host_under_test(client):
+    from http.cookiejar import CookieJar
+
+    import requests
+
+    jar = CookieJar() if client == "fast" else requests.Session().cookies
+    session = SimpleNamespace(cookiejar=jar) if client == "fast" else SimpleNamespace(cookies=jar)
+    user = SimpleNamespace(client=session, host="http://127.0.0.1:8089")
+    runtime.set_cookie(user, "tz", "UTC")
+    runtime.set_cookie(user, "tz", "Europe%2FBerlin")
+    assert [(c.name, c.value, c.domain) for c in jar] == [("tz", "Europe%2FBerlin", "127.0.0.1")]
+    request = urllib.request.Request("http://127.0.0.1:8089/board")
+    jar.add_cookie_header(request)
+    assert request.get_header("Cookie") == "tz=Europe%2FBerlin"
+
+
+def test_no_cookie_is_set_from_a_recording_without_set_cookie_nor_a_servers_csrf_cookie():
+    sent = "tz=UTC; csrftoken=Zq8sT0k3nFr0mB3f0r3Th3R3c0rd1ng"
+    bare = conv(entry("/", body="<p>x</p>"),
+                entry("/a", headers=[("Cookie", sent)], body="<p>y</p>"))
+    assert step(bare, 2).generated == ()  # an exporter that dropped Set-Cookie (sanitized)
+    kept = conv(entry("/", body="<p>x</p>", response_headers=[("Set-Cookie", "lang=en")]),
+                entry("/a", headers=[("Cookie", sent)], body="<p>y</p>"))
+    assert [g.name for g in step(kept, 2).generated] == ["tz"]

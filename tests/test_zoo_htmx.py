@@ -5,7 +5,8 @@ form (hidden ``csrf_token``), then every request is htmx's: the CSRF token trave
 ``X-CSRFToken`` from ``<body hx-headers='{"X-CSRFToken": …}'>`` (JSON in an attribute, the only
 place the board shows it); a card is added by ``hx-post`` and its fragment holds the card's URLs
 only in ``hx-get`` / ``hx-delete`` (the edit fragment: ``hx-put``); "Close the board" answers
-``HX-Redirect: /boards/<n>/summary``. Each test starts a fresh app (new secret key, card and
+``HX-Redirect: /boards/<n>/summary``; the board's script sets a ``tz`` cookie no response sets,
+which adding a card needs. Each test starts a fresh app (new secret key, card and
 board ids from a random base, another port) and reads the server's own counters.
 """
 
@@ -78,6 +79,7 @@ def test_the_values_htmx_carries_are_read_where_htmx_reads_them(tmp_path: Path) 
     assert "from_json_island(" in code and "@hx-headers" in code  # X-CSRFToken
     assert 'CARD_ID_RE = re.compile("/cards/([0-9]+)/edit(?=[\\"\'?#])")' in code
     assert 'from_header_url(' in code and '"HX-Redirect"' in code  # /boards/<n>/summary
+    assert 'set_cookie(self, "tz", "UTC")' in code  # document.cookie of the board's script
 
 
 def test_a_wrong_password_changes_nothing(htmx_app: type, tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ IMPORTS = {
     "parse_qs": "from urllib.parse import parse_qs",
     "urlsplit": "from urllib.parse import urlsplit",
     "unescape": "from html import unescape",
+    "Cookie": "from http.cookiejar import Cookie",
     "urljoin": "from urllib.parse import urljoin",
     "RescheduleTask": "from locust.exception import RescheduleTask",
     "html": "from lxml import html",
@@ -544,6 +545,12 @@ class FastHttpGenerator:
     def generated_value(self, step: ir.Step, value: ir.Generated) -> Line:
         if value.kind == "cookie":
             return self.cookie_value(step, value)
+        if value.kind == "set_cookie":
+            self.use_helper("set_cookie")
+            cookie = var_expr(ir.VarRef(value.var)) if value.var else py_str(value.recorded)
+            return Line(Call("set_cookie", ((_POS, _SELF), (_POS, py_str(value.name)),
+                                            (_POS, cookie))),
+                        comments=(_comment_line("a cookie the page's script set"),))
         target = "self." + py_ident(value.var)
         if value.kind == "unique":
             expr: cst.BaseExpression | Call = cst.Subscript(

@@ -6,6 +6,7 @@
 import json
 import re
 from html import unescape
+from http.cookiejar import Cookie
 from urllib.parse import parse_qs, unquote, unquote_plus, urljoin, urlsplit
 
 from locust.exception import RescheduleTask
@@ -277,6 +278,35 @@ def js_string(text):
         return out.encode("utf-16", "surrogatepass").decode("utf-16")
     except UnicodeDecodeError:
         return out
+
+
+def set_cookie(user, name, value):
+    """Put a cookie the page's script set (document.cookie) into the user's jar, for the
+    host under test, as the browser held it."""
+    host = urlsplit(user.host or "").hostname or ""
+    jar = getattr(user.client, "cookiejar", None)
+    if jar is None:
+        user.client.cookies.set(name, str(value), domain=host, path="/")
+        return
+    cookie = Cookie(
+        version=0,
+        name=name,
+        value=str(value),
+        port=None,
+        port_specified=False,
+        domain=host,
+        domain_specified=False,
+        domain_initial_dot=False,
+        path="/",
+        path_specified=True,
+        secure=False,
+        expires=None,
+        discard=False,
+        comment=None,
+        comment_url=None,
+        rest={},
+    )
+    jar.set_cookie(cookie)
 
 
 def from_cookie(user, name, step):

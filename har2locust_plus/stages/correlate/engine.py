@@ -116,6 +116,7 @@ class _State:
     sent_keys: dict[str, set[str]] = field(default_factory=dict)
     # short id → the first step whose links showed it (see _register_sources)
     shown_at: dict[str, int] = field(default_factory=dict)
+    client_cookies: dict[str, str] = field(default_factory=dict)  # name → value set last
     # value a request may send → (cookie name, decode) of the latest cookie holding it
     cookies: dict[str, tuple[str, str]] = field(default_factory=dict)
     cookie_vars: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, decode) → var
@@ -147,8 +148,11 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                      cost=_body_length, min_cost=FORK_MIN_BYTES, pack=_rows, unpack=_sources,
                      child_cost=CHILD_COST)
     requests = []
+    server_cookies = {name for s in scenario.steps if s.response is not None
+                      for name, _ in set_cookies(s.response)}
     for step, body_sources in zip(scenario.steps, found, strict=True):
         state.step_cookies = _request_cookies(step.request)
+        _client_cookies(step, server_cookies, state)
         requests.append(_substitute_request(step, state))
         _register_sources(step, body_sources, state)
     # extractions are known only at the end (a later request may use any earlier response)
@@ -287,6 +291,43 @@ def _remember_cookie(name: str, value: str, state: _State) -> None:
         return
     for sent, how in cookie_values(name, value):
         state.cookies[sent] = (name, how)
+
+
+# a cookie of the user's session or login, which a recording started in a used browser may
+# carry from before: never put into the jar by the script (a CSRF cookie is no session)
+_SESSION_COOKIE = re.compile(r"sess|^sid$|[._-]sid$|^sid[._-]|auth|jwt|remember|login|logged|"
+                             r"access|refresh|^token$|_token$|user_?id|identity|cookies$", re.I)
+# a CSRF cookie is the server's unless the client made its value (a uuid): one whose Set-Cookie
+# the recording lacks must not be replaced by its stale recorded value
+_CSRF_COOKIE = re.compile(r"csrf|xsrf|antiforgery", re.I)
+
+
+def _client_cookies(step: ir.Step, server_cookies: set[str], state: _State) -> None:
+    """Cookies the page's script set (``document.cookie``: a time zone, a consent, a
+    double-submit token the client made): no response of the recording sets them, so the jar
+    never would. Each is put into the jar before the first request that sends it, and again
+    when the value sent changes; a uuid or a time it holds is made fresh.
+
+    Only in a recording that holds ``Set-Cookie`` headers at all (an exporter that leaves
+    them out, Chrome's sanitized HAR among them, would make every cookie look the script's),
+    never a session's or a login's cookie (a browser used before the recording still sends
+    them), and a CSRF cookie only when the client made its value."""
+    if not server_cookies:
+        return
+    for name, value in step.request.cookies:
+        if name in server_cookies or state.client_cookies.get(name) == value or (
+                _SESSION_COOKIE.search(name) and not _CSRF_COOKIE.search(name)):
+            continue
+        made = _maybe_generated(value, name, step, state)
+        if made is None and _CSRF_COOKIE.search(name):
+            continue
+        state.client_cookies[name] = value
+        # after the value it holds is made, before the request reads the jar (from_cookie)
+        state.generated_at.setdefault(step.number, []).append(ir.Generated(
+            var=made or "", kind="set_cookie", recorded=value, used_by=(step.number,),
+            name=name))
+        state.report.append({"var": made or name, "source_step": step.number,
+                             "how": "cookie the page's script set", "value": value})
 
 
 def _request_cookies(request: ir.Request) -> dict[str, tuple[str, str]]:
