@@ -265,6 +265,25 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _REQUEST_LINE = re.compile(r'"([A-Z]+) ([^ ?"]+)\S* HTTP/[0-9.]+" (\d{3}) ')
 
 
+def convert_to_file(har: Path, workdir: Path, **options: Any) -> tuple[Path, str, str]:
+    """A zoo HAR converted without think time into ``workdir/locustfile.py``: the script, the
+    recorded origin and the environment variable of the recorded password."""
+    from har2locust_plus import Options, ThinkTime, convert
+
+    result = convert(har, Options(think_time=ThinkTime("none"), **options))
+    path = workdir / "locustfile.py"
+    path.write_text(result.code, encoding="utf-8")
+    [secret] = [s for s in result.scenario.secrets if s.kind == "password"]
+    return path, result.scenario.main_origin, secret.env
+
+
+def run_against(script: Path, url: str, workdir: Path, env_var: str, password: str, *,
+                seconds: int, users: int) -> LocustRun:
+    """``locust --headless`` of a zoo script against a fresh app, the password in ``env_var``."""
+    return locust_headless(script, url, workdir, seconds=seconds, users=users,
+                           extra=("--stop-timeout", "5"), env={env_var: password})
+
+
 def count_requests(log: str) -> Counter[tuple[str, str, int]]:
     return Counter((m.group(1), m.group(2), int(m.group(3)))
                    for m in _REQUEST_LINE.finditer(_ANSI.sub("", log)))

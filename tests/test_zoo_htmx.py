@@ -16,9 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import LocustRun, locust_headless
-
-from har2locust_plus import Options, ThinkTime, convert
+from conftest import LocustRun, convert_to_file, run_against
 
 pytestmark = [pytest.mark.e2e]
 
@@ -37,18 +35,13 @@ def htmx_app() -> type:
 
 
 def _convert(tmp: Path, **options: object) -> tuple[Path, str, str]:
-    """The generated script, the recorded origin and the env var that holds alice's password."""
-    result = convert(HAR, Options(think_time=ThinkTime("none"), **options))  # type: ignore[arg-type]
-    path = tmp / "locustfile.py"
-    path.write_text(result.code, encoding="utf-8")
-    [secret] = [s for s in result.scenario.secrets if s.kind == "password"]
-    return path, result.scenario.main_origin, secret.env
+    return convert_to_file(HAR, tmp, **options)
 
 
 def _run(script: Path, app: object, workdir: Path, env_var: str, seconds: int = SECONDS
          ) -> LocustRun:
-    return locust_headless(script, app.url, workdir, seconds=seconds, users=USERS,  # type: ignore[attr-defined]
-                           extra=("--stop-timeout", "5"), env={env_var: PASSWORD})
+    return run_against(script, app.url, workdir, env_var, PASSWORD,  # type: ignore[attr-defined]
+                       seconds=seconds, users=USERS)
 
 
 def assert_full_lifecycle(run: LocustRun, state: dict) -> None:

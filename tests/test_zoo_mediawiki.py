@@ -19,9 +19,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import LocustRun, locust_headless
+from conftest import LocustRun, convert_to_file, run_against
 
-from har2locust_plus import Options, ThinkTime, convert
+from har2locust_plus import Options
 
 pytestmark = [pytest.mark.e2e]
 
@@ -42,12 +42,7 @@ def mediawiki() -> type:
 
 
 def _convert(tmp: Path, **options: object) -> tuple[Path, str, str]:
-    """The generated script, the recorded origin and the env var that holds alice's password."""
-    result = convert(HAR, Options(think_time=ThinkTime("none"), **options))  # type: ignore[arg-type]
-    path = tmp / "locustfile.py"
-    path.write_text(result.code, encoding="utf-8")
-    [secret] = [s for s in result.scenario.secrets if s.kind == "password"]
-    return path, result.scenario.main_origin, secret.env
+    return convert_to_file(HAR, tmp, **options)
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +59,14 @@ def wrong_password_wiki(mediawiki: type) -> Iterator[object]:
 
 def _run(script: Path, wiki: object, workdir: Path, env_var: str, seconds: int = SECONDS
          ) -> LocustRun:
+    return run_against(script, wiki.url, workdir, env_var, _password(),  # type: ignore[attr-defined]
+                       seconds=seconds, users=USERS)
+
+
+def _password() -> str:
     from fixtures.zoo.mediawiki.server import PASSWORD
 
-    return locust_headless(script, wiki.url, workdir, seconds=seconds, users=USERS,  # type: ignore[attr-defined]
-                           extra=("--stop-timeout", "5"), env={env_var: PASSWORD})
+    return PASSWORD
 
 
 def _explain(run: LocustRun, state: dict) -> str:
