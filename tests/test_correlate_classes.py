@@ -740,20 +740,28 @@ def test_a_double_submit_token_the_client_made_is_made_fresh_and_sent_as_the_jar
 
 
 @pytest.mark.parametrize("client", ["fast", "http"])
-def test_set_cookie_puts_the_cookie_into_either_jar_for_the_host_under_test(client):
+@pytest.mark.parametrize(("host", "domain"), [
+    ("http://127.0.0.1:8089", "127.0.0.1"), ("http://localhost:8089", "localhost.local"),
+    ("https://Shop.Example.com", "shop.example.com"), ("http://[::1]:8089", "[::1].local"),
+    ("http://user:pw@app:80", "app.local")])
+def test_set_cookie_puts_the_cookie_into_either_jar_for_the_host_under_test(client, host,
+                                                                            domain):
     from http.cookiejar import CookieJar
 
     import requests
 
     jar = CookieJar() if client == "fast" else requests.Session().cookies
     session = SimpleNamespace(cookiejar=jar) if client == "fast" else SimpleNamespace(cookies=jar)
-    user = SimpleNamespace(client=session, host="http://127.0.0.1:8089")
+    user = SimpleNamespace(client=session, host=host)
     runtime.set_cookie(user, "tz", "UTC")
     runtime.set_cookie(user, "tz", "Europe%2FBerlin")
-    assert [(c.name, c.value, c.domain) for c in jar] == [("tz", "Europe%2FBerlin", "127.0.0.1")]
-    request = urllib.request.Request("http://127.0.0.1:8089/board")
+    assert [(c.name, c.value, c.domain) for c in jar] == [("tz", "Europe%2FBerlin", domain)]
+    request = urllib.request.Request(host.replace("user:pw@", "") + "/board")
     jar.add_cookie_header(request)
     assert request.get_header("Cookie") == "tz=Europe%2FBerlin"
+    other = urllib.request.Request("http://elsewhere.test/board")
+    jar.add_cookie_header(other)
+    assert other.get_header("Cookie") is None
 
 
 def test_no_cookie_is_set_from_a_recording_without_set_cookie_nor_a_servers_csrf_cookie():

@@ -283,7 +283,10 @@ def js_string(text):
 def set_cookie(user, name, value):
     """Put a cookie the page's script set (document.cookie) into the user's jar, for the
     host under test, as the browser held it."""
-    host = urlsplit(user.host or "").hostname or ""
+    # the domain http.cookiejar gives a cookie that host set: "localhost.local", "[::1].local"
+    host = re.sub(r":\d*$", "", urlsplit(user.host or "").netloc.rpartition("@")[2].lower())
+    if host and "." not in host:
+        host += ".local"
     jar = getattr(user.client, "cookiejar", None)
     if jar is None:
         user.client.cookies.set(name, str(value), domain=host, path="/")
