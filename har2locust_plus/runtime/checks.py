@@ -283,8 +283,9 @@ def js_string(text):
 def set_cookie(user, name, value):
     """Put a cookie the page's script set (document.cookie) into the user's jar, for the
     host under test, as the browser held it."""
-    # the domain http.cookiejar gives a cookie that host set: "localhost.local", "[::1].local"
-    host = re.sub(r":\d*$", "", urlsplit(user.host or "").netloc.rpartition("@")[2].lower())
+    # the domain http.cookiejar gives a cookie that host set: localhost.local, [::1].local
+    netloc = urlsplit(user.host or "").netloc.rpartition("@")[2]
+    host = re.sub(r":\d*$", "", netloc.lower())
     if host and "." not in host:
         host += ".local"
     jar = getattr(user.client, "cookiejar", None)
