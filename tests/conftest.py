@@ -277,6 +277,22 @@ def convert_to_file(har: Path, workdir: Path, **options: Any) -> tuple[Path, str
     return path, result.scenario.main_origin, secret.env
 
 
+def port_other_than(origin: str) -> int:
+    """A free port of 127.0.0.1 that is not ``origin``'s: an app started on port 0 may be given
+    the very port its journey was recorded on (it happened), which a test of "another port"
+    must not take."""
+    import socket
+    from urllib.parse import urlsplit
+
+    recorded = urlsplit(origin).port
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port != recorded:
+            return port
+
+
 def run_against(script: Path, url: str, workdir: Path, env_var: str, password: str, *,
                 seconds: int, users: int) -> LocustRun:
     """``locust --headless`` of a zoo script against a fresh app, the password in ``env_var``."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import LocustRun, convert_to_file, run_against
+from conftest import LocustRun, convert_to_file, port_other_than, run_against
 
 pytestmark = [pytest.mark.e2e]
 
@@ -68,7 +68,7 @@ def test_journey_replays_on_a_fresh_admin(admin_app: type, script: tuple[Path, s
     path, recorded_origin, env_var = script
     if user_class != "fast":
         path, _, env_var = _convert(tmp_path, user_class=user_class)
-    with admin_app() as app:
+    with admin_app(port=port_other_than(recorded_origin)) as app:
         assert urlsplit(app.url).port != urlsplit(recorded_origin).port
         run = _run(path, app, tmp_path, env_var)
         state = app.state()

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import LocustRun, convert_to_file, run_against
+from conftest import LocustRun, convert_to_file, port_other_than, run_against
 
 from har2locust_plus import Options
 
@@ -77,7 +77,7 @@ def _journey_pages(state: dict) -> list[str]:
 def test_journey_replays_on_a_fresh_wiki(dokuwiki: type, script: tuple[Path, str, str],
                                          tmp_path: Path) -> None:
     path, recorded_origin, env_var = script
-    with dokuwiki() as wiki:
+    with dokuwiki(port=port_other_than(recorded_origin)) as wiki:
         assert urlsplit(wiki.url).port != urlsplit(recorded_origin).port
         run = _run(path, wiki, tmp_path, env_var)
         state = wiki.state()

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import LocustRun, convert_to_file, run_against
+from conftest import LocustRun, convert_to_file, port_other_than, run_against
 
 pytestmark = [pytest.mark.e2e]
 
@@ -60,7 +60,7 @@ def assert_full_lifecycle(run: LocustRun, state: dict) -> None:
 def test_journey_replays_on_a_fresh_board(htmx_app: type, tmp_path: Path, user_class: str
                                           ) -> None:
     path, recorded_origin, env_var = _convert(tmp_path, user_class=user_class)
-    with htmx_app() as app:
+    with htmx_app(port=port_other_than(recorded_origin)) as app:
         assert urlsplit(app.url).port != urlsplit(recorded_origin).port
         run = _run(path, app, tmp_path, env_var)
         state = app.state()

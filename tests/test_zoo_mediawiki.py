@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import LocustRun, convert_to_file, run_against
+from conftest import LocustRun, convert_to_file, port_other_than, run_against
 
 from har2locust_plus import Options
 
@@ -97,7 +97,7 @@ def test_journey_replays_on_a_fresh_wiki(mediawiki: type, script: tuple[Path, st
     path, recorded_origin, env_var = script
     if user_class != "fast":
         path, _, env_var = _convert(tmp_path, user_class=user_class)
-    with mediawiki() as wiki:
+    with mediawiki(port=port_other_than(recorded_origin)) as wiki:
         assert urlsplit(wiki.url).port != urlsplit(recorded_origin).port
         run = _run(path, wiki, tmp_path, env_var)
         state = wiki.state()
