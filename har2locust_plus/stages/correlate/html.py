@@ -335,8 +335,12 @@ def _query_source(step: ir.Step, text: str, name: str, value: str,
     """``name=`` in a link's query. A link that also names an object (``id=7&_nonce=…``: a
     nonce per object) is found by its other parameters at run time — the row of *this*
     object, not the first row of the list. Otherwise a regex whose first match is this value,
-    written in the page after ``?``, ``&``, ``&amp;`` or ``&#038;``."""
-    anchors = tuple((k, v) for k, v in params if k != name)
+    written in the page after ``?``, ``&``, ``&amp;`` or ``&#038;``.
+
+    A parameter holding a URL (``redirect_to=http://host:8089/zoo-post-1796195270714/``,
+    ``returnto=/wiki/Main``) is where to go next, not which object the link is for: it names no
+    anchor (its digits are a port or a page's name, and its origin is the recorded host's)."""
+    anchors = tuple((k, v) for k, v in params if k != name and not _is_address(v))
     if any(any(ch.isdigit() for ch in v) for _, v in anchors):
         return Source(step.number, value, identifier(name) or "value", "link", expr=name,
                       anchors=anchors, how=f"link {url[:40]}", id_like=True)
@@ -347,6 +351,11 @@ def _query_source(step: ir.Step, text: str, name: str, value: str,
     return Source(step.number, value, identifier(name) or "value", "regex", expr=pattern,
                   rank=RANK_TEXT, how=f"link {url[:40]}", id_like=True,
                   decode="html+url" if found != value else "")
+
+
+def _is_address(value: str) -> bool:
+    """A query value that is a URL: absolute, or a path from the site's root."""
+    return "://" in value[:12] or value.startswith("/")
 
 
 def xpath_literal(text: str) -> str:

@@ -20,6 +20,10 @@ SCRIPT_BLOCK = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.I | re.S)
 SCRIPT_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]*)""", re.I)
 JS_TYPES = frozenset({"", "text/javascript", "application/javascript", "module",
                       "text/ecmascript", "application/ecmascript"})
+# the name an object literal is assigned to, just before its "{": WordPress's
+# wp_localize_script writes ``var communityEventsData = {"nonce":"…"}``
+OWNER = re.compile(r"""(["']?)([A-Za-z_$][\w$]{0,60})\1\s*[:=]\s*$""")
+OWNER_SCAN = 20_000  # how far back the object's opening brace is looked for
 STRING_ASSIGNMENT = re.compile(
     r"""(["']?)([A-Za-z_$][\w$\-]{0,60})\1\s*[:=]\s*(["'])((?:(?!\3)[^\\\n]|\\.){8,2000})\3""")
 
@@ -38,7 +42,35 @@ def script_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]
             pattern = (f"""["']?{re.escape(key)}["']?\\s*[:=]\\s*{quote}"""
                        f"((?:[^{quote}\\\\\\n]|\\\\.)*){quote}")
             if first_group(pattern, text) != raw:
-                continue  # an earlier assignment to the same key: not this one
+                # an earlier assignment to the same key: this one by the object around it
+                pattern = _owned(block.group(2), match.start(), key, quote, text, raw)
+                if pattern is None:
+                    continue
             yield Source(step.number, value, identifier(key) or "value", "regex", expr=pattern,
                          rank=RANK_TEXT, how=f"script {key[:30]}", id_like=True,
                          decode="js" if "\\" in raw else "")
+
+
+def _owned(script: str, at: int, key: str, quote: str, text: str, raw: str) -> str | None:
+    """A regex for the string assigned to ``key`` at ``at`` inside the object literal that
+    encloses it, found by the name that object is assigned to
+    (``communityEventsData = {... "nonce": "…"``), when an earlier ``"nonce": "…"`` of the page
+    (another object's) would be found first; ``None`` when there is no such name or the regex
+    would not find ``raw`` first in the page's ``text``."""
+    depth = 0
+    for i in range(at - 1, max(-1, at - OWNER_SCAN - 1), -1):
+        ch = script[i]
+        if ch == "}":
+            depth += 1
+        elif ch == "{":
+            if depth:
+                depth -= 1
+                continue
+            owner = OWNER.search(script, max(0, i - 80), i)
+            if owner is None:
+                return None
+            pattern = (f"""(?<![\\w$])["']?{re.escape(owner.group(2))}["']?\\s*[:=]\\s*\\{{"""
+                       f"""[^<]*?(?<![\\w$])["']?{re.escape(key)}["']?\\s*[:=]\\s*{quote}"""
+                       f"((?:[^{quote}\\\\\\n]|\\\\.)*){quote}")
+            return pattern if first_group(pattern, text) == raw else None
+    return None
