@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
-from test_correlate import EPOCH_S, api, conv, entry, extraction, header, page, query, step
+from test_correlate import (EPOCH_S, api, conv, entry, extraction, form_field, header, page,
+                              query, step)
 
 from har2locust_plus import ir
 from har2locust_plus.runtime import checks as runtime
@@ -772,3 +773,87 @@ def test_no_cookie_is_set_from_a_recording_without_set_cookie_nor_a_servers_csrf
     kept = conv(entry("/", body="<p>x</p>", response_headers=[("Set-Cookie", "lang=en")]),
                 entry("/a", headers=[("Cookie", sent)], body="<p>y</p>"))
     assert [g.name for g in step(kept, 2).generated] == ["tz"]
+
+
+# --- WordPress: return addresses, one key in several script objects, fragments ----------------
+
+
+@pytest.mark.parametrize("address", ["http://127.0.0.1:8089/zoo-post-1796195270714/",
+                                     "/zoo-post-1796195270714/", "//127.0.0.1:8089/p/12/"])
+def test_a_return_address_in_a_nonce_link_is_no_anchor(address):
+    """WordPress's "Log out?" link ``wp-login.php?action=logout&redirect_to=<this page>&
+    _wpnonce=…``: digits in the return address (the port, the post's name) do not make it the
+    link of an object; the nonce is read from the page nearest to its use."""
+    from urllib.parse import quote
+
+    nonce = "fb7340d631"
+    bar = f"<a href='/wp-login.php?action=logout&#038;_wpnonce={nonce}'>Log Out</a>"
+    expired = (f'<a href="/wp-login.php?action=logout&amp;redirect_to={quote(address, safe="")}'
+               f'&amp;_wpnonce={nonce}">Log out?</a>')
+    result = conv(page("/zoo-post-1796195270714/", expired + bar),
+                  page("/wp-admin/edit.php", bar),
+                  entry(f"/wp-login.php?action=logout&_wpnonce={nonce}", body="<p>bye</p>"))
+    assert step(result, 1).extractions == ()
+    e = extraction(result, 2)
+    assert e.kind == "regex" and e.anchors == () and found_by_regex(e, bar) == nonce
+    assert query(step(result, 3), "_wpnonce") == ir.Template((ir.VarRef(e.var),))
+
+
+def test_a_nonce_link_of_an_object_keeps_its_id_anchor_and_drops_its_return_address():
+    rows = ('<a href="/post.php?post=4711&amp;action=trash&amp;redirect_to=%2Fedit.php%3Fp%3D2'
+            '&amp;_wpnonce=024bde2c05">Trash</a>')
+    result = conv(entry("/post-new.php", "POST", form=[("t", "x")], status=302,
+                        response_headers=[("Location", "/post.php?post=4711&action=edit")]),
+                  page("/edit.php", rows),
+                  entry("/post.php?post=4711&action=trash&_wpnonce=024bde2c05", body="<p>ok</p>"))
+    nonce = extraction(result, 2)
+    assert nonce.kind == "link"
+    assert [k for k, _ in nonce.anchors] == ["post", "action"]
+
+
+def test_a_key_repeated_in_several_script_objects_is_found_by_its_object():
+    """``wp_localize_script`` writes one ``var <name> = {…};`` per script: the dashboard has
+    ``wpApiSettings = {"nonce": A}`` before ``communityEventsData = {"nonce": B}``; a request
+    that sends B reads it from its object, not from the first ``"nonce"`` of the page."""
+    rest, events = "2f984ef65d", "b1b4af5888"
+    scripts = (f'<script>var wpApiSettings = {{"root":"http:\\/\\/h\\/wp-json\\/",'
+               f'"nonce":"{rest}","versionString":"wp\\/v2\\/"}};</script>'
+               f'<script id="dashboard-js-extra">\nvar communityEventsData = {{"nonce":"{events}",'
+               f'"cache":"","time_format":"g:i a"}};\n</script>')
+    result = conv(page("/wp-admin/", scripts),
+                  entry("/wp-admin/admin-ajax.php", "POST",
+                        form=[("_wpnonce", events), ("action", "get-community-events")],
+                        body="{}"),
+                  api("/wp-json/wp/v2/posts/9", "POST", headers=[("X-WP-Nonce", rest)],
+                      json_body={"title": "x"}, response={"id": 9}))
+    by_value = {e.expr: e for e in step(result, 1).extractions}
+    [owned] = [e for e in by_value.values() if "communityEventsData" in e.expr]
+    [first] = [e for e in by_value.values() if "communityEventsData" not in e.expr]
+    text = f"<html><body>{scripts}</body></html>"
+    assert found_by_regex(owned, text) == events and found_by_regex(first, text) == rest
+    assert form_field(step(result, 2), "_wpnonce") == ir.Template((ir.VarRef(owned.var),))
+    assert header(step(result, 3), "X-WP-Nonce") == ir.Template((ir.VarRef(first.var),))
+    # a live page whose objects hold other values, in the same places
+    live = text.replace(rest, "0a0a0a0a0a").replace(events, "1b1b1b1b1b")
+    assert found_by_regex(owned, live) == "1b1b1b1b1b"
+
+
+def test_a_key_repeated_in_a_script_with_no_named_object_stays_literal():
+    scripts = ('<script>f({"nonce":"2f984ef65d"}); g({"nonce":"b1b4af5888"});</script>')
+    result = conv(page("/", scripts),
+                  entry("/ajax", "POST", form=[("_wpnonce", "b1b4af5888")], body="{}"))
+    assert step(result, 1).extractions == ()
+    assert form_field(step(result, 2), "_wpnonce").is_literal
+
+
+@pytest.mark.parametrize("location", ["http://h:1/zoo-post-17/#comment-3", "/zoo-post-17/#c",
+                                      "/zoo-post-17/?replytocom=2#respond"])
+def test_a_redirect_check_ignores_the_fragment(location):
+    """``wp-comments-post.php`` answers 302 to ``/<post>/#comment-<id>``: the fragment stays in
+    the browser, so the recorded route is checked without it."""
+    from har2locust_plus.stages.checks import location_pattern
+
+    resp = type("R", (), {"url": "http://h:1/wp-comments-post.php", "status_code": 302,
+                          "headers": {"Location": location}})()
+    pattern = location_pattern("http://h:1/zoo-post-1796195489047/#comment-2", "http://h:1")
+    assert re.fullmatch(pattern, runtime.redirect_to(resp, location))

@@ -8,7 +8,8 @@ recording: entries with their bodies, ``Set-Cookie`` where the app sets cookies,
 to 127.0.0.1, and ``har2locust-plus`` converts it (exit 0). Each script also checks the app's
 own state after its journey and fails otherwise. About 100 s in all (the journeys pause between
 steps on purpose); needs Chromium at /usr/bin/chromium and Playwright, DokuWiki's and
-MediaWiki's also Debian's ``dokuwiki`` or ``mediawiki`` (with php-cli and php-sqlite3).
+MediaWiki's also Debian's ``dokuwiki`` or ``mediawiki`` (with php-cli and php-sqlite3),
+WordPress's Debian's ``wordpress`` with MariaDB (see ``fixtures/zoo/wordpress/server.py``).
 """
 
 from __future__ import annotations
@@ -37,11 +38,14 @@ pytestmark = [
 
 
 def _php_app_missing(script: str) -> str | None:
-    """Why the PHP app a record script needs (DokuWiki, MediaWiki) cannot run here, or None."""
+    """Why the PHP app a record script needs (DokuWiki, MediaWiki, WordPress) cannot run here,
+    or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
         from fixtures.zoo.mediawiki import server  # type: ignore[no-redef]
+    elif "wordpress" in script:
+        from fixtures.zoo.wordpress import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -65,6 +69,8 @@ RECORDINGS = [
                  {"htmx.har": True}, id="htmx"),
     pytest.param("fixtures/zoo/mediawiki/record.py", ("--out", "{dir}/mediawiki.har"),
                  {"mediawiki.har": True}, id="mediawiki"),
+    pytest.param("fixtures/zoo/wordpress/record.py", ("--out", "{dir}/wordpress.har"),
+                 {"wordpress.har": True}, id="wordpress"),
     pytest.param("fixtures/zoo/flaskwtf/record.py", ("--out", "{dir}/flaskwtf.har"),
                  {"flaskwtf.har": True}, id="flaskwtf"),
     pytest.param("fixtures/zoo/graphql/record.py", ("--out", "{dir}/graphql.har"),

@@ -28,6 +28,7 @@ import test_zoo_flaskwtf as flaskwtf
 import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
 import test_zoo_mediawiki as mediawiki
+import test_zoo_wordpress as wordpress
 import test_zoo_oauth as oauth
 from conftest import LocustRun, locust_headless
 
@@ -130,6 +131,24 @@ def _mediawiki_password() -> str:
     return PASSWORD
 
 
+def _wordpress(port: int) -> Any:
+    from fixtures.zoo.wordpress.server import WordPress
+
+    return WordPress(port=port)
+
+
+def _wordpress_missing() -> str | None:
+    from fixtures.zoo.wordpress.server import missing
+
+    return missing()
+
+
+def _wordpress_password() -> str:
+    from fixtures.zoo.wordpress.server import PASSWORD
+
+    return PASSWORD
+
+
 def _judge_djangospa(outcome: Outcome) -> None:
     judged = djangospa.Run(outcome.run, outcome.after, outcome.url)
     djangospa.assert_no_failures(judged)
@@ -161,6 +180,9 @@ ZOOS = [
     Zoo("mediawiki", _mediawiki, _mediawiki_password(),
         lambda o: mediawiki.assert_full_lifecycle(o.run, o.after),
         missing=_mediawiki_missing),
+    Zoo("wordpress", _wordpress, _wordpress_password(),
+        lambda o: wordpress.assert_full_lifecycle(o.run, o.after),
+        missing=_wordpress_missing),
 ]
 
 

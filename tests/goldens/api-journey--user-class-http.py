@@ -467,8 +467,10 @@ def relative(url):
 
 def redirect_to(resp, where):
     """What a Location pattern must match: the path if the redirect stays on the origin
-    of the request, else the whole URL (matched only by a pattern recorded with it).
+    of the request, else the whole URL (matched only by a pattern recorded with it); without
+    the fragment, which stays in the browser (/post/#comment-7 is /post/).
     """
+    where = where.partition("#")[0]
     request_url = getattr(resp, "url", None) or ""
     try:
         target = urljoin(request_url, where)
