@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import Enum
 from operator import attrgetter
 from typing import Any, Literal, Union
+from urllib.parse import quote_plus
 
 _IS_STR = str.__instancecheck__
 
@@ -70,6 +71,41 @@ class Template:
 
     def refs(self) -> tuple[VarRef, ...]:
         return tuple(p for p in self.parts if isinstance(p, VarRef))
+
+
+def merge_parts(parts: list[Part]) -> tuple[Part, ...]:
+    """Adjacent literal parts joined, empty ones dropped (at least one part)."""
+    out: list[Part] = []
+    for part in parts:
+        if isinstance(part, str) and out and isinstance(out[-1], str):
+            out[-1] = out[-1] + part
+        elif part != "":
+            out.append(part)
+    return tuple(out) or ("",)
+
+
+def request_url(request: Request, main_origin: str) -> Template:
+    """The URL a request is sent to, as the script writes it: relative to the host under test
+    when it is on ``main_origin``; the query as recorded while it is literal, else re-encoded
+    with its run-time values percent-encoded."""
+    parts: list[Part] = []
+    if request.origin != main_origin:
+        parts.append(request.origin)
+    parts.extend(request.path.parts)
+    if all(q.value.is_literal for q in request.query):
+        if request.raw_query:
+            parts.append("?" + request.raw_query)
+    else:
+        for i, param in enumerate(request.query):
+            parts.append(("?" if i == 0 else "&") + quote_plus(param.name) + "=")
+            for part in param.value.parts:
+                if isinstance(part, str):
+                    parts.append(quote_plus(part))
+                elif isinstance(part, VarRef) and part.encoding == "raw":
+                    parts.append(VarRef(part.name, "url"))
+                else:
+                    parts.append(part)
+    return Template(merge_parts(parts))
 
 
 def template_preview(template: Template) -> str:

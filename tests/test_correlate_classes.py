@@ -12,14 +12,26 @@ import re
 import urllib.request
 from http.cookiejar import Cookie, CookieJar
 from types import SimpleNamespace
+from urllib.parse import quote_plus
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
-from test_correlate import (EPOCH_S, api, conv, entry, extraction, form_field, header, page,
-                              query, step)
+from test_correlate import (
+    EPOCH_S,
+    ORIGIN,
+    api,
+    conv,
+    entry,
+    extraction,
+    form_field,
+    header,
+    page,
+    query,
+    step,
+)
 
 from har2locust_plus import ir
 from har2locust_plus.runtime import checks as runtime
@@ -857,3 +869,48 @@ def test_a_redirect_check_ignores_the_fragment(location):
                           "headers": {"Location": location}})()
     pattern = location_pattern("http://h:1/zoo-post-1796195489047/#comment-2", "http://h:1")
     assert re.fullmatch(pattern, runtime.redirect_to(resp, location))
+
+
+# --- Referer: the page as requested this run --------------------------------------------------
+
+
+def _referer(s: ir.Step) -> ir.Template:
+    return header(s, "Referer")
+
+
+def test_a_referer_naming_a_page_of_the_flow_is_that_page_as_requested_this_run():
+    """Trac's logout (and many "back to where you were" answers) redirects to the Referer: a
+    recorded ticket id there names nothing on a fresh server."""
+    result = conv(entry("/newticket", "POST", form=[("summary", "x")], status=303,
+                        response_headers=[("Location", f"{ORIGIN}/ticket/18736")]),
+                  entry("/ticket/18736", body="<p>ticket</p>"),
+                  entry("/logout", "POST", form=[("logout", "")], status=303,
+                        headers=[("Referer", f"{ORIGIN}/ticket/18736")],
+                        response_headers=[("Location", f"{ORIGIN}/ticket/18736")]))
+    ticket = extraction(result, 1)
+    assert _referer(step(result, 3)).parts == (ir.HostRef(), "/ticket/",
+                                               ir.VarRef(ticket.var))
+    assert f'"Referer": f"{{self.origin}}/ticket/{{self.{ticket.var}}}"' in result.code
+
+
+def test_a_referer_with_a_correlated_query_value_is_percent_encoded_like_the_url():
+    token = "Zk3pQ9xW2vL7nB4m+/="
+    result = conv(page("/", f'<a href="/search?t={quote_plus(token)}&amp;q=1">s</a>'),
+                  entry(f"/search?t={quote_plus(token)}&q=1", body="<p>r</p>"),
+                  entry("/more", headers=[("Referer", f"{ORIGIN}/search?t={quote_plus(token)}"
+                                                     "&q=1")], body="<p>m</p>"))
+    live = ir.request_url(step(result, 2).request, ORIGIN)
+    assert not live.is_literal
+    assert _referer(step(result, 3)).parts == (ir.HostRef(), *live.parts)
+
+
+def test_a_referer_naming_a_literal_page_or_no_page_of_the_flow_stays_as_recorded():
+    result = conv(entry("/about", body="<p>a</p>"),
+                  entry("/x", headers=[("Referer", f"{ORIGIN}/about")], body="<p>x</p>"),
+                  entry("/y", headers=[("Referer", f"{ORIGIN}/never-requested/17")],
+                        body="<p>y</p>"),
+                  entry("/z", headers=[("Referer", "https://elsewhere.example/17")],
+                        body="<p>z</p>"))
+    assert _referer(step(result, 2)).parts == (ir.HostRef(), "/about")
+    assert _referer(step(result, 3)).parts == (ir.HostRef(), "/never-requested/17")
+    assert _referer(step(result, 4)).is_literal

@@ -71,6 +71,8 @@ RECORDINGS = [
                  {"mediawiki.har": True}, id="mediawiki"),
     pytest.param("fixtures/zoo/wordpress/record.py", ("--out", "{dir}/wordpress.har"),
                  {"wordpress.har": True}, id="wordpress"),
+    pytest.param("fixtures/zoo/trac/record.py", ("--out", "{dir}/trac.har"),
+                 {"trac.har": True}, id="trac"),
     pytest.param("fixtures/zoo/flaskwtf/record.py", ("--out", "{dir}/flaskwtf.har"),
                  {"flaskwtf.har": True}, id="flaskwtf"),
     pytest.param("fixtures/zoo/graphql/record.py", ("--out", "{dir}/graphql.har"),

@@ -28,8 +28,9 @@ import test_zoo_flaskwtf as flaskwtf
 import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
 import test_zoo_mediawiki as mediawiki
-import test_zoo_wordpress as wordpress
 import test_zoo_oauth as oauth
+import test_zoo_trac as trac
+import test_zoo_wordpress as wordpress
 from conftest import LocustRun, locust_headless
 
 from har2locust_plus import Options, ThinkTime, convert
@@ -149,6 +150,18 @@ def _wordpress_password() -> str:
     return PASSWORD
 
 
+def _trac(port: int) -> Any:
+    from fixtures.zoo.trac.server import TracApp
+
+    return TracApp(port=port)
+
+
+def _trac_missing() -> str | None:
+    from fixtures.zoo.trac.server import missing
+
+    return missing()
+
+
 def _judge_djangospa(outcome: Outcome) -> None:
     judged = djangospa.Run(outcome.run, outcome.after, outcome.url)
     djangospa.assert_no_failures(judged)
@@ -180,6 +193,8 @@ ZOOS = [
     Zoo("mediawiki", _mediawiki, _mediawiki_password(),
         lambda o: mediawiki.assert_full_lifecycle(o.run, o.after),
         missing=_mediawiki_missing),
+    Zoo("trac", _trac, trac.PASSWORD, lambda o: trac.assert_full_lifecycle(o.run, o.after),
+        missing=_trac_missing),
     Zoo("wordpress", _wordpress, _wordpress_password(),
         lambda o: wordpress.assert_full_lifecycle(o.run, o.after),
         missing=_wordpress_missing),

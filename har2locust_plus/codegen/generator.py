@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import NamedTuple
-from urllib.parse import quote_plus
 
 import libcst as cst
 
@@ -608,24 +607,7 @@ class FastHttpGenerator:
         return []
 
     def url(self, request: ir.Request) -> ir.Template:
-        parts: list[ir.Part] = []
-        if request.origin != self.scenario.main_origin:
-            parts.append(request.origin)
-        parts.extend(request.path.parts)
-        if all(q.value.is_literal for q in request.query):
-            if request.raw_query:
-                parts.append("?" + request.raw_query)
-        else:
-            for i, param in enumerate(request.query):
-                parts.append(("?" if i == 0 else "&") + quote_plus(param.name) + "=")
-                for part in param.value.parts:
-                    if isinstance(part, str):
-                        parts.append(quote_plus(part))
-                    elif isinstance(part, ir.VarRef) and part.encoding == "raw":
-                        parts.append(ir.VarRef(part.name, "url"))
-                    else:
-                        parts.append(part)
-        return ir.Template(_merge(parts))
+        return ir.request_url(request, self.scenario.main_origin)
 
     def stats_name(self, step: ir.Step) -> str:
         path = ir.template_preview(step.request.path)

@@ -187,7 +187,11 @@ class NotesJourneyUser(HttpUser):
                 )
                 # note_id is sent back by steps 6, 8
                 self.note_id = from_location(
-                    resp, "step 5 POST /notes", "note_id", NOTE_ID_RE, sent_in=("path",)
+                    resp,
+                    "step 5 POST /notes",
+                    "note_id",
+                    NOTE_ID_RE,
+                    sent_in=("header", "path"),
                 )
             with self.client.get(
                 redirected(resp, f"/notes/{self.note_id}", self.host),
@@ -205,7 +209,7 @@ class NotesJourneyUser(HttpUser):
         with transaction(self, "07 GET /notes"):
             with self.client.get(
                 "/notes",
-                headers={"Referer": f"{self.origin}/notes/792040"},
+                headers={"Referer": f"{self.origin}/notes/{self.note_id}"},
                 allow_redirects=False,
                 timeout=self.request_timeout,
                 name="07 /notes",

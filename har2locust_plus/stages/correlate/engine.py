@@ -147,6 +147,7 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                                        auto=options.correlate_auto, made=made), scenario.steps,
                      cost=_body_length, min_cost=FORK_MIN_BYTES, pack=_rows, unpack=_sources,
                      child_cost=CHILD_COST)
+    recorded_urls = [_recorded_url(s.request) for s in scenario.steps]
     requests = []
     server_cookies = {name for s in scenario.steps if s.response is not None
                       for name, _ in set_cookies(s.response)}
@@ -158,9 +159,47 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     # extractions are known only at the end (a later request may use any earlier response)
     steps = [_finished(s, request, state)
              for s, request in zip(scenario.steps, requests, strict=True)]
+    steps = _live_referers(steps, recorded_urls, scenario.main_origin)
     extra = dict(scenario.extra)
     extra["correlations"] = _report_rows(state, steps)
     return replace(scenario, steps=tuple(steps), extra=extra)
+
+
+def _recorded_url(request: ir.Request) -> str | None:
+    """The path and query a request was recorded with (``None`` if its path is not literal)."""
+    if not request.path.is_literal:
+        return None
+    return request.path.text + ("?" + request.raw_query if request.raw_query else "")
+
+
+def _live_referers(steps: list[ir.Step], recorded: list[str | None], main_origin: str
+                   ) -> list[ir.Step]:
+    """A ``Referer`` that names a page the flow requested before (``/ticket/18736``) becomes
+    that page's URL as the flow requests it this run (``/ticket/{self.ticket_id}``): apps send
+    the user back where the ``Referer`` says (Trac's logout, "back" links, login forms), and a
+    recorded id there names nothing on a fresh server."""
+    latest: dict[str, ir.Template] = {}  # recorded URL -> its URL as requested this run
+    out = []
+    for step, url in zip(steps, recorded, strict=True):
+        headers = step.request.headers
+        for i, header in enumerate(headers):
+            if header.name.lower() != "referer":
+                continue
+            parts = header.value.parts
+            if (len(parts) == 2 and isinstance(parts[0], ir.HostRef)
+                    and isinstance(parts[1], str) and parts[1] in latest):
+                live = ir.Template(ir.merge_parts([ir.HostRef(), *latest[parts[1]].parts]))
+                headers = (*headers[:i], replace(header, value=live), *headers[i + 1:])
+                step = replace(step, request=replace(step.request, headers=headers))
+            break
+        if url is not None and step.request.origin == main_origin:
+            template = ir.request_url(step.request, main_origin)
+            if template.is_literal:
+                latest.pop(url, None)
+            else:
+                latest[url] = template
+        out.append(step)
+    return out
 
 
 def _finished(step: ir.Step, request: ir.Request, state: _State) -> ir.Step:
