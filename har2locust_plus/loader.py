@@ -73,6 +73,16 @@ def load(data: bytes, source: str) -> ir.Scenario:
             "(Chrome's default export). Logins may not correlate; in DevTools use "
             "'Export HAR (with sensitive data)'")))
 
+    missing = [_no_body(step) for step in steps
+               if step.request.body is None and step.request.method not in ("GET", "HEAD")]
+    missing = [m for m in missing if m]
+    if missing:
+        diagnostics.append(ir.Diagnostic(ir.Severity.WARNING, (
+            f"{len(missing)} request(s) sent a body the recording does not hold (a browser's "
+            "HAR leaves out uploaded files); the script sends them without one, so the server "
+            "will not get the upload — add it (files=...) where it is sent: "
+            + "; ".join(missing[:5]) + (" …" if len(missing) > 5 else ""))))
+
     return ir.Scenario(
         source=source,
         creator=_creator(log.get("creator")),
@@ -82,6 +92,19 @@ def load(data: bytes, source: str) -> ir.Scenario:
         skipped=tuple(entries.skipped.items()),
         diagnostics=tuple(diagnostics),
     )
+
+
+def _no_body(step: ir.Step) -> str:
+    """``log.entries[31] POST /upload (multipart/form-data, 826 bytes)`` when the request's
+    headers say it sent a body the recording has not got; else ``""``."""
+    length = step.request.header("Content-Length") or ""
+    kind = (step.request.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+    size = int(length) if length.strip().isdigit() else 0
+    if size <= 0 and kind != "multipart/form-data":
+        return ""
+    what = ", ".join(x for x in (kind, f"{size} bytes" if size else "") if x)
+    return (f"log.entries[{step.entry_index}] {step.request.method} "
+            f"{step.request.path.text[:60]} ({what})")
 
 
 class _Entries:

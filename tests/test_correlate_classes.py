@@ -914,3 +914,14 @@ def test_a_referer_naming_a_literal_page_or_no_page_of_the_flow_stays_as_recorde
     assert _referer(step(result, 2)).parts == (ir.HostRef(), "/about")
     assert _referer(step(result, 3)).parts == (ir.HostRef(), "/never-requested/17")
     assert _referer(step(result, 4)).is_literal
+
+
+@pytest.mark.parametrize("key", ["post_id", "parent_id", "id"])
+def test_zero_names_no_object(key):
+    """WordPress's comment form has ``comment_parent=0`` ("no parent"); the media library then
+    asks for ``post_id=0`` ("not attached"): the same zero is no value handed out."""
+    result = conv(page("/post/", '<input type="hidden" name="comment_parent" value="0">'
+                                 '<input type="hidden" name="thread_id" value="00">'),
+                  entry("/ajax", "POST", form=[(key, "0"), ("thread", "00")], body="{}"))
+    assert step(result, 1).extractions == ()
+    assert form_field(step(result, 2), key).is_literal

@@ -479,3 +479,23 @@ def test_header_pairs_drop_unnamed_headers_and_stringify_values() -> None:
            {"name": 5, "value": "z"}, "E: 1", None]
     assert loader_module._header_pairs(raw) == [("A", "1"), ("B", ""), ("C", ""), ("D", "7")]
     assert loader_module._header_pairs("not a list") == []
+
+
+def test_a_request_whose_body_the_recording_left_out_is_reported(make_har, make_entry) -> None:
+    """Chromium's HAR (DevTools and Playwright alike) leaves out a file upload's body: the
+    request's headers say 826 bytes of multipart were sent, ``postData`` is missing. The
+    conversion says so (the script cannot send the file), naming the entry."""
+    upload = make_entry("http://app.test/wp-admin/async-upload.php", "POST", headers=[
+        ("Content-Type", "multipart/form-data; boundary=----WebKitFormBoundary4axm"),
+        ("Content-Length", "826")])
+    beacon = make_entry("http://app.test/ping", "POST", headers=[("Content-Length", "0")])
+    form = make_entry("http://app.test/save", "POST", headers=[
+        ("Content-Type", "application/x-www-form-urlencoded"), ("Content-Length", "7")],
+        post_data={"mimeType": "application/x-www-form-urlencoded", "text": "a=1&b=2"})
+    scenario = load(make_har(make_entry("http://app.test/"), upload, beacon, form), "up.har")
+    [warning] = [d.message for d in scenario.diagnostics]
+    assert warning.startswith("1 request(s) sent a body the recording does not hold")
+    assert ("log.entries[1] POST /wp-admin/async-upload.php (multipart/form-data, 826 bytes)"
+            in warning)
+    result = convert(make_har(upload), Options())
+    assert any("does not hold" in d.message for d in result.report.diagnostics)

@@ -4,7 +4,7 @@ A wrong correlation is worse than none: a value that is not clearly handed out (
 a word, a time, a URL, or only found by a text regex while short) stays literal.
 
 * **Eligible** (:func:`eligible`): long enough for its rank, not a word (``weekly``, ``Sign
-  in``), not a time or a URL, not ignored by the user, and not sent by the client before the
+  in``), not ``0`` (no object), not a time or a URL, not ignored by the user, and not sent by the client before the
   response handed it out (then it is a constant the client knew) — unless the response
   *created* an object and hands out its id (a recording on a fresh database has id ``1``,
   which may also be a constant).
@@ -44,6 +44,8 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
         return False
     if WORD.fullmatch(value):
         return False  # "weekly", "Sign in", "authorization_code": a constant of the page
+    if not value.strip("0"):
+        return False  # "0" names no object: "no parent", "none yet" (WordPress's post_id=0)
     if value in sent and not (source.creates and source.rank == RANK_STRUCTURED):
         return False  # the client knew it before this response: a constant
     if any(p.search(value) for p in ignore):
