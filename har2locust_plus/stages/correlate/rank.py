@@ -4,8 +4,9 @@ A wrong correlation is worse than none: a value that is not clearly handed out (
 a word, a time, a URL, or only found by a text regex while short) stays literal.
 
 * **Eligible** (:func:`eligible`): long enough for its rank, not a word (``weekly``, ``Sign
-  in``), not ``0`` (no object), not a time or a URL, not ignored by the user, and not sent by the client before the
-  response handed it out (then it is a constant the client knew) — unless the response
+  in``), not ``0`` (no object), not a time or a URL, not ignored by the user, and not sent by
+  the client before the response handed it out (then it is a constant the client knew) —
+  unless the response
   *created* an object and hands out its id (a recording on a fresh database has id ``1``,
   which may also be a constant).
 * **Usable at a place** (:func:`usable_at`): a short value (under MIN_TOKEN characters) is
