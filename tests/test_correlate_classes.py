@@ -925,3 +925,24 @@ def test_zero_names_no_object(key):
                   entry("/ajax", "POST", form=[(key, "0"), ("thread", "00")], body="{}"))
     assert step(result, 1).extractions == ()
     assert form_field(step(result, 2), key).is_literal
+
+
+def test_a_form_value_naming_a_page_of_the_flow_is_that_page_as_requested_this_run():
+    """WordPress's forms post ``_wp_http_referer`` (the page they were on) and redirect there;
+    a ``return_to`` query value does the same."""
+    result = conv(api("/wp-json/wp/v2/posts", "POST", json_body={"title": "x"},
+                      response={"id": 8845}),
+                  entry("/wp-admin/post.php?post=8845&action=edit", body="<p>edit</p>"),
+                  entry("/wp-admin/post.php", "POST",
+                        form=[("_wp_http_referer", "/wp-admin/post.php?post=8845&action=edit"),
+                              ("note", "/wp-admin/post.php?post=1&action=edit")],
+                        body="<p>saved</p>"),
+                  entry("/login?return_to=%2Fwp-admin%2Fpost.php%3Fpost%3D8845%26action%3Dedit",
+                        body="<p>login</p>"))
+    post = extraction(result, 1)
+    live = (ir.VarRef(post.var, "url"),)
+    assert form_field(step(result, 3), "_wp_http_referer").parts == (
+        "/wp-admin/post.php?post=", *live, "&action=edit")
+    assert form_field(step(result, 3), "note").is_literal  # names no page of the flow
+    assert query(step(result, 4), "return_to").parts == (
+        "/wp-admin/post.php?post=", *live, "&action=edit")

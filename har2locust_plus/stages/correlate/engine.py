@@ -174,24 +174,16 @@ def _recorded_url(request: ir.Request) -> str | None:
 
 def _live_referers(steps: list[ir.Step], recorded: list[str | None], main_origin: str
                    ) -> list[ir.Step]:
-    """A ``Referer`` that names a page the flow requested before (``/ticket/18736``) becomes
-    that page's URL as the flow requests it this run (``/ticket/{self.ticket_id}``): apps send
-    the user back where the ``Referer`` says (Trac's logout, "back" links, login forms), and a
-    recorded id there names nothing on a fresh server."""
+    """A URL of a page the flow requested before (``/ticket/18736``), sent again as the
+    ``Referer`` or as a whole form or query value (WordPress's ``_wp_http_referer``, a
+    ``return_to``), becomes that page's URL as the flow requests it this run
+    (``/ticket/{self.ticket_id}``): apps send the user back where it says (Trac's logout,
+    "back" links, login forms), and a recorded id there names nothing on a fresh server."""
     latest: dict[str, ir.Template] = {}  # recorded URL -> its URL as requested this run
     out = []
     for step, url in zip(steps, recorded, strict=True):
-        headers = step.request.headers
-        for i, header in enumerate(headers):
-            if header.name.lower() != "referer":
-                continue
-            parts = header.value.parts
-            if (len(parts) == 2 and isinstance(parts[0], ir.HostRef)
-                    and isinstance(parts[1], str) and parts[1] in latest):
-                live = ir.Template(ir.merge_parts([ir.HostRef(), *latest[parts[1]].parts]))
-                headers = (*headers[:i], replace(header, value=live), *headers[i + 1:])
-                step = replace(step, request=replace(step.request, headers=headers))
-            break
+        if latest:
+            step = _with_live_urls(step, latest)
         if url is not None and step.request.origin == main_origin:
             template = ir.request_url(step.request, main_origin)
             if template.is_literal:
@@ -200,6 +192,38 @@ def _live_referers(steps: list[ir.Step], recorded: list[str | None], main_origin
                 latest[url] = template
         out.append(step)
     return out
+
+
+def _with_live_urls(step: ir.Step, latest: dict[str, ir.Template]) -> ir.Step:
+    request = step.request
+    headers = tuple(replace(h, value=live) if h.name.lower() == "referer"
+                    and (live := _live_url(h.value, latest, host=True)) is not None else h
+                    for h in request.headers)
+    query = tuple(replace(q, value=live) if (live := _live_url(q.value, latest)) is not None
+                  else q for q in request.query)
+    body = request.body
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        fields = tuple((k, live) if (live := _live_url(v, latest)) is not None else (k, v)
+                       for k, v in body.fields)
+        if fields != body.fields:
+            body = replace(body, fields=fields)
+    if headers == request.headers and query == request.query and body is request.body:
+        return step
+    return replace(step, request=replace(request, headers=headers, query=query, body=body))
+
+
+def _live_url(value: ir.Template, latest: dict[str, ir.Template], host: bool = False
+              ) -> ir.Template | None:
+    """``value`` as the live URL of the page it names: ``{host}/ticket/18736`` (or, in a form
+    or query value, ``/ticket/18736`` too) when that page was requested with run-time values;
+    else ``None``."""
+    parts = value.parts
+    if len(parts) == 2 and isinstance(parts[0], ir.HostRef) and isinstance(parts[1], str):
+        live = latest.get(parts[1])
+        return None if live is None else ir.Template(ir.merge_parts([ir.HostRef(), *live.parts]))
+    if not host and len(parts) == 1 and isinstance(parts[0], str) and parts[0][:1] == "/":
+        return latest.get(parts[0])
+    return None
 
 
 def _finished(step: ir.Step, request: ir.Request, state: _State) -> ir.Step:
