@@ -9,7 +9,8 @@ to 127.0.0.1, and ``har2locust-plus`` converts it (exit 0). Each script also che
 own state after its journey and fails otherwise. About 100 s in all (the journeys pause between
 steps on purpose); needs Chromium at /usr/bin/chromium and Playwright, DokuWiki's and
 MediaWiki's also Debian's ``dokuwiki`` or ``mediawiki`` (with php-cli and php-sqlite3),
-WordPress's Debian's ``wordpress`` with MariaDB (see ``fixtures/zoo/wordpress/server.py``).
+WordPress's Debian's ``wordpress`` with MariaDB (see ``fixtures/zoo/wordpress/server.py``),
+Redmine's Debian's ``redmine`` and ``redmine-sqlite``.
 """
 
 from __future__ import annotations
@@ -38,14 +39,16 @@ pytestmark = [
 
 
 def _php_app_missing(script: str) -> str | None:
-    """Why the PHP app a record script needs (DokuWiki, MediaWiki, WordPress) cannot run here,
-    or None."""
+    """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, Redmine)
+    cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
         from fixtures.zoo.mediawiki import server  # type: ignore[no-redef]
     elif "wordpress" in script:
         from fixtures.zoo.wordpress import server  # type: ignore[no-redef]
+    elif "redmine" in script:
+        from fixtures.zoo.redmine import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -71,6 +74,8 @@ RECORDINGS = [
                  {"mediawiki.har": True}, id="mediawiki"),
     pytest.param("fixtures/zoo/wordpress/record.py", ("--out", "{dir}/wordpress.har"),
                  {"wordpress.har": True}, id="wordpress"),
+    pytest.param("fixtures/zoo/redmine/record.py", ("--out", "{dir}/redmine.har"),
+                 {"redmine.har": True}, id="redmine"),
     pytest.param("fixtures/zoo/trac/record.py", ("--out", "{dir}/trac.har"),
                  {"trac.har": True}, id="trac"),
     pytest.param("fixtures/zoo/flaskwtf/record.py", ("--out", "{dir}/flaskwtf.har"),

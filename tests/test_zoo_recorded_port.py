@@ -29,6 +29,7 @@ import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
 import test_zoo_mediawiki as mediawiki
 import test_zoo_oauth as oauth
+import test_zoo_redmine as redmine
 import test_zoo_trac as trac
 import test_zoo_wordpress as wordpress
 from conftest import LocustRun, locust_headless
@@ -150,6 +151,18 @@ def _wordpress_password() -> str:
     return PASSWORD
 
 
+def _redmine(port: int) -> Any:
+    from fixtures.zoo.redmine.server import Redmine
+
+    return Redmine(port=port)
+
+
+def _redmine_missing() -> str | None:
+    from fixtures.zoo.redmine.server import missing
+
+    return missing()
+
+
 def _trac(port: int) -> Any:
     from fixtures.zoo.trac.server import TracApp
 
@@ -193,6 +206,8 @@ ZOOS = [
     Zoo("mediawiki", _mediawiki, _mediawiki_password(),
         lambda o: mediawiki.assert_full_lifecycle(o.run, o.after),
         missing=_mediawiki_missing),
+    Zoo("redmine", _redmine, redmine.PASSWORD,
+        lambda o: redmine.assert_full_lifecycle(o.run, o.after), missing=_redmine_missing),
     Zoo("trac", _trac, trac.PASSWORD, lambda o: trac.assert_full_lifecycle(o.run, o.after),
         missing=_trac_missing),
     Zoo("wordpress", _wordpress, _wordpress_password(),
