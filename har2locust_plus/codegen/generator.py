@@ -979,16 +979,6 @@ def value_expr(template: ir.Template) -> cst.BaseExpression:
     return template_expr(template)
 
 
-def _merge(parts: list[ir.Part]) -> tuple[ir.Part, ...]:
-    out: list[ir.Part] = []
-    for part in parts:
-        if isinstance(part, str) and out and isinstance(out[-1], str):
-            out[-1] = out[-1] + part
-        elif part != "":
-            out.append(part)
-    return tuple(out) or ("",)
-
-
 def _num(value: float | int) -> cst.BaseExpression:
     if isinstance(value, float) and value.is_integer():
         value = int(value)

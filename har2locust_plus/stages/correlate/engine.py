@@ -453,8 +453,8 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
                 _literal_use(value, place, state)
             parts.append(segment)
     if template.parts == (text,) and all(isinstance(p, str) for p in parts):
-        return template  # nothing replaced (and _merge would give the same parts)
-    return ir.Template(_merge(parts))
+        return template  # nothing replaced (and merge_parts would give the same parts)
+    return ir.Template(ir.merge_parts(parts))
 
 
 UNTOUCHED_HEADERS = frozenset({"origin", "referer", "user-agent", "accept", "accept-language",
@@ -521,7 +521,7 @@ def _xml_text(template: ir.Template, step: ir.Step, state: _State, sent: list[st
         return _text(template, step, state, sent, key="", whole=False)
     parts.extend(_text(ir.Template.literal(text[last:]), step, state, sent, key="",
                        whole=False).parts)
-    return ir.Template(_merge(parts))
+    return ir.Template(ir.merge_parts(parts))
 
 
 def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str]) -> object:
@@ -601,7 +601,7 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
     if not parts:
         return template
     parts.append(text[last:])
-    return ir.Template(_merge(parts))
+    return ir.Template(ir.merge_parts(parts))
 
 
 def _literal_use(value: str, key: str, state: _State) -> None:
@@ -760,7 +760,7 @@ def _anchor_text(text: str, key: str, at: _At, state: _State) -> str | ir.Templa
     if not parts:
         return text
     parts.append(text[last:])
-    return ir.Template(_merge(parts))
+    return ir.Template(ir.merge_parts(parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1007,17 +1007,3 @@ def _refs(request: ir.Request) -> Iterator[str]:
                 yield leaf.name
             elif isinstance(leaf, ir.Template):
                 yield from (r.name for r in leaf.refs())
-
-
-def _merge(parts: list[ir.Part]) -> tuple[ir.Part, ...]:
-    out: list[ir.Part] = []
-    for part in parts:
-        if isinstance(part, str):
-            if not part:
-                continue
-            if out and isinstance(out[-1], str):
-                out[-1] += part
-                continue
-        out.append(part)
-    return tuple(out) or ("",)
-
