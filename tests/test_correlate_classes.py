@@ -946,3 +946,14 @@ def test_a_form_value_naming_a_page_of_the_flow_is_that_page_as_requested_this_r
     assert form_field(step(result, 3), "note").is_literal  # names no page of the flow
     assert query(step(result, 4), "return_to").parts == (
         "/wp-admin/post.php?post=", *live, "&action=edit")
+
+
+@pytest.mark.parametrize("name", ["is_editing", "has_comments", "notify_enabled", "page"])
+def test_a_short_value_from_a_flag_or_a_count_is_no_id(name):
+    """Wagtail's editor has ``<input name="is_editing" value="1">``; its editing-session ping
+    goes to ``…/page/4/1/``, where ``1`` is a session's id, not that flag."""
+    result = conv(page("/admin/pages/4/edit/", f'<input type="checkbox" name="{name}" value="1">'),
+                  entry("/admin/editing-sessions/ping/wagtailcore/page/4/1/", "POST",
+                        form=[("x", "y")], body="{}"))
+    assert step(result, 1).extractions == ()
+    assert step(result, 2).request.path.is_literal

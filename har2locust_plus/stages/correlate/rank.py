@@ -9,6 +9,8 @@ a word, a time, a URL, or only found by a text regex while short) stays literal.
   unless the response
   *created* an object and hands out its id (a recording on a fresh database has id ``1``,
   which may also be a constant).
+  A short value from a source named like a count or a flag (``page``, ``is_editing``) is
+  never an id either.
 * **Usable at a place** (:func:`usable_at`): a short value (under MIN_TOKEN characters) is
   only replaced under a key that can hold an id — never ``page=1``, ``limit=20``,
   ``interval=15``; one character only under an id's name (``user_id``, ``ids``) or in a
@@ -53,6 +55,8 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
         return False
     if len(value) < 4 and not (source.id_like and source.rank == RANK_STRUCTURED):
         return False
+    if len(value) < MIN_TOKEN and _not_id_source(source.name):
+        return False  # <input name="is_editing" value="1">, "page" 2: a flag or a count
     if source.rank == RANK_TEXT and len(value) < MIN_TOKEN:
         return False
     return not _looks_like_time_or_url(value)
@@ -78,6 +82,16 @@ def usable_at(value: str, key: str, keys_before: set[str] | None) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _not_id_key(key: str) -> bool:
     return NOT_ID_KEYS.search(key) is not None
+
+
+# a yes/no: "is_editing", "has_comments", "can_edit", "notify_enabled"
+FLAG_NAME = re.compile(r"^(is|has|can|should|allow|show|use)_|_(enabled|disabled|flag)$", re.I)
+
+
+@functools.lru_cache(maxsize=4096)
+def _not_id_source(name: str) -> bool:
+    """A source named like a count, a position or a flag never hands out a short id."""
+    return _not_id_key(name) or FLAG_NAME.search(name) is not None
 
 
 def order(source: Source) -> tuple[int, int, int]:
