@@ -100,11 +100,14 @@ _AssignTarget = functools.partial(cst.AssignTarget, whitespace_before_equal=_SPA
                                   whitespace_after_equal=_SPACE)
 
 
+RUNTIME_HELPER_MODULES = ("checks.py", "data.py")  # their functions are copied one by one
 # helpers registered as Locust event listeners: helper name -> event
 LISTENER_HELPERS = {
     "request_timeout_option": "init_command_line_parser",
     "secret_options": "init_command_line_parser",
     "check_secrets": "test_start",
+    "failure_option": "init_command_line_parser",
+    "read_failure_option": "test_start",
     "data_option": "init_command_line_parser",
     "listen_for_share": "init",
     "load_rows": "test_start",
@@ -668,7 +671,8 @@ class FastHttpGenerator:
         return f"step {step.number} {step.label}"
 
     def check_call(self, step: ir.Step) -> Line:
-        self.use_helper("check")
+        for helper in ("check", "failure_option", "read_failure_option"):
+            self.use_helper(helper)
         # a few kinds of checks repeat over thousands of steps (types too: True == 1)
         key = (step.checks, tuple(type(c.expected) for c in step.checks))
         cached = self.checks_cache.get(key)
@@ -780,10 +784,12 @@ class FastHttpGenerator:
     def use_helper(self, name: str) -> None:
         self.needs.helpers.add(name)
 
-    def helper_functions(self) -> list[cst.FunctionDef]:
+    def helper_functions(self) -> list[cst.BaseStatement]:
+        """The runtime helpers the script uses (checks.py's settings among them, e.g.
+        ON_FAILURE; data.py's, SECRETS and DATA, are written by :meth:`settings_code`)."""
         if not self.needs.helpers:
             return []
-        functions, deps = _runtime_functions(("checks.py", "data.py"), self.printed is None)
+        functions, deps = _runtime_functions(RUNTIME_HELPER_MODULES, self.printed is None)
         wanted = set()
         todo = list(self.needs.helpers)
         while todo:
@@ -791,7 +797,10 @@ class FastHttpGenerator:
             if name not in wanted:
                 wanted.add(name)
                 todo.extend(deps[name])
-        out = []
+        out: list[cst.BaseStatement] = [
+            stmt.with_changes(leading_lines=[cst.EmptyLine(), *stmt.leading_lines])
+            for name, stmt in _runtime_settings("checks.py", self.printed is None).items()
+            if any(name in _function_names(n) for n in wanted)]
         for name, fn in functions.items():
             if name in wanted:
                 fn = fn.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
@@ -1258,11 +1267,26 @@ def _runtime_functions(filenames: tuple[str, ...], full: bool = True
     functions = {stmt.name.value: stmt for filename in filenames
                  for stmt in _runtime_module(filename, full).body
                  if isinstance(stmt, cst.FunctionDef)}
-    names = {stmt.name: _ast_names(stmt) for filename in filenames
-             for stmt in ast.parse(_runtime_source(filename)).body
-             if isinstance(stmt, ast.FunctionDef)}
-    deps = {name: names[name] & functions.keys() - {name} for name in functions}
+    deps = {name: _function_names(name) & functions.keys() - {name} for name in functions}
     return functions, deps
+
+
+@functools.cache
+def _all_function_names() -> dict[str, frozenset[str]]:
+    return {stmt.name: frozenset(_ast_names(stmt)) for filename in RUNTIME_HELPER_MODULES
+            for stmt in ast.parse(_runtime_source(filename)).body
+            if isinstance(stmt, ast.FunctionDef)}
+
+
+def _function_names(name: str) -> frozenset[str]:
+    """The names a top-level function of the runtime helper modules uses."""
+    return _all_function_names()[name]
+
+
+def _runtime_settings(filename: str, full: bool) -> dict[str, cst.SimpleStatementLine]:
+    """A runtime module's ``NAME = value`` statements, with the comments above them."""
+    return {name: stmt for stmt in _runtime_module(filename, full).body  # type: ignore[misc]
+            if (name := _assigned_name(stmt))}
 
 
 def _ast_names(node: ast.AST) -> set[str]:

@@ -64,4 +64,7 @@ def _options(secrets: Sequence[ir.Secret], data: bool, rendezvous: bool, options
                                 f"{options.rendezvous_timeout:g}, or $H2L_RENDEZVOUS_TIMEOUT)"))
     out.append(ScriptOption("--request-timeout SECONDS",
                             "a request's step fails after this long (default: 30)"))
+    if options.checks != "none":
+        out.append(ScriptOption("--continue-on-failure", "go on after a failed step (default: "
+                                "that run of the flow ends there)"))
     return tuple(out)

@@ -137,6 +137,11 @@ def _import(path: Path, label: str) -> ModuleType:
         raise BadInput(label, f"not valid Python: {exc.msg} (line {exc.lineno})") from None
     except Exception as exc:
         raise BadInput(label, f"importing it failed: {type(exc).__name__}: {exc}") from None
+    # verify shows every step: a failed check does not end the replay (as with the script's
+    # --continue-on-failure); a value the rest of the flow needs and did not get still does.
+    on_failure = getattr(module, "ON_FAILURE", None)
+    if isinstance(on_failure, dict) and "continue" in on_failure:
+        on_failure["continue"] = True
     # A generated script's secrets are options (runtime/data.py); verify has no Locust command
     # line, so they come from their environment variables.
     secrets = getattr(module, "SECRETS", None)

@@ -9,6 +9,7 @@ Run it:
 Options of this script (locust --help does not list them; the web UI's form has them):
     --password VALUE           password, recorded in form field password (step 3) (default: $H2L_PASSWORD)
     --request-timeout SECONDS  a request's step fails after this long (default: 30)
+    --continue-on-failure      go on after a failed step (default: that run of the flow ends there)
 """
 
 import json
@@ -368,6 +369,13 @@ def transaction(user, name):
             )
 
 
+# What a failed step does to the rest of its run of the flow: it ends it, and the next run
+# starts after the wait time, as LoadRunner ends an iteration on an error: the steps after a
+# failed one would send what it did not hand out, or work on what it did not create.
+# --continue-on-failure goes on instead (read as a test starts, on each worker too).
+ON_FAILURE = {"continue": False}
+
+
 def parsed_json(resp):
     """The response body as JSON, parsed once and shared by checks and extractions."""
     cache = resp.__dict__.setdefault("_parsed", {})
@@ -448,7 +456,8 @@ def check(
     json_values=(),
     no_error=False,
 ):
-    """Mark the response failed, naming the step, unless it is what the recording showed.
+    """Mark the response failed, naming the step, unless it is what the recording showed;
+    a failed step ends this run of the flow (unless --continue-on-failure).
 
     status: the recorded status; location: a regex the Location header must match;
     content_type: "html" or "json"; contains: text the body must contain;
@@ -462,6 +471,8 @@ def check(
     if problem:
         resp.failure(f"{step}: {problem}")
         resp.__dict__.setdefault("_parsed", {})["failed"] = True
+        if not ON_FAILURE["continue"]:
+            raise RescheduleTask()
     elif resp.status_code >= 400:
         resp.success()  # the recording had this error status too
 
@@ -650,6 +661,26 @@ def request_timeout_option(parser):
 def request_timeout(environment):
     """--request-timeout, or its default where Locust runs without its command line."""
     return getattr(environment.parsed_options, "request_timeout", 30.0)
+
+
+@events.init_command_line_parser.add_listener
+def failure_option(parser):
+    """--continue-on-failure: a failed step does not end its run of the flow."""
+    parser.add_argument(
+        "--continue-on-failure",
+        action="store_true",
+        default=False,
+        env_var="LOCUST_CONTINUE_ON_FAILURE",
+        help="go on with the flow after a failed step (default: the run of the flow ends "
+        "there, and the next one starts)",
+    )
+
+
+@events.test_start.add_listener
+def read_failure_option(environment, **kwargs):
+    """Read --continue-on-failure as a test starts (a worker has the master's value then)."""
+    options = environment.parsed_options
+    ON_FAILURE["continue"] = bool(getattr(options, "continue_on_failure", False))
 
 
 @events.init_command_line_parser.add_listener
