@@ -957,3 +957,51 @@ def test_a_short_value_from_a_flag_or_a_count_is_no_id(name):
                         form=[("x", "y")], body="{}"))
     assert step(result, 1).extractions == ()
     assert step(result, 2).request.path.is_literal
+
+
+# --- URLs in data-* attributes (Stimulus values, data-url) -----------------------------------
+
+
+def test_a_short_id_in_a_data_attribute_url_of_a_created_page():
+    """Wagtail's editor pings ``data-w-swap-src-value``'s URL: the page id and the editing
+    session's id, both handed out only there."""
+    body = ('<html><body><form data-controller="w-swap" data-w-swap-src-value='
+            '"/admin/editing-sessions/ping/wagtailcore/page/4711/93/">'
+            '<input type="hidden" name="revision_id" value="93"></form></body></html>')
+    result = conv(entry("/admin/pages/add/", "POST", form=[("title", "x")], body=body),
+                  entry("/admin/editing-sessions/ping/wagtailcore/page/4711/93/", "POST",
+                        form=[("is_editing", "1")], body="{}"))
+    path = step(result, 2).request.path.parts
+    assert [type(p) for p in path] == [str, ir.VarRef, str, ir.VarRef, str], path
+    by_var = {e.var: e for e in step(result, 1).extractions}
+    assert {by_var[p.name].kind for p in path if isinstance(p, ir.VarRef)} == {"regex"}
+    live = body.replace("4711", "5150").replace("93", "17")
+    assert [found_by_regex(by_var[p.name], live) for p in path
+            if isinstance(p, ir.VarRef)] == ["5150", "17"]
+
+
+def test_a_nonce_in_a_data_attribute_url_is_read_from_that_attribute():
+    rows = ('<tr><td>7</td><td><button data-url="/task?id=7&amp;_nonce=n0nce1234a">x</button>'
+            '</td></tr><tr><td>8</td><td><button data-url="/task?id=8&amp;_nonce=n0nce5678b">'
+            'y</button></td></tr>')
+    result = conv(page("/tasks", rows),
+                  entry("/task?id=8&_nonce=n0nce5678b", "POST", form=[("done", "yes")],
+                        body="<p>ok</p>"))
+    (e,) = step(result, 1).extractions
+    assert (e.kind, e.expr) == ("link", "_nonce")
+    page_now = rows.replace("n0nce1234a", "fresh1234a").replace("n0nce5678b", "fresh5678b")
+    resp = type("R", (), {"text": f"<html><body><table>{page_now}</table></body></html>"})()
+    assert runtime.from_link(resp, "s", "v", "_nonce", e.anchors) == "fresh5678b"
+
+
+def test_the_script_reads_the_data_attribute_urls_the_conversion_read():
+    import inspect
+
+    from har2locust_plus.stages.correlate.html import DATA_URL_XPATH
+
+    source = inspect.getsource(runtime.from_link)
+    flat = re.sub(r'"\s+"', "", source)  # the string's pieces joined
+    assert DATA_URL_XPATH in flat
+    tree = etree.fromstring('<div data-a="/x?n=1" data-b="{&quot;u&quot;: 1}" data-c="https://h/y"'
+                            ' data-d="x/z" title="/t"/>')
+    assert etree.XPath(DATA_URL_XPATH)(tree) == ["/x?n=1", "https://h/y"]

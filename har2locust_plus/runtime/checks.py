@@ -457,14 +457,16 @@ def from_regex(resp, step, var, pattern, text=None, sent_in=()):
 
 def from_link(resp, step, var, name, anchors, sent_in=()):
     """The query parameter name of the first link (<a href>, <form action>, a frame, a
-    formaction, htmx's hx-get ...) whose query also holds anchors, (parameter, value) pairs:
-    the nonce of the link for this object."""
+    formaction, htmx's hx-get, a URL in a data-* attribute ...) whose query also holds
+    anchors, (parameter, value) pairs: the nonce of the link for this object."""
     tree = parsed_html(resp)
     links = (
         "//a/@href | //area/@href | //form/@action | //iframe/@src | //frame/@src"
         " | //@formaction | //@hx-get | //@hx-post | //@hx-put | //@hx-patch | //@hx-delete"
         " | //@data-hx-get | //@data-hx-post | //@data-hx-put | //@data-hx-patch"
         " | //@data-hx-delete"
+        " | //@*[starts-with(name(), 'data-') and (starts-with(., '/')"
+        " or starts-with(., 'http://') or starts-with(., 'https://'))]"
     )
     for url in tree.xpath(links) if tree is not None else ():
         try:

@@ -50,6 +50,13 @@ URL_ATTRS = ("formaction", *(f"{prefix}hx-{verb}" for prefix in ("", "data-")
                              for verb in ("get", "post", "put", "patch", "delete")))
 _URL_ATTRS_XPATH = etree.XPath(" | ".join(f"//@{attr}" for attr in URL_ATTRS),
                                smart_strings=False)  # plain strings: the caches keep them
+# data-* attributes holding a URL the page's script requests: Stimulus values
+# (data-w-swap-src-value="/admin/…/ping/4/1/", data-url-value), data-url, data-href. The
+# script's from_link reads the same (this XPath, word for word).
+DATA_URL_XPATH = ("//@*[starts-with(name(), 'data-') and (starts-with(., '/')"
+                  " or starts-with(., 'http://') or starts-with(., 'https://'))]")
+_DATA_URLS = etree.XPath(DATA_URL_XPATH, smart_strings=False)
+_DATA_URL = re.compile(r"""data-[\w.:-]*\s*=\s*["']?(?:/|https?://)""")
 _TEXT_TOKEN = re.compile(r">\s*([^<>\s]{8,4096})\s*<")  # an element's whole text, one token
 _DATA_ATTR_JSON = re.compile(r"""data-[\w.:-]*\s*=\s*["']?\s*[\[{]""")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -96,6 +103,8 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
         yield from _embedded_json_sources(step, tree, wanted)
     if "hx-" in text or "formaction" in text:
         urls.extend(_URL_ATTRS_XPATH(tree))
+    if "data-" in text and _DATA_URL.search(text):
+        urls.extend(_DATA_URLS(tree))
     shown_ids: dict[str, None] = {}  # short ids in link paths, in order
     for url in urls:
         if not url:
@@ -290,7 +299,8 @@ _SHORT_ID = re.compile(f"[0-9]{{1,{MIN_TOKEN - 1}}}")
 def _link_ids(url: str) -> tuple[tuple[str, str, str], ...]:
     """The short ids in a link's path (``/admin/tickets/ticket/2236/change/``: ``2236``),
     each with the segment before it (which names it) and a regex for the same link with any id
-    there: the path around it, which must start at ``/`` and name the collection before it.
+    there: the path around it, which must start at ``/`` and name the collection before it
+    (the link's other short ids are any number in it: they change on a new server too).
 
     On a page that shows what the user's request made (``made``), a page's first link
     showing an id becomes its source (``in_path``); every page says which ids its links show
@@ -304,14 +314,14 @@ def _link_ids(url: str) -> tuple[tuple[str, str, str], ...]:
     if not path.startswith("/") or "%" in path:
         return ()
     segments = path.split("/")
+    ids = [i for i, segment in enumerate(segments)
+           if i >= 2 and _SHORT_ID.fullmatch(segment) and segments[i - 1]]
     found = []
-    for i, segment in enumerate(segments):
-        if i < 2 or not _SHORT_ID.fullmatch(segment) or not segments[i - 1]:
-            continue
-        before = "/".join(segments[:i]) + "/"
-        after = "/".join(("", *segments[i + 1:])) if i + 1 < len(segments) else ""
-        pattern = re.escape(before) + "([0-9]+)" + re.escape(after) + "(?=[\"'?#])"
-        found.append((segment, segments[i - 1], pattern))
+    for i in ids:
+        # the link's other ids are any number too (/page/4711/93/: both change on a new server)
+        pattern = "/".join("([0-9]+)" if j == i else "[0-9]+" if j in ids else re.escape(segment)
+                           for j, segment in enumerate(segments)) + "(?=[\"'?#])"
+        found.append((segments[i], segments[i - 1], pattern))
     return tuple(found)
 
 
