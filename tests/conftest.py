@@ -294,12 +294,25 @@ def port_other_than(origin: str) -> int:
 
 
 def run_against(script: Path, url: str, workdir: Path, env_var: str, password: str, *,
-                seconds: int, users: int) -> LocustRun:
-    """``locust --headless`` of a zoo script against a fresh app, the password in ``env_var``."""
+                seconds: int, users: int, extra: tuple[str, ...] = ()) -> LocustRun:
+    """``locust --headless`` of a zoo script against a fresh app, the password in ``env_var``
+    (``extra``: more options, e.g. the script's ``--continue-on-failure``)."""
     return locust_headless(script, url, workdir, seconds=seconds, users=users,
-                           extra=("--stop-timeout", "5"), env={env_var: password})
+                           extra=("--stop-timeout", "5", *extra), env={env_var: password})
 
 
 def count_requests(log: str) -> Counter[tuple[str, str, int]]:
     return Counter((m.group(1), m.group(2), int(m.group(3)))
                    for m in _REQUEST_LINE.finditer(_ANSI.sub("", log)))
+
+
+@pytest.fixture
+def continue_on_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run-time helpers as a script runs them with --continue-on-failure (read as a test
+    starts): a failed check marks the response and the flow goes on."""
+    from har2locust_plus.runtime import checks
+
+    options = type("Options", (), {"continue_on_failure": True})()
+    monkeypatch.setitem(checks.ON_FAILURE, "continue", False)  # restored afterwards
+    checks.read_failure_option(type("Environment", (), {"parsed_options": options})())
+    assert checks.ON_FAILURE["continue"] is True

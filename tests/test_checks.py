@@ -637,15 +637,6 @@ def test_a_recorded_error_status_replayed_as_is_is_a_success() -> None:
     assert resp.calls == [("failure", "step 3 GET /v2/user/user1: expected status 200, got 404")]
 
 
-@pytest.fixture
-def continue_on_failure(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The script's --continue-on-failure, as read when a test starts."""
-    options = type("Options", (), {"continue_on_failure": True})()
-    monkeypatch.setitem(runtime.ON_FAILURE, "continue", False)  # restored afterwards
-    runtime.read_failure_option(type("Environment", (), {"parsed_options": options})())
-    assert runtime.ON_FAILURE["continue"] is True
-
-
 def test_continue_on_failure_marks_the_step_and_goes_on(continue_on_failure: None) -> None:
     resp = FakeResponse(500)
     runtime.check(resp, "step 3 POST /notes", 302)

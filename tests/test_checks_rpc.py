@@ -274,12 +274,14 @@ STEP = "step 7 POST /graphql (createNote)"
     ('{"errors": ' + "[" * 50_000 + "]" * 50_000 + "}", None),  # too deep: not parsed
 ], ids=["graphql", "json-rpc", "string", "empty-members", "zero", "list", "string-doc",
         "number", "null", "empty", "invalid", "too-deep", "too-deep-member"])
+@pytest.mark.usefixtures("continue_on_failure")
 def test_the_run_time_error_member_check(text: str, message: str | None) -> None:
     resp = FakeResponse(text)
     runtime.check(resp, STEP, 200, content_type="json", no_error=True)
     assert resp.calls == ([("failure", f"{STEP}: {message}")] if message else [])
 
 
+@pytest.mark.usefixtures("continue_on_failure")
 def test_an_error_member_is_quoted_briefly_even_when_deep_or_huge() -> None:
     deep = "[" * 900 + "]" * 900  # parses, but json.dumps of it may hit the recursion limit
     resp = FakeResponse('{"errors": ' + deep + "}")
@@ -292,6 +294,7 @@ def test_an_error_member_is_quoted_briefly_even_when_deep_or_huge() -> None:
     assert len(resp.calls[0][1]) < len(STEP) + 160 and resp.calls[0][1].endswith("...")
 
 
+@pytest.mark.usefixtures("continue_on_failure")
 def test_deep_values_at_run_time_handle_any_shape() -> None:
     for text in ('{"save": "Success"}', '{"save": [1]}', "[]", '{"save": {"result": null}}',
                  "[" * 100_000):
@@ -424,8 +427,16 @@ def test_an_rpc_error_inside_a_200_fails_the_step_that_got_it(
     assert 0 < creates <= len(created) <= creates + 1, good.explain()
     assert set(created.values()) == {"Eggs", "Milk"}, created
 
-    with RpcApp(refuse=True) as app:
-        bad = locust_headless(script, app.url, tmp_path / "bad", seconds=3, users=1)
+    (tmp_path / "stops").mkdir()
+    with RpcApp(refuse=True) as app:  # by default the refused create ends each run
+        stops = locust_headless(script, app.url, tmp_path / "stops", seconds=3, users=1)
+        assert app.notes == {}
+    assert set(stops.final) == {"1 /graphql"} and stops.failed == stops.requests > 0, \
+        stops.explain()
+
+    with RpcApp(refuse=True) as app:  # going on, the other create is refused too
+        bad = locust_headless(script, app.url, tmp_path / "bad", seconds=3, users=1,
+                              extra=("--continue-on-failure",))
         assert app.notes == {}  # the server refused every create
     failed = {name: counts for name, counts in bad.final.items() if counts[1]}
     assert set(failed) == {"1 /graphql", "3 /rpc"}, bad.explain()

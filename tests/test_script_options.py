@@ -37,8 +37,8 @@ from har2locust_plus.cli import main as cli
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PASSWORD = "wonderland-42"  # alice's password, recorded in the fixture HARs
 ORIGIN = "http://127.0.0.1:8080"
-# Options every generated script adds, whatever the recording
-ALWAYS = {"--request-timeout"}
+# Options every generated script adds, whatever the recording (with checks, the default)
+ALWAYS = {"--request-timeout", "--continue-on-failure"}
 
 
 def _env(**extra: str) -> dict[str, str]:

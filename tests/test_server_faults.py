@@ -298,6 +298,7 @@ class FakeResponse:
 STEP = "step 2 GET /api/me"
 
 
+@pytest.mark.usefixtures("continue_on_failure")
 def test_json_nested_too_deep_is_no_json_object() -> None:
     resp = FakeResponse(text="[" * 100_000 + "]" * 100_000)
     assert runtime.parsed_json(resp) is None
@@ -350,6 +351,7 @@ class BadStatus(Exception):
     (FakeResponse(503, error=BadStatus(), exception=BadStatus()), None),
     (FakeResponse(200), None),
 ], ids=["timeout", "cut-short", "refused", "error-status", "fine"])
+@pytest.mark.usefixtures("continue_on_failure")
 def test_transport_errors_fail_the_step(resp: FakeResponse, problem: str | None) -> None:
     assert runtime.transport_problem(resp) == problem
     runtime.check(resp, STEP, 200)
@@ -493,7 +495,7 @@ def test_generated_scripts_set_the_timeout_for_every_request(
     listeners = [f for f in tree.body if isinstance(f, ast.FunctionDef)
                  and [ast.unparse(d) for d in f.decorator_list]
                  == ["events.init_command_line_parser.add_listener"]]
-    assert [f.name for f in listeners] == ["request_timeout_option"]
+    assert [f.name for f in listeners] == ["request_timeout_option", "failure_option"]
     init = next(f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
                 and f.name == "__init__")
     calls = [c for c in ast.walk(tree) if isinstance(c, ast.Call)

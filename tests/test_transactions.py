@@ -306,10 +306,30 @@ def test_a_sabotaged_step_fails_its_page_with_the_step_message(tmp_path: Path,
     script, pages = _script(tmp_path)
     with _app(sabotage=["title"]) as app:  # GET /notes shows "Something went wrong"
         run = run_locust(script, app.url, tmp_path, seconds=5, users=3,
-                         extra=("--stop-timeout", "5"), env=PASSWORD)
+                         extra=("--stop-timeout", "5", "--continue-on-failure"), env=PASSWORD)
         state = app.state()
     failing = SABOTAGED_PAGES
     _check_pages(_final(tmp_path / "locust"), pages, state, failing, run.failures, run.output)
+
+
+@pytest.mark.e2e
+def test_a_failed_step_fails_its_page_and_ends_the_run_of_the_flow(tmp_path: Path,
+                                                                   run_locust) -> None:
+    script, pages = _script(tmp_path)
+    with _app(sabotage=["title"]) as app:
+        run = run_locust(script, app.url, tmp_path, seconds=5, users=3,
+                         extra=("--stop-timeout", "5"), env=PASSWORD)
+        state = app.state()
+    final = _final(tmp_path / "locust")
+    why = f"\n{sorted(final)}\nstate={state}\n{run.output[-2500:]}"
+    login = final[("PAGE", "03 POST /login")]
+    # step 4 (inside the login page) fails every time: the page fails, no later page runs
+    assert login["num_requests"] == login["num_failures"] > 0, why
+    assert {name for kind, name in final if kind == "PAGE"} == set(list(pages)[:3]), why
+    assert state["logins"]["form"].get("alice") == login["num_requests"], why
+    assert state["notes"]["created"] == {}, why
+    errors = [r["Error"] for r in run.failures if r["Method"] == "PAGE"]
+    assert errors and all(SABOTAGED_PAGES["03 POST /login"] in e for e in errors), why
 
 
 def _free_port() -> int:
@@ -341,7 +361,9 @@ def test_pages_add_up_across_a_master_and_a_worker(tmp_path: Path) -> None:
                            "-u", "4", "-r", "4", "-t", "6s", "--host", app.url,
                            "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
                            "--stop-timeout", "5", "--csv", str(prefix),
-                           "--json-file", str(prefix), "--only-summary")
+                           "--json-file", str(prefix), "--only-summary",
+                           # the script's own option, given to the master: the worker gets it
+                           "--continue-on-failure")
             worker = start("worker", "--worker", "--master-host", "127.0.0.1",
                            "--master-port", port, "--stop-timeout", "5")
             master.wait(timeout=60)

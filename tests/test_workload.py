@@ -226,7 +226,8 @@ def test_secrets_of_the_same_name_and_another_value_get_distinct_options() -> No
     assert "self.password = secret(self, 'password')" in notes
     assert "self.password = secret(self, 'admin_password')" in admin_class
     flags = [o.flag for o in result.report.options]
-    assert flags == ["--password VALUE", "--admin-password VALUE", "--request-timeout SECONDS"]
+    assert flags == ["--password VALUE", "--admin-password VALUE", "--request-timeout SECONDS",
+                     "--continue-on-failure"]
     assert "--admin-password VALUE" in code.split('"""')[1]  # the docstring names it
 
 
@@ -270,7 +271,8 @@ def test_report_has_a_section_per_recording(tmp_path: Path) -> None:
         ("NotesJourneyUser", 3, "notes-journey.har"), ("ApiJourneyUser", 1, "api-journey.har")]
     assert [s["steps"] for s in sections] == [11, 6]
     assert [o["option"] for o in data["options"]] == ["--password VALUE",
-                                                     "--request-timeout SECONDS"]
+                                                     "--request-timeout SECONDS",
+                                                     "--continue-on-failure"]
     lines = result.stderr.splitlines()
     assert "NotesJourneyUser (weight 3/4):" in lines and "ApiJourneyUser (weight 1/4):" in lines
     assert sum("options of the script" in line for line in lines) == 1

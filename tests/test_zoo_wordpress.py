@@ -66,10 +66,10 @@ def _password() -> str:
     return PASSWORD
 
 
-def _run(script: Path, blog: object, workdir: Path, env_var: str, seconds: int = SECONDS
-         ) -> LocustRun:
+def _run(script: Path, blog: object, workdir: Path, env_var: str, seconds: int = SECONDS,
+         extra: tuple[str, ...] = ()) -> LocustRun:
     return run_against(script, blog.url, workdir, env_var, _password(),  # type: ignore[attr-defined]
-                       seconds=seconds, users=USERS)
+                       seconds=seconds, users=USERS, extra=extra)
 
 
 def _explain(run: LocustRun, state: dict) -> str:
@@ -122,7 +122,8 @@ def test_each_nonce_is_read_where_wordpress_writes_it(script: tuple[Path, str, s
 def test_without_correlation_nothing_is_published(wordpress: type, tmp_path: Path) -> None:
     path, _, env_var = _convert(tmp_path, correlate=False)
     with wordpress() as blog:
-        run = _run(path, blog, tmp_path, env_var, seconds=6)
+        # going on after failed steps, to show where WordPress refuses the recorded values
+        run = _run(path, blog, tmp_path, env_var, seconds=6, extra=("--continue-on-failure",))
         state = blog.state()
     why = _explain(run, state)
     assert run.failed > 0, why

@@ -265,7 +265,7 @@ class _Finder:
             self.unique_vars[name] = var
             self.unique_generated.setdefault(step.number, []).append(
                 ir.Generated(var=var, kind="unique", recorded=text, used_by=(step.number,)))
-        return ir.Template((text + " ", ir.VarRef(var)))
+        return ir.Template((text + _suffix_separator(text), ir.VarRef(var)))
 
     # --- the same secret anywhere else ---------------------------------------------------------
 
@@ -346,3 +346,17 @@ def _name(base: str, default: str) -> str:
     if not base:
         return default
     return f"{default}_{base}" if base[0].isdigit() else base
+
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")  # lunch-rota-for-the-keepers
+_SNAKE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")  # lunch_rota
+
+
+def _suffix_separator(text: str) -> str:
+    """What joins a --unique field's recorded value and its fresh suffix: the value's own
+    separator when it is a slug (a URL's or a file's name: no space allowed), else a space."""
+    if _SLUG.fullmatch(text):
+        return "-"
+    if _SNAKE.fullmatch(text):
+        return "_"
+    return " "

@@ -335,7 +335,7 @@ def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None
             for value in source.path:
                 state.shown_at.setdefault(str(value), step.number)
             continue
-        if source.in_path:
+        if source.in_path and not source.script_url:
             first = state.shown_at.setdefault(source.value, step.number)
             if first != step.number or any(
                     s.step < step.number for s in state.index.get(source.value, ())):
@@ -661,9 +661,13 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
     followed: list[Source] = []
     followed_order = worst
     id_like = False
+    short = len(value) <= rank.SHORT_ID
     for s in sources:
         if s.step >= step.number:
             continue
+        if short and not (s.creates or s.in_path and place is not None
+                          or rank.names_agree(s.name, key, place)):
+            continue  # "1": by chance in many places; only a source that names it
         id_like = id_like or s.id_like
         order = rank.order(s)
         if order < best_order:

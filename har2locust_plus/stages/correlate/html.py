@@ -103,8 +103,8 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
         yield from _embedded_json_sources(step, tree, wanted)
     if "hx-" in text or "formaction" in text:
         urls.extend(_URL_ATTRS_XPATH(tree))
-    if "data-" in text and _DATA_URL.search(text):
-        urls.extend(_DATA_URLS(tree))
+    data_urls = _DATA_URLS(tree) if "data-" in text and _DATA_URL.search(text) else []
+    urls.extend(data_urls)
     shown_ids: dict[str, None] = {}  # short ids in link paths, in order
     for url in urls:
         if not url:
@@ -126,9 +126,24 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
                 source = _query_source(step, text, name, value, params, url)
                 if source is not None:
                     yield source
+    yield from _script_url_ids(step, text, data_urls, wanted)
     if shown_ids:  # which short ids the page showed: one marker, whatever the page is
         yield Source(step.number, "", "", SHOWN, path=tuple(shown_ids))
     yield from script_sources(step, text, wanted)
+
+
+def _script_url_ids(step: ir.Step, text: str, urls: list[str], wanted: Wanted
+                    ) -> Iterator[Source]:
+    """Short ids in the URLs a page's script requests (``data-w-swap-src-value=
+    "/admin/editing-sessions/ping/wagtailcore/page/4/1/"``: the editing session this page
+    opened), on any page, when that is the only URL of its shape on the page: no catalog's
+    first item, and no earlier page's link, can be mistaken for it."""
+    for url in urls:
+        for value, parent, pattern in _link_ids(url):
+            if value in wanted and {m.group(1) for m in re.finditer(pattern, text)} == {value}:
+                yield Source(step.number, value, id_name(parent), "regex", expr=pattern,
+                             how=f"script URL {url[:40]}", id_like=True, in_path=True,
+                             script_url=True)  # per page, as a token: the nearest wins
 
 
 def _any_wanted(values: list[str], wanted: Wanted) -> bool:
@@ -321,7 +336,9 @@ def _link_ids(url: str) -> tuple[tuple[str, str, str], ...]:
         # the link's other ids are any number too (/page/4711/93/: both change on a new server)
         pattern = "/".join("([0-9]+)" if j == i else "[0-9]+" if j in ids else re.escape(segment)
                            for j, segment in enumerate(segments)) + "(?=[\"'?#])"
-        found.append((segments[i], segments[i - 1], pattern))
+        # the route word before names it (/tickets/2236); after another id, nothing does
+        found.append((segments[i], "" if segments[i - 1].isdigit() else segments[i - 1],
+                      pattern))
     return tuple(found)
 
 

@@ -8,13 +8,19 @@ a word, a time, a URL, or only found by a text regex while short) stays literal.
   the client before the response handed it out (then it is a constant the client knew) —
   unless the response
   *created* an object and hands out its id (a recording on a fresh database has id ``1``,
-  which may also be a constant).
+  which may also be a constant), or it is in the one URL of its shape that the page's script
+  requests (an editing session's ``2`` is no home page's ``2`` sent before).
   A short value from a source named like a count or a flag (``page``, ``is_editing``) is
   never an id either.
 * **Usable at a place** (:func:`usable_at`): a short value (under MIN_TOKEN characters) is
   only replaced under a key that can hold an id — never ``page=1``, ``limit=20``,
   ``interval=15``; one character only under an id's name (``user_id``, ``ids``) or in a
   path — and never under a key that sent the same value before its source.
+* **Names agree** (:func:`names_agree`): a value of one or two characters (``1``, ``42``)
+  is in too many places by chance; it comes from a response only where its source made it
+  (a created object's id, the link of that shape) or the source's name and the place it is
+  sent under name the same thing (``revision_id`` → ``revision_id=1``, ``page_id`` →
+  ``/pages/2/``), never ``<input name=owner value=2>`` → ``revision_id=2``.
 * **Order** (:func:`order`): structured sources (inputs, meta tags, JSON, headers, Location)
   before text regexes, a created object's id before other equal values, then an object id's
   first appearance, a token's nearest response (tokens that rotate page by page stay right).
@@ -49,7 +55,8 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
         return False  # "weekly", "Sign in", "authorization_code": a constant of the page
     if not value.strip("0"):
         return False  # "0" names no object: "no parent", "none yet" (WordPress's post_id=0)
-    if value in sent and not (source.creates and source.rank == RANK_STRUCTURED):
+    if value in sent and not (source.creates and source.rank == RANK_STRUCTURED
+                              or source.script_url):
         return False  # the client knew it before this response: a constant
     if any(p.search(value) for p in ignore):
         return False
@@ -100,3 +107,34 @@ def order(source: Source) -> tuple[int, int, int]:
     user's), for a token the nearest response (tokens rotate)."""
     return (source.rank, 0 if source.creates else 1,
             source.step if source.object_id else -source.step)
+
+
+SHORT_ID = 2  # at most this long, a value needs names_agree (or a source that made it)
+_ID_WORDS = frozenset({"id", "ids", "pk", "pks", "uuid", "key", "no", "num"})
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+@functools.lru_cache(maxsize=4096)
+def _thing(name: str) -> str:
+    """What a name names: its last word that is not "id" (``revision_id``, ``revisionId`` →
+    "revision"; ``pages`` → "page"); "" for a bare ``id`` or a number."""
+    words = [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", name).lower()) if w]
+    while words and words[-1] in _ID_WORDS:
+        words.pop()
+    if not words or words[-1].isdigit():
+        return ""
+    word = words[-1]
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") \
+        else word
+
+
+def names_agree(source: str, key: str, place: str | None) -> bool:
+    """Do a source's name and the key (query, form or JSON; else the route word before a
+    path segment, ``place``) name the same thing?"""
+    target = key or (place or "").lstrip("/")
+    if not target:
+        return False
+    if source.lower() == target.lower():
+        return True
+    thing = _thing(source)
+    return bool(thing) and thing == _thing(target)

@@ -66,6 +66,9 @@ class Source:
     # a short id in a link's path (``/admin/tickets/ticket/2236/change/``): preferred, among
     # the sources of its step, for a request path that sends it (the link the user followed)
     in_path: bool = False
+    # an in_path id of a URL the page's script requests (a data-* attribute), the only link
+    # of its shape on the page: handed out by this page, whatever earlier pages showed
+    script_url: bool = False
 
 
 OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
