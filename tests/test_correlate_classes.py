@@ -1005,3 +1005,90 @@ def test_the_script_reads_the_data_attribute_urls_the_conversion_read():
     tree = etree.fromstring('<div data-a="/x?n=1" data-b="{&quot;u&quot;: 1}" data-c="https://h/y"'
                             ' data-d="x/z" title="/t"/>')
     assert etree.XPath(DATA_URL_XPATH)(tree) == ["/x?n=1", "https://h/y"]
+
+
+# --- one- and two-character values: only from a source of their name ------------------------
+
+
+def _edit_then_ping(inputs: str, *before: dict):
+    return conv(*before, page("/admin/pages/4711/edit/", f"<form>{inputs}</form>"),
+                entry("/admin/ping/", "POST", form=[("revision_id", "2")], body="{}",
+                      mime="application/json"))
+
+
+def test_a_short_value_from_an_input_of_another_name_stays_literal():
+    """Wagtail's editor: <input name=owner value=2> had become the ping's revision_id."""
+    result = _edit_then_ping('<input type="hidden" name="owner" value="2">')
+    assert step(result, 1).extractions == ()
+    assert form_field(step(result, 2), "revision_id") == ir.Template.literal("2")
+
+
+def test_a_short_value_from_an_input_of_its_name_is_read_even_if_sent_before():
+    """The revision's "2" was sent before as another thing (the home page's /pages/2/)."""
+    result = _edit_then_ping('<input type="hidden" name="owner" value="2">'
+                             '<input type="hidden" name="revision_id" value="2">',
+                             page("/admin/pages/2/", "<p>home</p>"))
+    e = extraction(result, 2)
+    assert (e.kind, e.expr) == ("xpath", "//input[@name='revision_id']/@value")
+    assert form_field(step(result, 3), "revision_id") == ir.Template((ir.VarRef(e.var),))
+
+
+@pytest.mark.parametrize(("source", "key", "place", "agree"), [
+    ("revision_id", "revision_id", None, True),
+    ("revisionId", "revision", None, True),
+    ("page_id", "", "/pages", True),
+    ("category_ids", "categories", None, False),  # "categorie": no plural rule for -ies here
+    ("owner", "revision_id", None, False),
+    ("page_id", "", "/4711", False),
+    ("id", "", "/notes", False),
+    ("id", "id", None, True),
+])
+def test_names_agree(source, key, place, agree):
+    from har2locust_plus.stages.correlate.rank import names_agree
+
+    assert names_agree(source, key, place) is agree
+
+
+# --- ids in the one URL of its shape a page's script requests --------------------------------
+
+
+def test_a_short_id_in_a_script_url_of_any_page_is_read_from_that_page():
+    """Wagtail opens an editing session per editor load; its id (the second number) is only in
+    the editor's data-w-swap-src-value, and the same digits were sent before as a page id."""
+    def editor(session: str) -> dict:
+        return page("/admin/pages/4711/edit/",
+                    '<form data-w-swap-src-value="/admin/editing-sessions/ping/wagtailcore/'
+                    f'page/4711/{session}/"></form>')
+
+    ping = "/admin/editing-sessions/ping/wagtailcore/page/4711/{}/"
+    result = conv(page("/admin/pages/2/", "<p>home</p>"), editor("1"),
+                  entry(ping.format(1), "POST", body="{}", mime="application/json"),
+                  editor("2"), entry(ping.format(2), "POST", body="{}", mime="application/json"))
+    for ping_step, source_step in ((3, 2), (5, 4)):
+        ref = step(result, ping_step).request.path.parts[-2]
+        assert isinstance(ref, ir.VarRef), step(result, ping_step).request.path
+        assert any(e.var == ref.name for e in step(result, source_step).extractions)
+
+
+def test_an_id_in_a_script_url_that_is_not_the_only_one_of_its_shape_stays_literal():
+    body = ('<div data-src="/api/cards/1/"></div><div data-src="/api/cards/2/"></div>')
+    result = conv(page("/board", body), entry("/api/cards/2/", body="{}",
+                                              mime="application/json"))
+    assert step(result, 2).request.path.is_literal
+
+
+# --- --unique on a slug -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "joined"), [
+    ("lunch-rota-for-the-keepers", "lunch-rota-for-the-keepers-"),
+    ("lunch_rota", "lunch_rota_"),
+    ("Lunch rota", "Lunch rota "),
+    ("lunch", "lunch "),
+])
+def test_a_unique_suffix_keeps_a_slug_a_slug(value, joined):
+    result = conv(page("/new", "<form></form>"),
+                  entry("/pages", "POST", form=[("slug", value)], body="<p>ok</p>"),
+                  unique_fields=("slug",))
+    parts = form_field(step(result, 2), "slug").parts
+    assert parts[0] == joined and isinstance(parts[1], ir.VarRef)

@@ -76,6 +76,8 @@ RECORDINGS = [
                  {"wordpress.har": True}, id="wordpress"),
     pytest.param("fixtures/zoo/redmine/record.py", ("--out", "{dir}/redmine.har"),
                  {"redmine.har": True}, id="redmine"),
+    pytest.param("fixtures/zoo/wagtailcms/record.py", ("--out", "{dir}/wagtailcms.har"),
+                 {"wagtailcms.har": True}, id="wagtailcms"),
     pytest.param("fixtures/zoo/trac/record.py", ("--out", "{dir}/trac.har"),
                  {"trac.har": True}, id="trac"),
     pytest.param("fixtures/zoo/flaskwtf/record.py", ("--out", "{dir}/flaskwtf.har"),

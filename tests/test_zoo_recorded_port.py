@@ -31,6 +31,7 @@ import test_zoo_mediawiki as mediawiki
 import test_zoo_oauth as oauth
 import test_zoo_redmine as redmine
 import test_zoo_trac as trac
+import test_zoo_wagtailcms as wagtailcms
 import test_zoo_wordpress as wordpress
 from conftest import LocustRun, locust_headless
 
@@ -39,7 +40,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # eight apps in a row: about a minute and a half
+USERS, SECONDS = 2, 6  # twelve apps in a row: about two minutes
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Zoo:
     password: str
     judge: Callable[[Outcome], None]  # the app's own module's assertions
     missing: Callable[[], str | None] = lambda: None  # why the app cannot run here
+    unique: tuple[str, ...] = ()  # fields made unique per run (--unique), as its module does
 
     @property
     def har(self) -> Path:
@@ -175,6 +177,18 @@ def _trac_missing() -> str | None:
     return missing()
 
 
+def _wagtailcms(port: int) -> Any:
+    from fixtures.zoo.wagtailcms.server import WagtailApp
+
+    return WagtailApp(port=port)
+
+
+def _wagtailcms_missing() -> str | None:
+    from fixtures.zoo.wagtailcms.server import missing
+
+    return missing()
+
+
 def _judge_djangospa(outcome: Outcome) -> None:
     judged = djangospa.Run(outcome.run, outcome.after, outcome.url)
     djangospa.assert_no_failures(judged)
@@ -210,6 +224,9 @@ ZOOS = [
         lambda o: redmine.assert_full_lifecycle(o.run, o.after), missing=_redmine_missing),
     Zoo("trac", _trac, trac.PASSWORD, lambda o: trac.assert_full_lifecycle(o.run, o.after),
         missing=_trac_missing),
+    Zoo("wagtailcms", _wagtailcms, wagtailcms.PASSWORD,
+        lambda o: wagtailcms.assert_full_lifecycle(o.run, o.after),
+        missing=_wagtailcms_missing, unique=wagtailcms.UNIQUE),
     Zoo("wordpress", _wordpress, _wordpress_password(),
         lambda o: wordpress.assert_full_lifecycle(o.run, o.after),
         missing=_wordpress_missing),
@@ -235,7 +252,7 @@ def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
     reason = zoo.missing()
     if reason:
         pytest.skip(f"{zoo.name} zoo app cannot run: {reason}")
-    result = convert(zoo.har, Options(think_time=ThinkTime("none")))
+    result = convert(zoo.har, Options(think_time=ThinkTime("none"), unique_fields=zoo.unique))
     port = urlsplit(result.scenario.main_origin).port
     assert port is not None, result.scenario.main_origin
     [env_var] = [s.env for s in result.scenario.secrets if s.kind == "password"]

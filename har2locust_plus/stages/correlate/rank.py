@@ -9,7 +9,9 @@ a word, a time, a URL, or only found by a text regex while short) stays literal.
   unless the response
   *created* an object and hands out its id (a recording on a fresh database has id ``1``,
   which may also be a constant), or it is in the one URL of its shape that the page's script
-  requests (an editing session's ``2`` is no home page's ``2`` sent before).
+  requests (an editing session's ``2`` is no home page's ``2`` sent before). A value of one
+  or two characters is judged by :func:`names_agree` instead (and by the key it was sent
+  under before, see :func:`usable_at`): ``revision_id=2`` is no ``/pages/2/``.
   A short value from a source named like a count or a flag (``page``, ``is_editing``) is
   never an id either.
 * **Usable at a place** (:func:`usable_at`): a short value (under MIN_TOKEN characters) is
@@ -55,8 +57,8 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
         return False  # "weekly", "Sign in", "authorization_code": a constant of the page
     if not value.strip("0"):
         return False  # "0" names no object: "no parent", "none yet" (WordPress's post_id=0)
-    if value in sent and not (source.creates and source.rank == RANK_STRUCTURED
-                              or source.script_url):
+    if value in sent and len(value) > SHORT_ID and not (
+            source.creates and source.rank == RANK_STRUCTURED or source.script_url):
         return False  # the client knew it before this response: a constant
     if any(p.search(value) for p in ignore):
         return False
