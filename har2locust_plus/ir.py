@@ -97,7 +97,8 @@ def request_url(request: Request, main_origin: str) -> Template:
             parts.append("?" + request.raw_query)
     else:
         for i, param in enumerate(request.query):
-            parts.append(("?" if i == 0 else "&") + quote_plus(param.name) + "=")
+            parts.append(("?" if i == 0 else "&") + ("" if param.bare else
+                                                      quote_plus(param.name) + "="))
             for part in param.value.parts:
                 if isinstance(part, str):
                     parts.append(quote_plus(part))
@@ -192,6 +193,9 @@ class Header:
 class QueryParam:
     name: str
     value: Template
+    # a piece without "=" (``?1796195493617``, a cache-buster): its text is the value, the
+    # name is "", and it is written back without "="
+    bare: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,11 +288,12 @@ class Extraction:
     are ``anchors``: ``_nonce`` of the link with ``id`` = this object's id),
     ``header`` (``expr`` is the header name), ``location`` (``expr`` is a regex over the
     Location path with one group; the URL of the header ``header`` if that is set),
-    ``regex`` (``expr``, one group, over the body text).
+    ``regex`` (``expr``, one group, over the body text), ``named_link`` (``expr`` is a
+    regex with one group over the href of the links whose name is ``path[0]``).
     """
 
     var: str
-    kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link"]
+    kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link", "named_link"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments

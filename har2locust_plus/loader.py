@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote_plus, urlsplit
 
 from . import ir, jsontext
 from .errors import BadInput
@@ -550,8 +550,7 @@ def _step(index: int, raw: Any, where: str, cache: _HeaderCache) -> ir.Step:
         scheme=scheme,
         host=split.netloc.lower().rsplit("@", 1)[-1],
         path=ir.Template.literal(split.path or "/"),
-        query=tuple(ir.QueryParam(k, ir.Template.literal(v))
-                    for k, v in parse_qsl(split.query, keep_blank_values=True)),
+        query=_query(split.query),
         raw_query=split.query,
         headers=headers,
         body=body,
@@ -565,6 +564,22 @@ def _step(index: int, raw: Any, where: str, cache: _HeaderCache) -> ir.Step:
         page_ref=raw.get("pageref") if isinstance(raw.get("pageref"), str) else None,
         resource_type=resource_type,
     )
+
+
+def _query(query: str) -> tuple[ir.QueryParam, ...]:
+    """The query's parameters, decoded as ``parse_qsl(query, keep_blank_values=True)`` does;
+    a piece without "=" (``&1796195493617``) is a bare value, written back as it was."""
+    params = []
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        if "=" in piece:
+            name, _, value = piece.partition("=")
+            params.append(ir.QueryParam(unquote_plus(name),
+                                        ir.Template.literal(unquote_plus(value))))
+        else:
+            params.append(ir.QueryParam("", ir.Template.literal(unquote_plus(piece)), bare=True))
+    return tuple(params)
 
 
 def _milliseconds(value: Any) -> float:

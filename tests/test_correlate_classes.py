@@ -565,19 +565,25 @@ def test_the_creator_still_wins_over_a_link_to_the_object():
     assert step(result, 2).extractions == ()
 
 
-def test_a_catalog_id_in_a_link_stays_literal():
+def test_a_catalog_id_in_a_link_is_read_by_the_links_name_not_its_place():
     """Only the page answering an unsafe request (or its redirect's target) hands out a short
-    id by a link, and only an id no page showed before: a catalog's ids are the same on a
-    fresh server, and its first link of a shape may be another item next time."""
+    id by the first link of its shape, and only an id no page showed before: elsewhere the
+    first link of a shape may be another item next time. A catalog's link is found by its
+    name instead (the recorded id where the live page has no link of that name)."""
     sidebar = '<a href="/products/1418">Lamp</a><a href="/products/944">Desk</a>'
     browsed = conv(page("/", sidebar), entry("/products/1418", body="<p>lamp</p>"))
-    assert step(browsed, 2).request.path.is_literal
+    e = extraction(browsed, 1)
+    assert (e.kind, e.path) == ("named_link", ("Lamp",))
     reviewed = conv(page("/", sidebar),
                     entry("/products/944/reviews", "POST", form=[("stars", "5")], status=302,
                           response_headers=[("Location", "/products/944/reviews/77")]),
                     page("/products/944/reviews/77", sidebar),
                     entry("/products/1418", body="<p>lamp</p>"))
-    assert step(reviewed, 4).request.path.is_literal
+    # the desk's and the lamp's ids from the first page's links of those names, not from the
+    # made page's first link of the shape
+    assert sorted((x.kind, x.path, x.used_by) for x in step(reviewed, 1).extractions) == [
+        ("named_link", ("Desk",), (2, 3)), ("named_link", ("Lamp",), (4,))]
+    assert step(reviewed, 3).extractions == ()
 
 
 # --- htmx: JSON in hx-headers, URLs in hx-* attributes and formaction ---------------------------
@@ -1092,3 +1098,85 @@ def test_a_unique_suffix_keeps_a_slug_a_slug(value, joined):
                   unique_fields=("slug",))
     parts = form_field(step(result, 2), "slug").parts
     assert parts[0] == joined and isinstance(parts[1], ir.VarRef)
+
+
+# --- a bare query parameter (a cache-buster) ---------------------------------------------------
+
+
+def test_a_bare_query_parameter_stays_bare_and_its_epoch_is_made_fresh():
+    """``&1796195493617``: written back without "=", and made fresh like ``_=<epoch ms>``."""
+    ms = str(EPOCH_S * 1000 + 617)
+    result = conv(api("/api/login", "POST", json_body={"u": "a"},
+                      response={"token": "Zk3pQ9xW2vL7nB4mQ"}),
+                  api(f"/api/items?token=Zk3pQ9xW2vL7nB4mQ&{ms}", response={"ok": 1}))
+    token, buster = step(result, 2).request.query
+    assert (buster.name, buster.bare) == ("", True)
+    assert [type(p) for p in buster.value.parts] == [ir.VarRef]
+    assert '&{quote_plus(str(self.' in result.code and f"{ms}=" not in result.code
+    url = ir.request_url(step(result, 2).request, ORIGIN)
+    assert ir.template_preview(url) == "/api/items?token={token}&{" + \
+        buster.value.parts[0].name + "}"
+
+
+def test_a_literal_bare_query_parameter_is_sent_as_recorded():
+    result = conv(page("/search?q=zoo&debug", "<p>x</p>"))
+    assert ir.request_url(step(result, 1).request, ORIGIN) == ir.Template.literal(
+        "/search?q=zoo&debug")
+
+
+# --- a followed link on a page of what exists, found by its name -----------------------------
+
+
+SECTIONS = ('<a href="/admin/pages/4711/" aria-label="Explore child pages of \'Team notes\'">'
+            '<span>Team</span> notes</a><a href="/admin/pages/4711/edit/">Edit</a>'
+            '<a href="/admin/pages/4712/">Minutes</a><a href="/admin/pages/4713/">Edit</a>')
+
+
+def _sections_then_open(rows: str, opened: str):
+    return conv(page("/admin/pages/2/", rows), entry(opened, body="<p>ok</p>"))
+
+
+def test_a_short_id_in_a_link_of_a_list_is_read_by_the_links_name():
+    """Wagtail's explorer: bob's section, clicked by its name, has another id on a new server."""
+    result = _sections_then_open(SECTIONS, "/admin/pages/4711/")
+    e = extraction(result, 1)
+    assert (e.kind, e.path, e.recorded) == ("named_link", ("Team notes",), "4711")
+    assert step(result, 2).request.path.parts[1] == ir.VarRef(e.var, "raw")
+    assert 'from_named_link(' in result.code and '"Team notes",' in result.code
+    pattern = re.compile(e.expr)
+
+    def live(rows: str) -> str:
+        resp = type("R", (), {"text": f"<html><body>{rows}</body></html>"})()
+        return runtime.from_named_link(resp, "s", e.var, pattern, "Team notes", "4711")
+
+    assert live(SECTIONS.replace("4711", "5150")) == "5150"
+    assert live('<a href="/admin/pages/9/" title="Team notes">x</a>') == "9"  # by its title
+    assert live('<a href="/admin/pages/9/">Minutes</a>') == "4711"  # no such link: recorded
+    assert live('<a href="/admin/pages/8/">Team notes</a><a href="/admin/pages/9/">'
+                'Team notes</a>') == "4711"  # two objects of that name: recorded
+
+
+@pytest.mark.parametrize(("rows", "why"), [
+    ('<a href="/admin/pages/4711/">Notes</a><a href="/admin/pages/4712/">Notes</a>',
+     "a name on two objects' links"),
+    ('<a href="/admin/pages/4711/">Section 4711</a>', "the id in the name"),
+    ('<a href="/admin/pages/4711/">»</a>', "too short to be a name"),
+    ('<a href="/admin/pages/4711/"><img src="/i.png"></a>', "no name"),
+])
+def test_a_list_link_without_a_name_of_its_own_stays_literal(rows, why):
+    result = _sections_then_open(rows, "/admin/pages/4711/")
+    assert step(result, 1).extractions == (), why
+    assert step(result, 2).request.path.is_literal, why
+
+
+def test_the_script_names_links_as_the_conversion_does():
+    import inspect
+
+    from har2locust_plus.stages.correlate.html import link_names
+
+    anchor = lxml_html.fromstring('<a href="/x/1/" aria-label="A  label" title="T">'
+                                  '  Team\n <b>notes</b> </a>')
+    assert link_names(anchor) == ("Team notes", "A  label", "T")
+    source = inspect.getsource(runtime.from_named_link)
+    assert '" ".join("".join(anchor.itertext()).split())' in source
+    assert '(text, anchor.get("aria-label"), anchor.get("title"))' in source

@@ -499,3 +499,15 @@ def test_a_request_whose_body_the_recording_left_out_is_reported(make_har, make_
             in warning)
     result = convert(make_har(upload), Options())
     assert any("does not hold" in d.message for d in result.report.diagnostics)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab=&+%2F0;é/ ", max_size=40))
+def test_query_parameters_decode_as_parse_qsl_and_bare_pieces_are_marked(query: str) -> None:
+    from urllib.parse import parse_qsl
+
+    params = loader_module._query(query)
+    as_pairs = [(p.value.text, "") if p.bare else (p.name, p.value.text) for p in params]
+    assert as_pairs == parse_qsl(query, keep_blank_values=True)
+    assert all(p.bare == ("=" not in piece) for p, piece in
+               zip(params, [piece for piece in query.split("&") if piece], strict=True))

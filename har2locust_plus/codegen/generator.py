@@ -722,6 +722,8 @@ class FastHttpGenerator:
             helper, last = "from_header", py_str(ex.expr)
         elif ex.kind == "link":
             helper, last = "from_link", py_str(ex.expr)
+        elif ex.kind == "named_link":
+            helper, last = "from_named_link", self.regex_constant(ex.var, ex.expr)
         elif ex.kind in ("xpath", "xml"):
             helper = ("from_xml" if ex.kind == "xml" else
                       "from_json_island" if ex.path else "from_xpath")
@@ -740,6 +742,8 @@ class FastHttpGenerator:
             extra = [(_POS, self.regex_constant(ex.var, ex.expr))]
         if ex.kind == "link":
             extra = [(_POS, py_value(ex.anchors))]
+        if ex.kind == "named_link":  # the link's name, and the recorded id to fall back on
+            extra = [(_POS, py_str(str(ex.path[0]))), (_POS, py_str(ex.recorded))]
         args = [(_POS, _name("resp")), (_POS, label), (_POS, var), (_POS, last), *extra]
         sent_in = self.sent_in.get(ex.var)
         if sent_in:  # checked when extracted, so a value the client cannot send fails here

@@ -478,6 +478,22 @@ def from_link(resp, step, var, name, anchors, sent_in=()):
     stop_flow(resp, step, var)
 
 
+def from_named_link(resp, step, var, pattern, name, recorded, sent_in=()):
+    """The id pattern's group finds in the href of the links named name (their text, spaces
+    collapsed, their aria-label or their title): the link the user clicked, by its name.
+    No such link, or links of that name holding different ids: the recorded id."""
+    tree = parsed_html(resp)
+    found = set()
+    for anchor in tree.iter("a") if tree is not None else ():
+        text = " ".join("".join(anchor.itertext()).split())
+        if name in (text, anchor.get("aria-label"), anchor.get("title")):
+            match = pattern.search((anchor.get("href") or "") + '"')
+            if match:
+                found.add(match.group(1))
+    value = found.pop() if len(found) == 1 else recorded
+    return sendable(resp, step, var, value, sent_in)
+
+
 def from_location(resp, step, var, pattern, sent_in=()):
     """Group 1 of a regex over the Location header without scheme and host (its path, query
     and fragment)."""

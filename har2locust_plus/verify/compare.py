@@ -247,7 +247,8 @@ def request_text(request: ir.Request) -> str:
     """Everything a recorded request sends: URL, header values, body (decoded forms too)."""
     parts = [ir.template_preview(request.path), unquote(ir.template_preview(request.path)),
              request.raw_query, unquote(request.raw_query)]
-    parts += [f"{q.name}={ir.template_preview(q.value)}" for q in request.query]
+    parts += [ir.template_preview(q.value) if q.bare else
+              f"{q.name}={ir.template_preview(q.value)}" for q in request.query]
     parts += [ir.template_preview(h.value) for h in request.headers]
     body = request.body
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):

@@ -335,7 +335,7 @@ def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None
             for value in source.path:
                 state.shown_at.setdefault(str(value), step.number)
             continue
-        if source.in_path and not source.script_url:
+        if source.in_path and not (source.script_url or source.named_link):
             first = state.shown_at.setdefault(source.value, step.number)
             if first != step.number or any(
                     s.step < step.number for s in state.index.get(source.value, ())):

@@ -92,7 +92,7 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
         tree = parse_html(text)
     except (etree.ParserError, ValueError):
         return
-    named, urls = _html_elements(tree)
+    named, urls, anchors = _html_elements(tree)
     for tag, by_name in named.items():
         yield from _named_sources(step, tag, by_name, wanted)
     # both walk much of the tree: only when the page text can hold what they find
@@ -127,6 +127,8 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
                 if source is not None:
                     yield source
     yield from _script_url_ids(step, text, data_urls, wanted)
+    if not made:
+        yield from _named_link_ids(step, anchors, wanted)
     if shown_ids:  # which short ids the page showed: one marker, whatever the page is
         yield Source(step.number, "", "", SHOWN, path=tuple(shown_ids))
     yield from script_sources(step, text, wanted)
@@ -146,21 +148,74 @@ def _script_url_ids(step: ir.Step, text: str, urls: list[str], wanted: Wanted
                              script_url=True)  # per page, as a token: the nearest wins
 
 
+def link_names(anchor: etree._Element) -> tuple[str, ...]:
+    """What a person reads as a link's name: its text (spaces collapsed), its aria-label, its
+    title. The script's from_named_link reads the same."""
+    text = " ".join("".join(anchor.itertext()).split())
+    return tuple(n for n in (text, anchor.get("aria-label"), anchor.get("title")) if n)
+
+
+_NAME_MIN = 3  # "2", "»": pagination, not an object's name
+_NAME_MAX = 200
+
+
+def _named_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted
+                    ) -> Iterator[Source]:
+    """Short ids in links of a page that shows what exists (no answer to the user's
+    request): the link the user clicked, found by its name (``<a aria-label="Explore child
+    pages of 'Team notes'" href="/admin/pages/3/">``), as LoadRunner's ``web_link`` clicks
+    a link by its text. A name is used when every link on the page that bears it holds this
+    id in that shape, and no digit of the id is in the name (a name that changes with the
+    id finds nothing). At run time, a name that finds no link, or links of several ids, gives
+    the recorded id: a catalog seeded the same way keeps its ids."""
+    candidates = []
+    for anchor in anchors:
+        href = anchor.get("href") or ""
+        for value, parent, pattern in _link_ids(href):
+            if value in wanted:
+                candidates.append((anchor, value, parent, pattern))
+    if not candidates:
+        return
+    by_name: dict[str, set[tuple[str, str]]] = {}
+    for anchor in anchors:  # every link's names: a name on two objects' links names neither
+        href = anchor.get("href") or ""
+        ids = {(value, pattern) for value, _, pattern in _link_ids(href)}
+        for name in link_names(anchor):
+            by_name.setdefault(name, set()).update(ids or {("", "")})
+    done: set[tuple[str, str]] = set()
+    for anchor, value, parent, pattern in candidates:
+        if (value, pattern) in done:
+            continue
+        for name in link_names(anchor):
+            if not _NAME_MIN <= len(name) <= _NAME_MAX or value in name or \
+                    _NOT_XML.search(name) or by_name.get(name) != {(value, pattern)}:
+                continue
+            done.add((value, pattern))
+            yield Source(step.number, value, id_name(parent), "named_link", expr=pattern,
+                         path=(name,), how=f"link named {name[:30]}", id_like=True,
+                         object_id=True, in_path=True, named_link=True)
+            break
+
+
 def _any_wanted(values: list[str], wanted: Wanted) -> bool:
     last_use, after = wanted.last_use, wanted.after
     return any(last_use.get(value, -1) > after for value in values)
 
 
 def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]],
-                                                  list[str | None]]:
-    """The values of ``<input name>`` and ``<meta name>`` (tag → name → values) and the
-    links, form actions, frames and refresh URLs, in document order: one walk over the tree."""
+                                                  list[str | None], list[etree._Element]]:
+    """The values of ``<input name>`` and ``<meta name>`` (tag → name → values), the
+    links, form actions, frames and refresh URLs, in document order, and the ``<a href>``
+    elements: one walk over the tree."""
     named: dict[str, dict[str, list[str]]] = {"input": {}, "meta": {}}
     urls: list[str | None] = []
+    anchors: list[etree._Element] = []
     for element in tree.iter("input", "meta", "a", "form", "area", "iframe", "frame"):
         tag = element.tag
         if tag in _URL_OF:
             urls.append(element.get(_URL_OF[tag]))
+            if tag == "a":
+                anchors.append(element)
         elif tag == "input" and (element.get("type") or "").lower() in _BUTTONS:
             continue  # a button's label, not a value the server handed out
         elif tag == "meta" and (element.get("http-equiv") or "").lower() == "refresh":
@@ -169,7 +224,7 @@ def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]
             name, value = element.get("name"), element.get(_VALUE_ATTR[tag])
             if name and value is not None:
                 named[tag].setdefault(name, []).append(value)
-    return named, urls
+    return named, urls, anchors
 
 
 _VALUE_ATTR = {"input": "value", "meta": "content"}  # what <input name=..>, <meta name=..> hold

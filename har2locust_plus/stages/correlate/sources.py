@@ -69,6 +69,9 @@ class Source:
     # an in_path id of a URL the page's script requests (a data-* attribute), the only link
     # of its shape on the page: handed out by this page, whatever earlier pages showed
     script_url: bool = False
+    # an in_path id of a link on a page that shows what exists, found by the link's name
+    # (kind "named_link": expr the link's shape, path (name,))
+    named_link: bool = False
 
 
 OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
