@@ -165,8 +165,8 @@ def _named_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted
     request): the link the user clicked, found by its name (``<a aria-label="Explore child
     pages of 'Team notes'" href="/admin/pages/3/">``), as LoadRunner's ``web_link`` clicks
     a link by its text. A name is used when every link on the page that bears it holds this
-    id in that shape, and no digit of the id is in the name (a name that changes with the
-    id finds nothing). At run time, a name that finds no link, or links of several ids, gives
+    id in that shape, and the name does not contain the id ("Ticket 4711": a name that
+    changes with the id would find nothing). At run time, a name that finds no link, or links of several ids, gives
     the recorded id: a catalog seeded the same way keeps its ids."""
     candidates = []
     for anchor in anchors:
