@@ -1180,3 +1180,49 @@ def test_the_script_names_links_as_the_conversion_does():
     source = inspect.getsource(runtime.from_named_link)
     assert '" ".join("".join(anchor.itertext()).split())' in source
     assert '(text, anchor.get("aria-label"), anchor.get("title"))' in source
+
+
+# --- values a data-* attribute holds for the page's script -----------------------------------
+
+
+def test_a_token_and_an_id_in_data_attributes_are_read_from_them():
+    """<div id="app" data-csrf-token="…" data-note-id="4711">: a page's script reads them."""
+    body = ('<div id="app" data-csrf-token="Zk3pQ9xW2vL7nB4mQxx" data-note-id="4711"'
+            ' data-controller="editor" data-editor-token-value="T0k3nForStimulus99"></div>')
+    result = conv(page("/notes/latest", body),
+                  api("/api/notes/4711", "PUT", headers=[("X-CSRF-Token", "Zk3pQ9xW2vL7nB4mQxx"),
+                                                         ("X-Editor", "T0k3nForStimulus99")],
+                      json_body={"a": 1}, response={"ok": 1}))
+    by_var = {e.var: e for e in step(result, 1).extractions}
+    assert {v: e.expr for v, e in by_var.items()} == {
+        "csrf_token": "normalize-space(//@data-csrf-token)",
+        "note_id": "normalize-space(//@data-note-id)",
+        "editor_token": "normalize-space(//@data-editor-token-value)"}
+    assert step(result, 2).request.path.parts[1] == ir.VarRef("note_id", "raw")
+    assert header(step(result, 2), "X-CSRF-Token") == ir.Template((ir.VarRef("csrf_token"),))
+    live = body.replace("Zk3pQ9xW2vL7nB4mQxx", "NewT0kenFromServer1").replace("4711", "5150")
+    assert found_by_xpath(by_var["csrf_token"], live) == "NewT0kenFromServer1"
+    assert found_by_xpath(by_var["note_id"], live) == "5150"
+
+
+@pytest.mark.parametrize(("body", "sent"), [
+    # a list's rows: data-id names no one object
+    ('<li data-note-id="4711">a</li><li data-note-id="4712">b</li>', "/api/notes/4711"),
+    # a short value under a name that is no id's
+    ('<div data-count="4711"></div>', "/api/notes/4711"),
+    # a word is no token
+    ('<div data-theme="dark-mode-enabled"></div>', "/api/themes/dark-mode-enabled"),
+])
+def test_data_attributes_that_name_no_one_object_stay_literal(body, sent):
+    result = conv(page("/notes", body), api(sent, response={"ok": 1}))
+    assert step(result, 1).extractions == ()
+
+
+def test_tokens_in_repeated_data_attributes_are_read_by_position():
+    body = ('<button data-nonce="n0nceAAAA1111">x</button>'
+            '<button data-nonce="n0nceBBBB2222">y</button>')
+    result = conv(page("/tasks", body), entry("/tasks/done", "POST",
+                                              form=[("nonce", "n0nceBBBB2222")], body="ok"))
+    e = extraction(result, 1)
+    assert e.expr == "normalize-space((//@data-nonce)[2])"
+    assert found_by_xpath(e, body.replace("BBBB", "CCCC")) == "n0nceCCCC2222"

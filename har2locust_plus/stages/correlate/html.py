@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from html import unescape
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lxml import etree
@@ -32,6 +33,7 @@ from .sources import (
     decode,
     first_group,
     id_name,
+    is_id_name,
     regex_source,
     token_like,
 )
@@ -103,6 +105,8 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
         yield from _embedded_json_sources(step, tree, wanted)
     if "hx-" in text or "formaction" in text:
         urls.extend(_URL_ATTRS_XPATH(tree))
+    if "data-" in text:
+        yield from _data_attr_sources(step, tree, text, wanted)
     data_urls = _DATA_URLS(tree) if "data-" in text and _DATA_URL.search(text) else []
     urls.extend(data_urls)
     shown_ids: dict[str, None] = {}  # short ids in link paths, in order
@@ -132,6 +136,42 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
     if shown_ids:  # which short ids the page showed: one marker, whatever the page is
         yield Source(step.number, "", "", SHOWN, path=tuple(shown_ids))
     yield from script_sources(step, text, wanted)
+
+
+# a data-* attribute and its quoted value, as written in the page (the gate of
+# _data_attr_sources: no tree is searched unless a value written here is wanted)
+_DATA_ATTR = re.compile(r"""\sdata-([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _data_attr_sources(step: ir.Step, tree: etree._Element, text: str, wanted: Wanted
+                       ) -> Iterator[Source]:
+    """Values a ``data-*`` attribute holds whole, for the page's script: a token
+    (``<div id="app" data-csrf-token="…">``, Stimulus's ``data-*-token-value``) wherever it
+    is, a short id (``data-note-id="4711"``) only from an id-named attribute that holds one
+    value on the whole page (a list's rows, ``<li data-id>`` each, name no one object). JSON
+    and URLs in data-* attributes have their own sources."""
+    attrs: dict[str, None] = {}
+    for match in _DATA_ATTR.finditer(text):
+        raw = match.group(2) if match.group(2) is not None else match.group(3)
+        if unescape(raw).strip() in wanted:
+            attrs.setdefault("data-" + match.group(1).lower(), None)
+    for attr in attrs:
+        if not _XML_NAME.fullmatch(attr):
+            continue
+        name = identifier(attr[len("data-"):].removesuffix("-value")) or "value"
+        values = [value.strip() for value in etree.XPath(f"//@{attr}")(tree)]
+        distinct = set(values)
+        for position, value in enumerate(values, start=1):
+            if value not in wanted or value in values[:position - 1] or value[:1] in "{[":
+                continue
+            if len(value) < MIN_TOKEN:
+                if len(distinct) > 1 or not is_id_name(name):
+                    continue
+            elif not token_like(value):
+                continue
+            where = f"//@{attr}" if len(distinct) == 1 else f"(//@{attr})[{position}]"
+            yield Source(step.number, value, name, "xpath", expr=f"normalize-space({where})",
+                         how=f"{attr}"[:60], id_like=True)
 
 
 def _script_url_ids(step: ir.Step, text: str, urls: list[str], wanted: Wanted
@@ -166,8 +206,9 @@ def _named_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted
     pages of 'Team notes'" href="/admin/pages/3/">``), as LoadRunner's ``web_link`` clicks
     a link by its text. A name is used when every link on the page that bears it holds this
     id in that shape, and the name does not contain the id ("Ticket 4711": a name that
-    changes with the id would find nothing). At run time, a name that finds no link, or links of several ids, gives
-    the recorded id: a catalog seeded the same way keeps its ids."""
+    changes with the id would find nothing). At run time, a name that finds no link, or
+    links of several ids, gives the recorded id: a catalog seeded the same way keeps its
+    ids."""
     candidates = []
     for anchor in anchors:
         href = anchor.get("href") or ""
