@@ -1226,3 +1226,18 @@ def test_tokens_in_repeated_data_attributes_are_read_by_position():
     e = extraction(result, 1)
     assert e.expr == "normalize-space((//@data-nonce)[2])"
     assert found_by_xpath(e, body.replace("BBBB", "CCCC")) == "n0nceCCCC2222"
+
+
+@pytest.mark.parametrize("body", ['<body><!-- c -->',
+                                  '<body><!-- <div data-url="/x/Zk3pQ9xW2vL7nB4mQxx"> -->'])
+def test_a_page_that_is_only_a_comment_hands_out_nothing_and_breaks_nothing(body):
+    """lxml gives the comment itself for such a page, which no XPath takes (a traceback in
+    the conversion and, at run time, in the script)."""
+    result = conv(entry("/a", body=body), entry("/x/Zk3pQ9xW2vL7nB4mQxx", body="<p>x</p>"))
+    assert step(result, 1).extractions == ()
+    failures = []
+    resp = type("R", (), {"text": body, "failure": lambda self, m: failures.append(m)})()
+    assert runtime.parsed_html(resp) is None
+    with pytest.raises(runtime.RescheduleTask):  # the value is missing: the flow stops
+        runtime.from_xpath(resp, "s", "v", etree.XPath("//@value"))
+    assert failures == ["v not found in s"]

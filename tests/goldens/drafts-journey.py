@@ -355,9 +355,11 @@ def parsed_html(resp):
     if "html" not in cache:
         text = re.sub(r"^\ufeff?\s*<\?xml[^>]*>", "", body_text(resp))
         try:
-            cache["html"] = html.fromstring(text) if text.strip() else None
+            tree = html.fromstring(text) if text.strip() else None
         except (ValueError, etree.LxmlError):  # only a comment: "Document is empty"
-            cache["html"] = None
+            tree = None
+        # "<body><!-- c -->" gives the comment itself, which no XPath takes
+        cache["html"] = tree if tree is not None and isinstance(tree.tag, str) else None
     return cache["html"]
 
 

@@ -74,11 +74,15 @@ _PLAIN_HTML = etree.HTMLParser(collect_ids=False)
 
 def parse_html(text: str) -> etree._Element:
     """What ``lxml.html.fromstring(text)`` returns (the page, or the fragment's element), with
-    plain lxml elements. Raises what it raises."""
+    plain lxml elements. Raises what it raises, and ValueError for text that holds no element
+    (only a comment)."""
     try:
-        return lxml_html.fromstring(text, parser=_PLAIN_HTML)
+        tree = lxml_html.fromstring(text, parser=_PLAIN_HTML)
     except AttributeError:  # a fragment with two <body> or <head>: merged by HtmlElement methods
-        return lxml_html.fromstring(text)
+        tree = lxml_html.fromstring(text)
+    if not isinstance(tree.tag, str):  # "<body><!-- c -->" gives the comment: no XPath takes it
+        raise ValueError("no element in this HTML")
+    return tree
 
 
 def is_html(mime: str, text: str) -> bool:
