@@ -144,7 +144,8 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     made = _made_pages(scenario.steps)
     found = fork_map(functools.partial(_body_sources, last_use=_wanted_until(scenario.steps,
                                                                               state.wanted),
-                                       auto=options.correlate_auto, made=made), scenario.steps,
+                                       auto=options.correlate_auto, made=made,
+                                       followed=_followed_ids(scenario.steps)), scenario.steps,
                      cost=_body_length, min_cost=FORK_MIN_BYTES, pack=_rows, unpack=_sources,
                      child_cost=CHILD_COST)
     recorded_urls = [_recorded_url(s.request) for s in scenario.steps]
@@ -252,8 +253,34 @@ def _made_pages(steps: tuple[ir.Step, ...]) -> frozenset[int]:
     return frozenset(made)
 
 
+def _followed_ids(steps: tuple[ir.Step, ...]) -> dict[int, frozenset[str]]:
+    """Per page, the short ids in the paths of the requests made from it: the ones whose
+    ``Referer`` is that page's URL (a click there), or, without a ``Referer``, the request right
+    after it. Only such an id may come from a link found by its name (the link the user
+    clicked is on the page the click was made from)."""
+    by_url: dict[str, int] = {}  # a page's URL (scheme, host, path, query) -> its latest step
+    followed: dict[int, set[str]] = {}
+    previous = None
+    for step in steps:
+        request = step.request
+        referer = next((h.value.text for h in request.headers if h.name.lower() == "referer"
+                        and h.value.is_literal), None)
+        page = by_url.get(referer.partition("#")[0]) if referer else previous
+        if page is not None and request.path.is_literal:
+            ids = {segment for segment in request.path.text.split("/")
+                   if segment.isdigit() and len(segment) < MIN_TOKEN}
+            if ids:
+                followed.setdefault(page, set()).update(ids)
+        url = _recorded_url(request)
+        if url is not None:
+            by_url[f"{request.scheme}://{request.host}{url}"] = step.number
+        previous = step.number
+    return {page: frozenset(ids) for page, ids in followed.items()}
+
+
 def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
-                  made: frozenset[int] = frozenset()) -> list[Source]:
+                  made: frozenset[int] = frozenset(),
+                  followed: dict[int, frozenset[str]] | None = None) -> list[Source]:
     """The sources in the body of ``step``'s response, of values wanted after it.
 
     ``last_use`` is :func:`_wanted_until`'s bound, known before the pass: a superset of what
@@ -270,7 +297,8 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
     if "json" in mime or (text[:1] in "{[" and "html" not in mime):
         return json_sources(step, text, wanted)
     if is_html(mime, text):
-        return list(html_sources(step, text, wanted, step.number in made))
+        return list(html_sources(step, text, wanted, step.number in made,
+                                 (followed or {}).get(step.number, frozenset())))
     if is_xml(mime, text):
         return list(xml_sources(step, text, wanted))
     if mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:

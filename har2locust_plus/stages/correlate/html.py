@@ -90,10 +90,11 @@ def is_html(mime: str, text: str) -> bool:
         ("<!doctype html", "<html"))
 
 
-def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
-                 ) -> Iterator[Source]:
+def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False,
+                 followed: frozenset[str] = frozenset()) -> Iterator[Source]:
     """What a page hands out. ``made``: the page answers an unsafe request or ends its
-    redirects (see :func:`_link_ids`)."""
+    redirects (see :func:`_link_ids`); ``followed``: the short ids in the paths of the
+    requests made from this page (see :func:`_named_link_ids`)."""
     try:
         tree = parse_html(text)
     except (etree.ParserError, ValueError):
@@ -135,16 +136,18 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
                 if source is not None:
                     yield source
     yield from _script_url_ids(step, text, data_urls, wanted)
-    if not made:
-        yield from _named_link_ids(step, anchors, wanted)
+    if followed:  # after the made page's first links: those win a tie
+        yield from _named_link_ids(step, anchors, wanted, followed)
     if shown_ids:  # which short ids the page showed: one marker, whatever the page is
         yield Source(step.number, "", "", SHOWN, path=tuple(shown_ids))
     yield from script_sources(step, text, wanted)
 
 
 # a data-* attribute and its quoted value, as written in the page (the gate of
-# _data_attr_sources: no tree is searched unless a value written here is wanted)
-_DATA_ATTR = re.compile(r"""\sdata-([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# _data_attr_sources: no tree is searched unless a value written here is wanted). Its
+# literal start keeps the scan quick (a leading \s made it five times slower); a match
+# inside another attribute's name only costs an XPath that finds nothing.
+_DATA_ATTR = re.compile(r"""data-([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
 def _data_attr_sources(step: ir.Step, tree: etree._Element, text: str, wanted: Wanted
@@ -154,24 +157,30 @@ def _data_attr_sources(step: ir.Step, tree: etree._Element, text: str, wanted: W
     is, a short id (``data-note-id="4711"``) only from an id-named attribute that holds one
     value on the whole page (a list's rows, ``<li data-id>`` each, name no one object). JSON
     and URLs in data-* attributes have their own sources."""
-    attrs: dict[str, None] = {}
-    for match in _DATA_ATTR.finditer(text):
-        raw = match.group(2) if match.group(2) is not None else match.group(3)
-        if unescape(raw).strip() in wanted:
-            attrs.setdefault("data-" + match.group(1).lower(), None)
-    for attr in attrs:
-        if not _XML_NAME.fullmatch(attr):
+    seen: dict[str, set[str]] = {}  # attribute as written -> its values on the page
+    wanted_in: dict[str, bool] = {}  # attribute as written -> holds a wanted token (or id)
+    for written, double, single in _DATA_ATTR.findall(text):
+        value = (unescape(double or single) if "&" in double or "&" in single
+                 else double or single).strip()
+        seen.setdefault(written, set()).add(value)
+        if value in wanted:
+            wanted_in[written] = wanted_in.get(written, False) or len(value) >= MIN_TOKEN
+    for written, has_token in wanted_in.items():
+        name = identifier(written.lower().removesuffix("-value")) or "value"
+        # a short id only from an id-named attribute with one value on the whole page
+        may_id = len(seen[written]) == 1 and is_id_name(name)
+        attr = "data-" + written.lower()
+        if not (has_token or may_id) or not _XML_NAME.fullmatch(attr):
             continue
-        name = identifier(attr[len("data-"):].removesuffix("-value")) or "value"
         values = [value.strip() for value in etree.XPath(f"//@{attr}")(tree)]
         distinct = set(values)
+        done: set[str] = set()
         for position, value in enumerate(values, start=1):
-            if value not in wanted or value in values[:position - 1] or value[:1] in "{[":
+            if value in done or value not in wanted or value[:1] in "{[":
                 continue
-            if len(value) < MIN_TOKEN:
-                if len(distinct) > 1 or not is_id_name(name):
-                    continue
-            elif not token_like(value):
+            done.add(value)
+            if not (token_like(value) if len(value) >= MIN_TOKEN else
+                    len(distinct) == 1 and is_id_name(name)):
                 continue
             where = f"//@{attr}" if len(distinct) == 1 else f"(//@{attr})[{position}]"
             yield Source(step.number, value, name, "xpath", expr=f"normalize-space({where})",
@@ -203,21 +212,22 @@ _NAME_MIN = 3  # "2", "»": pagination, not an object's name
 _NAME_MAX = 200
 
 
-def _named_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted
-                    ) -> Iterator[Source]:
-    """Short ids in links of a page that shows what exists (no answer to the user's
-    request): the link the user clicked, found by its name (``<a aria-label="Explore child
-    pages of 'Team notes'" href="/admin/pages/3/">``), as LoadRunner's ``web_link`` clicks
-    a link by its text. A name is used when every link on the page that bears it holds this
-    id in that shape, and the name does not contain the id ("Ticket 4711": a name that
-    changes with the id would find nothing). At run time, a name that finds no link, or
-    links of several ids, gives the recorded id: a catalog seeded the same way keeps its
-    ids."""
+def _named_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
+                    followed: frozenset[str]) -> Iterator[Source]:
+    """Short ids in the links of a page: the link the user clicked, found by its name
+    (``<a aria-label="Explore child pages of 'Team notes'" href="/admin/pages/3/">``), as
+    LoadRunner's ``web_link`` clicks a link by its text. A name is used when every link on
+    the page that bears it holds this id in that shape, and the name does not contain the id
+    ("Ticket 4711": a name that changes with the id would find nothing). At run time, a name
+    that finds no link, or links of several ids, gives the recorded id: a catalog seeded the
+    same way keeps its ids. Only an id a request made from this page sends in its path
+    (``followed``) is looked for: the link the user clicked is on the page the click was
+    made from."""
     candidates = []
     for anchor in anchors:
         href = anchor.get("href") or ""
         for value, parent, pattern in _link_ids(href):
-            if value in wanted:
+            if value in followed and value in wanted:
                 candidates.append((anchor, value, parent, pattern))
     if not candidates:
         return
