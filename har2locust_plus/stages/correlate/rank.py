@@ -47,6 +47,9 @@ NOT_ID_KEYS = re.compile(
     r"mode|status|state|flag|debug|lines|line|col|column|length|len|top|skip|take|first|last)$",
     re.I)
 _ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?")
+SHORT_ID = 2  # at most this long, a value needs names_agree (or a source that made it)
+_ID_WORDS = frozenset({"id", "ids", "pk", "pks", "uuid", "key", "no", "num"})
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> bool:
@@ -109,11 +112,6 @@ def order(source: Source) -> tuple[int, int, int]:
     user's), for a token the nearest response (tokens rotate)."""
     return (source.rank, 0 if source.creates else 1,
             source.step if source.object_id else -source.step)
-
-
-SHORT_ID = 2  # at most this long, a value needs names_agree (or a source that made it)
-_ID_WORDS = frozenset({"id", "ids", "pk", "pks", "uuid", "key", "no", "num"})
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 @functools.lru_cache(maxsize=4096)
