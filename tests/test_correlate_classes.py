@@ -1242,3 +1242,122 @@ def test_a_page_that_is_only_a_comment_hands_out_nothing_and_breaks_nothing(body
     with pytest.raises(runtime.RescheduleTask):  # the value is missing: the flow stops
         runtime.from_xpath(resp, "s", "v", etree.XPath("//@value"))
     assert failures == ["v not found in s"]
+
+
+# --- long values: view state, SAML responses; ASP.NET AJAX partial-page answers --------------
+
+
+def _b64(n: int, seed: int) -> str:
+    """``n`` bytes of base64 that look random (``+``, ``/`` and ``=`` in them)."""
+    import base64
+    import random
+    return base64.b64encode(random.Random(seed).randbytes(n)).decode()
+
+
+def test_a_hidden_input_of_tens_of_kilobytes_is_read_again():
+    """ASP.NET's ``__VIEWSTATE`` (JSF's client-side state, a SAML response: the same) is
+    often far longer than any token, and a stale one is refused ("viewstate MAC failed")."""
+    state, validation = _b64(30_000, 1), _b64(60, 2)
+    body = (f'<form method="post" action="./Orders.aspx"><input type="hidden" name="__VIEWSTATE"'
+            f' id="__VIEWSTATE" value="{state}" /><input type="hidden" '
+            f'name="__EVENTVALIDATION" value="{validation}" /></form>')
+    result = conv(page("/Orders.aspx", body), entry("/Orders.aspx", "POST", form=[
+        ("__VIEWSTATE", state), ("__EVENTVALIDATION", validation), ("Item", "pens")],
+        body="<p>saved</p>"))
+    by_var = {e.var: e for e in step(result, 1).extractions}
+    assert set(by_var) == {"viewstate", "eventvalidation"}
+    assert found_by_xpath(by_var["viewstate"], body) == state
+    assert form_field(step(result, 2), "__VIEWSTATE") == ir.Template((ir.VarRef("viewstate"),))
+    assert state not in result.code
+
+
+def test_a_long_json_leaf_is_read_again_and_a_long_text_token_is_not():
+    saml, text_token = _b64(6_000, 3), "Tk" + "x7" * 2_100
+    result = conv(
+        api("/sso/start", response={"samlRequest": saml}),
+        page("/help", f"<p>{text_token}</p>"),
+        entry("/sso/acs", "POST", form=[("SAMLRequest", saml), ("note", text_token)],
+              body="<p>ok</p>"))
+    (e,) = step(result, 1).extractions
+    assert e.path == ("samlRequest",)
+    assert form_field(step(result, 3), "SAMLRequest") == ir.Template((ir.VarRef(e.var),))
+    assert step(result, 2).extractions == ()  # a value found in a page's words: 4,096 at most
+    assert form_field(step(result, 3), "note") == ir.Template((text_token,))
+
+
+@pytest.mark.parametrize("value, is_base64", [
+    ("/wEPDwUKMTY1NDU2MTA1Mg9kFgICAw9kFgICAQ8PFgIeBFRleHQFBUhlbGxvZGRk", True),  # __VIEWSTATE
+    ("/T/rPJJQt5dKm1KLaWNjIaRhtV71W3vq/YCam+DpA1NcAA8yUGsdsiPDuWRoiQa7Tq==", True),
+    ("/notes/17", False),
+    ("/api/v1/users/12345/orders/67890/items/abcdefghijklmnopqrstuvwxyz0123", False),
+    ("/search/a+b=", False),
+])
+def test_base64_that_starts_with_a_slash_is_a_token_not_a_path(value, is_base64):
+    body = f'<form><input type="hidden" name="state" value="{value}"></form>'
+    result = conv(page("/form", body),
+                  entry("/form", "POST", form=[("state", value)], body="<p>ok</p>"))
+    assert bool(step(result, 1).extractions) is is_base64
+
+
+def _delta(fields: list[tuple[str, str, str]]) -> str:
+    return "".join(f"{len(content)}|{kind}|{name}|{content}|" for kind, name, content in fields)
+
+
+def _update_panel_answer(state: str, validation: str, panel: str) -> str:
+    return _delta([("#", "", "4"), ("updatePanel", "UpdatePanel1", panel),
+                   ("hiddenField", "__EVENTTARGET", ""), ("hiddenField", "__VIEWSTATE", state),
+                   ("hiddenField", "__EVENTVALIDATION", validation),
+                   ("asyncPostBackControlIDs", "", ""), ("updatePanelIDs", "", "tUpdatePanel1"),
+                   ("asyncPostBackTimeout", "", "90"), ("pageTitle", "", "Orders | Shop")])
+
+
+def test_an_update_panel_answer_hands_out_the_view_state_the_next_postback_sends():
+    """An UpdatePanel's asynchronous postback is answered with length-prefixed fields, not
+    HTML; the page's script copies each hiddenField into the form for the next postback."""
+    (s1, v1), (s2, v2), (s3, v3) = ((_b64(3_000 + i, i), _b64(40, 10 + i)) for i in range(3))
+    ajax = [("X-MicrosoftAjax", "Delta=true"), ("X-Requested-With", "XMLHttpRequest")]
+
+    def postback(state: str, validation: str, item: str) -> list[tuple[str, str]]:
+        return [("ScriptManager1", "UpdatePanel1|Add"), ("__VIEWSTATE", state),
+                ("__EVENTVALIDATION", validation), ("Item", item), ("__ASYNCPOST", "true")]
+
+    plain = "text/plain; charset=utf-8"
+    answers = [_update_panel_answer(s2, v2, "<span>1 order</span>"),
+               _update_panel_answer(s3, v3, "<span>2 | orders</span>")]
+    result = conv(
+        page("/Orders.aspx", f'<form><input type="hidden" name="__VIEWSTATE" value="{s1}">'
+             f'<input type="hidden" name="__EVENTVALIDATION" value="{v1}"></form>'),
+        entry("/Orders.aspx", "POST", headers=ajax, form=postback(s1, v1, "pens"), mime=plain,
+              body=answers[0], resource_type="xhr"),
+        entry("/Orders.aspx", "POST", headers=ajax, form=postback(s2, v2, "ink"), mime=plain,
+              body=answers[1], resource_type="xhr"))
+    by_var = {e.var: e for e in step(result, 2).extractions}
+    assert set(by_var) == {"viewstate_2", "eventvalidation_2"}
+    assert by_var["viewstate_2"].kind == "regex"
+    assert found_by_regex(by_var["viewstate_2"], answers[0]) == s2
+    assert found_by_regex(by_var["eventvalidation_2"], answers[1]) == v3  # the next answer too
+    assert form_field(step(result, 3), "__VIEWSTATE") == ir.Template((ir.VarRef("viewstate_2"),))
+    assert form_field(step(result, 2), "__VIEWSTATE") == ir.Template((ir.VarRef("viewstate"),))
+    assert s2 not in result.code and s3 not in result.code
+
+
+_DELTA_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40)
+
+
+@given(st.lists(st.tuples(st.text("abcdefghijklmnopqrstuvwxyzA#", min_size=1, max_size=12),
+                          st.text("_$abcXYZ019", max_size=12), _DELTA_TEXT), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_update_panel_fields_are_split_by_their_lengths(fields):
+    """Contents may hold bars and line breaks: only the lengths delimit them."""
+    from har2locust_plus.stages.correlate.delta import delta_fields
+    answer = [("#", "", "4"), *fields]
+    assert delta_fields(_delta(answer)) == answer
+    assert delta_fields(_delta(answer) + "x") is None
+    if any(content for _, _, content in answer):  # one length off: not such an answer
+        assert delta_fields(_delta(answer)[:-1]) is None
+
+
+@pytest.mark.parametrize("text", ["12345", "1|#||4", "2|#||4|", "1|x||4|", "4|#||4|", "1|#||4|x"])
+def test_text_that_is_not_an_update_panel_answer(text):
+    from har2locust_plus.stages.correlate.delta import delta_fields
+    assert delta_fields(text) is None

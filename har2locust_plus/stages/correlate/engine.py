@@ -42,6 +42,7 @@ from ...parallel import fork_map
 from ..grouping import RESERVED, identifier
 from ..headers import host_relative
 from . import rank
+from .delta import delta_fields, delta_sources
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
 from .html import SHOWN, html_sources, is_html
 from .json_body import json_sources, plain_sources
@@ -301,6 +302,9 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
                                  (followed or {}).get(step.number, frozenset())))
     if is_xml(mime, text):
         return list(xml_sources(step, text, wanted))
+    if text[:1].isdigit() and mime.startswith("text/plain") and \
+            (fields := delta_fields(text)) is not None:  # an UpdatePanel's postback
+        return list(delta_sources(step, fields, wanted))
     if mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
         return list(plain_sources(step, text))
     return []

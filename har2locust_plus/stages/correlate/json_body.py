@@ -13,6 +13,7 @@ from ... import ir, jsontext
 from ..grouping import identifier
 from .location import url_values
 from .sources import (
+    MAX_STRUCTURED,
     MAX_VALUE,
     Source,
     Wanted,
@@ -101,7 +102,7 @@ def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool) ->
     key = next((p for p in reversed(path) if isinstance(p, str)), "")
     text = str(value)
     id_like = is_id_name(key)
-    if len(text) < 4 and not id_like or len(text) > MAX_VALUE:
+    if len(text) < 4 and not id_like or len(text) > MAX_STRUCTURED:
         return None  # never eligible (see rank.eligible): skip building the source
     parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
     if key.lower() == "id":

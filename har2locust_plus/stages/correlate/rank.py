@@ -33,7 +33,16 @@ from __future__ import annotations
 import functools
 import re
 
-from .sources import MAX_VALUE, MIN_TOKEN, RANK_STRUCTURED, RANK_TEXT, WORD, Source, is_id_name
+from .sources import (
+    MAX_STRUCTURED,
+    MAX_VALUE,
+    MIN_TOKEN,
+    RANK_STRUCTURED,
+    RANK_TEXT,
+    WORD,
+    Source,
+    is_id_name,
+)
 
 COMMON = frozenset({"true", "false", "null", "none", "yes", "no", "on", "off", "undefined",
                     "get", "post", "put", "delete", "json", "html", "text", "bearer", "basic"})
@@ -54,7 +63,8 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> bool:
     value = source.value
-    if not value or len(value) > MAX_VALUE or value.lower() in COMMON:
+    if not value or value.lower() in COMMON or len(value) > (
+            MAX_STRUCTURED if source.rank == RANK_STRUCTURED else MAX_VALUE):
         return False
     if WORD.fullmatch(value):
         return False  # "weekly", "Sign in", "authorization_code": a constant of the page
@@ -75,8 +85,14 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
 
 
 def _looks_like_time_or_url(value: str) -> bool:
-    return value.startswith(("http://", "https://", "/")) or (
+    return value.startswith(("http://", "https://")) or (
+        value[:1] == "/" and not _BASE64.fullmatch(value)) or (
         value[:1].isdigit() and _ISO_TIME.fullmatch(value) is not None)
+
+
+# base64 that starts with a slash, not a path: ASP.NET's __VIEWSTATE ("/wEPDwUK…"), or any
+# long one with a "+" or padding (a path has neither, and words between its slashes)
+_BASE64 = re.compile(r"/wE[A-Za-z0-9+/]{17,}={0,2}|(?=.{64})(?=.*(?:\+|=$))[A-Za-z0-9+/]+={0,2}")
 
 
 def usable_at(value: str, key: str, keys_before: set[str] | None) -> bool:

@@ -19,7 +19,10 @@ from ... import ir
 from ..grouping import identifier
 
 MIN_TOKEN = 8  # shortest value matched inside a longer text
-MAX_VALUE = 4096  # longest value considered at all
+MAX_VALUE = 4096  # longest value found in text (a script, a page's words) or a URL
+# longest value of an element or a key of its own (a hidden input, a JSON leaf, a header):
+# ASP.NET's __VIEWSTATE, JSF's client-side view state and a SAML response are tens of KB
+MAX_STRUCTURED = 1_000_000
 # names of ids and tokens: ``note_id``, ``noteId``, ``csrf-token``, and the compound lower-case
 # keys of older APIs (``itemid``, ``revid``, ``oid``, ``ids``) without the English words
 ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|key|token|nonce|code|ref|slug)$|Id$|ID$"

@@ -1,0 +1,63 @@
+"""Sources in an ASP.NET AJAX partial-page answer (an ``UpdatePanel``'s asynchronous postback).
+
+A WebForms page with a ``ScriptManager`` posts back in the background (``X-MicrosoftAjax:
+Delta=true``) and gets, as ``text/plain``, not HTML but a list of length-prefixed fields::
+
+    1|#||4|2345|updatePanel|UpdatePanel1|<div>…</div>|1520|hiddenField|__VIEWSTATE|/wEPDw…|
+    64|hiddenField|__EVENTVALIDATION|/wEdAA…|0|asyncPostBackControlIDs|||…
+
+Each field is ``length|type|id|content|``, ``length`` the content's number of characters. The
+page's script copies every ``hiddenField`` into the form, so the next postback sends the new
+``__VIEWSTATE`` and ``__EVENTVALIDATION``: ASP.NET refuses an old one ("Validation of viewstate
+MAC failed", "Invalid postback or callback argument"). Such a field is a source, found again at
+run time by a regex on its type and id (LoadRunner's WebForms correlation rules do the same).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ... import ir
+from ..grouping import identifier
+from .sources import MAX_STRUCTURED, Source, Wanted
+
+_START = re.compile(r"\d+\|")  # every answer starts with its version field: 1|#||4|
+
+
+def delta_fields(text: str) -> list[tuple[str, str, str]] | None:
+    """``(type, id, content)`` of each field, or None if ``text`` is not such an answer (every
+    length must hold, to the very end)."""
+    if not _START.match(text):
+        return None
+    fields = []
+    pos = 0
+    while pos < len(text):
+        bar = text.find("|", pos)
+        if bar < 0 or not text[pos:bar].isdigit():
+            return None
+        length = int(text[pos:bar])
+        type_end = text.find("|", bar + 1)
+        id_end = text.find("|", type_end + 1) if type_end >= 0 else -1
+        end = id_end + 1 + length
+        if id_end < 0 or text[end:end + 1] != "|":
+            return None
+        fields.append((text[bar + 1:type_end], text[type_end + 1:id_end], text[id_end + 1:end]))
+        pos = end + 1
+    return fields if fields and fields[0][0] == "#" else None
+
+
+def delta_sources(step: ir.Step, fields: list[tuple[str, str, str]], wanted: Wanted
+                  ) -> Iterator[Source]:
+    """The hidden fields of an answer (its :func:`delta_fields`) that a later request sends."""
+    for kind, name, content in fields:
+        if kind != "hiddenField" or not content or len(content) > MAX_STRUCTURED or \
+                "|" in content or content not in wanted:
+            continue
+        yield Source(step.number, content, identifier(name) or "value", "regex",
+                     expr=_pattern(name), how=f"hiddenField {name}"[:60])
+
+
+def _pattern(name: str) -> str:
+    # the content up to the next bar: a hidden field whose content holds one is not a source
+    return r"\|hiddenField\|" + re.escape(name) + r"\|([^|]*)\|"
