@@ -1341,6 +1341,45 @@ def test_an_update_panel_answer_hands_out_the_view_state_the_next_postback_sends
     assert s2 not in result.code and s3 not in result.code
 
 
+def _postback_flow(answers: list[str]):
+    ajax = [("X-MicrosoftAjax", "Delta=true"), ("X-Requested-With", "XMLHttpRequest")]
+    return conv(page("/Orders.aspx", "<form><input name=Item></form>"), *(
+        entry("/Orders.aspx", "POST", headers=ajax, form=[("Item", f"item {i}")],
+              mime="text/plain; charset=utf-8", body=answer, resource_type="xhr")
+        for i, answer in enumerate(answers)))
+
+
+def test_an_update_panel_answer_that_reports_an_error_with_200_fails_its_step():
+    """A postback that failed on the server is answered 200 with only an error field: the
+    step checks for a field every answer that worked holds."""
+    worked = [_update_panel_answer(_b64(100, i), _b64(40, i), "<b>ok</b>") for i in range(2)]
+    result = _postback_flow(worked)
+    (contains,) = [c for c in step(result, 2).checks if c.kind == "contains"]
+    assert contains.expected == "|asyncPostBackControlIDs|"
+    assert 'contains=("|asyncPostBackControlIDs|",)' in result.code
+    failed = "62|error|500|Validation of viewstate MAC failed. If this application is hosted|"
+    resp = type("R", (), {"status_code": 200, "headers": {}, "text": failed})()
+    assert runtime.checkpoint_problem(resp, 200, None, None, (contains.expected,), (), (),
+                                      False) == \
+        "expected the body to contain '|asyncPostBackControlIDs|'"
+    resp.text = worked[0]
+    resp.__dict__.pop("_parsed", None)
+    assert runtime.checkpoint_problem(resp, 200, None, None, (contains.expected,), (), (),
+                                      False) is None
+
+
+@pytest.mark.parametrize("answer", [
+    _delta([("error", "500", "The state information is invalid")]),  # recorded failing
+    _delta([("#", "", "4"), ("pageRedirect", "", "/Login.aspx?ReturnUrl=%2f")]),
+    "12345",  # not such an answer
+])
+def test_no_answer_field_is_required_when_a_recorded_answer_lacks_it(answer):
+    from har2locust_plus.stages.correlate.delta import delta_fields
+    assert (delta_fields(answer) is None) is (answer == "12345")
+    result = _postback_flow([answer])
+    assert [c.kind for c in step(result, 2).checks] == ["status"]
+
+
 _DELTA_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40)
 
 

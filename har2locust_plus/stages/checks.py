@@ -7,7 +7,9 @@
   values that are constant, at any depth (short words and booleans under keys that are not
   ids, times or tokens: ``save.result == "Success"``, ``data.createNote.ok == True``);
 * with ``--checks full``, for JSON: no ``error``/``errors`` member unless the recording had one
-  (APIs that answer errors with HTTP 200: GraphQL, JSON-RPC, RPC over forms), POST included.
+  (APIs that answer errors with HTTP 200: GraphQL, JSON-RPC, RPC over forms), POST included;
+  for an ASP.NET AJAX partial-page answer (an ``UpdatePanel``'s postback, also answered 200
+  when it failed), a field every answer that worked holds (``|updatePanelIDs|``).
 
 Checks are decided per method, path and operation (:mod:`har2locust_plus.operation`): one URL
 often serves many operations whose answers differ; recordings of one operation must agree.
@@ -31,6 +33,7 @@ from .. import ir, jsontext
 from ..ir import replace
 from ..options import Options
 from .correlate import ID_NAME
+from .correlate.delta import ANSWER_FIELDS, delta_fields
 
 TITLE = re.compile(r"<title[^>]*>([^<]{3,120})</title>", re.I)
 HEADING = re.compile(r"<h([1-3])[^>]*>([^<]{3,120})</h\1>", re.I)
@@ -136,6 +139,22 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic) -> list
     if "json" in mime:
         checks = [ir.Check("content_type", "json", "recorded content type")]
         return checks + _json_checks(texts, dynamic)  # type: ignore[arg-type]
+    if mime.startswith("text/plain") and texts[0][:1].isdigit():  # type: ignore[index]
+        return _delta_checks(texts)  # type: ignore[arg-type]
+    return []
+
+
+def _delta_checks(texts: list[str]) -> list[ir.Check]:
+    """An ASP.NET AJAX partial-page answer (:mod:`.correlate.delta`) must hold a field that
+    every answer that worked holds: a failed postback is answered 200 with only an ``error``
+    (or a ``pageRedirect``) field."""
+    answers = [delta_fields(text) for text in texts]
+    if any(fields is None or any(kind in ("error", "pageRedirect") for kind, _, _ in fields)
+           for fields in answers):
+        return []
+    for name in ANSWER_FIELDS:
+        if all(any(kind == name for kind, _, _ in fields) for fields in answers):  # type: ignore[union-attr]
+            return [ir.Check("contains", f"|{name}|", "recorded ASP.NET AJAX answer")]
     return []
 
 

@@ -6,7 +6,10 @@ Delta=true``) and gets, as ``text/plain``, not HTML but a list of length-prefixe
     1|#||4|2345|updatePanel|UpdatePanel1|<div>…</div>|1520|hiddenField|__VIEWSTATE|/wEPDw…|
     64|hiddenField|__EVENTVALIDATION|/wEdAA…|0|asyncPostBackControlIDs|||…
 
-Each field is ``length|type|id|content|``, ``length`` the content's number of characters. The
+Each field is ``length|type|id|content|``, ``length`` the content's number of characters (the
+first field, the format's version, came with ASP.NET 4). A failed postback is answered ``200``
+all the same, with only ``length|error|500|message|``, or ``|pageRedirect||/Error.aspx|``: the
+checks stage makes sure a field that every answer that worked holds is there. The
 page's script copies every ``hiddenField`` into the form, so the next postback sends the new
 ``__VIEWSTATE`` and ``__EVENTVALIDATION``: ASP.NET refuses an old one ("Validation of viewstate
 MAC failed", "Invalid postback or callback argument"). Such a field is a source, found again at
@@ -22,7 +25,7 @@ from ... import ir
 from ..grouping import identifier
 from .sources import MAX_STRUCTURED, Source, Wanted
 
-_START = re.compile(r"\d+\|")  # every answer starts with its version field: 1|#||4|
+_START = re.compile(r"\d+\|")  # an answer starts with a length
 
 
 def delta_fields(text: str) -> list[tuple[str, str, str]] | None:
@@ -44,7 +47,19 @@ def delta_fields(text: str) -> list[tuple[str, str, str]] | None:
             return None
         fields.append((text[bar + 1:type_end], text[type_end + 1:id_end], text[id_end + 1:end]))
         pos = end + 1
-    return fields if fields and fields[0][0] == "#" else None
+    # ASP.NET 4 answers start with the version field (1|#||4|), 3.5's with what they hold
+    return fields if fields and (fields[0][0] == "#" or any(
+        kind in KNOWN for kind, _, _ in fields)) else None
+
+
+# the fields every answer to a postback that worked holds (also empty: 0|updatePanelIDs|||)
+ANSWER_FIELDS = ("asyncPostBackControlIDs", "updatePanelIDs", "panelsToRefreshIDs")
+# and the others an answer may hold (an error, a redirect: after the version field, if any)
+KNOWN = frozenset({*ANSWER_FIELDS, "updatePanel", "hiddenField", "postBackControlIDs",
+                   "childUpdatePanelIDs", "asyncPostBackTimeout", "formAction", "pageTitle",
+                   "scriptBlock", "scriptStartupBlock", "onSubmit", "arrayDeclaration",
+                   "expando", "focus", "dataItem", "dataItemJson", "scriptDispose",
+                   "pageRedirect", "error"})
 
 
 def delta_sources(step: ir.Step, fields: list[tuple[str, str, str]], wanted: Wanted
