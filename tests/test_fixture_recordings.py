@@ -39,8 +39,8 @@ pytestmark = [
 
 
 def _php_app_missing(script: str) -> str | None:
-    """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, Redmine)
-    cannot run here, or None."""
+    """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, Redmine, Mono
+    for the WebForms shop) cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -49,6 +49,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.wordpress import server  # type: ignore[no-redef]
     elif "redmine" in script:
         from fixtures.zoo.redmine import server  # type: ignore[no-redef]
+    elif "webforms" in script:
+        from fixtures.zoo.webforms import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -78,6 +80,8 @@ RECORDINGS = [
                  {"redmine.har": True}, id="redmine"),
     pytest.param("fixtures/zoo/wagtailcms/record.py", ("--out", "{dir}/wagtailcms.har"),
                  {"wagtailcms.har": True}, id="wagtailcms"),
+    pytest.param("fixtures/zoo/webforms/record.py", ("--out", "{dir}/webforms.har"),
+                 {"webforms.har": True}, id="webforms"),
     pytest.param("fixtures/zoo/trac/record.py", ("--out", "{dir}/trac.har"),
                  {"trac.har": True}, id="trac"),
     pytest.param("fixtures/zoo/flaskwtf/record.py", ("--out", "{dir}/flaskwtf.har"),

@@ -32,6 +32,7 @@ import test_zoo_oauth as oauth
 import test_zoo_redmine as redmine
 import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
+import test_zoo_webforms as webforms
 import test_zoo_wordpress as wordpress
 from conftest import LocustRun, locust_headless
 
@@ -40,7 +41,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # twelve apps in a row: about two minutes
+USERS, SECONDS = 2, 6  # thirteen apps in a row: about two minutes
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,18 @@ def _wagtailcms_missing() -> str | None:
     return missing()
 
 
+def _webforms(port: int) -> Any:
+    from fixtures.zoo.webforms.server import WebFormsShop
+
+    return WebFormsShop(port=port)
+
+
+def _webforms_missing() -> str | None:
+    from fixtures.zoo.webforms.server import missing
+
+    return missing()
+
+
 def _judge_djangospa(outcome: Outcome) -> None:
     judged = djangospa.Run(outcome.run, outcome.after, outcome.url)
     djangospa.assert_no_failures(judged)
@@ -227,6 +240,8 @@ ZOOS = [
     Zoo("wagtailcms", _wagtailcms, wagtailcms.PASSWORD,
         lambda o: wagtailcms.assert_full_lifecycle(o.run, o.after),
         missing=_wagtailcms_missing, unique=wagtailcms.UNIQUE),
+    Zoo("webforms", _webforms, webforms.PASSWORD,
+        lambda o: webforms.assert_full_lifecycle(o.run, o.after), missing=_webforms_missing),
     Zoo("wordpress", _wordpress, _wordpress_password(),
         lambda o: wordpress.assert_full_lifecycle(o.run, o.after),
         missing=_wordpress_missing),

@@ -132,6 +132,10 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic) -> list
     if any(t is None or not t.strip() for t in texts):
         return []
     mime = first.mime_type
+    if texts[0][:1].isdigit() and mime.startswith("text/"):  # type: ignore[index]
+        delta = _delta_checks(texts)  # type: ignore[arg-type]
+        if delta is not None:
+            return delta
     if "html" in mime:
         snippet = html_snippet(texts[0], dynamic, texts[1:])  # type: ignore[arg-type]
         checks = [ir.Check("content_type", "html", "recorded content type")]
@@ -139,18 +143,18 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic) -> list
     if "json" in mime:
         checks = [ir.Check("content_type", "json", "recorded content type")]
         return checks + _json_checks(texts, dynamic)  # type: ignore[arg-type]
-    if mime.startswith("text/plain") and texts[0][:1].isdigit():  # type: ignore[index]
-        return _delta_checks(texts)  # type: ignore[arg-type]
     return []
 
 
-def _delta_checks(texts: list[str]) -> list[ir.Check]:
+def _delta_checks(texts: list[str]) -> list[ir.Check] | None:
     """An ASP.NET AJAX partial-page answer (:mod:`.correlate.delta`) must hold a field that
     every answer that worked holds: a failed postback is answered 200 with only an ``error``
-    (or a ``pageRedirect``) field."""
+    (or a ``pageRedirect``) field. None if the texts are not all such answers."""
     answers = [delta_fields(text) for text in texts]
-    if any(fields is None or any(kind in ("error", "pageRedirect") for kind, _, _ in fields)
-           for fields in answers):
+    if any(fields is None for fields in answers):
+        return None
+    if any(kind in ("error", "pageRedirect") for fields in answers
+           for kind, _, _ in fields):  # type: ignore[union-attr]
         return []
     for name in ANSWER_FIELDS:
         if all(any(kind == name for kind, _, _ in fields) for fields in answers):  # type: ignore[union-attr]

@@ -295,6 +295,10 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
         return []
     mime = response.mime_type
     wanted = Wanted(last_use, step.number)
+    # an UpdatePanel's postback: text/plain from ASP.NET, text/html from Mono
+    if text[:1].isdigit() and mime.startswith("text/") and \
+            (fields := delta_fields(text)) is not None:
+        return list(delta_sources(step, fields, wanted))
     if "json" in mime or (text[:1] in "{[" and "html" not in mime):
         return json_sources(step, text, wanted)
     if is_html(mime, text):
@@ -302,9 +306,6 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
                                  (followed or {}).get(step.number, frozenset())))
     if is_xml(mime, text):
         return list(xml_sources(step, text, wanted))
-    if text[:1].isdigit() and mime.startswith("text/plain") and \
-            (fields := delta_fields(text)) is not None:  # an UpdatePanel's postback
-        return list(delta_sources(step, fields, wanted))
     if mime.startswith("text/plain") and 4 <= len(text.strip()) <= 200:
         return list(plain_sources(step, text))
     return []
