@@ -117,3 +117,20 @@ def test_a_postback_the_server_fails_with_200_fails_its_step(
     assert "expected the body to contain '|asyncPostBackControlIDs|'" in run.explain(), why
     assert max(int(name.split()[0]) for name in run.final if name[0].isdigit()) == 5, why
     assert "alice/deleted" not in counts and "alice/logouts" not in counts, why
+
+
+def test_verify_passes_and_finds_nothing_the_script_misses(
+        shop: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``verify`` replays two iterations and compares each response with the recording: the
+    view states differ on every page, and the script correlates each whole (the part after a
+    view state's first slash, which the comparison's alignment isolates, is not a finding)."""
+    from har2locust_plus import Options
+    from har2locust_plus.verify.core import verify
+
+    monkeypatch.setenv("H2L_PASSWORD", PASSWORD)
+    with shop() as app:
+        outcome = verify(HAR, app.url, Options())
+        state = app.state()
+    assert outcome.passed, (outcome.final.verdict(), state)
+    assert outcome.final.findings == (), outcome.final.findings
+    assert state["counts"]["alice/created"] == 4 and state["sentinels_intact"], state

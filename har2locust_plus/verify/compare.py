@@ -152,13 +152,15 @@ def find_missed(reference: tuple[ir.Step, ...], exchanges: dict[int, Exchange],
     sent = {s.number: request_text(s.request) for s in reference}
     findings: list[Finding] = []
     seen: set[str] = set(known)
+    longer = sorted(known, key=len)  # a part of a value the script correlates is correlated
     for step in reference:
         exchange = exchanges.get(step.number)
         if step.response is None or exchange is None or not exchange.status:
             continue
         for where, candidates, replayed in _differences(step.response, exchange):
             for value in candidates:
-                if value in seen or not MIN_VALUE <= len(value) <= MAX_VALUE:
+                if value in seen or not MIN_VALUE <= len(value) <= MAX_VALUE or \
+                        _part_of(value, longer):
                     continue
                 if any(sends(sent[n], value) for n in sent if n <= step.number):
                     continue  # the client knew it already: a constant
@@ -170,6 +172,18 @@ def find_missed(reference: tuple[ir.Step, ...], exchanges: dict[int, Exchange],
                 seen.add(value)
                 break
     return findings
+
+
+def _part_of(value: str, known: list[str]) -> bool:
+    """Whether ``value`` is inside a longer known value (``known`` sorted by length): the
+    part of ``/wEMAAA…`` after its slash, which the token's alignment cut off, is correlated
+    with the whole."""
+    for other in reversed(known):
+        if len(other) <= len(value):
+            return False
+        if value in other:
+            return True
+    return False
 
 
 def _differences(recorded: ir.RecordedResponse, exchange: Exchange
