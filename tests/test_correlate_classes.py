@@ -1400,3 +1400,45 @@ def test_update_panel_fields_are_split_by_their_lengths(fields):
 def test_text_that_is_not_an_update_panel_answer(text):
     from har2locust_plus.stages.correlate.delta import delta_fields
     assert delta_fields(text) is None
+
+
+# --- Livewire: the component's snapshot in wire:snapshot, posted back whole -------------------
+
+
+def test_a_livewire_snapshot_is_read_from_its_attribute_then_from_each_answer():
+    """Livewire 3 writes a component's state, with a checksum signed by the app's key, as JSON
+    into ``wire:snapshot``; each update posts it back whole as a JSON string and gets the next
+    one in ``components[0].snapshot``. A fresh server's key refuses the recorded checksum."""
+    import html as html_module
+    snapshot = json.dumps({"data": {"count": 1, "label": "my counter"},
+                           "memo": {"id": "AbC123xyzQwErTy", "name": "counter"},
+                           "checksum": "3f8a9c1e7b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d"},
+                          separators=(",", ":"))
+    after = snapshot.replace('"count":1', '"count":2').replace("3f8a9c1e", "9b7c5d3e")
+    body = (f'<div wire:snapshot="{html_module.escape(snapshot)}" wire:effects="[]" '
+            f'wire:id="AbC123xyzQwErTy"><button wire:click="increment">+</button></div>')
+
+    def update(state: str) -> dict:
+        return api("/livewire/update", "POST", response={"components": [
+            {"snapshot": after, "effects": {"html": "<div>2</div>"}}]},
+            json_body={"components": [{"snapshot": state, "updates": {},
+                                       "calls": [{"method": "increment", "params": []}]}]})
+
+    result = conv(page("/counter", body), update(snapshot), update(after))
+    (e,) = step(result, 1).extractions
+    assert e.expr == "string(//@*[name()='wire:snapshot'])"
+    assert found_by_xpath(e, body) == snapshot  # spaces inside the JSON kept
+    sent = step(result, 2).request.body.value["components"][0]["snapshot"]
+    assert sent == ir.VarRef(e.var)
+    (e2,) = step(result, 2).extractions
+    assert e2.path == ("components", 0, "snapshot")
+    assert "3f8a9c1e" not in result.code.split('"""', 2)[2].split("def from_")[0]
+
+
+def test_json_in_a_data_attribute_sent_back_whole_is_read_whole():
+    config = '{"token": "T0k3nValue99", "flags": [1, 2]}'
+    body = f"<div id=app data-config='{config}'></div>"
+    result = conv(page("/app", body),
+                  entry("/save", "POST", form=[("config", config)], body="<p>ok</p>"))
+    (e,) = step(result, 1).extractions
+    assert e.expr == "string(//@data-config)" and found_by_xpath(e, body) == config

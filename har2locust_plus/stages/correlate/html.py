@@ -110,7 +110,7 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False,
         yield from _embedded_json_sources(step, tree, wanted)
     if "hx-" in text or "formaction" in text:
         urls.extend(_URL_ATTRS_XPATH(tree))
-    if "data-" in text:
+    if "data-" in text or "wire:" in text:
         yield from _data_attr_sources(step, tree, text, wanted)
     data_urls = _DATA_URLS(tree) if "data-" in text and _DATA_URL.search(text) else []
     urls.extend(data_urls)
@@ -145,46 +145,73 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False,
 
 # a data-* attribute and its quoted value, as written in the page (the gate of
 # _data_attr_sources: no tree is searched unless a value written here is wanted). Its
-# literal start keeps the scan quick (a leading \s made it five times slower); a match
-# inside another attribute's name only costs an XPath that finds nothing.
+# literal start keeps the scan quick (a leading \s made it five times slower, an alternation
+# of two prefixes six times); a match inside another attribute's name only costs an XPath
+# that finds nothing. The other prefixes of attributes a framework's script reads, each
+# scanned only on a page that has it: Livewire's wire:snapshot (the component's state as
+# JSON, with the checksum the server signed, posted back whole).
 _DATA_ATTR = re.compile(r"""data-([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_OTHER_ATTRS = {"wire:": re.compile(r"""wire:([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")}
 
 
 def _data_attr_sources(step: ir.Step, tree: etree._Element, text: str, wanted: Wanted
                        ) -> Iterator[Source]:
-    """Values a ``data-*`` attribute holds whole, for the page's script: a token
-    (``<div id="app" data-csrf-token="…">``, Stimulus's ``data-*-token-value``) wherever it
-    is, a short id (``data-note-id="4711"``) only from an id-named attribute that holds one
-    value on the whole page (a list's rows, ``<li data-id>`` each, name no one object). JSON
-    and URLs in data-* attributes have their own sources."""
+    """Values a ``data-*`` (or ``wire:*``) attribute holds whole, for the page's script: a
+    token (``<div id="app" data-csrf-token="…">``, Stimulus's ``data-*-token-value``)
+    wherever it is, a short id (``data-note-id="4711"``) only from an id-named attribute that
+    holds one value on the whole page (a list's rows, ``<li data-id>`` each, name no one
+    object), and JSON that a request sends back whole, as a string (Livewire's
+    ``wire:snapshot``). JSON whose leaves are sent, and URLs, have their own sources."""
     seen: dict[str, set[str]] = {}  # attribute as written -> its values on the page
     wanted_in: dict[str, bool] = {}  # attribute as written -> holds a wanted token (or id)
-    for written, double, single in _DATA_ATTR.findall(text):
-        value = (unescape(double or single) if "&" in double or "&" in single
-                 else double or single).strip()
-        seen.setdefault(written, set()).add(value)
-        if value in wanted:
-            wanted_in[written] = wanted_in.get(written, False) or len(value) >= MIN_TOKEN
+    scans = [("data-", _DATA_ATTR)] if "data-" in text else []
+    scans += [(prefix, scan) for prefix, scan in _OTHER_ATTRS.items() if prefix in text]
+    for prefix, scan in scans:
+        for written, double, single in scan.findall(text):
+            raw = unescape(double or single) if "&" in double or "&" in single \
+                else double or single
+            value, written = raw.strip(), prefix + written
+            seen.setdefault(written, set()).add(value)
+            if value in wanted or raw in wanted:
+                wanted_in[written] = wanted_in.get(written, False) or len(value) >= MIN_TOKEN
     for written, has_token in wanted_in.items():
-        name = identifier(written.lower().removesuffix("-value")) or "value"
+        bare = written.split("-", 1)[1] if written.startswith("data-") else \
+            written.split(":", 1)[1]
+        name = identifier(bare.lower().removesuffix("-value")) or "value"
         # a short id only from an id-named attribute with one value on the whole page
         may_id = len(seen[written]) == 1 and is_id_name(name)
-        attr = "data-" + written.lower()
-        if not (has_token or may_id) or not _XML_NAME.fullmatch(attr):
+        attr = written.lower()
+        if not (has_token or may_id):
             continue
-        values = [value.strip() for value in etree.XPath(f"//@{attr}")(tree)]
+        if _XML_NAME.fullmatch(attr):
+            path = f"//@{attr}"
+        elif _PREFIXED_NAME.fullmatch(attr):  # lxml's HTML parser keeps "wire:x" as a name
+            path = f"//@*[name()='{attr}']"
+        else:
+            continue
+        raws = etree.XPath(path)(tree)
+        values = [value.strip() for value in raws]
         distinct = set(values)
         done: set[str] = set()
-        for position, value in enumerate(values, start=1):
-            if value in done or value not in wanted or value[:1] in "{[":
+        for position, (value, raw) in enumerate(zip(values, raws, strict=True), start=1):
+            where = path if len(distinct) == 1 else f"({path})[{position}]"
+            if raw[:1] in "{[":  # JSON sent back whole: exactly as written, spaces and all
+                if raw in wanted and raw not in done and len(raw) >= MIN_TOKEN:
+                    done.add(raw)
+                    yield Source(step.number, raw, name, "xpath", expr=f"string({where})",
+                                 how=f"{attr}"[:60], id_like=True)
+                continue
+            if value in done or value not in wanted:
                 continue
             done.add(value)
             if not (token_like(value) if len(value) >= MIN_TOKEN else
                     len(distinct) == 1 and is_id_name(name)):
                 continue
-            where = f"//@{attr}" if len(distinct) == 1 else f"(//@{attr})[{position}]"
             yield Source(step.number, value, name, "xpath", expr=f"normalize-space({where})",
                          how=f"{attr}"[:60], id_like=True)
+
+
+_PREFIXED_NAME = re.compile(r"[A-Za-z_][\w.\-]*:[A-Za-z_][\w.\-]*")
 
 
 def _script_url_ids(step: ir.Step, text: str, urls: list[str], wanted: Wanted
