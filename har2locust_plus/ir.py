@@ -289,11 +289,14 @@ class Extraction:
     ``header`` (``expr`` is the header name), ``location`` (``expr`` is a regex over the
     Location path with one group; the URL of the header ``header`` if that is set),
     ``regex`` (``expr``, one group, over the body text), ``named_link`` (``expr`` is a
-    regex with one group over the href of the links whose name is ``path[0]``).
+    regex with one group over the href of the links whose name is ``path[0]``),
+    ``json_html`` (``path`` leads to a string of the JSON body that is HTML, ``expr`` is an
+    XPath over it).
     """
 
     var: str
-    kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link", "named_link"]
+    kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link", "named_link",
+                  "json_html"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments

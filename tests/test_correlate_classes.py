@@ -1442,3 +1442,58 @@ def test_json_in_a_data_attribute_sent_back_whole_is_read_whole():
                   entry("/save", "POST", form=[("config", config)], body="<p>ok</p>"))
     (e,) = step(result, 1).extractions
     assert e.expr == "string(//@data-config)" and found_by_xpath(e, body) == config
+
+
+# --- HTML in a JSON answer: Drupal's AJAX commands, Livewire's effects, {"html": "<form>"} ------
+
+
+def _drupal_flow(inserted: str):
+    first, second = "form-Qx7Lm2Np9Rs4Tv6Wy8Za1Bc3De5Fg", "form-Hj2Kl4Mn6Pq8Rs0Tu2Vw4Xy6Za8Bc"
+    page_body = (f'<form action="/node/add" method="post"><input type="hidden" '
+                 f'name="form_build_id" value="{first}"><input name="title"></form>')
+    commands = [{"command": "settings", "settings": {"ajaxPageState": {"theme": "olivero"}}},
+                {"command": "insert", "method": "replaceWith", "selector": "#edit-wrapper",
+                 "data": inserted.format(build_id=second)}]
+    return first, second, conv(
+        page("/node/add", page_body),
+        api("/node/add?ajax_form=1&_wrapper_format=drupal_ajax", "POST",
+            form=[("form_build_id", first), ("_triggering_element_name", "add_more")],
+            response=commands),
+        entry("/node/add", "POST", form=[("form_build_id", second), ("title", "x")],
+              body="<p>saved</p>"))
+
+
+def test_a_form_in_a_json_answer_hands_out_its_hidden_inputs():
+    """Drupal rebuilds a form over AJAX: the JSON answer's insert command holds the new form,
+    whose form_build_id the next submit sends."""
+    inserted = ('<form action="/node/add" method="post"><input type="hidden" '
+                'name="form_build_id" value="{build_id}"><input name="title"></form>')
+    first, second, result = _drupal_flow(inserted)
+    (e,) = step(result, 2).extractions
+    assert (e.kind, e.path, e.expr) == ("json_html", (1, "data"),
+                                        "//input[@name='form_build_id']/@value")
+    assert form_field(step(result, 3), "form_build_id") == ir.Template((ir.VarRef(e.var),))
+    assert re.search(r"from_json_html\(\s*resp,\s*\"step 2 POST /node/add\",\s*\"form_build_id"
+                     r"(_2)?\",\s*FORM_BUILD_ID(_2)?_XPATH,\s*\(1, \"data\"\)", result.code)
+    compile(result.code, "locustfile.py", "exec")
+    resp = type("R", (), {"text": step(result, 2).response.text,
+                          "failure": lambda self, m: None})()
+    assert runtime.from_json_html(resp, "s", "v", etree.XPath(e.expr), e.path) == second
+
+
+@pytest.mark.parametrize("inserted", [
+    "<p>no form here: {build_id}</p>",  # only text that mentions it: no XPath source
+    "<!-- {build_id} -->",
+])
+def test_html_in_json_without_an_element_holding_the_value_hands_nothing_out(inserted):
+    _, second, result = _drupal_flow(inserted)
+    assert step(result, 2).extractions == ()
+    assert form_field(step(result, 3), "form_build_id") == ir.Template((second,))
+
+
+def test_a_missing_fragment_stops_the_flow_at_run_time():
+    failures = []
+    resp = type("R", (), {"text": '{"html": 3}', "failure": lambda self, m: failures.append(m)})()
+    with pytest.raises(runtime.RescheduleTask):
+        runtime.from_json_html(resp, "step 2", "v", etree.XPath("//@value"), ("html",))
+    assert failures == ["v not found in step 2"]

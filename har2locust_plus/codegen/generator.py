@@ -724,6 +724,10 @@ class FastHttpGenerator:
             helper, last = "from_link", py_str(ex.expr)
         elif ex.kind == "named_link":
             helper, last = "from_named_link", self.regex_constant(ex.var, ex.expr)
+        elif ex.kind == "json_html":  # an XPath over HTML a JSON string holds
+            helper = "from_json_html"
+            last = self.constant(ex.var, "XPATH", _Call(
+                cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
         elif ex.kind in ("xpath", "xml"):
             helper = ("from_xml" if ex.kind == "xml" else
                       "from_json_island" if ex.path else "from_xpath")
@@ -737,7 +741,8 @@ class FastHttpGenerator:
         self.use_helper(helper)
         used = ", ".join(str(n) for n in ex.used_by)
         plural = "s" if len(ex.used_by) > 1 else ""
-        extra = [(_POS, py_value(tuple(ex.path)))] if ex.kind == "xpath" and ex.path else []
+        extra = [(_POS, py_value(tuple(ex.path)))] if ex.kind in ("xpath", "json_html") and \
+            ex.path else []
         if helper in ("from_json_url", "from_header_url"):
             extra = [(_POS, self.regex_constant(ex.var, ex.expr))]
         if ex.kind == "link":

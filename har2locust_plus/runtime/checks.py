@@ -442,6 +442,30 @@ def from_json_island(resp, step, var, xpath, path, sent_in=()):
     return sendable(resp, step, var, value, sent_in)
 
 
+def from_json_html(resp, step, var, xpath, path, sent_in=()):
+    """A value in HTML that the JSON body holds as a string, for the page's script to insert
+    (Drupal's AJAX commands, Livewire's effects): path (keys and indexes) leads to the
+    string, the XPath (compiled at module level) finds the value in it."""
+    fragment = parsed_json(resp)
+    try:
+        for key in path:
+            fragment = fragment[key]
+    except (KeyError, IndexError, TypeError):
+        stop_flow(resp, step, var)
+    tree = None
+    if isinstance(fragment, str) and fragment.strip():
+        try:
+            tree = html.fromstring(fragment)
+        except (ValueError, etree.LxmlError):  # only a comment: "Document is empty"
+            pass
+    found = xpath(tree) if tree is not None and isinstance(tree.tag, str) else []
+    if isinstance(found, str):  # normalize-space(...): the text of one element
+        found = [found] if found else []
+    if not found:
+        stop_flow(resp, step, var)
+    return sendable(resp, step, var, str(found[0]), sent_in)
+
+
 def from_header(resp, step, var, name, sent_in=()):
     value = resp.headers.get(name) if resp.headers else None
     if value is None:

@@ -44,7 +44,7 @@ from ..headers import host_relative
 from . import rank
 from .delta import delta_fields, delta_sources
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
-from .html import SHOWN, html_sources, is_html
+from .html import SHOWN, fragment_sources, html_sources, is_html
 from .json_body import json_sources, plain_sources
 from .sources import (
     MIN_TOKEN,
@@ -300,7 +300,11 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
             (fields := delta_fields(text)) is not None:
         return list(delta_sources(step, fields, wanted))
     if "json" in mime or (text[:1] in "{[" and "html" not in mime):
-        return json_sources(step, text, wanted)
+        fragments: list[tuple[tuple, str]] = []
+        found = json_sources(step, text, wanted, fragments)
+        for path, fragment in fragments:  # HTML the page's script inserts
+            found.extend(fragment_sources(step, path, fragment, wanted))
+        return found
     if is_html(mime, text):
         return list(html_sources(step, text, wanted, step.number in made,
                                  (followed or {}).get(step.number, frozenset())))

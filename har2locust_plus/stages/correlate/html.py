@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from html import unescape
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -141,6 +142,26 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False,
     if shown_ids:  # which short ids the page showed: one marker, whatever the page is
         yield Source(step.number, "", "", SHOWN, path=tuple(shown_ids))
     yield from script_sources(step, text, wanted)
+
+
+# what in an HTML fragment can hand out a value read by an XPath (an input's or a meta's
+# value, a data-* or wire:* attribute, an element's text): a fragment without one is not parsed
+_FRAGMENT_MARKS = re.compile(r"value=|content=|data-|wire:|<(?:pre|code|textarea)\b", re.I)
+
+
+def fragment_sources(step: ir.Step, path: tuple, fragment: str, wanted: Wanted
+                     ) -> Iterator[Source]:
+    """Values of the HTML a JSON answer holds as a string at ``path``, to be inserted into
+    the page (Drupal's AJAX commands, Livewire's ``effects.html``, ``{"html": "<form>…"}``):
+    what an XPath reads in it (the form's new ``form_build_id``, a child component's
+    ``wire:snapshot``), as ``json_html`` extractions (the leaf, then the XPath)."""
+    if not _FRAGMENT_MARKS.search(fragment):
+        return
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    for source in html_sources(step, fragment, wanted):
+        if source.kind == "xpath" and not source.path:
+            yield replace(source, kind="json_html", path=path,
+                          how=f"HTML in JSON {key}: {source.how}"[:60])
 
 
 # a data-* attribute and its quoted value, as written in the page (the gate of

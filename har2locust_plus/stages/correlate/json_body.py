@@ -24,16 +24,21 @@ from .sources import (
 )
 
 
-def json_sources(step: ir.Step, text: str, wanted: Wanted) -> list[Source]:
+def json_sources(step: ir.Step, text: str, wanted: Wanted,
+                 fragments: list[tuple[tuple, str]] | None = None) -> list[Source]:
+    """The leaves and URLs a JSON body hands out; ``fragments``, if given, gets ``(path,
+    leaf)`` of the string leaves that may be HTML (for :func:`.html.fragment_sources`)."""
     try:
         data = jsontext.loads(text)
     except (ValueError, RecursionError):
         return []
     leaves: list[tuple[tuple, str | int]] = []
     urls: list[tuple[tuple, str]] | None = [] if _may_hold_urls(text) else None
+    if fragments is not None and not _may_hold_html(text):
+        fragments = None
     if isinstance(data, (dict, list)):
         try:
-            wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves, urls)
+            wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves, urls, fragments)
         except RecursionError:
             return []
     elif (isinstance(data, str) or type(data) is int) and str(data) in wanted:
@@ -51,11 +56,12 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted) -> list[Source]:
 
 def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int], after: int,
                        out: list[tuple[tuple, str | int]],
-                       urls: list[tuple[tuple, str]] | None = None) -> None:
+                       urls: list[tuple[tuple, str]] | None = None,
+                       htmls: list[tuple[tuple, str]] | None = None) -> None:
     """Append ``(path, leaf)`` for the string and int leaves in ``Wanted(last_use, after)``,
     in document order (the first of several sources at one step wins); lists only up to their
     200th item. ``urls``, if given, gets ``(path, leaf)`` of the other string leaves that are
-    URLs (``/posts/12``, ``https://…``).
+    URLs (``/posts/12``, ``https://…``); ``htmls`` of the other string leaves with a ``<``.
 
     Recursion per container, not per leaf, a path tuple only for the leaves kept and the
     ``Wanted`` test inlined: a large recording has millions of leaves and keeps a few thousand.
@@ -67,15 +73,22 @@ def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int],
                 out.append(((*path, key), item))
             elif urls is not None and item.startswith(_URL_STARTS):
                 urls.append(((*path, key), item))
+            elif htmls is not None and "<" in item:
+                htmls.append(((*path, key), item))
         elif type(item) is int:  # not bool: true/false, null and floats are never sources
             text = str(item)
             if text in last_use and last_use[text] > after:
                 out.append(((*path, key), item))
         elif isinstance(item, (dict, list)):
-            wanted_json_leaves(item, (*path, key), last_use, after, out, urls)
+            wanted_json_leaves(item, (*path, key), last_use, after, out, urls, htmls)
 
 
 _URL_STARTS = ("/", "http://", "https://", "HTTP://", "HTTPS://")
+
+
+def _may_hold_html(text: str) -> bool:
+    """Whether a JSON text can hold HTML: a ``<``, also escaped (Rails and Django escape it)."""
+    return "<" in text or "\\u003c" in text or "\\u003C" in text
 
 
 def _may_hold_urls(text: str) -> bool:
