@@ -1,8 +1,9 @@
 """The operation an RPC-style request calls, when the URL alone does not say it.
 
 One URL often serves many operations: ``/graphql`` (``operationName``), JSON-RPC (``method``),
-SOAP (``SOAPAction`` or the body's first element) and front controllers
-(``/index.php?page=start&do=edit``, ``api.php?action=edit``). Responses of different operations
+SOAP (``SOAPAction`` or the body's first element), front controllers
+(``/index.php?page=start&do=edit``, ``api.php?action=edit``) and ASP.NET WebForms postbacks
+(the control that posted the page back). Responses of different operations
 look nothing alike, so checkpoints are decided per method, path *and* operation, and messages
 name it (``step 7 POST /graphql (createNote)``). The loader computes it once, on the recorded
 request.
@@ -44,7 +45,11 @@ def rpc_operation(request: ir.Request) -> str | None:
     # (name, literal text) of the query and the form (or top-level JSON) fields
     pairs = [(q.name, q.value.text if q.value.is_literal else "") for q in request.query]
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):
-        pairs += [(k, v.text if v.is_literal else "") for k, v in body.fields]
+        fields = [(k, v.text if v.is_literal else "") for k, v in body.fields]
+        postback = _aspnet_postback(fields, request.header("X-MicrosoftAjax") is not None)
+        if postback:
+            return postback
+        pairs += fields
     elif isinstance(body, ir.JsonBody) and isinstance(body.value, dict):
         pairs += [(k, v) for k, v in body.value.items() if isinstance(v, str)]
     chosen: dict[str, str] = {}
@@ -52,6 +57,26 @@ def rpc_operation(request: ir.Request) -> str | None:
         if name.lower() in SELECTORS and name not in chosen and SELECTOR_VALUE.fullmatch(text):
             chosen[name] = text
     return ", ".join(f"{k}={v}" for k, v in chosen.items()) or None
+
+
+def _aspnet_postback(fields: list[tuple[str, str]], asynchronous: bool) -> str | None:
+    """An ASP.NET WebForms postback: every control posts the page back to its own URL, and
+    what it does is the control that caused it: ``__EVENTTARGET`` (a link, a list's row
+    command: ``List$ctl00$DeleteButton``), or for an ``UpdatePanel``'s asynchronous postback
+    the control after the bar of the ``ScriptManager``'s field (``OrdersPanel|AddButton``;
+    ``asynchronous``: the request says ``X-MicrosoftAjax``, or the form ``__ASYNCPOST``)."""
+    names = {name for name, _ in fields}
+    if "__VIEWSTATE" not in names and "__EVENTTARGET" not in names:
+        return None
+    target = next((text for name, text in fields if name == "__EVENTTARGET"), "")
+    if not target and (asynchronous or "__ASYNCPOST" in names):
+        target = next((text.split("|", 1)[1] for _, text in fields
+                       if text.count("|") == 1 and _CONTROL.fullmatch(text.replace("|", "$"))),
+                      "")
+    return f"postback={target}" if target and _CONTROL.fullmatch(target) else None
+
+
+_CONTROL = re.compile(r"[A-Za-z_][\w$:.\-]{0,127}")  # a control's UniqueID: List$ctl00$Delete
 
 
 def _graphql(value: ir.Json) -> str | None:

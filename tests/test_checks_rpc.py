@@ -165,6 +165,75 @@ def test_front_controller_pages_keep_their_own_title() -> None:
         ["<title>Viewing — Wiki</title>"], None]
 
 
+def _postback(fields: dict[str, str], answer: str, *, asynchronous: bool = False,
+              mime: str = "text/html; charset=utf-8") -> dict[str, Any]:
+    """A WebForms postback of ``fields`` (``__VIEWSTATE`` added) to /Orders.aspx."""
+    fields = {"__VIEWSTATE": "/wEPDwUKMTY1NDU2MTA1Mg9kFgICAw9kFgICAQ8PFgIeBFRleHQFBUhlbGxvZGRk",
+              **fields}
+    text = "&".join(f"{k}={v}" for k, v in fields.items())
+    headers = [("Content-Type", FORM)] + ([("X-MicrosoftAjax", "Delta=true")]
+                                          if asynchronous else [])
+    return build_entry(f"{ORIGIN}/Orders.aspx", "POST", mime=mime, body=answer, headers=headers,
+                       resource_type="xhr" if asynchronous else "document",
+                       post_data={"mimeType": FORM, "text": text, "params": [
+                           {"name": k, "value": v} for k, v in fields.items()]})
+
+
+@pytest.mark.parametrize(("fields", "asynchronous", "operation"), [
+    ({"__EVENTTARGET": "List$ctl00$DeleteButton", "__EVENTARGUMENT": ""}, True,
+     "postback=List$ctl00$DeleteButton"),
+    ({"Scripts": "OrdersPanel|AddButton", "__EVENTTARGET": "", "Item": "pens"}, True,
+     "postback=AddButton"),
+    ({"Scripts": "OrdersPanel|AddButton", "__ASYNCPOST": "true"}, False, "postback=AddButton"),
+    ({"__EVENTTARGET": "", "Item": "a|b"}, False, None),  # a full postback by a button
+    ({"__EVENTTARGET": "javascript:alert(1)"}, False, None),  # not a control's name
+], ids=["event-target", "async-by-header", "async-by-field", "full-postback", "no-control"])
+def test_the_operation_of_an_asp_net_postback(fields: dict[str, str], asynchronous: bool,
+                                               operation: str | None) -> None:
+    step, = load(build_har(_postback(fields, "<p>x</p>", asynchronous=asynchronous)),
+                 "test.har").steps
+    assert step.request.operation == operation
+
+
+def test_a_form_field_with_a_bar_is_no_postback_without_view_state() -> None:
+    step, = load(build_har(_form("/save", {"Scripts": "a|b", "__ASYNCPOST": "true"}, {})),
+                 "test.har").steps
+    assert step.request.operation is None
+
+
+_SAVED = '<div class="alert alert-success" role="alert">Your changes were saved.</div>'
+
+
+@pytest.mark.parametrize(("answers", "message"), [
+    ([_SAVED, _SAVED], ">Your changes were saved.<"),
+    (['<span id="Msg" class="message">Order deleted</span>'], ">Order deleted<"),
+    (['<p class="flash notice">Signed out &amp; done</p>'], ">Signed out &amp; done<"),
+    (['<div role="status">Queued for review</div>'], ">Queued for review<"),
+    ([_SAVED, '<div class="alert">Saved as a draft.</div>'], None),  # recordings disagree
+    (['<div class="alert">3 notes deleted</div>'], None),  # digits: a count
+    (['<div class="alert">Note Shopping saved</div>'], None),  # echoes what was sent
+    (['<div class="summary">Nothing yet</div>'], None),  # not a message's class
+    (['<div class="alert"><b>Saved</b></div>'], None),  # text only
+], ids=["bootstrap-alert", "label", "entities", "role-status", "disagree", "digits", "echo",
+        "other-class", "markup"])
+def test_an_unsafe_request_s_answer_is_checked_for_its_message(
+        answers: list[str], message: str | None) -> None:
+    entries = [_form("/notes/save", {"title": "Shopping", "n": str(i)}, {}) for i in
+               range(len(answers))]
+    for entry, answer in zip(entries, answers, strict=True):
+        entry["response"]["content"] = {"size": len(answer), "mimeType": "text/html",
+                                        "text": f"<html><title>Notes</title>{answer}</html>"}
+        entry["response"]["headers"] = [{"name": "Content-Type", "value": "text/html"}]
+    steps = _steps(*entries)
+    expected = ["<title>Notes</title>"] + ([message] if message else [])
+    assert all(_by_kind(step).get("contains") == expected for step in steps)
+
+
+def test_a_page_s_message_is_not_checked_on_a_get() -> None:
+    step, = _steps(_page("/notes", f"<title>Notes</title></head><body>{_SAVED}</body>"))
+    assert _by_kind(step)["contains"] == ["<title>Notes</title>"]
+
+
 # --- 2. constant values at any depth ------------------------------------------------------------
 
 

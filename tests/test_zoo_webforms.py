@@ -85,7 +85,10 @@ def test_the_view_state_comes_from_where_asp_net_hands_it_out(
     code = script[0].read_text("utf-8")
     assert "etree.XPath(\"//input[@name='__VIEWSTATE']/@value\")" in code
     assert '"\\\\|hiddenField\\\\|__VIEWSTATE\\\\|([^|]*)\\\\|"' in code
-    assert code.count('contains=("|asyncPostBackControlIDs|",)') == 3
+    assert code.count('contains=("|asyncPostBackControlIDs|",)') == 2  # the adds
+    # the delete, told apart by the control that posted back, also shows its message
+    assert 'contains=("|asyncPostBackControlIDs|", ">Order deleted<")' in code
+    assert '"step 6 POST /Orders.aspx (postback=List$ctl00$DeleteButton)"' in code
     assert "/wEM" not in code and "/wEd" not in code  # no recorded view state is sent
 
 
@@ -134,3 +137,21 @@ def test_verify_passes_and_finds_nothing_the_script_misses(
     assert outcome.passed, (outcome.final.verdict(), state)
     assert outcome.final.findings == (), outcome.final.findings
     assert state["counts"]["alice/created"] == 4 and state["sentinels_intact"], state
+
+
+def test_a_delete_the_server_refuses_with_its_message_fails_its_step(
+        shop: type, script: tuple[Path, str, str], tmp_path: Path) -> None:
+    """The delete finds nothing on this server: the partial answer is well formed (200, every
+    field) and says "No such order". Its message check fails the step."""
+    path, _, env_var = script
+    with shop(refuse_deletes=True) as app:
+        run = _run(path, app, tmp_path, env_var, seconds=5)
+        state = app.state()
+    why = _why(run, state)
+    counts = state["counts"]
+    logins = counts.get("alice/logins", 0)
+    assert logins > 0 and counts.get("alice/created") == 2 * logins, why
+    assert "alice/deleted" not in counts and "-/rejected_error" not in counts, why
+    assert run.final["6 /Orders.aspx"] == (logins, logins), why
+    assert "expected the body to contain '>Order deleted<'" in run.explain(), why
+    assert "alice/logouts" not in counts, why

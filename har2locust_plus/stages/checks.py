@@ -9,7 +9,11 @@
 * with ``--checks full``, for JSON: no ``error``/``errors`` member unless the recording had one
   (APIs that answer errors with HTTP 200: GraphQL, JSON-RPC, RPC over forms), POST included;
   for an ASP.NET AJAX partial-page answer (an ``UpdatePanel``'s postback, also answered 200
-  when it failed), a field every answer that worked holds (``|updatePanelIDs|``).
+  when it failed), a field every answer that worked holds (``|updatePanelIDs|``);
+* with ``--checks full``, for the answer to an unsafe request (not GET or HEAD): the message it
+  shows, in an element whose class, id or role says so (``alert``, ``message``, ``flash``,
+  ``notice``, ``role="status"`` …), when every recording of it shows the same stable one: a
+  refusal answered 200 ("No such order") shows another.
 
 Checks are decided per method, path and operation (:mod:`har2locust_plus.operation`): one URL
 often serves many operations whose answers differ; recordings of one operation must agree.
@@ -65,7 +69,8 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         if options.checks == "full" and 200 <= step.response.status < 300:
             key = _request_key(step)
             if key not in body_checks:
-                body_checks[key] = _body_checks(groups[key], dynamic)
+                body_checks[key] = _body_checks(groups[key], dynamic,
+                                                unsafe=key[0] not in ("GET", "HEAD"))
             checks += body_checks[key]
         steps.append(replace(step, checks=tuple(checks)))
     return replace(scenario, steps=tuple(steps))
@@ -123,8 +128,10 @@ def _is_dynamic(segment: str) -> bool:
 # --- body -----------------------------------------------------------------------------------------
 
 
-def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic) -> list[ir.Check]:
-    """Checks that hold for every recorded 2xx response of one request (each parsed once)."""
+def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
+                 unsafe: bool = False) -> list[ir.Check]:
+    """Checks that hold for every recorded 2xx response of one request (each parsed once).
+    ``unsafe``: the request changes something (not GET or HEAD): its answer's message counts."""
     first = responses[0]
     if first.status == 204:
         return []
@@ -132,14 +139,17 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic) -> list
     if any(t is None or not t.strip() for t in texts):
         return []
     mime = first.mime_type
+    message = _message_checks(texts, dynamic) if unsafe else []  # type: ignore[arg-type]
     if texts[0][:1].isdigit() and mime.startswith("text/"):  # type: ignore[index]
         delta = _delta_checks(texts)  # type: ignore[arg-type]
         if delta is not None:
-            return delta
+            return delta + message if delta else delta
     if "html" in mime:
         snippet = html_snippet(texts[0], dynamic, texts[1:])  # type: ignore[arg-type]
         checks = [ir.Check("content_type", "html", "recorded content type")]
-        return checks + ([ir.Check("contains", snippet, "recorded page text")] if snippet else [])
+        if snippet:
+            checks.append(ir.Check("contains", snippet, "recorded page text"))
+        return checks + message
     if "json" in mime:
         checks = [ir.Check("content_type", "json", "recorded content type")]
         return checks + _json_checks(texts, dynamic)  # type: ignore[arg-type]
@@ -171,6 +181,28 @@ def html_snippet(text: str, dynamic: Dynamic, others: Sequence[str] = ()) -> str
         if _stable_text(inner, dynamic) and all(raw in other for other in others):
             return raw
     return None
+
+
+# an element whose class, id or role says it tells the user what happened ("Order added",
+# "Your changes were saved"), with text only
+MESSAGE = re.compile(
+    r"""<([a-zA-Z][\w-]*)\b[^>]*?\b(?:class|id|role)\s*=\s*["'](?:[^"']*[\s_-])?"""
+    r"""(?:alert|alerts|message|messages|msg|notice|notification|flash|success|toast|"""
+    r"""callout|status|feedback)(?:[\s_-][^"']*)?["'][^>]*>([^<]{3,120})</\1>""", re.I)
+
+
+def _message_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
+    """The message an unsafe request's answer shows (an element of class ``message``,
+    ``alert``, ``flash``, ``role="status"`` …), when every recording of it shows the same
+    stable one: the refusal a server answers 200 with ("No such order", "The form has
+    expired") shows another."""
+    for match in MESSAGE.finditer(texts[0][:200_000]):
+        inner = match.group(2)
+        text = html.unescape(inner).strip()
+        snippet = ">" + inner + "<"
+        if text and _stable_text(text, dynamic) and all(snippet in other for other in texts[1:]):
+            return [ir.Check("contains", snippet, "recorded message")]
+    return []
 
 
 def _stable_text(text: str, dynamic: Dynamic) -> bool:
