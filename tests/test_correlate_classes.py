@@ -1291,12 +1291,30 @@ def test_a_long_json_leaf_is_read_again_and_a_long_text_token_is_not():
     ("/notes/17", False),
     ("/api/v1/users/12345/orders/67890/items/abcdefghijklmnopqrstuvwxyz0123", False),
     ("/search/a+b=", False),
+    ("/vbyKqkqpOuXF2n3Fx9q2Ayd1t3Oe9nM6UlKZaBwnAVyO8dcsCs4u", True),  # Stripes' _sourcePage
+    ("/Users/JohnSmith2020/Documents", False),
+    ("/category/Electronics/Laptops2024", False),
 ])
 def test_base64_that_starts_with_a_slash_is_a_token_not_a_path(value, is_base64):
     body = f'<form><input type="hidden" name="state" value="{value}"></form>'
     result = conv(page("/form", body),
                   entry("/form", "POST", form=[("state", value)], body="<p>ok</p>"))
     assert bool(step(result, 1).extractions) is is_base64
+
+
+def test_random_base64_that_starts_with_a_slash_is_a_token():
+    """One random token in 64 starts with a slash (an encrypted ``_sourcePage``, a nonce):
+    each must still be correlated. Seeded, so the same 2,000 draws every run."""
+    import base64
+    import random
+
+    from har2locust_plus.stages.correlate.rank import base64_token
+    draws = random.Random(7)
+    tokens = [base64.b64encode(draws.randbytes(draws.randrange(15, 400))).decode()
+              for _ in range(60_000)]
+    slashed = [t for t in tokens if t.startswith("/")]
+    assert len(slashed) > 500
+    assert sum(map(base64_token, slashed)) / len(slashed) > 0.99
 
 
 def _delta(fields: list[tuple[str, str, str]]) -> str:

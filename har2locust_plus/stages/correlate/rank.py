@@ -86,13 +86,27 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
 
 def _looks_like_time_or_url(value: str) -> bool:
     return value.startswith(("http://", "https://")) or (
-        value[:1] == "/" and not _BASE64.fullmatch(value)) or (
+        value[:1] == "/" and not base64_token(value)) or (
         value[:1].isdigit() and _ISO_TIME.fullmatch(value) is not None)
 
 
-# base64 that starts with a slash, not a path: ASP.NET's __VIEWSTATE ("/wEPDwUK…"), or any
-# long one with a "+" or padding (a path has neither, and words between its slashes)
-_BASE64 = re.compile(r"/wE[A-Za-z0-9+/]{17,}={0,2}|(?=.{64})(?=.*(?:\+|=$))[A-Za-z0-9+/]+={0,2}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
+
+
+def base64_token(value: str) -> bool:
+    """Base64 that starts with a slash, not a path from the site's root: ASP.NET's
+    ``__VIEWSTATE`` (``/wEPDwUK…``), Stripes' encrypted ``_sourcePage``, any random bytes (one
+    in 64 starts so). It has upper- and lower-case letters and digits, and either padding or
+    long runs between its slashes; a path has words between them (``/Users/Ann2020/Docs``)."""
+    if not _BASE64.fullmatch(value):
+        return False
+    if value.startswith("/wE"):
+        return True
+    if not (any(c.isupper() for c in value) and any(c.islower() for c in value)
+            and any(c.isdigit() for c in value)):
+        return False
+    segments = value.count("/")
+    return value.endswith("=") or (len(value) - segments) / segments >= 12
 
 
 def usable_at(value: str, key: str, keys_before: set[str] | None) -> bool:
