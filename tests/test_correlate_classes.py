@@ -1414,7 +1414,9 @@ def test_update_panel_fields_are_split_by_their_lengths(fields):
         assert delta_fields(_delta(answer)[:-1]) is None
 
 
-@pytest.mark.parametrize("text", ["12345", "1|#||4", "2|#||4|", "1|x||4|", "4|#||4|", "1|#||4|x"])
+@pytest.mark.parametrize("text", ["12345", "1|#||4", "2|#||4|", "1|x||4|", "4|#||4|", "1|#||4|x",
+                                  "9" * 5000 + "|#||4|",  # more digits than int() takes
+                                  "\u00b2|#||4|", "\u0661|#||4|"])  # digits int() takes or not
 def test_text_that_is_not_an_update_panel_answer(text):
     from har2locust_plus.stages.correlate.delta import delta_fields
     assert delta_fields(text) is None

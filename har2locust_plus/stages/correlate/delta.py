@@ -25,21 +25,19 @@ from ... import ir
 from ..grouping import identifier
 from .sources import MAX_STRUCTURED, Source, Wanted
 
-_START = re.compile(r"\d+\|")  # an answer starts with a length
+_LENGTH = re.compile(r"([0-9]{1,9})\|")  # a field's length (ASCII digits; int() takes others)
 
 
 def delta_fields(text: str) -> list[tuple[str, str, str]] | None:
     """``(type, id, content)`` of each field, or None if ``text`` is not such an answer (every
     length must hold, to the very end)."""
-    if not _START.match(text):
-        return None
     fields = []
     pos = 0
     while pos < len(text):
-        bar = text.find("|", pos)
-        if bar < 0 or not text[pos:bar].isdigit():
+        match = _LENGTH.match(text, pos)
+        if match is None:
             return None
-        length = int(text[pos:bar])
+        bar, length = match.end() - 1, int(match.group(1))
         type_end = text.find("|", bar + 1)
         id_end = text.find("|", type_end + 1) if type_end >= 0 else -1
         end = id_end + 1 + length
