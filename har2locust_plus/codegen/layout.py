@@ -283,6 +283,8 @@ def _dict_element(el: cst.BaseDictElement) -> str:
 
 
 def _fits(depth: int, text: str) -> bool:
+    if text.isascii():  # str_width is the length then, without building the indented line
+        return 4 * depth + len(text) <= LINE_LENGTH
     return str_width("    " * depth + text) <= LINE_LENGTH
 
 
