@@ -1495,6 +1495,8 @@ def test_a_form_in_a_json_answer_hands_out_its_hidden_inputs():
     assert form_field(step(result, 3), "form_build_id") == ir.Template((ir.VarRef(e.var),))
     assert re.search(r"from_json_html\(\s*resp,\s*\"step 2 POST /node/add\",\s*\"form_build_id"
                      r"(_2)?\",\s*FORM_BUILD_ID(_2)?_XPATH,\s*\(1, \"data\"\)", result.code)
+    # the page's input and the answer's are read with one XPath: one constant for both
+    assert result.code.count("""= etree.XPath("//input[@name='form_build_id']/@value")""") == 1
     compile(result.code, "locustfile.py", "exec")
     resp = type("R", (), {"text": step(result, 2).response.text,
                           "failure": lambda self, m: None})()

@@ -122,13 +122,16 @@ class _Needs:
     helpers: set[str] = field(default_factory=set)
     constants: list[cst.SimpleStatementLine] = field(default_factory=list)
     constant_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    constant_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (suffix, key)
 
     def copy(self) -> _Needs:
-        return _Needs(set(self.helpers), list(self.constants), dict(self.constant_values))
+        return _Needs(set(self.helpers), list(self.constants), dict(self.constant_values),
+                      dict(self.constant_keys))
 
     def restore(self, saved: _Needs) -> None:
         self.helpers, self.constants = set(saved.helpers), list(saved.constants)
         self.constant_values = dict(saved.constant_values)
+        self.constant_keys = dict(saved.constant_keys)
 
 
 # A recording with at least this many requests has its page methods written on both cores
@@ -145,8 +148,8 @@ class _PrintedPage(NamedTuple):
     body: str | None  # its body after the docstring as black lays it out; None: left to black
     names: frozenset[str]  # the names it uses (for the imports)
     helpers: frozenset[str]  # the run-time helpers it asked for
-    constants: tuple[tuple[str, str, cst.BaseExpression, str], ...]  # constant() calls, in
-    # order: (var, suffix, value, the name it got)
+    constants: tuple[tuple[str, str, str, cst.BaseExpression, str], ...]  # constant() calls,
+    # in order: (var, suffix, key, value, the name it got)
 
 
 class FastHttpGenerator:
@@ -425,6 +428,12 @@ class FastHttpGenerator:
         groups = self.scenario.groups
         if self.printed is None:
             return [self.group_method(index, group) for index, group in enumerate(groups)]
+        # the constants first, in the order the pages ask for them: a page written in the
+        # other process then finds a constant another page made, under the same name
+        for index in range(len(groups)):
+            for step in self.steps_by_group.get(index, ()):
+                for ex in step.extractions:
+                    self.extraction_constant(ex)
         before = self.needs.copy()
         caches = dict(self.headers_cache), dict(self.checks_cache)
         keep: list[object] = []  # the nodes printed here live until the session ends
@@ -442,8 +451,8 @@ class FastHttpGenerator:
         self.needs.restore(before)
         for page in pages:  # what each page asked of the module, in page order
             self.needs.helpers |= page.helpers
-            for var, suffix, value, name in page.constants:
-                if self.constant(var, suffix, value).value != name:  # numbered otherwise
+            for var, suffix, key, value, name in page.constants:
+                if self.constant(var, suffix, key, value).value != name:  # numbered otherwise
                     self.needs.restore(before)  # and nothing built with that name is reused
                     self.headers_cache, self.checks_cache = caches
                     return [self.group_method(index, group)
@@ -714,6 +723,7 @@ class FastHttpGenerator:
     def extraction(self, step: ir.Step, ex: ir.Extraction) -> Line:
         label = py_str(self.step_label(step))
         var = py_str(ex.var)
+        reader = self.extraction_constant(ex)
         if ex.kind == "json" and ex.expr:  # a value in a URL the JSON body holds
             helper, last = "from_json_url", py_value(tuple(ex.path))
         elif ex.kind == "json":
@@ -723,28 +733,25 @@ class FastHttpGenerator:
         elif ex.kind == "link":
             helper, last = "from_link", py_str(ex.expr)
         elif ex.kind == "named_link":
-            helper, last = "from_named_link", self.regex_constant(ex.var, ex.expr)
+            helper, last = "from_named_link", reader
         elif ex.kind == "json_html":  # an XPath over HTML a JSON string holds
-            helper = "from_json_html"
-            last = self.constant(ex.var, "XPATH", _Call(
-                cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
+            helper, last = "from_json_html", reader
         elif ex.kind in ("xpath", "xml"):
             helper = ("from_xml" if ex.kind == "xml" else
                       "from_json_island" if ex.path else "from_xpath")
-            last = self.constant(ex.var, "XPATH", _Call(
-                cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
+            last = reader
         elif ex.kind == "location" and ex.header:  # the URL another header names
             helper, last = "from_header_url", py_str(ex.header)
         else:
             helper = "from_location" if ex.kind == "location" else "from_regex"
-            last = self.regex_constant(ex.var, ex.expr)
+            last = reader
         self.use_helper(helper)
         used = ", ".join(str(n) for n in ex.used_by)
         plural = "s" if len(ex.used_by) > 1 else ""
         extra = [(_POS, py_value(tuple(ex.path)))] if ex.kind in ("xpath", "json_html") and \
             ex.path else []
         if helper in ("from_json_url", "from_header_url"):
-            extra = [(_POS, self.regex_constant(ex.var, ex.expr))]
+            extra = [(_POS, reader)]
         if ex.kind == "link":
             extra = [(_POS, py_value(ex.anchors))]
         if ex.kind == "named_link":  # the link's name, and the recorded id to fall back on
@@ -758,9 +765,19 @@ class FastHttpGenerator:
                     (_comment_line(f"{ex.var} is sent back by step{plural} {used}"),)
                     if used else ())
 
+    def extraction_constant(self, ex: ir.Extraction) -> cst.Name | None:
+        """The module constant an extraction reads with (a compiled XPath or regex), if any:
+        every extraction but a JSON path, a header's value and a link's parameter has one."""
+        if ex.kind in ("xpath", "xml", "json_html"):
+            return self.constant(ex.var, "XPATH", ex.expr, _Call(
+                cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
+        if ex.kind in ("link", "header") or (ex.kind == "json" and not ex.expr):
+            return None
+        return self.regex_constant(ex.var, ex.expr)
+
     def regex_constant(self, var: str, pattern: str) -> cst.Name:
         """``NOTE_ID_RE = re.compile(...)`` at module level, by its name."""
-        return self.constant(var, "RE", _Call(
+        return self.constant(var, "RE", pattern, _Call(
             cst.Attribute(cst.Name("re"), cst.Name("compile")), [_Arg(py_str(pattern))]))
 
     def decoded(self, value: Call, how: str) -> Call:
@@ -770,22 +787,27 @@ class FastHttpGenerator:
         self.use_helper("decoded")
         return Call("decoded", ((_POS, value), (_POS, py_str(how))))
 
-    def constant(self, var: str, suffix: str, value: cst.BaseExpression) -> cst.Name:
+    def constant(self, var: str, suffix: str, key: str, value: cst.BaseExpression) -> cst.Name:
         """A module-level constant (compiled regex or XPath), compiled once at import.
 
-        The same name for another value (two recordings of a workload extract ``csrf_token``
+        ``key`` is the pattern or XPath ``value`` compiles: one constant per key, named after
+        the first variable that reads with it (``CSRF_TOKEN_XPATH``, also for ``csrf_token_2``).
+        The same name for another key (two recordings of a workload extract ``csrf_token``
         differently) is numbered: ``CSRF_TOKEN_2_XPATH``."""
         values = self.needs.constant_values
-        name, n = f"{var.upper()}_{suffix}", 2
-        while name in values and not values[name].deep_equals(value):
-            name, n = f"{var.upper()}_{n}_{suffix}", n + 1
-        if name not in values:
-            values[name] = value
-            self.needs.constants.append(_SimpleStatementLine(
-                [cst.Assign([_AssignTarget(cst.Name(name))], value)],
-                leading_lines=[cst.EmptyLine()] if not self.needs.constants else []))
+        name = self.needs.constant_keys.get((suffix, key))
+        if name is None:
+            name, n = f"{var.upper()}_{suffix}", 2
+            while name in values and not values[name].deep_equals(value):
+                name, n = f"{var.upper()}_{n}_{suffix}", n + 1
+            if name not in values:
+                values[name] = value
+                self.needs.constants.append(_SimpleStatementLine(
+                    [cst.Assign([_AssignTarget(cst.Name(name))], value)],
+                    leading_lines=[cst.EmptyLine()] if not self.needs.constants else []))
+            self.needs.constant_keys[(suffix, key)] = name
         if self._calls is not None:
-            self._calls.append((var, suffix, value, name))
+            self._calls.append((var, suffix, key, value, name))
         return cst.Name(name)
 
     # --- run-time helpers ----------------------------------------------------------------
