@@ -34,7 +34,7 @@ import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
 import test_zoo_webforms as webforms
 import test_zoo_wordpress as wordpress
-from conftest import LocustRun, locust_headless
+from conftest import ZOO_STOP_TIMEOUT, LocustRun, locust_headless
 
 from har2locust_plus import Options, ThinkTime, convert
 
@@ -285,6 +285,7 @@ def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
         assert app.url == result.scenario.main_origin  # a fresh instance on the recorded origin
         before = app.state()
         run = locust_headless(script, app.url, tmp_path, seconds=SECONDS, users=USERS,
-                              extra=("--stop-timeout", "5"), env={env_var: zoo.password})
+                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT),
+                              env={env_var: zoo.password})
         outcome = Outcome(run, before, app.state(), app.url)
     zoo.judge(outcome)
