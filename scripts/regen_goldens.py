@@ -4,6 +4,9 @@
     python scripts/regen_goldens.py           # rewrite every golden, delete stale ones
     python scripts/regen_goldens.py --check   # only report which goldens are out of date
 
+It also rewrites ``har2locust_plus/runtime/index.json`` (what the generator knows of the
+runtime modules' code, see ``codegen/runtime_index.py``) when a runtime module changed.
+
 Each golden is what the command line prints for one fixture HAR and one set of flags, so a
 golden diff in a review shows exactly how a change alters the scripts users get. Only the
 project's own fixtures are used (``fixtures/*.har``): the real-world corpus is not in the repo.
@@ -22,6 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES_DIR = REPO_ROOT / "fixtures"
 GOLDENS_DIR = REPO_ROOT / "tests" / "goldens"
 COMMAND = "python scripts/regen_goldens.py"
+INDEX_PATH = REPO_ROOT / "har2locust_plus" / "runtime" / "index.json"
 
 # (fixture HAR stem, command-line flags). Every fixture with the defaults, plus variants.
 # A workload of several recordings joins its stems with "+", each with its :WEIGHT suffix.
@@ -69,6 +73,18 @@ def render(stem: str, flags: tuple[str, ...]) -> str:
     return result.stdout
 
 
+def runtime_index_current(write: bool) -> bool:
+    """Whether the shipped runtime index is current; if not and ``write``, rewrite it."""
+    from har2locust_plus.codegen import runtime_index
+
+    fresh = runtime_index.index()
+    if INDEX_PATH.exists() and INDEX_PATH.read_text("utf-8") == fresh:
+        return True
+    if write:
+        INDEX_PATH.write_text(fresh, encoding="utf-8")
+    return False
+
+
 def stale_goldens() -> list[Path]:
     wanted = {golden_path(stem, flags) for stem, flags in CASES}
     return sorted(p for p in GOLDENS_DIR.glob("*.py") if p not in wanted)
@@ -81,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     GOLDENS_DIR.mkdir(parents=True, exist_ok=True)
     outdated = 0
+    if not runtime_index_current(write=not args.check):
+        outdated += 1
+        print(f"{'changed':<8} {INDEX_PATH.relative_to(REPO_ROOT)}")
     for stem, flags in CASES:
         path = golden_path(stem, flags)
         code = render(stem, flags)

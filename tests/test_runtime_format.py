@@ -103,3 +103,53 @@ def test_a_shell_copy_is_made_whole_with_its_changes() -> None:
     assert generator.unshelled(full) is full  # a full node stays as it is
     with pytest.raises(AssertionError, match="changed"):
         generator.unshelled(shell.with_changes(name=cst.Name("renamed")))
+
+
+def test_the_shipped_runtime_index_is_current() -> None:
+    """``runtime/index.json`` saves every conversion parsing the runtime modules; it must be
+    what they give now (a stale entry would only be slower: see the next tests)."""
+    from har2locust_plus.codegen import runtime_index
+
+    shipped = (RUNTIME / runtime_index.INDEX_FILE).read_text(encoding="utf-8")
+    assert shipped == runtime_index.index(), \
+        "a runtime module changed: run python scripts/regen_goldens.py"
+    assert set(runtime_index.MODULES) == {p.name for p in RUNTIME.glob("*.py")} - {"__init__.py"}
+    for name in runtime_index.MODULES:
+        assert runtime_index.blocks(name) == runtime_index.compute(runtime_index.source(name))
+
+
+def test_a_module_changed_since_the_index_is_read_from_its_parse_tree() -> None:
+    from har2locust_plus.codegen import runtime_index
+
+    text = runtime_index.source("data.py")
+    edited = "# a line more\n" + text.replace("def ", "def renamed_", 1)
+    blocks = runtime_index._blocks("data.py", edited)
+    assert blocks == runtime_index.compute(edited)
+    assert blocks[0].name.startswith("renamed_")
+    assert [b.line for b in blocks] == [b.line + 1 for b in runtime_index.blocks("data.py")]
+
+
+@pytest.mark.parametrize("content", [
+    "", "{", "[]", '{"version": 2, "modules": {}}', '{"version": 1, "modules": []}',
+    '{"version": 1}',
+])
+def test_an_unusable_index_is_ignored(content: str, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missing, garbled or other version's index means every module is parsed: the same
+    blocks, more slowly; never an error."""
+    from har2locust_plus.codegen import runtime_index
+
+    path = tmp_path / "index.json"
+    if content:
+        path.write_text(content, encoding="utf-8")
+    monkeypatch.setattr(runtime_index, "index_path", lambda: path)
+    runtime_index._shipped.cache_clear()
+    runtime_index._blocks.cache_clear()
+    try:
+        assert runtime_index._shipped() == {}
+        for name in runtime_index.MODULES:
+            assert runtime_index.blocks(name) == \
+                runtime_index.compute(runtime_index.source(name))
+    finally:
+        runtime_index._shipped.cache_clear()
+        runtime_index._blocks.cache_clear()

@@ -6,14 +6,12 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import functools
 import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import NamedTuple
 
 import libcst as cst
@@ -21,7 +19,7 @@ import libcst as cst
 from .. import __version__, ir
 from ..options import Options
 from ..parallel import can_fork, fork_map
-from . import layout
+from . import layout, runtime_index
 from .escape import (
     dict_display,
     dict_element,
@@ -1194,14 +1192,12 @@ def _shell_source(filename: str) -> str:
     (the whole source if a body starts on its header's line: black never writes one)."""
     lines, _ = _runtime_spans(filename)
     out, at = [], 0  # lines copied so far
-    for stmt in ast.parse(_runtime_source(filename)).body:
-        if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
-            first_body_line = stmt.body[0].lineno  # 1-based; a docstring is body[0]
-            if first_body_line <= stmt.lineno:
-                return _runtime_source(filename)
-            out.extend(lines[at:first_body_line - 1])
-            out.append("    pass\n")
-            at = stmt.end_lineno or first_body_line
+    for block in runtime_index.blocks(filename):
+        if block.body <= block.line:
+            return _runtime_source(filename)
+        out.extend(lines[at:block.body - 1])
+        out.append("    pass\n")
+        at = block.last
     out.extend(lines[at:])
     return "".join(out)
 
@@ -1210,9 +1206,7 @@ def _shell_source(filename: str) -> str:
 def _body_names(filename: str) -> dict[str, frozenset[str]]:
     """For each top-level function and class of a runtime module, the names its body uses
     (:func:`_ast_names` of the body's statements)."""
-    return {stmt.name: frozenset().union(*(_ast_names(s) for s in stmt.body))
-            for stmt in ast.parse(_runtime_source(filename)).body
-            if isinstance(stmt, (ast.FunctionDef, ast.ClassDef))}
+    return {block.name: block.body_names for block in runtime_index.blocks(filename)}
 
 
 def unshelled(node: cst.CSTNode) -> cst.CSTNode:
@@ -1232,23 +1226,18 @@ def unshelled(node: cst.CSTNode) -> cst.CSTNode:
     return original.with_changes(**{name: getattr(node, name) for name in changed})
 
 
-@functools.cache
 def _runtime_source(filename: str) -> str:
-    return resources.files("har2locust_plus.runtime").joinpath(filename).read_text("utf-8")
+    return runtime_index.source(filename)
 
 
 @functools.cache
 def _runtime_spans(filename: str) -> tuple[list[str], dict[str, tuple[int, int, int]]]:
     """The module's lines, and for each top-level function and class its first line, the
-    line of ``def``/``class`` and its last line (1-based; Python's own parser, which is
-    quicker than printing the libcst node)."""
-    source = _runtime_source(filename)
-    spans = {}
-    for stmt in ast.parse(source).body:
-        if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
-            first = stmt.decorator_list[0].lineno if stmt.decorator_list else stmt.lineno
-            spans[stmt.name] = (first, stmt.lineno, stmt.end_lineno or stmt.lineno)
-    return source.splitlines(keepends=True), spans
+    line of ``def``/``class`` and its last line (1-based; from :mod:`.runtime_index`, which
+    is quicker than printing the libcst node)."""
+    spans = {block.name: (block.first, block.line, block.last)
+             for block in runtime_index.blocks(filename)}
+    return _runtime_source(filename).splitlines(keepends=True), spans
 
 
 # The top-level functions and classes of the runtime modules parsed so far, by the id of their
@@ -1304,9 +1293,8 @@ def _runtime_functions(filenames: tuple[str, ...], full: bool = True
 
 @functools.cache
 def _all_function_names() -> dict[str, frozenset[str]]:
-    return {stmt.name: frozenset(_ast_names(stmt)) for filename in RUNTIME_HELPER_MODULES
-            for stmt in ast.parse(_runtime_source(filename)).body
-            if isinstance(stmt, ast.FunctionDef)}
+    return {block.name: block.names for filename in RUNTIME_HELPER_MODULES
+            for block in runtime_index.blocks(filename) if not block.is_class}
 
 
 def _function_names(name: str) -> frozenset[str]:
@@ -1320,30 +1308,7 @@ def _runtime_settings(filename: str, full: bool) -> dict[str, cst.SimpleStatemen
             if (name := _assigned_name(stmt))}
 
 
-def _ast_names(node: ast.AST) -> set[str]:
-    """The names :func:`_free_names` finds in the same code, read from Python's own parse
-    tree (about ten times quicker than walking libcst's; a test compares the two on the
-    runtime modules): names used or bound, functions', classes' and parameters' names, and
-    ``None``/``True``/``False``."""
-    names: set[str] = set()
-    for item in ast.walk(node):
-        if isinstance(item, ast.Name):
-            names.add(item.id)
-        elif isinstance(item, ast.Constant) and (
-                item.value is None or item.value is True or item.value is False):
-            names.add(repr(item.value))  # libcst's names, ast's constants
-        elif isinstance(item, ast.arg):
-            names.add(item.arg)
-        elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(item.name)
-        elif isinstance(item, ast.ExceptHandler) and item.name:
-            names.add(item.name)
-        elif isinstance(item, (ast.Global, ast.Nonlocal)):
-            names.update(item.names)
-        elif isinstance(item, ast.alias):
-            names.add((item.asname or item.name).split(".")[0])
-            names.add(item.name.split(".")[0])
-    return names
+_ast_names = runtime_index.ast_names  # the tests compare it with _free_names
 
 
 def _assigned_name(stmt: cst.CSTNode) -> str | None:
