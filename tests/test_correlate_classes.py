@@ -334,6 +334,11 @@ def test_json_urls_hand_out_no_route_word_version_or_constant_the_client_sent():
     ("Operation-Location", "/api/operations/57", "/api/operations/57"),  # a job to poll
     ("Content-Location", "/contacts/57?v=2", "/contacts/57?v=2"),
     ("Refresh", "0; URL='/contacts/57'", "/contacts/57"),
+    # Next.js's server action that redirected; React's script goes there
+    ("x-action-redirect", "/contacts/57;push", "/contacts/57"),
+    ("x-action-redirect", "/contacts/57?tab=2;replace", "/contacts/57?tab=2"),
+    ("X-Remix-Redirect", "/contacts/57", "/contacts/57"),  # Remix, React Router
+    ("X-Up-Location", "/contacts/57", "/contacts/57"),  # Unpoly
 ])
 def test_an_id_in_a_url_another_response_header_names(name: str, value: str, url: str):
     result = conv(entry("/contacts", "POST", form=[("n", "a")], body="<p>saved</p>",
@@ -349,8 +354,10 @@ def test_an_id_in_a_url_another_response_header_names(name: str, value: str, url
     assert runtime.from_header_url(resp, "step 1", e.var, name, re.compile(e.expr)) == "58"
 
 
-@pytest.mark.parametrize("name", ["Refresh", "HX-Location", "HX-Redirect", "refresh"])
-@given(value=st.text(st.sampled_from(list("0123456789 ;,.=:/'\"{}[]urlURLpath-x")), max_size=40))
+@pytest.mark.parametrize("name", ["Refresh", "HX-Location", "HX-Redirect", "refresh",
+                                  "x-action-redirect"])
+@given(value=st.text(st.sampled_from(list("0123456789 ;,.=:/'\"{}[]urlURLpath-xsecr")),
+                     max_size=40))
 @settings(max_examples=150, derandomize=True, deadline=None)
 def test_the_script_reads_a_header_url_as_the_conversion_did(name: str, value: str):
     from har2locust_plus.stages.correlate.location import header_url

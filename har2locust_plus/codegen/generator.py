@@ -632,6 +632,15 @@ class FastHttpGenerator:
         if isinstance(body, ir.FormBody):
             return [_kwarg("data", self.form(body.fields))]
         if isinstance(body, ir.MultipartBody):
+            if not body.files:
+                # still multipart: with data= alone both clients would send a urlencoded form,
+                # which some servers refuse (Next.js's server actions answer 500). A part
+                # (None, value) is a field without a file name in both.
+                return [_kwarg("files", cst.List([cst.Element(cst.Tuple([
+                    cst.Element(py_str(name)),
+                    cst.Element(cst.Tuple([cst.Element(cst.Name("None")),
+                                           cst.Element(value_expr(value))]))]))
+                    for name, value in body.fields]))]
             args = [_kwarg("data", self.form(body.fields))] if body.fields else []
             files = cst.List([cst.Element(cst.Tuple([
                 cst.Element(py_str(f.field)),
@@ -700,6 +709,10 @@ class FastHttpGenerator:
         origins = [by_kind["status"].origin]
         if "location" in by_kind:
             args.append(_kwarg("location", py_regex(by_kind["location"].expected)))
+        if "redirect_header" in by_kind:
+            name, pattern = by_kind["redirect_header"].expected
+            args.append(_kwarg("redirect_header", cst.Tuple([cst.Element(py_str(name)),
+                                                             cst.Element(py_regex(pattern))])))
         if "content_type" in by_kind:
             args.append(_kwarg("content_type", py_str(by_kind["content_type"].expected)))
         contains = [c.expected for c in checks if c.kind == "contains"]

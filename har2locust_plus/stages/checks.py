@@ -38,6 +38,7 @@ from ..ir import replace
 from ..options import Options
 from .correlate import ID_NAME
 from .correlate.delta import ANSWER_FIELDS, delta_fields
+from .correlate.location import header_url
 
 TITLE = re.compile(r"<title[^>]*>([^<]{3,120})</title>", re.I)
 HEADING = re.compile(r"<h([1-3])[^>]*>([^<]{3,120})</h\1>", re.I)
@@ -88,11 +89,27 @@ def _status_checks(response: ir.RecordedResponse, request_origin: str) -> list[i
     if 300 <= status < 400 and location:
         checks.append(ir.Check("location", location_pattern(location, request_origin),
                                "recorded Location"))
+    if 200 <= status < 300:
+        for name, value in response.headers:
+            if name.lower() in REDIRECT_HEADERS and (url := header_url(name, value)):
+                pattern = location_pattern(url, request_origin, query_keys=True)
+                checks.append(ir.Check("redirect_header", (name, pattern), f"recorded {name}"))
+                break
     return checks
 
 
-def location_pattern(location: str, origin: str = "") -> str:
-    """A regex for the recorded Location: same route, any id or token, any query string.
+# Headers of a 2xx answer that send the page's script somewhere else, as a redirect would:
+# Next.js's server actions, htmx, Remix and React Router. An action the server refused
+# usually answers 200 too, sending the script elsewhere (the sign-in page, a page saying it
+# failed): where it goes is checked like a Location, with the recorded query's parameter names
+# (``/notes?deleted=1`` is not ``/notes?missing=1``).
+REDIRECT_HEADERS = frozenset({"x-action-redirect", "hx-redirect", "hx-location",
+                              "x-remix-redirect"})
+
+
+def location_pattern(location: str, origin: str = "", query_keys: bool = False) -> str:
+    """A regex for the recorded Location: same route, any id or token, any query string (with
+    ``query_keys``: a query with at least the recorded parameter names, any values).
 
     A redirect that left ``origin`` (the request's) keeps its origin: at run time a redirect
     off the host under test must go exactly there (runtime ``redirect_to``).
@@ -102,8 +119,14 @@ def location_pattern(location: str, origin: str = "") -> str:
     there = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*", location)
     prefix = re.escape(there.group()) if there and not _same_origin(there.group(), origin) else ""
     path = (location[there.end():] if there else location) or "/"
-    path = path.split("#", 1)[0].split("?", 1)[0]
+    path, _, query = path.split("#", 1)[0].partition("?")
     segments = [r"[^/?#]+" if _is_dynamic(seg) else re.escape(seg) for seg in path.split("/")]
+    keys = dict.fromkeys(part.split("=", 1)[0] for part in query.split("&")) if query_keys \
+        else {}
+    keys.pop("", None)
+    if keys:
+        return prefix + "/".join(segments) + r"\?" + "".join(
+            f"(?=(?:.*&)?{re.escape(key)}(?:[=&]|$))" for key in keys) + ".*"
     return prefix + "/".join(segments) + r"(\?.*)?"
 
 

@@ -427,18 +427,29 @@ def check(
     json_keys=(),
     json_values=(),
     no_error=False,
+    redirect_header=None,
 ):
     """Mark the response failed, naming the step, unless it is what the recording showed;
     a failed step ends this run of the flow (unless --continue-on-failure).
 
     status: the recorded status; location: a regex the Location header must match;
+    redirect_header: (name, regex): a header of a 2xx answer that sends the page's script
+    elsewhere (x-action-redirect, HX-Redirect) must name a URL the regex matches;
     content_type: "html" or "json"; contains: text the body must contain;
     json_keys: keys the JSON object must have; json_values: (path, value) pairs it must
     hold, a path is keys joined by dots ("save.result"); no_error: the JSON may not have an
     "error" or "errors" member (APIs that answer errors with status 200).
     """
     problem = transport_problem(resp) or checkpoint_problem(
-        resp, status, location, content_type, contains, json_keys, json_values, no_error
+        resp,
+        status,
+        location,
+        content_type,
+        contains,
+        json_keys,
+        json_values,
+        no_error,
+        redirect_header,
     )
     if problem:
         resp.failure(f"{step}: {problem}")
@@ -450,7 +461,15 @@ def check(
 
 
 def checkpoint_problem(
-    resp, status, location, content_type, contains, json_keys, json_values, no_error
+    resp,
+    status,
+    location,
+    content_type,
+    contains,
+    json_keys,
+    json_values,
+    no_error,
+    redirect_header=None,
 ):
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
@@ -462,6 +481,14 @@ def checkpoint_problem(
         return f"expected a redirect to {readable(location)}, got no Location header"
     if location is not None and not re.fullmatch(location, redirect_to(resp, where)):
         return f"expected a redirect to {readable(location)}, got {brief(where)}"
+    if redirect_header is not None:
+        name, pattern = redirect_header
+        value = resp.headers.get(name) if resp.headers else None
+        url = header_url(name, value) if value is not None else None
+        if url is None or not re.fullmatch(pattern, redirect_to(resp, url)):
+            return (
+                f"expected a {name} header to {readable(pattern)}, got {brief(value)}"
+            )
     if content_type is not None:
         got_type = (resp.headers.get("Content-Type") if resp.headers else None) or ""
         if content_type not in got_type.lower():
@@ -508,9 +535,11 @@ def brief(value, show=str):
 
 
 def readable(pattern):
-    r"""A Location pattern as people write it: /notes/<id> for /notes/[^/?#]+(\?.*)?."""
+    r"""A Location pattern as people write it: /notes/<id> for /notes/[^/?#]+(\?.*)?, and
+    /notes?deleted=* for a pattern that wants a query parameter of that name."""
     text = pattern.removesuffix(r"(\?.*)?").replace("[^/?#]+", "<id>")
-    return re.sub(r"\\(.)", r"\1", text)
+    text = re.sub(r"\(\?=\(\?:\.\*&\)\?(.*?)\(\?:\[=&\]\|\$\)\)", r"\1=*&", text)
+    return re.sub(r"\\(.)", r"\1", text.removesuffix("&.*"))
 
 
 def relative(url):
@@ -615,6 +644,27 @@ def from_location(resp, step, var, pattern, sent_in=()):
     and fragment)."""
     location = resp.headers.get("Location") if resp.headers else None
     return from_regex(resp, step, var, pattern, relative(location or ""), sent_in)
+
+
+def header_url(name, value):
+    """The URL a response header names: HX-Location's JSON "path", Refresh's "url=",
+    x-action-redirect's without its ";push" or ";replace", else the value."""
+    value = value.strip()
+    low = name.lower()
+    if low == "x-action-redirect":
+        return re.sub(r";(?:push|replace)$", "", value)
+    if low == "refresh":
+        match = re.match(
+            r"""^\s*\d*(?:\.\d*)?\s*[;,]\s*url\s*=\s*['"]?([^'"]*)""", value, re.I
+        )
+        return match.group(1).strip() if match else ""
+    if low == "hx-location" and value.startswith("{"):
+        try:
+            path = json.loads(value).get("path")
+        except (ValueError, AttributeError, RecursionError):
+            return ""
+        return path if isinstance(path, str) else ""
+    return value
 
 
 @events.init_command_line_parser.add_listener

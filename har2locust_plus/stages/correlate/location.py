@@ -29,19 +29,24 @@ def location_sources(step: ir.Step, location: str, header: str = "") -> Iterator
 
 
 # Response headers other than Location that name a URL the client goes to or polls next: htmx
-# (HX-Redirect, HX-Location: a path, or JSON with "path"), Inertia (X-Inertia-Location), the
-# job pattern of APIs (Content-Location, Operation-Location, Azure-AsyncOperation), and Refresh
-# ("0; url=/next"), lower case.
-URL_HEADERS = frozenset({"hx-redirect", "hx-location", "x-inertia-location", "content-location",
+# (HX-Redirect, HX-Location: a path, or JSON with "path"), Inertia (X-Inertia-Location),
+# Next.js's server actions (x-action-redirect: "/notes/7;push"), Remix and React Router
+# (X-Remix-Redirect), Unpoly (X-Up-Location), the job pattern of APIs (Content-Location,
+# Operation-Location, Azure-AsyncOperation), and Refresh ("0; url=/next"), lower case.
+URL_HEADERS = frozenset({"hx-redirect", "hx-location", "x-inertia-location", "x-action-redirect",
+                         "x-remix-redirect", "x-up-location", "content-location",
                          "operation-location", "azure-asyncoperation", "refresh"})
 _REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]\s*url\s*=\s*['"]?([^'"]*)""", re.I)
 
 
 def header_url(name: str, value: str) -> str:
-    """The URL a response header names: HX-Location's JSON ``path``, Refresh's ``url=``, else
-    the value. The generated scripts' ``header_url`` does the same (a test holds them equal)."""
+    """The URL a response header names: HX-Location's JSON ``path``, Refresh's ``url=``,
+    x-action-redirect's without its ``;push`` or ``;replace``, else the value. The generated
+    scripts' ``header_url`` does the same (a test holds them equal)."""
     value = value.strip()
     low = name.lower()
+    if low == "x-action-redirect":
+        return re.sub(r";(?:push|replace)$", "", value)
     if low == "refresh":
         match = _REFRESH_URL.match(value)
         return match.group(1).strip() if match else ""
