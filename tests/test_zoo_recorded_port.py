@@ -32,6 +32,7 @@ import test_zoo_oauth as oauth
 import test_zoo_redmine as redmine
 import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
+import test_zoo_nextjs as nextjs
 import test_zoo_webforms as webforms
 import test_zoo_wordpress as wordpress
 from conftest import ZOO_STOP_TIMEOUT, LocustRun, locust_headless
@@ -202,6 +203,19 @@ def _webforms_missing() -> str | None:
     return missing()
 
 
+def _nextjs(port: int) -> Any:
+    from fixtures.zoo.nextjs.server import NextNotes, built_app
+
+    built_app()  # npm ci and next build, once per version of the app's sources
+    return NextNotes(port=port)
+
+
+def _nextjs_missing() -> str | None:
+    from fixtures.zoo.nextjs.server import missing
+
+    return missing()
+
+
 def _judge_djangospa(outcome: Outcome) -> None:
     judged = djangospa.Run(outcome.run, outcome.after, outcome.url)
     djangospa.assert_no_failures(judged)
@@ -242,6 +256,8 @@ ZOOS = [
         missing=_wagtailcms_missing, unique=wagtailcms.UNIQUE),
     Zoo("webforms", _webforms, webforms.PASSWORD,
         lambda o: webforms.assert_full_lifecycle(o.run, o.after), missing=_webforms_missing),
+    Zoo("nextjs", _nextjs, nextjs.PASSWORD,
+        lambda o: nextjs.assert_full_lifecycle(o.run, o.after), missing=_nextjs_missing),
     Zoo("wordpress", _wordpress, _wordpress_password(),
         lambda o: wordpress.assert_full_lifecycle(o.run, o.after),
         missing=_wordpress_missing),

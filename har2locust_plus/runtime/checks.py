@@ -159,9 +159,7 @@ def checkpoint_problem(
         value = resp.headers.get(name) if resp.headers else None
         url = header_url(name, value) if value is not None else None
         if url is None or not re.fullmatch(pattern, redirect_to(resp, url)):
-            return (
-                f"expected a {name} header to {readable(pattern)}, got {brief(value)}"
-            )
+            return f"expected the {name} header to name {readable(pattern)}, got {brief(value)}"
     if content_type is not None:
         got_type = (resp.headers.get("Content-Type") if resp.headers else None) or ""
         if content_type not in got_type.lower():

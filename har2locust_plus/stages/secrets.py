@@ -228,7 +228,7 @@ class _Finder:
         known = self.secrets.get(text)
         if known is None:
             # one name for the option (--api-key), the user's attribute and the variable
-            base = _name(identifier(name), "secret")
+            base = _name(identifier(_field_name(name)), "secret")
             if len(base) <= 2 and kind in ("password", "otp"):
                 base = kind  # DokuWiki's field "p": --password, not --p
             if base in self.taken or base.replace("_", "-") in LOCUST_OPTIONS:
@@ -247,7 +247,7 @@ class _Finder:
         key = (kind == "login", text)
         known = self.columns.get(key)
         if known is None:
-            column = _name(identifier(name), "value")
+            column = _name(identifier(_field_name(name)), "value")
             taken = {c.name for c in self.columns.values()} | self.taken | {
                 s.name for s in self.secrets.values()}
             base, n = column, 2
@@ -360,3 +360,9 @@ def _suffix_separator(text: str) -> str:
     if _SNAKE.fullmatch(text):
         return "_"
     return " "
+
+
+def _field_name(name: str) -> str:
+    """A form field's name without the prefix React gives the fields of a server action's form
+    (``_1_password``: the option is --password)."""
+    return re.sub(r"^_\d+_(?=[A-Za-z])", "", name)
