@@ -563,3 +563,42 @@ def test_output_to_dev_stdout_goes_to_file_descriptor_1(
     assert result.stdout == ""
     assert capfd.readouterr().out == convert(PUBLIC).code
     assert os.path.islink("/dev/stdout") and os.readlink("/dev/stdout") == link
+
+
+def test_a_multipart_form_without_files_is_sent_as_multipart(make_har, make_entry) -> None:
+    """Both Locust clients send ``data=`` urlencoded; a server that reads only multipart
+    (Next.js's server actions answer 500) needs the recorded encoding: every field a part
+    ``(name, (None, value))``, a value the flow read at run time as a str (an int to
+    geventhttpclient would be that many zero bytes)."""
+    import ast
+    import email
+    from types import SimpleNamespace
+
+    import requests
+    from geventhttpclient.useragent import _encode_multipart_formdata
+
+    har = make_har(
+        make_entry("http://h.test/new", "POST", post_data={"mimeType": "application/json",
+                                                           "text": '{"a": 1}'},
+                   body='{"id": 4711}', mime="application/json"),
+        make_entry("http://h.test/save", "POST", post_data={
+            "mimeType": "multipart/form-data; boundary=XX",
+            "text": ('--XX\r\nContent-Disposition: form-data; name="_1_title"\r\n\r\nmilk\r\n'
+                     '--XX\r\nContent-Disposition: form-data; name="id"\r\n\r\n4711\r\n'
+                     '--XX--\r\n')}))
+    code = _converted(run("-", "-q", input=har))
+    [files] = [kw.value for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Call)
+               for kw in node.keywords if kw.arg == "files"]
+    assert ast.unparse(files) == "[('_1_title', (None, 'milk')), ('id', (None, f'{self.new_id}'))]"
+    self = SimpleNamespace(new_id=4711)  # as the script reads it: an int from the JSON answer
+    parts = eval(compile(ast.Expression(files), "script", "eval"), {"self": self})
+    fast_body, fast_type = _encode_multipart_formdata(parts, None)
+    prepared = requests.Request("POST", "http://h.test/save", files=parts).prepare()
+    for body, content_type in ((fast_body, fast_type),
+                               (prepared.body, prepared.headers["Content-Type"])):
+        message = email.message_from_bytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+        assert message.is_multipart()
+        fields = [(part.get_param("name", header="content-disposition"), part.get_filename(),
+                   part.get_payload(decode=True)) for part in message.get_payload()]
+        assert fields == [("_1_title", None, b"milk"), ("id", None, b"4711")]

@@ -635,11 +635,12 @@ class FastHttpGenerator:
             if not body.files:
                 # still multipart: with data= alone both clients would send a urlencoded form,
                 # which some servers refuse (Next.js's server actions answer 500). A part
-                # (None, value) is a field without a file name in both.
+                # (None, value) is a field without a file name in both; its value a str (an
+                # int from a JSON answer would be bytes(n), n zero bytes, to geventhttpclient)
                 return [_kwarg("files", cst.List([cst.Element(cst.Tuple([
                     cst.Element(py_str(name)),
                     cst.Element(cst.Tuple([cst.Element(cst.Name("None")),
-                                           cst.Element(value_expr(value))]))]))
+                                           cst.Element(template_expr(value))]))]))
                     for name, value in body.fields]))]
             args = [_kwarg("data", self.form(body.fields))] if body.fields else []
             files = cst.List([cst.Element(cst.Tuple([

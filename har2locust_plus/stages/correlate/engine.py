@@ -125,6 +125,12 @@ class _State:
     # what this request sent in its path or under an id's name: the response echoing it (PUT
     # /notes/17 → {"id": 17}) did not create it
     step_echo: set[str] = field(default_factory=set)
+    steps: tuple[ir.Step, ...] = ()
+    # UUIDs (lower case) the responses read so far hold, in text or headers → the first step
+    # whose response did; filled only as far as a request sends a UUID (see _handed_out)
+    uuids_out: dict[str, int] = field(default_factory=dict)
+    uuids_scanned: int = 0  # how many of steps' responses are in uuids_out
+    unread: dict[str, tuple[int, int]] = field(default_factory=dict)  # see _handed_out
 
 
 def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -137,6 +143,7 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         reserved=set(RESERVED) | {g.method for g in scenario.groups} | {"origin"},
     )
     state.wanted = _wanted_values(scenario.steps, state.tokens)
+    state.steps = scenario.steps
     for name, value in options.correlate_cookie_rules:  # verify --fix
         state.cookies[value] = (name, "")
     # What each response's body hands out depends on the body alone (and on which values some
@@ -164,7 +171,13 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     steps = _live_referers(steps, recorded_urls, scenario.main_origin)
     extra = dict(scenario.extra)
     extra["correlations"] = _report_rows(state, steps)
-    return replace(scenario, steps=tuple(steps), extra=extra)
+    scenario = replace(scenario, steps=tuple(steps), extra=extra)
+    for value, (sent_at, out_at) in state.unread.items():
+        scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
+            f"step {sent_at} sends {_preview(value)}, which the response of step {out_at} "
+            "handed out, but no place in it to read it again was found: it is sent as "
+            "recorded (if the server made it, a fresh server may know no such id)"))
+    return scenario
 
 
 def _recorded_url(request: ir.Request) -> str | None:
@@ -978,6 +991,35 @@ def _maybe_generated(value: str, key: str, step: ir.Step, state: _State) -> str 
     return _maybe_time(value, key, step, state)
 
 
+def _preview(value: str) -> str:
+    return value if len(value) <= 24 else value[:10] + "…" + value[-8:]
+
+
+_ANY_UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+                        re.I)
+
+
+def _handed_out(value: str, step: ir.Step, state: _State) -> int | None:
+    """The first step before ``step`` whose response holds the UUID ``value`` anywhere (text or
+    a header), else None. A UUID a request sends is the client's own, made up at run time,
+    only if no response handed it out: one the server made and no source reads (the lookup
+    failed) is sent as recorded. The responses are read once each, only as far as needed."""
+    steps = state.steps
+    while state.uuids_scanned < len(steps) and steps[state.uuids_scanned].number < step.number:
+        earlier = steps[state.uuids_scanned]
+        state.uuids_scanned += 1
+        response = earlier.response
+        if response is None:
+            continue
+        texts = [header for _, header in response.headers]
+        if response.text and len(response.text) < 20_000_000:
+            texts.append(response.text)
+        for text in texts:
+            for found in _ANY_UUID4.findall(text):
+                state.uuids_out.setdefault(found.lower(), earlier.number)
+    return state.uuids_out.get(value.lower())
+
+
 def _maybe_time(value: str, key: str, step: ir.Step, state: _State) -> str | None:
     if not value.isdecimal() or len(value) not in (10, 13) or step.started is None:
         return None
@@ -987,10 +1029,14 @@ def _maybe_time(value: str, key: str, step: ir.Step, state: _State) -> str | Non
     return _generate(value, "epoch_ms" if len(value) == 13 else "epoch_s", key, step, state)
 
 
-def _generate(value: str, kind: str, key: str, step: ir.Step, state: _State) -> str:
+def _generate(value: str, kind: str, key: str, step: ir.Step, state: _State) -> str | None:
     known = state.generated.get(value)
     if known is not None:
         return known.var
+    if kind == "uuid4" and (out_at := _handed_out(value, step, state)) is not None:
+        # the server made it (a note's id): a new random UUID would name nothing
+        state.unread.setdefault(value, (step.number, out_at))
+        return None
     base = identifier(key.removeprefix("x-")) if key else ""
     var = _unique(base or ("request_uuid" if kind == "uuid4" else "timestamp"), state)
     generated = ir.Generated(var=var, kind=kind, recorded=value,  # type: ignore[arg-type]
@@ -1026,7 +1072,7 @@ def _report_rows(state: _State, steps: list[ir.Step]) -> list[dict]:
     rows = []
     for row in state.report:
         value = row.pop("value")
-        preview = value if len(value) <= 24 else value[:10] + "…" + value[-8:]
+        preview = _preview(value)
         uses = sorted(set(used.get((row["var"], row["source_step"]), [])))
         rows.append({**row, "preview": preview, "used_by": uses})
     return rows
