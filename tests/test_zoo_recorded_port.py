@@ -28,11 +28,11 @@ import test_zoo_flaskwtf as flaskwtf
 import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
 import test_zoo_mediawiki as mediawiki
+import test_zoo_nextjs as nextjs
 import test_zoo_oauth as oauth
 import test_zoo_redmine as redmine
 import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
-import test_zoo_nextjs as nextjs
 import test_zoo_webforms as webforms
 import test_zoo_wordpress as wordpress
 from conftest import ZOO_STOP_TIMEOUT, LocustRun, locust_headless
