@@ -354,6 +354,32 @@ def test_an_id_in_a_url_another_response_header_names(name: str, value: str, url
     assert runtime.from_header_url(resp, "step 1", e.var, name, re.compile(e.expr)) == "58"
 
 
+def test_a_value_a_server_action_returned_in_its_rsc_answer_is_read_again():
+    """Next.js answers a server action (and a ``<Link>``) with an RSC payload: rows of JSON
+    after an id. What the action returned is found by its key, as in a script; the action's own
+    id (the ``Next-Action`` header, a hash the build fixed, which the page's payload also
+    names under "id") is never correlated."""
+    action = "40a788a69c12e42881c87ea72fcefaa4bce301b54d"
+    note = "Vx93kQpL2mZr8TtY"
+    rsc = ('0:{"a":"$@1","f":"","b":"QdIJk5r1QSgXMwRxRcPrR"}\n'
+           f'1:{{"id":"{note}","title":"milk"}}\n')
+    result = conv(
+        entry("/notes", body=f'<form><script>self.__next_f.push([1,"{{\\"id\\":\\"{action}'
+                             '\\"}"])</script></form>'),
+        entry("/notes", "POST", headers=[("Next-Action", action)], raw=("text/plain", "[]"),
+              mime="text/x-component", body=rsc),
+        entry(f"/notes/{note}", "POST", headers=[("Next-Action", action)],
+              raw=("text/plain", f'["{note}"]'), mime="text/x-component", body="0:{}"),
+    )
+    e = extraction(result, 2)
+    assert (e.kind, e.recorded, e.var) == ("regex", note, "id")
+    assert found_by_regex(e, rsc) == note
+    assert step(result, 3).request.path.parts == ("/notes/", ir.VarRef("id"))
+    assert all(header(step(result, n), "Next-Action") == ir.Template.literal(action)
+               for n in (2, 3))
+    assert step(result, 1).extractions == ()
+
+
 @pytest.mark.parametrize("name", ["Refresh", "HX-Location", "HX-Redirect", "refresh",
                                   "x-action-redirect"])
 @given(value=st.text(st.sampled_from(list("0123456789 ;,.=:/'\"{}[]urlURLpath-xsecr")),

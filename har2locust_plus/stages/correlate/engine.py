@@ -46,6 +46,7 @@ from .delta import delta_fields, delta_sources
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
 from .html import SHOWN, fragment_sources, html_sources, is_html
 from .json_body import json_sources, plain_sources
+from .scripts import rsc_sources
 from .sources import (
     MIN_TOKEN,
     RANK_TEXT,
@@ -308,6 +309,8 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
         return []
     mime = response.mime_type
     wanted = Wanted(last_use, step.number)
+    if "x-component" in mime:  # React Server Components (Next.js)
+        return list(rsc_sources(step, text, wanted))
     # an UpdatePanel's postback: text/plain from ASP.NET, text/html from Mono
     if text[:1].isdigit() and mime.startswith("text/") and \
             (fields := delta_fields(text)) is not None:
@@ -507,8 +510,10 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
     return ir.Template(ir.merge_parts(parts))
 
 
+# next-action: the id of a Next.js server action, a hash its build fixed (its pages' RSC
+# payloads name it too, under a key as common as "id")
 UNTOUCHED_HEADERS = frozenset({"origin", "referer", "user-agent", "accept", "accept-language",
-                               "content-type"})
+                               "content-type", "next-action"})
 
 
 def _query(param: ir.QueryParam, step: ir.Step, state: _State,

@@ -33,22 +33,36 @@ def script_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]
         script_type = SCRIPT_TYPE.search(block.group(1))
         if script_type and script_type.group(1).lower() not in JS_TYPES:
             continue  # JSON data islands: see html.embedded_json_sources
-        for match in STRING_ASSIGNMENT.finditer(block.group(2)):
-            raw = match.group(4)
-            value = js_unescape(raw) if "\\" in raw else raw
-            if value not in wanted or not token_like(value):
+        yield from _string_sources(step, block.group(2), text, wanted, "script")
+
+
+def rsc_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
+    """A React Server Components payload (``text/x-component``: Next.js's answers to a
+    server action or a ``<Link>``): rows of JSON after an id (``1:{"id":"3f2b…"}``), read as
+    one script is: a token-like string found by its key (what an action returned, a
+    segment's id)."""
+    yield from _string_sources(step, text, text, wanted, "RSC")
+
+
+def _string_sources(step: ir.Step, script: str, text: str, wanted: Wanted,
+                    where: str) -> Iterator[Source]:
+    """The wanted token-like strings ``script`` (a part of ``text``) assigns to a key."""
+    for match in STRING_ASSIGNMENT.finditer(script):
+        raw = match.group(4)
+        value = js_unescape(raw) if "\\" in raw else raw
+        if value not in wanted or not token_like(value):
+            continue
+        key, quote = match.group(2), match.group(3)
+        pattern = (f"""["']?{re.escape(key)}["']?\\s*[:=]\\s*{quote}"""
+                   f"((?:[^{quote}\\\\\\n]|\\\\.)*){quote}")
+        if first_group(pattern, text) != raw:
+            # an earlier assignment to the same key: this one by the object around it
+            pattern = _owned(script, match.start(), key, quote, text, raw)
+            if pattern is None:
                 continue
-            key, quote = match.group(2), match.group(3)
-            pattern = (f"""["']?{re.escape(key)}["']?\\s*[:=]\\s*{quote}"""
-                       f"((?:[^{quote}\\\\\\n]|\\\\.)*){quote}")
-            if first_group(pattern, text) != raw:
-                # an earlier assignment to the same key: this one by the object around it
-                pattern = _owned(block.group(2), match.start(), key, quote, text, raw)
-                if pattern is None:
-                    continue
-            yield Source(step.number, value, identifier(key) or "value", "regex", expr=pattern,
-                         rank=RANK_TEXT, how=f"script {key[:30]}", id_like=True,
-                         decode="js" if "\\" in raw else "")
+        yield Source(step.number, value, identifier(key) or "value", "regex", expr=pattern,
+                     rank=RANK_TEXT, how=f"{where} {key[:30]}", id_like=True,
+                     decode="js" if "\\" in raw else "")
 
 
 def _owned(script: str, at: int, key: str, quote: str, text: str, raw: str) -> str | None:
