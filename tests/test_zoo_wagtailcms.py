@@ -93,7 +93,8 @@ def test_the_ids_come_from_where_wagtail_hands_them_out(script: tuple[Path, str,
     assert len(pings) == 2 and all(p.strip().endswith("}/\",") for p in pings), pings
     # the session's id: the second number of the editor's ping URL, the page's free
     assert '"/admin/editing\\\\-sessions/ping/wagtailcore/page/[0-9]+/([0-9]+)/' in code
-    assert '"revision_id": self.revision_id' in code
+    # (a multipart field, as the editor's script posts it)
+    assert '("revision_id", (None, f"{self.revision_id}"))' in code
     assert "self.owner" not in code
 
 
