@@ -527,16 +527,17 @@ def test_old_timestamp_and_uuid_from_a_response_are_not_generated():
 
 @pytest.mark.parametrize("where", ["body", "header", "upper case"])
 def test_a_uuid_a_response_handed_out_is_never_made_up_again(where: str):
-    """The server made the note's UUID; no source reads it again (an RSC answer, a header of
-    no known kind): a new random UUID would name nothing, so it is sent as recorded, and the
+    """The server made the note's UUID; no source reads it again (a sentence, a header of no
+    known kind, an RSC row without a key): a new random UUID would name nothing, so it is sent as recorded, and the
     report says so. A UUID no response holds is still the client's own, made up each run."""
     uid = "3f2b8c1e-9d4a-4c7b-8e6f-1a2b3c4d5e6f"
     made = "0a1b2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d"
-    holds = {"body": {"body": f'1:{{"k":"{uid}"}}\n'},
-             "header": {"body": "0:{}", "response_headers": [("X-Where", f"/n/{uid};x")]},
-             "upper case": {"body": f'1:"{uid.upper()}"'}}[where]
+    holds = {"body": {"body": f"Created {uid} for you", "mime": "text/plain"},
+             "header": {"body": "0:{}", "response_headers": [("X-Where", f"/n/{uid};x")],
+                        "mime": "text/x-component"},
+             "upper case": {"body": f'1:["{uid.upper()}"]', "mime": "text/x-component"}}[where]
     result = conv(
-        entry("/notes", "POST", form=[("title", "milk")], mime="text/x-component", **holds),
+        entry("/notes", "POST", form=[("title", "milk")], **holds),
         entry(f"/notes/{uid}", "POST", form=[("id", uid)], headers=[("X-Request-ID", made)],
               body="<p>deleted</p>"),
     )
