@@ -528,8 +528,9 @@ def test_old_timestamp_and_uuid_from_a_response_are_not_generated():
 @pytest.mark.parametrize("where", ["body", "header", "upper case"])
 def test_a_uuid_a_response_handed_out_is_never_made_up_again(where: str):
     """The server made the note's UUID; no source reads it again (a sentence, a header of no
-    known kind, an RSC row without a key): a new random UUID would name nothing, so it is sent as recorded, and the
-    report says so. A UUID no response holds is still the client's own, made up each run."""
+    known kind, an RSC row without a key): a new random UUID would name nothing, so it is sent
+    as recorded, and the report says so. A UUID no response holds is still the client's own,
+    made up each run."""
     uid = "3f2b8c1e-9d4a-4c7b-8e6f-1a2b3c4d5e6f"
     made = "0a1b2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d"
     holds = {"body": {"body": f"Created {uid} for you", "mime": "text/plain"},

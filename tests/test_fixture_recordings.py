@@ -40,7 +40,7 @@ pytestmark = [
 
 def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, Redmine, Mono
-    for the WebForms shop, Node.js for the Next.js app) cannot run here, or None."""
+    for the WebForms shop, Node.js for the Next.js and SvelteKit apps) cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -53,6 +53,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.webforms import server  # type: ignore[no-redef]
     elif "nextjs" in script:
         from fixtures.zoo.nextjs import server  # type: ignore[no-redef]
+    elif "sveltekit" in script:
+        from fixtures.zoo.sveltekit import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -94,6 +96,8 @@ RECORDINGS = [
                  {"webforms.har": True}, id="webforms"),
     pytest.param("fixtures/zoo/nextjs/record.py", ("--out", "{dir}/nextjs.har"),
                  {"nextjs.har": True}, id="nextjs"),
+    pytest.param("fixtures/zoo/sveltekit/record.py", ("--out", "{dir}/sveltekit.har"),
+                 {"sveltekit.har": True}, id="sveltekit"),
     pytest.param("fixtures/zoo/trac/record.py", ("--out", "{dir}/trac.har"),
                  {"trac.har": True}, id="trac"),
     pytest.param("fixtures/zoo/flaskwtf/record.py", ("--out", "{dir}/flaskwtf.har"),

@@ -31,6 +31,7 @@ import test_zoo_mediawiki as mediawiki
 import test_zoo_nextjs as nextjs
 import test_zoo_oauth as oauth
 import test_zoo_redmine as redmine
+import test_zoo_sveltekit as sveltekit
 import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
 import test_zoo_webforms as webforms
@@ -216,6 +217,19 @@ def _nextjs_missing() -> str | None:
     return missing()
 
 
+def _sveltekit(port: int) -> Any:
+    from fixtures.zoo.sveltekit.server import SvelteNotes, built_app
+
+    built_app()  # npm ci and vite build, once per version of the app's sources
+    return SvelteNotes(port=port)
+
+
+def _sveltekit_missing() -> str | None:
+    from fixtures.zoo.sveltekit.server import missing
+
+    return missing()
+
+
 def _judge_djangospa(outcome: Outcome) -> None:
     judged = djangospa.Run(outcome.run, outcome.after, outcome.url)
     djangospa.assert_no_failures(judged)
@@ -258,6 +272,8 @@ ZOOS = [
         lambda o: webforms.assert_full_lifecycle(o.run, o.after), missing=_webforms_missing),
     Zoo("nextjs", _nextjs, nextjs.PASSWORD,
         lambda o: nextjs.assert_full_lifecycle(o.run, o.after), missing=_nextjs_missing),
+    Zoo("sveltekit", _sveltekit, sveltekit.PASSWORD,
+        lambda o: sveltekit.assert_full_lifecycle(o.run, o.after), missing=_sveltekit_missing),
     Zoo("wordpress", _wordpress, _wordpress_password(),
         lambda o: wordpress.assert_full_lifecycle(o.run, o.after),
         missing=_wordpress_missing),
