@@ -19,7 +19,8 @@ from . import ir
 # value must be a word (not an id: ``page=2`` is pagination, not an operation).
 SELECTORS = ("action", "act", "op", "operation", "do", "cmd", "command", "task", "mode", "func",
              "function", "method", "route", "controller", "module", "view", "page")
-SELECTOR_VALUE = re.compile(r"[A-Za-z_][A-Za-z0-9_./\-]{0,47}")  # a word or a route, no URL
+# a word or a route (phpMyAdmin's ``route=/sql``, ``route=/``), no URL
+SELECTOR_VALUE = re.compile(r"/|/?[A-Za-z_][A-Za-z0-9_./\-]{0,47}")
 GRAPHQL_NAME = re.compile(r"\s*(?:(?:query|mutation|subscription)\b\s*([_A-Za-z]\w*)?)?[^{]*\{"
                           r"\s*(?:[_A-Za-z]\w*\s*:\s*)?([_A-Za-z]\w*)")
 SOAP_BODY = re.compile(r"<(?:[\w.-]+:)?Body\b[^>]*>\s*<(?:[\w.-]+:)?([\w.-]+)")

@@ -105,6 +105,8 @@ def _values(step: ir.Step) -> list[tuple[str, Any]]:
     (_page("/notes?page=2", "<title>x</title>"), None),  # pagination, not an operation
     (_page("/ad?mode=http://x.example/p&view=wide", "<title>x</title>"), "view=wide"),
     (_page("/doku.php?id=start&do=edit&rev=1712", "<title>x</title>"), "do=edit"),
+    (_page("/index.php?route=/sql&db=zoo&pos=0", "<title>x</title>"), "route=/sql"),
+    (_page("/index.php?route=/", "<title>x</title>"), "route=/"),
     (_page("/notes/7", "<title>x</title>"), None),
     (_post_json("/api/notes", {"title": "x"}, {}), None),
     (build_entry(f"{ORIGIN}/ws", "POST", headers=[
@@ -116,8 +118,8 @@ def _values(step: ir.Step) -> list[tuple[str, Any]]:
                      "<m:id>4</m:id></m:DeleteNote></s:Body></s:Envelope>")}), "DeleteNote"),
 ], ids=["graphql-operation-name", "graphql-named-query", "graphql-anonymous-mutation",
         "graphql-alias", "json-rpc", "json-selector", "form-action", "front-controller",
-        "pagination", "url-is-no-selector", "dokuwiki", "rest-get", "rest-post", "soap-action",
-        "soap-body"])
+        "pagination", "url-is-no-selector", "dokuwiki", "route", "route-home", "rest-get",
+        "rest-post", "soap-action", "soap-body"])
 def test_the_operation_of_a_request(entry: dict[str, Any], operation: str | None) -> None:
     step, = load(build_har(entry), "test.har").steps
     assert step.request.operation == operation
@@ -165,6 +167,19 @@ def test_front_controller_pages_keep_their_own_title() -> None:
         ["<title>Viewing — Wiki</title>"], None]
 
 
+def test_a_page_and_its_scripts_json_for_one_operation_each_get_their_own_checks() -> None:
+    """phpMyAdmin answers ``index.php?route=/sql`` with a page, and with JSON holding the page
+    when its script asks: a JSON answer is never checked for HTML, nor the page for JSON."""
+    xhr = build_entry(f"{ORIGIN}/index.php?route=/sql&ajax_request=true", mime=JSON,
+                      body=json.dumps({"success": True, "message": "<p>rows</p>"}),
+                      resource_type="xhr")
+    steps = _steps(_page("/index.php?route=/sql", "<title>Browse</title>"), xhr)
+    assert _by_kind(steps[0])["content_type"] == ["html"]
+    assert _by_kind(steps[0])["contains"] == ["<title>Browse</title>"]
+    assert _by_kind(steps[1])["content_type"] == ["json"]
+    assert ("success", True) in _values(steps[1]) and "contains" not in _by_kind(steps[1])
+
+
 def _postback(fields: dict[str, str], answer: str, *, asynchronous: bool = False,
               mime: str = "text/html; charset=utf-8") -> dict[str, Any]:
     """A WebForms postback of ``fields`` (``__VIEWSTATE`` added) to /Orders.aspx."""
@@ -210,16 +225,21 @@ _SAVED = '<div class="alert alert-success" role="alert">Your changes were saved.
     (['<p class="flash notice">Signed out &amp; done</p>'], ">Signed out &amp; done<"),
     (['<div role="status">Queued for review</div>'], ">Queued for review<"),
     ([_SAVED, '<div class="alert">Saved as a draft.</div>'], None),  # recordings disagree
-    (['<div class="alert">3 notes deleted</div>'], None),  # digits: a count
+    (['<div class="alert">3 notes deleted</div>'], "notes deleted"),  # not the count
     (['<div class="alert">Note Shopping saved</div>'], None),  # echoes what was sent
     (['<div class="summary">Nothing yet</div>'], None),  # not a message's class
-    (['<div class="alert"><b>Saved</b></div>'], None),  # text only
+    (['<div class="alert"><b>Saved</b></div>'], None),  # too short a phrase in markup
+    (['<div class="alert">Note added</div>'], ">Note added<"),  # "add" was sent: no word
+    (['<div class="alert alert-success"><img src="ok.png"> 3 notes deleted.</div>'],
+     "notes deleted."),  # after an icon, between the numbers
+    (['<div class="alert"><i class="icon"></i>Saved. (Query took 0.0006 seconds.)</div>'],
+     "Query took"),  # the longest phrase first
 ], ids=["bootstrap-alert", "label", "entities", "role-status", "disagree", "digits", "echo",
-        "other-class", "markup"])
+        "other-class", "markup", "sent-part-of-a-word", "after-an-icon", "phrases"])
 def test_an_unsafe_request_s_answer_is_checked_for_its_message(
         answers: list[str], message: str | None) -> None:
-    entries = [_form("/notes/save", {"title": "Shopping", "n": str(i)}, {}) for i in
-               range(len(answers))]
+    entries = [_form("/notes/save", {"title": "Shopping", "n": str(i), "do": "add"}, {})
+               for i in range(len(answers))]
     for entry, answer in zip(entries, answers, strict=True):
         entry["response"]["content"] = {"size": len(answer), "mimeType": "text/html",
                                         "text": f"<html><title>Notes</title>{answer}</html>"}
@@ -227,6 +247,23 @@ def test_an_unsafe_request_s_answer_is_checked_for_its_message(
     steps = _steps(*entries)
     expected = ["<title>Notes</title>"] + ([message] if message else [])
     assert all(_by_kind(step).get("contains") == expected for step in steps)
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ('<div class="alert alert-success"><img src="x.gif"> 1 row deleted.</div>',
+     "row deleted."),
+    ('<div class="alert">Note saved</div>', ">Note saved<"),
+    ('<div class="alert">Note "Shopping" saved</div>', None),  # echoed input
+    ('<div class="alert">Saved "as draft"</div>', None),  # escaped in JSON: not as sent
+], ids=["json-held-html", "plain", "echo", "escaped"])
+def test_a_json_answer_s_html_message_is_checked_as_the_script_reads_it(
+        message: str, expected: str | None) -> None:
+    """phpMyAdmin, Drupal's AJAX, ``{"html": …}``: the message is HTML in a JSON string; the
+    check is a phrase found in the answer as sent (the script searches its text)."""
+    answer = {"success": True, "message": message}
+    step, = _steps(_form("/index.php", {"route": "/sql", "sql_query": "DELETE x",
+                                        "title": "Shopping"}, answer))
+    assert _by_kind(step).get("contains") == ([expected] if expected else None)
 
 
 def test_a_page_s_message_is_not_checked_on_a_get() -> None:

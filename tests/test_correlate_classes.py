@@ -1552,3 +1552,78 @@ def test_a_missing_fragment_stops_the_flow_at_run_time():
     with pytest.raises(runtime.RescheduleTask):
         runtime.from_json_html(resp, "step 2", "v", etree.XPath("//@value"), ("html",))
     assert failures == ["v not found in step 2"]
+
+
+# --- ids a message states, sent inside a longer text -----------------------------------------
+
+_INSERTED = {"success": True, "message": '<div class="alert alert-success" role="alert">\n'
+             '  <img src="dot.gif" alt=""> 1 row inserted.<br>Inserted row id: 47480\n</div>'}
+_DELETE = "DELETE FROM `notes` WHERE `notes`.`id` = 47480"
+
+
+def test_an_id_the_insert_answer_states_is_sent_inside_an_sql_statement():
+    """phpMyAdmin: the new row's id is only in the insert's message; the delete sends it in
+    the SQL of its link."""
+    text = json.dumps(_INSERTED)
+    result = conv(api("/index.php?route=/table/replace", "POST", form=[("title", "milk")],
+                      response=_INSERTED),
+                  api("/index.php?route=/sql", "POST",
+                      form=[("sql_query", _DELETE), ("limit", "47480")], response={"ok": 1}))
+    e = extraction(result, 1)
+    assert (e.kind, e.var, e.expr) == ("regex", "row_id", r"row id: (\d+)")
+    assert found_by_regex(e, text.replace("47480", "5")) == "5"
+    sent = form_field(step(result, 2), "sql_query")
+    assert sent.parts == ("DELETE FROM `notes` WHERE `notes`.`id` = ", ir.VarRef("row_id"))
+    assert form_field(step(result, 2), "limit") == ir.Template.literal("47480")  # no id's place
+
+
+@pytest.mark.parametrize("sent", [
+    "mutation { deleteUser(id: 3107) { ok } }",
+    'mutation { deleteUser(userId: "3107") { ok } }',
+    "SELECT * FROM users WHERE user_id=3107",
+    "id:3107 AND state:open",
+])
+def test_an_id_stated_in_words_is_found_under_an_ids_name_in_any_text(sent: str):
+    result = conv(entry("/admin/users", "POST", form=[("name", "ann")],
+                        body="<p class=notice>User ID 3107 created.</p>"),
+                  api("/graphql", "POST", json_body={"query": sent}, response={"ok": 1}))
+    e = extraction(result, 1)
+    assert e.kind == "regex" and found_by_regex(e, "<p>User ID 55 created.</p>") == "55"
+    body = step(result, 2).request.body
+    assert isinstance(body, ir.JsonBody) and ir.VarRef(e.var) in body.value["query"].parts
+
+
+@pytest.mark.parametrize(("answer", "method"), [
+    ("<p>Inserted row id: 47480</p>", "GET"),  # a page that shows what exists
+    ("<p>Deleted id: 47480, kept id: 12</p>", "POST"),  # a list of ids under one name
+    ("<p>47480 rows inserted</p>", "POST"),  # no id's name
+    ("<p>Paid: 47480</p>", "POST"),  # "paid" is a word, not an id's name
+])
+def test_no_stated_id_without_a_single_ids_name_in_an_unsafe_answer(answer: str, method: str):
+    result = conv(entry("/rows", method, form=[("t", "x")] if method == "POST" else None,
+                        body=answer),
+                  entry("/sql", "POST", form=[("sql_query", _DELETE)]))
+    assert step(result, 1).extractions == ()
+    assert form_field(step(result, 2), "sql_query") == ir.Template.literal(_DELETE)
+
+
+@given(st.sampled_from(["id", "note_id", "noteId", "`id`", '"id"', "itemid"]),
+       st.sampled_from([" = ", "=", ": ", "==", " => "]), st.integers(0, 10**12),
+       st.text(st.characters(codec="utf-8"), max_size=20))
+@settings(max_examples=200)
+def test_named_ids_finds_a_number_bound_to_an_ids_name(name: str, bind: str, number: int,
+                                                      before: str):
+    from har2locust_plus.stages.correlate.stated import named_ids
+
+    text = f"{before} WHERE {name}{bind}{number} LIMIT 1"
+    found = [(start, digits) for start, digits, _ in named_ids(text)]
+    assert (text.index(f"{bind}{number} LIMIT") + len(bind), str(number)) in found
+    assert all(text[start:start + len(digits)] == digits for start, digits in found)
+
+
+@given(st.sampled_from(["paid", "valid", "limit", "count", "page", "width"]),
+       st.sampled_from([" = ", "=", ": "]), st.integers(0, 10**12))
+def test_named_ids_finds_nothing_under_other_names(name: str, bind: str, number: int):
+    from har2locust_plus.stages.correlate.stated import named_ids
+
+    assert list(named_ids(f"SELECT 1 WHERE {name}{bind}{number} AND x")) == []

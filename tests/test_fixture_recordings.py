@@ -39,8 +39,9 @@ pytestmark = [
 
 
 def _php_app_missing(script: str) -> str | None:
-    """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, Redmine, Mono
-    for the WebForms shop, Node.js for the Next.js and SvelteKit apps) cannot run here, or None."""
+    """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
+    Redmine, Mono for the WebForms shop, Node.js for the Next.js and SvelteKit apps) cannot run
+    here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -49,6 +50,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.wordpress import server  # type: ignore[no-redef]
     elif "redmine" in script:
         from fixtures.zoo.redmine import server  # type: ignore[no-redef]
+    elif "phpmyadmin" in script:
+        from fixtures.zoo.phpmyadmin import server  # type: ignore[no-redef]
     elif "webforms" in script:
         from fixtures.zoo.webforms import server  # type: ignore[no-redef]
     elif "nextjs" in script:
@@ -88,6 +91,8 @@ RECORDINGS = [
                  {"mediawiki.har": True}, id="mediawiki"),
     pytest.param("fixtures/zoo/wordpress/record.py", ("--out", "{dir}/wordpress.har"),
                  {"wordpress.har": True}, id="wordpress"),
+    pytest.param("fixtures/zoo/phpmyadmin/record.py", ("--out", "{dir}/phpmyadmin.har"),
+                 {"phpmyadmin.har": True}, id="phpmyadmin"),
     pytest.param("fixtures/zoo/redmine/record.py", ("--out", "{dir}/redmine.har"),
                  {"redmine.har": True}, id="redmine"),
     pytest.param("fixtures/zoo/wagtailcms/record.py", ("--out", "{dir}/wagtailcms.har"),

@@ -30,6 +30,7 @@ import test_zoo_htmx as htmx
 import test_zoo_mediawiki as mediawiki
 import test_zoo_nextjs as nextjs
 import test_zoo_oauth as oauth
+import test_zoo_phpmyadmin as phpmyadmin
 import test_zoo_redmine as redmine
 import test_zoo_sveltekit as sveltekit
 import test_zoo_trac as trac
@@ -43,7 +44,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # thirteen apps in a row: about two minutes
+USERS, SECONDS = 2, 6  # sixteen apps in a row: about three minutes
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,24 @@ def _wordpress_missing() -> str | None:
 
 def _wordpress_password() -> str:
     from fixtures.zoo.wordpress.server import PASSWORD
+
+    return PASSWORD
+
+
+def _phpmyadmin(port: int) -> Any:
+    from fixtures.zoo.phpmyadmin.server import PhpMyAdmin
+
+    return PhpMyAdmin(port=port)
+
+
+def _phpmyadmin_missing() -> str | None:
+    from fixtures.zoo.phpmyadmin.server import missing
+
+    return missing()
+
+
+def _phpmyadmin_password() -> str:
+    from fixtures.zoo.phpmyadmin.server import PASSWORD
 
     return PASSWORD
 
@@ -277,6 +296,9 @@ ZOOS = [
     Zoo("wordpress", _wordpress, _wordpress_password(),
         lambda o: wordpress.assert_full_lifecycle(o.run, o.after),
         missing=_wordpress_missing),
+    Zoo("phpmyadmin", _phpmyadmin, _phpmyadmin_password(),
+        lambda o: phpmyadmin.assert_full_lifecycle(o.run, o.after),
+        missing=_phpmyadmin_missing),
 ]
 
 

@@ -52,7 +52,7 @@ MAX_JSON_VALUES = 4
 MAX_JSON_DEPTH = 6  # how deep constant values are looked for (``data.createNote.ok``)
 MAX_JSON_NODES = 2000  # members looked at per response: huge answers stay fast
 PATH_KEY = re.compile(r"[A-Za-z_][A-Za-z_\-]{0,39}")  # no digits, no dots: a word, not an id
-RequestKey = tuple[str, str, str]  # method, path, operation (``ir.Request.operation``)
+RequestKey = tuple[str, str, str, str]  # method, path, operation (``ir.Request.operation``), answer
 
 
 def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -175,8 +175,31 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
         return checks + message
     if "json" in mime:
         checks = [ir.Check("content_type", "json", "recorded content type")]
-        return checks + _json_checks(texts, dynamic)  # type: ignore[arg-type]
+        checks += _json_checks(texts, dynamic)  # type: ignore[arg-type]
+        if unsafe and (held := _json_html(texts)) is not None:  # type: ignore[arg-type]
+            checks += _message_checks(held, dynamic, raw=texts)  # type: ignore[arg-type]
+        return checks
     return []
+
+
+def _json_html(texts: list[str]) -> list[str] | None:
+    """The HTML each JSON answer holds for the page's script to insert (its string leaves that
+    hold markup, joined), or None when one holds none (phpMyAdmin's ``message``, Drupal's AJAX
+    commands, ``{"html": …}``)."""
+    held = []
+    for text in texts:
+        if "<" not in text and "\\u003c" not in text.lower():
+            return None
+        try:
+            document = jsontext.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        leaves = [leaf for leaf in islice(ir.json_leaves(document), MAX_JSON_NODES)
+                  if isinstance(leaf, str) and "<" in leaf]
+        if not leaves:
+            return None
+        held.append("\n".join(leaves))
+    return held
 
 
 def _delta_checks(texts: list[str]) -> list[ir.Check] | None:
@@ -212,26 +235,61 @@ MESSAGE = re.compile(
     r"""<([a-zA-Z][\w-]*)\b[^>]*?\b(?:class|id|role)\s*=\s*["'](?:[^"']*[\s_-])?"""
     r"""(?:alert|alerts|message|messages|msg|notice|notification|flash|success|toast|"""
     r"""callout|status|feedback)(?:[\s_-][^"']*)?["'][^>]*>([^<]{3,120})</\1>""", re.I)
+# the same element when its message follows an icon or a line break (phpMyAdmin's
+# ``<div class="alert alert-success"><img …> 1 row deleted. (Query took 0.0006 seconds.)``)
+MESSAGE_BLOCK = re.compile(
+    r"""<([a-zA-Z][\w-]*)\b[^>]*?\b(?:class|id|role)\s*=\s*["'](?:[^"']*[\s_-])?"""
+    r"""(?:alert|alerts|message|messages|msg|notice|notification|flash|success|toast|"""
+    r"""callout|status|feedback)(?:[\s_-][^"']*)?["'][^>]*>((?:(?!</?\1\b).){3,400}?)</\1>""",
+    re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_NUMBER = re.compile(r"\(?[^\s()]*\d[^\s()]*\)?")  # "1", "0.0006", "(#12)", "v2"
+_RAW_SAFE = re.compile(r"[A-Za-z][A-Za-z ,.!?:;'-]{6,80}[A-Za-z.!?]")
 
 
-def _message_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
+def _message_checks(texts: list[str], dynamic: Dynamic,
+                    raw: list[str] | None = None) -> list[ir.Check]:
     """The message an unsafe request's answer shows (an element of class ``message``,
     ``alert``, ``flash``, ``role="status"`` …), when every recording of it shows the same
     stable one: the refusal a server answers 200 with ("No such order", "The form has
-    expired") shows another."""
-    for match in MESSAGE.finditer(texts[0][:200_000]):
+    expired") shows another. ``texts``: the answers, or the HTML JSON answers hold, then
+    ``raw``: the answers as sent, which the script searches (the snippet must be in them
+    too)."""
+    sent = raw if raw is not None else texts
+    page = texts[0][:200_000]
+    for match in MESSAGE.finditer(page):
         inner = match.group(2)
         text = html.unescape(inner).strip()
         snippet = ">" + inner + "<"
-        if text and _stable_text(text, dynamic) and all(snippet in other for other in texts[1:]):
+        if text and _stable_text(text, dynamic, words=True) and all(
+                snippet in other for other in sent):
             return [ir.Check("contains", snippet, "recorded message")]
+    for match in MESSAGE_BLOCK.finditer(page):
+        for snippet in _message_phrases(match.group(2)):
+            if _stable_text(snippet, dynamic, words=True) and all(
+                    snippet in other for other in sent):
+                return [ir.Check("contains", snippet, "recorded message")]
     return []
 
 
-def _stable_text(text: str, dynamic: Dynamic) -> bool:
+def _message_phrases(inner: str) -> Iterator[str]:
+    """The words of a message's sentences between its numbers, as written in the page (no
+    markup or entity in them, so the same in a JSON string): "1 row deleted. (Query took
+    0.0006 seconds.)" → "row deleted.", "Query took", "seconds."; the longest of a sentence
+    first."""
+    text = " ".join(_TAG.sub(" ", inner).split())
+    for sentence in _SENTENCE_END.split(text):
+        parts = [p.strip(" ()") for p in _NUMBER.split(sentence)]
+        for part in sorted(parts, key=len, reverse=True):
+            if " " in part and _RAW_SAFE.fullmatch(part):
+                yield part
+
+
+def _stable_text(text: str, dynamic: Dynamic, words: bool = False) -> bool:
     if len(text) < 3 or any(ch.isdigit() for ch in text):
         return False
-    return not dynamic.occurs_in(text)
+    return not dynamic.occurs_in(text, words)
 
 
 def _json_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
@@ -334,14 +392,19 @@ class Dynamic:
         """Is the text one of the values (any case)?"""
         return text.lower() in self.by_length.get(len(text), ())
 
-    def occurs_in(self, text: str) -> bool:
+    def occurs_in(self, text: str, words: bool = False) -> bool:
+        """Does a value occur in the text (``words``: as whole words, not inside one: the
+        ``insert`` a form sent is not echoed in "1 row inserted.")?"""
         lowered = text.lower()
         for length in self.lengths:
             if length > len(lowered):
                 break
             found = self.by_length[length]
-            if any(lowered[i:i + length] in found for i in range(len(lowered) - length + 1)):
-                return True
+            for i in range(len(lowered) - length + 1):
+                if lowered[i:i + length] in found and not (
+                        words and (lowered[i - 1:i].isalnum()
+                                   or lowered[i + length:i + length + 1].isalnum())):
+                    return True
         return False
 
 
@@ -386,10 +449,18 @@ def _sent_texts(request: ir.Request) -> list[str]:
 
 
 def _request_key(step: ir.Step) -> RequestKey:
-    """Method, path and operation: one URL may serve many operations (``/graphql``, SOAP,
-    ``index.php?do=edit``) whose answers must not cancel each other's checks."""
+    """Method, path, operation and the kind of answer: one URL may serve many operations
+    (``/graphql``, SOAP, ``index.php?do=edit``) whose answers must not cancel each other's
+    checks, and one operation a page and its script's XHR (phpMyAdmin answers
+    ``index.php?route=/sql`` with HTML, and with JSON holding the HTML when its script asks)."""
     request = step.request
-    return request.method, ir.template_preview(request.path), request.operation or ""
+    return (request.method, ir.template_preview(request.path), request.operation or "",
+            _answer_kind(step.response))
+
+
+def _answer_kind(response: ir.RecordedResponse | None) -> str:
+    mime = response.mime_type if response is not None else ""
+    return "html" if "html" in mime else "json" if "json" in mime else ""
 
 
 def _recordings_by_request(steps: tuple[ir.Step, ...]) -> dict[RequestKey,

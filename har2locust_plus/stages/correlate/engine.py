@@ -57,6 +57,7 @@ from .sources import (
     is_object_id_name,
     token_like,
 )
+from .stated import named_ids, stated_sources
 from .xml_body import XML_MIME, is_xml, xml_sources
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.I)
@@ -309,6 +310,14 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
         return []
     mime = response.mime_type
     wanted = Wanted(last_use, step.number)
+    found = _kind_sources(step, text, mime, wanted, made, followed)
+    found.extend(stated_sources(step, text, wanted))  # "Inserted row id: 47480"
+    return found
+
+
+def _kind_sources(step: ir.Step, text: str, mime: str, wanted: Wanted, made: frozenset[int],
+                  followed: dict[int, frozenset[str]] | None) -> list[Source]:
+    """The sources of a body of its kind (by its MIME type, else by how it starts)."""
     if "x-component" in mime:  # React Server Components (Next.js)
         return list(rsc_sources(step, text, wanted))
     # an UpdatePanel's postback: text/plain from ASP.NET, text/html from Mono
@@ -630,8 +639,7 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
             relative = host_relative(text, state.main_origin)
             if not relative.is_literal:
                 return relative
-    parts: list[ir.Part] = []
-    last = 0
+    spans: list[tuple[int, int, str]] = []  # (start, end, variable) of what is replaced
     for start, token, candidates in _tokens(text, state.tokens):
         for candidate in candidates:
             name = _lookup(candidate, step, state, whole=False, key=key) or (
@@ -639,22 +647,32 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
                 else None)
             if name:
                 offset = start + token.index(candidate)
-                parts.append(text[last:offset])
-                parts.append(ir.VarRef(name))
-                last = offset + len(candidate)
+                spans.append((offset, offset + len(candidate), name))
                 sent.append(candidate)
                 break
         else:
             sent.append(token)
             for run in EPOCH_RUN.finditer(token):  # "Report 1796133308200", "img-1796133308"
                 name = _maybe_time(run.group(1), key, step, state)
-                offset = start + run.start(1)
-                if name and offset >= last:
-                    parts.append(text[last:offset])
-                    parts.append(ir.VarRef(name))
-                    last = offset + len(run.group(1))
-    if not parts:
+                if name:
+                    spans.append((start + run.start(1), start + run.end(1), name))
+    for start, digits, id_key in named_ids(text):  # "WHERE `notes`.`id` = 47480"
+        end = start + len(digits)
+        if any(s < end and start < e for s, e, _ in spans):
+            continue
+        name = _lookup(digits, step, state, whole=True, key=id_key)
+        if name:
+            spans.append((start, end, name))
+            sent.append(digits)
+    if not spans:
         return template
+    parts: list[ir.Part] = []
+    last = 0
+    for start, end, name in sorted(spans):
+        if start >= last:
+            parts.append(text[last:start])
+            parts.append(ir.VarRef(name))
+            last = end
     parts.append(text[last:])
     return ir.Template(ir.merge_parts(parts))
 
@@ -969,6 +987,8 @@ def _text_values(template: ir.Template, tokens: dict[str, list], *,
         yield text
     for _, _, candidates in _tokens(text, tokens):
         yield from candidates
+    for _, digits, _ in named_ids(text):
+        yield digits
 
 
 def _json_values(value: object, tokens: dict[str, list]) -> Iterator[str]:

@@ -1,0 +1,72 @@
+r"""Ids a message states, and ids a sent text names: ``Inserted row id: 47480`` → ``DELETE
+FROM `notes` WHERE `notes`.`id` = 47480``.
+
+An app that makes an object often says so in words, and the id it made is in the sentence
+only: phpMyAdmin's ``1 row inserted. Inserted row id: 47480``, an admin's ``User ID 3107
+created``. A later request may send that id inside a longer text rather than as a value of
+its own: an SQL statement (``WHERE `id` = 47480``), a GraphQL query with an inline argument
+(``note(id: 47480)``), a search (``q=id:47480``).
+
+Both ends must name the number as an id, which makes a match by chance unlikely even for a
+short number:
+
+* **sent** (:func:`named_ids`): an id's name (``id``, ``note_id``, ``noteId``; quoted or
+  between backticks), then ``=``, ``==``, ``:`` or ``=>``, then the digits;
+* **stated** (:func:`stated_sources`): in the answer to an unsafe request only (what the
+  request made, not a list of what exists), an id's name, then a space, ``:``, ``=`` or
+  ``#``, then the digits, once under that name in the whole answer. The script reads it back
+  with a regex of the words before it (``Inserted row id: (\d+)``, ``from_regex``), as a
+  LoadRunner user sets a left boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from ... import ir
+from ..grouping import identifier
+from .sources import Source, Wanted, first_group, is_object_id_name
+
+# an id's name, then what binds a value to it in code or a query, then the digits
+_NAMED = re.compile(r"(?<![\w$])((?:[A-Za-z_]\w*?)?(?:id|Id|ID))[`'\"\]]?[ \t]{0,3}(?:==?|:|=>)"
+                    r"[ \t]{0,3}['\"]?(\d{1,19})(?![\w.])")
+# an id's name in a sentence, then the digits: "Inserted row id: 47480", "Order ID #5", "id=7"
+_STATED = re.compile(r"(?<![\w$])((?:[A-Za-z]+ )?(?:[A-Za-z_]\w*?)?(?:id|Id|ID))[ \t]{0,3}[:=#]?"
+                     r"[ \t]{0,3}#?(\d{1,19})(?![\w.])")
+_SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")  # what a regex reads as more than itself
+
+
+def named_ids(text: str) -> Iterator[tuple[int, str, str]]:
+    """``(start, digits, name)`` of each number ``text`` binds to an id's name (not the whole
+    text: a whole value is looked up whole)."""
+    if "id" not in text and "Id" not in text and "ID" not in text:
+        return
+    for match in _NAMED.finditer(text):
+        name = match.group(1)
+        if match.end(2) - match.start(1) >= len(text) or not is_object_id_name(name):
+            continue
+        yield match.start(2), match.group(2), name
+
+
+def stated_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
+    """The ids the answer to an unsafe request states once under an id's name, wanted later."""
+    if step.request.method in ("GET", "HEAD") or len(text) > 2_000_000 or not (
+            "id" in text or "Id" in text or "ID" in text):
+        return
+    matches = [m for m in _STATED.finditer(text)
+               if is_object_id_name(m.group(1).rsplit(" ", 1)[-1])]
+    per_name = Counter(m.group(1).rsplit(" ", 1)[-1].lower() for m in matches)
+    for match in matches:
+        value = match.group(2)
+        words = match.group(1)
+        if value not in wanted or not value.strip("0") or \
+                per_name[words.rsplit(" ", 1)[-1].lower()] != 1:
+            continue  # a list of ids under one name: which one is the request's is unknown
+        pattern = _SPECIAL.sub(r"\\\g<0>", text[match.start(1):match.start(2)]) + r"(\d+)"
+        if first_group(pattern, text) != value:
+            continue  # the same words before another number first: its regex would find that
+        yield Source(step.number, value, identifier(words) or "id", "regex", expr=pattern,
+                     how=f"stated: {words}"[:60], id_like=True, creates=True,
+                     object_id=True)
