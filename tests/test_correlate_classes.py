@@ -1627,3 +1627,59 @@ def test_named_ids_finds_nothing_under_other_names(name: str, bind: str, number:
     from har2locust_plus.stages.correlate.stated import named_ids
 
     assert list(named_ids(f"SELECT 1 WHERE {name}{bind}{number} AND x")) == []
+
+
+# --- a moment the server handed out, sent back whole: a version stamp ----------------------------
+
+_POST_ID = "6750a1b2c3d4e5f6a7b8c9d0"
+
+
+def _ghost_post(updated_at: str, title: str) -> dict:
+    return {"posts": [{"id": _POST_ID, "title": title, "updated_at": updated_at,
+                       "published_at": None, "status": "draft"}]}
+
+
+def test_an_updated_at_the_server_handed_out_is_sent_back_from_the_live_answer():
+    """Ghost's admin API refuses an edit whose ``updated_at`` is not the post's ("Saving
+    failed! Someone else is editing this post."): each save sends the stamp of the last
+    answer."""
+    first, second = "2026-12-03T04:10:11.000Z", "2026-12-03T04:10:15.482Z"
+    result = conv(
+        api("/ghost/api/admin/posts/", "POST", json_body={"posts": [{"title": "x"}]},
+            response=_ghost_post(first, "x"), status=201),
+        api(f"/ghost/api/admin/posts/{_POST_ID}/", "PUT",
+            json_body={"posts": [{"title": "y", "updated_at": first}]},
+            response=_ghost_post(second, "y")),
+        api(f"/ghost/api/admin/posts/{_POST_ID}/", "PUT",
+            json_body={"posts": [{"title": "z", "updated_at": second}]},
+            response=_ghost_post("2026-12-03T04:10:19.001Z", "z")))
+    stamps = [e for n in (1, 2) for e in step(result, n).extractions
+              if e.path == ("posts", 0, "updated_at")]
+    assert [e.recorded for e in stamps] == [first, second]
+    for number, stamp in ((2, stamps[0]), (3, stamps[1])):
+        body = step(result, number).request.body
+        assert isinstance(body, ir.JsonBody)
+        assert body.value["posts"][0]["updated_at"] == ir.VarRef(stamp.var)
+
+
+@pytest.mark.parametrize("value", [
+    "2026-12-03",  # a date a person picks
+    "2026-12-03T04:10",  # to the minute: a time a person picks
+])
+def test_a_date_or_a_minute_handed_out_and_sent_back_stays_literal(value: str):
+    result = conv(api("/api/events", "POST", json_body={"title": "x"},
+                      response={"id": "ev_9f8e7d6c5b4a", "starts": value}),
+                  api("/api/events/ev_9f8e7d6c5b4a", "PUT",
+                      json_body={"title": "y", "starts": value}, response={"ok": True}))
+    body = step(result, 2).request.body
+    assert isinstance(body, ir.JsonBody) and body.value["starts"] == value
+
+
+def test_a_time_the_client_sent_first_and_the_server_echoed_stays_literal():
+    stamp = "2022-08-07T16:56:54.227Z"  # a request generator's registeredAt, echoed back
+    result = conv(api("/api/status/200", "POST", json_body={"registeredAt": stamp},
+                      response={"requestPayload": {"registeredAt": stamp}}),
+                  api("/api/status/201", "POST", json_body={"registeredAt": stamp},
+                      response={"ok": True}))
+    body = step(result, 2).request.body
+    assert isinstance(body, ir.JsonBody) and body.value["registeredAt"] == stamp

@@ -13,13 +13,17 @@
 * with ``--checks full``, for the answer to an unsafe request (not GET or HEAD): the message it
   shows, in an element whose class, id or role says so (``alert``, ``message``, ``flash``,
   ``notice``, ``role="status"`` …), when every recording of it shows the same stable one: a
-  refusal answered 200 ("No such order") shows another.
+  refusal answered 200 ("No such order") shows another. Also in the HTML a JSON answer holds
+  for its page's script (phpMyAdmin's ``message``), and after an icon: then a phrase between
+  its numbers (``1 row deleted. (Query took 0.0006 seconds.)`` → ``row deleted.``), as sent.
 
-Checks are decided per method, path and operation (:mod:`har2locust_plus.operation`): one URL
-often serves many operations whose answers differ; recordings of one operation must agree.
+Checks are decided per method, path, operation (:mod:`har2locust_plus.operation`) and kind of
+answer (HTML, JSON): one URL often serves many operations whose answers differ, and one
+operation a page and, to its script, JSON; recordings of one of them must agree.
 
 A snippet or value is never one that can change per run: no correlated or generated value, no
-text the client sent (user input echoed back), no digits (ids, counts, dates), nothing
+text the client sent (user input echoed back; in a message, as whole words: the ``insert`` a
+form sent is not echoed by "row inserted."), no digits (ids, counts, dates), nothing
 uuid- or token-shaped. When the same request (operation) was recorded several times, a snippet
 or value must occur in every recorded response of it.
 """

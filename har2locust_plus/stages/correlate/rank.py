@@ -4,7 +4,9 @@ A wrong correlation is worse than none: a value that is not clearly handed out (
 a word, a time, a URL, or only found by a text regex while short) stays literal.
 
 * **Eligible** (:func:`eligible`): long enough for its rank, not a word (``weekly``, ``Sign
-  in``), not ``0`` (no object), not a time or a URL, not ignored by the user, and not sent by
+  in``), not ``0`` (no object), not a time or a URL (but a moment to the second that a JSON
+  leaf or a hidden input holds, sent back whole, is a version stamp: Ghost's ``updated_at``,
+  which its API compares to refuse a stale edit), not ignored by the user, and not sent by
   the client before the response handed it out (then it is a constant the client knew) —
   unless the response
   *created* an object and hands out its id (a recording on a fresh database has id ``1``,
@@ -81,6 +83,8 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
         return False  # <input name="is_editing" value="1">, "page" 2: a flag or a count
     if source.rank == RANK_TEXT and len(value) < MIN_TOKEN:
         return False
+    if source.rank == RANK_STRUCTURED and _SERVER_TIME.fullmatch(value):
+        return True  # a version stamp: Ghost's updated_at, sent back for optimistic locking
     return not _looks_like_time_or_url(value)
 
 
@@ -88,6 +92,10 @@ def _looks_like_time_or_url(value: str) -> bool:
     return value.startswith(("http://", "https://")) or (
         value[:1] == "/" and not base64_token(value)) or (
         value[:1].isdigit() and _ISO_TIME.fullmatch(value) is not None)
+
+
+# a moment to the second (not a date a person picks), as a server writes one
+_SERVER_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:?\d\d)?")
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
