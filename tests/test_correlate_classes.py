@@ -1683,3 +1683,61 @@ def test_a_time_the_client_sent_first_and_the_server_echoed_stays_literal():
                       response={"ok": True}))
     body = step(result, 2).request.body
     assert isinstance(body, ir.JsonBody) and body.value["registeredAt"] == stamp
+
+
+# --- the name a 201 Created answer gives the object it made ---------------------------------------
+
+
+def _made_folder(name: str) -> dict:
+    return api("/api/contents", "POST", json_body={"type": "directory"}, status=201,
+               response={"name": name, "path": name, "type": "directory",
+                         "created": "2026-01-01T10:00:00.123456Z"},
+               response_headers=[("Location", f"/api/contents/{quote_plus(name)}")])
+
+
+def test_a_name_the_server_chose_in_a_201_answer_is_read_from_it():
+    """Jupyter names a new folder ``Untitled Folder`` (``Untitled Folder 1`` when that exists):
+    words, but the server's choice, which the next request sends back in its path."""
+    result = conv(_made_folder("Untitled Folder"),
+                  api("/api/contents/Untitled%20Folder", "PATCH", json_body={"path": "zoo"},
+                      response={"name": "zoo", "path": "zoo"}))
+    e = extraction(result, 1)
+    assert (e.kind, e.path, e.recorded) == ("json", ("name",), "Untitled Folder")
+    assert step(result, 2).request.path.parts == ("/api/contents/", ir.VarRef(e.var, "path"))
+
+
+@pytest.mark.parametrize("answer", [
+    {"status": 200, "method": "POST"},  # not "Created"
+    {"status": 201, "method": "POST", "key": "type"},  # not the object's name
+    {"status": 200, "method": "GET"},  # a listing
+])
+def test_words_in_other_answers_stay_words(answer: dict):
+    key = answer.get("key", "name")
+    first = api("/api/contents", answer["method"], status=answer["status"],
+                json_body={"type": "directory"} if answer["method"] == "POST" else None,
+                response={key: "Untitled Folder"})
+    result = conv(first, api("/api/contents/Untitled%20Folder", "PATCH",
+                             json_body={"path": "zoo"}, response={"name": "zoo"}))
+    assert step(result, 1).extractions == ()
+    assert step(result, 2).request.path.is_literal
+
+
+def test_a_name_the_client_made_with_an_epoch_is_the_same_in_a_later_path():
+    """The rename sends ``{"path": "zoo-<epoch ms>"}``, made fresh each run; the delete's path
+    names the same folder: the same variable, not the recorded time."""
+    made = str(EPOCH_S * 1000 + 4321)
+    result = conv(_made_folder("Untitled Folder"),
+                  api("/api/contents/Untitled%20Folder", "PATCH",
+                      json_body={"path": f"zoo-{made}"},
+                      response={"name": f"zoo-{made}", "path": f"zoo-{made}"}),
+                  api(f"/api/contents/zoo-{made}", "DELETE", status=204),
+                  api(f"/api/items/{made}", "DELETE", status=204),
+                  api(f"/api/items/{EPOCH_S * 1000 + 999}", "DELETE", status=204))
+    [generated] = step(result, 2).generated
+    body = step(result, 2).request.body
+    assert isinstance(body, ir.JsonBody)
+    assert body.value["path"] == ir.Template(("zoo-", ir.VarRef(generated.var)))
+    assert step(result, 3).request.path.parts == (
+        "/api/contents/zoo-", ir.VarRef(generated.var, "raw"))
+    assert step(result, 4).request.path.parts == ("/api/items/", ir.VarRef(generated.var, "raw"))
+    assert step(result, 5).request.path.is_literal  # a time and nothing else: a server's id

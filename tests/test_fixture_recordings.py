@@ -40,8 +40,8 @@ pytestmark = [
 
 def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
-    Redmine, Mono for the WebForms shop, Node.js for the Next.js and SvelteKit apps) cannot run
-    here, or None."""
+    Jupyter, Redmine, Mono for the WebForms shop, Node.js for the Next.js and SvelteKit apps)
+    cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -52,6 +52,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.redmine import server  # type: ignore[no-redef]
     elif "phpmyadmin" in script:
         from fixtures.zoo.phpmyadmin import server  # type: ignore[no-redef]
+    elif "jupyter" in script:
+        from fixtures.zoo.jupyter import server  # type: ignore[no-redef]
     elif "webforms" in script:
         from fixtures.zoo.webforms import server  # type: ignore[no-redef]
     elif "nextjs" in script:
@@ -93,6 +95,8 @@ RECORDINGS = [
                  {"wordpress.har": True}, id="wordpress"),
     pytest.param("fixtures/zoo/phpmyadmin/record.py", ("--out", "{dir}/phpmyadmin.har"),
                  {"phpmyadmin.har": True}, id="phpmyadmin"),
+    pytest.param("fixtures/zoo/jupyter/record.py", ("--out", "{dir}/jupyter.har"),
+                 {"jupyter.har": True}, id="jupyter"),
     pytest.param("fixtures/zoo/redmine/record.py", ("--out", "{dir}/redmine.har"),
                  {"redmine.har": True}, id="redmine"),
     pytest.param("fixtures/zoo/wagtailcms/record.py", ("--out", "{dir}/wagtailcms.har"),

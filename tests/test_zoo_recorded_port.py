@@ -27,6 +27,7 @@ import test_zoo_dokuwiki as dokuwiki
 import test_zoo_flaskwtf as flaskwtf
 import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
+import test_zoo_jupyter as jupyter
 import test_zoo_mediawiki as mediawiki
 import test_zoo_nextjs as nextjs
 import test_zoo_oauth as oauth
@@ -44,7 +45,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # sixteen apps in a row: about three minutes
+USERS, SECONDS = 2, 6  # seventeen apps in a row: about three minutes
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,24 @@ def _wordpress_missing() -> str | None:
 
 def _wordpress_password() -> str:
     from fixtures.zoo.wordpress.server import PASSWORD
+
+    return PASSWORD
+
+
+def _jupyter(port: int) -> Any:
+    from fixtures.zoo.jupyter.server import Notebook
+
+    return Notebook(port=port)
+
+
+def _jupyter_missing() -> str | None:
+    from fixtures.zoo.jupyter.server import missing
+
+    return missing()
+
+
+def _jupyter_password() -> str:
+    from fixtures.zoo.jupyter.server import PASSWORD
 
     return PASSWORD
 
@@ -299,6 +318,8 @@ ZOOS = [
     Zoo("phpmyadmin", _phpmyadmin, _phpmyadmin_password(),
         lambda o: phpmyadmin.assert_full_lifecycle(o.run, o.after),
         missing=_phpmyadmin_missing),
+    Zoo("jupyter", _jupyter, _jupyter_password(),
+        lambda o: jupyter.assert_full_lifecycle(o.run, o.after), missing=_jupyter_missing),
 ]
 
 

@@ -91,7 +91,8 @@ def var_expr(ref: ir.VarRef) -> cst.BaseExpression:
     func = "quote_plus" if ref.encoding == "url" else "quote"
     args = [cst.Arg(cst.Call(cst.Name("str"), [cst.Arg(expr)]))]
     if ref.encoding == "path":
-        args.append(cst.Arg(py_str(""), keyword=cst.Name("safe")))
+        args.append(cst.Arg(py_str(""), keyword=cst.Name("safe"), equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))))
     return cst.Call(cst.Name(func), args)
 
 

@@ -513,10 +513,28 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
             if segment:
                 sent.append(value)
                 _literal_use(value, place, state)
-            parts.append(segment)
+            parts.extend(_epochs_in_segment(segment, step, state))
     if template.parts == (text,) and all(isinstance(p, str) for p in parts):
         return template  # nothing replaced (and merge_parts would give the same parts)
     return ir.Template(ir.merge_parts(parts))
+
+
+def _epochs_in_segment(segment: str, step: ir.Step, state: _State) -> list[ir.Part]:
+    """A path segment with the epoch times the client made inside it as their variables
+    (``zoo-1796271319729``: the folder the client named in an earlier request's body), as
+    :func:`_text` does in other texts. A segment that is a time and nothing else is made
+    fresh only if the client already made it in an earlier request: else, in a path, it is
+    more often an id a server made of the time."""
+    if (known := state.generated.get(segment)) is not None:
+        return [ir.VarRef(known.var, "raw")]
+    parts: list[ir.Part] = []
+    last = 0
+    for run in EPOCH_RUN.finditer(segment) if len(segment) > 10 else ():
+        name = _maybe_time(run.group(1), "", step, state) if run.group(1) != segment else None
+        if name:
+            parts += [segment[last:run.start(1)], ir.VarRef(name, "raw")]
+            last = run.end(1)
+    return [*parts, segment[last:]] if parts else [segment]
 
 
 # next-action: the id of a Next.js server action, a hash its build fixed (its pages' RSC

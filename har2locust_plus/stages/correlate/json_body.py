@@ -44,9 +44,10 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     elif (isinstance(data, str) or type(data) is int) and str(data) in wanted:
         leaves.append(((), data))
     creates = step.request.method not in ("GET", "HEAD")
+    created = creates and step.response is not None and step.response.status == 201
     found = []
     for path, value in leaves:
-        source = _json_source(step, path, value, creates)
+        source = _json_source(step, path, value, creates, created)
         if source is not None:
             found.append(source)
     for path, url in urls or ():  # after the leaves: a value that is a leaf too is the leaf
@@ -111,9 +112,20 @@ def _url_sources(step: ir.Step, path: tuple, url: str, wanted: Wanted,
                          creates=creates, object_id=where.startswith("segment"))
 
 
-def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool) -> Source | None:
+# what names an object when its server chose the name (Jupyter's "Untitled Folder")
+NAME_KEYS = frozenset({"name", "path", "filename", "file_name", "fileName", "slug", "key",
+                       "handle"})
+
+
+def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool,
+                 created: bool = False) -> Source | None:
+    """``creates``: the answer to an unsafe request; ``created``: a 201 Created answer, whose
+    object's name (``NAME_KEYS``, at the top or one object down) the server chose."""
     key = next((p for p in reversed(path) if isinstance(p, str)), "")
     text = str(value)
+    if created and key in NAME_KEYS and len(path) <= 2 and isinstance(value, str):
+        return Source(step.number, text, identifier(key), "json", path=path, id_like=True,
+                      creates=True, object_id=True, server_named=True)
     id_like = is_id_name(key)
     if len(text) < 4 and not id_like or len(text) > MAX_STRUCTURED:
         return None  # never eligible (see rank.eligible): skip building the source

@@ -4,7 +4,9 @@ A wrong correlation is worse than none: a value that is not clearly handed out (
 a word, a time, a URL, or only found by a text regex while short) stays literal.
 
 * **Eligible** (:func:`eligible`): long enough for its rank, not a word (``weekly``, ``Sign
-  in``), not ``0`` (no object), not a time or a URL (but a moment to the second that a JSON
+  in``; but the name a 201 Created answer gives the object it made is its name, words or not:
+  Jupyter's ``Untitled Folder``, ``Untitled Folder 1`` when that exists), not ``0`` (no
+  object), not a time or a URL (but a moment to the second that a JSON
   leaf or a hidden input holds, sent back whole, is a version stamp: Ghost's ``updated_at``,
   which its API compares to refuse a stale edit), not ignored by the user, and not sent by
   the client before the response handed it out (then it is a constant the client knew) —
@@ -68,7 +70,7 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
     if not value or value.lower() in COMMON or len(value) > (
             MAX_STRUCTURED if source.rank == RANK_STRUCTURED else MAX_VALUE):
         return False
-    if WORD.fullmatch(value):
+    if WORD.fullmatch(value) and not source.server_named:
         return False  # "weekly", "Sign in", "authorization_code": a constant of the page
     if not value.strip("0"):
         return False  # "0" names no object: "no parent", "none yet" (WordPress's post_id=0)

@@ -75,6 +75,9 @@ class Source:
     # an in_path id of a link on a page that shows what exists, found by the link's name
     # (kind "named_link": expr the link's shape, path (name,))
     named_link: bool = False
+    # the name a 201 Created answer gives the object it made, words or not: Jupyter's
+    # {"name": "Untitled Folder"}, "Untitled Folder 1" when that exists (see rank.eligible)
+    server_named: bool = False
 
 
 OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
