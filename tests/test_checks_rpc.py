@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 from conftest import build_entry, build_har, locust_headless
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from har2locust_plus import Options, ThinkTime, convert, ir
 from har2locust_plus.loader import load
@@ -566,3 +568,21 @@ def _message(error: str) -> str:
     match = re.fullmatch(r"CatchResponseError\((.*)\)", error, re.S)
     assert match, f"not a checkpoint failure: {error!r}"
     return ast.literal_eval(match.group(1))
+
+
+@given(st.lists(st.one_of(st.text(st.characters(codec="ascii", exclude_characters="<>"),
+                                  max_size=30),
+                          st.sampled_from(["<br>", "<img src=x>", "<b>", "</b>", " 1 ", "0.5",
+                                           "(#12)", ". ", "&amp;"])), max_size=12))
+@settings(max_examples=300)
+def test_message_phrases_are_words_of_the_message_as_written(pieces: list[str]) -> None:
+    """Each phrase is a run of the message's own text (markup gone, spaces joined), holds no
+    digit, markup or entity, and so is the same in a page and in a JSON string."""
+    from har2locust_plus.stages.checks import _message_phrases
+
+    inner = "".join(pieces)
+    text = " ".join(re.sub(r"<[^>]*>", " ", inner).split())
+    for phrase in _message_phrases(inner):
+        assert phrase in text
+        assert not any(ch.isdigit() or ch in '<>&"\\/' for ch in phrase)
+        assert json.dumps(phrase)[1:-1] == phrase
