@@ -85,8 +85,9 @@ def test_the_view_state_comes_from_where_asp_net_hands_it_out(
     code = script[0].read_text("utf-8")
     assert "etree.XPath(\"//input[@name='__VIEWSTATE']/@value\")" in code
     assert '"\\\\|hiddenField\\\\|__VIEWSTATE\\\\|([^|]*)\\\\|"' in code
-    assert code.count('contains=("|asyncPostBackControlIDs|",)') == 2  # the adds
-    # the delete, told apart by the control that posted back, also shows its message
+    # the adds show their message: "Order added" (the "add" the form sent is no echo of it)
+    assert code.count('contains=("|asyncPostBackControlIDs|", ">Order added<")') == 2
+    # the delete, told apart by the control that posted back, shows its own
     assert 'contains=("|asyncPostBackControlIDs|", ">Order deleted<")' in code
     assert '"step 6 POST /Orders.aspx (postback=List$ctl00$DeleteButton)"' in code
     assert "/wEM" not in code and "/wEd" not in code  # no recorded view state is sent
