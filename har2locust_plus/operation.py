@@ -15,8 +15,9 @@ import re
 
 from . import ir
 
-# Query, form and top-level JSON names that select what a front controller does. A selector's
-# value must be a word (not an id: ``page=2`` is pagination, not an operation).
+# Query, form and top-level JSON names that select what a front controller does, also with
+# leading underscores (Roundcube's ``_task=addressbook&_action=delete``). A selector's value
+# must be a word (not an id: ``page=2`` is pagination, not an operation).
 SELECTORS = ("action", "act", "op", "operation", "do", "cmd", "command", "task", "mode", "func",
              "function", "method", "route", "controller", "module", "view", "page")
 # a word or a route (phpMyAdmin's ``route=/sql``, ``route=/``), no URL
@@ -55,7 +56,8 @@ def rpc_operation(request: ir.Request) -> str | None:
         pairs += [(k, v) for k, v in body.value.items() if isinstance(v, str)]
     chosen: dict[str, str] = {}
     for name, text in pairs:
-        if name.lower() in SELECTORS and name not in chosen and SELECTOR_VALUE.fullmatch(text):
+        if name.lower().lstrip("_") in SELECTORS and name not in chosen and \
+                SELECTOR_VALUE.fullmatch(text):
             chosen[name] = text
     return ", ".join(f"{k}={v}" for k, v in chosen.items()) or None
 

@@ -71,7 +71,10 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             steps.append(step)
             continue
         checks = _status_checks(step.response, step.request.origin)
-        if options.checks == "full" and 200 <= step.response.status < 300:
+        # a body the HAR does not hold (the browser dropped it: a frame's page replaced at
+        # once) is unknown, not empty: its step gets no body checks, nor a say in its group's
+        if options.checks == "full" and 200 <= step.response.status < 300 and \
+                step.response.body is not None:
             key = _request_key(step)
             if key not in body_checks:
                 body_checks[key] = _body_checks(groups[key], dynamic,
@@ -171,6 +174,8 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
         delta = _delta_checks(texts)  # type: ignore[arg-type]
         if delta is not None:
             return delta + message if delta else delta
+    if unsafe and not message:  # Roundcube's display_message("Successfully saved.", …)
+        message = _script_message_checks(texts, dynamic)  # type: ignore[arg-type]
     if "html" in mime:
         snippet = html_snippet(texts[0], dynamic, texts[1:])  # type: ignore[arg-type]
         checks = [ir.Check("content_type", "html", "recorded content type")]
@@ -181,8 +186,9 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
         checks = [ir.Check("content_type", "json", "recorded content type")]
         checks += _json_checks(texts, dynamic)  # type: ignore[arg-type]
         if unsafe and (held := _json_html(texts)) is not None:  # type: ignore[arg-type]
-            checks += _message_checks(held, dynamic, raw=texts)  # type: ignore[arg-type]
-        return checks
+            held_message = _message_checks(held, dynamic, raw=texts)  # type: ignore[arg-type]
+            message = held_message or message
+        return checks + message
     return []
 
 
@@ -274,6 +280,29 @@ def _message_checks(texts: list[str], dynamic: Dynamic,
             if _stable_text(snippet, dynamic, words=True) and all(
                     snippet in other for other in sent):
                 return [ir.Check("contains", snippet, "recorded message")]
+    return []
+
+
+# a script call that shows the user a message, its text the first argument: Roundcube's
+# ``rcmail.display_message("Successfully saved.", "confirmation")`` (in a page's script, or in
+# the script a JSON answer hands its page: ``"exec": "this.display_message(\\"…\\", …)"``),
+# ``showMessage('…')``, ``toastr.success("…")``, ``$.notify("…")``
+SCRIPT_MESSAGE = re.compile(
+    r"""(?<![\w$])(?:[\w$]+\.)*[\w$]*(?:message|msg|notify|notification|toast|alert|flash)"""
+    r"""[\w$]*(?:\.[\w$]+)?\s*\(\s*(\\?["'])([^"'\\<>\n]{3,120})\1""", re.I)
+
+
+def _script_message_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
+    """The message an unsafe request's answer shows by a script call (:data:`SCRIPT_MESSAGE`),
+    when every recording of it shows the same stable one: as written in the answer, so found
+    in the raw text of a page and of a JSON string alike."""
+    for match in SCRIPT_MESSAGE.finditer(texts[0][:400_000]):
+        snippet = match.group(2)
+        if not snippet.strip() or snippet != snippet.strip():
+            continue
+        if _stable_text(snippet, dynamic, words=True) and all(
+                snippet in other for other in texts[1:]):
+            return [ir.Check("contains", snippet, "recorded message")]
     return []
 
 
@@ -471,6 +500,7 @@ def _recordings_by_request(steps: tuple[ir.Step, ...]) -> dict[RequestKey,
                                                               list[ir.RecordedResponse]]:
     grouped: dict[RequestKey, list[ir.RecordedResponse]] = defaultdict(list)
     for step in steps:
-        if step.response is not None and 200 <= step.response.status < 300:
+        if step.response is not None and 200 <= step.response.status < 300 and \
+                step.response.body is not None:
             grouped[_request_key(step)].append(step.response)
     return grouped

@@ -20,6 +20,7 @@ row of each virtual user.
 from __future__ import annotations
 
 import functools
+import keyword
 import re
 
 from lxml import etree
@@ -229,8 +230,8 @@ class _Finder:
         if known is None:
             # one name for the option (--api-key), the user's attribute and the variable
             base = _name(identifier(_field_name(name)), "secret")
-            if len(base) <= 2 and kind in ("password", "otp"):
-                base = kind  # DokuWiki's field "p": --password, not --p
+            if kind in ("password", "otp") and (len(base) <= 2 or base == "pass_secret"):
+                base = kind  # DokuWiki's field "p", Roundcube's "_pass": --password
             if base in self.taken or base.replace("_", "-") in LOCUST_OPTIONS:
                 base += "_secret"
             taken = self.taken | {s.name for s in self.secrets.values()} | {
@@ -342,9 +343,12 @@ def _may_hold_key(low: str) -> bool:
 
 
 def _name(base: str, default: str) -> str:
-    """An identifier from ``identifier()`` output, which may be empty or start with a digit."""
+    """An identifier from ``identifier()`` output, which may be empty, start with a digit or be
+    a keyword (Roundcube's password field ``_pass``: ``pass_secret``, never ``self.pass``)."""
     if not base:
         return default
+    if keyword.iskeyword(base):
+        return f"{base}_{default}"
     return f"{default}_{base}" if base[0].isdigit() else base
 
 
