@@ -291,12 +291,14 @@ class Extraction:
     ``regex`` (``expr``, one group, over the body text), ``named_link`` (``expr`` is a
     regex with one group over the href of the links whose name is ``path[0]``),
     ``json_html`` (``path`` leads to a string of the JSON body that is HTML, ``expr`` is an
-    XPath over it).
+    XPath over it), ``row`` (``expr`` is a regex with one group over the body text; the match
+    whose row holds the run-time value of ``anchors[0][1]``, the row "after" or "before" the
+    match as ``anchors[0][0]`` says: see ``stages/correlate/rows.py``).
     """
 
     var: str
     kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link", "named_link",
-                  "json_html"]
+                  "json_html", "row"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments
@@ -324,6 +326,9 @@ class Generated:
     used_by: tuple[int, ...] = ()
     name: str = ""  # cookie: its name
     decode: str = ""  # cookie: "url" when the page's script sends it percent-decoded
+    # epoch_s: sent inside a text ("Zoo 1796281713", a name the user typed), so it must be
+    # new each time, also for two users in the same second; a time sent alone stays the time
+    in_name: bool = False
 
 
 @dataclass(frozen=True, slots=True)

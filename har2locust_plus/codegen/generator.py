@@ -572,6 +572,9 @@ class FastHttpGenerator:
         elif value.kind == "epoch_ms":  # part of names: never the same twice in a process
             self.use_helper("fresh_epoch_ms")
             expr = Call("fresh_epoch_ms")
+        elif value.in_name:  # "Zoo 1796281713": a name, new for each user and run
+            self.use_helper("fresh_epoch_s")
+            expr = Call("fresh_epoch_s")
         else:
             expr = Call("int", ((_POS, Call("time.time")),))
         return Line(expr, target, (_comment_line(
@@ -746,6 +749,8 @@ class FastHttpGenerator:
             helper, last = "from_link", py_str(ex.expr)
         elif ex.kind == "named_link":
             helper, last = "from_named_link", reader
+        elif ex.kind == "row":
+            helper, last = "from_row", reader
         elif ex.kind == "json_html":  # an XPath over HTML a JSON string holds
             helper, last = "from_json_html", reader
         elif ex.kind in ("xpath", "xml"):
@@ -768,6 +773,9 @@ class FastHttpGenerator:
             extra = [(_POS, py_value(ex.anchors))]
         if ex.kind == "named_link":  # the link's name, and the recorded id to fall back on
             extra = [(_POS, py_str(str(ex.path[0]))), (_POS, py_str(ex.recorded))]
+        if ex.kind == "row":  # what the row holds (the name the client gave), and which row
+            side, name = ex.anchors[0]
+            extra = [(_POS, py_value(name)), ("after=", py_value(side == "after"))]
         args = [(_POS, _name("resp")), (_POS, label), (_POS, var), (_POS, last), *extra]
         sent_in = self.sent_in.get(ex.var)
         if sent_in:  # checked when extracted, so a value the client cannot send fails here

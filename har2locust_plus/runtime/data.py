@@ -181,6 +181,16 @@ def next_row(user):
     return next(DATA["cycle"])
 
 
+def fresh_epoch_s():
+    """The time in seconds for a name ("Report <s>"), never the same twice in this process:
+    users that name objects in the same second would otherwise give them one name (the count
+    runs ahead of the clock while more than one a second are made)."""
+    now = int(time.time())
+    value = max(now, getattr(fresh_epoch_s, "last", 0) + 1)
+    fresh_epoch_s.last = value
+    return value
+
+
 def fresh_epoch_ms():
     """The time in milliseconds, never the same twice in this process: two users that name
     an object "Report <ms>" in the same millisecond would otherwise collide."""

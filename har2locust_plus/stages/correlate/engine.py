@@ -46,6 +46,7 @@ from .delta import delta_fields, delta_sources
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
 from .html import SHOWN, fragment_sources, html_sources, is_html
 from .json_body import json_sources, plain_sources
+from .rows import ROW
 from .scripts import rsc_sources
 from .sources import (
     MIN_TOKEN,
@@ -530,7 +531,8 @@ def _epochs_in_segment(segment: str, step: ir.Step, state: _State) -> list[ir.Pa
     parts: list[ir.Part] = []
     last = 0
     for run in EPOCH_RUN.finditer(segment) if len(segment) > 10 else ():
-        name = _maybe_time(run.group(1), "", step, state) if run.group(1) != segment else None
+        name = _maybe_time(run.group(1), "", step, state, in_name=True) \
+            if run.group(1) != segment else None
         if name:
             parts += [segment[last:run.start(1)], ir.VarRef(name, "raw")]
             last = run.end(1)
@@ -671,7 +673,8 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
         else:
             sent.append(token)
             for run in EPOCH_RUN.finditer(token):  # "Report 1796133308200", "img-1796133308"
-                name = _maybe_time(run.group(1), key, step, state)
+                name = _maybe_time(run.group(1), key, step, state,
+                                   in_name=run.group(1) != text)
                 if name:
                     spans.append((start + run.start(1), start + run.end(1), name))
     for start, digits, id_key in named_ids(text):  # "WHERE `notes`.`id` = 47480"
@@ -759,6 +762,11 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
         if short and not (s.creates or s.in_path and place is not None
                           or rank.names_agree(s.name, key, place)):
             continue  # "1": by chance in many places; only a source that names it
+        if s.kind == ROW:
+            anchored = _row_anchored(s, state)
+            if anchored is None:
+                continue  # no name of the client's in its row: which row, is not known
+            s = anchored
         id_like = id_like or s.id_like
         order = rank.order(s)
         if order < best_order:
@@ -833,6 +841,25 @@ def _anchored(source: Source, state: _State) -> Source:
         anchors.append((name, ir.VarRef(var) if var else _anchor_text(str(value), name, at,
                                                                       state)))
     return replace(source, anchors=tuple(anchors))
+
+
+# what the client makes up that can name the object it creates (not a cookie it reads)
+_NAMING_KINDS = frozenset({"uuid4", "epoch_ms", "epoch_s", "unique"})
+
+
+def _row_anchored(source: Source, state: _State) -> Source | None:
+    """A row source (see :mod:`.rows`) read by the row that holds a value the client made
+    before the listing was answered (the name it gave the object): the variable holding it,
+    and which side of the id the row is; None when no such value is in the row alone."""
+    for side, tokens in source.anchors:
+        if not isinstance(tokens, str):
+            return source  # resolved when an earlier request looked it up
+        for token in tokens.split():
+            made = state.generated.get(token)
+            if made is not None and made.kind in _NAMING_KINDS and \
+                    made.used_by and made.used_by[0] < source.step:
+                return replace(source, anchors=((side, ir.VarRef(made.var)),))
+    return None
 
 
 def _anchor_text(text: str, key: str, at: _At, state: _State) -> str | ir.Template:
@@ -1063,18 +1090,28 @@ def _handed_out(value: str, step: ir.Step, state: _State) -> int | None:
     return state.uuids_out.get(value.lower())
 
 
-def _maybe_time(value: str, key: str, step: ir.Step, state: _State) -> str | None:
+def _maybe_time(value: str, key: str, step: ir.Step, state: _State,
+                in_name: bool = False) -> str | None:
+    """A variable made fresh at run time for a time the client sent (``in_name``: inside a
+    text, as part of a name), if ``value`` is one: within a day of the request."""
     if not value.isdecimal() or len(value) not in (10, 13) or step.started is None:
         return None
     seconds = int(value) / (1000 if len(value) == 13 else 1)
     if abs(seconds - step.started.timestamp()) > 86_400:
         return None
-    return _generate(value, "epoch_ms" if len(value) == 13 else "epoch_s", key, step, state)
+    return _generate(value, "epoch_ms" if len(value) == 13 else "epoch_s", key, step, state,
+                     in_name)
 
 
-def _generate(value: str, kind: str, key: str, step: ir.Step, state: _State) -> str | None:
+def _generate(value: str, kind: str, key: str, step: ir.Step, state: _State,
+              in_name: bool = False) -> str | None:
     known = state.generated.get(value)
     if known is not None:
+        if in_name and not known.in_name:  # first sent alone, now inside a name
+            named = replace(known, in_name=True)
+            state.generated[value] = named
+            made_at = state.generated_at[known.used_by[0]]
+            made_at[made_at.index(known)] = named
         return known.var
     if kind == "uuid4" and (out_at := _handed_out(value, step, state)) is not None:
         # the server made it (a note's id): a new random UUID would name nothing
@@ -1083,7 +1120,7 @@ def _generate(value: str, kind: str, key: str, step: ir.Step, state: _State) -> 
     base = identifier(key.removeprefix("x-")) if key else ""
     var = _unique(base or ("request_uuid" if kind == "uuid4" else "timestamp"), state)
     generated = ir.Generated(var=var, kind=kind, recorded=value,  # type: ignore[arg-type]
-                             used_by=(step.number,))
+                             used_by=(step.number,), in_name=in_name and kind == "epoch_s")
     state.generated[value] = generated
     if kind != "uuid4":
         state.generated_vars.add(var)  # an int at run time

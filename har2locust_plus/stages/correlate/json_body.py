@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from ... import ir, jsontext
 from ..grouping import identifier
 from .location import url_values
+from .rows import may_hold_code, row_sources
 from .sources import (
     MAX_STRUCTURED,
     MAX_VALUE,
@@ -36,9 +37,11 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     urls: list[tuple[tuple, str]] | None = [] if _may_hold_urls(text) else None
     if fragments is not None and not _may_hold_html(text):
         fragments = None
+    codes: list[str] | None = [] if may_hold_code(text) else None
     if isinstance(data, (dict, list)):
         try:
-            wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves, urls, fragments)
+            wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves, urls, fragments,
+                               codes)
         except RecursionError:
             return []
     elif (isinstance(data, str) or type(data) is int) and str(data) in wanted:
@@ -52,17 +55,21 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
             found.append(source)
     for path, url in urls or ():  # after the leaves: a value that is a leaf too is the leaf
         found.extend(_url_sources(step, path, url, wanted, creates))
+    if codes:  # Roundcube's "exec": "this.add_contact_row(\"45520\", …)"
+        found.extend(row_sources(step, text, codes, wanted))
     return found
 
 
 def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int], after: int,
                        out: list[tuple[tuple, str | int]],
                        urls: list[tuple[tuple, str]] | None = None,
-                       htmls: list[tuple[tuple, str]] | None = None) -> None:
+                       htmls: list[tuple[tuple, str]] | None = None,
+                       codes: list[str] | None = None) -> None:
     """Append ``(path, leaf)`` for the string and int leaves in ``Wanted(last_use, after)``,
     in document order (the first of several sources at one step wins); lists only up to their
     200th item. ``urls``, if given, gets ``(path, leaf)`` of the other string leaves that are
-    URLs (``/posts/12``, ``https://…``); ``htmls`` of the other string leaves with a ``<``.
+    URLs (``/posts/12``, ``https://…``); ``htmls`` of the other string leaves with a ``<``;
+    ``codes`` gets those with a ``(`` (a script the page runs: see :mod:`.rows`).
 
     Recursion per container, not per leaf, a path tuple only for the leaves kept and the
     ``Wanted`` test inlined: a large recording has millions of leaves and keeps a few thousand.
@@ -74,14 +81,17 @@ def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int],
                 out.append(((*path, key), item))
             elif urls is not None and item.startswith(_URL_STARTS):
                 urls.append(((*path, key), item))
-            elif htmls is not None and "<" in item:
-                htmls.append(((*path, key), item))
+            else:
+                if htmls is not None and "<" in item:
+                    htmls.append(((*path, key), item))
+                if codes is not None and "(" in item:
+                    codes.append(item)
         elif type(item) is int:  # not bool: true/false, null and floats are never sources
             text = str(item)
             if text in last_use and last_use[text] > after:
                 out.append(((*path, key), item))
         elif isinstance(item, (dict, list)):
-            wanted_json_leaves(item, (*path, key), last_use, after, out, urls, htmls)
+            wanted_json_leaves(item, (*path, key), last_use, after, out, urls, htmls, codes)
 
 
 _URL_STARTS = ("/", "http://", "https://", "HTTP://", "HTTPS://")

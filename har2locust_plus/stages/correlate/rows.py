@@ -1,0 +1,123 @@
+"""Ids in the rows a listing's script builds: the row the user acted on, found by its name.
+
+Roundcube answers its contact list with JSON whose ``exec`` is a script for the page::
+
+    this.add_contact_row("45505", {"name": "Sentinel Contact"}, ...);
+    this.add_contact_row("45520", {"name": "Zoo Zoo 1796281713"}, ...);
+
+and the next requests send ``_cid=45520``. A regex of the call's shape finds the first row's
+id first: another contact, and on a fresh server, with other users or in another order, any
+contact. The row the user acted on is the one that holds the name the user gave the object: a
+value the client made up (an epoch, a ``--unique`` suffix), known when the listing is read.
+So such an id is a *row* source: the matches of the call's shape (``expr``), and for each
+direction ("after": from the id to the next match; "before": from the previous match to the
+id, at most :data:`ROW_TEXT` characters) the tokens that only the recorded id's row holds.
+The correlation pass turns one of them that the client made into the run-time value the row
+must hold (``engine._row_anchored``); the script reads the id with ``from_row``. Without such
+a token the id is not correlated (sent as recorded) rather than read from a row chosen by its
+position.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ... import ir
+from ..grouping import identifier
+from .sources import MIN_TOKEN, TOKEN, Source, Wanted, id_name, resource_name
+
+ROW = "row"  # Source.kind and ir.Extraction.kind
+ROW_TEXT = 400  # how much of a row its name is looked for in (the script's from_row: the same)
+# a quoted argument or value in a script: an id-like token (no character a JSON string or a
+# script would escape, so the raw answer holds it as it is sent)
+QUOTED = re.compile(r"""(["'])([A-Za-z0-9_\-.:@+=~]{4,64})\1""")
+# what stands before a quoted value: a call's name and "(", or a key and ":" ("=", ",")
+SHAPE = re.compile(r"""[A-Za-z_$][\w$]*(?:\\?["'])?\s*[(:=,]\s*$""")
+_ROW_WORDS = frozenset({"add", "insert", "update", "set", "append", "push", "show", "render",
+                        "row", "rows", "item", "items", "entry", "record", "list", "new",
+                        "create", "this", "id"})
+
+
+def may_hold_code(text: str) -> bool:
+    """Whether a JSON text can hold a script that passes quoted arguments: ``("`` as the JSON
+    text writes it (``(\\"``), or ``('``. One scan at C speed."""
+    return '(\\"' in text or "('" in text
+
+
+def row_sources(step: ir.Step, text: str, scripts: list[str], wanted: Wanted
+                ) -> Iterator[Source]:
+    """The wanted ids quoted in ``scripts`` (the JSON body's string leaves that are code), as
+    row sources over ``text``, the body as sent."""
+    seen: set[str] = set()
+    for script in scripts:
+        for match in QUOTED.finditer(script):
+            value = match.group(2)
+            if value in seen or value not in wanted or not any(c.isdigit() for c in value):
+                continue
+            seen.add(value)
+            source = _row_source(step, text, value)
+            if source is not None:
+                yield source
+
+
+def _row_source(step: ir.Step, text: str, value: str) -> Source | None:
+    """The first quoted occurrence of ``value`` in ``text``, as a row source (None without a
+    shape in front of it, or a row token to find it by)."""
+    for quote in ('\\"', "'", '"'):
+        at = text.find(quote + value + quote)
+        if at >= 0:
+            break
+    else:
+        return None
+    shape = SHAPE.search(text, max(0, at - 60), at)
+    if shape is None:
+        return None
+    left = text[shape.start():at] + quote
+    pattern = re.escape(left) + r"([^\"'\\<>\s]+)" + re.escape(quote)
+    matches = list(re.finditer(pattern, text))
+    mine = next((i for i, m in enumerate(matches) if m.start(1) == at + len(quote)), None)
+    if mine is None:
+        return None
+    anchors = tuple((side, " ".join(tokens)) for side, tokens in
+                    (("after", _row_tokens(text, matches, mine, after=True)),
+                     ("before", _row_tokens(text, matches, mine, after=False))) if tokens)
+    if not anchors:
+        return None
+    return Source(step.number, value, _name(shape.group(0), step), ROW, expr=pattern,
+                  how=f"row {left[:40]}", id_like=True, object_id=True, anchors=anchors)
+
+
+def rows(text: str, matches: list[re.Match[str]], after: bool) -> list[str]:
+    """The text of each match's row: after it up to the next match, or before it from the
+    previous one; at most ROW_TEXT characters, nearest the match (what from_row reads)."""
+    out = []
+    for i, match in enumerate(matches):
+        if after:
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+            out.append(text[match.end():min(end, match.end() + ROW_TEXT)])
+        else:
+            start = matches[i - 1].end() if i else 0
+            out.append(text[max(start, match.start() - ROW_TEXT):match.start()])
+    return out
+
+
+def _row_tokens(text: str, matches: list[re.Match[str]], mine: int, after: bool) -> list[str]:
+    """The tokens of the ``mine``-th match's row that no row of another id holds."""
+    texts = rows(text, matches, after)
+    others = [t for i, t in enumerate(texts) if matches[i].group(1) != matches[mine].group(1)]
+    found = []
+    for token in dict.fromkeys(TOKEN.findall(texts[mine])):
+        if len(token) >= MIN_TOKEN and not any(token in other for other in others):
+            found.append(token)
+    return found
+
+
+def _name(shape: str, step: ir.Step) -> str:
+    """``contact_id`` from ``add_contact_row(``; a key's own name (``ID``: the resource's)."""
+    words = [w for w in re.split(r"[^a-z0-9]+", shape.lower()) if w]
+    if shape.rstrip().endswith("("):
+        kept = [w for w in words if w not in _ROW_WORDS]
+        return id_name(kept[-1]) if kept else "row_id"
+    key = identifier(words[-1]) if words else ""
+    return id_name(resource_name(step)) if key in ("", "id") else key
