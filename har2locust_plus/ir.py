@@ -292,8 +292,8 @@ class Extraction:
     regex with one group over the href of the links whose name is ``path[0]``),
     ``json_html`` (``path`` leads to a string of the JSON body that is HTML, ``expr`` is an
     XPath over it), ``row`` (``expr`` is a regex with one group over the body text; the match
-    whose row holds the run-time value of ``anchors[0][1]``, the row "after" or "before" the
-    match as ``anchors[0][0]`` says: see ``stages/correlate/rows.py``).
+    whose row, the text after it, holds the run-time value of ``anchors[0][1]``: see
+    ``stages/correlate/rows.py``).
     """
 
     var: str

@@ -1741,3 +1741,135 @@ def test_a_name_the_client_made_with_an_epoch_is_the_same_in_a_later_path():
         "/api/contents/zoo-", ir.VarRef(generated.var, "raw"))
     assert step(result, 4).request.path.parts == ("/api/items/", ir.VarRef(generated.var, "raw"))
     assert step(result, 5).request.path.is_literal  # a time and nothing else: a server's id
+
+
+# --- 9. a listing's rows, by the name the client gave ------------------------------------------
+
+
+def _contact_list(rows: list[tuple[str, str]]) -> dict:
+    """Roundcube's answer to its contact list: JSON whose ``exec`` is a script for the page."""
+    calls = "".join(f'this.add_contact_row("{cid}",{{"name":"{name}"}},"person",'
+                    f'{{"name":"{name}","ID":"{cid}"}});\n' for cid, name in rows)
+    return {"action": "list", "env": {"pagecount": 1}, "exec": calls}
+
+
+def _row_journey(rows: list[tuple[str, str]], made: int, cid: str):
+    return conv(
+        entry("/?_task=addressbook", "POST", form=[("_surname", f"Zoo {made}")],
+              body="<p>saved</p>"),
+        api("/?_task=addressbook&_action=list&_remote=1", response=_contact_list(rows)),
+        entry(f"/?_task=addressbook&_cid={cid}&_action=show", body="<p>shown</p>"),
+        entry("/?_task=addressbook&_action=delete", "POST",
+              form=[("_cid", cid), ("_remote", "1")], mime="application/json",
+              body='{"action":"delete"}', resource_type="xhr"))
+
+
+def test_an_id_in_a_script_s_rows_is_read_by_the_row_of_the_name_the_client_gave():
+    """The new contact is the second row: a regex of the call's shape would read the first
+    (another contact's id). The row that holds the client's epoch is the user's."""
+    made = EPOCH_S + 17
+    result = _row_journey([("45505", "Sentinel Contact"), ("45520", f"Zoo Zoo {made}")], made,
+                          "45520")
+    (generated,) = step(result, 1).generated
+    assert generated.kind == "epoch_s" and generated.in_name
+    contact = extraction(result, 2)
+    assert contact.kind == "row" and contact.var == "contact_id"
+    assert contact.anchors == (("row", ir.VarRef(generated.var)),)
+    assert query(step(result, 3), "_cid") == ir.Template((ir.VarRef("contact_id"),))
+    assert form_field(step(result, 4), "_cid") == ir.Template((ir.VarRef("contact_id"),))
+    assert re.search(r'from_row\(\s*resp,\s*"step 2 GET /[^"]*",\s*"contact_id",\s*'
+                     rf'CONTACT_ID_RE,\s*self\.{generated.var},?\s*\)',
+                     result.code)
+    # at run time the script finds this run's row, wherever it is in the list
+    body = json.dumps(_contact_list([("100", "Zoo Zoo 1799999999"), ("7", "Sentinel Contact"),
+                                     ("31337", "Zoo Zoo 1799999998")]))
+    resp = type("R", (), {"text": body})()
+    pattern = re.compile(contact.expr)
+    assert runtime.from_row(resp, "step 2", "contact_id", pattern, 1799999998) == "31337"
+    assert runtime.from_row(resp, "step 2", "contact_id", pattern, "1799999999") == "100"
+
+
+def test_a_row_without_a_name_of_the_client_s_is_not_correlated():
+    """The user opened the sentinel, whose row holds nothing the client made: which row is
+    not known, so the id is sent as recorded rather than read from a row by its place."""
+    made = EPOCH_S + 17
+    result = _row_journey([("45505", "Sentinel Contact"), ("45520", f"Zoo Zoo {made}")], made,
+                          "45505")
+    assert not step(result, 2).extractions
+    assert query(step(result, 3), "_cid") == ir.Template(("45505",))
+
+
+def test_the_row_after_the_named_one_is_not_read_by_that_name():
+    """Roundcube selects the next contact after a delete: the id the user then opened follows
+    the named row. The text between two ids may be either's row, so it names neither."""
+    made = EPOCH_S + 17
+    result = _row_journey([("45520", f"Zoo Zoo {made}"), ("45505", "Sentinel Contact")], made,
+                          "45505")
+    assert not step(result, 2).extractions
+
+
+def test_a_name_in_two_rows_of_other_ids_picks_neither():
+    made = EPOCH_S + 17
+    result = _row_journey([("45505", f"Zoo Zoo {made}"), ("45520", f"Zoo Zoo {made}")], made,
+                          "45520")
+    assert not step(result, 2).extractions
+
+
+def test_from_row_fails_the_step_when_no_row_or_two_ids_hold_the_name():
+    from locust.exception import RescheduleTask
+
+    pattern = re.compile(r'add_contact_row\(\\"([^"\'\\<>\s]+)\\"')
+    body = json.dumps(_contact_list([("5", "Zoo 1"), ("6", "Zoo 1"), ("7", "Other")]))
+
+    class Resp:
+        text = body
+        failed: list[str] = []
+
+        def failure(self, message):
+            self.failed.append(message)
+
+    for name, problem in (("Zoo 1", "2 rows hold 'Zoo 1'"), ("Absent", "contact_id not found")):
+        resp = Resp()
+        resp.__dict__["_parsed"] = {}
+        with pytest.raises(RescheduleTask):
+            runtime.from_row(resp, "step 2", "contact_id", pattern, name)
+        assert problem in resp.failed[-1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 10**6), st.text(
+    st.characters(whitelist_categories=("Ll", "Lu", "Nd", "Zs")), min_size=1, max_size=20)),
+    min_size=1, max_size=6), st.data())
+def test_the_script_reads_a_row_as_the_conversion_found_it(rows, data):
+    """Whatever the other rows, from_row over the recorded answer with the recorded name gives
+    the recorded id, when the conversion made it a row source."""
+    from har2locust_plus.stages.correlate.rows import row_sources
+    from har2locust_plus.stages.correlate.sources import Wanted
+
+    made = EPOCH_S + data.draw(st.integers(0, 999))
+    position = data.draw(st.integers(0, len(rows)))
+    listing = [(str(cid), name) for cid, name in rows]
+    cid = str(10**7 + made % 1000)
+    listing.insert(position, (cid, f"Zoo {made}"))
+    text = json.dumps(_contact_list(listing))
+    found = list(row_sources(SimpleNamespace(number=2),  # type: ignore[arg-type]
+                             text, [json.loads(text)["exec"]], Wanted({cid: 9}, 2)))
+    (source,) = found
+    assert source.kind == "row" and source.value == cid
+    ((side, tokens),) = source.anchors
+    assert side == "row" and str(made) in tokens.split()
+    resp = type("R", (), {"text": text})()
+    assert runtime.from_row(resp, "s", "v", re.compile(source.expr), made) == cid
+
+
+def test_fresh_epoch_s_never_repeats_in_a_process_and_only_names_use_it():
+    from har2locust_plus.runtime.data import fresh_epoch_s
+
+    values = [fresh_epoch_s() for _ in range(50)]
+    assert len(set(values)) == 50 and values == sorted(values)
+    named = conv(api("/api/r", "POST", json_body={"name": f"Report {EPOCH_S + 5}"},
+                     response={"ok": 1})).code
+    assert "fresh_epoch_s()" in named and "def fresh_epoch_s():" in named
+    alone = conv(api("/api/r", "POST", json_body={"at": str(EPOCH_S + 5), "n": "x"},
+                     response={"ok": 1})).code
+    assert "int(time.time())" in alone and "fresh_epoch_s" not in alone

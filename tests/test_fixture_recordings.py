@@ -40,8 +40,8 @@ pytestmark = [
 
 def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
-    Jupyter, Redmine, Mono for the WebForms shop, Node.js for the Next.js and SvelteKit apps)
-    cannot run here, or None."""
+    Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
+    Next.js and SvelteKit apps) cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -54,6 +54,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.phpmyadmin import server  # type: ignore[no-redef]
     elif "jupyter" in script:
         from fixtures.zoo.jupyter import server  # type: ignore[no-redef]
+    elif "roundcube" in script:
+        from fixtures.zoo.roundcube import server  # type: ignore[no-redef]
     elif "webforms" in script:
         from fixtures.zoo.webforms import server  # type: ignore[no-redef]
     elif "nextjs" in script:
@@ -67,10 +69,16 @@ def _php_app_missing(script: str) -> str | None:
 
 def _cancelled_by_the_page(entry: dict) -> bool:
     """A request the page's script had in flight when the journey's click left the page
-    (WordPress's heartbeat, a prefetch): the browser cancels it, which is no failure of the
-    app or of the recording. A blocked or refused request, or a page of its own, still is."""
-    return entry["response"].get("_failureText") == "net::ERR_ABORTED" and \
-        entry.get("_resourceType") in ("xhr", "fetch", "ping", "beacon", "other")
+    (WordPress's heartbeat, a prefetch), or a frame's static placeholder page that the app's
+    script replaced while it loaded (Roundcube's ``watermark.html``): the browser cancels it,
+    which is no failure of the app or of the recording. A blocked or refused request, or a
+    page of the app's own, still is."""
+    if entry["response"].get("_failureText") != "net::ERR_ABORTED":
+        return False
+    kind = entry.get("_resourceType")
+    return kind in ("xhr", "fetch", "ping", "beacon", "other") or (
+        kind == "document" and entry["request"]["method"] == "GET"
+        and urlsplit(entry["request"]["url"]).path.endswith((".html", ".htm")))
 
 
 # app, its record script, how to point it at a directory, {HAR written: does the app set cookies
@@ -97,6 +105,8 @@ RECORDINGS = [
                  {"phpmyadmin.har": True}, id="phpmyadmin"),
     pytest.param("fixtures/zoo/jupyter/record.py", ("--out", "{dir}/jupyter.har"),
                  {"jupyter.har": True}, id="jupyter"),
+    pytest.param("fixtures/zoo/roundcube/record.py", ("--out", "{dir}/roundcube.har"),
+                 {"roundcube.har": True}, id="roundcube"),
     pytest.param("fixtures/zoo/redmine/record.py", ("--out", "{dir}/redmine.har"),
                  {"redmine.har": True}, id="redmine"),
     pytest.param("fixtures/zoo/wagtailcms/record.py", ("--out", "{dir}/wagtailcms.har"),

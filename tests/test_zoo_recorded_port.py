@@ -33,6 +33,7 @@ import test_zoo_nextjs as nextjs
 import test_zoo_oauth as oauth
 import test_zoo_phpmyadmin as phpmyadmin
 import test_zoo_redmine as redmine
+import test_zoo_roundcube as roundcube
 import test_zoo_sveltekit as sveltekit
 import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
@@ -45,7 +46,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # seventeen apps in a row: about three minutes
+USERS, SECONDS = 2, 6  # eighteen apps in a row: about three minutes
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,24 @@ def _phpmyadmin_password() -> str:
     return PASSWORD
 
 
+def _roundcube(port: int) -> Any:
+    from fixtures.zoo.roundcube.server import Roundcube
+
+    return Roundcube(port=port)
+
+
+def _roundcube_missing() -> str | None:
+    from fixtures.zoo.roundcube.server import missing
+
+    return missing()
+
+
+def _roundcube_password() -> str:
+    from fixtures.zoo.roundcube.server import PASSWORD
+
+    return PASSWORD
+
+
 def _redmine(port: int) -> Any:
     from fixtures.zoo.redmine.server import Redmine
 
@@ -320,6 +339,9 @@ ZOOS = [
         missing=_phpmyadmin_missing),
     Zoo("jupyter", _jupyter, _jupyter_password(),
         lambda o: jupyter.assert_full_lifecycle(o.run, o.after), missing=_jupyter_missing),
+    Zoo("roundcube", _roundcube, _roundcube_password(),
+        lambda o: roundcube.assert_full_lifecycle(o.run, o.after),
+        missing=_roundcube_missing),
 ]
 
 

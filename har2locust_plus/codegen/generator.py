@@ -773,9 +773,8 @@ class FastHttpGenerator:
             extra = [(_POS, py_value(ex.anchors))]
         if ex.kind == "named_link":  # the link's name, and the recorded id to fall back on
             extra = [(_POS, py_str(str(ex.path[0]))), (_POS, py_str(ex.recorded))]
-        if ex.kind == "row":  # what the row holds (the name the client gave), and which row
-            side, name = ex.anchors[0]
-            extra = [(_POS, py_value(name)), ("after=", py_value(side == "after"))]
+        if ex.kind == "row":  # what the row holds: the name the client gave the object
+            extra = [(_POS, py_value(ex.anchors[0][1]))]
         args = [(_POS, _name("resp")), (_POS, label), (_POS, var), (_POS, last), *extra]
         sent_in = self.sent_in.get(ex.var)
         if sent_in:  # checked when extracted, so a value the client cannot send fails here

@@ -547,23 +547,17 @@ def from_named_link(resp, step, var, pattern, name, recorded, sent_in=()):
     return sendable(resp, step, var, value, sent_in)
 
 
-def from_row(resp, step, var, pattern, name, after, sent_in=()):
+def from_row(resp, step, var, pattern, name, sent_in=()):
     """Group 1 of the match of pattern (compiled at module level) whose row holds name: the
     row the user acted on in a listing, by the name the client gave its object, not the first
-    row. A match's row is the body after it up to the next match (after=True), or before it
-    from the previous one; at most 400 characters, nearest the match. No such row, or rows of
-    that name with different ids: the step fails."""
+    row. A match's row is the body after it, up to the next match and at most 400
+    characters. No such row, or rows of that name with different ids: the step fails."""
     text = body_text(resp)
     matches = list(pattern.finditer(text))
     found = set()
     for i, match in enumerate(matches):
-        if after:
-            end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-            row = text[match.end() : min(end, match.end() + 400)]
-        else:
-            start = matches[i - 1].end() if i else 0
-            row = text[max(start, match.start() - 400) : match.start()]
-        if str(name) in row:
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        if str(name) in text[match.end() : min(end, match.end() + 400)]:
             found.add(match.group(1))
     if len(found) != 1:
         problem = f"{len(found)} rows hold {name!r}" if found else None

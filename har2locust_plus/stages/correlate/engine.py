@@ -849,16 +849,16 @@ _NAMING_KINDS = frozenset({"uuid4", "epoch_ms", "epoch_s", "unique"})
 
 def _row_anchored(source: Source, state: _State) -> Source | None:
     """A row source (see :mod:`.rows`) read by the row that holds a value the client made
-    before the listing was answered (the name it gave the object): the variable holding it,
-    and which side of the id the row is; None when no such value is in the row alone."""
-    for side, tokens in source.anchors:
-        if not isinstance(tokens, str):
-            return source  # resolved when an earlier request looked it up
-        for token in tokens.split():
-            made = state.generated.get(token)
-            if made is not None and made.kind in _NAMING_KINDS and \
-                    made.used_by and made.used_by[0] < source.step:
-                return replace(source, anchors=((side, ir.VarRef(made.var)),))
+    before the listing was answered (the name it gave the object): the variable holding it;
+    None when no such value is in the row alone."""
+    ((side, tokens),) = source.anchors
+    if not isinstance(tokens, str):
+        return source  # resolved when an earlier request looked it up
+    for token in tokens.split():
+        made = state.generated.get(token)
+        if made is not None and made.kind in _NAMING_KINDS and \
+                made.used_by and made.used_by[0] < source.step:
+            return replace(source, anchors=((side, ir.VarRef(made.var)),))
     return None
 
 

@@ -9,13 +9,19 @@ and the next requests send ``_cid=45520``. A regex of the call's shape finds the
 id first: another contact, and on a fresh server, with other users or in another order, any
 contact. The row the user acted on is the one that holds the name the user gave the object: a
 value the client made up (an epoch, a ``--unique`` suffix), known when the listing is read.
-So such an id is a *row* source: the matches of the call's shape (``expr``), and for each
-direction ("after": from the id to the next match; "before": from the previous match to the
-id, at most :data:`ROW_TEXT` characters) the tokens that only the recorded id's row holds.
-The correlation pass turns one of them that the client made into the run-time value the row
-must hold (``engine._row_anchored``); the script reads the id with ``from_row``. Without such
-a token the id is not correlated (sent as recorded) rather than read from a row chosen by its
-position.
+So such an id is a *row* source: the matches of the call's shape (``expr``), and the
+tokens that only the recorded id's row holds; a match's row is the text after it, up to the
+next match and at most :data:`ROW_TEXT` characters. The correlation pass turns one of them that
+the client made into the run-time value the row must hold (``engine._row_anchored``); the
+script reads the id with ``from_row``. Without such a token the id is not correlated (sent as
+recorded) rather than read from a row chosen by its position.
+
+Only the text *after* an id is its row. The text between two ids could be the end of the
+first one's row or the start of the second one's, and the recording cannot tell which (the
+user may have opened the row after the one they named: Roundcube selects the next contact
+after a delete). Ids come first in the rows of calls (``add_contact_row(id, …)``) and of
+objects (``{"id": …, "name": …}``); a listing that names its rows before their ids is not
+correlated.
 """
 
 from __future__ import annotations
@@ -79,33 +85,31 @@ def _row_source(step: ir.Step, text: str, value: str) -> Source | None:
     mine = next((i for i, m in enumerate(matches) if m.start(1) == at + len(quote)), None)
     if mine is None:
         return None
-    anchors = tuple((side, " ".join(tokens)) for side, tokens in
-                    (("after", _row_tokens(text, matches, mine, after=True)),
-                     ("before", _row_tokens(text, matches, mine, after=False))) if tokens)
-    if not anchors:
+    tokens = _row_tokens(text, matches, mine)
+    if not tokens:
         return None
     return Source(step.number, value, _name(shape.group(0), step), ROW, expr=pattern,
-                  how=f"row {left[:40]}", id_like=True, object_id=True, anchors=anchors)
+                  how=f"row {left[:40]}", id_like=True, object_id=True,
+                  anchors=(("row", " ".join(tokens)),))
 
 
-def rows(text: str, matches: list[re.Match[str]], after: bool) -> list[str]:
-    """The text of each match's row: after it up to the next match, or before it from the
-    previous one; at most ROW_TEXT characters, nearest the match (what from_row reads)."""
+def rows(text: str, matches: list[re.Match[str]]) -> list[str]:
+    """The text of each match's row: after it up to the next match, at most ROW_TEXT
+    characters (what from_row reads)."""
     out = []
     for i, match in enumerate(matches):
-        if after:
-            end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-            out.append(text[match.end():min(end, match.end() + ROW_TEXT)])
-        else:
-            start = matches[i - 1].end() if i else 0
-            out.append(text[max(start, match.start() - ROW_TEXT):match.start()])
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        out.append(text[match.end():min(end, match.end() + ROW_TEXT)])
     return out
 
 
-def _row_tokens(text: str, matches: list[re.Match[str]], mine: int, after: bool) -> list[str]:
-    """The tokens of the ``mine``-th match's row that no row of another id holds."""
-    texts = rows(text, matches, after)
+def _row_tokens(text: str, matches: list[re.Match[str]], mine: int) -> list[str]:
+    """The tokens of the ``mine``-th match's row that neither a row of another id holds nor
+    the text before the match (the row before it may end there)."""
+    texts = rows(text, matches)
+    start = matches[mine - 1].end() if mine else 0
     others = [t for i, t in enumerate(texts) if matches[i].group(1) != matches[mine].group(1)]
+    others.append(text[start:matches[mine].start()])
     found = []
     for token in dict.fromkeys(TOKEN.findall(texts[mine])):
         if len(token) >= MIN_TOKEN and not any(token in other for other in others):
