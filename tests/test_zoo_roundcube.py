@@ -109,9 +109,9 @@ def test_the_contact_id_is_read_from_its_row_in_the_list(script: tuple[Path, str
     (a fresh epoch each run), not by its place; the token of each AJAX call comes from the
     login's redirect."""
     code = script[0].read_text("utf-8")
-    assert re.search(r'self\.contact_id = from_row\(\s*resp,\s*"step \d+ GET / \(_task=addressbook, '
-                     r'_action=list\)",\s*"contact_id",\s*CONTACT_ID_RE,\s*self\.surname,?\s*\)',
-                     code)
+    assert re.search(r'self\.contact_id = from_row\(\s*resp,\s*"step \d+ GET / '
+                     r'\(_task=addressbook, _action=list\)",\s*"contact_id",\s*CONTACT_ID_RE,'
+                     r'\s*self\.surname,?\s*\)', code)
     assert "self.surname = fresh_epoch_s()" in code
     assert _recorded_contact_id() not in code
     assert '"X-Roundcube-Request": f"{self.token_2}"' in code
