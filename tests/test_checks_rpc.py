@@ -110,6 +110,8 @@ def _values(step: ir.Step) -> list[tuple[str, Any]]:
     (_page("/index.php?route=/sql&db=zoo&pos=0", "<title>x</title>"), "route=/sql"),
     (_page("/index.php?route=/", "<title>x</title>"), "route=/"),
     (_page("/notes/7", "<title>x</title>"), None),
+    (_page("/?_task=addressbook&_action=list&_cid=7", "<title>x</title>"),
+     "_task=addressbook, _action=list"),
     (_post_json("/api/notes", {"title": "x"}, {}), None),
     (build_entry(f"{ORIGIN}/ws", "POST", headers=[
         ("Content-Type", "text/xml"), ("SOAPAction", '"http://tempuri.org/GetUser"')],
@@ -121,6 +123,7 @@ def _values(step: ir.Step) -> list[tuple[str, Any]]:
 ], ids=["graphql-operation-name", "graphql-named-query", "graphql-anonymous-mutation",
         "graphql-alias", "json-rpc", "json-selector", "form-action", "front-controller",
         "pagination", "url-is-no-selector", "dokuwiki", "route", "route-home", "rest-get",
+        "underscored",
         "rest-post", "soap-action", "soap-body"])
 def test_the_operation_of_a_request(entry: dict[str, Any], operation: str | None) -> None:
     step, = load(build_har(entry), "test.har").steps
@@ -266,6 +269,51 @@ def test_a_json_answer_s_html_message_is_checked_as_the_script_reads_it(
     step, = _steps(_form("/index.php", {"route": "/sql", "sql_query": "DELETE x",
                                         "title": "Shopping"}, answer))
     assert _by_kind(step).get("contains") == ([expected] if expected else None)
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ({"action": "delete", "exec": 'this.display_message("Contact(s) deleted successfully.",'
+                                  '"confirmation",0);\nthis.set_rowcount("1 – 1 of 1");'},
+     "Contact(s) deleted successfully."),
+    ({"ok": 1, "js": "toastr.success('Note saved'); reload();"}, "Note saved"),
+    ({"ok": 1, "js": 'showMessage("Note Shopping saved")'}, None),  # echoes what was sent
+    ({"ok": 1, "js": 'showMessage("Saved 3 notes")'}, None),  # a count
+    ({"ok": 1, "js": 'render("Saved it")'}, None),  # not a call that shows a message
+], ids=["roundcube-exec", "toastr", "echo", "digits", "other-call"])
+def test_a_message_a_script_call_shows_is_checked_as_written(
+        answer: dict[str, Any], expected: str | None) -> None:
+    """Roundcube answers an AJAX call with a script for its page (``exec``); its outcome is
+    only in ``display_message(…)``. The check is the message as the answer holds it."""
+    step, = _steps(_form("/", {"_task": "addressbook", "_action": "delete", "_cid": "45520",
+                               "title": "Shopping"}, answer))
+    assert _by_kind(step).get("contains") == ([expected] if expected else None)
+
+
+def test_a_message_in_a_page_s_inline_script_is_checked() -> None:
+    entry = _form("/", {"_task": "addressbook", "_action": "save", "_cid": "45520"}, {})
+    html = ('<html><title>Zoo Mail :: Contact</title><script>rcmail.add_label({"a":"b"});'
+            'rcmail.display_message("Successfully saved.","confirmation",0);</script></html>')
+    entry["response"]["content"] = {"size": len(html), "mimeType": "text/html", "text": html}
+    entry["response"]["headers"] = [{"name": "Content-Type", "value": "text/html"}]
+    step, = _steps(entry)
+    assert _by_kind(step)["contains"] == ["<title>Zoo Mail :: Contact</title>",
+                                          "Successfully saved."]
+
+
+def test_a_body_the_har_lacks_gets_no_checks_and_leaves_its_group_s_alone() -> None:
+    """Roundcube's contact frame: the first "save" answer was replaced before the browser kept
+    its body, the second was kept. Unknown is not empty: the first step gets only its status
+    checked, the second its message."""
+    first = _form("/", {"_task": "addressbook", "_action": "save", "n": "1"}, {})
+    second = _form("/", {"_task": "addressbook", "_action": "save", "n": "2"}, {})
+    first["response"]["content"] = {"size": -1, "mimeType": "text/html"}
+    html = '<html><script>rcmail.display_message("Successfully saved.","ok")</script></html>'
+    second["response"]["content"] = {"size": len(html), "mimeType": "text/html", "text": html}
+    for entry in (first, second):
+        entry["response"]["headers"] = [{"name": "Content-Type", "value": "text/html"}]
+    unknown, known = _steps(first, second)
+    assert [c.kind for c in unknown.checks] == ["status"]
+    assert _by_kind(known)["contains"] == ["Successfully saved."]
 
 
 def test_a_page_s_message_is_not_checked_on_a_get() -> None:

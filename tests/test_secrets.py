@@ -186,6 +186,28 @@ def test_password_equal_to_the_user_name_still_gets_its_own_column(make_entry, m
     assert '"user": self.user' in result.code and '"password": self.password' in result.code
 
 
+@pytest.mark.parametrize(("fields", "option", "column"), [
+    ("_user=alice&_pass=wonderland", "--password", "pass_value"),  # Roundcube's login form
+    ("login=alice&class=s3cr3t-Pa55", None, None),  # not a password field: a plain value
+])
+def test_a_field_named_by_a_keyword_gives_a_valid_name(make_entry, make_har, fields: str,
+                                                       option: str | None,
+                                                       column: str | None) -> None:
+    """``_pass`` made the secret ``pass``, and ``self.pass`` is no Python: the conversion
+    stopped with an internal error. Now the option is ``--password`` (a password field's short
+    name) and a data column ``pass_value``."""
+    har = make_har(make_entry(f"{ORIGIN}/?_task=login", "POST", status=302,
+                              response_headers=[("Location", "/")], post_data=_form(fields)))
+    result = convert(har, Options(), name="case.har")
+    compile(result.code, "locustfile.py", "exec")
+    if option:
+        assert [s.name for s in result.scenario.secrets] == [option.removeprefix("--")]
+        assert option in result.code
+        with_data = convert(har, Options(data_file="users.csv"), name="case.har")
+        compile(with_data.code, "locustfile.py", "exec")
+        assert column in [c.name for c in with_data.scenario.data_columns]
+
+
 @pytest.mark.parametrize("data_file", [None, "users.csv"])
 def test_password_echoed_by_the_server_is_not_written_by_checks(make_entry, make_har,
                                                                 data_file) -> None:
