@@ -1873,3 +1873,57 @@ def test_fresh_epoch_s_never_repeats_in_a_process_and_only_names_use_it():
     alone = conv(api("/api/r", "POST", json_body={"at": str(EPOCH_S + 5), "n": "x"},
                      response={"ok": 1})).code
     assert "int(time.time())" in alone and "fresh_epoch_s" not in alone
+
+
+def _items_journey(items: list[dict], made: int, item_id: int):
+    return conv(api("/api/items", "POST", json_body={"name": f"Zoo {made}"},
+                    response={"ok": True}),
+                api("/api/items", response={"items": items}),
+                api(f"/api/items/{item_id}", "DELETE", response={"ok": True}))
+
+
+def test_an_id_in_a_json_array_is_read_from_the_element_of_the_client_s_name():
+    """The create answered no id; the list that follows holds it at position 1. On a fresh
+    server, or with other users, position 1 is anyone's item: the element that holds the
+    name the client gave is the user's."""
+    made = EPOCH_S + 17
+    result = _items_journey([{"id": 45505, "name": "Sentinel"},
+                             {"id": 45520, "name": f"Zoo {made}"}], made, 45520)
+    (generated,) = step(result, 1).generated
+    item = extraction(result, 2)
+    assert (item.kind, item.path) == ("json_row", ("items", 1, "id"))
+    assert item.anchors == (("row", ir.VarRef(generated.var)),)
+    assert re.search(r'from_json_row\(\s*resp,\s*"step 2 GET /api/items",\s*"item_id",\s*'
+                     rf'\("items",\),\s*\("id",\),\s*self\.{generated.var},', result.code)
+    body = json.dumps({"items": [{"id": 9, "name": "Zoo 1799999999"}, {"id": 7, "name": "S"},
+                                 {"id": 31337, "name": "Zoo 1799999998", "tags": ["x"]}]})
+    resp = type("R", (), {"text": body})()
+    assert runtime.from_json_row(resp, "s", "item_id", ("items",), ("id",), 1799999998) == 31337
+
+
+def test_an_array_element_without_the_client_s_name_is_read_by_its_position_as_before():
+    result = _items_journey([{"id": 45505, "name": "Sentinel"}, {"id": 45520, "name": "Other"}],
+                            EPOCH_S + 17, 45520)
+    item = extraction(result, 2)
+    assert (item.kind, item.path, item.anchors) == ("json", ("items", 1, "id"), ())
+
+
+def test_from_json_row_fails_the_step_when_no_element_or_two_values_hold_the_name():
+    from locust.exception import RescheduleTask
+
+    body = json.dumps([{"id": 5, "name": "Zoo 1"}, {"id": 6, "name": "Zoo 1"},
+                       {"id": 7, "name": "Other"}])
+
+    class Resp:
+        text = body
+        failed: list[str] = []
+
+        def failure(self, message):
+            self.failed.append(message)
+
+    for name, problem in (("Zoo 1", "2 items hold 'Zoo 1'"), ("Absent", "item_id not found")):
+        resp = Resp()
+        resp.__dict__["_parsed"] = {}
+        with pytest.raises(RescheduleTask):
+            runtime.from_json_row(resp, "step 2", "item_id", (), ("id",), name)
+        assert problem in resp.failed[-1]

@@ -751,6 +751,10 @@ class FastHttpGenerator:
             helper, last = "from_named_link", reader
         elif ex.kind == "row":
             helper, last = "from_row", reader
+        elif ex.kind == "json_row":  # the array, then the path in its element
+            at = max(i for i, key in enumerate(ex.path) if isinstance(key, int))
+            array, inside = tuple(ex.path[:at]), tuple(ex.path[at + 1:])
+            helper, last = "from_json_row", py_value(array)
         elif ex.kind == "json_html":  # an XPath over HTML a JSON string holds
             helper, last = "from_json_html", reader
         elif ex.kind in ("xpath", "xml"):
@@ -775,6 +779,8 @@ class FastHttpGenerator:
             extra = [(_POS, py_str(str(ex.path[0]))), (_POS, py_str(ex.recorded))]
         if ex.kind == "row":  # what the row holds: the name the client gave the object
             extra = [(_POS, py_value(ex.anchors[0][1]))]
+        if ex.kind == "json_row":
+            extra = [(_POS, py_value(inside)), (_POS, py_value(ex.anchors[0][1]))]
         args = [(_POS, _name("resp")), (_POS, label), (_POS, var), (_POS, last), *extra]
         sent_in = self.sent_in.get(ex.var)
         if sent_in:  # checked when extracted, so a value the client cannot send fails here
@@ -790,7 +796,7 @@ class FastHttpGenerator:
         if ex.kind in ("xpath", "xml", "json_html"):
             return self.constant(ex.var, "XPATH", ex.expr, _Call(
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
-        if ex.kind in ("link", "header") or (ex.kind == "json" and not ex.expr):
+        if ex.kind in ("link", "header", "json_row") or (ex.kind == "json" and not ex.expr):
             return None
         return self.regex_constant(ex.var, ex.expr)
 

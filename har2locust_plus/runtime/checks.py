@@ -409,6 +409,47 @@ def from_json(resp, step, var, path, sent_in=()):
     return sendable(resp, step, var, value, sent_in)
 
 
+def from_json_row(resp, step, var, array, path, name, sent_in=()):
+    """The value at path in the element of the JSON array at array whose strings (or
+    numbers) hold name: the item the user acted on, by the name the client gave it, not the
+    item at the recorded position. No such element, or elements of that name with different
+    values: the step fails."""
+    items = parsed_json(resp)
+    for key in array:
+        try:
+            items = items[key]
+        except (KeyError, IndexError, TypeError):
+            stop_flow(resp, step, var)
+    found = set()
+    for item in items if isinstance(items, list) else ():
+        if str(name) in " ".join(json_texts(item)):
+            value = item
+            for key in path:
+                try:
+                    value = value[key]
+                except (KeyError, IndexError, TypeError):
+                    value = None
+                    break
+            if value is not None and not isinstance(value, (dict, list)):
+                found.add(value)
+    if len(found) != 1:
+        problem = f"{len(found)} items hold {name!r}" if found else None
+        stop_flow(resp, step, var, problem)
+    return sendable(resp, step, var, found.pop(), sent_in)
+
+
+def json_texts(node, depth=0):
+    """The string and number leaves of a JSON value, six levels deep at most."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, (int, float)) and not isinstance(node, bool):
+        return [str(node)]
+    if depth >= 6 or not isinstance(node, (dict, list)):
+        return []
+    items = node.values() if isinstance(node, dict) else node
+    return [text for item in items for text in json_texts(item, depth + 1)]
+
+
 def from_json_url(resp, step, var, path, pattern, sent_in=()):
     """Group 1 of a regex (compiled at module level) over the URL at path in the JSON body,
     without its scheme and host: 12 in {"redirect": "/posts/12"}."""

@@ -46,7 +46,7 @@ from .delta import delta_fields, delta_sources
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
 from .html import SHOWN, fragment_sources, html_sources, is_html
 from .json_body import json_sources, plain_sources
-from .rows import ROW
+from .rows import JSON_ROW, ROW
 from .scripts import rsc_sources
 from .sources import (
     MIN_TOKEN,
@@ -762,11 +762,12 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
         if short and not (s.creates or s.in_path and place is not None
                           or rank.names_agree(s.name, key, place)):
             continue  # "1": by chance in many places; only a source that names it
-        if s.kind == ROW:
+        if s.kind == ROW or s.kind == "json" and s.anchors:
             anchored = _row_anchored(s, state)
-            if anchored is None:
+            if anchored is None and s.kind == ROW:
                 continue  # no name of the client's in its row: which row, is not known
-            s = anchored
+            # an array's element without such a name: by its position, as recorded
+            s = anchored or replace(s, anchors=())
         id_like = id_like or s.id_like
         order = rank.order(s)
         if order < best_order:
@@ -858,7 +859,8 @@ def _row_anchored(source: Source, state: _State) -> Source | None:
         made = state.generated.get(token)
         if made is not None and made.kind in _NAMING_KINDS and \
                 made.used_by and made.used_by[0] < source.step:
-            return replace(source, anchors=((side, ir.VarRef(made.var)),))
+            kind = JSON_ROW if source.kind == "json" else source.kind
+            return replace(source, kind=kind, anchors=((side, ir.VarRef(made.var)),))
     return None
 
 

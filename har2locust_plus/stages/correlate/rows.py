@@ -22,6 +22,11 @@ user may have opened the row after the one they named: Roundcube selects the nex
 after a delete). Ids come first in the rows of calls (``add_contact_row(id, …)``) and of
 objects (``{"id": …, "name": …}``); a listing that names its rows before their ids is not
 correlated.
+
+The same holds for a JSON array: an id at ``("items", 1, "id")`` is the second item's, and on
+a fresh server the second item is anyone's. A JSON source through an array carries the tokens
+only its element holds; when one of them is a name the client made, the id is read from the
+element that holds it (``from_json_row``), else by its position, as before.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from ..grouping import identifier
 from .sources import MIN_TOKEN, TOKEN, Source, Wanted, id_name, resource_name
 
 ROW = "row"  # Source.kind and ir.Extraction.kind
+JSON_ROW = "json_row"  # a JSON array's element found by its name (ir.Extraction.kind)
 ROW_TEXT = 400  # how much of a row its name is looked for in (the script's from_row: the same)
 # a quoted argument or value in a script: an id-like token (no character a JSON string or a
 # script would escape, so the raw answer holds it as it is sent)
@@ -115,6 +121,40 @@ def _row_tokens(text: str, matches: list[re.Match[str]], mine: int) -> list[str]
         if len(token) >= MIN_TOKEN and not any(token in other for other in others):
             found.append(token)
     return found
+
+
+def json_row_tokens(data: object, path: tuple) -> str:
+    """The tokens of the strings (and numbers) of the array element ``path`` goes through (at
+    its last index) that no other element of that array holds, space-separated: what may name
+    the row of the id at ``path`` (``{"items": [{"id": 45520, "name": "Zoo 1796281713"}]}``).
+    "" when ``path`` goes through no array."""
+    at = max((i for i, key in enumerate(path) if isinstance(key, int)), default=None)
+    if at is None:
+        return ""
+    array: object = data
+    for key in path[:at]:
+        array = array[key]  # type: ignore[index]
+    if not isinstance(array, list):
+        return ""
+    mine = " ".join(_leaf_texts(array[path[at]]))
+    others = [" ".join(_leaf_texts(item)) for i, item in enumerate(array[:200])
+              if i != path[at]]
+    found = [token for token in dict.fromkeys(TOKEN.findall(mine))
+             if len(token) >= MIN_TOKEN and not any(token in other for other in others)]
+    return " ".join(found)
+
+
+def _leaf_texts(node: object, depth: int = 0) -> list[str]:
+    """The string and number leaves of a JSON value (six levels, 200 items deep at most)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, (int, float)) and not isinstance(node, bool):
+        return [str(node)]
+    if depth >= 6:
+        return []
+    items = node.values() if isinstance(node, dict) else node[:200] \
+        if isinstance(node, list) else ()
+    return [text for item in items for text in _leaf_texts(item, depth + 1)]
 
 
 def _name(shape: str, step: ir.Step) -> str:
