@@ -289,7 +289,8 @@ class Extraction:
     ``header`` (``expr`` is the header name), ``location`` (``expr`` is a regex over the
     Location path with one group; the URL of the header ``header`` if that is set),
     ``regex`` (``expr``, one group, over the body text), ``named_link`` (``expr`` is a
-    regex with one group over the href of the links whose name is ``path[0]``),
+    regex with one group over the href of the links whose name is ``path[0]``, or the run-time
+    value of ``anchors[0][1]`` when the name holds what the client made),
     ``json_html`` (``path`` leads to a string of the JSON body that is HTML, ``expr`` is an
     XPath over it), ``row`` (``expr`` is a regex with one group over the body text; the match
     whose row, the text after it, holds the run-time value of ``anchors[0][1]``: see

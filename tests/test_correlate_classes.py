@@ -1927,3 +1927,28 @@ def test_from_json_row_fails_the_step_when_no_element_or_two_values_hold_the_nam
         with pytest.raises(RescheduleTask):
             runtime.from_json_row(resp, "step 2", "item_id", (), ("id",), name)
         assert problem in resp.failed[-1]
+
+
+def test_a_link_named_by_what_the_client_made_is_found_by_that_name_this_run():
+    """A note titled ``Zoo <epoch>`` (made fresh each run) is opened from the list by its
+    link: the link's name is the title as sent this run, not the recorded one (no link would
+    bear it, and the recorded id, another run's note, would be sent)."""
+    made = EPOCH_S + 17
+    links = (f'<ul><li><a href="/notes/45505">Sentinel</a></li>'
+             f'<li><a href="/notes/45520">Zoo {made}</a></li></ul>')
+    result = conv(entry("/notes", "POST", form=[("title", f"Zoo {made}")], status=302,
+                        response_headers=[("Location", "/notes")]),
+                  page("/notes", links),
+                  entry("/notes/45520", body="<p>note</p>",
+                        headers=[("Referer", f"{ORIGIN}/notes")]))
+    (generated,) = step(result, 1).generated
+    note = extraction(result, 2)
+    assert note.kind == "named_link"
+    assert note.anchors == (("name", ir.Template(("Zoo ", ir.VarRef(generated.var)))),)
+    assert f'f"Zoo {{self.{generated.var}}}",\n' in result.code
+    page_now = ("<html><body>" + links.replace(str(made), "1799999999").replace(
+        "45520", "777") + "</body></html>")
+    resp = type("R", (), {"text": page_now})()
+    resp.__dict__["_parsed"] = {}
+    assert runtime.from_named_link(resp, "s", "note_id", re.compile(note.expr),
+                                   "Zoo 1799999999", "45520") == "777"

@@ -776,7 +776,8 @@ class FastHttpGenerator:
         if ex.kind == "link":
             extra = [(_POS, py_value(ex.anchors))]
         if ex.kind == "named_link":  # the link's name, and the recorded id to fall back on
-            extra = [(_POS, py_str(str(ex.path[0]))), (_POS, py_str(ex.recorded))]
+            name = py_value(ex.anchors[0][1]) if ex.anchors else py_str(str(ex.path[0]))
+            extra = [(_POS, name), (_POS, py_str(ex.recorded))]
         if ex.kind == "row":  # what the row holds: the name the client gave the object
             extra = [(_POS, py_value(ex.anchors[0][1]))]
         if ex.kind == "json_row":

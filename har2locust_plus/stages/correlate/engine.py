@@ -768,6 +768,11 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
                 continue  # no name of the client's in its row: which row, is not known
             # an array's element without such a name: by its position, as recorded
             s = anchored or replace(s, anchors=())
+        elif s.named_link and not s.anchors:
+            # a link named by what the client made ("Zoo 1796281713"): that name this run
+            name = _anchor_text(str(s.path[0]), "", _At(s.step), state)
+            if not isinstance(name, str):
+                s = replace(s, anchors=(("name", name),))
         id_like = id_like or s.id_like
         order = rank.order(s)
         if order < best_order:
