@@ -92,13 +92,16 @@ def request_url(request: Request, main_origin: str) -> Template:
     if request.origin != main_origin:
         parts.append(request.origin)
     parts.extend(request.path.parts)
-    if all(q.value.is_literal for q in request.query):
+    if all(q.value.is_literal and not q.name_var for q in request.query):
         if request.raw_query:
             parts.append("?" + request.raw_query)
     else:
         for i, param in enumerate(request.query):
-            parts.append(("?" if i == 0 else "&") + ("" if param.bare else
-                                                      quote_plus(param.name) + "="))
+            parts.append("?" if i == 0 else "&")
+            if param.name_var:
+                parts += [VarRef(param.name_var, "url"), "="]
+            elif not param.bare:
+                parts.append(quote_plus(param.name) + "=")
             for part in param.value.parts:
                 if isinstance(part, str):
                     parts.append(quote_plus(part))
@@ -147,6 +150,9 @@ class FormBody:
     """application/x-www-form-urlencoded, in recorded order, repeated names kept."""
 
     fields: tuple[tuple[str, Template], ...]
+    # fields whose *name* a response handed out (Joomla's CSRF token, the name of a hidden
+    # input): (index in fields, the variable holding the name at run time)
+    names: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +202,9 @@ class QueryParam:
     # a piece without "=" (``?1796195493617``, a cache-buster): its text is the value, the
     # name is "", and it is written back without "="
     bare: bool = False
+    # the variable holding the name at run time, when a response handed the name out
+    # (Joomla's logout link ``?task=user.logout&3f9a…=1``: the CSRF token is the name)
+    name_var: str = ""
 
 
 @dataclass(frozen=True, slots=True)

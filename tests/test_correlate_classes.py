@@ -1952,3 +1952,57 @@ def test_a_link_named_by_what_the_client_made_is_found_by_that_name_this_run():
     resp.__dict__["_parsed"] = {}
     assert runtime.from_named_link(resp, "s", "note_id", re.compile(note.expr),
                                    "Zoo 1799999999", "45520") == "777"
+
+
+# --- 10. a token as a field's name (Joomla) --------------------------------------------------
+
+
+JOOMLA_TOKEN = "3f9a1c2b7d8e4f60a1b2c3d4e5f60718"
+
+
+def _joomla_login_page(token: str) -> str:
+    return (f'<form action="/index.php?option=com_users&amp;task=user.login" method="post">'
+            f'<input name="username"><input type="hidden" name="return" value="aW5kZXgucGhw">'
+            f'<input type="hidden" name="{token}" value="1"></form>'
+            f'<a href="/index.php?option=com_users&amp;task=user.logout&amp;{token}=1">Out</a>')
+
+
+def test_a_csrf_token_that_is_a_field_s_name_is_read_from_the_page():
+    """Joomla's form token is the *name* of a hidden input with the value 1, sent as
+    ``<token>=1`` in a form and in the logout link's query: both names become the variable,
+    read at run time from the input of that shape."""
+    result = conv(page("/index.php/login", _joomla_login_page(JOOMLA_TOKEN)),
+                  entry("/index.php?option=com_users&task=user.login", "POST",
+                        form=[("username", "alice"), ("return", "aW5kZXgucGhw"),
+                              (JOOMLA_TOKEN, "1")], status=303,
+                        response_headers=[("Location", "/index.php")]),
+                  entry(f"/index.php?option=com_users&task=user.logout&{JOOMLA_TOKEN}=1",
+                        status=303, response_headers=[("Location", "/")]))
+    token = extraction(result, 1, "form_token")
+    assert token.kind == "xpath" and token.used_by == (2, 3)
+    body = step(result, 2).request.body
+    assert isinstance(body, ir.FormBody) and body.names == ((2, "form_token"),)
+    (logout,) = [q for q in step(result, 3).request.query if q.name == JOOMLA_TOKEN]
+    assert logout.name_var == "form_token"
+    code = result.code
+    assert "self.form_token: \"1\"," in code
+    assert "task=user.logout&{quote_plus(str(self.form_token))}=1" in code
+    assert JOOMLA_TOKEN not in code.split("def transaction")[0].split('"""', 2)[2]
+    # at run time: the name of this run's input of that shape, wherever it is
+    fresh = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    tree = lxml_html.fromstring("<html><body><input type='hidden' name='task' value='1'>"
+                                + _joomla_login_page(fresh) + "</body></html>")
+    assert etree.XPath(token.expr)(tree) == [fresh]
+
+
+def test_field_names_that_are_words_or_not_handed_out_stay_as_recorded():
+    from har2locust_plus.stages.correlate.sources import token_name
+
+    assert token_name(JOOMLA_TOKEN) and not token_name("remember_me_checkbox")
+    assert not token_name("abcdefghijklmnopqrst") and not token_name("12345678901234567")
+    result = conv(page("/login", "<form><input name='q'></form>"),
+                  entry("/login", "POST", form=[("username", "a"), (JOOMLA_TOKEN, "1")],
+                        status=303, response_headers=[("Location", "/")]))
+    body = step(result, 2).request.body
+    assert isinstance(body, ir.FormBody) and body.names == ()
+    assert f'"{JOOMLA_TOKEN}": "1"' in result.code

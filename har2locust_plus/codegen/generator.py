@@ -633,7 +633,7 @@ class FastHttpGenerator:
         if isinstance(body, ir.JsonBody):
             return [_kwarg("json", py_value(body.value))]
         if isinstance(body, ir.FormBody):
-            return [_kwarg("data", self.form(body.fields))]
+            return [_kwarg("data", self.form(body.fields, dict(body.names)))]
         if isinstance(body, ir.MultipartBody):
             if not body.files:
                 # still multipart: with data= alone both clients would send a urlencoded form,
@@ -659,14 +659,19 @@ class FastHttpGenerator:
             return [_kwarg("data", py_bytes(body.data))]
         return []
 
-    def form(self, fields: Sequence[tuple[str, ir.Template]]) -> cst.BaseExpression:
+    def form(self, fields: Sequence[tuple[str, ir.Template]],
+             read: dict[int, str] | None = None) -> cst.BaseExpression:
+        """A form's fields; ``read``: the fields whose name is a variable (index → name)."""
+        read = read or {}
+        keys = [self_attr(read[i]) if i in read else py_str(n)
+                for i, (n, _) in enumerate(fields)]
         names = [name for name, _ in fields]
         if len(set(names)) == len(names):
-            return _Dict([_DictElement(py_str(n), value_expr(v)) for n, v in fields])
+            return _Dict([_DictElement(k, value_expr(v))
+                          for k, (_, v) in zip(keys, fields, strict=True)])
         # repeated names (checkboxes, multi-selects): keep order, encode once
-        pairs = cst.List([cst.Element(cst.Tuple([cst.Element(py_str(n)),
-                                                 cst.Element(value_expr(v))]))
-                          for n, v in fields])
+        pairs = cst.List([cst.Element(cst.Tuple([cst.Element(k), cst.Element(value_expr(v))]))
+                          for k, (_, v) in zip(keys, fields, strict=True)])
         return _Call(cst.Name("urlencode"), [_Arg(pairs)])
 
     def headers_dict(self, headers: Sequence[ir.Header]) -> cst.Dict:

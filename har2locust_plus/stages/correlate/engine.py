@@ -57,6 +57,7 @@ from .sources import (
     first_group,
     is_object_id_name,
     token_like,
+    token_name,
 )
 from .stated import named_ids, stated_sources
 from .xml_body import XML_MIME, is_xml, xml_sources
@@ -547,6 +548,11 @@ UNTOUCHED_HEADERS = frozenset({"origin", "referer", "user-agent", "accept", "acc
 
 def _query(param: ir.QueryParam, step: ir.Step, state: _State,
            sent: list[str]) -> ir.QueryParam:
+    if token_name(param.name):  # Joomla's logout link: the CSRF token is the name
+        sent.append(param.name)
+        name_var = _lookup(param.name, step, state, whole=True, key="")
+        if name_var:
+            param = replace(param, name_var=name_var)
     value = _text(param.value, step, state, sent, key=param.name, whole=True)
     return param if value is param.value else replace(param, value=value)
 
@@ -561,8 +567,12 @@ def _header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]) ->
 
 def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -> ir.Body | None:
     if isinstance(body, ir.FormBody):
+        names = tuple((i, var) for i, (k, _) in enumerate(body.fields) if token_name(k)
+                      and (var := _lookup(k, step, state, whole=True, key="")))
+        sent.extend(k for k, _ in body.fields if token_name(k))
         return replace(body, fields=tuple(
-            (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields))
+            (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields),
+            names=names)
     if isinstance(body, ir.MultipartBody):
         return replace(body, fields=tuple(
             (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields))
@@ -989,10 +999,13 @@ def _always_sent(request: ir.Request) -> Iterator[str]:
     if path is not None:
         yield from (unquote(segment) for segment in path.split("/") if segment)
     texts = [q.value for q in request.query]
+    yield from (q.name for q in request.query if token_name(q.name))  # as _query
     texts += [h.value for h in request.headers if h.name.lower() not in UNTOUCHED_HEADERS]
     body = request.body
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):
         texts += [value for _, value in body.fields]
+        if isinstance(body, ir.FormBody):  # _body: the names that are tokens
+            yield from (name for name, _ in body.fields if token_name(name))
     elif isinstance(body, ir.RawBody) and body.text is not None:
         texts.append(body.text)
     for template in texts:
@@ -1013,13 +1026,17 @@ def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
         yield from (unquote(segment) for segment in request.path.text.split("/") if segment)
     for q in request.query:
         yield from _text_values(q.value, tokens, whole=True)
+        if token_name(q.name):
+            yield q.name
     for h in request.headers:
         if h.name.lower() not in UNTOUCHED_HEADERS:
             yield from _text_values(h.value, tokens, whole=True)
     body = request.body
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):
-        for _, value in body.fields:
+        for name, value in body.fields:
             yield from _text_values(value, tokens, whole=True)
+            if isinstance(body, ir.FormBody) and token_name(name):
+                yield name  # Joomla's CSRF token: a field's name
     elif isinstance(body, ir.JsonBody):
         yield from _json_values(body.value, tokens)
     elif isinstance(body, ir.RawBody) and body.text is not None:

@@ -37,6 +37,7 @@ from .sources import (
     is_id_name,
     regex_source,
     token_like,
+    token_name,
 )
 
 HTML_MIME = ("text/html", "application/xhtml")
@@ -103,6 +104,11 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False,
     named, urls, anchors = _html_elements(tree)
     for tag, by_name in named.items():
         yield from _named_sources(step, tag, by_name, wanted)
+    for name in named["input"]:
+        if name in wanted and token_name(name):
+            source = _token_name_source(step, tree, name, named["input"][name])
+            if source is not None:
+                yield source
     # both walk much of the tree: only when the page text can hold what they find
     if _any_wanted(_TEXT_TOKEN.findall(text), wanted):
         yield from _text_sources(step, tree, wanted)
@@ -351,6 +357,28 @@ def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],
                 xpath = f"({xpath})[{position}]"
             yield Source(step.number, value, identifier(name) or tag, "xpath", expr=xpath,
                          how=f"{tag} {name}", id_like=True)
+
+
+_HEX = frozenset("0123456789abcdef")
+_ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _token_name_source(step: ir.Step, tree: etree._Element, name: str, values: list[str]
+                       ) -> Source | None:
+    """A hidden input whose *name* is a token (see :func:`.sources.token_name`), found at run
+    time by its shape: the input of that value whose name has the recorded length and kind of
+    characters (``//input[@value='1'][string-length(@name)=32][translate(@name,
+    '0123456789abcdef','')='']/@name``); None if that finds another input first."""
+    if len(set(values)) != 1 or _NOT_XML.search(values[0]):
+        return None
+    chars = "0123456789abcdef" if set(name) <= _HEX else _ALNUM
+    xpath = (f"//input[@value={xpath_literal(values[0])}][string-length(@name)={len(name)}]"
+             f"[translate(@name,'{chars}','')='']/@name")
+    found = tree.xpath(xpath)
+    if not found or str(found[0]) != name:
+        return None
+    return Source(step.number, name, "form_token", "xpath", expr=xpath,
+                  how=f"input name {name[:12]}…", id_like=True)
 
 
 def _text_sources(step: ir.Step, tree: etree._Element, wanted: Wanted) -> Iterator[Source]:

@@ -106,6 +106,17 @@ def token_like(value: str) -> bool:
     return any(ch.isdigit() for ch in value) or len(value) >= 16
 
 
+_TOKEN_NAME = re.compile(r"[A-Za-z0-9]{16,128}")
+
+
+def token_name(name: str) -> bool:
+    """A form field's name that is a token the server handed out, not a word: Joomla's CSRF
+    token is the *name* of a hidden input (``<input type="hidden" name="3f9a…" value="1">``),
+    which the form sends as ``3f9a…=1``. 16 to 128 letters and digits, both in it."""
+    return _TOKEN_NAME.fullmatch(name) is not None and any(ch.isdigit() for ch in name) and \
+        any(ch.isalpha() for ch in name)
+
+
 def decode(value: str, how: str) -> str:
     """The value a request sends, from the text found at ``how``'s kind of place (the same
     steps as the generated scripts' run-time ``decoded()``)."""
