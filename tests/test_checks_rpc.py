@@ -369,6 +369,17 @@ def test_checks_stay_free_of_changing_values_in_graphql_answers() -> None:
 # --- 3. error members ---------------------------------------------------------------------------
 
 
+def test_a_batch_answer_is_checked_for_errors_in_each_of_its_answers() -> None:
+    """Moodle's AJAX service and JSON-RPC batches answer a list, one object per call, each
+    with its own error member: no_error, unless the recording had an error in one."""
+    fine = [{"error": False, "data": {"n": 1}}]
+    failed = [{"error": True, "exception": {"message": "x"}}]
+    ok, = _steps(_post_json("/lib/ajax/service.php", [{"methodname": "a"}], fine))
+    bad, = _steps(_post_json("/lib/ajax/service.php", [{"methodname": "a"}], failed))
+    assert _by_kind(ok).get("no_error") == [True]
+    assert "no_error" not in _by_kind(bad)
+
+
 def test_no_error_is_checked_unless_the_recording_had_an_error() -> None:
     ok = _json_rpc("note.save", {"title": "x"}, {"result": {"ok": True}, "error": None})
     refused = _json_rpc("note.delete", {"id": 4}, {"error": {"code": -32000}}, 2)
@@ -428,8 +439,15 @@ STEP = "step 7 POST /graphql (createNote)"
     ("not json {", None),
     ("[" * 100_000 + "]" * 100_000, None),  # too deep for json: no exception
     ('{"errors": ' + "[" * 50_000 + "]" * 50_000 + "}", None),  # too deep: not parsed
+    ('[{"error": false, "data": {"n": 1}}, {"error": true, "exception": '
+     '{"message": "Invalid sesskey", "errorcode": "invalidsesskey"}}]',
+     'the response has an error: {"message": "Invalid sesskey", "errorcode": "invalidsesskey"}'),
+    ('[{"jsonrpc": "2.0", "id": 1, "result": 3}, {"jsonrpc": "2.0", "id": 2, "error": '
+     '{"code": -32600}}]', 'the response has an error: {"code": -32600}'),
+    ('[{"error": false, "data": []}, {"error": false, "data": {}}]', None),
 ], ids=["graphql", "json-rpc", "string", "empty-members", "zero", "list", "string-doc",
-        "number", "null", "empty", "invalid", "too-deep", "too-deep-member"])
+        "number", "null", "empty", "invalid", "too-deep", "too-deep-member", "moodle-batch",
+        "json-rpc-batch", "batch-fine"])
 @pytest.mark.usefixtures("continue_on_failure")
 def test_the_run_time_error_member_check(text: str, message: str | None) -> None:
     resp = FakeResponse(text)

@@ -347,9 +347,13 @@ def _json_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
 
 
 def error_member(document: object) -> str | None:
-    """``error`` or ``errors`` when the JSON object has one that is not empty (null, 0, [])."""
+    """``error`` or ``errors`` when the JSON object has one that is not empty (null, 0, []),
+    or one of the first 50 objects of a list has (a batch's answers: JSON-RPC, Moodle)."""
     if isinstance(document, dict):
         return next((m for m in ("error", "errors") if document.get(m)), None)
+    if isinstance(document, list):
+        return next((m for item in document[:50]
+                     if isinstance(item, dict) and (m := error_member(item))), None)
     return None
 
 

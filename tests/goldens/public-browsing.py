@@ -341,15 +341,22 @@ def checkpoint_problem(
                 f"expected {content_type} content, got {got_type or 'no Content-Type'}"
             )
     data = parsed_json(resp) if no_error else None
-    for member in ("error", "errors"):
-        if isinstance(data, dict) and data.get(member):
-            try:
-                quoted = json.dumps(data[member], ensure_ascii=False)
-            except (ValueError, TypeError, RecursionError):
-                quoted = "..."
-            quoted = quoted if len(quoted) <= 120 else quoted[:117] + "..."
-            has = "an error" if member == "error" else "errors"
-            return f"the response has {has}: {quoted}"
+    # a batch (JSON-RPC, Moodle's AJAX service) answers a list: each answer counts
+    for answer in data[:50] if isinstance(data, list) else (data,):
+        for member in ("error", "errors"):
+            if isinstance(answer, dict) and answer.get(member):
+                shown = answer[member]
+                if (
+                    shown is True
+                ):  # Moodle: {"error": true, "exception": {"message": ...}}
+                    shown = answer.get("exception") or answer.get("message") or shown
+                try:
+                    quoted = json.dumps(shown, ensure_ascii=False)
+                except (ValueError, TypeError, RecursionError):
+                    quoted = "..."
+                quoted = quoted if len(quoted) <= 120 else quoted[:117] + "..."
+                has = "an error" if member == "error" else "errors"
+                return f"the response has {has}: {quoted}"
     text = body_text(resp)
     for snippet in contains:
         if snippet not in text:
