@@ -2006,3 +2006,41 @@ def test_field_names_that_are_words_or_not_handed_out_stay_as_recorded():
     body = step(result, 2).request.body
     assert isinstance(body, ir.FormBody) and body.names == ()
     assert f'"{JOOMLA_TOKEN}": "1"' in result.code
+
+
+def _table_journey(rows: list[tuple[str, str]], made: int, note_id: str):
+    table = "<table>" + "".join(
+        f'<tr><td>{name}</td><td><a href="/notes/{nid}">Show</a> '
+        f'<a href="/notes/{nid}/edit">Edit</a></td></tr>' for nid, name in rows) + "</table>"
+    return conv(entry("/notes", "POST", form=[("title", f"Zoo {made}")], status=302,
+                      response_headers=[("Location", "/notes")]),
+                page("/notes", table),
+                entry(f"/notes/{note_id}/edit", body="<p>edit</p>",
+                      headers=[("Referer", f"{ORIGIN}/notes")]))
+
+
+def test_an_id_in_a_table_row_is_read_from_the_row_of_the_client_s_name():
+    """A scaffold's index after a create: every row has "Show" and "Edit" links, so no link's
+    name names the new note, and its row is not the first. The row whose text holds the title
+    the client typed (a fresh epoch each run) is the user's."""
+    made = EPOCH_S + 17
+    result = _table_journey([("45505", "Sentinel"), ("45520", f"Zoo {made}")], made, "45520")
+    (generated,) = step(result, 1).generated
+    note = extraction(result, 2)
+    assert (note.kind, note.path) == ("html_row", ("tr",))
+    assert note.anchors == (("row", ir.VarRef(generated.var)),)
+    assert re.search(rf'from_html_row\(\s*resp,\s*"step 2 GET /notes",\s*"note_id",\s*'
+                     rf'NOTE_ID_RE,\s*"tr",\s*self\.{generated.var},', result.code)
+    live = ('<html><body><table><tr><td>Zoo 1799999999</td><td><a href="/notes/9">Show</a>'
+            '</td></tr><tr><td>Other</td><td><a href="/notes/8">Show</a></td></tr>'
+            '<tr><td>Zoo 1799999998</td><td><a href="/notes/31337">Show</a> <a href='
+            '"/notes/31337/edit">Edit</a></td></tr></table></body></html>')
+    resp = type("R", (), {"text": live})()
+    resp.__dict__["_parsed"] = {}
+    assert runtime.from_html_row(resp, "s", "note_id", re.compile(note.expr), "tr",
+                                 1799999998) == "31337"
+
+
+def test_a_table_row_without_the_client_s_name_is_no_row_source():
+    result = _table_journey([("45505", "Sentinel"), ("45520", "Other")], EPOCH_S + 17, "45520")
+    assert all(e.kind != "html_row" for e in step(result, 2).extractions)

@@ -756,6 +756,8 @@ class FastHttpGenerator:
             helper, last = "from_named_link", reader
         elif ex.kind == "row":
             helper, last = "from_row", reader
+        elif ex.kind == "html_row":
+            helper, last = "from_html_row", reader
         elif ex.kind == "json_row":  # the array, then the path in its element
             at = max(i for i, key in enumerate(ex.path) if isinstance(key, int))
             array, inside = tuple(ex.path[:at]), tuple(ex.path[at + 1:])
@@ -785,6 +787,8 @@ class FastHttpGenerator:
             extra = [(_POS, name), (_POS, py_str(ex.recorded))]
         if ex.kind == "row":  # what the row holds: the name the client gave the object
             extra = [(_POS, py_value(ex.anchors[0][1]))]
+        if ex.kind == "html_row":  # the rows' tag, and what the row holds
+            extra = [(_POS, py_str(str(ex.path[0]))), (_POS, py_value(ex.anchors[0][1]))]
         if ex.kind == "json_row":
             extra = [(_POS, py_value(inside)), (_POS, py_value(ex.anchors[0][1]))]
         args = [(_POS, _name("resp")), (_POS, label), (_POS, var), (_POS, last), *extra]

@@ -613,6 +613,27 @@ def from_row(resp, step, var, pattern, name, sent_in=()):
     return sendable(resp, step, var, found.pop(), sent_in)
 
 
+def from_html_row(resp, step, var, pattern, tag, name, sent_in=()):
+    """The id pattern's group finds in the href of the links of the rows (tag: "tr", "li";
+    the innermost) whose text holds name: the row the user acted on in a list, by the name
+    the client gave its object, not the row at the recorded place. No such row, or rows of
+    that name with different ids: the step fails."""
+    tree = parsed_html(resp)
+    found = set()
+    for row in tree.iter(tag) if tree is not None else ():
+        if next(row.iterdescendants(tag), None) is not None:
+            continue  # a row of rows: its innermost rows are looked at
+        if str(name) in " ".join(row.itertext()):
+            for anchor in row.iter("a"):
+                match = pattern.search((anchor.get("href") or "") + '"')
+                if match:
+                    found.add(match.group(1))
+    if len(found) != 1:
+        problem = f"{len(found)} rows hold {name!r}" if found else None
+        stop_flow(resp, step, var, problem)
+    return sendable(resp, step, var, found.pop(), sent_in)
+
+
 def from_location(resp, step, var, pattern, sent_in=()):
     """Group 1 of a regex over the Location header without scheme and host (its path, query
     and fragment)."""

@@ -44,7 +44,7 @@ from ..headers import host_relative
 from . import rank
 from .delta import delta_fields, delta_sources
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
-from .html import SHOWN, fragment_sources, html_sources, is_html
+from .html import HTML_ROW, SHOWN, fragment_sources, html_sources, is_html
 from .json_body import json_sources, plain_sources
 from .rows import JSON_ROW, ROW
 from .scripts import rsc_sources
@@ -399,7 +399,8 @@ def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None
             for value in source.path:
                 state.shown_at.setdefault(str(value), step.number)
             continue
-        if source.in_path and not (source.script_url or source.named_link):
+        if source.in_path and not (source.script_url or source.named_link
+                                   or source.kind == HTML_ROW):
             first = state.shown_at.setdefault(source.value, step.number)
             if first != step.number or any(
                     s.step < step.number for s in state.index.get(source.value, ())):
@@ -772,9 +773,9 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
         if short and not (s.creates or s.in_path and place is not None
                           or rank.names_agree(s.name, key, place)):
             continue  # "1": by chance in many places; only a source that names it
-        if s.kind == ROW or s.kind == "json" and s.anchors:
+        if s.kind in (ROW, HTML_ROW) or s.kind == "json" and s.anchors:
             anchored = _row_anchored(s, state)
-            if anchored is None and s.kind == ROW:
+            if anchored is None and s.kind != "json":
                 continue  # no name of the client's in its row: which row, is not known
             # an array's element without such a name: by its position, as recorded
             s = anchored or replace(s, anchors=())

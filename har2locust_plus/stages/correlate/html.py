@@ -29,6 +29,7 @@ from .scripts import script_sources
 from .sources import (
     MIN_TOKEN,
     RANK_TEXT,
+    TOKEN,
     Source,
     Wanted,
     decode,
@@ -145,6 +146,7 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False,
     yield from _script_url_ids(step, text, data_urls, wanted)
     if followed:  # after the made page's first links: those win a tie
         yield from _named_link_ids(step, anchors, wanted, followed)
+        yield from _row_link_ids(step, anchors, wanted, followed)
     if shown_ids:  # which short ids the page showed: one marker, whatever the page is
         yield Source(step.number, "", "", SHOWN, path=tuple(shown_ids))
     yield from script_sources(step, text, wanted)
@@ -304,6 +306,55 @@ def _named_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted
                          path=(name,), how=f"link named {name[:30]}", id_like=True,
                          object_id=True, in_path=True, named_link=True)
             break
+
+
+HTML_ROW = "html_row"  # Source.kind and ir.Extraction.kind
+ROW_TAGS = frozenset({"tr", "li"})  # what a list's row is
+
+
+def _row_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
+                  followed: frozenset[str]) -> Iterator[Source]:
+    """Short ids in the links of a list's rows (a table's ``<tr>``, a list's ``<li>``, the
+    innermost): the row the user acted on, by the tokens only its text holds. The correlation
+    pass keeps such a source only when one of them is a name the client made (``Zoo
+    1796281713``), as for the rows of a script (:mod:`.rows`); the script reads the id from
+    the links of the row whose text holds that name this run (``from_html_row``), not from
+    the link at the recorded place, which on a fresh server is anyone's row. Only an id a
+    request made from this page sends in its path (``followed``)."""
+    rows: dict[etree._Element, str] = {}  # each leaf row of a link with an id: its text
+    candidates = []
+    for anchor in anchors:
+        ids = _link_ids(anchor.get("href") or "")
+        row = next((a for a in anchor.iterancestors() if a.tag in ROW_TAGS), None)
+        if not ids or row is None or any(True for _ in row.iterdescendants(row.tag)):
+            continue
+        if row not in rows:
+            rows[row] = " ".join(row.itertext())
+        for value, parent, pattern in ids:
+            if value in followed and value in wanted:
+                candidates.append((row, value, parent, pattern))
+    done: set[tuple[str, str]] = set()
+    for row, value, parent, pattern in candidates:
+        if (value, pattern) in done:
+            continue
+        done.add((value, pattern))
+        others = [text for other, text in rows.items() if other is not row
+                  and other.tag == row.tag and not _links_hold(other, value, pattern)]
+        tokens = [token for token in dict.fromkeys(TOKEN.findall(rows[row]))
+                  if len(token) >= MIN_TOKEN and value not in token
+                  and not any(token in text for text in others)]
+        if tokens:
+            yield Source(step.number, value, id_name(parent), HTML_ROW, expr=pattern,
+                         path=(row.tag,), how=f"link in a <{row.tag}> row", id_like=True,
+                         object_id=True, in_path=True, anchors=(("row", " ".join(tokens)),))
+
+
+def _links_hold(row: etree._Element, value: str, pattern: str) -> bool:
+    """Whether a link of the row holds ``value`` in the shape ``pattern`` (the same object's
+    row, shown twice)."""
+    return any(match.group(1) == value
+               for anchor in row.iter("a")
+               if (match := re.search(pattern, (anchor.get("href") or "") + '"')))
 
 
 def _any_wanted(values: list[str], wanted: Wanted) -> bool:
