@@ -306,12 +306,13 @@ class Extraction:
     ``stages/correlate/rows.py``), ``json_row`` (``path`` goes through an array at its last
     index: the element of that array that holds the run-time value of ``anchors[0][1]``),
     ``html_row`` (``expr`` is a regex with one group over the href of the links in the rows
-    of tag ``path[0]`` whose text holds the run-time value of ``anchors[0][1]``).
+    of tag ``path[0]`` whose text holds the run-time value of ``anchors[0][1]``),
+    ``html_row_value`` (the same rows; ``expr`` is an XPath from the row, an input's value).
     """
 
     var: str
     kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link", "named_link",
-                  "json_html", "row", "json_row", "html_row"]
+                  "json_html", "row", "json_row", "html_row", "html_row_value"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments

@@ -2044,3 +2044,47 @@ def test_an_id_in_a_table_row_is_read_from_the_row_of_the_client_s_name():
 def test_a_table_row_without_the_client_s_name_is_no_row_source():
     result = _table_journey([("45505", "Sentinel"), ("45520", "Other")], EPOCH_S + 17, "45520")
     assert all(e.kind != "html_row" for e in step(result, 2).extractions)
+
+
+def _admin_list_journey(rows: list[tuple[int, str]], made: int, record_id: int):
+    """Flask-Admin's list after a create: each row has an edit link (``?id=``) and a delete
+    form with a hidden ``id``; the create redirected to the list, which is ordered by id."""
+    def row(i: int, name: str) -> str:
+        return (f'<tr><td><a href="/admin/note/edit/?id={i}&amp;url=%2Fadmin%2Fnote%2F">e</a>'
+                f'<form method="POST" action="/admin/note/delete/"><input name="id" '
+                f'type="hidden" value="{i}"><input name="url" type="hidden" '
+                f'value="/admin/note/"><button>d</button></form></td><td>{name}</td></tr>')
+    table = "<table>" + "".join(row(i, name) for i, name in rows) + "</table>"
+    return conv(entry("/admin/note/new/", "POST", form=[("title", f"Zoo {made}")], status=302,
+                      response_headers=[("Location", "/admin/note/")]),
+                page("/admin/note/", table),
+                entry("/admin/note/delete/", "POST", form=[("id", str(record_id)),
+                                                           ("url", "/admin/note/")],
+                      status=302, response_headers=[("Location", "/admin/note/")],
+                      headers=[("Referer", f"{ORIGIN}/admin/note/")]))
+
+
+def test_an_input_value_in_a_table_row_is_read_from_the_row_of_the_client_s_name():
+    """Before, ``(//input[@name='id']/@value)[2]``: the second row's, on a fresh server or
+    with other users anyone's record, which the replay then deleted."""
+    made = EPOCH_S + 17
+    result = _admin_list_journey([(45505, "Sentinel"), (45520, f"Zoo {made}")], made, 45520)
+    (generated,) = step(result, 1).generated
+    record = extraction(result, 2)
+    assert (record.kind, record.expr, record.path) == (
+        "html_row_value", ".//input[@name='id']/@value", ("tr",))
+    assert record.anchors == (("row", ir.VarRef(generated.var)),)
+    assert form_field(step(result, 3), "id") == ir.Template((ir.VarRef(record.var),))
+    live = ('<html><body><table><tr><td><input name="id" value="7"></td><td>Zoo 1799999999'
+            '</td></tr><tr><td><input name="id" value="31337"></td><td>Zoo 1799999998</td></tr>'
+            '</table></body></html>')
+    resp = type("R", (), {"text": live})()
+    resp.__dict__["_parsed"] = {}
+    assert runtime.from_html_row_value(resp, "s", "id", etree.XPath(record.expr), "tr",
+                                       1799999998) == "31337"
+
+
+def test_an_input_value_in_a_row_without_the_client_s_name_keeps_its_position():
+    result = _admin_list_journey([(45505, "Sentinel"), (45520, "Other")], EPOCH_S + 17, 45520)
+    record = extraction(result, 2)
+    assert (record.kind, record.expr) == ("xpath", "(//input[@name='id']/@value)[2]")

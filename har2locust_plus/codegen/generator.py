@@ -758,6 +758,8 @@ class FastHttpGenerator:
             helper, last = "from_row", reader
         elif ex.kind == "html_row":
             helper, last = "from_html_row", reader
+        elif ex.kind == "html_row_value":
+            helper, last = "from_html_row_value", reader
         elif ex.kind == "json_row":  # the array, then the path in its element
             at = max(i for i, key in enumerate(ex.path) if isinstance(key, int))
             array, inside = tuple(ex.path[:at]), tuple(ex.path[at + 1:])
@@ -787,7 +789,7 @@ class FastHttpGenerator:
             extra = [(_POS, name), (_POS, py_str(ex.recorded))]
         if ex.kind == "row":  # what the row holds: the name the client gave the object
             extra = [(_POS, py_value(ex.anchors[0][1]))]
-        if ex.kind == "html_row":  # the rows' tag, and what the row holds
+        if ex.kind in ("html_row", "html_row_value"):  # the rows' tag, what the row holds
             extra = [(_POS, py_str(str(ex.path[0]))), (_POS, py_value(ex.anchors[0][1]))]
         if ex.kind == "json_row":
             extra = [(_POS, py_value(inside)), (_POS, py_value(ex.anchors[0][1]))]
@@ -803,7 +805,7 @@ class FastHttpGenerator:
     def extraction_constant(self, ex: ir.Extraction) -> cst.Name | None:
         """The module constant an extraction reads with (a compiled XPath or regex), if any:
         every extraction but a JSON path, a header's value and a link's parameter has one."""
-        if ex.kind in ("xpath", "xml", "json_html"):
+        if ex.kind in ("xpath", "xml", "json_html", "html_row_value"):
             return self.constant(ex.var, "XPATH", ex.expr, _Call(
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
         if ex.kind in ("link", "header", "json_row") or (ex.kind == "json" and not ex.expr):

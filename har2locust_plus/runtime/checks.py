@@ -634,6 +634,23 @@ def from_html_row(resp, step, var, pattern, tag, name, sent_in=()):
     return sendable(resp, step, var, found.pop(), sent_in)
 
 
+def from_html_row_value(resp, step, var, xpath, tag, name, sent_in=()):
+    """The value an XPath (compiled at module level, from the row: an input's value) finds
+    in the rows (tag; the innermost) whose text holds name, as from_html_row reads links.
+    """
+    tree = parsed_html(resp)
+    found = set()
+    for row in tree.iter(tag) if tree is not None else ():
+        if next(row.iterdescendants(tag), None) is None and str(name) in " ".join(
+            row.itertext()
+        ):
+            found.update(str(value) for value in xpath(row))
+    if len(found) != 1:
+        problem = f"{len(found)} rows hold {name!r}" if found else None
+        stop_flow(resp, step, var, problem)
+    return sendable(resp, step, var, found.pop(), sent_in)
+
+
 def from_location(resp, step, var, pattern, sent_in=()):
     """Group 1 of a regex over the Location header without scheme and host (its path, query
     and fragment)."""

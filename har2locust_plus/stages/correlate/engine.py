@@ -44,7 +44,7 @@ from ..headers import host_relative
 from . import rank
 from .delta import delta_fields, delta_sources
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
-from .html import HTML_ROW, SHOWN, fragment_sources, html_sources, is_html
+from .html import HTML_ROW, HTML_ROW_VALUE, SHOWN, fragment_sources, html_sources, is_html
 from .json_body import json_sources, plain_sources
 from .rows import JSON_ROW, ROW
 from .scripts import rsc_sources
@@ -773,7 +773,7 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
         if short and not (s.creates or s.in_path and place is not None
                           or rank.names_agree(s.name, key, place)):
             continue  # "1": by chance in many places; only a source that names it
-        if s.kind in (ROW, HTML_ROW) or s.kind == "json" and s.anchors:
+        if s.kind in (ROW, HTML_ROW, HTML_ROW_VALUE) or s.kind == "json" and s.anchors:
             anchored = _row_anchored(s, state)
             if anchored is None and s.kind != "json":
                 continue  # no name of the client's in its row: which row, is not known

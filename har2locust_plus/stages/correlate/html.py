@@ -102,7 +102,10 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False,
         tree = parse_html(text)
     except (etree.ParserError, ValueError):
         return
-    named, urls, anchors = _html_elements(tree)
+    named, inputs, urls, anchors = _html_elements(tree)
+    for name, values in named["input"].items():  # before their positions: they win a tie
+        if len(set(values)) > 1 and _any_wanted(values, wanted):
+            yield from _row_input_sources(step, name, inputs[name], wanted)
     for tag, by_name in named.items():
         yield from _named_sources(step, tag, by_name, wanted)
     for name in named["input"]:
@@ -308,7 +311,8 @@ def _named_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted
             break
 
 
-HTML_ROW = "html_row"  # Source.kind and ir.Extraction.kind
+HTML_ROW = "html_row"  # Source.kind and ir.Extraction.kind: an id in a row's link
+HTML_ROW_VALUE = "html_row_value"  # the same: an input's value in a row
 ROW_TAGS = frozenset({"tr", "li"})  # what a list's row is
 
 
@@ -349,6 +353,37 @@ def _row_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
                          object_id=True, in_path=True, anchors=(("row", " ".join(tokens)),))
 
 
+def _row_input_sources(step: ir.Step, name: str, elements: list[etree._Element],
+                       wanted: Wanted) -> Iterator[Source]:
+    """The wanted values of inputs of one name that several rows hold (each row's delete
+    form: ``<tr><td>Zoo 1796281713</td><td><form><input type="hidden" name="id"
+    value="45520">``), by the tokens only the value's row holds: read at run time from the row
+    whose text holds the name the client made (``from_html_row_value``), not from the input
+    at the recorded place, on a fresh server anyone's row (see :func:`_row_link_ids`)."""
+    if _NOT_XML.search(name):
+        return
+    rows: list[tuple[etree._Element, str, str]] = []  # (row, its text, the input's value)
+    for element in elements:
+        row = next((a for a in element.iterancestors() if a.tag in ROW_TAGS), None)
+        if row is not None and next(row.iterdescendants(row.tag), None) is None:
+            rows.append((row, " ".join(row.itertext()), element.get("value") or ""))
+    done: set[str] = set()
+    for row, text, value in rows:
+        if value in done or value not in wanted:
+            continue
+        done.add(value)
+        others = [other_text for other, other_text, other_value in rows
+                  if other is not row and other.tag == row.tag and other_value != value]
+        tokens = [token for token in dict.fromkeys(TOKEN.findall(text))
+                  if len(token) >= MIN_TOKEN and value not in token
+                  and not any(token in other for other in others)]
+        if tokens:
+            yield Source(step.number, value, identifier(name) or "value", HTML_ROW_VALUE,
+                         expr=f".//input[@name={xpath_literal(name)}]/@value",
+                         path=(row.tag,), how=f"input {name} in a <{row.tag}> row",
+                         id_like=True, anchors=(("row", " ".join(tokens)),))
+
+
 def _links_hold(row: etree._Element, value: str, pattern: str) -> bool:
     """Whether a link of the row holds ``value`` in the shape ``pattern`` (the same object's
     row, shown twice)."""
@@ -363,11 +398,13 @@ def _any_wanted(values: list[str], wanted: Wanted) -> bool:
 
 
 def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]],
+                                                  dict[str, list[etree._Element]],
                                                   list[str | None], list[etree._Element]]:
     """The values of ``<input name>`` and ``<meta name>`` (tag → name → values), the
-    links, form actions, frames and refresh URLs, in document order, and the ``<a href>``
-    elements: one walk over the tree."""
+    inputs (name → elements), the links, form actions, frames and refresh URLs, in document
+    order, and the ``<a href>`` elements: one walk over the tree."""
     named: dict[str, dict[str, list[str]]] = {"input": {}, "meta": {}}
+    inputs: dict[str, list[etree._Element]] = {}  # the inputs of each name, in order
     urls: list[str | None] = []
     anchors: list[etree._Element] = []
     for element in tree.iter("input", "meta", "a", "form", "area", "iframe", "frame"):
@@ -384,7 +421,9 @@ def _html_elements(tree: etree._Element) -> tuple[dict[str, dict[str, list[str]]
             name, value = element.get("name"), element.get(_VALUE_ATTR[tag])
             if name and value is not None:
                 named[tag].setdefault(name, []).append(value)
-    return named, urls, anchors
+                if tag == "input":
+                    inputs.setdefault(name, []).append(element)
+    return named, inputs, urls, anchors
 
 
 _VALUE_ATTR = {"input": "value", "meta": "content"}  # what <input name=..>, <meta name=..> hold
