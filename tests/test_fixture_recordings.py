@@ -97,6 +97,8 @@ RECORDINGS = [
                  {"dokuwiki.har": True}, id="dokuwiki"),
     pytest.param("fixtures/zoo/htmx/record.py", ("--out", "{dir}/htmx.har"),
                  {"htmx.har": True}, id="htmx"),
+    pytest.param("fixtures/zoo/flaskadmin/record.py", ("--out", "{dir}/flaskadmin.har"),
+                 {"flaskadmin.har": True}, id="flaskadmin"),
     pytest.param("fixtures/zoo/mediawiki/record.py", ("--out", "{dir}/mediawiki.har"),
                  {"mediawiki.har": True}, id="mediawiki"),
     pytest.param("fixtures/zoo/wordpress/record.py", ("--out", "{dir}/wordpress.har"),

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 import test_zoo_djangoadmin as djangoadmin
 import test_zoo_djangospa as djangospa
+import test_zoo_flaskadmin as flaskadmin
 import test_zoo_dokuwiki as dokuwiki
 import test_zoo_flaskwtf as flaskwtf
 import test_zoo_graphql as graphql
@@ -46,7 +47,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # eighteen apps in a row: about three minutes
+USERS, SECONDS = 2, 6  # nineteen apps in a row: about three minutes
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,18 @@ def _phpmyadmin_password() -> str:
     return PASSWORD
 
 
+def _flaskadmin(port: int) -> Any:
+    from fixtures.zoo.flaskadmin.server import FlaskAdminApp
+
+    return FlaskAdminApp(port=port)
+
+
+def _flaskadmin_missing() -> str | None:
+    from fixtures.zoo.flaskadmin.server import missing
+
+    return missing()
+
+
 def _roundcube(port: int) -> Any:
     from fixtures.zoo.roundcube.server import Roundcube
 
@@ -339,6 +352,9 @@ ZOOS = [
         missing=_phpmyadmin_missing),
     Zoo("jupyter", _jupyter, _jupyter_password(),
         lambda o: jupyter.assert_full_lifecycle(o.run, o.after), missing=_jupyter_missing),
+    Zoo("flaskadmin", _flaskadmin, flaskadmin.PASSWORD,
+        lambda o: flaskadmin.assert_full_lifecycle(o.run, o.after),
+        missing=_flaskadmin_missing),
     Zoo("roundcube", _roundcube, _roundcube_password(),
         lambda o: roundcube.assert_full_lifecycle(o.run, o.after),
         missing=_roundcube_missing),
