@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 import pytest
 import test_zoo_djangoadmin as djangoadmin
 import test_zoo_djangospa as djangospa
-import test_zoo_flaskadmin as flaskadmin
 import test_zoo_dokuwiki as dokuwiki
+import test_zoo_flaskadmin as flaskadmin
 import test_zoo_flaskwtf as flaskwtf
 import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
