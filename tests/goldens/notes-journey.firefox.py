@@ -535,9 +535,8 @@ def checkpoint_problem(
         for member in ("error", "errors"):
             if isinstance(answer, dict) and answer.get(member):
                 shown = answer[member]
-                if (
-                    shown is True
-                ):  # Moodle: {"error": true, "exception": {"message": ...}}
+                # Moodle: {"error": true, "exception": {"message": ...}}
+                if shown is True:
                     shown = answer.get("exception") or answer.get("message") or shown
                 try:
                     quoted = json.dumps(shown, ensure_ascii=False)

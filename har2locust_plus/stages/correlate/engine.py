@@ -861,7 +861,7 @@ def _anchored(source: Source, state: _State) -> Source:
 
 
 # what the client makes up that can name the object it creates (not a cookie it reads)
-_NAMING_KINDS = frozenset({"uuid4", "epoch_ms", "epoch_s", "unique"})
+_NAMING_KINDS = frozenset({"uuid4", "epoch_ms", "epoch_s"})  # rows.CLIENT_MADE finds them
 
 
 def _row_anchored(source: Source, state: _State) -> Source | None:

@@ -50,11 +50,12 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     creates = step.request.method not in ("GET", "HEAD")
     created = creates and step.response is not None and step.response.status == 201
     found = []
+    arrays: dict[int, list[str]] = {}  # json_row_tokens' texts of each array
     for path, value in leaves:
         source = _json_source(step, path, value, creates, created)
         if source is not None:
             if any(type(key) is int for key in path) and (
-                    tokens := json_row_tokens(data, path)):
+                    tokens := json_row_tokens(data, path, arrays)):
                 source = replace(source, anchors=(("row", tokens),))  # see rows.py
             found.append(source)
     for path, url in urls or ():  # after the leaves: a value that is a leaf too is the leaf

@@ -8,7 +8,7 @@ Roundcube answers its contact list with JSON whose ``exec`` is a script for the 
 and the next requests send ``_cid=45520``. A regex of the call's shape finds the first row's
 id first: another contact, and on a fresh server, with other users or in another order, any
 contact. The row the user acted on is the one that holds the name the user gave the object: a
-value the client made up (an epoch, a ``--unique`` suffix), known when the listing is read.
+value the client made up (an epoch, a uuid), known when the listing is read.
 So such an id is a *row* source: the matches of the call's shape (``expr``), and the
 tokens that only the recorded id's row holds; a match's row is the text after it, up to the
 next match and at most :data:`ROW_TEXT` characters. The correlation pass turns one of them that
@@ -41,6 +41,10 @@ from .sources import MIN_TOKEN, TOKEN, Source, Wanted, id_name, resource_name
 ROW = "row"  # Source.kind and ir.Extraction.kind
 JSON_ROW = "json_row"  # a JSON array's element found by its name (ir.Extraction.kind)
 ROW_TEXT = 400  # how much of a row its name is looked for in (the script's from_row: the same)
+# what the client makes up that can name a row (engine._NAMING_KINDS): an epoch in seconds or
+# milliseconds, a uuid4; a row without one is never read by its name
+CLIENT_MADE = re.compile(r"(?<![0-9])1[0-9]{9}(?:[0-9]{3})?(?![0-9])|"
+                         r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-", re.I)
 # a quoted argument or value in a script: an id-like token (no character a JSON string or a
 # script would escape, so the raw answer holds it as it is sent)
 QUOTED = re.compile(r"""(["'])([A-Za-z0-9_\-.:@+=~]{4,64})\1""")
@@ -53,8 +57,9 @@ _ROW_WORDS = frozenset({"add", "insert", "update", "set", "append", "push", "sho
 
 def may_hold_code(text: str) -> bool:
     """Whether a JSON text can hold a script that passes quoted arguments: ``("`` as the JSON
-    text writes it (``(\\"``), or ``('``. One scan at C speed."""
-    return '(\\"' in text or "('" in text
+    text writes it (``(\\"``), or ``('``. Most JSON has no ``(`` at all: one scan for a
+    character (memchr), at C speed."""
+    return "(" in text and ('(\\"' in text or "('" in text)
 
 
 def row_sources(step: ir.Step, text: str, scripts: list[str], wanted: Wanted
@@ -123,11 +128,12 @@ def _row_tokens(text: str, matches: list[re.Match[str]], mine: int) -> list[str]
     return found
 
 
-def json_row_tokens(data: object, path: tuple) -> str:
+def json_row_tokens(data: object, path: tuple, cache: dict[int, list[str]]) -> str:
     """The tokens of the strings (and numbers) of the array element ``path`` goes through (at
     its last index) that no other element of that array holds, space-separated: what may name
     the row of the id at ``path`` (``{"items": [{"id": 45520, "name": "Zoo 1796281713"}]}``).
-    "" when ``path`` goes through no array."""
+    "" when ``path`` goes through no array. ``cache``: each array's element texts, for the
+    other ids of the same array (one per call of the caller, whose data stays alive)."""
     at = max((i for i, key in enumerate(path) if isinstance(key, int)), default=None)
     if at is None:
         return ""
@@ -136,9 +142,14 @@ def json_row_tokens(data: object, path: tuple) -> str:
         array = array[key]  # type: ignore[index]
     if not isinstance(array, list):
         return ""
-    mine = " ".join(_leaf_texts(array[path[at]]))
-    others = [" ".join(_leaf_texts(item)) for i, item in enumerate(array[:200])
-              if i != path[at]]
+    texts = cache.get(id(array))
+    mine = texts[path[at]] if texts is not None and path[at] < len(texts) else \
+        " ".join(_leaf_texts(array[path[at]]))
+    if not CLIENT_MADE.search(mine):
+        return ""  # nothing the client could have made names it: not worth the others
+    if texts is None:
+        texts = cache[id(array)] = [" ".join(_leaf_texts(item)) for item in array[:200]]
+    others = [text for i, text in enumerate(texts) if i != path[at]]
     found = [token for token in dict.fromkeys(TOKEN.findall(mine))
              if len(token) >= MIN_TOKEN and not any(token in other for other in others)]
     return " ".join(found)
