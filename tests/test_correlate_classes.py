@@ -2088,3 +2088,29 @@ def test_an_input_value_in_a_row_without_the_client_s_name_keeps_its_position():
     result = _admin_list_journey([(45505, "Sentinel"), (45520, "Other")], EPOCH_S + 17, 45520)
     record = extraction(result, 2)
     assert (record.kind, record.expr) == ("xpath", "(//input[@name='id']/@value)[2]")
+
+
+def test_an_id_in_a_row_link_s_query_is_read_from_the_row_of_the_client_s_name():
+    """``<a href="/edit.php?id=45520&amp;mode=full">Edit</a>`` in every row: the id is a
+    query value; the row of the client's name gives it, whatever the other parameters."""
+    made = EPOCH_S + 17
+
+    def row(i: int, name: str) -> str:
+        return f'<tr><td>{name}</td><td><a href="/edit.php?id={i}&amp;mode=full">Edit</a></td></tr>'
+
+    result = conv(entry("/add.php", "POST", form=[("title", f"Zoo {made}")], status=302,
+                        response_headers=[("Location", "/list.php")]),
+                  page("/list.php", "<table>" + row(45505, "Sentinel") + row(45520, f"Zoo {made}")
+                       + "</table>"),
+                  entry("/edit.php?id=45520&mode=full", body="<p>e</p>",
+                        headers=[("Referer", f"{ORIGIN}/list.php")]))
+    note = extraction(result, 2)
+    assert (note.kind, note.var) == ("html_row", "id")
+    assert query(step(result, 3), "id") == ir.Template((ir.VarRef("id"),))
+    live = ('<html><body><table><tr><td>Zoo 1799999998</td><td><a href="/edit.php?mode=x&amp;'
+            'id=31337">Edit</a></td></tr><tr><td>Zoo 1</td><td><a href="/edit.php?id=9">Edit'
+            '</a></td></tr></table></body></html>')
+    resp = type("R", (), {"text": live})()
+    resp.__dict__["_parsed"] = {}
+    assert runtime.from_html_row(resp, "s", "id", re.compile(note.expr), "tr",
+                                 1799999998) == "31337"

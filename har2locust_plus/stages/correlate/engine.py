@@ -272,10 +272,10 @@ def _made_pages(steps: tuple[ir.Step, ...]) -> frozenset[int]:
 
 
 def _followed_ids(steps: tuple[ir.Step, ...]) -> dict[int, frozenset[str]]:
-    """Per page, the short ids in the paths of the requests made from it: the ones whose
-    ``Referer`` is that page's URL (a click there), or, without a ``Referer``, the request right
-    after it. Only such an id may come from a link found by its name (the link the user
-    clicked is on the page the click was made from)."""
+    """Per page, the short ids in the paths (and queries) of the requests made from it: the
+    ones whose ``Referer`` is that page's URL (a click there), or, without a ``Referer``, the
+    request right after it. Only such an id may come from a link found by its name or its row
+    (the link the user clicked is on the page the click was made from)."""
     by_url: dict[str, int] = {}  # a page's URL (scheme, host, path, query) -> its latest step
     followed: dict[int, set[str]] = {}
     previous = None
@@ -287,6 +287,9 @@ def _followed_ids(steps: tuple[ir.Step, ...]) -> dict[int, frozenset[str]]:
         if page is not None and request.path.is_literal:
             ids = {segment for segment in request.path.text.split("/")
                    if segment.isdigit() and len(segment) < MIN_TOKEN}
+            ids.update(q.value.text for q in request.query  # ?id=45520 (a row's link)
+                       if q.value.is_literal and q.value.text.isdigit()
+                       and len(q.value.text) < MIN_TOKEN)
             if ids:
                 followed.setdefault(page, set()).update(ids)
         url = _recorded_url(request)

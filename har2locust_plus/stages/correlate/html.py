@@ -328,7 +328,8 @@ def _row_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
     rows: dict[etree._Element, str] = {}  # each leaf row of a link with an id: its text
     candidates = []
     for anchor in anchors:
-        ids = _link_ids(anchor.get("href") or "")
+        href = anchor.get("href") or ""
+        ids = _link_ids(href) + _query_ids(href)
         row = next((a for a in anchor.iterancestors() if a.tag in ROW_TAGS), None)
         if not ids or row is None or any(True for _ in row.iterdescendants(row.tag)):
             continue
@@ -347,8 +348,9 @@ def _row_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
         tokens = [token for token in dict.fromkeys(TOKEN.findall(rows[row]))
                   if len(token) >= MIN_TOKEN and value not in token
                   and not any(token in text for text in others)]
-        if tokens:
-            yield Source(step.number, value, id_name(parent), HTML_ROW, expr=pattern,
+        if tokens:  # a query's id: its parameter's name (?id=, ?note_id=); a path's: its route
+            name = identifier(parent) if is_id_name(parent) else id_name(parent)
+            yield Source(step.number, value, name, HTML_ROW, expr=pattern,
                          path=(row.tag,), how=f"link in a <{row.tag}> row", id_like=True,
                          object_id=True, in_path=True, anchors=(("row", " ".join(tokens)),))
 
@@ -382,6 +384,22 @@ def _row_input_sources(step: ir.Step, name: str, elements: list[etree._Element],
                          expr=f".//input[@name={xpath_literal(name)}]/@value",
                          path=(row.tag,), how=f"input {name} in a <{row.tag}> row",
                          id_like=True, anchors=(("row", " ".join(tokens)),))
+
+
+def _query_ids(url: str) -> tuple[tuple[str, str, str], ...]:
+    """The short ids in a link's query (``/admin/note/edit/?id=45520&url=…``), as
+    :func:`_link_ids` gives those of its path: the value, the parameter's name, and a regex for
+    the same link with any number there."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ()
+    if "=" not in parts.query or not parts.path.startswith("/"):
+        return ()
+    return tuple((value, name, f"{re.escape(parts.path)}\\?(?:[^\"'#]*&)?{re.escape(name)}"
+                               f"=([0-9]+)(?=[&\"'#])")
+                 for name, value in parse_qsl(parts.query, keep_blank_values=True)
+                 if value.isdigit() and len(value) < MIN_TOKEN and _XML_NAME.fullmatch(name))
 
 
 def _links_hold(row: etree._Element, value: str, pattern: str) -> bool:
