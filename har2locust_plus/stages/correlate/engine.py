@@ -289,7 +289,7 @@ def _followed_ids(steps: tuple[ir.Step, ...]) -> dict[int, frozenset[str]]:
                    if segment.isdigit() and len(segment) < MIN_TOKEN}
             ids.update(q.value.text for q in request.query  # ?id=45520 (a row's link)
                        if q.value.is_literal and q.value.text.isdigit()
-                       and len(q.value.text) < MIN_TOKEN)
+                       and len(q.value.text) < MIN_TOKEN and not rank.NOT_ID_KEYS.search(q.name))
             if ids:
                 followed.setdefault(page, set()).update(ids)
         url = _recorded_url(request)

@@ -25,6 +25,8 @@ from ... import ir, jsontext
 from ..grouping import identifier
 from .json_body import wanted_json_leaves
 from .location import header_url
+from .rank import NOT_ID_KEYS
+from .rows import CLIENT_MADE
 from .scripts import script_sources
 from .sources import (
     MIN_TOKEN,
@@ -325,23 +327,26 @@ def _row_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
     the links of the row whose text holds that name this run (``from_html_row``), not from
     the link at the recorded place, which on a fresh server is anyone's row. Only an id a
     request made from this page sends in its path (``followed``)."""
-    rows: dict[etree._Element, str] = {}  # each leaf row of a link with an id: its text
     candidates = []
     for anchor in anchors:
         href = anchor.get("href") or ""
-        ids = _link_ids(href) + _query_ids(href)
-        row = next((a for a in anchor.iterancestors() if a.tag in ROW_TAGS), None)
-        if not ids or row is None or any(True for _ in row.iterdescendants(row.tag)):
-            continue
-        if row not in rows:
-            rows[row] = " ".join(row.itertext())
-        for value, parent, pattern in ids:
+        for value, parent, pattern in _link_ids(href) + _query_ids(href):
             if value in followed and value in wanted:
-                candidates.append((row, value, parent, pattern))
+                candidates.append((anchor, value, parent, pattern))
+    if not candidates:
+        return
+    rows: dict[etree._Element, str] = {}  # each leaf row of a link with an id: its text
+    for anchor in anchors:
+        row = next((a for a in anchor.iterancestors() if a.tag in ROW_TAGS), None)
+        if row is not None and row not in rows and next(row.iterdescendants(row.tag), None) \
+                is None and (_link_ids(anchor.get("href") or "") or
+                             _query_ids(anchor.get("href") or "")):
+            rows[row] = " ".join(row.itertext())
     done: set[tuple[str, str]] = set()
-    for row, value, parent, pattern in candidates:
-        if (value, pattern) in done:
-            continue
+    for anchor, value, parent, pattern in candidates:
+        row = next((a for a in anchor.iterancestors() if a.tag in ROW_TAGS), None)
+        if row not in rows or (value, pattern) in done or not CLIENT_MADE.search(rows[row]):
+            continue  # no row, or nothing the client could have made names it
         done.add((value, pattern))
         others = [text for other, text in rows.items() if other is not row
                   and other.tag == row.tag and not _links_hold(other, value, pattern)]
@@ -386,10 +391,13 @@ def _row_input_sources(step: ir.Step, name: str, elements: list[etree._Element],
                          id_like=True, anchors=(("row", " ".join(tokens)),))
 
 
+@functools.lru_cache(maxsize=4096)
 def _query_ids(url: str) -> tuple[tuple[str, str, str], ...]:
     """The short ids in a link's query (``/admin/note/edit/?id=45520&url=…``), as
     :func:`_link_ids` gives those of its path: the value, the parameter's name, and a regex for
     the same link with any number there."""
+    if "=" not in url:
+        return ()
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -399,7 +407,8 @@ def _query_ids(url: str) -> tuple[tuple[str, str, str], ...]:
     return tuple((value, name, f"{re.escape(parts.path)}\\?(?:[^\"'#]*&)?{re.escape(name)}"
                                f"=([0-9]+)(?=[&\"'#])")
                  for name, value in parse_qsl(parts.query, keep_blank_values=True)
-                 if value.isdigit() and len(value) < MIN_TOKEN and _XML_NAME.fullmatch(name))
+                 if value.isdigit() and len(value) < MIN_TOKEN and _XML_NAME.fullmatch(name)
+                 and not NOT_ID_KEYS.search(name))
 
 
 def _links_hold(row: etree._Element, value: str, pattern: str) -> bool:
