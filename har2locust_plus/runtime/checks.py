@@ -438,10 +438,7 @@ def from_json_row(resp, step, var, array, path, name, sent_in=()):
                     break
             if value is not None and not isinstance(value, (dict, list)):
                 found.add(value)
-    if len(found) != 1:
-        problem = f"{len(found)} items hold {name!r}" if found else None
-        stop_flow(resp, step, var, problem)
-    return sendable(resp, step, var, found.pop(), sent_in)
+    return the_one(resp, step, var, found, f"items hold {name!r}", sent_in)
 
 
 def json_texts(node, depth=0):
@@ -606,10 +603,14 @@ def from_row(resp, step, var, pattern, name, sent_in=()):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         if str(name) in text[match.end() : min(end, match.end() + 400)]:
             found.add(match.group(1))
+    return the_one(resp, step, var, found, f"rows hold {name!r}", sent_in)
+
+
+def the_one(resp, step, var, found, holding, sent_in=()):
+    """The one value found (a set), or the step fails: none found, or "2 rows hold …"."""
     if len(found) != 1:
-        problem = f"{len(found)} rows hold {name!r}" if found else None
-        stop_flow(resp, step, var, problem)
-    return sendable(resp, step, var, found.pop(), sent_in)
+        stop_flow(resp, step, var, f"{len(found)} {holding}" if found else None)
+    return sendable(resp, step, var, next(iter(found)), sent_in)
 
 
 def from_html_row(resp, step, var, pattern, tag, name, sent_in=()):
@@ -627,10 +628,7 @@ def from_html_row(resp, step, var, pattern, tag, name, sent_in=()):
                 match = pattern.search((anchor.get("href") or "") + '"')
                 if match:
                     found.add(match.group(1))
-    if len(found) != 1:
-        problem = f"{len(found)} rows hold {name!r}" if found else None
-        stop_flow(resp, step, var, problem)
-    return sendable(resp, step, var, found.pop(), sent_in)
+    return the_one(resp, step, var, found, f"rows hold {name!r}", sent_in)
 
 
 def from_html_row_value(resp, step, var, xpath, tag, name, sent_in=()):
@@ -644,10 +642,7 @@ def from_html_row_value(resp, step, var, xpath, tag, name, sent_in=()):
             row.itertext()
         ):
             found.update(str(value) for value in xpath(row))
-    if len(found) != 1:
-        problem = f"{len(found)} rows hold {name!r}" if found else None
-        stop_flow(resp, step, var, problem)
-    return sendable(resp, step, var, found.pop(), sent_in)
+    return the_one(resp, step, var, found, f"rows hold {name!r}", sent_in)
 
 
 def from_location(resp, step, var, pattern, sent_in=()):

@@ -26,12 +26,11 @@ from ..grouping import identifier
 from .json_body import wanted_json_leaves
 from .location import header_url
 from .rank import NOT_ID_KEYS
-from .rows import CLIENT_MADE
+from .rows import CLIENT_MADE, own_tokens
 from .scripts import script_sources
 from .sources import (
     MIN_TOKEN,
     RANK_TEXT,
-    TOKEN,
     Source,
     Wanted,
     decode,
@@ -350,9 +349,7 @@ def _row_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
         done.add((value, pattern))
         others = [text for other, text in rows.items() if other is not row
                   and other.tag == row.tag and not _links_hold(other, value, pattern)]
-        tokens = [token for token in dict.fromkeys(TOKEN.findall(rows[row]))
-                  if len(token) >= MIN_TOKEN and value not in token
-                  and not any(token in text for text in others)]
+        tokens = own_tokens(rows[row], others, value)
         if tokens:  # a query's id: its parameter's name (?id=, ?note_id=); a path's: its route
             name = identifier(parent) if is_id_name(parent) else id_name(parent)
             yield Source(step.number, value, name, HTML_ROW, expr=pattern,
@@ -381,9 +378,7 @@ def _row_input_sources(step: ir.Step, name: str, elements: list[etree._Element],
         done.add(value)
         others = [other_text for other, other_text, other_value in rows
                   if other is not row and other.tag == row.tag and other_value != value]
-        tokens = [token for token in dict.fromkeys(TOKEN.findall(text))
-                  if len(token) >= MIN_TOKEN and value not in token
-                  and not any(token in other for other in others)]
+        tokens = own_tokens(text, others, value)
         if tokens:
             yield Source(step.number, value, identifier(name) or "value", HTML_ROW_VALUE,
                          expr=f".//input[@name={xpath_literal(name)}]/@value",

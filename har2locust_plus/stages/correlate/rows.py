@@ -121,11 +121,15 @@ def _row_tokens(text: str, matches: list[re.Match[str]], mine: int) -> list[str]
     start = matches[mine - 1].end() if mine else 0
     others = [t for i, t in enumerate(texts) if matches[i].group(1) != matches[mine].group(1)]
     others.append(text[start:matches[mine].start()])
-    found = []
-    for token in dict.fromkeys(TOKEN.findall(texts[mine])):
-        if len(token) >= MIN_TOKEN and not any(token in other for other in others):
-            found.append(token)
-    return found
+    return own_tokens(texts[mine], others)
+
+
+def own_tokens(text: str, others: list[str], value: str = "") -> list[str]:
+    """The tokens of a row's text, in order, that no other row's text holds (and that do not
+    hold the id ``value`` itself): what may name that row alone."""
+    return [token for token in dict.fromkeys(TOKEN.findall(text))
+            if len(token) >= MIN_TOKEN and (not value or value not in token)
+            and not any(token in other for other in others)]
 
 
 def json_row_tokens(data: object, path: tuple, cache: dict[int, list[str]]) -> str:
@@ -150,9 +154,7 @@ def json_row_tokens(data: object, path: tuple, cache: dict[int, list[str]]) -> s
     if texts is None:
         texts = cache[id(array)] = [" ".join(_leaf_texts(item)) for item in array[:200]]
     others = [text for i, text in enumerate(texts) if i != path[at]]
-    found = [token for token in dict.fromkeys(TOKEN.findall(mine))
-             if len(token) >= MIN_TOKEN and not any(token in other for other in others)]
-    return " ".join(found)
+    return " ".join(own_tokens(mine, others))
 
 
 def _leaf_texts(node: object, depth: int = 0) -> list[str]:
