@@ -369,7 +369,8 @@ class DataColumn:
 @dataclass(frozen=True, slots=True)
 class Check:
     """A checkpoint on a response. ``kind``: status, location, redirect_header (``expected``:
-    the header's name and a pattern), contains, content_type, json_keys, json_value (``path``:
+    the header's name and a pattern), query_names (of the Location or that header's URL),
+    contains, content_type, json_keys, json_value (``path``:
     keys from the top), no_error. ``origin`` says where the expected value came from (emitted as
     a comment)."""
 

@@ -26,6 +26,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import locust_headless
+from hypothesis import given
+from hypothesis import strategies as st
 from locust.exception import RescheduleTask
 
 from har2locust_plus import Options, ThinkTime, convert, ir
@@ -461,10 +463,74 @@ def test_a_redirect_is_checked_with_a_location_pattern_without_ids(site) -> None
     ))
     step = conv.scenario.steps[0]
     assert [(c.kind, c.expected) for c in step.checks] == [
-        ("status", 302), ("location", r"/notes/[^/?#]+(\?.*)?")]
+        ("status", 302), ("location", r"/notes/[^/?#]+(\?.*)?"), ("query_names", ("created",))]
     pattern = step.checks[1].expected
     assert re.fullmatch(pattern, "/notes/982211") and re.fullmatch(pattern, "/notes/x?a=1")
     assert not re.fullmatch(pattern, "/notes") and not re.fullmatch(pattern, "/login")
+
+
+@pytest.mark.parametrize(("recorded", "names"), [
+    ("/?%40ok_message=Welcome+alice%21", ("@ok_message",)),  # Roundup: names are decoded
+    ("/post.php?post=133903&action=edit&message=10&action=x", ("post", "action", "message")),
+    ("/cb?code=abc&state=xyz#frag", ("code", "state")),
+    ("/issue4711?issue4711&flag&=x", ("flag",)),  # a name holding an id is not checked
+    ("/notes/12", ()),
+])
+def test_a_redirect_s_query_names_are_checked_not_its_values(recorded: str,
+                                                             names: tuple[str, ...]) -> None:
+    from har2locust_plus.stages.checks import query_names
+
+    assert query_names(recorded) == names
+
+
+def _redirect_problem(location: str, recorded: str) -> str | None:
+    from har2locust_plus.stages.checks import location_pattern, query_names
+
+    resp = FakeResponse(302, {"Location": location})
+    return runtime.checkpoint_problem(resp, 302, location_pattern(recorded), None, (), (), (),
+                                      False, None, query_names(recorded))
+
+
+@pytest.mark.parametrize(("location", "recorded", "problem"), [
+    # Roundup answers a wrong password, or a refused nonce, with the same 302 as a login
+    ("/?%40error_message=Invalid+login", "/?%40ok_message=Welcome+alice%21",
+     "expected a redirect to /?@ok_message=*, got /?%40error_message=Invalid+login "
+     "(an error: @error_message=Invalid login)"),
+    ("/?%40welcome=alice", "/?%40ok_message=Welcome+alice%21",
+     "expected a redirect to /?@ok_message=*, got /?%40welcome=alice (no @ok_message)"),
+    ("/?%40ok_message=Welcome+bob%21", "/?%40ok_message=Welcome+alice%21", None),
+    # an error the recording did not have, beside the recorded names
+    ("/cb?code=&state=s&error=access_denied&error_description=Denied", "/cb?code=c&state=s",
+     "expected a redirect to /cb?code=*&state=*, got /cb?code=&state=s&error=access_denied&"
+     "error_description=Denied (an error: error=access_denied)"),
+    ("/login?error", "/login", "expected a redirect to /login, got /login?error (an error: error)"),
+    ("/wp-login.php?login_error=1", "/wp-login.php", "expected a redirect to /wp-login.php, "
+     "got /wp-login.php?login_error=1 (an error: login_error=1)"),
+    ("/notes/7?_failed=yes", "/notes/12", "expected a redirect to /notes/<id>, got "
+     "/notes/7?_failed=yes (an error: _failed=yes)"),
+    # a recorded error redirect is what the recording showed; other names are no errors
+    ("/login?error=1", "/login?error=2", None),
+    ("/notes/7?terror=1&errand=2&mirror=3", "/notes/12", None),
+    ("/notes/7?created=1&sort=-id", "/notes/12?created=1", None),
+])
+def test_a_redirect_that_names_an_error_or_lacks_a_recorded_name_fails(
+        location: str, recorded: str, problem: str | None) -> None:
+    assert _redirect_problem(location, recorded) == problem
+
+
+@given(names=st.lists(st.text(st.characters(codec="utf-8", exclude_characters="&=#"),
+                              min_size=1, max_size=8), max_size=4),
+       values=st.lists(st.text(max_size=8), min_size=8, max_size=8))
+def test_any_values_of_the_recorded_names_pass(names: list[str], values: list[str]) -> None:
+    """Whatever the names (encoded as a server would) and the values this run, the same names
+    pass, unless a name says the work failed and the recording did not have it."""
+    from urllib.parse import quote_plus
+
+    names = [name for name in names if not runtime.ERROR_PARAMETER.fullmatch(name)]
+    query = "&".join(f"{quote_plus(n)}={quote_plus(v)}"
+                     for n, v in zip(names, values[:len(names)], strict=True))
+    recorded = "&".join(f"{quote_plus(n)}=r" for n in names)
+    assert _redirect_problem(f"/notes/7?{query}", f"/notes/12?{recorded}") is None
 
 
 def test_a_304_expects_the_full_answer(site) -> None:

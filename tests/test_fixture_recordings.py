@@ -99,6 +99,8 @@ RECORDINGS = [
                  {"htmx.har": True}, id="htmx"),
     pytest.param("fixtures/zoo/flaskadmin/record.py", ("--out", "{dir}/flaskadmin.har"),
                  {"flaskadmin.har": True}, id="flaskadmin"),
+    pytest.param("fixtures/zoo/roundup/record.py", ("--out", "{dir}/roundup.har"),
+                 {"roundup.har": True}, id="roundup"),
     pytest.param("fixtures/zoo/mediawiki/record.py", ("--out", "{dir}/mediawiki.har"),
                  {"mediawiki.har": True}, id="mediawiki"),
     pytest.param("fixtures/zoo/wordpress/record.py", ("--out", "{dir}/wordpress.har"),

@@ -35,6 +35,7 @@ import test_zoo_oauth as oauth
 import test_zoo_phpmyadmin as phpmyadmin
 import test_zoo_redmine as redmine
 import test_zoo_roundcube as roundcube
+import test_zoo_roundup as roundup
 import test_zoo_sveltekit as sveltekit
 import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
@@ -208,6 +209,18 @@ def _flaskadmin_missing() -> str | None:
     return missing()
 
 
+def _roundup(port: int) -> Any:
+    from fixtures.zoo.roundup.server import RoundupApp
+
+    return RoundupApp(port=port)
+
+
+def _roundup_missing() -> str | None:
+    from fixtures.zoo.roundup.server import missing
+
+    return missing()
+
+
 def _roundcube(port: int) -> Any:
     from fixtures.zoo.roundcube.server import Roundcube
 
@@ -358,6 +371,8 @@ ZOOS = [
     Zoo("roundcube", _roundcube, _roundcube_password(),
         lambda o: roundcube.assert_full_lifecycle(o.run, o.after),
         missing=_roundcube_missing),
+    Zoo("roundup", _roundup, roundup.PASSWORD,
+        lambda o: roundup.assert_full_lifecycle(o.run, o.after), missing=_roundup_missing),
 ]
 
 

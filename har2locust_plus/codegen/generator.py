@@ -722,6 +722,9 @@ class FastHttpGenerator:
             name, pattern = by_kind["redirect_header"].expected
             args.append(_kwarg("redirect_header", cst.Tuple([cst.Element(py_str(name)),
                                                              cst.Element(py_regex(pattern))])))
+        if "query_names" in by_kind:
+            args.append(_kwarg("query_names", cst.Tuple(
+                [cst.Element(py_str(name)) for name in by_kind["query_names"].expected])))
         if "content_type" in by_kind:
             args.append(_kwarg("content_type", py_str(by_kind["content_type"].expected)))
         contains = [c.expected for c in checks if c.kind == "contains"]

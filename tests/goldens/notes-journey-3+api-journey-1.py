@@ -22,7 +22,7 @@ import re
 import time
 import uuid
 from contextlib import contextmanager
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit
 
 import gevent
 from locust import FastHttpUser, constant, events, task
@@ -560,6 +560,15 @@ def transaction(user, name):
 ON_FAILURE = {"continue": False}
 
 
+# a query parameter that says the work failed: Roundup's @error_message, OAuth's error and
+# error_description, ?login_error, ?failed (with @, _ or : before it, as front controllers write)
+ERROR_PARAMETER = re.compile(
+    r"[@_:]*(?:login_?|auth_?)?(?:error|err|fail|failed|failure)"
+    r"(?:s|_?msg|_?message|_?code|_?description|_?reason)?",
+    re.I,
+)
+
+
 def parsed_json(resp):
     """The response body as JSON, parsed once and shared by checks and extractions."""
     cache = resp.__dict__.setdefault("_parsed", {})
@@ -642,6 +651,7 @@ def check(
     json_values=(),
     no_error=False,
     redirect_header=None,
+    query_names=(),
 ):
     """Mark the response failed, naming the step, unless it is what the recording showed;
     a failed step ends this run of the flow (unless --continue-on-failure).
@@ -649,6 +659,8 @@ def check(
     status: the recorded status; location: a regex the Location header must match;
     redirect_header: (name, regex): a header of a 2xx answer that sends the page's script
     elsewhere (x-action-redirect, HX-Redirect) must name a URL the regex matches;
+    query_names: parameters the query of that URL or of the Location must name (any values);
+    it may not name an error the recording did not (?error=..., ?@error_message=...);
     content_type: "html" or "json"; contains: text the body must contain;
     json_keys: keys the JSON object must have; json_values: (path, value) pairs it must
     hold, a path is keys joined by dots ("save.result"); no_error: the JSON may not have an
@@ -664,6 +676,7 @@ def check(
         json_values,
         no_error,
         redirect_header,
+        query_names,
     )
     if problem:
         resp.failure(f"{step}: {problem}")
@@ -684,6 +697,7 @@ def checkpoint_problem(
     json_values,
     no_error,
     redirect_header=None,
+    query_names=(),
 ):
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
@@ -693,14 +707,23 @@ def checkpoint_problem(
         return f"expected status {status}{expected}, got {got}{landed}"
     if location is not None and where is None:
         return f"expected a redirect to {readable(location)}, got no Location header"
-    if location is not None and not re.fullmatch(location, redirect_to(resp, where)):
-        return f"expected a redirect to {readable(location)}, got {brief(where)}"
+    if location is not None:
+        if not re.fullmatch(location, redirect_to(resp, where)):
+            return f"expected a redirect to {readable(location)}, got {brief(where)}"
+        wrong = query_problem(where, query_names)
+        if wrong:
+            wanted = readable(location, query_names)
+            return f"expected a redirect to {wanted}, got {brief(where)} ({wrong})"
     if redirect_header is not None:
         name, pattern = redirect_header
         value = resp.headers.get(name) if resp.headers else None
         url = header_url(name, value) if value is not None else None
+        wanted = readable(pattern, query_names)
         if url is None or not re.fullmatch(pattern, redirect_to(resp, url)):
-            return f"expected the {name} header to name {readable(pattern)}, got {brief(value)}"
+            return f"expected the {name} header to name {wanted}, got {brief(value)}"
+        wrong = query_problem(url, query_names)
+        if wrong:
+            return f"expected the {name} header to name {wanted}, got {brief(value)} ({wrong})"
     if content_type is not None:
         got_type = (resp.headers.get("Content-Type") if resp.headers else None) or ""
         if content_type not in got_type.lower():
@@ -752,12 +775,28 @@ def brief(value, show=str):
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def readable(pattern):
+def readable(pattern, query_names=()):
     r"""A Location pattern as people write it: /notes/<id> for /notes/[^/?#]+(\?.*)?, and
-    /notes?deleted=* for a pattern that wants a query parameter of that name."""
+    /notes?deleted=* when the query must name deleted."""
     text = pattern.removesuffix(r"(\?.*)?").replace("[^/?#]+", "<id>")
-    text = re.sub(r"\(\?=\(\?:\.\*&\)\?(.*?)\(\?:\[=&\]\|\$\)\)", r"\1=*&", text)
-    return re.sub(r"\\(.)", r"\1", text.removesuffix("&.*"))
+    query = "&".join(f"{name}=*" for name in query_names)
+    return re.sub(r"\\(.)", r"\1", text) + (f"?{query}" if query else "")
+
+
+def query_problem(url, names):
+    """What is wrong with the query of a redirect's URL: a parameter that says the work
+    failed and that the recording did not have, or a recorded parameter name it lacks; else
+    None."""
+    found = {}
+    for part in urlsplit(url).query.split("&"):
+        name, _, value = part.partition("=")
+        if name:
+            found.setdefault(unquote_plus(name), unquote_plus(value))
+    for name, value in found.items():
+        if name not in names and ERROR_PARAMETER.fullmatch(name):
+            return f"an error: {name}={brief(value)}" if value else f"an error: {name}"
+    missing = [name for name in names if name not in found]
+    return f"no {', '.join(missing)}" if missing else None
 
 
 def relative(url):
