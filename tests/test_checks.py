@@ -735,3 +735,43 @@ def test_a_failed_checkpoint_keeps_its_message_when_the_flow_stops(
 ])
 def test_location_patterns_read_as_routes(pattern: str, readable: str) -> None:
     assert runtime.readable(pattern) == readable
+
+
+def _post_redirect_get(site, landing: str, then: str = "") -> Converted:
+    """POST /notes/4711/delete → 302 /notes → GET /notes showing ``landing``; ``then``: the
+    same list again, as a later visit shows it."""
+    entries = [
+        site.page("/notes", "<title>Notes</title><ul><li>Milk</li></ul>"),
+        site._entry("/notes/4711/delete", "POST", status=302, body=None,
+                    response_headers=[("Location", f"{ORIGIN}/notes")],
+                    redirect_url=f"{ORIGIN}/notes"),
+        site.page("/notes", f"<title>Notes</title>{landing}<ul></ul>"),
+    ]
+    if then:
+        entries.append(site.page("/notes", f"<title>Notes</title>{then}<ul></ul>"))
+    return _inspect(site(*entries))
+
+
+def test_the_page_a_post_redirected_to_is_checked_for_its_message(site) -> None:
+    """Post, redirect, get: the message is on the page after the post only (Flask-Admin's
+    "Record was successfully deleted." or, when the id was wrong, "Record does not exist.", on
+    the same list, after the same 302): that step checks it, the other visits do not."""
+    conv = _post_redirect_get(site, '<div class="alert alert-success">Record was successfully '
+                                    "deleted.</div>", then="<p>Nothing new.</p>")
+    assert [number for number, _ in _checks(conv, "contains")
+            if "deleted" in _.expected] == [3]
+    [landing] = [c for c in conv.scenario.steps[2].checks if "deleted" in str(c.expected)]
+    assert landing == ir.Check("contains", ">Record was successfully deleted.<",
+                               "recorded message")
+    assert not any("Nothing new" in str(c.expected) for c in conv.scenario.steps[3].checks)
+
+
+@pytest.mark.parametrize("landing", [
+    '<span class="status">Status:</span>',  # a label, not a message
+    '<div class="flash">Deleted note 4711.</div>',  # an id: not stable
+    '<div class="message">open</div>',
+])
+def test_a_landing_page_s_label_or_changing_text_is_no_message(site, landing: str) -> None:
+    conv = _post_redirect_get(site, landing)
+    assert [c.expected for c in conv.scenario.steps[2].checks if c.kind == "contains"] == [
+        "<title>Notes</title>"]

@@ -102,3 +102,24 @@ def test_a_wrong_password_changes_nothing(flaskadmin_app: type, tmp_path: Path) 
     why = f"{run.explain()}\nserver state: {state}"
     assert run.failed > 0 and state["failed_logins"].get("alice", 0) > 0, why
     assert state["created"] == {} and state["sentinels_intact"], why
+
+
+def test_a_delete_the_app_refuses_fails_on_the_page_it_redirects_to(
+        flaskadmin_app: type, tmp_path: Path) -> None:
+    """A refused delete (``on_model_delete`` raises ``ValidationError``, as Flask-Admin
+    documents) redirects to the same list as one that worked, with the same 302: only the
+    message on that list tells ("Failed to delete record." for "Record was successfully
+    deleted."). The step after the delete fails, naming the missing message; nothing else
+    after the delete is sent."""
+    path, _, env_var = _convert(tmp_path)
+    code = path.read_text("utf-8")
+    assert '"Record was successfully deleted."' in code
+    with flaskadmin_app(refuse_deletes=True) as app:
+        run = _run(path, app, tmp_path, env_var, seconds=5)
+        state = app.state()
+    why = f"{run.explain()}\nserver state: {state}"
+    logins = state["logins"].get("alice", 0)
+    assert logins > 0 and state["deleted"] == {} and state["logouts"] == {}, why
+    [landing] = [name for name in run.final if name.startswith("12 ")]
+    assert run.final[landing] == (logins, logins), why  # the list after each delete failed
+    assert "expected the body to contain 'Record was successfully deleted.'" in run.explain(), why

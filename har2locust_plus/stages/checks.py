@@ -66,7 +66,11 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     groups = _recordings_by_request(scenario.steps)
     body_checks: dict[RequestKey, list[ir.Check]] = {}  # one decision per request
     steps = []
+    after_unsafe = False  # the step before redirected, and its chain began with an unsafe one
     for step in scenario.steps:
+        landed = after_unsafe and step.follows_location
+        after_unsafe = step.response is not None and 300 <= step.response.status < 400 and (
+            landed or step.request.method not in SAFE_METHODS)
         if step.response is None:
             steps.append(step)
             continue
@@ -78,10 +82,28 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             key = _request_key(step)
             if key not in body_checks:
                 body_checks[key] = _body_checks(groups[key], dynamic,
-                                                unsafe=key[0] not in ("GET", "HEAD"))
+                                                unsafe=key[0] not in SAFE_METHODS)
             checks += body_checks[key]
+            if landed:
+                checks += [check for check in _landing_message(step.response, dynamic)
+                           if check not in checks]
         steps.append(replace(step, checks=tuple(checks)))
     return replace(scenario, steps=tuple(steps))
+
+
+SAFE_METHODS = ("GET", "HEAD")
+
+
+def _landing_message(response: ir.RecordedResponse, dynamic: Dynamic) -> list[ir.Check]:
+    """The message the page a form post redirected to shows, for this step alone (post,
+    redirect, get: "Record was successfully deleted." is shown once, on the page after the
+    delete; other visits of that page show none or another). Where the app redirects a refused
+    post to the same page (Flask-Admin's "Record does not exist.", a policy's "You are not
+    authorized"), only the message tells."""
+    text = response.text
+    if not text or "html" not in response.mime_type:
+        return []
+    return _message_checks([text], dynamic, sentence=True)
 
 
 # --- status and redirects -------------------------------------------------------------------------
@@ -262,17 +284,20 @@ MESSAGE_BLOCK = re.compile(
 _TAG = re.compile(r"<[^>]*>")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NUMBER = re.compile(r"\(?[^\s()]*\d[^\s()]*\)?")  # "1", "0.0006", "(#12)", "v2"
+# and a close button's "&times;" before Flask-Admin's "Record was successfully deleted."
+_NUMBER_OR_ENTITY = re.compile(rf"{_NUMBER.pattern}|&#?\w+;")
 _RAW_SAFE = re.compile(r"[A-Za-z][A-Za-z ,.!?:;'-]{6,80}[A-Za-z.!?]")
 
 
-def _message_checks(texts: list[str], dynamic: Dynamic,
-                    raw: list[str] | None = None) -> list[ir.Check]:
+def _message_checks(texts: list[str], dynamic: Dynamic, raw: list[str] | None = None,
+                    sentence: bool = False) -> list[ir.Check]:
     """The message an unsafe request's answer shows (an element of class ``message``,
     ``alert``, ``flash``, ``role="status"`` …), when every recording of it shows the same
     stable one: the refusal a server answers 200 with ("No such order", "The form has
     expired") shows another. ``texts``: the answers, or the HTML JSON answers hold, then
     ``raw``: the answers as sent, which the script searches (the snippet must be in them
-    too)."""
+    too). ``sentence``: only a sentence counts ("Record was successfully deleted."), not a
+    label of an element of class ``status`` ("Status:")."""
     sent = raw if raw is not None else texts
     page = texts[0][:200_000]
     for match in MESSAGE.finditer(page):
@@ -280,14 +305,19 @@ def _message_checks(texts: list[str], dynamic: Dynamic,
         text = html.unescape(inner).strip()
         snippet = ">" + inner + "<"
         if text and _stable_text(text, dynamic, words=True) and all(
-                snippet in other for other in sent):
+                snippet in other for other in sent) and (not sentence or _sentence(text)):
             return [ir.Check("contains", snippet, "recorded message")]
     for match in MESSAGE_BLOCK.finditer(page):
         for snippet in _message_phrases(match.group(2)):
             if _stable_text(snippet, dynamic, words=True) and all(
-                    snippet in other for other in sent):
+                    snippet in other for other in sent) and (not sentence or _sentence(snippet)):
                 return [ir.Check("contains", snippet, "recorded message")]
     return []
+
+
+def _sentence(text: str) -> bool:
+    """Words that end as a sentence does: "Draft saved.", "Welcome alice!"."""
+    return " " in text.strip() and text.rstrip()[-1:] in ".!"
 
 
 # a script call that shows the user a message, its text the first argument: Roundcube's
@@ -314,13 +344,13 @@ def _script_message_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]
 
 
 def _message_phrases(inner: str) -> Iterator[str]:
-    """The words of a message's sentences between its numbers, as written in the page (no
-    markup or entity in them, so the same in a JSON string): "1 row deleted. (Query took
-    0.0006 seconds.)" → "row deleted.", "Query took", "seconds."; the longest of a sentence
-    first."""
+    """The words of a message's sentences between its numbers and entities, as written in the
+    page (no markup or entity in them, so the same in a JSON string): "1 row deleted. (Query
+    took 0.0006 seconds.)" → "row deleted.", "Query took", "seconds."; the longest of a
+    sentence first."""
     text = " ".join(_TAG.sub(" ", inner).split())
     for sentence in _SENTENCE_END.split(text):
-        parts = [p.strip(" ()") for p in _NUMBER.split(sentence)]
+        parts = [p.strip(" ()") for p in _NUMBER_OR_ENTITY.split(sentence)]
         for part in sorted(parts, key=len, reverse=True):
             if " " in part and _RAW_SAFE.fullmatch(part):
                 yield part

@@ -138,5 +138,14 @@ def identifier(text: str, max_words: int = 5) -> str:
 
 def _path_words(step: ir.Step) -> str:
     path = ir.template_preview(step.request.path)
-    words = [seg for seg in path.split("/") if seg and not seg.isdigit() and "{" not in seg]
-    return " ".join(words[-3:])
+    words = [_route_word(seg) for seg in path.split("/")]
+    return " ".join([word for word in words if word][-3:])
+
+
+def _route_word(segment: str) -> str:
+    """A path segment as a word of a method's name, without the recorded id it may hold: ``""``
+    for ``4711``, a uuid or a token, ``issue`` for Roundup's ``issue4711``."""
+    if "{" in segment or segment.isdigit() or (
+            len(segment) >= 16 and any(ch.isdigit() for ch in segment)):
+        return ""
+    return re.sub(r"(?<=[A-Za-z])[-_]?\d{3,}$", "", segment)

@@ -191,13 +191,13 @@ class DraftsJourneyUser(FastHttpUser):
                 name="7 /post.php",
                 catch_response=True,
             ) as resp:
-                # recorded status 200; recorded content type; recorded page text
+                # recorded status 200; recorded content type; recorded page text; recorded message
                 check(
                     resp,
                     "step 7 GET /post.php (action=edit)",
                     200,
                     content_type="html",
-                    contains=("<title>Notes — Edit draft</title>",),
+                    contains=("<title>Notes — Edit draft</title>", ">Draft saved.<"),
                 )
 
     def logout(self):
