@@ -16,7 +16,8 @@ import re
 from . import ir
 
 # Query, form and top-level JSON names that select what a front controller does, also with
-# leading underscores (Roundcube's ``_task=addressbook&_action=delete``). A selector's value
+# leading underscores (Roundcube's ``_task=addressbook&_action=delete``), ``@`` or ``:``
+# (Roundup's ``@action=edit``, its older ``:action``). A selector's value
 # must be a word (not an id: ``page=2`` is pagination, not an operation).
 SELECTORS = ("action", "act", "op", "operation", "do", "cmd", "command", "task", "mode", "func",
              "function", "method", "route", "controller", "module", "view", "page")
@@ -56,7 +57,7 @@ def rpc_operation(request: ir.Request) -> str | None:
         pairs += [(k, v) for k, v in body.value.items() if isinstance(v, str)]
     chosen: dict[str, str] = {}
     for name, text in pairs:
-        if name.lower().lstrip("_") in SELECTORS and name not in chosen and \
+        if name.lower().lstrip("_@:") in SELECTORS and name not in chosen and \
                 SELECTOR_VALUE.fullmatch(text):
             chosen[name] = text
     return ", ".join(f"{k}={v}" for k, v in chosen.items()) or None

@@ -112,6 +112,9 @@ def _values(step: ir.Step) -> list[tuple[str, Any]]:
     (_page("/notes/7", "<title>x</title>"), None),
     (_page("/?_task=addressbook&_action=list&_cid=7", "<title>x</title>"),
      "_task=addressbook, _action=list"),
+    (_form("/issue4711", {"@template": "item", "@action": "edit", "@csrf": "x"}, {}),
+     "@action=edit"),  # Roundup
+    (_page("/issue4711?:action=logout", "<title>x</title>"), ":action=logout"),
     (_post_json("/api/notes", {"title": "x"}, {}), None),
     (build_entry(f"{ORIGIN}/ws", "POST", headers=[
         ("Content-Type", "text/xml"), ("SOAPAction", '"http://tempuri.org/GetUser"')],
@@ -123,13 +126,24 @@ def _values(step: ir.Step) -> list[tuple[str, Any]]:
 ], ids=["graphql-operation-name", "graphql-named-query", "graphql-anonymous-mutation",
         "graphql-alias", "json-rpc", "json-selector", "form-action", "front-controller",
         "pagination", "url-is-no-selector", "dokuwiki", "route", "route-home", "rest-get",
-        "underscored",
+        "underscored", "at-sign", "colon",
         "rest-post", "soap-action", "soap-body"])
 def test_the_operation_of_a_request(entry: dict[str, Any], operation: str | None) -> None:
     step, = load(build_har(entry), "test.har").steps
     assert step.request.operation == operation
     method, path = step.request.method, ir.template_preview(step.request.path)
     assert step.label == (f"{method} {path} ({operation})" if operation else f"{method} {path}")
+
+
+def test_a_request_s_name_in_locust_s_statistics_names_its_operation() -> None:
+    """Every step of a front controller has the same path: its row in Locust's statistics
+    says what it asked for."""
+    har = build_har(_page("/?_task=addressbook&_action=list", "<title>x</title>"),
+                    _graphql("Login", "mutation Login { login { ok } }", {"data": {}}),
+                    _page("/notes/7", "<title>x</title>"))
+    code = convert(har, Options(think_time=ThinkTime("none"))).code
+    names = re.findall(r'name="([^"]+)"', code)
+    assert names == ["1 / (_task=addressbook, _action=list)", "2 /graphql (Login)", "3 /notes/7"]
 
 
 def test_two_graphql_operations_on_one_path_each_get_their_own_checks() -> None:
@@ -596,7 +610,7 @@ def test_an_rpc_error_inside_a_200_fails_the_step_that_got_it(
         good = locust_headless(script, app.url, tmp_path / "good", seconds=3, users=1)
         created = dict(app.notes)
     assert good.failed == 0 and good.requests > 0, good.explain()
-    creates = good.final["1 /graphql"][0] + good.final["3 /rpc"][0]
+    creates = good.final["1 /graphql (CreateNote)"][0] + good.final["3 /rpc (note.create)"][0]
     # the one user may be stopped while a create is on its way: served, not counted
     assert 0 < creates <= len(created) <= creates + 1, good.explain()
     assert set(created.values()) == {"Eggs", "Milk"}, created
@@ -605,7 +619,7 @@ def test_an_rpc_error_inside_a_200_fails_the_step_that_got_it(
     with RpcApp(refuse=True) as app:  # by default the refused create ends each run
         stops = locust_headless(script, app.url, tmp_path / "stops", seconds=3, users=1)
         assert app.notes == {}
-    assert set(stops.final) == {"1 /graphql"} and stops.failed == stops.requests > 0, \
+    assert set(stops.final) == {"1 /graphql (CreateNote)"} and stops.failed == stops.requests > 0, \
         stops.explain()
 
     with RpcApp(refuse=True) as app:  # going on, the other create is refused too
@@ -613,17 +627,18 @@ def test_an_rpc_error_inside_a_200_fails_the_step_that_got_it(
                               extra=("--continue-on-failure",))
         assert app.notes == {}  # the server refused every create
     failed = {name: counts for name, counts in bad.final.items() if counts[1]}
-    assert set(failed) == {"1 /graphql", "3 /rpc"}, bad.explain()
+    assert set(failed) == {"1 /graphql (CreateNote)", "3 /rpc (note.create)"}, bad.explain()
     assert all(requests == failures for requests, failures in failed.values()), bad.explain()
     # a different operation on the same path passes; after the refused create there is no id
     # to read back, so the flow restarts before step 4
-    assert bad.final["2 /graphql"][0] > 0 and "4 /rpc" not in bad.final, bad.explain()
+    assert bad.final["2 /graphql (Stats)"][0] > 0 and "4 /rpc (note.get)" not in bad.final, \
+        bad.explain()
     messages = {row["Name"]: _message(row["Error"]) for row in bad.failures
                 if row["Method"] != "PAGE"}  # page rows repeat their request's failure
     assert messages == {
-        "1 /graphql": 'step 1 POST /graphql (CreateNote): the response has errors: '
+        "1 /graphql (CreateNote)": 'step 1 POST /graphql (CreateNote): the response has errors: '
                       '[{"message": "not allowed"}]',
-        "3 /rpc": 'step 3 POST /rpc (note.create): the response has an error: '
+        "3 /rpc (note.create)": 'step 3 POST /rpc (note.create): the response has an error: '
                   '{"code": -32000, "message": "quota exceeded"}',
     }, bad.explain()
     assert bad.exceptions == [] and "Traceback" not in bad.output, bad.explain()

@@ -148,7 +148,7 @@ def test_wrong_password_fails_every_iteration_and_creates_nothing(
     run, state = _run(wrong_password_app, tmp_path, 5)
     why = _explain(run, state)
     iterations, _ = run.final["01 /"]
-    login_requests, login_failures = run.final["02 /graphql"]
+    login_requests, login_failures = run.final["02 /graphql (Login)"]
     assert iterations > 0 and login_requests == iterations, why
     assert login_failures == login_requests, why  # 200 {"data": {"login": null}, "errors"}
     assert _nonzero(state["failed_logins"]).get("alice", 0) == iterations, why

@@ -175,5 +175,6 @@ def test_wrong_password_fails_every_iteration_and_inserts_nothing(
     why = _explain(run, state)
     attempts = state["denied"].get(USER, 0)
     assert attempts > 0 and USER not in state["inserted"], why
-    assert run.final["02 /index.php"] == (attempts, attempts), why  # the login step failed
+    # the login step failed
+    assert run.final["02 /index.php (route=/)"] == (attempts, attempts), why
     assert state["sentinel_intact"], why

@@ -166,5 +166,6 @@ def test_wrong_password_fails_every_iteration_and_creates_nothing(
     why = _explain(run, state)
     attempts = state["failed_logins"].get(USER, 0)
     assert attempts > 0 and state["contacts"]["inserted"] == {}, why
-    assert run.final["02 /"] == (attempts, attempts), why  # the login step failed
+    # the login step failed
+    assert run.final["02 / (_task=login, _action=login)"] == (attempts, attempts), why
     assert state["sentinels_intact"], why

@@ -107,7 +107,7 @@ def test_wrong_password_fails_every_iteration_and_creates_nothing(
     why = f"{run.explain()}\nserver state: {state}"
     attempts = state["answers"].get("POST / Login 302", 0)
     assert attempts > 0 and state["refusals"].get("wrong_password", 0) > 0, why
-    assert run.final["03 /"] == (attempts, attempts), why  # every login step failed
+    assert run.final["03 / (@action=Login)"] == (attempts, attempts), why  # every login step failed
     assert "(an error: @error_message=Invalid login)" in run.explain(), why
     assert set(state["answers"]) == {"POST / Login 302"}, why  # nothing after the login
     assert state["issues"] == {} and state["sentinel_intact"], why

@@ -117,7 +117,7 @@ def test_a_postback_the_server_fails_with_200_fails_its_step(
     logins = counts.get("alice/logins", 0)
     assert logins > 0 and counts.get("alice/created") == logins, why  # "pens" only
     assert counts.get("-/rejected_error") == logins, why
-    assert run.final["5 /Orders.aspx"] == (logins, logins), why
+    assert run.final["5 /Orders.aspx (postback=AddButton)"] == (logins, logins), why
     assert "expected the body to contain '|asyncPostBackControlIDs|'" in run.explain(), why
     assert max(int(name.split()[0]) for name in run.final if name[0].isdigit()) == 5, why
     assert "alice/deleted" not in counts and "alice/logouts" not in counts, why
@@ -153,6 +153,6 @@ def test_a_delete_the_server_refuses_with_its_message_fails_its_step(
     logins = counts.get("alice/logins", 0)
     assert logins > 0 and counts.get("alice/created") == 2 * logins, why
     assert "alice/deleted" not in counts and "-/rejected_error" not in counts, why
-    assert run.final["6 /Orders.aspx"] == (logins, logins), why
+    assert run.final["6 /Orders.aspx (postback=List$ctl00$DeleteButton)"] == (logins, logins), why
     assert "expected the body to contain '>Order deleted<'" in run.explain(), why
     assert "alice/logouts" not in counts, why

@@ -623,9 +623,12 @@ class FastHttpGenerator:
         return ir.request_url(request, self.scenario.main_origin)
 
     def stats_name(self, step: ir.Step) -> str:
+        """``05 /notes``; with the operation a front controller or an RPC endpoint was asked
+        for, as the step's label names it: ``16 / (_task=addressbook, _action=save)``."""
         path = ir.template_preview(step.request.path)
         origin = "" if step.request.origin == self.scenario.main_origin else step.request.origin
-        return f"{self.stats_prefix}{step.number:0{self.width}d} {origin}{path}"
+        operation = f" ({step.request.operation})" if step.request.operation else ""
+        return f"{self.stats_prefix}{step.number:0{self.width}d} {origin}{path}{operation}"
 
     def body_args(self, body: ir.Body | None) -> list[cst.Arg]:
         if body is None:

@@ -188,7 +188,7 @@ class DraftsJourneyUser(FastHttpUser):
                     resp, "/post.php?post=133903&action=edit&message=10", self.host
                 ),
                 headers={"Referer": f"{self.origin}/drafts/new"},
-                name="7 /post.php",
+                name="7 /post.php (action=edit)",
                 catch_response=True,
             ) as resp:
                 # recorded status 200; recorded content type; recorded page text; recorded message
