@@ -775,3 +775,65 @@ def test_a_landing_page_s_label_or_changing_text_is_no_message(site, landing: st
     conv = _post_redirect_get(site, landing)
     assert [c.expected for c in conv.scenario.steps[2].checks if c.kind == "contains"] == [
         "<title>Notes</title>"]
+
+
+@pytest.mark.parametrize(("page", "shown"), [
+    ('<ul class="errorlist"><li>This field is required.</li></ul>', "This field is required."),
+    ('<p class="errornote">Please correct the error below.</p>',
+     "Please correct the error below."),
+    ('<div id="error_explanation"><h2>1 error prohibited this note</h2></div>',
+     "1 error prohibited this note"),
+    ('<div class="alert alert-danger" role="alert">Wrong&nbsp;password</div>',
+     "Wrong password"),
+    ('<p class="error-message">We can&#x27;t validate your session (csrf failure).</p>',
+     "We can't validate your session (csrf failure)."),
+    ('<div id="login_error"><strong>Error:</strong> The password is incorrect.</div>',
+     "Error: The password is incorrect."),
+    ('<div class="field fieldWithErrors"><label>Title</label></div>', "Title"),
+    ('<div class="validation-summary-errors"><ul><li>Name is required</li></ul></div>',
+     "Name is required"),
+    # not an error shown: empty or a mark, a button, a word that only looks like one
+    ('<div class="error"></div><span class="errors"> * </span>', None),
+    ('<button class="btn btn-danger">Delete</button>', None),
+    ('<div class="terror">Boo</div><div id="errorContainer">Hidden text</div>', None),
+    ('<div class="error"\n>Disk full</div\n>', "Disk full"),
+])
+def test_a_page_that_shows_an_error(page: str, shown: str | None) -> None:
+    from har2locust_plus.stages.checks import error_shown
+
+    assert runtime.error_shown(page) == shown == error_shown(page)
+    resp = FakeResponse(200, {"Content-Type": "text/html"}, text=f"<html>{page}</html>")
+    problem = runtime.checkpoint_problem(resp, 200, None, "html", (), (), (), False,
+                                         no_error_shown=True)
+    assert problem == (f"the page shows an error: {shown!r}" if shown else None)
+
+
+def test_the_error_patterns_are_the_run_time_s() -> None:
+    from har2locust_plus.stages import checks as stage
+
+    assert stage.ERROR_ELEMENT.pattern == runtime.ERROR_ELEMENT.pattern
+    assert stage.ERROR_WORD.pattern == runtime.ERROR_WORD.pattern
+
+
+@given(st.text(max_size=300))
+def test_error_shown_reads_any_text(text: str) -> None:
+    shown = runtime.error_shown(text)
+    assert shown is None or (sum(ch.isalpha() for ch in shown) >= 3 and "<" not in shown)
+    if not re.search(r"error|danger|invalid-feedback", text, re.I):
+        assert shown is None
+
+
+def test_a_form_post_that_showed_no_error_must_show_none(site) -> None:
+    """A post answered 200 either way (an HTML fragment, a form shown again): the replay may
+    not show an error where the recording showed none; nor the page its redirect lands on."""
+    ok = site._entry("/notes/7/comments", "POST", body='<li class="comment">Nice</li>')
+    refused = site._entry("/notes/8/comments", "POST",
+                          body='<ul class="errorlist"><li>Too short.</li></ul><li>x</li>')
+    conv = _inspect(site(ok))
+    assert ("no_error_shown", True) in [(c.kind, c.expected) for c in
+                                        conv.scenario.steps[0].checks]
+    conv = _inspect(site(refused))  # the recording showed one: what it shows is not checked
+    assert "no_error_shown" not in [c.kind for c in conv.scenario.steps[0].checks]
+    conv = _post_redirect_get(site, "<p>Saved.</p>")
+    assert [c.kind for c in conv.scenario.steps[2].checks].count("no_error_shown") == 1
+    assert "no_error_shown" not in [c.kind for c in conv.scenario.steps[0].checks]  # a GET

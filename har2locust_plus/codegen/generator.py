@@ -742,6 +742,8 @@ class FastHttpGenerator:
                 for c in values])))
         if "no_error" in by_kind:
             args.append(_kwarg("no_error", cst.Name("True")))
+        if "no_error_shown" in by_kind:
+            args.append(_kwarg("no_error_shown", cst.Name("True")))
         origins += [c.origin for c in checks if c.kind != "status" and c.origin]
         comment = "; ".join(dict.fromkeys(o for o in origins if o))
         return args, [_line_comment(comment)] if comment else []

@@ -103,7 +103,34 @@ def _landing_message(response: ir.RecordedResponse, dynamic: Dynamic) -> list[ir
     text = response.text
     if not text or "html" not in response.mime_type:
         return []
-    return _message_checks([text], dynamic, sentence=True)
+    shown = [] if error_shown(text) else [ir.Check("no_error_shown", True)]
+    return shown + _message_checks([text], dynamic, sentence=True)
+
+
+# what the run-time check() takes for a page that shows an error (runtime/checks.py, the same
+# patterns: tests compare them): an element whose class or id says so, with text
+ERROR_ELEMENT = re.compile(
+    r"""<([a-zA-Z][\w-]*)\b[^>]*?\b(?:class|id)\s*=\s*["']([^"']*?(?:error|danger|invalid-"""
+    r"""feedback)[^"']*)["'][^>]*>(.{0,2000}?)</\1\s*>""",
+    re.I | re.S,
+)
+ERROR_WORD = re.compile(
+    r"(?:[\w-]*[-_])?(?:errors?|errorlist|errornote|errormsg)(?:[-_][\w-]*)?|fieldwitherrors|"
+    r"alert-danger|is-danger|notification-danger|invalid-feedback",
+    re.I,
+)
+
+
+def error_shown(text: str) -> str | None:
+    """The text of the first element of a recorded page that shows an error, or None (as the
+    run-time ``error_shown``): a page that showed none must show none when replayed."""
+    for match in ERROR_ELEMENT.finditer(text, 0, 500_000):
+        if not any(ERROR_WORD.fullmatch(word) for word in match.group(2).split()):
+            continue
+        shown = " ".join(html.unescape(_TAG.sub(" ", match.group(3))).split())
+        if sum(ch.isalpha() for ch in shown) >= 3:
+            return shown
+    return None
 
 
 # --- status and redirects -------------------------------------------------------------------------
@@ -210,6 +237,8 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
         checks = [ir.Check("content_type", "html", "recorded content type")]
         if snippet:
             checks.append(ir.Check("contains", snippet, "recorded page text"))
+        if unsafe and not any(map(error_shown, texts)):  # type: ignore[arg-type]
+            checks.append(ir.Check("no_error_shown", True))
         return checks + message
     if "json" in mime:
         checks = [ir.Check("content_type", "json", "recorded content type")]

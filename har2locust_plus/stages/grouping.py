@@ -144,8 +144,9 @@ def _path_words(step: ir.Step) -> str:
 
 def _route_word(segment: str) -> str:
     """A path segment as a word of a method's name, without the recorded id it may hold: ``""``
-    for ``4711``, a uuid or a token, ``issue`` for Roundup's ``issue4711``."""
-    if "{" in segment or segment.isdigit() or (
-            len(segment) >= 16 and any(ch.isdigit() for ch in segment)):
+    for ``4711``, a uuid or a token, ``issue`` for Roundup's ``issue4711``, ``zoo-post`` for
+    WordPress's ``zoo-post-1796195489047``."""
+    if "{" in segment or segment.isdigit():
         return ""
-    return re.sub(r"(?<=[A-Za-z])[-_]?\d{3,}$", "", segment)
+    word = re.sub(r"(?<=[A-Za-z])[-_]?\d{3,}$", "", segment)
+    return "" if len(word) >= 12 and sum(ch.isdigit() for ch in word) >= 3 else word

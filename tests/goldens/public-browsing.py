@@ -15,6 +15,7 @@ import json
 import re
 import time
 from contextlib import contextmanager
+from html import unescape
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
 import gevent
@@ -220,6 +221,23 @@ ERROR_PARAMETER = re.compile(
 )
 
 
+# an element that shows the user an error, by its class or id: errorlist (Django), errornote,
+# error_explanation and fieldWithErrors (Rails), alert-danger and invalid-feedback
+# (Bootstrap), is-danger (Bulma), validation-summary-errors (ASP.NET), login_error (WordPress),
+# error-message (Roundup); any class or id word "error" or "errors" with - or _ around it
+ERROR_ELEMENT = re.compile(
+    r"""<([a-zA-Z][\w-]*)\b[^>]*?\b(?:class|id)\s*=\s*["']([^"']*?(?:error|danger|invalid-"""
+    r"""feedback)[^"']*)["'][^>]*>(.{0,2000}?)</\1\s*>""",
+    re.I | re.S,
+)
+
+ERROR_WORD = re.compile(
+    r"(?:[\w-]*[-_])?(?:errors?|errorlist|errornote|errormsg)(?:[-_][\w-]*)?|fieldwitherrors|"
+    r"alert-danger|is-danger|notification-danger|invalid-feedback",
+    re.I,
+)
+
+
 def parsed_json(resp):
     """The response body as JSON, parsed once and shared by checks and extractions."""
     cache = resp.__dict__.setdefault("_parsed", {})
@@ -285,6 +303,7 @@ def check(
     no_error=False,
     redirect_header=None,
     query_names=(),
+    no_error_shown=False,
 ):
     """Mark the response failed, naming the step, unless it is what the recording showed;
     a failed step ends this run of the flow (unless --continue-on-failure).
@@ -294,6 +313,8 @@ def check(
     elsewhere (x-action-redirect, HX-Redirect) must name a URL the regex matches;
     query_names: parameters the query of that URL or of the Location must name (any values);
     it may not name an error the recording did not (?error=..., ?@error_message=...);
+    no_error_shown: the page may not show an error (an element of class error, errorlist,
+    alert-danger ... with text), as the recorded page did not;
     content_type: "html" or "json"; contains: text the body must contain;
     json_keys: keys the JSON object must have; json_values: (path, value) pairs it must
     hold, a path is keys joined by dots ("save.result"); no_error: the JSON may not have an
@@ -310,6 +331,7 @@ def check(
         no_error,
         redirect_header,
         query_names,
+        no_error_shown,
     )
     if problem:
         resp.failure(f"{step}: {problem}")
@@ -331,6 +353,7 @@ def checkpoint_problem(
     no_error,
     redirect_header=None,
     query_names=(),
+    no_error_shown=False,
 ):
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
@@ -380,6 +403,9 @@ def checkpoint_problem(
                 has = "an error" if member == "error" else "errors"
                 return f"the response has {has}: {quoted}"
     text = body_text(resp)
+    shown = error_shown(text) if no_error_shown else None
+    if shown:
+        return f"the page shows an error: {shown!r}"
     for snippet in contains:
         if snippet not in text:
             return f"expected the body to contain {snippet!r}"
@@ -430,6 +456,18 @@ def query_problem(url, names):
             return f"an error: {name}={brief(value)}" if value else f"an error: {name}"
     missing = [name for name in names if name not in found]
     return f"no {', '.join(missing)}" if missing else None
+
+
+def error_shown(text):
+    """The text of the first element of the page that shows an error (by its class or id, see
+    ERROR_ELEMENT), or None. A page may hold empty or hidden ones: only text counts."""
+    for match in ERROR_ELEMENT.finditer(text, 0, 500_000):
+        if not any(ERROR_WORD.fullmatch(word) for word in match.group(2).split()):
+            continue
+        shown = " ".join(unescape(re.sub(r"<[^>]*>", " ", match.group(3))).split())
+        if sum(ch.isalpha() for ch in shown) >= 3:
+            return shown if len(shown) <= 120 else shown[:117] + "..."
+    return None
 
 
 def relative(url):
