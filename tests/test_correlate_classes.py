@@ -2114,3 +2114,25 @@ def test_an_id_in_a_row_link_s_query_is_read_from_the_row_of_the_client_s_name()
     resp.__dict__["_parsed"] = {}
     assert runtime.from_html_row(resp, "s", "id", re.compile(note.expr), "tr",
                                  1799999998) == "31337"
+
+
+def test_a_form_action_s_session_tokens_do_not_anchor_each_other():
+    """Keycloak's login form posts to ``?session_code=…&execution=…&client_id=app&tab_id=…``:
+    three values the same page makes for this session. Each is read from the form whose
+    action holds it, found by the parameters that stay (``client_id``), not by the other two's
+    recorded values, which a fresh server never shows."""
+    code, tab, execution = "2mcZ7T5q1xYtN8pKdA4wLbR9sVf3Gh", "Qm3xT8bN2vKp", \
+        "6d7f2a1e-8b3c-4d5e-9f0a-1b2c3d4e5f6a"
+    action = (f"/realms/zoo/login-actions/authenticate?session_code={code}"
+              f"&execution={execution}&client_id=app&tab_id={tab}")
+    form = f'<form action="{action.replace("&", "&amp;")}" method="post"></form>'
+    result = conv(page("/realms/zoo/auth", form),
+                  entry(action, "POST", status=302, body="",
+                        form=[("username", "alice")]))
+    anchors = {e.expr: e.anchors for e in result.scenario.steps[0].extractions}
+    assert anchors == {name: (("client_id", "app"),)
+                       for name in ("session_code", "execution", "tab_id")}
+    fresh = form.replace(code, "NEWcode8Xk2Lm9Qp4Rz7vAbCdEf").replace(tab, "NEWtab5Yz9Q")
+    resp = type("R", (), {"text": f"<html><body>{fresh}</body></html>"})()
+    assert runtime.from_link(resp, "step 1", "tab", "tab_id", anchors["tab_id"]) == \
+        "NEWtab5Yz9Q"

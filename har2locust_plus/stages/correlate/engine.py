@@ -853,13 +853,19 @@ def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
 def _anchored(source: Source, state: _State) -> Source:
     """A link source whose anchors that were handed out earlier (the object's id) become the
     variables holding them when the link's page is read; an anchor that only holds such a
-    value (``returnto=Zoo note 1796184473729``, a name the client made) becomes a template."""
+    value (``returnto=Zoo note 1796184473729``, a name the client made) becomes a template.
+
+    A token no earlier answer handed out is dropped: the link's own page made it for this
+    session (Keycloak's login form, ``?session_code=…&execution=…&tab_id=…``: each of the three
+    is new on a fresh server), so the recorded one would find no link at all."""
     at = _At(source.step)
     anchors: list[tuple[str, str | ir.VarRef | ir.Template]] = []
     for name, value in source.anchors:
         var = _lookup(str(value), at, state, whole=True, key=name)  # type: ignore[arg-type]
-        anchors.append((name, ir.VarRef(var) if var else _anchor_text(str(value), name, at,
-                                                                      state)))
+        text = ir.VarRef(var) if var else _anchor_text(str(value), name, at, state)
+        if text == value and token_like(value):  # type: ignore[arg-type]
+            continue
+        anchors.append((name, text))
     return replace(source, anchors=tuple(anchors))
 
 
