@@ -285,6 +285,13 @@ ERROR_WORD = re.compile(
 def error_shown(text):
     """The text of the first element of the page that shows an error (by its class or id, see
     ERROR_ELEMENT), or None. A page may hold empty or hidden ones: only text counts."""
+    lowered = text[:500_000].lower()
+    if (
+        "error" not in lowered
+        and "danger" not in lowered
+        and "invalid-feedback" not in lowered
+    ):
+        return None  # no class or id can say so: skip the scan
     for match in ERROR_ELEMENT.finditer(text, 0, 500_000):
         if not any(ERROR_WORD.fullmatch(word) for word in match.group(2).split()):
             continue

@@ -124,6 +124,9 @@ ERROR_WORD = re.compile(
 def error_shown(text: str) -> str | None:
     """The text of the first element of a recorded page that shows an error, or None (as the
     run-time ``error_shown``): a page that showed none must show none when replayed."""
+    lowered = text[:500_000].lower()
+    if "error" not in lowered and "danger" not in lowered and "invalid-feedback" not in lowered:
+        return None  # no class or id can say so: skip the scan
     for match in ERROR_ELEMENT.finditer(text, 0, 500_000):
         if not any(ERROR_WORD.fullmatch(word) for word in match.group(2).split()):
             continue
@@ -310,6 +313,9 @@ MESSAGE_BLOCK = re.compile(
     r"""(?:alert|alerts|message|messages|msg|notice|notification|flash|success|toast|"""
     r"""callout|status|feedback)(?:[\s_-][^"']*)?["'][^>]*>((?:(?!</?\1\b).){3,400}?)</\1>""",
     re.I | re.S)
+# the words MESSAGE and MESSAGE_BLOCK look for: a page without any is read no further
+MESSAGE_WORDS = ("alert", "message", "msg", "notice", "notification", "flash", "success",
+                 "toast", "callout", "status", "feedback")
 _TAG = re.compile(r"<[^>]*>")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NUMBER = re.compile(r"\(?[^\s()]*\d[^\s()]*\)?")  # "1", "0.0006", "(#12)", "v2"
@@ -329,6 +335,9 @@ def _message_checks(texts: list[str], dynamic: Dynamic, raw: list[str] | None = 
     label of an element of class ``status`` ("Status:")."""
     sent = raw if raw is not None else texts
     page = texts[0][:200_000]
+    lowered = page.lower()
+    if not any(word in lowered for word in MESSAGE_WORDS):  # no class can say so: skip the scan
+        return []
     for match in MESSAGE.finditer(page):
         inner = match.group(2)
         text = html.unescape(inner).strip()
