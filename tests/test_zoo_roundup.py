@@ -116,10 +116,10 @@ def test_wrong_password_fails_every_iteration_and_creates_nothing(
 def test_the_script_checks_the_login_s_redirect_by_its_query_and_names_no_recorded_id(
         script: tuple[Path, str, str]) -> None:
     code = script[0].read_text("utf-8")
-    login = code.split('"step 3 POST /"')[1].split("with self.client")[0]
+    login = code.split('"step 3 POST / (@action=Login)"')[1].split("with self.client")[0]
     assert 'location=r"/(\\?.*)?"' in login and 'query_names=("@ok_message",)' in login
     # the new issue's designator is read from the create's Location, not its recorded number;
     # the methods are named by route words, never by the recorded designator (issue28671)
     journey = code.split("def journey(self):")[1].split("\n    def ")[0]
     assert "self.id = from_location(" in code and "28671" not in journey
-    assert "self.post_issue_2()" in journey and "self.issue_2()" in journey
+    assert "self.post_issue_edit()" in journey and "self.issue_logout()" in journey

@@ -106,15 +106,14 @@ def _is_navigation(step: ir.Step) -> bool:
 
 
 def _url_title(step: ir.Step) -> str:
-    path = ir.template_preview(step.request.path)
-    return path if step.request.method == "GET" else f"{step.request.method} {path}"
+    return step.label.removeprefix("GET ")
 
 
 def _method_name(title: str, step: ir.Step, used: set[str]) -> str:
     base = identifier(title) if not title.startswith(("http://", "https://")) else ""
     if not base:
         verb = "" if step.request.method == "GET" else step.request.method.lower() + " "
-        base = identifier(verb + _path_words(step))
+        base = identifier(f"{verb}{_path_words(step)} {_operation_words(step)}")
     if not base:
         base = "home"
     if base[0].isdigit():
@@ -140,6 +139,13 @@ def _path_words(step: ir.Step) -> str:
     path = ir.template_preview(step.request.path)
     words = [_route_word(seg) for seg in path.split("/")]
     return " ".join([word for word in words if word][-3:])
+
+
+def _operation_words(step: ir.Step) -> str:
+    """What a front controller or an RPC endpoint was asked for, as words of a method's name:
+    ``addressbook save`` for ``_task=addressbook, _action=save``, ``CreateNote``."""
+    operation = step.request.operation or ""
+    return " ".join(part.partition("=")[2] or part for part in operation.split(", "))
 
 
 def _route_word(segment: str) -> str:
