@@ -790,6 +790,8 @@ def test_a_landing_page_s_label_or_changing_text_is_no_message(site, landing: st
     ('<div id="login_error"><strong>Error:</strong> The password is incorrect.</div>',
      "Error: The password is incorrect."),
     ('<div class="field fieldWithErrors"><label>Title</label></div>', "Title"),
+    ('<div class="alert alert-danger"><button class="close">&times;</button>\n Notes are kept.'
+     "</div>", "Notes are kept."),  # Flask-Admin's flash, without its close button
     ('<div class="validation-summary-errors"><ul><li>Name is required</li></ul></div>',
      "Name is required"),
     # not an error shown: empty or a mark, a button, a word that only looks like one

@@ -131,6 +131,7 @@ def error_shown(text: str) -> str | None:
         if not any(ERROR_WORD.fullmatch(word) for word in match.group(2).split()):
             continue
         shown = " ".join(html.unescape(_TAG.sub(" ", match.group(3))).split())
+        shown = shown.strip(" \u00d7\u2715\u2716")  # without a close button's ×
         if sum(ch.isalpha() for ch in shown) >= 3:
             return shown
     return None
