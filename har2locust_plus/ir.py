@@ -370,9 +370,9 @@ class DataColumn:
 class Check:
     """A checkpoint on a response. ``kind``: status, location, redirect_header (``expected``:
     the header's name and a pattern), query_names (of the Location or that header's URL),
-    contains, content_type, json_keys, json_value (``path``:
-    keys from the top), no_error. ``origin`` says where the expected value came from (emitted as
-    a comment)."""
+    contains, content_type, json_keys, json_value (``path``: keys from the top), no_error,
+    no_error_shown. ``origin`` says where the expected value came from (emitted as a
+    comment)."""
 
     kind: str
     expected: Any

@@ -163,8 +163,11 @@ def _status_checks(response: ir.RecordedResponse, request_origin: str) -> list[i
     return checks
 
 
-# the headers of a 2xx answer that send the page's script to another URL: checked like a
-# Location (the same recording's ids hand out through them, see correlate/headers.py)
+# Headers of a 2xx answer that send the page's script somewhere else, as a redirect would:
+# Next.js's server actions, htmx, Remix and React Router. An action the server refused
+# usually answers 200 too, sending the script elsewhere (the sign-in page, a page saying it
+# failed): where it goes is checked like a Location, with the recorded query's parameter names
+# (``/notes?deleted=1`` is not ``/notes?missing=1``).
 REDIRECT_HEADERS = frozenset({"x-action-redirect", "hx-redirect", "hx-location",
                               "x-remix-redirect"})
 
