@@ -30,6 +30,19 @@ SOAP_ACTION = re.compile(r'action="?([^";]+)', re.I)
 NAME = re.compile(r"[_A-Za-z][\w.\-]{0,63}")
 
 
+def operation_words(operation: str | None) -> list[tuple[str, str]]:
+    """An operation as ``(selector, word)`` pairs: ``[("_task", "addressbook"), ("_action",
+    "save")]`` for ``_task=addressbook, _action=save``; ``[("", "CreateNote")]`` for an RPC
+    name."""
+    if not operation:
+        return []
+    pairs = []
+    for part in operation.split(", "):
+        name, eq, value = part.partition("=")
+        pairs.append((name, value) if eq else ("", part))
+    return pairs
+
+
 def rpc_operation(request: ir.Request) -> str | None:
     """``createNote``, ``note.save``, ``GetUser`` or ``page=start, do=edit``; None for plain REST.
 

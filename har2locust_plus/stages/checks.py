@@ -39,6 +39,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 from .. import ir, jsontext
 from ..ir import replace
+from ..operation import operation_words
 from ..options import Options
 from .correlate import ID_NAME
 from .correlate.delta import ANSWER_FIELDS, delta_fields
@@ -544,10 +545,7 @@ def _operation_words(operation: str | None) -> set[str]:
     """What the client sent to name the operation is not user input: MediaWiki answers
     ``action=edit`` with ``{"edit": {"result": "Success"}}``, GraphQL ``Login`` with
     ``{"data": {"login": ...}}``. A ``page=`` name may be user input and stays out."""
-    if not operation:
-        return set()
-    selected = [part.partition("=") for part in operation.split(", ")]
-    return {value or name for name, _, value in selected if not (value and name == "page")}
+    return {word for name, word in operation_words(operation) if word and name != "page"}
 
 
 def _sent_texts(request: ir.Request) -> list[str]:

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 from .. import ir
 from ..ir import replace
+from ..operation import operation_words
 from ..options import Options
 from .filter import recorded_url
 
@@ -144,8 +145,7 @@ def _path_words(step: ir.Step) -> str:
 def _operation_words(step: ir.Step) -> str:
     """What a front controller or an RPC endpoint was asked for, as words of a method's name:
     ``addressbook save`` for ``_task=addressbook, _action=save``, ``CreateNote``."""
-    operation = step.request.operation or ""
-    return " ".join(part.partition("=")[2] or part for part in operation.split(", "))
+    return " ".join(word for _, word in operation_words(step.request.operation))
 
 
 def _route_word(segment: str) -> str:
