@@ -2136,3 +2136,111 @@ def test_a_form_action_s_session_tokens_do_not_anchor_each_other():
     resp = type("R", (), {"text": f"<html><body>{fresh}</body></html>"})()
     assert runtime.from_link(resp, "step 1", "tab", "tab_id", anchors["tab_id"]) == \
         "NEWtab5Yz9Q"
+
+
+# --- an object's id beside its name in one path segment --------------------------------------
+
+CATALOGUE = ('<a href="/catalogue/zoo-mug_4702/" title="Zoo mug">Zoo mug</a>'
+             '<a href="/catalogue/zoo-teapot_4711/" title="Zoo teapot">'
+             '<img src="/media/t.jpg" alt="Zoo teapot"></a>'
+             '<a href="/catalogue/zoo-teapot_4711/" title="Zoo teapot">Zoo teapot</a>')
+
+
+def test_an_id_beside_the_objects_name_in_a_path_segment_is_read_from_the_link_named_so():
+    """django-oscar's /catalogue/<slug>_<id>/: the product's id, then its basket form action,
+    from the catalogue's link named by the product (a new shop numbers its products anew)."""
+    result = conv(page("/catalogue/", CATALOGUE),
+                  entry("/catalogue/zoo-teapot_4711/",
+                        headers=[("Referer", ORIGIN + "/catalogue/")],
+                        body='<form action="/basket/add/4711/" method="post"></form>'),
+                  entry("/basket/add/4711/", "POST", form=[("quantity", "1")],
+                        headers=[("Referer", ORIGIN + "/catalogue/zoo-teapot_4711/")],
+                        status=302, response_headers=[("Location", "/catalogue/zoo-teapot_4711/")]))
+    e = extraction(result, 1)
+    assert (e.kind, e.path, e.recorded) == ("named_link", ("Zoo teapot",), "4711")
+    var = ir.VarRef(e.var, "raw")
+    assert step(result, 2).request.path.parts == ("/catalogue/zoo-teapot_", var, "/")
+    assert step(result, 3).request.path.parts == ("/basket/add/", var, "/")
+    resp = type("R", (), {"text": CATALOGUE.replace("4711", "93")})()
+    assert runtime.from_named_link(resp, "s", e.var, re.compile(e.expr), "Zoo teapot",
+                                   "4711") == "93"
+
+
+@pytest.mark.parametrize(("segment", "expected"), [
+    ("zoo-teapot_52745", ("zoo-teapot_", "52745", "")),  # Oscar's slug_pk
+    ("42-blue-mug", ("", "42", "-blue-mug")),  # Rails' to_param
+    ("post-17", ("post-", "17", "")),
+    ("page-2", None), ("top-10", None), ("chapter_3", ("chapter_", "3", "")),
+    ("report-2024-01", None),  # a date
+    ("2024-01-report", None),
+    ("v-2", None),  # no word of three letters
+    ("abc-0123", None),  # a leading zero: no id
+    ("52745", None), ("zoo", None), ("image_1.png", None),
+])
+def test_a_path_segment_holds_an_id_beside_a_name(segment, expected):
+    from har2locust_plus.stages.correlate.sources import slug_id
+
+    assert slug_id(segment) == expected
+
+
+def test_an_id_beside_a_name_in_a_link_without_a_name_of_its_own_stays_literal():
+    rows = '<a href="/catalogue/zoo-teapot_4711/"><img src="/t.jpg"></a>'
+    result = conv(page("/catalogue/", rows),
+                  entry("/catalogue/zoo-teapot_4711/",
+                        headers=[("Referer", ORIGIN + "/catalogue/")], body="<p>ok</p>"))
+    assert step(result, 1).extractions == ()
+    assert step(result, 2).request.path.is_literal
+
+
+# --- an object's number the page after a purchase states -------------------------------------
+
+THANK_YOU = ('<p class="lead">Your order has been placed - your order number is\n'
+             '        <strong>100231</strong>.</p>')
+
+
+def _purchase(thank_you: str, then: str = "/accounts/orders/100231/"):
+    return conv(entry("/checkout/preview/", "POST", form=[("action", "place_order")],
+                      status=302, response_headers=[("Location", "/checkout/thank-you/")]),
+                entry("/checkout/thank-you/", body=thank_you),
+                page("/accounts/orders/", f'<a href="{then}">100231</a>'),
+                entry(then, headers=[("Referer", ORIGIN + "/accounts/orders/")],
+                      body="<p>Order #100231</p>"))
+
+
+def test_the_number_the_thank_you_page_states_is_the_orders():
+    """django-oscar: after "Place order", the redirect's page states the order number, which
+    the order history's link then names (a new shop numbers orders anew)."""
+    result = _purchase(THANK_YOU)
+    e = extraction(result, 2)
+    assert (e.kind, e.var) == ("regex", "order_no")
+    assert found_by_regex(e, THANK_YOU.replace("100231", "100007")) == "100007"
+    assert step(result, 4).request.path.parts == ("/accounts/orders/", ir.VarRef("order_no", "raw"),
+                                                  "/")
+
+
+@pytest.mark.parametrize(("thank_you", "why"), [
+    ("<p>Showing page number 100231</p>", "a page's number is no object"),
+    ("<p>order number 100231, order number 100232</p>", "two numbers under one name"),
+    ("<p>Your order 100231 is on its way</p>", "no number's name"),
+])
+def test_no_stated_number_without_an_objects_single_number(thank_you, why):
+    result = _purchase(thank_you)
+    assert step(result, 2).extractions == (), why
+
+
+def test_a_number_a_page_of_what_exists_states_is_no_source():
+    result = conv(page("/accounts/orders/", "<p>Your last order number is 100231</p>"),
+                  entry("/accounts/orders/100231/", body="<p>ok</p>"))
+    assert step(result, 1).extractions == ()
+    assert step(result, 2).request.path.is_literal
+
+
+def test_a_formsets_bounds_are_no_ids():
+    """Django's formset management form: form-MAX_NUM_FORMS=1000 is a bound, not an id."""
+    form = ('<form method="post"><input type="hidden" name="form-MAX_NUM_FORMS" value="1000">'
+            '<input type="hidden" name="form-0-id" value="49670"></form>')
+    result = conv(page("/basket/", form),
+                  entry("/basket/", "POST", form=[("form-MAX_NUM_FORMS", "1000"),
+                                                  ("form-0-id", "49670")]))
+    assert form_field(step(result, 2), "form-MAX_NUM_FORMS") == ir.Template.literal("1000")
+    assert not form_field(step(result, 2), "form-0-id").is_literal

@@ -101,6 +101,8 @@ RECORDINGS = [
                  {"flaskadmin.har": True}, id="flaskadmin"),
     pytest.param("fixtures/zoo/roundup/record.py", ("--out", "{dir}/roundup.har"),
                  {"roundup.har": True}, id="roundup"),
+    pytest.param("fixtures/zoo/oscar/record.py", ("--out", "{dir}/oscar.har"),
+                 {"oscar.har": True}, id="oscar"),
     pytest.param("fixtures/zoo/mediawiki/record.py", ("--out", "{dir}/mediawiki.har"),
                  {"mediawiki.har": True}, id="mediawiki"),
     pytest.param("fixtures/zoo/wordpress/record.py", ("--out", "{dir}/wordpress.har"),

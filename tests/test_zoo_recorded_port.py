@@ -32,6 +32,7 @@ import test_zoo_jupyter as jupyter
 import test_zoo_mediawiki as mediawiki
 import test_zoo_nextjs as nextjs
 import test_zoo_oauth as oauth
+import test_zoo_oscar as oscar
 import test_zoo_phpmyadmin as phpmyadmin
 import test_zoo_redmine as redmine
 import test_zoo_roundcube as roundcube
@@ -48,7 +49,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # nineteen apps in a row: about three minutes
+USERS, SECONDS = 2, 6  # twenty-one apps in a row: about four minutes
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Zoo:
     judge: Callable[[Outcome], None]  # the app's own module's assertions
     missing: Callable[[], str | None] = lambda: None  # why the app cannot run here
     unique: tuple[str, ...] = ()  # fields made unique per run (--unique), as its module does
+    users: int = USERS  # Locust users (one per account where an account holds state: a basket)
 
     @property
     def har(self) -> Path:
@@ -219,6 +221,12 @@ def _roundup_missing() -> str | None:
     from fixtures.zoo.roundup.server import missing
 
     return missing()
+
+
+def _oscar(port: int) -> Any:
+    from fixtures.zoo.oscar.server import OscarApp
+
+    return OscarApp(port=port)
 
 
 def _roundcube(port: int) -> Any:
@@ -373,6 +381,8 @@ ZOOS = [
         missing=_roundcube_missing),
     Zoo("roundup", _roundup, roundup.PASSWORD,
         lambda o: roundup.assert_full_lifecycle(o.run, o.after), missing=_roundup_missing),
+    Zoo("oscar", _oscar, oscar.PASSWORD, lambda o: oscar.assert_orders_placed(o.run, o.after),
+        users=oscar.USERS),
 ]
 
 
@@ -412,7 +422,7 @@ def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
             raise
         assert app.url == result.scenario.main_origin  # a fresh instance on the recorded origin
         before = app.state()
-        run = locust_headless(script, app.url, tmp_path, seconds=SECONDS, users=USERS,
+        run = locust_headless(script, app.url, tmp_path, seconds=SECONDS, users=zoo.users,
                               extra=("--stop-timeout", ZOO_STOP_TIMEOUT),
                               env={env_var: zoo.password})
         outcome = Outcome(run, before, app.state(), app.url)

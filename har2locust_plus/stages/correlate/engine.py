@@ -56,6 +56,7 @@ from .sources import (
     Wanted,
     first_group,
     is_object_id_name,
+    slug_id,
     token_like,
     token_name,
 )
@@ -285,8 +286,10 @@ def _followed_ids(steps: tuple[ir.Step, ...]) -> dict[int, frozenset[str]]:
                         and h.value.is_literal), None)
         page = by_url.get(referer.partition("#")[0]) if referer else previous
         if page is not None and request.path.is_literal:
-            ids = {segment for segment in request.path.text.split("/")
+            segments = request.path.text.split("/")
+            ids = {segment for segment in segments
                    if segment.isdigit() and len(segment) < MIN_TOKEN}
+            ids.update(slug[1] for segment in segments[2:] if (slug := slug_id(segment)))
             ids.update(q.value.text for q in request.query  # ?id=45520 (a row's link)
                        if q.value.is_literal and q.value.text.isdigit()
                        and len(q.value.text) < MIN_TOKEN and not rank.NOT_ID_KEYS.search(q.name))
@@ -316,7 +319,7 @@ def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
     mime = response.mime_type
     wanted = Wanted(last_use, step.number)
     found = _kind_sources(step, text, mime, wanted, made, followed)
-    found.extend(stated_sources(step, text, wanted))  # "Inserted row id: 47480"
+    found.extend(stated_sources(step, text, wanted, step.number in made))  # "row id: 47480"
     return found
 
 
@@ -515,6 +518,11 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
         if ref is not None:
             sent.append(value)
             parts.append(ir.VarRef(ref, "raw" if URL_SAFE.match(value) else "path"))
+        elif i >= 2 and (slug := slug_id(segment)) is not None and (ref := _lookup(
+                slug[1], step, state, whole=True, key="", place=place)) is not None:
+            # the id beside the object's name (/catalogue/zoo-teapot_52745/)
+            sent.extend((value, slug[1]))
+            parts.extend((slug[0], ir.VarRef(ref, "raw"), slug[2]))
         else:
             if segment:
                 sent.append(value)
@@ -1033,7 +1041,9 @@ def _always_sent(request: ir.Request) -> Iterator[str]:
 def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
     """What :func:`_substitute_request` may look up in this request (mirrors it)."""
     if request.path.is_literal:
-        yield from (unquote(segment) for segment in request.path.text.split("/") if segment)
+        segments = request.path.text.split("/")
+        yield from (unquote(segment) for segment in segments if segment)
+        yield from (slug[1] for segment in segments[2:] if (slug := slug_id(segment)))
     for q in request.query:
         yield from _text_values(q.value, tokens, whole=True)
         if token_name(q.name):

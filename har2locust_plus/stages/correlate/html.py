@@ -38,6 +38,7 @@ from .sources import (
     id_name,
     is_id_name,
     regex_source,
+    slug_id,
     token_like,
     token_name,
 )
@@ -598,7 +599,9 @@ def _link_values(url: str) -> tuple[tuple[str, str], ...]:
     found = []
     for i, segment in enumerate(segments):
         value = unquote(segment)
-        if len(value) >= MIN_TOKEN and any(ch.isdigit() for ch in value):
+        # (an object's name and id, zoo-teapot_4711, is _link_ids': the id alone is handed out)
+        if len(value) >= MIN_TOKEN and any(ch.isdigit() for ch in value) and \
+                not (i >= 2 and slug_id(segment)):
             found.append((value, segments[i - 1] if i else ""))
     return tuple(found)
 
@@ -637,6 +640,17 @@ def _link_ids(url: str) -> tuple[tuple[str, str, str], ...]:
         # the route word before names it (/tickets/2236); after another id, nothing does
         found.append((segments[i], "" if segments[i - 1].isdigit() else segments[i - 1],
                       pattern))
+    # an id beside the object's name in one segment (/catalogue/zoo-teapot_52745/): the name
+    # stays in the regex, so it finds that object's link only
+    for i, segment in enumerate(segments):
+        if i >= 2 and segments[i - 1] and not segments[i - 1].isdigit() and \
+                (parts := slug_id(segment)) is not None:
+            before, value, after = parts
+            around = (re.escape(before), re.escape(after))
+            pattern = "/".join(f"{around[0]}([0-9]+){around[1]}" if j == i else
+                               "[0-9]+" if j in ids else re.escape(other)
+                               for j, other in enumerate(segments)) + "(?=[\"'?#])"
+            found.append((value, segments[i - 1], pattern))
     return tuple(found)
 
 

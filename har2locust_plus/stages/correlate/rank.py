@@ -57,7 +57,9 @@ NOT_ID_KEYS = re.compile(
     r"day|days|week|month|year|width|height|w|h|x|y|z|zoom|depth|level|version|v|rev|index|"
     r"idx|pos|position|order|sort|rows|cols|columns|tab|qty|quantity|amount|price|rating|"
     r"score|age|lang|locale|timeout|ttl|retry|retries|attempt|delay|duration|format|type|"
-    r"mode|status|state|flag|debug|lines|line|col|column|length|len|top|skip|take|first|last)$",
+    r"mode|status|state|flag|debug|lines|line|col|column|length|len|top|skip|take|first|last)$"
+    # or a bound or a sum of something: Django's formset form-MAX_NUM_FORMS, max_results
+    r"|(^|[_\-.])(max|min|total|num)[_\-.]",
     re.I)
 _ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?")
 SHORT_ID = 2  # at most this long, a value needs names_agree (or a source that made it)

@@ -95,6 +95,39 @@ def is_id_name(key: str) -> bool:
     return ID_NAME.search(key) is not None and key.lower() not in ENGLISH_ID_WORDS
 
 
+# an object's id inside a path segment that also holds its name: Oscar's
+# /catalogue/zoo-teapot_52745/ (slug_pk), Rails' /products/42-blue-mug (to_param), Stack
+# Overflow's /questions/123-title. The name's run next to the id is letters (not
+# report-2024-01, a date), the id has no leading zero, and the name holds a word of three
+# letters or more (not v-2) and does not count (page-2, top-10).
+_SLUG_ID = re.compile(r"(?P<before>[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*?[-_.]?[A-Za-z]+[-_])"
+                      r"(?P<id>[1-9][0-9]{0,6})"
+                      r"|(?P<id2>[1-9][0-9]{0,6})(?P<after>[-_][A-Za-z]+(?:[-_.][A-Za-z0-9]+)*)")
+_SLUG_WORD = re.compile(r"[A-Za-z]{3}")
+
+
+@functools.lru_cache(maxsize=4096)
+def slug_id(segment: str) -> tuple[str, str, str] | None:
+    """A path segment as (text before the id, the id, text after it) when it is an object's
+    name and id (``zoo-teapot_52745``, ``42-blue-mug``); else None."""
+    from .rank import NOT_ID_KEYS  # noqa: PLC0415 - rank imports this module
+
+    match = _SLUG_ID.fullmatch(segment)
+    if match is None:
+        return None
+    if match.group("id") is not None:
+        found = (match.group("before"), match.group("id"), "")
+        name = found[0][:-1]
+    else:
+        found = ("", match.group("id2"), match.group("after"))
+        name = found[2][1:]
+    # a name that counts is no object's: page-2, top-10, chapter_3
+    if not _SLUG_WORD.search(name) or NOT_ID_KEYS.search(name) or \
+            NOT_ID_KEYS.fullmatch(name.split("-")[0].split("_")[0]):
+        return None
+    return found
+
+
 def token_like(value: str) -> bool:
     """A value a server makes up (a token, nonce, key, code), not a word a person would write:
     at least MIN_TOKEN characters without spaces, and digits in it or 16+ characters that are

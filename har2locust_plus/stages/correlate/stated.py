@@ -35,6 +35,17 @@ _NAMED = re.compile(r"(?<![\w$])((?:[A-Za-z_]\w*?)?(?:id|Id|ID))[`'\"\]]?[ \t]{0
 # an id's name in a sentence, then the digits: "Inserted row id: 47480", "Order ID #5", "id=7"
 _STATED = re.compile(r"(?<![\w$])((?:[A-Za-z]+ )?(?:[A-Za-z_]\w*?)?(?:id|Id|ID))[ \t]{0,3}[:=#]?"
                      r"[ \t]{0,3}#?(\d{1,19})(?![\w.])")
+# an object's number in a sentence, the number maybe in bold: Oscar's "your order number is
+# <strong>100023</strong>", "Booking no. 4711", "Ticket #17", "Invoice number: 2026"
+_NUMBERED = re.compile(r"(?<![\w$])([A-Za-z]{3,}[ \t]+(?:number|no\.?|#)(?:[ \t]+is)?)\s{0,20}"
+                       r":?\s{0,20}(?:<(?:strong|b|em|span|code)\b[^<>]*>\s{0,20})?#?(\d{1,19})"
+                       r"(?![\w.])", re.I)
+_NUMBER = re.compile(r"(?<![\w.])\d{1,19}(?![\w.])")  # what both could state
+# a number of something that is no object the app made: "page number 2", "phone no. 555"
+_NOT_MADE = frozenset({"page", "pages", "version", "step", "line", "row", "column", "level",
+                       "chapter", "section", "figure", "table", "phone", "fax", "mobile",
+                       "telephone", "house", "street", "room", "floor", "serial", "model",
+                       "part", "item", "items", "total", "max", "min", "count"})
 _SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")  # what a regex reads as more than itself
 
 
@@ -50,23 +61,32 @@ def named_ids(text: str) -> Iterator[tuple[int, str, str]]:
         yield match.start(2), match.group(2), name
 
 
-def stated_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
-    """The ids the answer to an unsafe request states once under an id's name, wanted later."""
-    if step.request.method in ("GET", "HEAD") or len(text) > 2_000_000 or not (
-            "id" in text or "Id" in text or "ID" in text):
+def stated_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
+                   ) -> Iterator[Source]:
+    """The ids the answer to an unsafe request (or, ``made``, the page its redirects end at:
+    a shop's thank-you page) states once under an id's name or as an object's number,
+    wanted later."""
+    if step.request.method in ("GET", "HEAD") and not made or len(text) > 2_000_000:
         return
-    matches = [m for m in _STATED.finditer(text)
-               if is_object_id_name(m.group(1).rsplit(" ", 1)[-1])]
-    per_name = Counter(m.group(1).rsplit(" ", 1)[-1].lower() for m in matches)
-    for match in matches:
+    if not any(number in wanted for number in _NUMBER.findall(text)):
+        return  # (the sentence scans cost milliseconds a page; most pages state nothing wanted)
+    matches = []
+    if "id" in text or "Id" in text or "ID" in text:
+        matches = [(m, m.group(1).rsplit(" ", 1)[-1].lower()) for m in _STATED.finditer(text)
+                   if is_object_id_name(m.group(1).rsplit(" ", 1)[-1])]
+    matches += [(m, m.group(1).split()[0].lower()) for m in _NUMBERED.finditer(text)
+                if m.group(1).split()[0].lower() not in _NOT_MADE]
+    per_name = Counter(name for _, name in matches)
+    for match, name in matches:
         value = match.group(2)
         words = match.group(1)
-        if value not in wanted or not value.strip("0") or \
-                per_name[words.rsplit(" ", 1)[-1].lower()] != 1:
+        if value not in wanted or not value.strip("0") or per_name[name] != 1:
             continue  # a list of ids under one name: which one is the request's is unknown
         pattern = _SPECIAL.sub(r"\\\g<0>", text[match.start(1):match.start(2)]) + r"(\d+)"
         if first_group(pattern, text) != value:
             continue  # the same words before another number first: its regex would find that
-        yield Source(step.number, value, identifier(words) or "id", "regex", expr=pattern,
+        # "order number is": order_no (rank reads "number" as a count's name, as in page_number)
+        name = identifier(words) if match.re is _STATED else identifier(name) + "_no"
+        yield Source(step.number, value, name or "id", "regex", expr=pattern,
                      how=f"stated: {words}"[:60], id_like=True, creates=True,
                      object_id=True)
