@@ -17,6 +17,13 @@ short number:
   ``#``, then the digits, once under that name in the whole answer. The script reads it back
   with a regex of the words before it (``Inserted row id: (\d+)``, ``from_regex``), as a
   LoadRunner user sets a left boundary.
+
+An object's *number* in a sentence (``your order number is <strong>100231</strong>``, ``Booking
+no. 4711``, ``Ticket #17``: a noun, then ``number``, ``no.`` or ``#``) is stated too, in the
+answer to an unsafe request or on the page its redirects end at (a shop's thank-you page after
+"Place order"), once under that noun, and not for a page's, a line's or a phone's number. Such
+a number is then sent anywhere an id is, a path segment too (``/accounts/orders/100231/``):
+what the sentence names is the object the request made.
 """
 
 from __future__ import annotations
@@ -63,15 +70,17 @@ def named_ids(text: str) -> Iterator[tuple[int, str, str]]:
 
 def stated_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
                    ) -> Iterator[Source]:
-    """The ids the answer to an unsafe request (or, ``made``, the page its redirects end at:
-    a shop's thank-you page) states once under an id's name or as an object's number,
-    wanted later."""
-    if step.request.method in ("GET", "HEAD") and not made or len(text) > 2_000_000:
+    """The ids the answer to an unsafe request states once under an id's name or as an
+    object's number, wanted later; and an object's number the page its redirects end at
+    states (``made``: a shop's thank-you page)."""
+    unsafe = step.request.method not in ("GET", "HEAD")
+    if not (unsafe or made) or len(text) > 2_000_000:
         return
     if not any(number in wanted for number in _NUMBER.findall(text)):
         return  # (the sentence scans cost milliseconds a page; most pages state nothing wanted)
     matches = []
-    if "id" in text or "Id" in text or "ID" in text:
+    # an id's name anywhere (a script's user_id=1 too): only in the answer to the request
+    if unsafe and ("id" in text or "Id" in text or "ID" in text):
         matches = [(m, m.group(1).rsplit(" ", 1)[-1].lower()) for m in _STATED.finditer(text)
                    if is_object_id_name(m.group(1).rsplit(" ", 1)[-1])]
     matches += [(m, m.group(1).split()[0].lower()) for m in _NUMBERED.finditer(text)
