@@ -2207,13 +2207,19 @@ def _purchase(thank_you: str, then: str = "/accounts/orders/100231/"):
                       body="<p>Order #100231</p>"))
 
 
-def test_the_number_the_thank_you_page_states_is_the_orders():
+@pytest.mark.parametrize("thank_you", [
+    THANK_YOU,
+    "<h1>Thank you!</h1><p>Order #100231 is confirmed.</p>",  # Shopify, WooCommerce
+    "<p>Your order no. <b>100231</b> ships today</p>",
+    "<p>ORDER NUMBER: 100231</p>",
+])
+def test_the_number_the_thank_you_page_states_is_the_orders(thank_you):
     """django-oscar: after "Place order", the redirect's page states the order number, which
     the order history's link then names (a new shop numbers orders anew)."""
-    result = _purchase(THANK_YOU)
+    result = _purchase(thank_you)
     e = extraction(result, 2)
     assert (e.kind, e.var) == ("regex", "order_no")
-    assert found_by_regex(e, THANK_YOU.replace("100231", "100007")) == "100007"
+    assert found_by_regex(e, thank_you.replace("100231", "100007")) == "100007"
     assert step(result, 4).request.path.parts == ("/accounts/orders/", ir.VarRef("order_no", "raw"),
                                                   "/")
 

@@ -43,11 +43,14 @@ _NAMED = re.compile(r"(?<![\w$])((?:[A-Za-z_]\w*?)?(?:id|Id|ID))[`'\"\]]?[ \t]{0
 _STATED = re.compile(r"(?<![\w$])((?:[A-Za-z]+ )?(?:[A-Za-z_]\w*?)?(?:id|Id|ID))[ \t]{0,3}[:=#]?"
                      r"[ \t]{0,3}#?(\d{1,19})(?![\w.])")
 # an object's number in a sentence, the number maybe in bold: Oscar's "your order number is
-# <strong>100023</strong>", "Booking no. 4711", "Ticket #17", "Invoice number: 2026"
-_NUMBERED = re.compile(r"(?<![\w$])([A-Za-z]{3,}[ \t]+(?:number|no\.?|#)(?:[ \t]+is)?)\s{0,20}"
-                       r":?\s{0,20}(?:<(?:strong|b|em|span|code)\b[^<>]*>\s{0,20})?#?(\d{1,19})"
-                       r"(?![\w.])", re.I)
-_NUMBER = re.compile(r"(?<![\w.])\d{1,19}(?![\w.])")  # what both could state
+# <strong>100023</strong>", "Booking no. 4711", "Ticket #17", "Invoice number: 2026". Found by
+# the word "number" first (a regex that starts at every word of a page cost 2 ms a page), then
+# the noun before it
+_NUMBERED = re.compile(r"(?:(?:[Nn]umber|NUMBER|[Nn]o\.|NO\.)(?:[ \t]+is)?\s{0,20}:?\s{0,20}"
+                       r"(?:<(?:strong|b|em|span|code)\b[^<>]*>\s{0,20})?#?|#)(\d{1,19})(?![\w.])")
+_NOUN_BEFORE = re.compile(r"(?<![\w$])([A-Za-z]{3,})[ \t]+$")
+_HASH_NUMBER = re.compile(r"#\d")
+_TAG = re.compile(r"<[^<>]*>")
 # a number of something that is no object the app made: "page number 2", "phone no. 555"
 _NOT_MADE = frozenset({"page", "pages", "version", "step", "line", "row", "column", "level",
                        "chapter", "section", "figure", "table", "phone", "fax", "mobile",
@@ -68,6 +71,13 @@ def named_ids(text: str) -> Iterator[tuple[int, str, str]]:
         yield match.start(2), match.group(2), name
 
 
+def _may_number(text: str) -> bool:
+    """Whether a text may state an object's number (exact for _NUMBERED; cheap: a page that
+    answers a form is scanned only when it can)."""
+    return "umber" in text or "UMBER" in text or "no." in text or "No." in text or \
+        "NO." in text or _HASH_NUMBER.search(text) is not None
+
+
 def stated_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
                    ) -> Iterator[Source]:
     """The ids the answer to an unsafe request states once under an id's name or as an
@@ -76,26 +86,31 @@ def stated_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
     unsafe = step.request.method not in ("GET", "HEAD")
     if not (unsafe or made) or len(text) > 2_000_000:
         return
-    if not any(number in wanted for number in _NUMBER.findall(text)):
-        return  # (the sentence scans cost milliseconds a page; most pages state nothing wanted)
-    matches = []
+    # (where the words start, the match (its last group: the number), its name's key, the
+    # variable's name, the words as the report shows them)
+    matches: list[tuple[int, re.Match[str], str, str, str]] = []
     # an id's name anywhere (a script's user_id=1 too): only in the answer to the request
     if unsafe and ("id" in text or "Id" in text or "ID" in text):
-        matches = [(m, m.group(1).rsplit(" ", 1)[-1].lower()) for m in _STATED.finditer(text)
-                   if is_object_id_name(m.group(1).rsplit(" ", 1)[-1])]
-    matches += [(m, m.group(1).split()[0].lower()) for m in _NUMBERED.finditer(text)
-                if m.group(1).split()[0].lower() not in _NOT_MADE]
-    per_name = Counter(name for _, name in matches)
-    for match, name in matches:
-        value = match.group(2)
-        words = match.group(1)
-        if value not in wanted or not value.strip("0") or per_name[name] != 1:
+        for m in _STATED.finditer(text):
+            if is_object_id_name(last := m.group(1).rsplit(" ", 1)[-1]):
+                matches.append((m.start(1), m, last.lower(), identifier(m.group(1)),
+                                m.group(1)))
+    if _may_number(text):
+        for m in _NUMBERED.finditer(text):
+            noun = _NOUN_BEFORE.search(text, max(0, m.start() - 40), m.start())
+            if noun is not None and noun.group(1).lower() not in _NOT_MADE:
+                # "order number is": order_no (rank reads "number" as a count, page_number)
+                words = " ".join(_TAG.sub("", text[noun.start(1):m.start(1)]).split())
+                matches.append((noun.start(1), m, noun.group(1).lower(),
+                                identifier(noun.group(1)) + "_no", words))
+    per_name = Counter(key for _, _, key, _, _ in matches)
+    for start, match, key, name, words in matches:
+        value = match.group(match.re.groups)
+        if value not in wanted or not value.strip("0") or per_name[key] != 1:
             continue  # a list of ids under one name: which one is the request's is unknown
-        pattern = _SPECIAL.sub(r"\\\g<0>", text[match.start(1):match.start(2)]) + r"(\d+)"
+        pattern = _SPECIAL.sub(r"\\\g<0>", text[start:match.start(match.re.groups)]) + r"(\d+)"
         if first_group(pattern, text) != value:
             continue  # the same words before another number first: its regex would find that
-        # "order number is": order_no (rank reads "number" as a count's name, as in page_number)
-        name = identifier(words) if match.re is _STATED else identifier(name) + "_no"
         yield Source(step.number, value, name or "id", "regex", expr=pattern,
                      how=f"stated: {words}"[:60], id_like=True, creates=True,
                      object_id=True)
