@@ -285,6 +285,7 @@ EXPECTED_CORPUS_SECRETS = {
     ("mitmproxy2swagger__headers_and_params_har.har", "header X-Api-Key (step 1)"),
 }
 EXPECTED_CORPUS_COLUMNS = {  # with --data: (file, column, kind)
+    ("har2case__demo-quickstart.har", "name", "login"),  # {"name": "user1", "password": …}
     ("har2case__demo-quickstart.har", "password", "password"),
     ("har2case__demo.har", "username", "login"),
     ("har2case__demo.har", "pwd", "password"),
@@ -295,6 +296,14 @@ EXPECTED_CORPUS_COLUMNS = {  # with --data: (file, column, kind)
     ("mitmproxy2swagger__form_data_har.har", "username", "login"),
     ("mitmproxy2swagger__form_data_har.har", "password", "password"),
 }
+
+
+def _login_named(column: str) -> bool:
+    """A login column's name: an account's name, exactly or in a framework's way."""
+    return bool(secrets_stage.LOGIN_NAME.match(column) or
+                secrets_stage.LOGIN_BESIDE_PASSWORD.search(column))
+
+
 # Secrets echoed by the server must not come back as checks
 # (test_password_echoed_by_the_server_is_not_written_by_checks): no known leaks.
 KNOWN_CHECK_LEAKS: set[tuple[str, str]] = set()
@@ -389,7 +398,7 @@ def test_corpus_detections_are_credentials_only() -> None:
         if secret or login:
             data = convert(raw, Options(data_file="users.csv"), name=name)
             for column in data.scenario.data_columns:
-                pattern = (secrets_stage.LOGIN_NAME.match if column.kind == "login"
+                pattern = (_login_named if column.kind == "login"
                            else secrets_stage.SECRET_NAME.search)
                 assert pattern(column.name), (name, column)
                 columns.add((name, column.name, column.kind))
@@ -501,3 +510,38 @@ def test_only_pages_with_a_password_input_are_parsed_again() -> None:
     for html in ('<a href="/password-reset">Forgot your password?</a>',
                  '<input type="text" name="password">'):
         assert not _PASSWORD_TYPE.search(html), html
+
+
+@pytest.mark.parametrize(("fields", "login"), [
+    ("login-username=ann%40x.org&login-password=s3cret-99", "login-username"),  # Oscar
+    ("user%5Bemail%5D=ann%40x.org&user%5Bpassword%5D=s3cret-99", "user[email]"),  # Rails
+    ("j_username=ann&j_password=s3cret-99", "j_username"),  # Spring Security
+    ("log=ann&pwd=s3cret-99&rememberme=forever&testcookie=1", "log"),  # WordPress
+    ("wpName=Ann&wpPassword=s3cret-99&wpRemember=1", "wpName"),  # MediaWiki
+    ("u=ann&password=s3cret-99&do=login", "u"),  # DokuWiki's u (its p: by the page's input)
+    ("pma_username=ann&pma_password=s3cret-99&server=1", "pma_username"),  # phpMyAdmin
+    ("__login_name=ann&__login_password=s3cret-99", "__login_name"),  # Roundup
+    ("first_name=Ann&last_name=Lee&email=ann%40x.org&password=s3cret-99", "email"),
+    ("first_name=Ann&handle=ann%40x.org&password=s3cret-99", "handle"),  # by its e-mail
+])
+def test_with_data_the_account_sent_beside_a_password_is_a_login_column(
+        make_entry, make_har, fields: str, login: str) -> None:
+    """Login forms name the account in their framework's way; each is the CSV's login column
+    (before, only an exact ``username``/``email``/``login`` was: every virtual user logged in
+    with the recorded account and its row's password)."""
+    har = make_har(make_entry(f"{ORIGIN}/signin", "POST", status=302,
+                              response_headers=[("Location", "/")],
+                              post_data=_form(fields)))
+    result = convert(har, Options(data_file="users.csv"), name="case.har")
+    logins = [c for c in result.scenario.data_columns if c.kind == "login"]
+    assert [c.recorded for c in logins] == [dict(parse_qsl(fields))[login]]
+    assert [c.kind for c in result.scenario.data_columns].count("password") == 1
+
+
+def test_without_a_password_beside_it_a_field_named_like_an_account_stays(make_entry,
+                                                                           make_har) -> None:
+    har = make_har(make_entry(f"{ORIGIN}/profile", "POST", status=302,
+                              response_headers=[("Location", "/")],
+                              post_data=_form("display_name=Ann&log=ann&u=ann")))
+    result = convert(har, Options(data_file="users.csv"), name="case.har")
+    assert result.scenario.data_columns == ()

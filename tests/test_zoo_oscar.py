@@ -112,3 +112,29 @@ def test_wrong_password_fails_every_iteration_and_orders_nothing(
     assert attempts > 0 and state["logins"] == {}, why
     assert run.final["04 /accounts/login/"] == (attempts, attempts), why
     assert state["orders"] == {} and state["open_baskets"] == {}, why
+
+
+def test_with_data_each_user_shops_with_its_own_account(oscar_app: type, tmp_path: Path) -> None:
+    """A load test of a shop: each Locust user logs in with its own row of ``--data`` (Oscar's
+    ``login-username``, a form prefix, is the account's column), so each fills its own
+    basket; every account places its orders, alice none."""
+    from fixtures.zoo.oscar.server import SHOPPERS
+    from har2locust_plus import Options, ThinkTime, convert
+
+    result = convert(HAR, Options(think_time=ThinkTime("none"), data_file="users.csv"))
+    assert {c.name: c.kind for c in result.scenario.data_columns} == {
+        "login_username": "login", "login_password": "password"}
+    script = tmp_path / "locustfile.py"
+    script.write_text(result.code, encoding="utf-8")
+    (tmp_path / "users.csv").write_text("login_username,login_password\n" + "".join(
+        f"{email},{password}\n" for email, password in SHOPPERS[:3]), encoding="utf-8")
+    with oscar_app() as app:
+        run = run_against(script, app.url, tmp_path, "UNUSED", "", seconds=SECONDS, users=3)
+        state = app.state()
+    why = f"{run.explain()}\nserver state: {state}"
+    assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
+    shoppers = {email for email, _ in SHOPPERS[:3]}
+    assert set(state["orders"]) == shoppers and USER not in state["orders"], why
+    assert all(state["items_ordered"][email] == 2 * state["orders"][email]
+               for email in shoppers), why
+    assert state["failed_logins"] == {} and state["rejections"] == {}, why

@@ -33,6 +33,17 @@ from .correlate.html import parse_html
 from .grouping import RESERVED, identifier
 
 LOGIN_NAME = re.compile(r"^(user(name)?|login|e-?mail|account|user_?id|uname)$", re.I)
+# the account's name among the fields a password is sent with, as frameworks name it: Oscar's
+# login-username (a form prefix), Rails' user[email], Spring's j_username, ASP.NET's
+# ctl00$Main$UserName, phpMyAdmin's pma_username, Roundcube's _user, WordPress's log,
+# MediaWiki's wpName, DokuWiki's u, Roundup's __login_name
+LOGIN_BESIDE_PASSWORD = re.compile(
+    r"(^|[^a-z])(user(_?name)?|login(_?name)?|e-?mail|mail|account|uname|log|u|name|"
+    r"identifier)$", re.I)
+# a person's or a thing's name, not the account's
+NOT_LOGIN = re.compile(r"(first|last|full|display|sur|given|family|middle|company|nick|real|"
+                       r"file|group|project|site|team|org)_?name$", re.I)
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 SECRET_NAME = re.compile(r"(^|[_\-.])(pass(word|wd|code)?|pwd|secret|otp|totp|pin|mfa_?code)$"
                          r"|(?-i:(?<=[a-z])(Pass(word|wd|code)?|Pwd|Secret|Otp|Pin))$", re.I)
 KEY_HEADER = re.compile(r"^(x-)?(api[-_]?key|apikey|auth[-_]?token|access[-_]?token|"
@@ -147,7 +158,9 @@ class _Finder:
         query = tuple(self.query(q, step) for q in request.query)
         body = request.body
         if isinstance(body, (ir.FormBody, ir.MultipartBody)):
-            fields = tuple((k, self.field(k, v, step, "form field")) for k, v in body.fields)
+            login = self.login_field(list(body.fields))
+            fields = tuple((k, self.field(k, v, step, "form field", login))
+                           for k, v in body.fields)
             if not _same_fields(fields, body.fields):
                 body = replace(body, fields=fields)
         elif isinstance(body, ir.JsonBody):
@@ -161,28 +174,55 @@ class _Finder:
         value = self.key_param(param.name, param.value, step)
         return param if value is param.value else replace(param, value=value)
 
-    def field(self, name: str, value: ir.Template, step: ir.Step, where: str) -> ir.Template:
+    def field(self, name: str, value: ir.Template, step: ir.Step, where: str,
+              login: str | None = None) -> ir.Template:
+        """``login``: the field the form or JSON object sends the account's name in, beside a
+        password (see :meth:`login_field`), a data column with ``--data``."""
         self.field_names.add(name)
         if name in self.options.unique_fields and value.is_literal:
             return self.unique(name, value.text, step)
         if not value.is_literal or not value.text:
             return value
         text = value.text
-        if SECRET_NAME.search(name) or name in self.password_inputs:
+        if self._is_password(name):
             kind = "otp" if re.search(r"otp|mfa|pin", name, re.I) else "password"
             return self.secret_or_column(text, name, kind, f"{where} {name} (step {step.number})")
-        if LOGIN_NAME.match(name) and self.options.data_file:
+        if self.options.data_file and (LOGIN_NAME.match(name) or name == login):
             return self.column(text, name, "login")
         return value
 
-    def json(self, value: object, key: str, step: ir.Step) -> object:
+    def login_field(self, fields: list[tuple[str, object]]) -> str | None:
+        """With ``--data``, the field of a form or a JSON object that sends a password which
+        names the account: one named so exactly (``username``), else one named like an
+        account in the framework's way (:data:`LOGIN_BESIDE_PASSWORD`: ``login-username``,
+        ``user[email]``, ``log``), else one holding an e-mail address."""
+        if not self.options.data_file or not any(
+                isinstance(v, (str, ir.Template)) and self._is_password(k) for k, v in fields):
+            return None
+        texts = [(k, v.text if isinstance(v, ir.Template) and v.is_literal else v)
+                 for k, v in fields if not self._is_password(k)]
+        texts = [(k, v) for k, v in texts if isinstance(v, str) and v]
+        return next((k for k, _ in texts if LOGIN_NAME.match(k)), None) or next(
+            (k for k, _ in texts if LOGIN_BESIDE_PASSWORD.search(bare := _bare_name(k))
+             and not NOT_LOGIN.search(bare)), None) or next(
+            (k for k, v in texts if EMAIL.fullmatch(v)), None)
+
+    def _is_password(self, name: str) -> bool:
+        """A password field, by its name (also a structured one: Rails' ``user[password]``,
+        ASP.NET's ``ctl00$Main$Password``) or as an ``<input type="password">`` the recorded
+        pages showed."""
+        return SECRET_NAME.search(name) is not None or name in self.password_inputs or (
+            "[" in name or "$" in name) and SECRET_NAME.search(_bare_name(name)) is not None
+
+    def json(self, value: object, key: str, step: ir.Step, login: str | None = None) -> object:
         if isinstance(value, dict):
-            return {k: self.json(v, k, step) for k, v in value.items()}
+            login = self.login_field(list(value.items()))
+            return {k: self.json(v, k, step, login) for k, v in value.items()}
         if isinstance(value, list):
             return [self.json(v, key, step) for v in value]
         if isinstance(value, str) and key:
             literal = ir.Template.literal(value)
-            template = self.field(key, literal, step, "JSON field")
+            template = self.field(key, literal, step, "JSON field", login)
             if template is literal:  # not a secret (most fields)
                 return value
             if template.is_literal:
@@ -364,6 +404,14 @@ def _suffix_separator(text: str) -> str:
     if _SNAKE.fullmatch(text):
         return "_"
     return " "
+
+
+def _bare_name(name: str) -> str:
+    """A structured field's own name, camel case split: ``user[email]`` → ``email``,
+    ``ctl00$Main$UserName`` → ``User_Name``, ``login-username`` → ``username``, ``wpName`` →
+    ``wp_Name``."""
+    parts = [part for part in re.split(r"[\[\]$:.\-]+", name) if part]
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", parts[-1] if parts else name)
 
 
 def _field_name(name: str) -> str:
