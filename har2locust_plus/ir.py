@@ -485,6 +485,32 @@ _FALLBACK = object()
 _REPLACERS: dict[type, Any] = {}
 
 
+def reducers() -> dict[type, Callable[[Any], tuple]]:
+    """For a pickler's ``dispatch_table``: each object of this module's classes pickled as
+    ``(class, field values)``, unpickled by calling the class with them.
+
+    What a frozen dataclass with slots gets by default is a dict of its fields, set again one
+    by one in Python (``__setstate__``): converting half of a 10,000-entry recording in a
+    child process (:mod:`.parallel`), its steps took 0.33 s to pickle and 0.28 s to unpickle,
+    against 0.17 s and 0.15 s so. Only classes :func:`replace` can copy the same way (every
+    field a positional argument of ``__init__``, no ``__post_init__``) are in the table.
+    """
+    return dict(_REDUCERS)
+
+
+def _reducer(cls: type) -> Callable[[Any], tuple] | None:
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__"):
+        return None
+    fields = dataclasses.fields(cls)
+    if not fields or any(not f.init or f.kw_only for f in fields):
+        return None
+    if len(fields) == 1:
+        read_one = attrgetter(fields[0].name)
+        return lambda obj: (cls, (read_one(obj),))
+    read = attrgetter(*(f.name for f in fields))
+    return lambda obj: (cls, read(obj))
+
+
 def _replacer(cls: type) -> tuple[Callable[[Any], tuple], dict[str, int]] | object:
     if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__"):
         return _FALLBACK
@@ -493,3 +519,7 @@ def _replacer(cls: type) -> tuple[Callable[[Any], tuple], dict[str, int]] | obje
         return _FALLBACK  # (attrgetter of one name returns the value, not a tuple)
     names = [f.name for f in fields]
     return attrgetter(*names), {name: i for i, name in enumerate(names)}
+
+
+_REDUCERS = {cls: how for cls in list(globals().values()) if isinstance(cls, type)
+             and cls.__module__ == __name__ and (how := _reducer(cls)) is not None}

@@ -1,10 +1,14 @@
 """Both cores for the parts of a conversion that are a pure function per item and pay for it.
 
-Two parts of converting a large recording are the same work done for many independent items:
-what each response hands out (correlation parses 1,200 HTML pages and 3,800 JSON bodies in a
-10,000-entry recording), and the code of each page method (the generator writes and prints
-5,900 requests). :func:`fork_map` does about half of the items in a forked child process
-while this one does the rest.
+Three parts of converting a large recording are the same work done for many independent
+items: converting each entry of the HAR to a step (the loader decodes and converts 10,000
+entries of a 10,000-entry recording), what each response hands out (correlation parses 1,200
+HTML pages and 3,800 JSON bodies), and the code of each page method (the generator writes and
+prints 5,900 requests). :func:`fork_map` does about half of the items in a forked child
+process while this one does the rest. :func:`fork_imap` does the same for a caller that works
+on each result in order as it comes (the correlation pass substitutes each request and
+registers what its response hands out, work only one process can do): the child sends its
+results in small batches, and the caller's own work runs beside the child's.
 
 Why ``fork`` and not a pool: the items (and what they point at: the response bodies, the IR)
 are already in memory and the child sees them without copying or pickling; only the results
@@ -25,23 +29,32 @@ without ``os.fork``, one CPU, other threads running (gevent's monkey patching, a
 
 from __future__ import annotations
 
+import contextlib
+import copyreg
 import os
 import pickle
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows, where nothing forks either
+    fcntl = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 _DISABLE = "H2L_NO_FORK"  # set (to anything) to compute everything in one process
+PIPE_SIZE = 1 << 20  # bytes a streaming child may send ahead (Linux's default limit: 1 MB)
 
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
              cost: Callable[[T], int] | None = None, min_cost: int = 0,
              pack: Callable[[R], Any] | None = None,
-             unpack: Callable[[Any], R] | None = None, child_cost: float = 1.0) -> list[R]:
+             unpack: Callable[[Any], R] | None = None, child_cost: float = 1.0,
+             reducers: Mapping[type, Callable[[Any], tuple]] | None = None) -> list[R]:
     """``[fn(item) for item in items]``, about half of the work done in a child process.
 
     ``fn`` must not change anything the caller needs afterwards (the child's changes are
@@ -53,11 +66,13 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
     cost as much as a third of the work saved). ``child_cost``: how much more the same work
     costs the child, which also pickles its results and copies every page of the parent's
     memory it writes to (a reference count is a write): the child's share is smaller by it.
+    ``reducers``: a pickler's ``dispatch_table`` for the results' classes (see
+    :func:`.ir.reducers`), for results that hold many objects.
     """
     if len(items) < min_items or not can_fork():
         return [fn(item) for item in items]
     theirs_at = _split(items, cost, min_cost, child_cost)
-    child = _start(fn, items, theirs_at, pack) if theirs_at else None
+    child = _start(fn, items, theirs_at, pack, reducers) if theirs_at else None
     if child is None:
         return [fn(item) for item in items]
     child_share = set(theirs_at)
@@ -74,15 +89,101 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
     return out
 
 
+def fork_imap(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
+              cost: Callable[[T], int] | None = None, min_cost: int = 0,
+              serial_cost: Callable[[T], int] | None = None,
+              pack: Callable[[R], Any] | None = None,
+              unpack: Callable[[Any], R] | None = None,
+              child_cost: float = 1.0) -> Iterator[R]:
+    """``map(fn, items)``, about half of it computed in a child process while the caller
+    works on the results as they come, in order.
+
+    Where :func:`fork_map` waits for every result, this one yields each as soon as it is
+    there: the child sends its results in small batches as it computes them, and this process
+    computes its own share one item at a time, as the caller asks for them. So the caller's
+    own work on each result (``serial_cost`` of each item: work only this process can do)
+    runs beside the child's, and the split counts it on this process's side. Everything else
+    is as for :func:`fork_map`: the results are exactly ``fn``'s, a failed child's share
+    (from the first batch that did not come) is computed here. Close the iterator
+    (``contextlib.closing``) when leaving early, so that the child is reaped.
+    """
+    if len(items) < min_items or not can_fork():
+        yield from map(fn, items)
+        return
+    theirs_at = _split(items, cost, min_cost, child_cost, serial_cost)
+    child = _start(fn, items, theirs_at, pack, batch=STREAM_BATCH) if theirs_at else None
+    if child is None:
+        yield from map(fn, items)
+        return
+    theirs = _Stream(child, unpack)
+    try:
+        child_share = set(theirs_at)
+        for i, item in enumerate(items):
+            yield theirs.next(fn, item) if i in child_share else fn(item)
+    finally:
+        theirs.close()
+
+
+STREAM_BATCH = 8  # results a child of fork_imap pickles at a time
+
+
+class _Stream:
+    """The results a streaming child sends, one at a time, in order; computed here (by
+    ``fn``) from the first one that does not come."""
+
+    def __init__(self, child: _Child, unpack: Callable[[Any], Any] | None) -> None:
+        self._child: _Child | None = child
+        self._pipe = os.fdopen(child.read_end, "rb")
+        self._unpack = unpack
+        self._batch: list = []
+        self._at = 0
+        self._failed = False
+
+    def next(self, fn: Callable[[T], R], item: T) -> R:
+        if self._at == len(self._batch) and not self._failed:
+            self._batch, self._at = self._receive(), 0
+        if self._failed:
+            return fn(item)
+        result = self._batch[self._at]
+        self._at += 1
+        return result
+
+    def _receive(self) -> list:
+        try:
+            batch = pickle.load(self._pipe)
+            if not isinstance(batch, list) or not batch:
+                raise ValueError("not a batch")
+            if self._unpack is not None:
+                batch = [self._unpack(packed) for packed in batch]
+        except Exception:  # the child failed (or sent what it should not): the rest is ours
+            self._failed = True
+            self.close()
+            return []
+        return batch
+
+    def close(self) -> None:
+        if self._child is not None:
+            self._pipe.close()  # a child still writing fails (a broken pipe) and exits
+            _reap(self._child.pid)
+            self._child = None
+
+
 class _Child(NamedTuple):
     pid: int
     read_end: int
 
 
 def _start(fn: Callable[[T], R], items: Sequence[T], theirs_at: list[int],
-           pack: Callable[[R], Any] | None) -> _Child | None:
-    """Fork a child computing ``items[i]`` for ``i`` in ``theirs_at``; None if it cannot."""
+           pack: Callable[[R], Any] | None,
+           reducers: Mapping[type, Callable[[Any], tuple]] | None = None,
+           batch: int = 0) -> _Child | None:
+    """Fork a child computing ``items[i]`` for ``i`` in ``theirs_at``; None if it cannot.
+    ``batch``: send the results that many at a time as they are computed (else all at the
+    end)."""
     read_end, write_end = os.pipe()
+    if batch and fcntl is not None:  # room for the child to run ahead of a busy reader
+        with contextlib.suppress(OSError, AttributeError):
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
     try:
         pid = os.fork()
     except OSError:
@@ -92,7 +193,7 @@ def _start(fn: Callable[[T], R], items: Sequence[T], theirs_at: list[int],
     if pid == 0:  # the child: never returns
         os.close(read_end)
         _child(fn if pack is None else lambda item: pack(fn(item)),
-               [items[i] for i in theirs_at], write_end)
+               [items[i] for i in theirs_at], write_end, reducers, batch)
     os.close(write_end)
     return _Child(pid, read_end)
 
@@ -119,10 +220,12 @@ def _collect(child: _Child, fn: Callable[[T], R], items: Sequence[T], theirs_at:
 
 
 def _split(items: Sequence[T], cost: Callable[[T], int] | None, min_cost: int,
-           child_cost: float = 1.0) -> list[int]:
+           child_cost: float = 1.0, serial_cost: Callable[[T], int] | None = None
+           ) -> list[int]:
     """The indexes the child computes: every second one, or, weighed by ``cost``, each item
     to the side with less work so far (the child takes ties); none when the work is less than
-    ``min_cost``."""
+    ``min_cost``. ``serial_cost``: work this process does on every item besides (counted on
+    its side, whoever computes the item)."""
     if cost is None:
         return list(range(1, len(items), 2))
     costs = [cost(item) + 1 for item in items]
@@ -131,6 +234,8 @@ def _split(items: Sequence[T], cost: Callable[[T], int] | None, min_cost: int,
     mine = theirs = 0
     child: list[int] = []
     for i, work in enumerate(costs):
+        if serial_cost is not None:
+            mine += serial_cost(items[i])
         if theirs <= mine:
             theirs += work * child_cost
             child.append(i)
@@ -154,15 +259,26 @@ def _gevent_patched() -> bool:
     return monkey is not None and monkey.is_module_patched("threading")
 
 
-def _child(fn: Callable[[T], R], items: list[T], write_end: int) -> None:
-    """Compute ``items``, send the results pickled, and exit at once (no clean-up of the
-    parent's state: no atexit handlers, no flushing of buffers the parent owns)."""
+def _child(fn: Callable[[T], R], items: list[T], write_end: int,
+           reducers: Mapping[type, Callable[[Any], tuple]] | None = None,
+           batch: int = 0) -> None:
+    """Compute ``items``, send the results pickled (all at the end, or ``batch`` at a time
+    as they are computed), and exit at once (no clean-up of the parent's state: no atexit
+    handlers, no flushing of buffers the parent owns)."""
     status = 0
     try:
-        data = pickle.dumps([fn(item) for item in items],
-                            protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(data)
+            if batch:
+                for start in range(0, len(items), batch):  # (whole pickles only)
+                    pipe.write(pickle.dumps([fn(item) for item in items[start:start + batch]],
+                                            protocol=pickle.HIGHEST_PROTOCOL))
+                    pipe.flush()
+                return  # (os._exit below, after the pipe is closed)
+            results = [fn(item) for item in items]
+            pickler = pickle.Pickler(pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            if reducers:
+                pickler.dispatch_table = {**copyreg.dispatch_table, **reducers}
+            pickler.dump(results)
     except BaseException:  # the parent computes this share itself
         status = 1
     finally:
@@ -170,15 +286,21 @@ def _child(fn: Callable[[T], R], items: list[T], write_end: int) -> None:
 
 
 def _receive(read_end: int, pid: int) -> list | None:
-    """The child's results, or None if it failed in any way."""
+    """The child's results, or None if it failed in any way.
+
+    They are unpickled as they arrive (the frames of protocol 5), never held as one block
+    of bytes as well: half of a 10,000-entry recording's steps pickle to 47 MB.
+    """
     with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
+        try:
+            result = pickle.load(pipe)
+        except Exception:  # nothing, or not all, was sent: the child failed
+            result = None
+        else:
+            if pipe.read(1):  # more than one pickle: not what a child of ours sends
+                result = None
     status = _reap(pid)
-    if status != 0 or not data:
-        return None
-    try:
-        result = pickle.loads(data)
-    except Exception:
+    if status != 0:
         return None
     return result if isinstance(result, list) else None
 

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from har2locust_plus import parallel
-from har2locust_plus.parallel import fork_map
+from har2locust_plus.parallel import fork_imap, fork_map
 
 os.environ.pop("H2L_NO_FORK", None)
 os.cpu_count = lambda: 2  # the cases are about forking, also on a one-core machine
@@ -119,6 +119,108 @@ def work_below_min_cost_stays_here_and_costs_balance_the_halves() -> None:
     out = fork_map(_pid_and_square, [1000] + [1] * 10, min_items=2, cost=lambda n: n)
     assert [square for _, square in out] == [1000 ** 2] + [1] * 10
     assert out[0][0] != os.getpid() and {pid for pid, _ in out[1:]} == {os.getpid()}
+
+
+def fork_imap_yields_a_plain_maps_results_in_order_half_from_a_child() -> None:
+    items = list(range(101))
+    out = list(fork_imap(_pid_and_square, items, min_items=2))
+    assert [square for _, square in out] == [n * n for n in items]
+    assert {pid for pid, _ in out[0::2]} == {os.getpid()}
+    assert len({pid for pid, _ in out[1::2]} - {os.getpid()}) == 1
+    _assert_no_child_left()
+    # this process's own work on every item counts on its side: the child takes more items
+    # (each item costs 11 to compute, this process spends 5 more on each: the child's share
+    # c of the 101 items balances 5 * 101 + 11 * (101 - c) = 11 * c, about 73)
+    out = list(fork_imap(_pid_and_square, items, min_items=2, cost=lambda n: 10,
+                         serial_cost=lambda n: 5))
+    assert [square for _, square in out] == [n * n for n in items]
+    theirs = [pid for pid, _ in out if pid != os.getpid()]
+    assert 71 <= len(theirs) <= 75, len(theirs)
+    _assert_no_child_left()
+
+
+def a_streaming_child_failing_midway_leaves_the_rest_to_this_process() -> None:
+    parent = os.getpid()
+
+    def fails_after_a_while(n: int) -> tuple[int, int]:
+        if os.getpid() != parent and n > 60:
+            os._exit(3)  # a crash, not an exception: the batches before it were sent
+        return os.getpid(), n + 1
+
+    out = list(fork_imap(fails_after_a_while, list(range(100)), min_items=2))
+    assert [n for _, n in out] == list(range(1, 101))
+    from_child = [n for pid, n in out if pid != parent]
+    assert from_child and max(from_child) <= 61  # the child's first batches came
+    assert all(pid == parent for pid, n in out if n > 62)
+    _assert_no_child_left()
+
+    def fails_at_once(n: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("child only")
+        return n
+
+    assert list(fork_imap(fails_at_once, list(range(20)), min_items=2)) == list(range(20))
+    assert list(fork_imap(lambda n: (lambda: n), [1, 2, 3, 4], min_items=2)) != []
+    _assert_no_child_left()
+
+
+def leaving_a_stream_early_or_by_an_error_reaps_the_child() -> None:
+    import contextlib
+
+    with contextlib.closing(fork_imap(_pid_and_square, list(range(10_000)),
+                                      min_items=2)) as results:
+        for i, _ in enumerate(results):
+            if i == 5:
+                break
+    _assert_no_child_left()
+    parent = os.getpid()
+
+    def fails_here(n: int) -> int:
+        if os.getpid() == parent and n == 50:
+            raise ValueError("here")
+        return n
+
+    try:
+        with contextlib.closing(fork_imap(fails_here, list(range(100)), min_items=2)) as out:
+            list(out)
+    except ValueError as exc:
+        assert str(exc) == "here"
+    else:
+        raise AssertionError("the error was not raised")
+    _assert_no_child_left()
+
+
+def loading_a_large_recording_forks_and_gives_the_same_scenario(tmp: str) -> None:
+    """The entries converted on both cores: the same steps, skips and messages, in order."""
+    import json
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import make_har
+
+    from har2locust_plus import loader
+
+    loader.FORK_MIN_BYTES = 10_000  # a small recording will do
+    har = Path(tmp) / "big.har"
+    make_har.write_har(300, str(har), 5)
+    data = json.loads(har.read_text("utf-8"))
+    entries = data["log"]["entries"]
+    entries[7] = {"request": {"method": "GET"}}  # malformed: no URL
+    entries[160]["response"]["status"] = 0  # failed in the browser
+    entries[161] = "not an entry"
+    entries[250]["request"]["url"] = "wss://example.test/socket"
+    raw = json.dumps(data).encode()
+    forks = _count_forks()
+    forked = loader.load(raw, "big.har")
+    assert forks, "the recording is large enough to fork"
+    os.environ["H2L_NO_FORK"] = "1"
+    alone = loader.load(raw, "big.har")
+    del os.environ["H2L_NO_FORK"]
+    assert forked == alone
+    assert [s.entry_index for s in forked.steps] == [s.entry_index for s in alone.steps]
+    assert dict(forked.skipped)["malformed entry"] == 2
+    assert [d.message for d in forked.diagnostics] == [d.message for d in alone.diagnostics]
+    assert any("log.entries[7]" in d.message for d in forked.diagnostics)
+    _assert_no_child_left()
 
 
 def correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp: str) -> None:

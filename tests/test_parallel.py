@@ -24,6 +24,9 @@ CASES = [
     "an_error_in_this_process_is_raised_and_the_child_reaped",
     "no_fork_while_other_threads_run_or_when_disabled",
     "work_below_min_cost_stays_here_and_costs_balance_the_halves",
+    "fork_imap_yields_a_plain_maps_results_in_order_half_from_a_child",
+    "a_streaming_child_failing_midway_leaves_the_rest_to_this_process",
+    "leaving_a_stream_early_or_by_an_error_reaps_the_child",
 ]
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
@@ -47,6 +50,10 @@ def test_correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp_p
                                                                           ) -> None:
     _run_case("correlation_forks_on_a_large_recording_and_its_script_is_the_same",
               str(tmp_path))
+
+
+def test_loading_a_large_recording_forks_and_gives_the_same_scenario(tmp_path: Path) -> None:
+    _run_case("loading_a_large_recording_forks_and_gives_the_same_scenario", str(tmp_path))
 
 
 def test_page_methods_printed_ahead_give_the_same_script(tmp_path: Path) -> None:
@@ -75,5 +82,6 @@ def test_the_cases_listed_are_all_the_cases() -> None:
                and not node.name.startswith("_")}
     assert defined == set(CASES) | {
         "correlation_forks_on_a_large_recording_and_its_script_is_the_same",
-        "pages_printed_ahead_give_the_same_script"}
+        "pages_printed_ahead_give_the_same_script",
+        "loading_a_large_recording_forks_and_gives_the_same_scenario"}
     assert parallel.fork_map  # the module under test imports

@@ -8,6 +8,7 @@ has none (API clients, proxies), the origin that served most of the remaining re
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import re
 from collections import Counter
@@ -38,12 +39,15 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     include_urls = [re.compile(p) for p in options.include_urls]
     exclude_urls = [re.compile(p) for p in options.exclude_urls]
     kept: list[ir.Step] = []
-    for step in scenario.steps:
+    dropped: dict[str, int] = {}  # reason -> count, in first-seen order (one copy of the
+    for step in scenario.steps:   # scenario per reason, not per entry: 4,000 at 10,000)
         reason = _drop_reason(step, options, include_urls, exclude_urls)
         if reason:
-            scenario = scenario.with_skipped(reason)
+            dropped[reason] = dropped.get(reason, 0) + 1
         else:
             kept.append(step)
+    for reason, count in dropped.items():
+        scenario = scenario.with_skipped(reason, count)
 
     main_origin = infer_main_origin(kept)
     site = _site(main_origin.split("://", 1)[-1]) if main_origin else ""
@@ -128,6 +132,7 @@ def _is_html(step: ir.Step) -> bool:
     return step.response is not None and "html" in step.response.mime_type
 
 
+@functools.lru_cache(maxsize=4096)  # a recording has few hosts; parsing an IP address costs
 def _site(host: str) -> str:
     """``app.example.com`` → ``example.com``; IP addresses and ``localhost`` stay whole."""
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
