@@ -121,6 +121,38 @@ def work_below_min_cost_stays_here_and_costs_balance_the_halves() -> None:
     assert out[0][0] != os.getpid() and {pid for pid, _ in out[1:]} == {os.getpid()}
 
 
+def many_results_come_back_in_chunks_and_a_short_answer_is_computed_here() -> None:
+    parallel.CHUNK = 7
+    items = list(range(500))
+    out = fork_map(_pid_and_square, items, min_items=2)
+    assert [square for _, square in out] == [n * n for n in items]
+    assert len({pid for pid, _ in out}) == 2
+    parent = os.getpid()
+
+    def dies_while_sending(n: int) -> tuple[int, int]:
+        return os.getpid(), n
+
+    real_dump = parallel.pickle.Pickler.dump
+    sent = []
+
+    class Dying(parallel.pickle.Pickler):  # the child dies after its third chunk
+        def dump(self, obj):  # noqa: ANN001, ANN202
+            sent.append(1)
+            if len(sent) > 3 and os.getpid() != parent:
+                self.clear_memo()
+                os._exit(0)  # a clean exit, the results cut short
+            return real_dump(self, obj)
+
+    parallel.pickle.Pickler = Dying
+    try:
+        out = fork_map(dies_while_sending, items, min_items=2)
+    finally:
+        parallel.pickle.Pickler = parallel.pickle.Pickler.__mro__[1]
+    assert [n for _, n in out] == items
+    assert {pid for pid, _ in out} == {parent}  # none of a cut-short answer is used
+    _assert_no_child_left()
+
+
 def fork_imap_yields_a_plain_maps_results_in_order_half_from_a_child() -> None:
     items = list(range(101))
     out = list(fork_imap(_pid_and_square, items, min_items=2))
@@ -220,6 +252,12 @@ def loading_a_large_recording_forks_and_gives_the_same_scenario(tmp: str) -> Non
     assert dict(forked.skipped)["malformed entry"] == 2
     assert [d.message for d in forked.diagnostics] == [d.message for d in alone.diagnostics]
     assert any("log.entries[7]" in d.message for d in forked.diagnostics)
+    # one object per distinct request header, the child's steps' too, as in one process
+    shared: dict[tuple[str, str], object] = {}
+    for step in forked.steps:
+        for header in step.request.headers:
+            assert shared.setdefault((header.name, header.value.text), header) is header
+    assert loader._receiving is None
     _assert_no_child_left()
 
 

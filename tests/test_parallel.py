@@ -27,6 +27,7 @@ CASES = [
     "fork_imap_yields_a_plain_maps_results_in_order_half_from_a_child",
     "a_streaming_child_failing_midway_leaves_the_rest_to_this_process",
     "leaving_a_stream_early_or_by_an_error_reaps_the_child",
+    "many_results_come_back_in_chunks_and_a_short_answer_is_computed_here",
 ]
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
