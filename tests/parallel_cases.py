@@ -40,6 +40,16 @@ def _assert_no_child_left() -> None:
     raise AssertionError("a child is left")
 
 
+def _synthetic_har(tmp: str, entries: int, seed: int) -> Path:
+    """A recording made by benchmarks/make_har.py in ``tmp``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import make_har
+
+    har = Path(tmp) / "big.har"
+    make_har.write_har(entries, str(har), seed)
+    return har
+
+
 def _pid_and_square(n: int) -> tuple[int, int]:
     return os.getpid(), n * n
 
@@ -226,15 +236,10 @@ def loading_a_large_recording_forks_and_gives_the_same_scenario(tmp: str) -> Non
     """The entries converted on both cores: the same steps, skips and messages, in order."""
     import json
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import make_har
-
     from har2locust_plus import loader
 
     loader.FORK_MIN_BYTES = 10_000  # a small recording will do
-    har = Path(tmp) / "big.har"
-    make_har.write_har(300, str(har), 5)
-    data = json.loads(har.read_text("utf-8"))
+    data = json.loads(_synthetic_har(tmp, 300, 5).read_text("utf-8"))
     entries = data["log"]["entries"]
     entries[7] = {"request": {"method": "GET"}}  # malformed: no URL
     entries[160]["response"]["status"] = 0  # failed in the browser
@@ -263,15 +268,11 @@ def loading_a_large_recording_forks_and_gives_the_same_scenario(tmp: str) -> Non
 
 def correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp: str) -> None:
     """The forked pass of the correlation stage gives exactly the one-process script."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import make_har
-
     from har2locust_plus import Options, convert
     from har2locust_plus.stages.correlate import engine
 
     engine.FORK_MIN_BYTES = 100_000  # a small recording will do
-    har = Path(tmp) / "big.har"
-    make_har.write_har(300, str(har), 7)
+    har = _synthetic_har(tmp, 300, 7)
     forks = _count_forks()
     forked = convert(str(har), Options()).code
     assert forks, "the recording is large enough to fork"
@@ -287,17 +288,13 @@ def pages_printed_ahead_give_the_same_script(tmp: str) -> None:
     in a workload of two recordings."""
     import shutil
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import make_har
-
     from har2locust_plus import Options, convert
     from har2locust_plus.codegen import generator
     from har2locust_plus.core import Recording, convert_workload
     from har2locust_plus.stages.correlate import engine
 
     engine.FORK_MIN_BYTES, generator.PARALLEL_STEPS = 100_000, 100  # a small recording will do
-    big = Path(tmp) / "big.har"
-    make_har.write_har(600, str(big), 3)
+    big = _synthetic_har(tmp, 600, 3)
     odd = Path(tmp) / "fmt: off.har"  # the docstring names the file: "fmt:" in the skeleton
     shutil.copy(big, odd)
     small = Path(__file__).resolve().parents[1] / "fixtures" / "notes-journey.har"
