@@ -154,8 +154,8 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         state.cookies[value] = (name, "")
     # What each response's body hands out depends on the body alone (and on which values some
     # later request sends, known now): the costly part of the pass (parsing every HTML page),
-    # done on both cores. Registering sources stays in order, in the loop below.
-    # The loop below works on each step's sources as they come, while the child computes more.
+    # done on both cores. Registering sources stays in order, in the loop below, which works
+    # on each step's sources as they come while the child computes more (fork_imap).
     made = _made_pages(scenario.steps)
     found = fork_imap(functools.partial(_body_sources, last_use=_wanted_until(scenario.steps,
                                                                                state.wanted),
