@@ -30,10 +30,12 @@ DROPPED_PREFIXES = ("sec-", ":", "proxy-")
 def clean_headers(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     """Drop unsafe headers and rebuild Origin/Referer from the target host."""
     verdicts = _Verdicts(scenario.main_origin)
-    steps = tuple(replace(s, request=replace(s.request, headers=_clean(s.request, verdicts),
-                                             cookies=_cookies(s.request, verdicts)))
-                  for s in scenario.steps)
-    return replace(scenario, steps=steps)
+    steps = []
+    for step in scenario.steps:
+        headers, cookies = _clean(step.request, verdicts)
+        steps.append(replace(step, request=replace(step.request, headers=headers,
+                                                   cookies=cookies)))
+    return replace(scenario, steps=tuple(steps))
 
 
 class _Verdicts(dict[int, tuple[str, "ir.Header | None"]]):
@@ -48,25 +50,41 @@ class _Verdicts(dict[int, tuple[str, "ir.Header | None"]]):
         super().__init__()
         self.main_origin = main_origin
 
-    def of(self, header: ir.Header) -> tuple[str, ir.Header | None]:
-        verdict = self.get(id(header))
-        if verdict is None:
-            verdict = self[id(header)] = self._judge(header)
-        return verdict
-
-    def _judge(self, header: ir.Header) -> tuple[str, ir.Header | None]:
+    def judge(self, header: ir.Header) -> tuple[str, ir.Header | None]:
+        """The header's verdict, kept for its next request."""
         low = header.name.lower()
         if low in DROPPED or low.startswith(DROPPED_PREFIXES):
-            return low, None
-        if low in ("origin", "referer") and header.value.is_literal and self.main_origin:
-            header = replace(header, value=host_relative(header.value.text, self.main_origin))
-        return low, header
+            verdict: tuple[str, ir.Header | None] = (low, None)
+        elif low in ("origin", "referer") and header.value.is_literal and self.main_origin:
+            verdict = low, replace(header, value=host_relative(header.value.text,
+                                                               self.main_origin))
+        else:
+            verdict = low, header
+        self[id(header)] = verdict
+        return verdict
 
 
-def _cookies(request: ir.Request, verdicts: _Verdicts) -> tuple[tuple[str, str], ...]:
-    """``(name, value)`` pairs of the recorded ``Cookie`` header(s), for correlation."""
-    return tuple(pair for h in request.headers if verdicts.of(h)[0] == "cookie"
-                 and h.value.is_literal for pair in _cookie_pairs(h.value.text))
+def _clean(request: ir.Request, verdicts: _Verdicts
+           ) -> tuple[tuple[ir.Header, ...], tuple[tuple[str, str], ...]]:
+    """The headers to send (the first of each name), and the ``(name, value)`` pairs of the
+    recorded ``Cookie`` header(s), for correlation."""
+    headers = []
+    cookies: tuple[tuple[str, str], ...] = ()
+    seen: set[str] = set()
+    known = verdicts.get
+    for header in request.headers:
+        low, sent = known(id(header)) or verdicts.judge(header)
+        if sent is None:
+            if low == "cookie" and header.value.is_literal:
+                cookies += _cookie_pairs(header.value.text)
+            continue
+        if low in seen:
+            continue
+        if low == "content-type" and isinstance(request.body, ir.MultipartBody):
+            continue  # the client writes its own boundary
+        seen.add(low)
+        headers.append(sent)
+    return tuple(headers), cookies
 
 
 @functools.lru_cache(maxsize=4096)
@@ -88,20 +106,6 @@ def hoist_common_headers(scenario: ir.Scenario, options: Options) -> ir.Scenario
     steps = tuple(replace(s, request=replace(s.request, headers=tuple(
         h for h in s.request.headers if h.name.lower() not in names))) for s in scenario.steps)
     return replace(scenario, steps=steps, common_headers=common)
-
-
-def _clean(request: ir.Request, verdicts: _Verdicts) -> tuple[ir.Header, ...]:
-    headers = []
-    seen: set[str] = set()
-    for header in request.headers:
-        low, sent = verdicts.of(header)
-        if sent is None or low in seen:
-            continue
-        if low == "content-type" and isinstance(request.body, ir.MultipartBody):
-            continue  # the client writes its own boundary
-        seen.add(low)
-        headers.append(sent)
-    return tuple(headers)
 
 
 def host_relative(text: str, main_origin: str) -> ir.Template:

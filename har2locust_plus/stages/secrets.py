@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import functools
 import keyword
+import operator
 import re
+from collections.abc import Collection
 
 from lxml import etree
 
@@ -95,9 +97,9 @@ def _with_request(step: ir.Step, request: ir.Request) -> ir.Step:
     return step if request is step.request else replace(step, request=request)
 
 
-def _same(new: tuple, old: tuple) -> bool:
+def _same(new: Collection[object], old: Collection[object]) -> bool:
     """Element by element the very same objects (what the helpers return when unchanged)."""
-    return all(a is b for a, b in zip(new, old, strict=True))
+    return len(new) == len(old) and all(map(operator.is_, new, old))
 
 
 def _same_fields(new: tuple[tuple[str, ir.Template], ...],
@@ -164,7 +166,9 @@ class _Finder:
             if not _same_fields(fields, body.fields):
                 body = replace(body, fields=fields)
         elif isinstance(body, ir.JsonBody):
-            body = replace(body, value=self.json(body.value, "", step))
+            value = self.json(body.value, "", step)
+            if value is not body.value:
+                body = replace(body, value=value)
         if body is request.body and _same(headers, request.headers) and \
                 _same(query, request.query):
             return request
@@ -179,6 +183,8 @@ class _Finder:
         """``login``: the field the form or JSON object sends the account's name in, beside a
         password (see :meth:`login_field`), a data column with ``--data``."""
         self.field_names.add(name)
+        if not self._may_replace(name, login):
+            return value
         if name in self.options.unique_fields and value.is_literal:
             return self.unique(name, value.text, step)
         if not value.is_literal or not value.text:
@@ -207,6 +213,12 @@ class _Finder:
              and not NOT_LOGIN.search(bare)), None) or next(
             (k for k, v in texts if EMAIL.fullmatch(v)), None)
 
+    def _may_replace(self, name: str, login: str | None) -> bool:
+        """Whether :meth:`field` may replace a value sent under this name (a field's name
+        decides it for most: the value is not looked at)."""
+        return name in self.options.unique_fields or self._is_password(name) or bool(
+            self.options.data_file and (LOGIN_NAME.match(name) or name == login))
+
     def _is_password(self, name: str) -> bool:
         """A password field, by its name (also a structured one: Rails' ``user[password]``,
         ASP.NET's ``ctl00$Main$Password``) or as an ``<input type="password">`` the recorded
@@ -215,12 +227,18 @@ class _Finder:
             "[" in name or "$" in name) and SECRET_NAME.search(_bare_name(name)) is not None
 
     def json(self, value: object, key: str, step: ir.Step, login: str | None = None) -> object:
+        """The JSON value with its secrets replaced; the same object when it has none."""
         if isinstance(value, dict):
             login = self.login_field(list(value.items()))
-            return {k: self.json(v, k, step, login) for k, v in value.items()}
+            fixed = {k: self.json(v, k, step, login) for k, v in value.items()}
+            return value if _same(fixed.values(), value.values()) else fixed
         if isinstance(value, list):
-            return [self.json(v, key, step) for v in value]
+            items = [self.json(v, key, step) for v in value]
+            return value if _same(items, value) else items
         if isinstance(value, str) and key:
+            if not self._may_replace(key, login):
+                self.field_names.add(key)
+                return value
             literal = ir.Template.literal(value)
             template = self.field(key, literal, step, "JSON field", login)
             if template is literal:  # not a secret (most fields)
@@ -233,9 +251,9 @@ class _Finder:
         return value
 
     def header(self, header: ir.Header, step: ir.Step) -> ir.Header:
-        low = header.name.lower()
-        if not _may_hold_key(low):
+        if not _may_hold_key(header.name):
             return header  # (most headers: decided by the name alone, before the value)
+        low = header.name.lower()
         if not header.value.is_literal:
             return header  # correlated or built from the host: not a recorded secret
         text = header.value.text
@@ -338,10 +356,13 @@ class _Finder:
             return ir.Template(tuple(p for p in parts if p != ""))
 
         def fix_json(value: object) -> object:
+            """The same object when that changes nothing (most bodies)."""
             if isinstance(value, dict):
-                return {k: fix_json(v) for k, v in value.items()}
+                fixed = {k: fix_json(v) for k, v in value.items()}
+                return value if _same(fixed.values(), value.values()) else fixed
             if isinstance(value, list):
-                return [fix_json(v) for v in value]
+                items = [fix_json(v) for v in value]
+                return value if _same(items, value) else items
             if isinstance(value, str) and pattern.search(value):
                 return fix(ir.Template.literal(value))
             if isinstance(value, ir.Template):
@@ -353,7 +374,8 @@ class _Finder:
                 fields = tuple((k, fix(v)) for k, v in body.fields)
                 return body if _same_fields(fields, body.fields) else replace(body, fields=fields)
             if isinstance(body, ir.JsonBody):
-                return replace(body, value=fix_json(body.value))
+                value = fix_json(body.value)
+                return body if value is body.value else replace(body, value=value)
             if isinstance(body, ir.RawBody) and body.text is not None:
                 text = fix(body.text)
                 return body if text is body.text else replace(body, text=text)
@@ -363,12 +385,22 @@ class _Finder:
             value = fix(item.value)
             return item if value is item.value else replace(item, value=value)
 
+        # the steps share their headers' objects (the loader makes one per distinct header):
+        # each is looked at once (by its id: the steps keep every one of them alive meanwhile)
+        fixed_headers: dict[int, ir.Header] = {}
+
+        def fix_header(header: ir.Header) -> ir.Header:
+            fixed = fixed_headers.get(id(header))
+            if fixed is None:
+                fixed = fixed_headers[id(header)] = fix_value(header)
+            return fixed
+
         out = []
         for step in steps:
             r = step.request
             path, body = fix(r.path), fix_body(r.body)
             query = tuple(fix_value(q) for q in r.query)
-            headers = tuple(fix_value(h) for h in r.headers)
+            headers = tuple(map(fix_header, r.headers))
             if path is not r.path or body is not r.body or not _same(query, r.query) or \
                     not _same(headers, r.headers):
                 r = replace(r, path=path, query=query, headers=headers, body=body)
@@ -377,8 +409,9 @@ class _Finder:
 
 
 @functools.lru_cache(maxsize=1024)
-def _may_hold_key(low: str) -> bool:
-    """Can a header of this (lower-case) name be a secret (see _Finder.header)?"""
+def _may_hold_key(name: str) -> bool:
+    """Can a header of this name be a secret (see _Finder.header)?"""
+    low = name.lower()
     return low in ("authorization", "proxy-authorization") or KEY_HEADER.match(low) is not None
 
 
