@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from har2locust_plus.stages.grouping import _route_word
+from har2locust_plus.stages.grouping import _method_name, _Names, _route_word
 
 
 @pytest.mark.parametrize(("segment", "word"), [
@@ -24,3 +26,22 @@ from har2locust_plus.stages.grouping import _route_word
 ])
 def test_a_path_segment_names_a_method_without_its_id(segment: str, word: str) -> None:
     assert _route_word(segment) == word
+
+
+@given(st.lists(st.sampled_from(["a", "a 2", "a_3", "a 2 2", "b", "B", "for", "a 4"]),
+                max_size=40))
+def test_pages_of_one_name_are_numbered_in_order_skipping_names_taken(titles: list[str]
+                                                                      ) -> None:
+    """``a``, ``a_2``, ``a_3``... as if every suffix were tried from 2 on each time, also when
+    another page's own name is ``a_2`` (the suffix remembered per name must not skip a free
+    one nor repeat a taken one)."""
+    used = _Names()
+    names = [_method_name(title, None, used) for title in titles]  # type: ignore[arg-type]
+    expected: list[str] = []
+    for title in titles:
+        base = {"for": "page_for", "B": "b"}.get(title, title.replace(" ", "_"))
+        name, n = base, 2
+        while name in expected:
+            name, n = f"{base}_{n}", n + 1
+        expected.append(name)
+    assert names == expected

@@ -37,7 +37,7 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     titles = {page.id: page.title for page in scenario.pages}
     groups: list[ir.Group] = []
     steps: list[ir.Step] = []
-    used: set[str] = set()
+    used = _Names()
     current_key: object = None
     last_end: float | None = None
     capped = 0
@@ -110,7 +110,17 @@ def _url_title(step: ir.Step) -> str:
     return step.label.removeprefix("GET ")
 
 
-def _method_name(title: str, step: ir.Step, used: set[str]) -> str:
+class _Names(set[str]):
+    """The method names taken, and for each base name the suffix to try next: ``base_2``,
+    ``base_3``... were all taken when tried (and names are never freed), so a recording with
+    a thousand pages of one name tries each suffix once, not once per page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.next_suffix: dict[str, int] = {}
+
+
+def _method_name(title: str, step: ir.Step, used: _Names) -> str:
     base = identifier(title) if not title.startswith(("http://", "https://")) else ""
     if not base:
         verb = "" if step.request.method == "GET" else step.request.method.lower() + " "
@@ -121,9 +131,13 @@ def _method_name(title: str, step: ir.Step, used: set[str]) -> str:
         base = "page_" + base
     if keyword.iskeyword(base) or base in RESERVED or base.startswith("_"):
         base = "page_" + base.lstrip("_")
-    name, n = base, 2
+    name, n = base, used.next_suffix.get(base, 2)
+    if name in used:
+        name = f"{base}_{n}"
     while name in used:
-        name, n = f"{base}_{n}", n + 1
+        n += 1
+        name = f"{base}_{n}"
+    used.next_suffix[base] = n + 1 if name != base else n
     used.add(name)
     return name
 
