@@ -146,9 +146,9 @@ def _status_checks(response: ir.RecordedResponse, request_origin: str) -> list[i
     if status == 304:  # conditional headers are not replayed: expect the full answer
         status, origin = 200, "recorded 304; conditional headers are not replayed"
     checks = [ir.Check("status", status, origin)]
-    location = response.header("location") or response.redirect_url
     url = None
-    if 300 <= status < 400 and location:
+    if 300 <= status < 400 and (location := response.header("location")
+                                or response.redirect_url):
         url = location
         checks.append(ir.Check("location", location_pattern(location, request_origin),
                                "recorded Location"))
