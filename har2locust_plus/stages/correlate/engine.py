@@ -1083,7 +1083,12 @@ def _text_values(template: ir.Template, tokens: dict[str, list], *,
                  whole: bool) -> Iterator[str]:
     """What :func:`_text` may look up: the whole text, then its tokens."""
     text = _literal_text(template)
-    if not text or len(text) > 1_000_000:
+    if text:
+        yield from _str_values(text, tokens, whole=whole)
+
+
+def _str_values(text: str, tokens: dict[str, list], *, whole: bool) -> Iterator[str]:
+    if len(text) > 1_000_000:
         return
     if whole:
         yield text
@@ -1094,19 +1099,21 @@ def _text_values(template: ir.Template, tokens: dict[str, list], *,
 
 
 def _json_values(value: object, tokens: dict[str, list]) -> Iterator[str]:
-    """What :func:`_json` may look up."""
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _json_values(item, tokens)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _json_values(item, tokens)
-    elif isinstance(value, bool) or value is None or isinstance(value, float):
-        return
-    elif isinstance(value, int):
-        yield str(value)
-    elif isinstance(value, str):
-        yield from _text_values(ir.Template.literal(value), tokens, whole=True)
+    """What :func:`_json` may look up, leaf by leaf in document order (a walk with a stack: a
+    nested generator per level cost more than the leaves' own work)."""
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(reversed(value.values()))
+        elif isinstance(value, list):
+            stack.extend(reversed(value))
+        elif isinstance(value, bool) or value is None or isinstance(value, float):
+            continue
+        elif isinstance(value, int):
+            yield str(value)
+        elif isinstance(value, str) and value:
+            yield from _str_values(value, tokens, whole=True)
 
 
 # --- values the client makes up ----------------------------------------------------------------
