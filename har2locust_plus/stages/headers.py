@@ -74,11 +74,9 @@ def _clean(request: ir.Request, verdicts: _Verdicts
     known = verdicts.get
     for header in request.headers:
         low, sent = known(id(header)) or verdicts.judge(header)
-        if sent is None:
-            if low == "cookie" and header.value.is_literal:
-                cookies += _cookie_pairs(header.value.text)
-            continue
-        if low in seen:
+        if low == "cookie" and header.value.is_literal:
+            cookies += _cookie_pairs(header.value.text)
+        if sent is None or low in seen:
             continue
         if low == "content-type" and isinstance(request.body, ir.MultipartBody):
             continue  # the client writes its own boundary
