@@ -129,6 +129,8 @@ RECORDINGS = [
                  {"flaskwtf.har": True}, id="flaskwtf"),
     pytest.param("fixtures/zoo/graphql/record.py", ("--out", "{dir}/graphql.har"),
                  {"graphql.har": False}, id="graphql"),  # the token travels in a header
+    pytest.param("fixtures/zoo/fastapi/record.py", ("--out", "{dir}/fastapi.har"),
+                 {"fastapi.har": False}, id="fastapi"),  # a JWT in a header, no cookie
     pytest.param("fixtures/zoo/oauth/record.py", ("--out", "{dir}/oauth.har"),
                  {"oauth.har": True}, id="oauth"),
 ]

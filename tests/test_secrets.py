@@ -219,6 +219,31 @@ def test_password_echoed_by_the_server_is_not_written_by_checks(make_entry, make
     assert "pistol" not in result.code
 
 
+@pytest.mark.parametrize(("credentials", "is_secret"), [
+    (":", False),  # Swagger UI's OAuth2 password flow, no client id: "Basic Og=="
+    ("my-spa-client:", False),  # a public client: a name, no password
+    ("sk_test_4eC39HqLyjWDarjtT1zdp7dc:", True),  # an API key as the user (Stripe's way)
+    ("bob:basic-pw-9911", True),
+    ("client-id:client-secret-77", True),
+])
+def test_basic_credentials_without_a_password_are_no_secret(make_entry, make_har,
+                                                            credentials: str,
+                                                            is_secret: bool) -> None:
+    """Swagger UI (FastAPI's /docs) sends ``Authorization: Basic Og==`` with the password
+    grant: asking for it as ``--basic-credentials`` stopped every test at its start until the
+    user found out it was ``Og==``."""
+    basic = base64.b64encode(credentials.encode()).decode()
+    har = make_har(make_entry(f"{ORIGIN}/auth/jwt/login", "POST",
+                              headers=[("Authorization", f"Basic {basic}")],
+                              post_data=_form("grant_type=password&username=bob&password=pw-5"),
+                              **OK_JSON))
+    result = convert(har, Options(), name="case.har")
+    basic_secrets = [s for s in result.scenario.secrets if s.recorded == basic]
+    assert bool(basic_secrets) is is_secret, result.scenario.secrets
+    assert (f'"Basic {basic}"' in result.code) is not is_secret
+    assert "pw-5" not in result.code  # the password is still one
+
+
 def test_report_file_names_every_secret_and_never_its_value(cases, tmp_path: Path) -> None:
     har, values = cases["all together"]
     source = tmp_path / "all.har"

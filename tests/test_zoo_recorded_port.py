@@ -24,6 +24,7 @@ import pytest
 import test_zoo_djangoadmin as djangoadmin
 import test_zoo_djangospa as djangospa
 import test_zoo_dokuwiki as dokuwiki
+import test_zoo_fastapi as fastapi
 import test_zoo_flaskadmin as flaskadmin
 import test_zoo_flaskwtf as flaskwtf
 import test_zoo_graphql as graphql
@@ -49,7 +50,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # twenty-one apps in a row: about four minutes
+USERS, SECONDS = 2, 6  # twenty-two apps in a row: about four minutes
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,12 @@ def _graphql(port: int) -> Any:
     from fixtures.zoo.graphql.server import GraphQLApp
 
     return GraphQLApp(port=port)
+
+
+def _fastapi(port: int) -> Any:
+    from fixtures.zoo.fastapi.server import FastAPIApp
+
+    return FastAPIApp(port=port)
 
 
 def _htmx(port: int) -> Any:
@@ -340,11 +347,13 @@ ZOOS = [
         lambda o: djangoadmin.assert_full_lifecycle(o.run, o.after)),
     Zoo("flaskwtf", _flaskwtf, flaskwtf.RECORDED_PASSWORD,
         lambda o: flaskwtf.assert_full_lifecycle(o.run, o.after)),
-    # these two modules judge what changed during the run (their instances are shared)
+    # these modules judge what changed during the run (their instances are shared)
     Zoo("oauth", _oauth, oauth.PASSWORD,
         lambda o: oauth.assert_full_lifecycle(o.run, oauth._delta(o.before, o.after))),
     Zoo("graphql", _graphql, graphql.PASSWORD,
         lambda o: graphql.assert_full_lifecycle(o.run, graphql._delta(o.before, o.after))),
+    Zoo("fastapi", _fastapi, fastapi.PASSWORD,
+        lambda o: fastapi.assert_full_lifecycle(o.run, fastapi._delta(o.before, o.after))),
     Zoo("htmx", _htmx, htmx.PASSWORD, lambda o: htmx.assert_full_lifecycle(o.run, o.after)),
     Zoo("dokuwiki", _dokuwiki, _dokuwiki_password(),
         lambda o: dokuwiki.assert_full_lifecycle(o.run, o.after),

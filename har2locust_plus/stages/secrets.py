@@ -19,6 +19,8 @@ row of each virtual user.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import keyword
 import operator
@@ -32,6 +34,7 @@ from ..errors import BadOption
 from ..ir import replace
 from ..options import Options
 from .correlate.html import parse_html
+from .correlate.sources import token_like
 from .grouping import RESERVED, identifier
 
 LOGIN_NAME = re.compile(r"^(user(name)?|login|e-?mail|account|user_?id|uname)$", re.I)
@@ -259,7 +262,8 @@ class _Finder:
         text = header.value.text
         if low in ("authorization", "proxy-authorization"):
             scheme, _, credential = text.partition(" ")
-            if credential and len(credential) >= MIN_SECRET:
+            if credential and len(credential) >= MIN_SECRET and not (
+                    scheme.lower() == "basic" and _no_password(credential)):
                 suffix = "credentials" if scheme.lower() == "basic" else "token"
                 ref = self.secret(credential, f"{scheme.lower()}_{suffix}", f"{scheme} {low}",
                                   f"header {header.name} (step {step.number})")
@@ -451,3 +455,16 @@ def _field_name(name: str) -> str:
     """A form field's name without the prefix React gives the fields of a server action's form
     (``_1_password``: the option is --password)."""
     return re.sub(r"^_\d+_(?=[A-Za-z])", "", name)
+
+
+def _no_password(credential: str) -> bool:
+    """Basic credentials of a public client: an empty password and a user that is a name, not
+    a key (``Og==``, that is ``:``, Swagger UI's OAuth2 password flow with no client id;
+    ``my-spa-client:``). Nothing to ask the user for: sent as recorded. An API key sent as
+    the user with no password (``sk_test_4eC3…:``) stays a secret."""
+    try:
+        decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    user, colon, password = decoded.partition(":")
+    return bool(colon) and not password and not token_like(user)
