@@ -371,7 +371,8 @@ class Check:
     """A checkpoint on a response. ``kind``: status, location, redirect_header (``expected``:
     the header's name and a pattern), query_names (of the Location or that header's URL),
     contains, content_type, json_keys, json_value (``path``: keys from the top), no_error,
-    no_error_shown. ``origin`` says where the expected value came from (emitted as a
+    no_error_shown, body_url (a regex and query names, as for a Location), body_is (a plain-text
+    answer, whole). ``origin`` says where the expected value came from (emitted as a
     comment)."""
 
     kind: str

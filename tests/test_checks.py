@@ -839,3 +839,86 @@ def test_a_form_post_that_showed_no_error_must_show_none(site) -> None:
     conv = _post_redirect_get(site, "<p>Saved.</p>")
     assert [c.kind for c in conv.scenario.steps[2].checks].count("no_error_shown") == 1
     assert "no_error_shown" not in [c.kind for c in conv.scenario.steps[0].checks]  # a GET
+
+
+# --- a short plain-text answer to an unsafe request is checked whole ----------------------------
+
+
+def _plain(site, path: str, text: str, method: str = "POST", **kwargs: Any) -> dict[str, Any]:
+    return site._entry(path, method, body=text, mime=kwargs.pop("mime", "text/plain"),
+                       resource_type="xhr", **kwargs)
+
+
+def test_a_plain_text_answer_naming_a_url_is_checked_like_a_location(site) -> None:
+    """SQLAdmin's ``DELETE …/delete?pks=7`` answers the list's URL, and its script goes there;
+    a failed delete answers the list with ``?error=…``: same route, the recorded names."""
+    conv = _inspect(site(_plain(site, "/admin/note/delete?pks=7", f"{ORIGIN}/admin/note/list",
+                                method="DELETE"),
+                         _plain(site, "/orders/15/cancel", "/orders/15?cancelled=1")))
+    assert [(n, c.expected) for n, c in _checks(conv, "body_url")] == [
+        (1, (r"/admin/note/list(\?.*)?", ())),
+        (2, (r"/orders/[^/?#]+(\?.*)?", ("cancelled",)))]
+    assert _checks(conv, "body_is") == []
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ("OK", "OK"), ("  Deleted\n", "Deleted"), ("success", "success"),
+    ("Saved successfully", "Saved successfully"),
+    ("Saved 3 rows", None),  # a number changes per run
+    ("Welcome, marvin", None),  # what the client sent
+    ("Content and some headers removed from HAR to save space", None),  # a placeholder
+    ("x" * 41, None), ("line one\nline two", None), ("<b>Saved</b>", None),
+])
+def test_a_short_plain_text_answer_is_checked_whole(site, answer: str,
+                                                    expected: str | None) -> None:
+    conv = _inspect(site(site.login("marvin"), _plain(site, "/api/notes/7/archive", answer)))
+    assert [c.expected for _, c in _checks(conv, "body_is")] == (
+        [expected] if expected else [])
+    html = _inspect(site(site.login("marvin"),
+                         _plain(site, "/api/notes/7/archive", answer, mime="text/html")))
+    kinds = [c.kind for c in html.scenario.steps[-1].checks]  # (Express's res.send, PHP's echo)
+    assert kinds[:2] == ["status", "content_type"] and kinds.count("body_is") == bool(expected)
+
+
+def test_plain_text_answers_not_checked_whole(site) -> None:
+    conv = _inspect(site(
+        _plain(site, "/ping", "pong", method="GET"),  # not a change: only its status
+        _plain(site, "/api/flag", "on", mime="application/json"),  # JSON has its own checks
+        _plain(site, "/style.css", "body { background:cyan }", mime="text/css"),  # content
+        _plain(site, "/api/vote", "Thanks"), _plain(site, "/api/vote", "Already voted"),
+        site.login("marvin"),
+        _plain(site, "/profile/save", "/users/marvin"),  # a URL naming what the client sent
+    ))
+    assert _checks(conv, "body_is") == [] and _checks(conv, "body_url") == []
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("http://127.0.0.1:8089/admin/note/list?error=404%3A+Object+not+found",
+     "expected the answer to name /admin/note/list, got "
+     "http://127.0.0.1:8089/admin/note/list?error=404%3A+Object+not+found "
+     "(an error: error=404: Object not found)"),
+    ("http://127.0.0.1:8089/admin/login", "expected the answer to name /admin/note/list, "
+                                           "got 'http://127.0.0.1:8089/admin/login'"),
+    ("", "expected the answer to name /admin/note/list, got ''"),
+])
+def test_a_plain_text_answer_naming_another_url_fails(text: str, message: str) -> None:
+    resp = FakeResponse(200, {"Content-Type": "text/plain"}, text)
+    resp.url = "http://127.0.0.1:8089/admin/note/delete?pks=7"
+    problem = runtime.checkpoint_problem(resp, 200, None, None, (), (), (), False,
+                                         body_url=(r"/admin/note/list(\?.*)?", ()))
+    assert problem == message
+    resp = FakeResponse(200, {"Content-Type": "text/plain"},
+                        "http://127.0.0.1:8089/admin/note/list\n")
+    resp.url = "http://127.0.0.1:8089/admin/note/delete?pks=7"
+    assert runtime.checkpoint_problem(resp, 200, None, None, (), (), (), False,
+                                      body_url=(r"/admin/note/list(\?.*)?", ())) is None
+
+
+def test_a_plain_text_answer_must_be_the_recorded_one() -> None:
+    resp = FakeResponse(200, {"Content-Type": "text/plain"}, "ERROR: no such note")
+    assert runtime.checkpoint_problem(resp, 200, None, None, (), (), (), False,
+                                      body_is="OK") == (
+        "expected the answer 'OK', got 'ERROR: no such note'")
+    resp = FakeResponse(200, {"Content-Type": "text/plain"}, "OK\r\n")
+    assert runtime.checkpoint_problem(resp, 200, None, None, (), (), (), False,
+                                      body_is="OK") is None

@@ -38,6 +38,7 @@ import test_zoo_phpmyadmin as phpmyadmin
 import test_zoo_redmine as redmine
 import test_zoo_roundcube as roundcube
 import test_zoo_roundup as roundup
+import test_zoo_sqladmin as sqladmin
 import test_zoo_sveltekit as sveltekit
 import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
@@ -50,7 +51,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # twenty-two apps in a row: about four minutes
+USERS, SECONDS = 2, 6  # twenty-three apps in a row: about four minutes
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,12 @@ def _fastapi(port: int) -> Any:
     from fixtures.zoo.fastapi.server import FastAPIApp
 
     return FastAPIApp(port=port)
+
+
+def _sqladmin(port: int) -> Any:
+    from fixtures.zoo.sqladmin.server import SQLAdminApp
+
+    return SQLAdminApp(port=port)
 
 
 def _htmx(port: int) -> Any:
@@ -354,6 +361,8 @@ ZOOS = [
         lambda o: graphql.assert_full_lifecycle(o.run, graphql._delta(o.before, o.after))),
     Zoo("fastapi", _fastapi, fastapi.PASSWORD,
         lambda o: fastapi.assert_full_lifecycle(o.run, fastapi._delta(o.before, o.after))),
+    Zoo("sqladmin", _sqladmin, sqladmin.PASSWORD,
+        lambda o: sqladmin.assert_full_lifecycle(o.run, sqladmin._delta(o.before, o.after))),
     Zoo("htmx", _htmx, htmx.PASSWORD, lambda o: htmx.assert_full_lifecycle(o.run, o.after)),
     Zoo("dokuwiki", _dokuwiki, _dokuwiki_password(),
         lambda o: dokuwiki.assert_full_lifecycle(o.run, o.after),

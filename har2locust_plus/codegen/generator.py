@@ -744,6 +744,12 @@ class FastHttpGenerator:
             args.append(_kwarg("no_error", cst.Name("True")))
         if "no_error_shown" in by_kind:
             args.append(_kwarg("no_error_shown", cst.Name("True")))
+        if "body_url" in by_kind:
+            pattern, names = by_kind["body_url"].expected
+            args.append(_kwarg("body_url", cst.Tuple([cst.Element(py_regex(pattern)), cst.Element(
+                cst.Tuple([cst.Element(py_str(name)) for name in names]))])))
+        if "body_is" in by_kind:
+            args.append(_kwarg("body_is", py_str(by_kind["body_is"].expected)))
         origins += [c.origin for c in checks if c.kind != "status" and c.origin]
         comment = "; ".join(dict.fromkeys(o for o in origins if o))
         return args, [_line_comment(comment)] if comment else []

@@ -35,7 +35,7 @@ import re
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from itertools import islice
-from urllib.parse import unquote_plus, urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 from .. import ir, jsontext
 from ..ir import replace
@@ -83,7 +83,8 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             key = _request_key(step)
             if key not in body_checks:
                 body_checks[key] = _body_checks(groups[key], dynamic,
-                                                unsafe=key[0] not in SAFE_METHODS)
+                                                unsafe=key[0] not in SAFE_METHODS,
+                                                origin=step.request.origin)
             checks += body_checks[key]
             if landed:
                 checks += [check for check in _landing_message(step.response, dynamic)
@@ -223,9 +224,10 @@ def _is_dynamic(segment: str) -> bool:
 
 
 def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
-                 unsafe: bool = False) -> list[ir.Check]:
+                 unsafe: bool = False, origin: str = "") -> list[ir.Check]:
     """Checks that hold for every recorded 2xx response of one request (each parsed once).
-    ``unsafe``: the request changes something (not GET or HEAD): its answer's message counts."""
+    ``unsafe``: the request changes something (not GET or HEAD): its answer's message counts.
+    ``origin``: the request's, which a URL the answer names is relative to."""
     first = responses[0]
     if first.status == 204:
         return []
@@ -238,6 +240,7 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
         delta = _delta_checks(texts)  # type: ignore[arg-type]
         if delta is not None:
             return delta + message if delta else delta
+    plain = _plain_answer(texts, mime, dynamic, origin) if unsafe else []  # type: ignore[arg-type]
     if unsafe and not message:  # Roundcube's display_message("Successfully saved.", …)
         message = _script_message_checks(texts, dynamic)  # type: ignore[arg-type]
     if "html" in mime:
@@ -247,7 +250,7 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
             checks.append(ir.Check("contains", snippet, "recorded page text"))
         if unsafe and not any(map(error_shown, texts)):  # type: ignore[arg-type]
             checks.append(ir.Check("no_error_shown", True))
-        return checks + message
+        return checks + plain + message
     if "json" in mime:
         checks = [ir.Check("content_type", "json", "recorded content type")]
         checks += _json_checks(texts, dynamic)  # type: ignore[arg-type]
@@ -255,7 +258,50 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
             held_message = _message_checks(held, dynamic, raw=texts)  # type: ignore[arg-type]
             message = held_message or message
         return checks + message
-    return []
+    return plain
+
+
+# a URL as a whole plain-text answer: absolute (http or https) or from the root
+_PLAIN_URL = re.compile(r"(?:https?://[^/?#\s]+)?/[^\s]*|https?://[^/?#\s]+")
+PLAIN_ANSWER_MAX = 200  # characters of a plain-text answer naming a URL
+PLAIN_WORDS_MAX, PLAIN_WORDS_MAX_CHARS = 4, 40  # an answer of words, checked whole
+
+
+def _plain_answer(texts: list[str], mime: str, dynamic: Dynamic, origin: str
+                  ) -> list[ir.Check]:
+    """The answer of an unsafe request that is one short line of plain text, the same in every
+    recording, checked whole: a refusal answers 200 with another text.
+
+    * A URL (SQLAdmin's ``DELETE …/delete?pks=7`` answers the list's URL, and its script goes
+      there): the answer must name the same route with the recorded query's parameter names;
+      a failed delete names ``…/list?error=…`` (:func:`location_pattern`, :func:`query_names`,
+      as for a ``Location``). Not when a segment of its path is a value the client sent or
+      the flow reads at run time (it changes per run).
+    * A few words (``OK``, ``Deleted``, ``success``, ``Saved successfully``): exactly those,
+      when no digit and nothing the client sent is in them (``ERROR: no such note`` is
+      another answer). A longer text is content, or a placeholder a sanitized HAR holds
+      ("Content and some headers removed from HAR to save space").
+
+    Only ``text/plain`` and ``text/html`` without markup (what ``res.send("OK")`` or PHP's
+    ``echo`` answer); JSON, markup, CSS, scripts and data have their own checks or none."""
+    if not mime.startswith(("text/plain", "text/html")):
+        return []
+    said = {text.strip() for text in texts}
+    if len(said) != 1:
+        return []
+    text = said.pop()
+    if not text or len(text) > PLAIN_ANSWER_MAX or "<" in text or "\n" in text:
+        return []
+    if _PLAIN_URL.fullmatch(text):
+        path = urlsplit(text).path if "://" in text else text.partition("?")[0]
+        if any(segment and unquote(segment) in dynamic for segment in path.split("/")):
+            return []
+        return [ir.Check("body_url", (location_pattern(text, origin), query_names(text)),
+                         "recorded URL in the answer")]
+    if len(text) > PLAIN_WORDS_MAX_CHARS or len(text.split()) > PLAIN_WORDS_MAX or any(
+            ch.isdigit() for ch in text) or dynamic.occurs_in(text, words=True):
+        return []
+    return [ir.Check("body_is", text, "recorded answer")]
 
 
 def _json_html(texts: list[str]) -> list[str] | None:

@@ -415,6 +415,8 @@ def check(
     redirect_header=None,
     query_names=(),
     no_error_shown=False,
+    body_url=None,
+    body_is=None,
 ):
     """Mark the response failed, naming the step, unless it is what the recording showed;
     a failed step ends this run of the flow (unless --continue-on-failure).
@@ -426,6 +428,9 @@ def check(
     it may not name an error the recording did not (?error=..., ?@error_message=...);
     no_error_shown: the page may not show an error (an element of class error, errorlist,
     alert-danger ... with text), as the recorded page did not;
+    body_url: (regex, names): a plain-text answer naming the URL the page's script goes to
+    must name one the regex matches, with query_names' rule for those names (a refusal
+    answers ?error=...); body_is: a short plain-text answer ("OK", "Deleted") must be it;
     content_type: "html" or "json"; contains: text the body must contain;
     json_keys: keys the JSON object must have; json_values: (path, value) pairs it must
     hold, a path is keys joined by dots ("save.result"); no_error: the JSON may not have an
@@ -443,6 +448,8 @@ def check(
         redirect_header,
         query_names,
         no_error_shown,
+        body_url,
+        body_is,
     )
     if problem:
         resp.failure(f"{step}: {problem}")
@@ -465,6 +472,8 @@ def checkpoint_problem(
     redirect_header=None,
     query_names=(),
     no_error_shown=False,
+    body_url=None,
+    body_is=None,
 ):
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
@@ -497,6 +506,17 @@ def checkpoint_problem(
             return (
                 f"expected {content_type} content, got {got_type or 'no Content-Type'}"
             )
+    if body_url is not None:
+        pattern, names = body_url
+        said = body_text(resp).strip()
+        wanted = readable(pattern, names)
+        if not said or not re.fullmatch(pattern, redirect_to(resp, said)):
+            return f"expected the answer to name {wanted}, got {brief(said, repr)}"
+        wrong = query_problem(said, names)
+        if wrong:
+            return f"expected the answer to name {wanted}, got {brief(said)} ({wrong})"
+    if body_is is not None and body_text(resp).strip() != body_is:
+        return f"expected the answer {body_is!r}, got {brief(body_text(resp).strip(), repr)}"
     data = parsed_json(resp) if no_error else None
     # a batch (JSON-RPC, Moodle's AJAX service) answers a list: each answer counts
     for answer in data[:50] if isinstance(data, list) else (data,):
