@@ -24,6 +24,7 @@ import pytest
 import test_zoo_djangoadmin as djangoadmin
 import test_zoo_djangospa as djangospa
 import test_zoo_dokuwiki as dokuwiki
+import test_zoo_drf as drf
 import test_zoo_fastapi as fastapi
 import test_zoo_flaskadmin as flaskadmin
 import test_zoo_flaskwtf as flaskwtf
@@ -51,7 +52,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # twenty-three apps in a row: about four minutes
+USERS, SECONDS = 2, 6  # twenty-four apps in a row: about five minutes
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,12 @@ def _fastapi(port: int) -> Any:
     from fixtures.zoo.fastapi.server import FastAPIApp
 
     return FastAPIApp(port=port)
+
+
+def _drf(port: int) -> Any:
+    from fixtures.zoo.drf.server import DrfApp
+
+    return DrfApp(port=port)
 
 
 def _sqladmin(port: int) -> Any:
@@ -361,6 +368,8 @@ ZOOS = [
         lambda o: graphql.assert_full_lifecycle(o.run, graphql._delta(o.before, o.after))),
     Zoo("fastapi", _fastapi, fastapi.PASSWORD,
         lambda o: fastapi.assert_full_lifecycle(o.run, fastapi._delta(o.before, o.after))),
+    Zoo("drf", _drf, drf.PASSWORD,
+        lambda o: drf.assert_full_lifecycle(o.run, drf._delta(o.before, o.after))),
     Zoo("sqladmin", _sqladmin, sqladmin.PASSWORD,
         lambda o: sqladmin.assert_full_lifecycle(o.run, sqladmin._delta(o.before, o.after))),
     Zoo("htmx", _htmx, htmx.PASSWORD, lambda o: htmx.assert_full_lifecycle(o.run, o.after)),
