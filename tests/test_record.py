@@ -535,3 +535,39 @@ async def asyncio_sleep0() -> None:
     import asyncio
 
     await asyncio.sleep(0)
+
+
+# --- bodies the browser did not keep ----------------------------------------------------------
+
+
+def _entry(method: str, url: str, status: int, kind: str, content: dict) -> dict:
+    return {"request": {"method": method, "url": url}, "_resourceType": kind,
+            "response": {"status": status, "content": content}}
+
+
+def test_answers_whose_body_the_browser_dropped_are_named_in_a_warning() -> None:
+    """Chromium drops an answer's body when the page leaves at once (SQLAdmin's script goes
+    to the URL its DELETE answered): the HAR says ``"size": -1`` and holds no text. Silent,
+    a value only that answer hands out would simply not be correlated."""
+    from har2locust_plus.record.recorder import _summary
+
+    lost = {"size": -1, "mimeType": "text/plain"}
+    entries = [
+        _entry("GET", "http://127.0.0.1:5/admin/", 200, "document", {"size": 9, "text": "<p>hi"}),
+        _entry("DELETE", "http://127.0.0.1:5/admin/note/delete?pks=7", 200, "xhr", lost),
+        _entry("POST", "http://127.0.0.1:5/login", 302, "document", lost),  # a redirect
+        _entry("POST", "http://127.0.0.1:5/logout", 204, "fetch", lost),  # no body to lose
+        _entry("GET", "http://127.0.0.1:5/app.js", 200, "script", lost),  # not the app's answer
+        _entry("POST", "http://127.0.0.1:5/notes", 200, "fetch", {"size": 0}),  # empty
+    ]
+    summary = _summary(json.dumps({"log": {"entries": entries}}), "x.har", None)
+    assert summary.lost == ("DELETE /admin/note/delete",)
+    assert summary.warning() == (
+        "warning: the body of 1 answer is not in the HAR (DELETE /admin/note/delete): the "
+        "page left before the browser handed it over; what only it hands out is not "
+        "correlated, and its text is not checked")
+    entries = [_entry("POST", f"http://127.0.0.1:5/n{i}", 200, "xhr", lost) for i in range(5)]
+    warning = _summary(json.dumps({"log": {"entries": entries}}), "x.har", None).warning()
+    assert warning is not None and warning.startswith(
+        "warning: the bodies of 5 answers are not in the HAR (POST /n0, POST /n1, POST /n2, …)")
+    assert _summary(json.dumps({"log": {"entries": entries[:0]}}), "x.har", None).warning() is None

@@ -73,7 +73,8 @@ def record_command(url: str, output: str, script_path: str | None, headless: boo
     and close the window when done, or a --script journey drives it.
 
     URL is http(s); a bare host[:port] means http://. Nothing is left out of the HAR (cookies,
-    Set-Cookie, bodies): keep it private.
+    Set-Cookie, bodies): keep it private. An answer whose page left at once has no body in
+    it (the browser dropped it): a warning names each.
     """
     def progress(line: str) -> None:
         if not quiet:
@@ -95,6 +96,8 @@ def record_command(url: str, output: str, script_path: str | None, headless: boo
         except RecordingStopped as stop:
             fail(f"stopped by {stop} before anything was recorded", 128 + stop.signum)
         progress(summary.line())
+        if (warning := summary.warning()) is not None:
+            click.echo(warning, err=True)  # also with --quiet: the HAR lacks something
         stopped = summary.stopped_by
         if stopped is not None and not (stopped == signal.SIGINT and journey is None):
             sys.exit(128 + stopped)  # a journey cut short: its HAR is written, not converted

@@ -33,7 +33,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import FrameType, ModuleType, TracebackType
 from typing import Any
@@ -57,6 +57,7 @@ class RecordSummary:
     pages: int
     hosts: tuple[str, ...]  # host[:port] of the requests, in the order they were first seen
     stopped_by: int | None = None  # the signal that ended the recording, if one did
+    lost: tuple[str, ...] = ()  # "METHOD /path" of answers whose body the browser did not keep
 
     def line(self) -> str:
         """``recorded 23 requests on 4 pages from 1 host (127.0.0.1:5000) → capture.har``."""
@@ -66,6 +67,17 @@ class RecordSummary:
         return (f"recorded {_count(self.entries, 'request')} on {_count(self.pages, 'page')} "
                 f"from {_count(len(self.hosts), 'host')}" + (f" ({shown})" if shown else "")
                 + f" → {self.output}{stopped}")
+
+
+    def warning(self) -> str | None:
+        """One line on the answers whose body is not in the HAR, or None."""
+        if not self.lost:
+            return None
+        shown = ", ".join(self.lost[:3]) + (", …" if len(self.lost) > 3 else "")
+        bodies = "the body of 1 answer is" if len(self.lost) == 1 else \
+            f"the bodies of {len(self.lost)} answers are"
+        return (f"warning: {bodies} not in the HAR ({shown}): the page left before the browser handed it over; what only it "
+                "hands out is not correlated, and its text is not checked")
 
 
 class RecordingStopped(KeyboardInterrupt):
@@ -281,7 +293,24 @@ def _summary(text: str, output: str, stopped_by: int | None) -> RecordSummary:
     views = sum(1 for entry in log.get("entries", []) if entry.get("_resourceType") == "document"
                 and not 300 <= entry["response"].get("status", 0) < 400)
     return RecordSummary(output, len(log.get("entries", [])), views or len(log.get("pages", [])),
-                         tuple(hosts), stopped_by)
+                         tuple(hosts), stopped_by, tuple(_lost_bodies(log.get("entries", []))))
+
+
+def _lost_bodies(entries: list[dict]) -> Iterator[str]:
+    """``METHOD /path`` of each answer of a page or its script with a body the HAR does not
+    hold: Chromium drops an answer's body when the page leaves at once (SQLAdmin's script goes
+    to the URL its ``DELETE`` answered, htmx follows ``HX-Redirect``), and Playwright writes
+    ``"size": -1`` without a ``text``. Redirects and empty answers have no body to lose."""
+    for entry in entries:
+        response, request = entry.get("response") or {}, entry.get("request") or {}
+        content = response.get("content") or {}
+        status = response.get("status", 0)
+        if (entry.get("_resourceType") in ("document", "xhr", "fetch")
+                and 200 <= status < 300 and status not in (204, 205)
+                and request.get("method") != "HEAD"
+                and "text" not in content and content.get("size", 0) != 0):
+            parts = urlsplit(request.get("url", ""))
+            yield f"{request.get('method', '?')} {parts.path or '/'}"
 
 
 def _first_line(exc: BaseException) -> str:
