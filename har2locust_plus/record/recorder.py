@@ -76,8 +76,9 @@ class RecordSummary:
         shown = ", ".join(self.lost[:3]) + (", …" if len(self.lost) > 3 else "")
         bodies = "the body of 1 answer is" if len(self.lost) == 1 else \
             f"the bodies of {len(self.lost)} answers are"
-        return (f"warning: {bodies} not in the HAR ({shown}): the page left before the browser handed it over; what only it "
-                "hands out is not correlated, and its text is not checked")
+        return (f"warning: {bodies} not in the HAR ({shown}): the page left before the "
+                "browser handed it over; what only it hands out is not correlated, and its "
+                "text is not checked")
 
 
 class RecordingStopped(KeyboardInterrupt):
