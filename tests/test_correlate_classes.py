@@ -2250,3 +2250,45 @@ def test_a_formsets_bounds_are_no_ids():
                                                   ("form-0-id", "49670")]))
     assert form_field(step(result, 2), "form-MAX_NUM_FORMS") == ir.Template.literal("1000")
     assert not form_field(step(result, 2), "form-0-id").is_literal
+
+
+# --- a key that names a position or a count, and an object's id under it -----------------------
+
+
+def _inline_formset(sent_order: str, *, inputs: bool = True, key: str = "lines-0-order"):
+    """Django's admin with an inline formset: the add redirects to the new order's page, whose
+    formset holds each line's id and its parent's (``lines-0-order``), posted back on save."""
+    hidden = (f'<input type="hidden" name="{key}" value="52307">'
+              '<input type="hidden" name="lines-0-id" value="1407">') if inputs else ""
+    return conv(
+        entry("/admin/orders/order/add/", "POST", status=302, form=[("customer", "Zoo")],
+              response_headers=[("Location", "/admin/orders/order/52307/change/")]),
+        page("/admin/orders/order/52307/change/", f'<form method="post">{hidden}</form>'),
+        entry("/admin/orders/order/52307/change/", "POST", status=302,
+              form=[("lines-0-id", "1407"), (key, sent_order), ("lines-0-quantity", "3")],
+              response_headers=[("Location", "/admin/orders/order/52307/change/")]))
+
+
+def test_an_inline_formsets_parent_id_is_the_new_objects_under_a_key_like_a_position():
+    """``order`` names a position as often as an object (``NOT_ID_KEYS``); Django's inline
+    formset sends its parent's id as ``lines-0-order``: under such a structured key, it is the
+    order's id when the order's creator (the add's ``Location``, ``/order/52307/``) handed it
+    out. Sent as recorded, Django refused the save (200, the form again: "The inline value did
+    not match the parent instance")."""
+    for inputs in (True, False):
+        result = _inline_formset("52307", inputs=inputs)
+        assert form_field(step(result, 3), "lines-0-order").parts == (ir.VarRef("order_id"),)
+        assert form_field(step(result, 3), "lines-0-id").is_literal is not inputs
+        assert form_field(step(result, 3), "lines-0-quantity") == ir.Template.literal("3")
+
+
+def test_a_position_key_takes_no_id_that_is_not_its_objects():
+    """``?order=``, ``page=`` alone are positions: the new order's id is no source of them,
+    nor of a structured key's value that is not the order's."""
+    for inputs in (True, False):
+        result = _inline_formset("52307", inputs=inputs, key="order")
+        assert form_field(step(result, 3), "order") == ir.Template.literal("52307")
+    result = _inline_formset("5", key="lines-0-order")  # a position: not the order's id
+    assert form_field(step(result, 3), "lines-0-order") == ir.Template.literal("5")
+    result = _inline_formset("52307", key="lines-0-page")  # another thing's name
+    assert form_field(step(result, 3), "lines-0-page") == ir.Template.literal("52307")

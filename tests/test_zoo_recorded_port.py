@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import test_zoo_djangoadmin as djangoadmin
+import test_zoo_djangoinline as djangoinline
 import test_zoo_djangospa as djangospa
 import test_zoo_dokuwiki as dokuwiki
 import test_zoo_drf as drf
@@ -52,7 +53,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # twenty-four apps in a row: about five minutes
+USERS, SECONDS = 2, 6  # twenty-five apps in a row: about five minutes
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,12 @@ def _fastapi(port: int) -> Any:
     from fixtures.zoo.fastapi.server import FastAPIApp
 
     return FastAPIApp(port=port)
+
+
+def _djangoinline(port: int) -> Any:
+    from fixtures.zoo.djangoinline.server import DjangoInlineApp
+
+    return DjangoInlineApp(port=port)
 
 
 def _drf(port: int) -> Any:
@@ -368,6 +375,9 @@ ZOOS = [
         lambda o: graphql.assert_full_lifecycle(o.run, graphql._delta(o.before, o.after))),
     Zoo("fastapi", _fastapi, fastapi.PASSWORD,
         lambda o: fastapi.assert_full_lifecycle(o.run, fastapi._delta(o.before, o.after))),
+    Zoo("djangoinline", _djangoinline, djangoinline.PASSWORD,
+        lambda o: djangoinline.assert_full_lifecycle(o.run, djangoinline._delta(o.before,
+                                                                                o.after))),
     Zoo("drf", _drf, drf.PASSWORD,
         lambda o: drf.assert_full_lifecycle(o.run, drf._delta(o.before, o.after))),
     Zoo("sqladmin", _sqladmin, sqladmin.PASSWORD,

@@ -779,9 +779,18 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
     sources = state.index.get(value)
     if not sources or not whole and len(value) < MIN_TOKEN:
         return None
+    wanted_name = identifier(key)
+    created_only = False  # a key that names a count or a position: see below
     if not rank.usable_at(value, key if place is None else place,
                           state.sent_keys.get(value)):
-        return None
+        # "order", "page", "version", "type" … name a position or a count as often as an
+        # object (Django's inline formset sends its parent's id as lines-0-order): under a
+        # structured key (not a bare ?order=, ?page=), such a value is an object's id when
+        # the object's creator handed it out, named so (the add's Location: /order/52307/)
+        if not (key and place is None and len(value) > 1 and not key.isalpha()
+                and rank.not_id_key(key) and key not in (state.sent_keys.get(value) or ())):
+            return None
+        created_only = True
     # one pass over the usable sources: the best order (ties kept in the order found); in a
     # request path, the best of the links of that shape (the link the user followed) unless
     # the object's creator handed it out
@@ -797,6 +806,8 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
         if short and not (s.creates or s.in_path and place is not None
                           or rank.names_agree(s.name, key, place)):
             continue  # "1": by chance in many places; only a source that names it
+        if created_only and not (s.creates and rank.names_agree(s.name, key, place)):
+            continue
         if s.kind in (ROW, HTML_ROW, HTML_ROW_VALUE) or s.kind == "json" and s.anchors:
             anchored = _row_anchored(s, state)
             if anchored is None and s.kind != "json":
@@ -823,7 +834,6 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
         return None
     if followed and not best[0].creates:
         best = followed
-    wanted_name = identifier(key)
     source = next((s for s in best if s.name == wanted_name), best[0])
     return _extraction_for(source, step, state)
 

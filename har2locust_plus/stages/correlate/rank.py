@@ -138,6 +138,9 @@ def _not_id_key(key: str) -> bool:
     return NOT_ID_KEYS.search(key) is not None
 
 
+not_id_key = _not_id_key  # a key whose small numbers are counts, sizes or positions
+
+
 # a yes/no: "is_editing", "has_comments", "can_edit", "notify_enabled"
 FLAG_NAME = re.compile(r"^(is|has|can|should|allow|show|use)_|_(enabled|disabled|flag)$", re.I)
 
