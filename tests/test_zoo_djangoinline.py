@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import LocustRun, locust_headless
+from conftest import LocustRun
+from zoo_runs import delta, explain, nonzero
+from zoo_runs import replay as replay_journey
 
 # Import locust (gevent's monkey patching) at collection, before a fixture starts a thread.
 import har2locust_plus.verify.core as verify_core  # noqa: I001
-from har2locust_plus import Options, ThinkTime, convert, ir
+from har2locust_plus import Options, convert, ir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HAR = REPO_ROOT / "fixtures" / "zoo" / "djangoinline" / "djangoinline.har"
@@ -42,33 +43,13 @@ def app() -> Iterator[Any]:
 
 
 def _run(app: Any, workdir: Path, seconds: int, **options: Any) -> tuple[LocustRun, dict]:
-    """Convert, run Locust headless against ``app``; the run and what the server did."""
-    result = convert(HAR, Options(think_time=ThinkTime("none"), **options))
-    assert urlsplit(app.url).port != urlsplit(result.scenario.main_origin).port
-    script = workdir / "locustfile.py"
-    script.write_text(result.code, encoding="utf-8")
-    before = app.state()
-    run = locust_headless(script, app.url, workdir, seconds=seconds, users=USERS,
-                          extra=("--stop-timeout", "5"), env={"H2L_PASSWORD": PASSWORD})
-    return run, _delta(before, app.state())
+    return replay_journey(app, HAR, workdir, seconds, users=USERS, password=PASSWORD, **options)
 
 
-def _delta(before: dict, after: dict) -> dict:
-    """Counters of ``after`` minus ``before`` (nested dicts of numbers), the rest as after."""
-    if isinstance(after, dict) and isinstance(before, dict):
-        return {k: _delta(before.get(k, {} if isinstance(v, dict) else 0), v)
-                for k, v in after.items()}
-    if isinstance(after, int) and not isinstance(after, bool):
-        return after - (before or 0)
-    return after
 
 
-def _nonzero(counter: dict[str, int]) -> dict[str, int]:
-    return {k: v for k, v in counter.items() if v}
 
 
-def _explain(run: LocustRun, state: dict) -> str:
-    return f"{run.explain()}\nserver: {state}"
 
 
 @pytest.fixture(scope="module")
@@ -85,17 +66,17 @@ def assert_full_lifecycle(run: LocustRun, state: dict) -> None:
     """No failure; each iteration's order added with two lines, changed (one line changed,
     the other deleted), deleted (``state``: the run's delta; also used by
     tests/test_zoo_recorded_port.py)."""
-    why = _explain(run, state)
+    why = explain(run, state)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     log, lines = state["log"], state["lines"]
-    added = _nonzero(log["added"]).get("alice", 0)
-    changed = _nonzero(log["changed"]).get("alice", 0)
-    assert added > 1 and set(_nonzero(log["added"])) == {"alice"}, why
+    added = nonzero(log["added"]).get("alice", 0)
+    changed = nonzero(log["changed"]).get("alice", 0)
+    assert added > 1 and set(nonzero(log["added"])) == {"alice"}, why
     # an iteration the run's end cut short may have added its order and no more
     assert 0 <= added - changed <= USERS, why
-    assert _nonzero(lines["created"]).get("alice", 0) == 2 * added, why
-    assert _nonzero(lines["changed"]).get("alice", 0) == changed, why
-    assert _nonzero(state["rejections"]) == {} and _nonzero(state["errors"]) == {}, why
+    assert nonzero(lines["created"]).get("alice", 0) == 2 * added, why
+    assert nonzero(lines["changed"]).get("alice", 0) == changed, why
+    assert nonzero(state["rejections"]) == {} and nonzero(state["errors"]) == {}, why
     assert state["sentinels_intact"], why
 
 
@@ -114,10 +95,10 @@ def test_the_lines_parent_is_the_order_the_flow_added() -> None:
 
 def test_without_correlation_nothing_is_added(app: Any, tmp_path: Path) -> None:
     run, state = _run(app, tmp_path, 5, correlate=False, keep_secrets=True)
-    why = _explain(run, state)
+    why = explain(run, state)
     assert run.requests > 0 and run.failed > 0, why
-    assert _nonzero(state["log"]["added"]) == {}, why
-    assert _nonzero(state["rejections"]).get("csrf", 0) > 0, why
+    assert nonzero(state["log"]["added"]) == {}, why
+    assert nonzero(state["rejections"]).get("csrf", 0) > 0, why
     assert state["sentinels_intact"], why
 
 
@@ -125,7 +106,7 @@ def test_verify_passes_on_a_fresh_instance(app: Any, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("H2L_PASSWORD", PASSWORD)
     before = app.state()
     outcome = verify_core.verify(HAR, app.url, Options())
-    state = _delta(before, app.state())
+    state = delta(before, app.state())
     assert outcome.passed, outcome.final.verdict()
-    assert _nonzero(state["log"]["changed"]) == _nonzero(state["log"]["deleted"]) == {
+    assert nonzero(state["log"]["changed"]) == nonzero(state["log"]["deleted"]) == {
         "alice": 2}, state  # two iterations

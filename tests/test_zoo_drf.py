@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import LocustRun, locust_headless
+from conftest import LocustRun
+from zoo_runs import delta, explain, nonzero
+from zoo_runs import replay as replay_journey
 
 # Import locust (gevent's monkey patching) at collection, before a fixture starts a thread.
 import har2locust_plus.verify.core as verify_core  # noqa: I001
-from har2locust_plus import Options, ThinkTime, convert
+from har2locust_plus import Options, convert
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HAR = REPO_ROOT / "fixtures" / "zoo" / "drf" / "drf.har"
@@ -43,33 +44,13 @@ def app() -> Iterator[Any]:
 
 
 def _run(app: Any, workdir: Path, seconds: int, **options: Any) -> tuple[LocustRun, dict]:
-    """Convert, run Locust headless against ``app``; the run and what the server did."""
-    result = convert(HAR, Options(think_time=ThinkTime("none"), **options))
-    assert urlsplit(app.url).port != urlsplit(result.scenario.main_origin).port
-    script = workdir / "locustfile.py"
-    script.write_text(result.code, encoding="utf-8")
-    before = app.state()
-    run = locust_headless(script, app.url, workdir, seconds=seconds, users=USERS,
-                          extra=("--stop-timeout", "5"), env={"H2L_PASSWORD": PASSWORD})
-    return run, _delta(before, app.state())
+    return replay_journey(app, HAR, workdir, seconds, users=USERS, password=PASSWORD, **options)
 
 
-def _delta(before: dict, after: dict) -> dict:
-    """Counters of ``after`` minus ``before`` (nested dicts of numbers), the rest as after."""
-    if isinstance(after, dict) and isinstance(before, dict):
-        return {k: _delta(before.get(k, {} if isinstance(v, dict) else 0), v)
-                for k, v in after.items()}
-    if isinstance(after, int) and not isinstance(after, bool):
-        return after - (before or 0)
-    return after
 
 
-def _nonzero(counter: dict[str, int]) -> dict[str, int]:
-    return {k: v for k, v in counter.items() if v}
 
 
-def _explain(run: LocustRun, state: dict) -> str:
-    return f"{run.explain()}\nserver: {state}"
 
 
 # --- a: the generated script replays the whole flow on a fresh server ---------------------------
@@ -88,16 +69,16 @@ def test_generated_script_replays_the_browsable_api_flow(
 def assert_full_lifecycle(run: LocustRun, state: dict) -> None:
     """No failure; each iteration's ticket made, changed and deleted, only alice's
     (``state``: the run's delta; also used by tests/test_zoo_recorded_port.py)."""
-    why = _explain(run, state)
+    why = explain(run, state)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     tickets = state["tickets"]
-    created, deleted = _nonzero(tickets["created"]), _nonzero(tickets["deleted"])
+    created, deleted = nonzero(tickets["created"]), nonzero(tickets["deleted"])
     assert set(created) == {"alice"} and created["alice"] > 1, why
     assert set(deleted) == {"alice"} and 0 <= created["alice"] - deleted["alice"] <= USERS, why
-    assert set(_nonzero(tickets["updated"])) == {"alice"}, why
-    assert _nonzero(state["logouts"]).get("alice", 0) > 0, why
-    assert _nonzero(state["rejections"]) == {} and _nonzero(state["errors"]) == {}, why
-    assert _nonzero(state["failed_logins"]) == {} and state["sentinels_intact"], why
+    assert set(nonzero(tickets["updated"])) == {"alice"}, why
+    assert nonzero(state["logouts"]).get("alice", 0) > 0, why
+    assert nonzero(state["rejections"]) == {} and nonzero(state["errors"]) == {}, why
+    assert nonzero(state["failed_logins"]) == {} and state["sentinels_intact"], why
 
 
 def test_the_new_tickets_id_comes_from_the_201s_location() -> None:
@@ -112,10 +93,10 @@ def test_the_new_tickets_id_comes_from_the_201s_location() -> None:
 
 def test_without_correlation_nothing_is_created(app: Any, tmp_path: Path) -> None:
     run, state = _run(app, tmp_path, 5, correlate=False, keep_secrets=True)
-    why = _explain(run, state)
+    why = explain(run, state)
     assert run.requests > 0 and run.failed > 0, why
-    assert _nonzero(state["tickets"]["created"]) == {}, why
-    assert _nonzero(state["rejections"]).get("csrf", 0) > 0, why  # the recorded tokens
+    assert nonzero(state["tickets"]["created"]) == {}, why
+    assert nonzero(state["rejections"]).get("csrf", 0) > 0, why  # the recorded tokens
     assert state["sentinels_intact"], why
 
 
@@ -125,12 +106,12 @@ def test_without_correlation_nothing_is_created(app: Any, tmp_path: Path) -> Non
 def test_wrong_password_fails_every_iteration_and_creates_nothing(tmp_path: Path) -> None:
     with _drf_app(password="not-" + PASSWORD) as wrong:
         run, state = _run(wrong, tmp_path, 5)
-    why = _explain(run, state)
+    why = explain(run, state)
     iterations, _ = run.final["01 /api-auth/login/"]
     logins, failed = run.final["02 /api-auth/login/"]
     assert iterations > 0 and 0 < logins <= iterations and failed == logins, why
-    assert _nonzero(state["failed_logins"]).get("alice", 0) == logins, why
-    assert _nonzero(state["tickets"]["created"]) == {}, why
+    assert nonzero(state["failed_logins"]).get("alice", 0) == logins, why
+    assert nonzero(state["tickets"]["created"]) == {}, why
 
 
 # --- d: verify -------------------------------------------------------------------------------
@@ -140,8 +121,8 @@ def test_verify_passes_on_a_fresh_instance(app: Any, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("H2L_PASSWORD", PASSWORD)
     before = app.state()
     outcome = verify_core.verify(HAR, app.url, Options())
-    state = _delta(before, app.state())
+    state = delta(before, app.state())
     assert outcome.passed, outcome.final.verdict()
     tickets = state["tickets"]
-    assert (_nonzero(tickets["created"]) == _nonzero(tickets["updated"])
-            == _nonzero(tickets["deleted"]) == {"alice": 2}), state  # two iterations
+    assert (nonzero(tickets["created"]) == nonzero(tickets["updated"])
+            == nonzero(tickets["deleted"]) == {"alice": 2}), state  # two iterations

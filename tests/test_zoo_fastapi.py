@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import LocustRun, locust_headless
+from conftest import LocustRun
+from zoo_runs import delta, explain, nonzero
+from zoo_runs import replay as replay_journey
 
 # Import locust (gevent's monkey patching) at collection, before a fixture starts a thread.
 import har2locust_plus.verify.core as verify_core  # noqa: I001
-from har2locust_plus import Options, ThinkTime, convert
+from har2locust_plus import Options, convert
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HAR = REPO_ROOT / "fixtures" / "zoo" / "fastapi" / "fastapi.har"
@@ -51,34 +52,13 @@ def wrong_password_app() -> Iterator[Any]:
 
 
 def _run(app: Any, workdir: Path, seconds: int, **options: Any) -> tuple[LocustRun, dict]:
-    """Convert, run Locust headless against ``app``; the run and what the server did."""
-    result = convert(HAR, Options(think_time=ThinkTime("none"), **options))
-    assert urlsplit(app.url).port != urlsplit(result.scenario.main_origin).port
-    script = workdir / "locustfile.py"
-    script.write_text(result.code, encoding="utf-8")
-    before = app.state()
-    run = locust_headless(script, app.url, workdir, seconds=seconds, users=USERS,
-                          extra=("--stop-timeout", "5"), env={"H2L_PASSWORD": PASSWORD})
-    return run, _delta(before, app.state())
+    return replay_journey(app, HAR, workdir, seconds, users=USERS, password=PASSWORD, **options)
 
 
-def _delta(before: dict, after: dict) -> dict:
-    """Counters of ``after`` minus ``before`` (nested dicts of numbers), the rest as after."""
-    if isinstance(after, dict) and isinstance(before, dict):
-        return {k: _delta(before.get(k, {} if isinstance(v, dict) else 0), v)
-                for k, v in after.items()}
-    if isinstance(after, int) and not isinstance(after, bool):
-        return after - (before or 0)
-    return after
 
 
-def _nonzero(counter: dict[str, int]) -> dict[str, int]:
-    return {k: v for k, v in counter.items() if v}
 
 
-def _explain(run: LocustRun, state: dict) -> str:
-    summary = {k: v for k, v in state.items() if k != "current_items"}
-    return f"{run.explain()}\nserver: {summary}"
 
 
 # --- a: the generated script replays the whole flow on a fresh server ---------------------------
@@ -96,16 +76,16 @@ def test_generated_script_replays_the_swagger_ui_flow(replay: tuple[LocustRun, d
 def assert_full_lifecycle(run: LocustRun, state: dict) -> None:
     """No failure; every iteration that made an item read, changed and deleted that item and
     logged out (``state``: the run's delta; also used by tests/test_zoo_recorded_port.py)."""
-    why = _explain(run, state)
+    why = explain(run, state)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     items = state["items"]
-    created = _nonzero(items["created"])
+    created = nonzero(items["created"])
     assert created.get("alice", 0) > 1, why
     # an iteration stopped at the run's end may have logged in or made its item and no more
-    assert _nonzero(items["read"]) == _nonzero(items["updated"]) == _nonzero(
-        items["deleted"]) == _nonzero(state["logouts"]), why
+    assert nonzero(items["read"]) == nonzero(items["updated"]) == nonzero(
+        items["deleted"]) == nonzero(state["logouts"]), why
     assert 0 <= created["alice"] - items["deleted"].get("alice", 0) <= USERS, why
-    assert _nonzero(state["failed_logins"]) == {} and _nonzero(state["refused"]) == {}, why
+    assert nonzero(state["failed_logins"]) == {} and nonzero(state["refused"]) == {}, why
     assert state["sentinels_intact"], why
     left = [i for i in state["current_items"] if i["owner"] == "alice"]
     assert len(left) == created["alice"] - items["deleted"].get("alice", 0), why
@@ -139,9 +119,9 @@ def uncorrelated(app: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Lo
 def test_without_correlation_nothing_is_created_and_the_run_fails(
         uncorrelated: tuple[LocustRun, dict]) -> None:
     run, state = uncorrelated
-    why = _explain(run, state)
+    why = explain(run, state)
     assert run.requests > 0 and run.failed > 0, why
-    assert _nonzero(state["items"]["created"]) == {}, why  # the recorded JWT: another secret
+    assert nonzero(state["items"]["created"]) == {}, why  # the recorded JWT: another secret
     assert state["refused"].get("401 GET /users/me", 0) > 0, why
     assert state["sentinels_intact"], why
 
@@ -152,15 +132,15 @@ def test_without_correlation_nothing_is_created_and_the_run_fails(
 def test_wrong_password_fails_every_iteration_and_creates_nothing(
         wrong_password_app: Any, tmp_path: Path) -> None:
     run, state = _run(wrong_password_app, tmp_path, 5)
-    why = _explain(run, state)
+    why = explain(run, state)
     iterations, _ = run.final["01 /docs"]
     login_requests, login_failures = run.final["03 /auth/jwt/login"]
     assert iterations > 0 and 0 < login_requests <= iterations, why
     assert login_failures == login_requests, why  # 400 LOGIN_BAD_CREDENTIALS
-    assert _nonzero(state["failed_logins"]).get("alice", 0) == login_requests, why
-    assert _nonzero(state["logins"]) == {} and _nonzero(state["items"]["created"]) == {}, why
+    assert nonzero(state["failed_logins"]).get("alice", 0) == login_requests, why
+    assert nonzero(state["logins"]) == {} and nonzero(state["items"]["created"]) == {}, why
     # the flow stopped at the login: nothing was sent with a token it did not get
-    assert set(_nonzero(state["refused"])) == {"400 POST /auth/jwt/login"}, why
+    assert set(nonzero(state["refused"])) == {"400 POST /auth/jwt/login"}, why
     assert state["sentinels_intact"], why
 
 
@@ -175,9 +155,9 @@ def password(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_verify_passes_on_a_fresh_instance(app: Any, password: None) -> None:
     before = app.state()
     outcome = verify_core.verify(HAR, app.url, Options())
-    state = _delta(before, app.state())
+    state = delta(before, app.state())
     assert outcome.passed, outcome.final.verdict()
     items = state["items"]
-    assert (_nonzero(items["created"]) == _nonzero(items["updated"])
-            == _nonzero(items["deleted"]) == {"alice": 2}), state  # two iterations
-    assert _nonzero(state["refused"]) == {}, state
+    assert (nonzero(items["created"]) == nonzero(items["updated"])
+            == nonzero(items["deleted"]) == {"alice": 2}), state  # two iterations
+    assert nonzero(state["refused"]) == {}, state

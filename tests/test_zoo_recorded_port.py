@@ -46,6 +46,7 @@ import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
 import test_zoo_webforms as webforms
 import test_zoo_wordpress as wordpress
+import zoo_runs
 from conftest import ZOO_STOP_TIMEOUT, LocustRun, locust_headless
 
 from har2locust_plus import Options, ThinkTime, convert
@@ -374,14 +375,14 @@ ZOOS = [
     Zoo("graphql", _graphql, graphql.PASSWORD,
         lambda o: graphql.assert_full_lifecycle(o.run, graphql._delta(o.before, o.after))),
     Zoo("fastapi", _fastapi, fastapi.PASSWORD,
-        lambda o: fastapi.assert_full_lifecycle(o.run, fastapi._delta(o.before, o.after))),
+        lambda o: fastapi.assert_full_lifecycle(o.run, zoo_runs.delta(o.before, o.after))),
     Zoo("djangoinline", _djangoinline, djangoinline.PASSWORD,
-        lambda o: djangoinline.assert_full_lifecycle(o.run, djangoinline._delta(o.before,
+        lambda o: djangoinline.assert_full_lifecycle(o.run, zoo_runs.delta(o.before,
                                                                                 o.after))),
     Zoo("drf", _drf, drf.PASSWORD,
-        lambda o: drf.assert_full_lifecycle(o.run, drf._delta(o.before, o.after))),
+        lambda o: drf.assert_full_lifecycle(o.run, zoo_runs.delta(o.before, o.after))),
     Zoo("sqladmin", _sqladmin, sqladmin.PASSWORD,
-        lambda o: sqladmin.assert_full_lifecycle(o.run, sqladmin._delta(o.before, o.after))),
+        lambda o: sqladmin.assert_full_lifecycle(o.run, zoo_runs.delta(o.before, o.after))),
     Zoo("htmx", _htmx, htmx.PASSWORD, lambda o: htmx.assert_full_lifecycle(o.run, o.after)),
     Zoo("dokuwiki", _dokuwiki, _dokuwiki_password(),
         lambda o: dokuwiki.assert_full_lifecycle(o.run, o.after),

@@ -17,11 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import LocustRun, locust_headless
+from conftest import LocustRun
+from zoo_runs import delta, explain, nonzero
+from zoo_runs import replay as replay_journey
 
 # Import locust (gevent's monkey patching) at collection, before a fixture starts a thread.
 import har2locust_plus.verify.core as verify_core  # noqa: I001
-from har2locust_plus import Options, ThinkTime, convert
+from har2locust_plus import Options, convert
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HAR = REPO_ROOT / "fixtures" / "zoo" / "sqladmin" / "sqladmin.har"
@@ -45,33 +47,13 @@ def app() -> Iterator[Any]:
 
 def _run(app: Any, workdir: Path, seconds: int, har: Path = HAR,
          **options: Any) -> tuple[LocustRun, dict]:
-    """Convert, run Locust headless against ``app``; the run and what the server did."""
-    result = convert(har, Options(think_time=ThinkTime("none"), **options))
-    assert urlsplit(app.url).port != urlsplit(result.scenario.main_origin).port
-    script = workdir / "locustfile.py"
-    script.write_text(result.code, encoding="utf-8")
-    before = app.state()
-    run = locust_headless(script, app.url, workdir, seconds=seconds, users=USERS,
-                          extra=("--stop-timeout", "5"), env={"H2L_PASSWORD": PASSWORD})
-    return run, _delta(before, app.state())
+    return replay_journey(app, har, workdir, seconds, users=USERS, password=PASSWORD, **options)
 
 
-def _delta(before: dict, after: dict) -> dict:
-    """Counters of ``after`` minus ``before`` (nested dicts of numbers), the rest as after."""
-    if isinstance(after, dict) and isinstance(before, dict):
-        return {k: _delta(before.get(k, {} if isinstance(v, dict) else 0), v)
-                for k, v in after.items()}
-    if isinstance(after, int) and not isinstance(after, bool):
-        return after - (before or 0)
-    return after
 
 
-def _nonzero(counter: dict[str, int]) -> dict[str, int]:
-    return {k: v for k, v in counter.items() if v}
 
 
-def _explain(run: LocustRun, state: dict) -> str:
-    return f"{run.explain()}\nserver: {state}"
 
 
 def _with_the_deletes_answer(tmp_path: Path) -> Path:
@@ -104,15 +86,15 @@ def test_generated_script_replays_the_admin_flow(replay: tuple[LocustRun, dict])
 def assert_full_lifecycle(run: LocustRun, state: dict) -> None:
     """No failure; each iteration's note made, changed and deleted by the same user, only
     alice's (``state``: the run's delta; also used by tests/test_zoo_recorded_port.py)."""
-    why = _explain(run, state)
+    why = explain(run, state)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     notes = state["notes"]
-    created, deleted = _nonzero(notes["created"]), _nonzero(notes["deleted"])
+    created, deleted = nonzero(notes["created"]), nonzero(notes["deleted"])
     assert set(created) == {"alice"} and created["alice"] > 1, why
     assert set(deleted) == {"alice"} and 0 <= created["alice"] - deleted["alice"] <= USERS, why
-    assert set(_nonzero(notes["updated"])) == {"alice"}, why
-    assert _nonzero(state["failed_logins"]) == {} and state["failed_deletes"] == 0, why
-    assert _nonzero(state["logouts"]).get("alice", 0) > 0, why
+    assert set(nonzero(notes["updated"])) == {"alice"}, why
+    assert nonzero(state["failed_logins"]) == {} and state["failed_deletes"] == 0, why
+    assert nonzero(state["logouts"]).get("alice", 0) > 0, why
     assert state["sentinels_intact"], why
     left = [n for n in state["current_notes"] if n["author"] == "alice"]
     assert len(left) == created["alice"] - deleted["alice"], why
@@ -139,10 +121,10 @@ def test_a_refused_delete_fails_its_step(refusing_app: Any, tmp_path: Path) -> N
     """SQLAdmin answers a failed delete 200, naming the list with ``?error=…``: the answer
     must name the list as recorded, without an error parameter."""
     run, state = _run(refusing_app, tmp_path, 6, har=_with_the_deletes_answer(tmp_path))
-    why = _explain(run, state)
+    why = explain(run, state)
     deletes, failed = run.final["11 /admin/note/delete"]
     assert deletes > 0 and failed == deletes, why
-    assert state["failed_deletes"] == deletes and _nonzero(state["notes"]["deleted"]) == {}, why
+    assert state["failed_deletes"] == deletes and nonzero(state["notes"]["deleted"]) == {}, why
     messages = {row["Error"] for row in run.failures if row["Name"] == "11 /admin/note/delete"}
     assert messages and all("expected the answer to name /admin/note/list" in m
                             and "error=" in m for m in messages), why
@@ -159,12 +141,12 @@ def test_a_delete_that_worked_passes_the_same_check(app: Any, tmp_path: Path) ->
 def test_wrong_password_fails_every_iteration_and_creates_nothing(tmp_path: Path) -> None:
     with _sqladmin_app(password="not-" + PASSWORD) as wrong:
         run, state = _run(wrong, tmp_path, 5)
-    why = _explain(run, state)
+    why = explain(run, state)
     iterations, _ = run.final["01 /admin/login"]
     logins, failed = run.final["02 /admin/login"]
     assert iterations > 0 and 0 < logins <= iterations and failed == logins, why
-    assert _nonzero(state["failed_logins"]).get("alice", 0) == logins, why
-    assert _nonzero(state["notes"]["created"]) == {}, why
+    assert nonzero(state["failed_logins"]).get("alice", 0) == logins, why
+    assert nonzero(state["notes"]["created"]) == {}, why
     assert state["sentinels_intact"], why
 
 
@@ -175,8 +157,8 @@ def test_verify_passes_on_a_fresh_instance(app: Any, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("H2L_PASSWORD", PASSWORD)
     before = app.state()
     outcome = verify_core.verify(HAR, app.url, Options())
-    state = _delta(before, app.state())
+    state = delta(before, app.state())
     assert outcome.passed, outcome.final.verdict()
     notes = state["notes"]
-    assert (_nonzero(notes["created"]) == _nonzero(notes["updated"])
-            == _nonzero(notes["deleted"]) == {"alice": 2}), state  # two iterations
+    assert (nonzero(notes["created"]) == nonzero(notes["updated"])
+            == nonzero(notes["deleted"]) == {"alice": 2}), state  # two iterations
