@@ -131,6 +131,8 @@ RECORDINGS = [
                  {"graphql.har": False}, id="graphql"),  # the token travels in a header
     pytest.param("fixtures/zoo/fastapi/record.py", ("--out", "{dir}/fastapi.har"),
                  {"fastapi.har": False}, id="fastapi"),  # a JWT in a header, no cookie
+    pytest.param("fixtures/zoo/smorest/record.py", ("--out", "{dir}/smorest.har"),
+                 {"smorest.har": True}, id="smorest"),
     pytest.param("fixtures/zoo/djangoinline/record.py", ("--out", "{dir}/djangoinline.har"),
                  {"djangoinline.har": True}, id="djangoinline"),
     pytest.param("fixtures/zoo/drf/record.py", ("--out", "{dir}/drf.har"),

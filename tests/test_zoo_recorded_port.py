@@ -40,6 +40,7 @@ import test_zoo_phpmyadmin as phpmyadmin
 import test_zoo_redmine as redmine
 import test_zoo_roundcube as roundcube
 import test_zoo_roundup as roundup
+import test_zoo_smorest as smorest
 import test_zoo_sqladmin as sqladmin
 import test_zoo_sveltekit as sveltekit
 import test_zoo_trac as trac
@@ -54,7 +55,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # twenty-five apps in a row: about five minutes
+USERS, SECONDS = 2, 6  # twenty-six apps in a row: about five minutes
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,12 @@ def _fastapi(port: int) -> Any:
     from fixtures.zoo.fastapi.server import FastAPIApp
 
     return FastAPIApp(port=port)
+
+
+def _smorest(port: int) -> Any:
+    from fixtures.zoo.smorest.server import SmorestApp
+
+    return SmorestApp(port=port)
 
 
 def _djangoinline(port: int) -> Any:
@@ -376,6 +383,8 @@ ZOOS = [
         lambda o: graphql.assert_full_lifecycle(o.run, graphql._delta(o.before, o.after))),
     Zoo("fastapi", _fastapi, fastapi.PASSWORD,
         lambda o: fastapi.assert_full_lifecycle(o.run, zoo_runs.delta(o.before, o.after))),
+    Zoo("smorest", _smorest, smorest.PASSWORD,
+        lambda o: smorest.assert_full_lifecycle(o.run, zoo_runs.delta(o.before, o.after))),
     Zoo("djangoinline", _djangoinline, djangoinline.PASSWORD,
         lambda o: djangoinline.assert_full_lifecycle(o.run, zoo_runs.delta(o.before,
                                                                                 o.after))),

@@ -69,11 +69,77 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         scenario = scenario.with_diagnostic(
             ir.Severity.INFO,
             f"third-party hosts skipped: {hosts}{more}; keep one with --include-host HOST")
+    result, scenario = _drop_retried_refusals(result, scenario)
     if not result and scenario.steps:
         scenario = scenario.with_diagnostic(
             ir.Severity.WARNING, "no request is left to replay after filtering: see what was "
             "skipped above (--keep-static, --include-host and --include-url keep more)")
     return replace(scenario, steps=tuple(result), main_origin=main_origin)
+
+
+# --- a refusal for expired credentials that the page sent again ---------------------------------
+
+# What a server answers a request whose credentials it no longer takes: 401, 403 (a CSRF token
+# it no longer knows), Laravel's 419 "Page Expired", IIS's 440 "Login Time-out".
+REFUSED_CREDENTIALS = frozenset({401, 403, 419, 440})
+RETRY_WINDOW = 20  # the page sends the request again within this many requests, or never
+RETRIED = "refused for its credentials, then sent again with renewed ones"
+_CREDENTIAL_HEADER = re.compile(r"auth|token|csrf|xsrf|session|api-?key|^cookie$", re.I)
+
+
+def _drop_retried_refusals(steps: list[ir.Step], scenario: ir.Scenario
+                           ) -> tuple[list[ir.Step], ir.Scenario]:
+    """Leave out a request refused for the credentials it sent (an access token that had
+    expired, say) that the page then sent again, unchanged but for renewed credentials, and that was
+    answered this time: the usual client-side interceptor (``401`` → refresh the token →
+    resend). A replay starts with fresh credentials, so its first attempt would do the work
+    (a note updated) and the retry would do it again or fail; the retry alone is replayed
+    (and the renewal between them, a request of its own)."""
+    retried: dict[int, int] = {}
+    for i, step in enumerate(steps):
+        if step.response is None or step.response.status not in REFUSED_CREDENTIALS:
+            continue
+        credentials = _credentials(step.request)
+        if credentials == ((), ()):
+            continue  # refused for sending none: so is a replay at this point of the flow
+        sent = _resent(step.request)
+        for j in range(i + 1, min(len(steps), i + 1 + RETRY_WINDOW)):
+            later = steps[j]
+            if _resent(later.request) != sent:
+                continue
+            status = later.response.status if later.response is not None else 0
+            if status in REFUSED_CREDENTIALS:
+                continue  # refused again: the page may try once more
+            if 0 < status < 400 and _credentials(later.request) != credentials:
+                retried[i] = j
+            break  # the first answered (or otherwise failed) resend decides
+    if not retried:
+        return steps, scenario
+    scenario = scenario.with_skipped(RETRIED, len(retried))
+    shown = "; ".join(_retried(steps[i], steps[j]) for i, j in list(retried.items())[:5])
+    more = f" and {len(retried) - 5} more" if len(retried) > 5 else ""
+    scenario = scenario.with_diagnostic(
+        ir.Severity.INFO, f"left out, the replay's credentials being fresh: {shown}{more}")
+    return [s for i, s in enumerate(steps) if i not in retried], scenario
+
+
+def _retried(refused: ir.Step, retry: ir.Step) -> str:
+    status = refused.response.status if refused.response is not None else "?"
+    return (f"entry {refused.entry_index + 1} {refused.label} (answered {status}, sent again "
+            f"as entry {retry.entry_index + 1})")
+
+
+def _resent(request: ir.Request) -> tuple[object, ...]:
+    """What is the same when a page sends a request again (credentials aside)."""
+    return (request.method, request.host, request.path, request.raw_query, request.body)
+
+
+def _credentials(request: ir.Request) -> tuple[object, ...]:
+    """What a request sends that a renewal changes: its ``Cookie`` and credential headers
+    (this stage runs before the headers stage takes the cookies out of them)."""
+    return (request.cookies, tuple(sorted(
+        (h.name.lower(), h.value) for h in request.headers
+        if _CREDENTIAL_HEADER.search(h.name))))
 
 
 def _drop_reason(step: ir.Step, options: Options, include_urls: list[re.Pattern[str]],
