@@ -779,6 +779,11 @@ def test_a_cookie_no_response_sets_is_put_into_the_jar_before_it_is_sent():
     assert [(g.name, g.recorded) for g in step(result, 4).generated] == [("consent", "none")]
     assert 'set_cookie(self, "tz", "Europe%2FBerlin")' in result.code
     assert "from http.cookiejar import Cookie" in result.code
+    # the report names the requests that sent each value (it named none)
+    uses = {(row["var"], row["source_step"]): row["used_by"]
+            for row in result.report.correlations}
+    assert uses[("tz", 2)] == [2, 3, 4] and uses[("consent", 2)] == [2, 3]
+    assert uses[("consent", 4)] == [4]
 
 
 def test_a_double_submit_token_the_client_made_is_made_fresh_and_sent_as_the_jar_holds_it():
@@ -2292,3 +2297,79 @@ def test_a_position_key_takes_no_id_that_is_not_its_objects():
     assert form_field(step(result, 3), "lines-0-order") == ir.Template.literal("5")
     result = _inline_formset("52307", key="lines-0-page")  # another thing's name
     assert form_field(step(result, 3), "lines-0-page") == ir.Template.literal("52307")
+
+
+# --- an id a message states after "Save", sent inside an encoded query -----------------------
+
+# Adminer's rows after "Save": every row has the same checkbox and "edit" link but for its id
+# (``where%5Bid%5D=<id>``, percent-encoded inside the page's own query); only the message
+# says which row the insert made
+_ROWS = ("<div class='message'>{message}</div><table>"
+         "<tr><td><input type='checkbox' name='check[]' value='where%5Bid%5D=14911'> "
+         "<a href='adminer.php?edit=notes&amp;where%5Bid%5D=14911'>edit</a><td>14911<td>bob's"
+         "<tr><td><input type='checkbox' name='check[]' value='where%5Bid%5D=14920'> "
+         "<a href='adminer.php?edit=notes&amp;where%5Bid%5D=14920'>edit</a><td>14920<td>mine"
+         "</table>")
+
+
+def _inserted_then_deleted(message: str):
+    return conv(entry("/adminer.php?edit=notes", "POST", form=[("fields[title]", "mine")],
+                      status=302, response_headers=[("Location", "adminer.php?select=notes")]),
+                page("/adminer.php?select=notes", _ROWS.format(message=message)),
+                page("/adminer.php?edit=notes&where%5Bid%5D=14920", "<form></form>",
+                     headers=[("Referer", ORIGIN + "/adminer.php?select=notes")]),
+                entry("/adminer.php?select=notes", "POST",
+                      form=[("check[]", "where%5Bid%5D=14920"), ("delete", "Delete")]))
+
+
+@pytest.mark.parametrize(("message", "var", "expr"), [
+    ("Item 14920 has been inserted.", "item_id", r"Item (\d+) has been inserted"),
+    ("Record 14920 was created", "record_id", r"Record (\d+) was created"),
+    ("Ticket #14920 has been submitted.", "ticket_no", r"Ticket #(\d+)"),  # its number
+])
+def test_the_id_a_message_says_was_made_is_sent_inside_an_encoded_query(message, var, expr):
+    """Adminer: "Item 14920 has been inserted." on the page "Save" redirects to; the edit's
+    link sends ``where%5Bid%5D=14920`` in its query, the delete's checkbox as its value. The
+    checkboxes are no source by their position: on a fresh server, with other users, the row
+    at the recorded place is anyone's."""
+    result = _inserted_then_deleted(message)
+    e = extraction(result, 2)
+    assert (e.kind, e.var, e.expr) == ("regex", var, expr)
+    assert found_by_regex(e, message.replace("14920", "7")) == "7"
+    [param] = [q for q in step(result, 3).request.query if q.name == "where[id]"]
+    assert param.value.parts == (ir.VarRef(var),)
+    assert form_field(step(result, 4), "check[]").parts == ("where%5Bid%5D=", ir.VarRef(var))
+
+
+@pytest.mark.parametrize(("message", "why"), [
+    ("Page 14920 was added.", "a page's number is no object"),
+    ("14920 items have been inserted.", "a count, no object's noun before it"),
+    ("Item 14920 has been deleted.", "not made"),
+    ("Item 14920 has been inserted. Item 14921 has been inserted.", "two under one noun"),
+])
+def test_no_id_from_a_message_that_names_no_single_made_object(message, why):
+    result = _inserted_then_deleted(message)
+    assert step(result, 2).extractions == (), why
+    [param] = [q for q in step(result, 3).request.query if q.name == "where[id]"]
+    assert param.value == ir.Template.literal("14920"), why
+    assert form_field(step(result, 4), "check[]") == ir.Template.literal("where%5Bid%5D=14920")
+
+
+def test_a_token_in_each_rows_form_is_still_read_by_its_position():
+    """Roundup: each row's form has a CSRF token of its own, any of them good: the one at the
+    recorded place is read (its value names no row)."""
+    rows = ("<table><tr><td><form><input type='hidden' name='@csrf' value='aZ3kQ9xW2vL7nB4m'>"
+            "</form><tr><td><form><input type='hidden' name='@csrf' value='bY4mP8wV1uK6mA3n'>"
+            "</form></table>")
+    result = conv(page("/issue", rows),
+                  entry("/issue", "POST", form=[("@csrf", "bY4mP8wV1uK6mA3n")]))
+    e = extraction(result, 1)
+    assert (e.kind, e.expr) == ("xpath", "(//input[@name='@csrf']/@value)[2]")
+
+
+@pytest.mark.parametrize("encoded", ["where%5Bid%5D=14920", "where%5bid%5d=14920",
+                                     "val[&where%5Bid%5D%3D14920]", "where[id]=14920"])
+def test_named_ids_reads_an_ids_name_percent_encoded_in_a_query(encoded):
+    from har2locust_plus.stages.correlate.stated import named_ids
+
+    assert [(digits, name) for _, digits, name in named_ids(encoded)] == [("14920", "id")]

@@ -40,7 +40,7 @@ pytestmark = [
 
 def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
-    Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
+    Adminer, Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
     Next.js and SvelteKit apps) cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
@@ -52,6 +52,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.redmine import server  # type: ignore[no-redef]
     elif "phpmyadmin" in script:
         from fixtures.zoo.phpmyadmin import server  # type: ignore[no-redef]
+    elif "adminer" in script:
+        from fixtures.zoo.adminer import server  # type: ignore[no-redef]
     elif "jupyter" in script:
         from fixtures.zoo.jupyter import server  # type: ignore[no-redef]
     elif "roundcube" in script:
@@ -109,6 +111,8 @@ RECORDINGS = [
                  {"wordpress.har": True}, id="wordpress"),
     pytest.param("fixtures/zoo/phpmyadmin/record.py", ("--out", "{dir}/phpmyadmin.har"),
                  {"phpmyadmin.har": True}, id="phpmyadmin"),
+    pytest.param("fixtures/zoo/adminer/record.py", ("--out", "{dir}/adminer.har"),
+                 {"adminer.har": True}, id="adminer"),
     pytest.param("fixtures/zoo/jupyter/record.py", ("--out", "{dir}/jupyter.har"),
                  {"jupyter.har": True}, id="jupyter"),
     pytest.param("fixtures/zoo/roundcube/record.py", ("--out", "{dir}/roundcube.har"),

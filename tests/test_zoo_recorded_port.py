@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import test_zoo_adminer as adminer
 import test_zoo_djangoadmin as djangoadmin
 import test_zoo_djangoinline as djangoinline
 import test_zoo_djangospa as djangospa
@@ -55,7 +56,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # twenty-six apps in a row: about five minutes
+USERS, SECONDS = 2, 6  # twenty-seven apps in a row: about five minutes
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,24 @@ def _phpmyadmin_missing() -> str | None:
 
 def _phpmyadmin_password() -> str:
     from fixtures.zoo.phpmyadmin.server import PASSWORD
+
+    return PASSWORD
+
+
+def _adminer(port: int) -> Any:
+    from fixtures.zoo.adminer.server import Adminer
+
+    return Adminer(port=port)
+
+
+def _adminer_missing() -> str | None:
+    from fixtures.zoo.adminer.server import missing
+
+    return missing()
+
+
+def _adminer_password() -> str:
+    from fixtures.zoo.adminer.server import PASSWORD
 
     return PASSWORD
 
@@ -418,6 +437,8 @@ ZOOS = [
     Zoo("phpmyadmin", _phpmyadmin, _phpmyadmin_password(),
         lambda o: phpmyadmin.assert_full_lifecycle(o.run, o.after),
         missing=_phpmyadmin_missing),
+    Zoo("adminer", _adminer, _adminer_password(),
+        lambda o: adminer.assert_full_lifecycle(o.run, o.after), missing=_adminer_missing),
     Zoo("jupyter", _jupyter, _jupyter_password(),
         lambda o: jupyter.assert_full_lifecycle(o.run, o.after), missing=_jupyter_missing),
     Zoo("flaskadmin", _flaskadmin, flaskadmin.PASSWORD,

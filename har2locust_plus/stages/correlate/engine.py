@@ -67,6 +67,7 @@ from .xml_body import XML_MIME, is_xml, xml_sources
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.I)
 URL_SAFE = re.compile(r"^[A-Za-z0-9_.~\-]+$")
 EPOCH_RUN = re.compile(r"(?<![0-9])(1[0-9]{9}|1[0-9]{12})(?![0-9])")
+SCRIPT_COOKIE = "cookie the page's script set"  # how the report names one
 MIN_COOKIE_VALUE = 8  # shorter cookie values ("1", "en") are settings, not tokens
 
 
@@ -474,7 +475,7 @@ def _client_cookies(step: ir.Step, server_cookies: set[str], state: _State) -> N
             var=made or "", kind="set_cookie", recorded=value, used_by=(step.number,),
             name=name))
         state.report.append({"var": made or name, "source_step": step.number,
-                             "how": "cookie the page's script set", "value": value})
+                             "how": SCRIPT_COOKIE, "value": value})
 
 
 def _request_cookies(request: ir.Request) -> dict[str, tuple[str, str]]:
@@ -1217,6 +1218,14 @@ def _report_rows(state: _State, steps: list[ir.Step]) -> list[dict]:
             if g.kind == "cookie":
                 first = next(r["source_step"] for r in state.report if r["var"] == g.var)
                 used.setdefault((g.var, first), []).append(step.number)
+    set_cookies = {(g.name, g.recorded): (g.var or g.name, step.number)
+                   for step in steps for g in step.generated if g.kind == "set_cookie"}
+    sent_cookies: dict[tuple[str, int], list[int]] = {}
+    if set_cookies:  # a cookie the page's script set: the requests that sent it
+        for step in steps:
+            for pair in step.request.cookies:
+                if pair in set_cookies:
+                    sent_cookies.setdefault(set_cookies[pair], []).append(step.number)
     generated = {g.var: g.used_by[0] for g in state.generated.values()}
     if generated:  # where the generated values are sent (a scan of every request)
         for step in steps:
@@ -1227,7 +1236,10 @@ def _report_rows(state: _State, steps: list[ir.Step]) -> list[dict]:
     for row in state.report:
         value = row.pop("value")
         preview = _preview(value)
-        uses = sorted(set(used.get((row["var"], row["source_step"]), [])))
+        key = (row["var"], row["source_step"])
+        # a cookie the page's script set (and the value made for it): the requests sending it
+        uses = sorted(set(sent_cookies.get(key, []) if row["how"] == SCRIPT_COOKIE
+                          else used.get(key) or sent_cookies.get(key, [])))
         rows.append({**row, "preview": preview, "used_by": uses})
     return rows
 

@@ -42,6 +42,7 @@ from .sources import (
     token_like,
     token_name,
 )
+from .stated import named_ids
 
 HTML_MIME = ("text/html", "application/xhtml")
 TEXT_TAGS = ("pre", "code", "kbd", "samp", "output", "td", "dd", "span", "strong", "b", "p",
@@ -109,7 +110,8 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False,
         if len(set(values)) > 1 and _any_wanted(values, wanted):
             yield from _row_input_sources(step, name, inputs[name], wanted)
     for tag, by_name in named.items():
-        yield from _named_sources(step, tag, by_name, wanted)
+        yield from _named_sources(step, tag, by_name, wanted,
+                                  inputs if tag == "input" else None)
     for name in named["input"]:
         if name in wanted and token_name(name):
             source = _token_name_source(step, tree, name, named["input"][name])
@@ -456,20 +458,44 @@ _BUTTONS = frozenset({"submit", "button", "reset", "image"})
 
 
 def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],
-                   wanted: Wanted) -> Iterator[Source]:
+                   wanted: Wanted, elements: dict[str, list[etree._Element]] | None = None
+                   ) -> Iterator[Source]:
+    """Each wanted value of an element of a name (``<input name="token" value=…>``), by its
+    position among that name's values when they differ (two forms' tokens, a history's
+    newest revision). Not an input of a list's rows whose value names its row by an id
+    (``elements``: the inputs by name): Adminer's row checkboxes ``check[]`` valued
+    ``where%5Bid%5D=14920``. Which row is the user's choice, and on a fresh server, with other
+    users, the row at the recorded place is anyone's; the id inside is correlated on its own
+    (the message "Item 14920 has been inserted", see :func:`.stated.named_ids`), or the row is
+    read by its name (:func:`_row_input_sources`)."""
     value_attr = _VALUE_ATTR[tag]
     for name, values in by_name.items():
         if _NOT_XML.search(name):
             continue  # lxml refuses such an XPath: the script would fail at import
+        rows = (elements is not None and len(set(values)) > 1
+                and _in_rows(elements.get(name, ())))
         literal = xpath_literal(name)
         for position, value in enumerate(values, start=1):
             if value not in wanted or value in values[:position - 1]:
+                continue
+            if rows and next(named_ids(value), None) is not None:
                 continue
             xpath = f"//{tag}[@name={literal}]/@{value_attr}"
             if len(set(values)) > 1:
                 xpath = f"({xpath})[{position}]"
             yield Source(step.number, value, identifier(name) or tag, "xpath", expr=xpath,
                          how=f"{tag} {name}", id_like=True)
+
+
+def _in_rows(elements: list[etree._Element]) -> bool:
+    """Whether inputs of one name sit in the rows of a list: at least two of them each in a
+    row of its own (the innermost ``<tr>`` or ``<li>`` around it) of the same tag."""
+    rows: dict[str, set[etree._Element]] = {}
+    for element in elements:
+        row = next((a for a in element.iterancestors() if a.tag in ROW_TAGS), None)
+        if row is not None:
+            rows.setdefault(row.tag, set()).add(row)
+    return any(len(found) > 1 for found in rows.values())
 
 
 _HEX = frozenset("0123456789abcdef")

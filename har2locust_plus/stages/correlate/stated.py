@@ -37,7 +37,10 @@ from ..grouping import identifier
 from .sources import Source, Wanted, first_group, is_object_id_name
 
 # an id's name, then what binds a value to it in code or a query, then the digits
-_NAMED = re.compile(r"(?<![\w$])((?:[A-Za-z_]\w*?)?(?:id|Id|ID))[`'\"\]]?[ \t]{0,3}(?:==?|:|=>)"
+# (also percent-encoded, as a query string held in a form field: Adminer's row checkbox
+# ``check[]=where%5Bid%5D=14920``, its cells' ``where%5Bid%5D%3D14920``)
+_NAMED = re.compile(r"(?:(?<![\w$])|(?<=%5[Bb]))((?:[A-Za-z_]\w*?)?(?:id|Id|ID))"
+                    r"(?:[`'\"\]]|%5[Dd])?[ \t]{0,3}(?:==?|:|=>|%3[Dd])"
                     r"[ \t]{0,3}['\"]?(\d{1,19})(?![\w.])")
 # an id's name in a sentence, then the digits: "Inserted row id: 47480", "Order ID #5", "id=7"
 _STATED = re.compile(r"(?<![\w$])((?:[A-Za-z]+ )?(?:[A-Za-z_]\w*?)?(?:id|Id|ID))[ \t]{0,3}[:=#]?"
@@ -51,11 +54,21 @@ _NUMBERED = re.compile(r"(?:(?:[Nn]umber|NUMBER|[Nn]o\.|NO\.)(?:[ \t]+is)?\s{0,2
 _NOUN_BEFORE = re.compile(r"(?<![\w$])([A-Za-z]{3,})[ \t]+$")
 _HASH_NUMBER = re.compile(r"#\d")
 _TAG = re.compile(r"<[^<>]*>")
+# an object named by its noun and number, then what was done to make it: Adminer's "Item 14920
+# has been inserted.", "Record 42 was created", "Ticket #17 has been submitted" (found by the
+# verb first, then the words before it)
+_MADE_VERB = re.compile(r"\b(?:creat|insert|add|sav|plac|register|submitt|book|fil|open)ed\b")
+_NOUN_NUMBER_BEFORE = re.compile(r"(?<![\w$])([A-Za-z]{3,})[ \t]+#?(\d{1,19})[ \t]+(?:(?:has|have)"
+                                 r"[ \t]+been[ \t]+|was[ \t]+|is[ \t]+|got[ \t]+)?$")
 # a number of something that is no object the app made: "page number 2", "phone no. 555"
 _NOT_MADE = frozenset({"page", "pages", "version", "step", "line", "row", "column", "level",
                        "chapter", "section", "figure", "table", "phone", "fax", "mobile",
                        "telephone", "house", "street", "room", "floor", "serial", "model",
                        "part", "item", "items", "total", "max", "min", "count"})
+# a noun before a number and "was added" that names no object made (what was added to it, or
+# how many: "Page 2 was added", "Step 3 is saved", "Total 4 added")
+_NOT_MADE_NOUNS = (_NOT_MADE - {"item"}) | {"you", "your", "and", "the", "this", "that",
+                                            "which"}
 _SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")  # what a regex reads as more than itself
 
 
@@ -78,6 +91,18 @@ def _may_number(text: str) -> bool:
         "NO." in text or _HASH_NUMBER.search(text) is not None
 
 
+def _made_statements(text: str) -> Iterator[tuple[int, re.Match[str], str, str, str, str]]:
+    """``Item 14920 has been inserted``: a noun and a number, then a verb that says it was
+    made (:func:`stated_sources`' matches, with the words after the number: the regex that
+    reads the number back ends with them)."""
+    for verb in _MADE_VERB.finditer(text):
+        noun = _NOUN_NUMBER_BEFORE.search(text, max(0, verb.start() - 80), verb.start())
+        if noun is None or noun.group(1).lower() in _NOT_MADE_NOUNS:
+            continue
+        yield (noun.start(1), noun, noun.group(1).lower(), identifier(noun.group(1)) + "_id",
+               f"{noun.group(1)} … {verb.group(0)}", text[noun.end(2):verb.end()])
+
+
 def stated_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
                    ) -> Iterator[Source]:
     """The ids the answer to an unsafe request states once under an id's name or as an
@@ -87,14 +112,15 @@ def stated_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
     if not (unsafe or made) or len(text) > 2_000_000:
         return
     # (where the words start, the match (its last group: the number), its name's key, the
-    # variable's name, the words as the report shows them)
-    matches: list[tuple[int, re.Match[str], str, str, str]] = []
+    # variable's name, the words as the report shows them, the words after the number that
+    # the regex reading it back ends with)
+    matches: list[tuple[int, re.Match[str], str, str, str, str]] = []
     # an id's name anywhere (a script's user_id=1 too): only in the answer to the request
     if unsafe and ("id" in text or "Id" in text or "ID" in text):
         for m in _STATED.finditer(text):
             if is_object_id_name(last := m.group(1).rsplit(" ", 1)[-1]):
                 matches.append((m.start(1), m, last.lower(), identifier(m.group(1)),
-                                m.group(1)))
+                                m.group(1), ""))
     if _may_number(text):
         for m in _NUMBERED.finditer(text):
             noun = _NOUN_BEFORE.search(text, max(0, m.start() - 40), m.start())
@@ -102,13 +128,17 @@ def stated_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False
                 # "order number is": order_no (rank reads "number" as a count, page_number)
                 words = " ".join(_TAG.sub("", text[noun.start(1):m.start(1)]).split())
                 matches.append((noun.start(1), m, noun.group(1).lower(),
-                                identifier(noun.group(1)) + "_no", words))
-    per_name = Counter(key for _, _, key, _, _ in matches)
-    for start, match, key, name, words in matches:
+                                identifier(noun.group(1)) + "_no", words, ""))
+    numbers = {m.start(m.re.groups) for _, m, _, _, _, _ in matches}
+    matches.extend(made for made in _made_statements(text)
+                   if made[1].start(2) not in numbers)  # "Ticket #17": a number already
+    per_name = Counter(key for _, _, key, _, _, _ in matches)
+    for start, match, key, name, words, after in matches:
         value = match.group(match.re.groups)
         if value not in wanted or not value.strip("0") or per_name[key] != 1:
             continue  # a list of ids under one name: which one is the request's is unknown
-        pattern = _SPECIAL.sub(r"\\\g<0>", text[start:match.start(match.re.groups)]) + r"(\d+)"
+        pattern = (_SPECIAL.sub(r"\\\g<0>", text[start:match.start(match.re.groups)]) + r"(\d+)"
+                   + _SPECIAL.sub(r"\\\g<0>", after))
         if first_group(pattern, text) != value:
             continue  # the same words before another number first: its regex would find that
         yield Source(step.number, value, name or "id", "regex", expr=pattern,
