@@ -766,6 +766,18 @@ def test_the_page_a_post_redirected_to_is_checked_for_its_message(site) -> None:
     assert not any("Nothing new" in str(c.expected) for c in conv.scenario.steps[3].checks)
 
 
+def test_a_message_with_an_element_of_its_own_tag_inside_is_checked_up_to_it(site) -> None:
+    """Adminer: the count of rows deleted, then the time and, in a hidden ``div`` of the
+    message's own, the query that did it; a delete that named no row says "0 items have been
+    affected." on the same page."""
+    conv = _post_redirect_get(site, "<div class='message'>1 item has been affected. <span "
+                                    "class='time'>11:40:58</span> <a href='#sql-3'>SQL "
+                                    "command</a>\n<div id='sql-3' class='hidden'><pre>DELETE "
+                                    "FROM notes</pre></div></div>")
+    assert ir.Check("contains", "item has been affected.", "recorded message") in \
+        conv.scenario.steps[2].checks
+
+
 @pytest.mark.parametrize("landing", [
     '<span class="status">Status:</span>',  # a label, not a message
     '<div class="flash">Deleted note 4711.</div>',  # an id: not stable

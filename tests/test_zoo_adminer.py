@@ -128,6 +128,25 @@ def test_without_correlation_nothing_is_changed(adminer: type, tmp_path: Path) -
     assert state["sentinel_intact"], why
 
 
+def test_a_delete_that_names_no_row_fails_its_step(adminer: type, tmp_path: Path) -> None:
+    """With the row's id left as recorded (``--ignore-value``), the edit and the delete name
+    no row on a fresh server: Adminer still answers each with its 302, the rows after the
+    delete say "0 items have been affected.", and the row stays. The check of the recorded
+    "1 item has been affected." makes that step fail, not pass. (The update of no row is
+    not seen: Adminer says "Item has been updated." either way.)"""
+    path, _, env_var = _convert(tmp_path, ignore_values=(f"^{_recorded_row_id()}$",))
+    assert "self.item_id" not in path.read_text("utf-8")
+    with adminer() as admin:
+        run = _run(path, admin, tmp_path, env_var, seconds=6)
+        state = admin.state()
+    why = _explain(run, state)
+    assert state["inserted"].get("alice", 0) > 0 and state["deleted"] == {}, why
+    failed = {name: counts for name, counts in run.final.items() if counts[1]}
+    assert list(failed) == ["12 /adminer.php"] and failed["12 /adminer.php"][0] > 0, why
+    assert any("expected the body to contain 'item has been affected.'" in failure["Error"]
+               for failure in run.failures), why
+
+
 @pytest.fixture(scope="module")
 def wrong_password_server(adminer: type) -> Iterator[object]:
     """A server where alice's password is not the one the script is given."""

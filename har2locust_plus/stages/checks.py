@@ -358,12 +358,15 @@ MESSAGE = re.compile(
     r"""(?:alert|alerts|message|messages|msg|notice|notification|flash|success|toast|"""
     r"""callout|status|feedback)(?:[\s_-][^"']*)?["'][^>]*>([^<]{3,120})</\1>""", re.I)
 # the same element when its message follows an icon or a line break (phpMyAdmin's
-# ``<div class="alert alert-success"><img …> 1 row deleted. (Query took 0.0006 seconds.)``)
+# ``<div class="alert alert-success"><img …> 1 row deleted. (Query took 0.0006 seconds.)``),
+# up to its end or to an element of its own tag inside it (Adminer's ``<div class='message'>1
+# item has been affected. <span class='time'>…</span> … <div id='sql-3' class='hidden'>`` with
+# the query that did it)
 MESSAGE_BLOCK = re.compile(
     r"""<([a-zA-Z][\w-]*)\b[^>]*?\b(?:class|id|role)\s*=\s*["'](?:[^"']*[\s_-])?"""
     r"""(?:alert|alerts|message|messages|msg|notice|notification|flash|success|toast|"""
-    r"""callout|status|feedback)(?:[\s_-][^"']*)?["'][^>]*>((?:(?!</?\1\b).){3,400}?)</\1>""",
-    re.I | re.S)
+    r"""callout|status|feedback)(?:[\s_-][^"']*)?["'][^>]*>((?:(?!</?\1\b).){3,400}?)"""
+    r"""</?\1\b""", re.I | re.S)
 # the words MESSAGE and MESSAGE_BLOCK look for: a page without any is read no further
 MESSAGE_WORDS = ("alert", "message", "msg", "notice", "notification", "flash", "success",
                  "toast", "callout", "status", "feedback")
