@@ -2373,3 +2373,23 @@ def test_named_ids_reads_an_ids_name_percent_encoded_in_a_query(encoded):
     from har2locust_plus.stages.correlate.stated import named_ids
 
     assert [(digits, name) for _, digits, name in named_ids(encoded)] == [("14920", "id")]
+
+
+# --- JSON behind an anti-XSSI prefix ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", [")]}'\n", ")]}',\n", "while(1);", "for (;;);"])
+@pytest.mark.parametrize("mime", ["application/json", "text/plain"])
+def test_a_json_answer_behind_an_anti_xssi_prefix_hands_out_its_values(prefix, mime):
+    """Gerrit answers ``)]}'`` and a line break before every JSON document (AngularJS's
+    convention; Google's ``while(1);``, Facebook's ``for (;;);``): the page's script strips it
+    before it reads the token it sends back; so do the correlation and the script."""
+    answer = api("/a/accounts/self", response={})
+    answer["response"]["content"].update(
+        mimeType=mime, text=prefix + json.dumps({"_account_id": 1000096, "token": TOKEN}))
+    result = conv(answer, api("/a/changes/", "POST", json_body={"subject": "x"},
+                              headers=[("X-Gerrit-Auth", TOKEN)], response={"ok": 1}))
+    e = extraction(result, 1)
+    assert (e.kind, e.path) == ("json", ("token",))
+    assert header(step(result, 2), "X-Gerrit-Auth").parts == (ir.VarRef(e.var),)
+    assert "from_json(" in result.code

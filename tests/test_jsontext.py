@@ -66,3 +66,34 @@ def test_json_options_apply_where_msgspec_refuses() -> None:
     with pytest.raises(ValueError, match="NaN"):
         jsontext.loads('{"a": NaN}', parse_constant=reject)
     assert jsontext.loads('{"a": 1.5}', parse_constant=reject) == {"a": 1.5}
+
+
+_XSSI = [")]}'", ")]}',\n", ")]}'\n", "while(1);", "while (1);", "for(;;);", "for (;;);",
+         "  )]}' ,\r\n"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_JSON.filter(lambda v: isinstance(v, (dict, list))),
+       prefix=st.sampled_from(_XSSI))
+def test_an_anti_xssi_prefix_is_no_part_of_the_document(value: object, prefix: str) -> None:
+    """Gerrit's and AngularJS's ``)]}'``, Google's ``while(1);``, Facebook's ``for (;;);``:
+    the reader of a recorded answer and the script's ``parsed_json`` both leave it out."""
+    from har2locust_plus.runtime.checks import parsed_json
+
+    text = prefix + json.dumps(value)
+    assert _same(jsontext.loads(text), value)
+
+    class Response:  # what parsed_json reads of a Locust response
+        status_code, headers, error = 200, {"Content-Type": "application/json"}, None
+
+        def __init__(self) -> None:
+            self.text = text
+            self.content = text.encode()
+
+    assert _same(parsed_json(Response()), value)
+
+
+@pytest.mark.parametrize("text", ["0{\"sid\": \"x\"}", "while(0);{}", ")]}{}", "for(;);{}"])
+def test_anything_else_before_a_document_is_still_an_error(text: str) -> None:
+    with pytest.raises(ValueError):
+        jsontext.loads(text)

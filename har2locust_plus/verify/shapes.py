@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .. import jsontext
+
 ERROR_KEYS = ("error", "errors")
 MAX_TEXT = 1_000_000  # longer bodies are not parsed
 MAX_MISSING = 8  # missing keys reported per step
@@ -102,6 +104,8 @@ _NOT_JSON = object()
 
 
 def _parse(text: str | None) -> Any:
+    if text and (prefix := jsontext.XSSI_PREFIX.match(text)) is not None:
+        text = text[prefix.end():]  # an anti-XSSI prefix: ")]}'", "while(1);"
     if not text or len(text) > MAX_TEXT or text.lstrip()[:1] not in ("{", "["):
         return _NOT_JSON
     try:

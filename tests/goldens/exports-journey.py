@@ -356,8 +356,13 @@ def parsed_json(resp):
     """The response body as JSON, parsed once and shared by checks and extractions."""
     cache = resp.__dict__.setdefault("_parsed", {})
     if "json" not in cache:
+        # less what a server may put first so that no other site runs it as a script:
+        # ")]}'," (Gerrit, AngularJS), "while(1);", "for (;;);"
+        text = re.sub(
+            r"^\s*(?:\)\]\}'\s*,?|while ?\(1\);|for ?\(;;\);)", "", body_text(resp)
+        )
         try:
-            cache["json"] = json.loads(body_text(resp))
+            cache["json"] = json.loads(text)
         except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
             cache["json"] = None
     return cache["json"]

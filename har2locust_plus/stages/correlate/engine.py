@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from urllib.parse import unquote
 
-from ... import ir
+from ... import ir, jsontext
 from ...ir import replace
 from ...options import Options
 from ...parallel import fork_imap
@@ -337,7 +337,8 @@ def _kind_sources(step: ir.Step, text: str, mime: str, wanted: Wanted, made: fro
     if text[:1].isdigit() and mime.startswith("text/") and \
             (fields := delta_fields(text)) is not None:
         return list(delta_sources(step, fields, wanted))
-    if "json" in mime or (text[:1] in "{[" and "html" not in mime):
+    if "json" in mime or (text[:1] in "{[" and "html" not in mime) or (
+            text[:1] in ")wf" and jsontext.XSSI_PREFIX.match(text)):
         fragments: list[tuple[tuple, str]] = []
         found = json_sources(step, text, wanted, fragments)
         for path, fragment in fragments:  # HTML the page's script inserts
