@@ -64,6 +64,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.nextjs import server  # type: ignore[no-redef]
     elif "sveltekit" in script:
         from fixtures.zoo.sveltekit import server  # type: ignore[no-redef]
+    elif "express" in script:
+        from fixtures.zoo.express import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -125,6 +127,8 @@ RECORDINGS = [
                  {"webforms.har": True}, id="webforms"),
     pytest.param("fixtures/zoo/nextjs/record.py", ("--out", "{dir}/nextjs.har"),
                  {"nextjs.har": True}, id="nextjs"),
+    pytest.param("fixtures/zoo/express/record.py", ("--out", "{dir}/express.har"),
+                 {"express.har": True}, id="express"),
     pytest.param("fixtures/zoo/sveltekit/record.py", ("--out", "{dir}/sveltekit.har"),
                  {"sveltekit.har": True}, id="sveltekit"),
     pytest.param("fixtures/zoo/trac/record.py", ("--out", "{dir}/trac.har"),

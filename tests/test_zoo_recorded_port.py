@@ -27,6 +27,7 @@ import test_zoo_djangoinline as djangoinline
 import test_zoo_djangospa as djangospa
 import test_zoo_dokuwiki as dokuwiki
 import test_zoo_drf as drf
+import test_zoo_express as express
 import test_zoo_fastapi as fastapi
 import test_zoo_flaskadmin as flaskadmin
 import test_zoo_flaskwtf as flaskwtf
@@ -56,7 +57,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # twenty-seven apps in a row: about five minutes
+USERS, SECONDS = 2, 6  # twenty-eight apps in a row: about five minutes
 
 
 @dataclass(frozen=True)
@@ -350,6 +351,20 @@ def _webforms_missing() -> str | None:
     return missing()
 
 
+def _express(port: int) -> Any:
+    from fixtures.zoo import node
+    from fixtures.zoo.express.server import SITE, ExpressNotes
+
+    node.built("express", SITE, "built")  # npm ci, once per version of the site's sources
+    return ExpressNotes(port=port)
+
+
+def _express_missing() -> str | None:
+    from fixtures.zoo.express.server import missing
+
+    return missing()
+
+
 def _nextjs(port: int) -> Any:
     from fixtures.zoo.nextjs.server import NextNotes, built_app
 
@@ -427,6 +442,8 @@ ZOOS = [
         missing=_wagtailcms_missing, unique=wagtailcms.UNIQUE),
     Zoo("webforms", _webforms, webforms.PASSWORD,
         lambda o: webforms.assert_full_lifecycle(o.run, o.after), missing=_webforms_missing),
+    Zoo("express", _express, express.PASSWORD,
+        lambda o: express.assert_full_lifecycle(o.run, o.after), missing=_express_missing),
     Zoo("nextjs", _nextjs, nextjs.PASSWORD,
         lambda o: nextjs.assert_full_lifecycle(o.run, o.after), missing=_nextjs_missing),
     Zoo("sveltekit", _sveltekit, sveltekit.PASSWORD,
