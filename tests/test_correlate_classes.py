@@ -2393,3 +2393,37 @@ def test_a_json_answer_behind_an_anti_xssi_prefix_hands_out_its_values(prefix, m
     assert (e.kind, e.path) == ("json", ("token",))
     assert header(step(result, 2), "X-Gerrit-Auth").parts == (ir.VarRef(e.var),)
     assert "from_json(" in result.code
+
+
+# --- a key in a path segment's own syntax: OData's Notes(4711), a format suffix 4711.json -------
+
+
+_GUID = "6f1c2d3e-4b5a-4c6d-8e7f-90a1b2c3d4e5"
+
+
+@pytest.mark.parametrize(("created", "sent", "parts"), [
+    (4711, "/odata/Notes(4711)", ("/odata/Notes(", "id", ")")),
+    ("A1B2C3D4", "/odata/Notes('A1B2C3D4')", ("/odata/Notes('", "id", "')")),
+    (_GUID, f"/odata/Notes(guid'{_GUID}')", ("/odata/Notes(guid'", "id", "')")),
+    (4711, "/notes/4711.json", ("/notes/", "id", ".json")),
+    (_GUID, f"/notes/{_GUID}.xml", ("/notes/", "id", ".xml")),
+])
+def test_a_key_in_a_path_segments_own_syntax_is_the_created_objects(created, sent, parts):
+    """OData addresses an entity as ``Notes(4711)`` (``Notes('…')``, v2's ``guid'…'``); Rails,
+    Django REST framework and Laravel take ``/notes/4711.json``: the key the create answered
+    is sent inside the segment, the rest of it kept."""
+    result = conv(api("/odata/Notes", "POST", json_body={"Title": "x"},
+                      response={"id": created, "Title": "x"}, status=201),
+                  api(sent, "PATCH", json_body={"Title": "y"}, response={}))
+    e = extraction(result, 1)
+    path = step(result, 2).request.path.parts
+    assert [p.name if isinstance(p, ir.VarRef) else p for p in path] == [
+        parts[0], e.var, parts[2]]
+
+
+@pytest.mark.parametrize("segment", ["report.json", "Orders(OrderID=4711,Line=2)",
+                                     "Notes('4711)", "jquery-3.6.0.js"])
+def test_no_key_in_a_segment_of_another_shape(segment):
+    from har2locust_plus.stages.correlate.sources import keyed_id
+
+    assert keyed_id(segment) is None

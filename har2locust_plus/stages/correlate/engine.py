@@ -57,6 +57,7 @@ from .sources import (
     Wanted,
     first_group,
     is_object_id_name,
+    keyed_id,
     slug_id,
     token_like,
     token_name,
@@ -538,6 +539,13 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
             # the id beside the object's name (/catalogue/zoo-teapot_52745/)
             sent.extend((value, slug[1]))
             parts.extend((slug[0], ir.VarRef(ref, "raw"), slug[2]))
+        elif i >= 1 and (keyed := keyed_id(segment)) is not None and (ref := _lookup(
+                unquote(keyed[1]), step, state, whole=True, key="", place=place)) is not None:
+            # a key in the framework's syntax (OData's /Notes(4711), /notes/4711.json)
+            key = unquote(keyed[1])
+            sent.extend((value, key))
+            parts.extend((keyed[0], ir.VarRef(ref, "raw" if URL_SAFE.match(key) else "path"),
+                          keyed[2]))
         else:
             if segment:
                 sent.append(value)
@@ -1069,6 +1077,9 @@ def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
         segments = request.path.text.split("/")
         yield from (unquote(segment) for segment in segments if segment)
         yield from (slug[1] for segment in segments[2:] if (slug := slug_id(segment)))
+        yield from (unquote(keyed[1]) for segment in segments[1:]
+                    if "(" in segment or "." in segment
+                    if (keyed := keyed_id(segment)))
     for q in request.query:
         yield from _text_values(q.value, tokens, whole=True)
         if token_name(q.name):

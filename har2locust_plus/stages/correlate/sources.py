@@ -104,6 +104,13 @@ _SLUG_ID = re.compile(r"(?P<before>[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*?[-_.]?[A-Z
                       r"(?P<id>[1-9][0-9]{0,6})"
                       r"|(?P<id2>[1-9][0-9]{0,6})(?P<after>[-_][A-Za-z]+(?:[-_.][A-Za-z0-9]+)*)")
 _SLUG_WORD = re.compile(r"[A-Za-z]{3}")
+# a key a path segment holds in a framework's own syntax: OData's ``Notes(4711)``,
+# ``Notes('A1B2')``, ``Notes(guid'…')``; a format suffix after an id (Rails', Django REST
+# framework's, Laravel's ``/notes/4711.json``)
+_KEY = r"[0-9]+|(?=[\w-]*[0-9])[\w-]{6,}"  # a number, or a token with a digit (a uuid)
+_KEYED_ID = re.compile(
+    rf"(?P<before>[A-Za-z_][\w.]*\((?:guid)?'?)(?P<id>{_KEY})(?P<after>'?\))"
+    rf"|(?P<id2>{_KEY})(?P<after2>\.(?:json|xml|html|csv|txt|pdf|atom|rss|ics|yaml|yml|js))")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -126,6 +133,22 @@ def slug_id(segment: str) -> tuple[str, str, str] | None:
             NOT_ID_KEYS.fullmatch(name.split("-")[0].split("_")[0]):
         return None
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def keyed_id(segment: str) -> tuple[str, str, str] | None:
+    """A path segment as (text before the key, the key, text after it) when it holds a key in
+    a framework's syntax: OData's ``Notes(4711)`` and ``Notes('A1B2')``, a format suffix
+    ``4711.json``; else None. A quoted key keeps its quotes outside (``Notes('`` … ``')``)."""
+    match = _KEYED_ID.fullmatch(segment)
+    if match is None:
+        return None
+    if match.group("id") is not None:
+        before, key, after = match.group("before", "id", "after")
+        if before.endswith("'") != after.startswith("'"):
+            return None  # a quote on one side only: no key of OData's
+        return before, key, after
+    return "", match.group("id2"), match.group("after2")
 
 
 def token_like(value: str) -> bool:
