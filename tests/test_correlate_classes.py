@@ -2427,3 +2427,33 @@ def test_no_key_in_a_segment_of_another_shape(segment):
     from har2locust_plus.stages.correlate.sources import keyed_id
 
     assert keyed_id(segment) is None
+
+
+# --- the number the answer that made an object gives it: GitHub's and Gitea's issues ----------
+
+
+@pytest.mark.parametrize("key", ["number", "_number"])
+def test_the_number_a_create_answers_is_the_objects(key):
+    """GitHub and Gitea answer a new issue with ``{"id": 123456789, "number": 1347, …}`` and
+    address it by the number (``/repos/o/r/issues/1347``); Gerrit's changes by ``_number``."""
+    result = conv(api("/repos/o/r/issues", "POST", json_body={"title": "x"},
+                      response={"id": 123456789, key: 1347, "title": "x"}, status=201),
+                  api("/repos/o/r/issues/1347", "PATCH", json_body={"state": "closed"},
+                      response={}))
+    e = extraction(result, 1)
+    assert (e.kind, e.path) == ("json", (key,))
+    assert step(result, 2).request.path.parts == ("/repos/o/r/issues/", ir.VarRef(e.var, "raw"))
+
+
+@pytest.mark.parametrize(("method", "response"), [
+    ("GET", {"number": 1347}),  # shown, not made by this request
+    ("POST", {"items": [{"number": 1347}]}),  # a list's: a position or a count
+    ("POST", {"number": "1347"}),  # a string: a label ("Number: 1347" shown as text)
+])
+def test_a_number_not_made_by_the_request_stays_a_count(method, response):
+    result = conv(api("/repos/o/r/issues", method, json_body={"t": 1} if method == "POST" else None,
+                      response=response),
+                  api("/repos/o/r/issues/1347", "PATCH", json_body={"state": "closed"},
+                      response={}))
+    assert step(result, 1).extractions == ()
+    assert step(result, 2).request.path.is_literal

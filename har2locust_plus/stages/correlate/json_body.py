@@ -127,6 +127,8 @@ def _url_sources(step: ir.Step, path: tuple, url: str, wanted: Wanted,
                          creates=creates, object_id=where.startswith("segment"))
 
 
+# what numbers an object in the answer that made it: {"id": 123456789, "number": 1347}
+MADE_NUMBER_KEYS = frozenset({"number", "_number"})
 # what names an object when its server chose the name (Jupyter's "Untitled Folder")
 NAME_KEYS = frozenset({"name", "path", "filename", "file_name", "fileName", "slug", "key",
                        "handle"})
@@ -141,7 +143,11 @@ def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool,
     if created and key in NAME_KEYS and len(path) <= 2 and isinstance(value, str):
         return Source(step.number, text, identifier(key), "json", path=path, id_like=True,
                       creates=True, object_id=True, server_named=True)
-    id_like = is_id_name(key)
+    # the number an unsafe request's answer gives the object it made, outside any list
+    # (GitHub's and Gitea's issues, Gerrit's _number: see rank.made_number)
+    made_number = creates and key in MADE_NUMBER_KEYS and type(value) is int and \
+        not any(type(part) is int for part in path)
+    id_like = made_number or is_id_name(key)
     if len(text) < 4 and not id_like or len(text) > MAX_STRUCTURED:
         return None  # never eligible (see rank.eligible): skip building the source
     parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
@@ -152,7 +158,7 @@ def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool,
     return Source(step.number, text, name, "json", path=path,
                   is_number=isinstance(value, int), id_like=id_like,
                   creates=creates and id_like,
-                  object_id=is_object_id_name(key))  # how: see engine._how
+                  object_id=made_number or is_object_id_name(key))  # how: see engine._how
 
 
 def plain_sources(step: ir.Step, text: str) -> Iterator[Source]:

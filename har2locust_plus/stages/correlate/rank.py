@@ -83,13 +83,22 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
         return False
     if len(value) < 4 and not (source.id_like and source.rank == RANK_STRUCTURED):
         return False
-    if len(value) < MIN_TOKEN and _not_id_source(source.name):
+    if len(value) < MIN_TOKEN and _not_id_source(source.name) and not made_number(source):
         return False  # <input name="is_editing" value="1">, "page" 2: a flag or a count
     if source.rank == RANK_TEXT and len(value) < MIN_TOKEN:
         return False
     if source.rank == RANK_STRUCTURED and _SERVER_TIME.fullmatch(value):
         return True  # a version stamp: Ghost's updated_at, sent back for optimistic locking
     return not _looks_like_time_or_url(value)
+
+
+def made_number(source: Source) -> bool:
+    """The number the answer to an unsafe request gives the object it made, outside any list:
+    GitHub's and Gitea's issues (``{"id": 123456789, "number": 1347}``, then
+    ``/issues/1347``), Gerrit's changes (``_number``). Not a count: a count's key is plural or
+    says what it counts (``total``, ``number_of_items``)."""
+    return source.creates and source.object_id and bool(source.path) and \
+        source.path[-1] in ("number", "_number")
 
 
 def _looks_like_time_or_url(value: str) -> bool:
