@@ -934,3 +934,47 @@ def test_a_plain_text_answer_must_be_the_recorded_one() -> None:
     resp = FakeResponse(200, {"Content-Type": "text/plain"}, "OK\r\n")
     assert runtime.checkpoint_problem(resp, 200, None, None, (), (), (), False,
                                       body_is="OK") is None
+
+
+# --- an API's own status in a 200 answer: {"code": 200, "msg": "操作成功"} ---------------------
+
+
+def _api_answer(site, answer: dict) -> Converted:
+    return _inspect(site(site._entry("/api/notes", "POST", body=json.dumps(answer),
+                                     mime="application/json")))
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    # RuoYi and many Spring Boot "result" wrappers; refused: {"code": 500, "msg": "…"}
+    ({"code": 200, "msg": "操作成功", "data": {"id": 7}}, [("code", 200), ("msg", "操作成功")]),
+    ({"errcode": 0, "errmsg": "ok"}, [("errcode", 0)]),  # WeChat
+    ({"resultCode": "0000", "resultMsg": "成功"}, [("resultCode", "0000"), ("resultMsg", "成功")]),
+    ({"Code": 200, "Message": None, "IsSuccess": True}, [("Code", 200), ("IsSuccess", True)]),
+])
+def test_an_apis_status_member_beside_its_message_is_checked(site, answer, expected) -> None:
+    conv = _api_answer(site, answer)
+    values = [(c.path, c.expected) for c in conv.scenario.steps[0].checks
+              if c.kind == "json_value"]
+    assert sorted(values, key=str) == sorted(((tuple(p.split(".")), v) for p, v in expected),
+                                             key=str)
+
+
+@pytest.mark.parametrize("answer", [
+    {"sold": 3, "status": 26, "available": 400},  # Petstore's inventory: a count per status
+    {"code": 483920, "msg": "sent"},  # a one-time code, not a status
+    {"code": 200},  # nothing beside it says it is the answer's status
+])
+def test_a_count_or_a_code_named_like_a_status_is_not(site, answer) -> None:
+    conv = _api_answer(site, answer)
+    assert not any(c.kind == "json_value" and c.path[-1] in ("status", "code")
+                   for c in conv.scenario.steps[0].checks)
+
+
+def test_a_refusal_answered_200_with_its_own_status_fails_the_step() -> None:
+    """What the script does with RuoYi's refusal: HTTP 200, ``{"code": 500, "msg": …}``."""
+    refused = FakeResponse(200, {"Content-Type": "application/json"},
+                           json.dumps({"code": 500, "msg": "用户不存在/密码错误"}))
+    with pytest.raises(RescheduleTask):
+        runtime.check(refused, "step 2 POST /login", 200, content_type="json",
+                      json_values=(("code", 200), ("msg", "操作成功")))
+    assert refused.calls == [("failure", "step 2 POST /login: expected JSON code == 200, got 500")]

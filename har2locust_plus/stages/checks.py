@@ -504,7 +504,7 @@ def _constant_leaves(document: dict, dynamic: Dynamic) -> Iterator[tuple[tuple[s
                 continue
             if isinstance(value, dict) and len(path) < MAX_JSON_DEPTH:
                 queue.append(((*path, key), value))
-            elif _constant_json_value(key, value, dynamic):
+            elif _constant_json_value(key, value, dynamic, node):
                 yield (*path, key), value
 
 
@@ -523,8 +523,19 @@ def _same(a: object, b: object) -> bool:
 _MISSING = object()
 
 
-def _constant_json_value(key: str, value: object, dynamic: Dynamic) -> bool:
+def _constant_json_value(key: str, value: object, dynamic: Dynamic,
+                         node: dict | None = None) -> bool:
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()  # createdAt -> created_at
+    if STATUS_CODE_KEY.fullmatch(snake) and (
+            type(value) is int and -1 <= value <= 999 or isinstance(value, str)
+            and value.isascii() and value.isdigit() and len(value) <= 5 and int(value) <= 999
+    ) and node is not None and any(STATUS_SIBLING.fullmatch(
+            re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", k).lower()) for k in node if k != key):
+        # the API's own status in a 200 answer, beside its message or its data: RuoYi's
+        # {"code": 200, "msg": "操作成功"}, WeChat's {"errcode": 0, "errmsg": "ok"},
+        # {"resultCode": "0000", "resultMsg": …}; a success's is small (not a one-time code);
+        # not a count named so ({"sold": 3, "status": 26} counts the pets of each status)
+        return True
     if DYNAMIC_SUFFIX.search(key) or any(DYNAMIC_KEY.search(k) or ID_NAME.search(k)
                                          for k in (key, snake)):
         return False
@@ -532,7 +543,22 @@ def _constant_json_value(key: str, value: object, dynamic: Dynamic) -> bool:
         return True
     if not isinstance(value, str) or not 2 <= len(value) <= 40:
         return False
-    return bool(re.fullmatch(r"[A-Za-z][A-Za-z _\-./]*", value)) and _stable_text(value, dynamic)
+    if value.isascii():  # words ("Signed in"), three letters or more, nothing the client sent
+        return bool(re.fullmatch(r"[A-Za-z][A-Za-z _\-./]*", value)) and \
+            _stable_text(value, dynamic)
+    # words in another script: two characters say as much ("成功", "操作成功")
+    return bool(_WORDS_VALUE.fullmatch(value)) and not dynamic.occurs_in(value)
+
+
+# a member an API answers its own status in, the HTTP status being 200 either way: RuoYi's and
+# many Spring Boot "result" wrappers' {"code": 200, "msg": …} ({"code": 500, …} when refused),
+# WeChat's errcode, Baidu's errno, Tencent's ret, {"resultCode": "0000"}
+STATUS_CODE_KEY = re.compile(r"code|err_?code|errno|err_?no|ret|ret_?code|rc|status|"
+                             r"status_?code|result_?code|res_?code|error_?code|biz_?code")
+# what stands beside an API's status member in its answer's envelope
+STATUS_SIBLING = re.compile(r"(err_?|error_?|result_?|res_?|ret_?|return_?)?(msg|message|desc|"
+                            r"description|info|data|result|success)")
+_WORDS_VALUE = re.compile(r"[^\W\d_]+(?:[ _\-./]+[^\W\d_]+)*[.]?")
 
 
 # --- what may change per run ----------------------------------------------------------------------
