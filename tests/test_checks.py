@@ -978,3 +978,35 @@ def test_a_refusal_answered_200_with_its_own_status_fails_the_step() -> None:
         runtime.check(refused, "step 2 POST /login", 200, content_type="json",
                       json_values=(("code", 200), ("msg", "操作成功")))
     assert refused.calls == [("failure", "step 2 POST /login: expected JSON code == 200, got 500")]
+
+
+# --- messages and titles in other scripts -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("landing", "expected"), [
+    ('<div class="alert alert-success"><i class="icon-ok"></i> 保存成功！</div>', "保存成功！"),
+    ('<div class="alert alert-success">保存成功</div>', ">保存成功<"),
+    ('<div class="alert alert-success"><button class="close">&times;</button> Gespeichert: '
+     "Änderungen übernommen.</div>", "Gespeichert: Änderungen übernommen."),
+])
+def test_a_message_in_another_script_is_checked(site, landing: str, expected: str) -> None:
+    """A Chinese or German app's "Saved" after the redirect of a post: words without spaces
+    (or with letters outside ASCII) are a message as much as "Record saved." is."""
+    conv = _post_redirect_get(site, landing)
+    assert ir.Check("contains", expected, "recorded message") in conv.scenario.steps[2].checks
+
+
+@pytest.mark.parametrize("landing", [
+    '<span class="status">状态：</span>',  # a label
+    '<div class="message">第3条</div>',  # a number in it
+])
+def test_a_label_or_a_number_in_another_script_is_no_message(site, landing: str) -> None:
+    conv = _post_redirect_get(site, landing)
+    assert [c.expected for c in conv.scenario.steps[2].checks if c.kind == "contains"] == [
+        "<title>Notes</title>"]
+
+
+def test_a_two_character_title_in_another_script_is_checked(site) -> None:
+    conv = _inspect(site(site.page("/notes", "<title>笔记</title><ul></ul>")))
+    assert ir.Check("contains", "<title>笔记</title>", "recorded page text") in \
+        conv.scenario.steps[0].checks

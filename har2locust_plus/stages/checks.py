@@ -45,8 +45,8 @@ from .correlate import ID_NAME
 from .correlate.delta import ANSWER_FIELDS, delta_fields
 from .correlate.location import header_url
 
-TITLE = re.compile(r"<title[^>]*>([^<]{3,120})</title>", re.I)
-HEADING = re.compile(r"<h([1-3])[^>]*>([^<]{3,120})</h\1>", re.I)
+TITLE = re.compile(r"<title[^>]*>([^<]{2,120})</title>", re.I)  # _stable_text: 3 in ASCII
+HEADING = re.compile(r"<h([1-3])[^>]*>([^<]{2,120})</h\1>", re.I)
 DYNAMIC_KEY = re.compile(r"(^|_)(id|uuid|guid|token|key|nonce|hash|sig|signature|session|csrf|"
                          r"time|date|at|ts|timestamp|expires?|created|updated|modified|count|"
                          r"total|etag|version|rev)$", re.I)
@@ -376,6 +376,8 @@ _NUMBER = re.compile(r"\(?[^\s()]*\d[^\s()]*\)?")  # "1", "0.0006", "(#12)", "v2
 # and a close button's "&times;" before Flask-Admin's "Record was successfully deleted."
 _NUMBER_OR_ENTITY = re.compile(rf"{_NUMBER.pattern}|&#?\w+;")
 _RAW_SAFE = re.compile(r"[A-Za-z][A-Za-z ,.!?:;'-]{6,80}[A-Za-z.!?]")
+# the same in other scripts: "保存成功！", "Änderungen übernommen." (letters, punctuation)
+_RAW_SAFE_WORDS = re.compile(r"(?=.{2,80}$)[^\W\d_](?:[^\W\d_]|[ ,:;'\-，、])*[.!?。！？]?")
 
 
 def _message_checks(texts: list[str], dynamic: Dynamic, raw: list[str] | None = None,
@@ -408,8 +410,12 @@ def _message_checks(texts: list[str], dynamic: Dynamic, raw: list[str] | None = 
 
 
 def _sentence(text: str) -> bool:
-    """Words that end as a sentence does: "Draft saved.", "Welcome alice!"."""
-    return " " in text.strip() and text.rstrip()[-1:] in ".!"
+    """Words that end as a sentence does: "Draft saved.", "Welcome alice!"; in a script
+    written without spaces, any words but a label's ("保存成功！", "操作成功", not "状态：")."""
+    text = text.strip()
+    if text.isascii():
+        return " " in text and text[-1:] in ".!"
+    return len(text) >= 2 and text[-1:] not in ":："
 
 
 # a script call that shows the user a message, its text the first argument: Roundcube's
@@ -444,12 +450,14 @@ def _message_phrases(inner: str) -> Iterator[str]:
     for sentence in _SENTENCE_END.split(text):
         parts = [p.strip(" ()") for p in _NUMBER_OR_ENTITY.split(sentence)]
         for part in sorted(parts, key=len, reverse=True):
-            if " " in part and _RAW_SAFE.fullmatch(part):
+            if " " in part and _RAW_SAFE.fullmatch(part) or not part.isascii() and \
+                    _RAW_SAFE_WORDS.fullmatch(part):
                 yield part
 
 
 def _stable_text(text: str, dynamic: Dynamic, words: bool = False) -> bool:
-    if len(text) < 3 or any(ch.isdigit() for ch in text):
+    # three letters, or two of a script without spaces ("笔记", "成功")
+    if len(text) < (3 if text.isascii() else 2) or any(ch.isdigit() for ch in text):
         return False
     return not dynamic.occurs_in(text, words)
 
