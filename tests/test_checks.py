@@ -1010,3 +1010,45 @@ def test_a_two_character_title_in_another_script_is_checked(site) -> None:
     conv = _inspect(site(site.page("/notes", "<title>笔记</title><ul></ul>")))
     assert ir.Check("contains", "<title>笔记</title>", "recorded page text") in \
         conv.scenario.steps[0].checks
+
+
+# --- how many objects an unsafe request changed, as its answer counts them ----------------------
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ({"acknowledged": True, "deletedCount": 1}, [(("deletedCount",), 1)]),  # MongoDB
+    ({"result": {"modifiedCount": 1, "matchedCount": 1}},
+     [(("result", "modifiedCount"), 1), (("result", "matchedCount"), 1)]),
+    ({"affectedRows": 1}, [(("affectedRows",), 1)]),  # MySQL drivers
+    ({"changes": 2, "lastID": 7}, [(("changes",), 2)]),  # SQLite's
+])
+def test_the_count_of_what_an_unsafe_request_changed_is_checked(site, answer, expected) -> None:
+    """A replay that sent an id of another run changes nothing and is answered the same 200
+    with ``"deletedCount": 0``: the recorded count makes that a failure."""
+    conv = _inspect(site(site._entry("/api/notes/4711", "DELETE", body=json.dumps(answer),
+                                     mime="application/json")))
+    counts = [(c.path, c.expected) for c in conv.scenario.steps[0].checks
+              if c.origin == "recorded count of changes"]
+    assert counts == expected
+
+
+@pytest.mark.parametrize(("method", "answer"), [
+    ("GET", {"deletedCount": 1}),  # a page that reads: nothing was changed by it
+    ("DELETE", {"deletedCount": 0}),  # nothing changed in the recording either
+    ("DELETE", {"count": 5}),  # a count of something else
+])
+def test_no_count_of_changes_where_the_request_changed_nothing(site, method, answer) -> None:
+    conv = _inspect(site(site._entry("/api/notes/4711", method, body=json.dumps(answer),
+                                     mime="application/json")))
+    assert not any(c.origin == "recorded count of changes"
+                   for c in conv.scenario.steps[0].checks)
+
+
+def test_a_delete_that_changed_nothing_fails_its_step() -> None:
+    nothing = FakeResponse(200, {"Content-Type": "application/json"},
+                           json.dumps({"acknowledged": True, "deletedCount": 0}))
+    with pytest.raises(RescheduleTask):
+        runtime.check(nothing, "step 9 DELETE /api/notes/{note_id}", 200, content_type="json",
+                      json_values=(("acknowledged", True), ("deletedCount", 1)))
+    assert nothing.calls == [("failure", "step 9 DELETE /api/notes/{note_id}: expected JSON "
+                                         "deletedCount == 1, got 0")]

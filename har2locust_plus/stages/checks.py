@@ -253,7 +253,7 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
         return checks + plain + message
     if "json" in mime:
         checks = [ir.Check("content_type", "json", "recorded content type")]
-        checks += _json_checks(texts, dynamic)  # type: ignore[arg-type]
+        checks += _json_checks(texts, dynamic, unsafe)  # type: ignore[arg-type]
         if unsafe and (held := _json_html(texts)) is not None:  # type: ignore[arg-type]
             held_message = _message_checks(held, dynamic, raw=texts)  # type: ignore[arg-type]
             message = held_message or message
@@ -462,7 +462,7 @@ def _stable_text(text: str, dynamic: Dynamic, words: bool = False) -> bool:
     return not dynamic.occurs_in(text, words)
 
 
-def _json_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
+def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False) -> list[ir.Check]:
     documents = []
     for text in texts:
         try:
@@ -479,8 +479,37 @@ def _json_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
         checks.append(ir.Check("json_keys", tuple(keys), "recorded JSON keys"))
     values = ((path, value) for path, value in _constant_leaves(first, dynamic)
               if all(_same(_at(o, path), value) for o in others))
-    return checks + [ir.Check("json_value", value, "recorded constant", path=path)
-                     for path, value in islice(values, MAX_JSON_VALUES)]
+    checks += [ir.Check("json_value", value, "recorded constant", path=path)
+               for path, value in islice(values, MAX_JSON_VALUES)]
+    if unsafe:
+        checks += [ir.Check("json_value", value, "recorded count of changes", path=path)
+                   for path, value in _changed_counts(first)
+                   if all(_same(_at(o, path), value) for o in others)]
+    return checks
+
+
+# how many objects an unsafe request changed, as its answer counts them: MongoDB's
+# {"acknowledged": true, "deletedCount": 1} ("modifiedCount", "matchedCount",
+# "upsertedCount"), Knex's and Sequelize's affected rows, SQLite's "changes"; a replay that
+# changed nothing (an id of another run) answers 0 with the same 200
+CHANGED_COUNT = re.compile(r"(deleted|modified|matched|updated|inserted|upserted|removed|"
+                           r"affected|changed)_?(count|rows|records|items)?|"
+                           r"(rows|records)_?(affected|modified|deleted|updated|removed|changed)|"
+                           r"changes|n_?modified")
+
+
+def _changed_counts(document: dict) -> Iterator[tuple[tuple[str, ...], int]]:
+    """The counts of changed objects an answer gives, at its top or one object down (a
+    ``result`` wrapper), when some were changed (1 to 1,000)."""
+    for key, value in document.items():
+        nodes = [((key,), value)]
+        if isinstance(value, dict) and PATH_KEY.fullmatch(key):
+            nodes = [((key, inner), leaf) for inner, leaf in value.items()]
+        for path, leaf in nodes:
+            name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", path[-1]).lower()
+            if type(leaf) is int and 1 <= leaf <= 1000 and PATH_KEY.fullmatch(path[-1]) and \
+                    CHANGED_COUNT.fullmatch(name):
+                yield path, leaf
 
 
 def error_member(document: object) -> str | None:
