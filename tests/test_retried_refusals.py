@@ -41,12 +41,29 @@ def _puts(scenario: Any) -> list[int]:
     return [s.response.status for s in scenario.steps if s.request.method == "PUT"]
 
 
+def test_a_put_refused_for_a_stale_version_and_sent_again_with_the_new_etag_is_left_out(
+        make_har: Any, make_entry: Any) -> None:
+    """Optimistic locking: ``PUT`` with ``If-Match`` of a version changed since → 412; the page
+    reads the note again (a new ``ETag``) and sends the ``PUT`` with it → 200. A replay's
+    ``If-Match`` is correlated from the read before it: its first ``PUT`` would succeed."""
+    body = {"mime": "application/json", "body": "{}"}
+    scenario = _scenario(
+        make_har,
+        make_entry(f"{API}/notes/7", "PUT", status=412, headers=[("If-Match", '"v1"')],
+                   post_data=JSON, **body),
+        make_entry(f"{API}/notes/7", headers=[("Cookie", "s=1")], **body),
+        make_entry(f"{API}/notes/7", "PUT", status=200, headers=[("If-Match", '"v2"')],
+                   post_data=JSON, **body))
+    assert _puts(scenario) == [200]
+    assert dict(scenario.skipped) == {RETRIED: 1}
+
+
 @pytest.mark.parametrize(("first", "again"), [
     ([("Authorization", "Bearer old")], [("Authorization", "Bearer new")]),
     ([("Cookie", "session=old")], [("Cookie", "session=new")]),
     ([("X-CSRF-TOKEN", "a1")], [("X-CSRF-TOKEN", "b2")]),
 ], ids=["bearer", "cookie", "csrf-header"])
-@pytest.mark.parametrize("refused", [401, 403, 419, 440])
+@pytest.mark.parametrize("refused", [401, 403, 412, 419, 428, 440])
 def test_the_refused_attempt_is_left_out_and_counted(make_har: Any, make_entry: Any,
                                                      refused: int, first: Any,
                                                      again: Any) -> None:

@@ -80,11 +80,14 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
 # --- a refusal for expired credentials that the page sent again ---------------------------------
 
 # What a server answers a request whose credentials it no longer takes: 401, 403 (a CSRF token
-# it no longer knows), Laravel's 419 "Page Expired", IIS's 440 "Login Time-out".
-REFUSED_CREDENTIALS = frozenset({401, 403, 419, 440})
+# it no longer knows), Laravel's 419 "Page Expired", IIS's 440 "Login Time-out"; and one whose
+# precondition no longer holds: 412 (an If-Match of a version someone changed since), 428 (no
+# If-Match at all): the page reads the object again and sends the request with the new ETag.
+REFUSED_CREDENTIALS = frozenset({401, 403, 412, 419, 428, 440})
 RETRY_WINDOW = 20  # the page sends the request again within this many requests, or never
 RETRIED = "refused for its credentials, then sent again with renewed ones"
-_CREDENTIAL_HEADER = re.compile(r"auth|token|csrf|xsrf|session|api-?key|^cookie$", re.I)
+_CREDENTIAL_HEADER = re.compile(r"auth|token|csrf|xsrf|session|api-?key|^cookie$|^if-match$|"
+                                r"^if-unmodified-since$", re.I)
 
 
 def _drop_retried_refusals(steps: list[ir.Step], scenario: ir.Scenario
