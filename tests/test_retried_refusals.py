@@ -97,6 +97,34 @@ def test_anything_else_is_replayed_as_recorded(make_har: Any, make_entry: Any,
     assert RETRIED not in dict(scenario.skipped)
 
 
+def test_a_form_post_refused_for_its_csrf_token_and_posted_again_from_a_new_form_is_left_out(
+        make_har: Any, make_entry: Any) -> None:
+    """Django: a form posted with a token of an expired session → 403; the user loads the
+    form again (a new token) and posts the same fields with it → 302."""
+    form = "application/x-www-form-urlencoded"
+    scenario = _scenario(
+        make_har,
+        make_entry(f"{API}/notes/new", "POST", status=403, headers=[("Cookie", "csrftoken=a")],
+                   post_data={"mimeType": form, "text": "csrfmiddlewaretoken=old1&title=tap"}),
+        make_entry(f"{API}/notes/new", headers=[("Cookie", "csrftoken=b")]),
+        make_entry(f"{API}/notes/new", "POST", status=302, headers=[("Cookie", "csrftoken=b")],
+                   post_data={"mimeType": form, "text": "csrfmiddlewaretoken=new2&title=tap"}))
+    assert [s.response.status for s in scenario.steps] == [200, 302]
+    assert dict(scenario.skipped) == {RETRIED: 1}
+
+
+def test_the_same_form_with_other_fields_is_another_request(make_har: Any,
+                                                              make_entry: Any) -> None:
+    form = "application/x-www-form-urlencoded"
+    scenario = _scenario(
+        make_har,
+        make_entry(f"{API}/notes/new", "POST", status=403, headers=[("Cookie", "csrftoken=a")],
+                   post_data={"mimeType": form, "text": "csrfmiddlewaretoken=old1&title=tap"}),
+        make_entry(f"{API}/notes/new", "POST", status=302, headers=[("Cookie", "csrftoken=b")],
+                   post_data={"mimeType": form, "text": "csrfmiddlewaretoken=new2&title=sink"}))
+    assert [s.response.status for s in scenario.steps] == [403, 302]
+
+
 def test_every_refused_attempt_before_the_answered_one_is_left_out(make_har: Any,
                                                                      make_entry: Any) -> None:
     """Refused, sent again unchanged (refused again), then with a new token: answered."""

@@ -86,6 +86,9 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
 REFUSED_CREDENTIALS = frozenset({401, 403, 412, 419, 428, 440})
 RETRY_WINDOW = 20  # the page sends the request again within this many requests, or never
 RETRIED = "refused for its credentials, then sent again with renewed ones"
+# a form field a reloaded form holds anew: Django's csrfmiddlewaretoken, Rails'
+# authenticity_token, Laravel's _token, WTForms' csrf_token
+_CREDENTIAL_FIELD = re.compile(r"csrf|xsrf|token|authenticity|nonce", re.I)
 _CREDENTIAL_HEADER = re.compile(r"auth|token|csrf|xsrf|session|api-?key|^cookie$|^if-match$|"
                                 r"^if-unmodified-since$", re.I)
 
@@ -103,7 +106,7 @@ def _drop_retried_refusals(steps: list[ir.Step], scenario: ir.Scenario
         if step.response is None or step.response.status not in REFUSED_CREDENTIALS:
             continue
         credentials = _credentials(step.request)
-        if credentials == ((), ()):
+        if credentials == ((), (), ()):
             continue  # refused for sending none: so is a replay at this point of the flow
         sent = _resent(step.request)
         for j in range(i + 1, min(len(steps), i + 1 + RETRY_WINDOW)):
@@ -133,14 +136,22 @@ def _retried(refused: ir.Step, retry: ir.Step) -> str:
 
 
 def _resent(request: ir.Request) -> tuple[object, ...]:
-    """What is the same when a page sends a request again (credentials aside)."""
-    return (request.method, request.host, request.path, request.raw_query, request.body)
+    """What is the same when a page sends a request again (credentials aside: a form's CSRF
+    token field too, which a reloaded form holds anew)."""
+    body: object = request.body
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        body = tuple(field for field in body.fields if not _CREDENTIAL_FIELD.search(field[0]))
+    return (request.method, request.host, request.path, request.raw_query, body)
 
 
 def _credentials(request: ir.Request) -> tuple[object, ...]:
     """What a request sends that a renewal changes: its ``Cookie`` and credential headers
-    (this stage runs before the headers stage takes the cookies out of them)."""
-    return (request.cookies, tuple(sorted(
+    (this stage runs before the headers stage takes the cookies out of them), and its form's
+    token fields."""
+    body = request.body
+    fields = tuple(field for field in body.fields if _CREDENTIAL_FIELD.search(field[0])) \
+        if isinstance(body, (ir.FormBody, ir.MultipartBody)) else ()
+    return (request.cookies, fields, tuple(sorted(
         (h.name.lower(), h.value) for h in request.headers
         if _CREDENTIAL_HEADER.search(h.name))))
 
