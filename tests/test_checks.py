@@ -1069,3 +1069,42 @@ def test_a_delete_that_changed_nothing_fails_its_step() -> None:
                       json_values=(("acknowledged", True), ("deletedCount", 1)))
     assert nothing.calls == [("failure", "step 9 DELETE /api/notes/{note_id}: expected JSON "
                                          "deletedCount == 1, got 0")]
+
+
+_MANAGER = ('<title>/manager</title><body><table><tr><td class="row-left" width="10%"><small>'
+            '<strong>Message:</strong></small>&nbsp;</td>\n  <td class="row-left"><pre>{}\n'
+            '</pre></td></tr></table>')
+
+
+@pytest.mark.parametrize(("shown", "checked"), [
+    ("OK - Deployed application at context path [&#47;zoo-1796395330617]",
+     "OK - Deployed application at context path"),  # Tomcat's Manager
+    ("OK - Stopped application at context path [&#47;]",
+     "OK - Stopped application at context path"),
+    ("Record updated successfully.", "Record updated successfully."),
+])
+def test_the_message_after_a_message_label_is_checked(site, shown: str, checked: str) -> None:
+    """Tomcat's Manager answers every command 200, its outcome in the cell after "Message:"
+    ("OK - …", or "FAIL - Application already exists at path […]"): the recorded message's
+    words, without the context path (it holds a time), are checked."""
+    conv = _inspect(site(
+        site.page("/manager/html", "<title>/manager</title>"),
+        site.page("/manager/html/deploy", _MANAGER.format(shown), method="POST",
+                  post_data={"mimeType": "application/x-www-form-urlencoded",
+                             "text": "deployPath=%2Fzoo-1796395330617",
+                             "params": [{"name": "deployPath", "value": "/zoo-1796395330617"}]}),
+    ))
+    assert (2, ir.Check("contains", checked, "recorded message")) in _checks(conv, "contains")
+    assert _changing_values_in_checks(conv) == []
+
+
+@pytest.mark.parametrize("shown", ["&nbsp;", "42", "Milk and honey"])
+def test_no_message_check_after_a_label_without_stable_words(site, shown: str) -> None:
+    """Nothing but a space or a number, or what the client sent (echoed input)."""
+    conv = _inspect(site(
+        site.page("/manager/html/deploy", _MANAGER.format(shown), method="POST",
+                  post_data={"mimeType": "application/x-www-form-urlencoded",
+                             "text": "a=Milk+and+honey",
+                             "params": [{"name": "a", "value": "Milk and honey"}]}),
+    ))
+    assert [c.origin for _, c in _checks(conv, "contains")] == ["recorded page text"]

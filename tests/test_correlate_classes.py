@@ -31,6 +31,7 @@ from test_correlate import (
     page,
     query,
     step,
+    value_at,
 )
 
 from har2locust_plus import ir
@@ -2457,3 +2458,55 @@ def test_a_number_not_made_by_the_request_stays_a_count(method, response):
                       response={}))
     assert step(result, 1).extractions == ()
     assert step(result, 2).request.path.is_literal
+
+
+# --- a path parameter's token: the servlet containers' ;jsessionid= in a new session's links ---
+
+
+_SESSION = "9E9986703ED0811EC945649B0072941A"
+
+
+@pytest.mark.parametrize("segment", [f"deploy;jsessionid={_SESSION}",
+                                     f"list;JSESSIONID={_SESSION.lower()}",
+                                     f"deploy;v=2;jsessionid={_SESSION}"])
+def test_a_path_parameters_token_is_read_alone_the_rest_of_the_segment_kept(segment):
+    """Tomcat and Jetty write the session id into every link of a new session's first page
+    (``/manager/html/deploy;jsessionid=9E99…?nonce=…``): the token is the session's (here its
+    cookie's), the rest of the segment (the route) is kept, not read from some link whose
+    text happens to end the same way (``undeploy;jsessionid=…`` ends with it)."""
+    session = segment.rsplit("=", 1)[1]
+    result = conv(page("/app/", f'<form method="post" action="/app/{segment}"></form>'
+                               f'<form method="post" action="/app/un{segment}"></form>',
+                       response_headers=[("Set-Cookie", f"JSESSIONID={session}; Path=/app")]),
+                  entry(f"/app/{segment}", "POST", form=[("a", "b")],
+                        headers=[("Cookie", f"JSESSIONID={session}")]))
+    parts = step(result, 2).request.path.parts
+    before = "/app/" + segment[:-len(session)]
+    assert [p.name if isinstance(p, ir.VarRef) else p for p in parts][0] == before, parts
+    [ref] = [p for p in parts if isinstance(p, ir.VarRef)]
+    assert value_at(result, ref.name, 2) == session or any(
+        c["var"] == ref.name and "cookie" in c["how"] for c in result.report.correlations)
+
+
+@pytest.mark.parametrize("segment", ["list;v=2", "notes;page=3", "a;b", "x;=123456789abc"])
+def test_no_path_parameter_token_in_a_segment_without_one(segment):
+    from har2locust_plus.stages.correlate.sources import path_param
+
+    assert path_param(segment) is None
+
+
+def test_a_segment_holding_a_time_the_client_made_is_made_again_not_read_back():
+    """The user typed a name holding the time (``/zoo-1796395330617``, Tomcat's context path)
+    into a form; the answer then names it (a link, a message) and a later request's path
+    holds it: made again from the same fresh time, never read from the answer (which lists
+    every user's)."""
+    name = f"zoo-{EPOCH_S * 1000 + 123}"  # typed a moment after the recording started
+    result = conv(page("/deploy", '<form method="post"><input name="path"></form>'),
+                  entry("/deploy", "POST", form=[("path", "/" + name)],
+                        body=f'<a href="/{name}/">/{name}</a><pre>OK - Deployed [/{name}]</pre>'),
+                  page(f"/{name}/", "<h1>Zoo notes</h1>"))
+    [made] = step(result, 2).generated
+    parts = step(result, 3).request.path.parts
+    assert [p.name if isinstance(p, ir.VarRef) else p for p in parts] == [
+        "/zoo-", made.var, "/"], parts
+    assert not step(result, 2).extractions

@@ -570,3 +570,70 @@ def test_without_a_password_beside_it_a_field_named_like_an_account_stays(make_e
                               post_data=_form("display_name=Ann&log=ann&u=ann")))
     result = convert(har, Options(data_file="users.csv"), name="case.har")
     assert result.scenario.data_columns == ()
+
+
+def _authorized(code: str, path: str) -> bool:
+    """Does the request of ``path`` send the Basic credentials (as the script's secret)?"""
+    import ast as _ast
+
+    for node in _ast.walk(_ast.parse(code)):
+        if isinstance(node, _ast.Call) and getattr(node.func, "attr", "") in ("get", "post") \
+                and node.args and _ast.unparse(node.args[0]).strip("'\"f") == path:
+            return "self.basic_credentials" in _ast.unparse(node)
+    raise AssertionError(f"no request of {path}")
+
+
+@pytest.mark.parametrize(("first", "then", "challenged"), [
+    ("/manager/html", "/manager/html/deploy", True),  # Tomcat's Manager
+    ("/admin/", "/admin/users", True),
+    ("/admin/", "/shop/cart", False),  # outside the protection space
+])
+def test_the_request_that_met_a_basic_challenge_sends_the_credentials(
+        make_entry, make_har, first: str, then: str, challenged: bool) -> None:
+    """Chromium's HAR shows the request a ``401`` asked credentials for as first sent, without
+    them, answered by the ``200`` the browser's second try got; the next request sends them.
+    Replayed as recorded, the first request got 401 and every run of Tomcat's Manager ended
+    there. At or below the challenged path's directory only (RFC 7617's protection space)."""
+    har = make_har(make_entry(f"{ORIGIN}/", body="<title>Home</title>"),
+                   make_entry(f"{ORIGIN}{first}", body="<title>Manager</title>",
+                              resource_type="document"),
+                   make_entry(f"{ORIGIN}{then}", "POST", headers=[
+                       ("Authorization", f"Basic {BASIC}")], post_data=_form("a=1"), **OK_JSON),
+                   make_entry(f"{ORIGIN}{then}", "POST", headers=[
+                       ("Authorization", f"Basic {BASIC}")], post_data=_form("a=2"), **OK_JSON))
+    result = convert(har, Options(), name="case.har")
+    assert _authorized(result.code, then)
+    assert _authorized(result.code, first) is challenged
+    assert not _authorized(result.code, "/")  # not the last request before the credentials
+    assert BASIC not in result.code
+
+
+@pytest.mark.parametrize(("scheme", "times"), [
+    ("Bearer eyJhbGciOiJIUzI1NiJ9.e30.abcdefghijk", 2), ("Digest x", 2),
+    (f"Basic {BASIC}", 1),  # set by a page's script for one call (Swagger UI's token request)
+])
+def test_no_credentials_are_given_to_a_request_before_other_schemes(make_entry, make_har,
+                                                                     scheme: str,
+                                                                     times: int) -> None:
+    """A bearer token or Digest answer is made for its request (a token the login handed out,
+    a nonce's answer), Basic credentials a script sent once met no challenge: nothing is
+    copied to the request before the first one that sends them."""
+    har = make_har(make_entry(f"{ORIGIN}/app/", body="<title>App</title>",
+                              resource_type="document"),
+                   *[make_entry(f"{ORIGIN}/app/notes", "POST", headers=[("Authorization", scheme)],
+                                post_data=_form(f"a={n}"), **OK_JSON) for n in range(times)])
+    result = convert(har, Options(), name="case.har")
+    first = result.code[result.code.index('"/app/"') - 200:result.code.index('"/app/"') + 200]
+    assert "Authorization" not in first, first
+
+
+def test_a_request_answered_401_is_not_given_credentials(make_entry, make_har) -> None:
+    """An exporter that shows the challenge as its own entry (401, then the retry with the
+    credentials): the 401 stays as recorded (a replay without credentials gets it too)."""
+    har = make_har(make_entry(f"{ORIGIN}/admin/", status=401, body="<title>401</title>"),
+                   make_entry(f"{ORIGIN}/admin/", headers=[("Authorization", f"Basic {BASIC}")],
+                              body="<title>Admin</title>"))
+    result = convert(har, Options(), name="case.har")
+    [first, second] = result.scenario.steps
+    assert first.request.header("authorization") is None and first.response.status == 401
+    assert any(h.name.lower() == "authorization" for h in second.request.headers)

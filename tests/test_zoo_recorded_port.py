@@ -45,6 +45,7 @@ import test_zoo_roundup as roundup
 import test_zoo_smorest as smorest
 import test_zoo_sqladmin as sqladmin
 import test_zoo_sveltekit as sveltekit
+import test_zoo_tomcat as tomcat
 import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
 import test_zoo_webforms as webforms
@@ -57,7 +58,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # twenty-eight apps in a row: about five minutes
+USERS, SECONDS = 2, 6  # twenty-nine apps in a row: about five minutes
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Zoo:
     missing: Callable[[], str | None] = lambda: None  # why the app cannot run here
     unique: tuple[str, ...] = ()  # fields made unique per run (--unique), as its module does
     users: int = USERS  # Locust users (one per account where an account holds state: a basket)
+    secret: str = "password"  # the kind of the script's secret that ``password`` is given to
 
     @property
     def har(self) -> Path:
@@ -253,6 +255,18 @@ def _adminer_password() -> str:
     from fixtures.zoo.adminer.server import PASSWORD
 
     return PASSWORD
+
+
+def _tomcat(port: int) -> Any:
+    from fixtures.zoo.tomcat.server import Tomcat
+
+    return Tomcat(port=port)
+
+
+def _tomcat_missing() -> str | None:
+    from fixtures.zoo.tomcat.server import missing
+
+    return missing()
 
 
 def _flaskadmin(port: int) -> Any:
@@ -456,6 +470,9 @@ ZOOS = [
         missing=_phpmyadmin_missing),
     Zoo("adminer", _adminer, _adminer_password(),
         lambda o: adminer.assert_full_lifecycle(o.run, o.after), missing=_adminer_missing),
+    Zoo("tomcat", _tomcat, tomcat.PASSWORD,
+        lambda o: tomcat.assert_full_lifecycle(o.run, o.after), missing=_tomcat_missing,
+        secret=tomcat.SECRET_KIND),
     Zoo("jupyter", _jupyter, _jupyter_password(),
         lambda o: jupyter.assert_full_lifecycle(o.run, o.after), missing=_jupyter_missing),
     Zoo("flaskadmin", _flaskadmin, flaskadmin.PASSWORD,
@@ -493,7 +510,7 @@ def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
     result = convert(zoo.har, Options(think_time=ThinkTime("none"), unique_fields=zoo.unique))
     port = urlsplit(result.scenario.main_origin).port
     assert port is not None, result.scenario.main_origin
-    [env_var] = [s.env for s in result.scenario.secrets if s.kind == "password"]
+    [env_var] = [s.env for s in result.scenario.secrets if s.kind == zoo.secret]
     script = tmp_path / "locustfile.py"
     script.write_text(result.code, encoding="utf-8")
     if busy := _port_taken(port):

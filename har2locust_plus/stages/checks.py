@@ -15,7 +15,9 @@
   ``notice``, ``role="status"`` …), when every recording of it shows the same stable one: a
   refusal answered 200 ("No such order") shows another. Also in the HTML a JSON answer holds
   for its page's script (phpMyAdmin's ``message``), and after an icon: then a phrase between
-  its numbers (``1 row deleted. (Query took 0.0006 seconds.)`` → ``row deleted.``), as sent.
+  its numbers (``1 row deleted. (Query took 0.0006 seconds.)`` → ``row deleted.``), as sent;
+  and the message after a "Message:" label (Tomcat's Manager: ``OK - Deployed application at
+  context path``, where a refusal says ``FAIL - …``).
 
 Checks are decided per method, path, operation (:mod:`har2locust_plus.operation`) and kind of
 answer (HTML, JSON): one URL often serves many operations whose answers differ, and one
@@ -34,7 +36,7 @@ import html
 import re
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
-from itertools import islice
+from itertools import chain, islice
 from urllib.parse import unquote, unquote_plus, urlsplit
 
 from .. import ir, jsontext
@@ -367,6 +369,13 @@ MESSAGE_BLOCK = re.compile(
     r"""(?:alert|alerts|message|messages|msg|notice|notification|flash|success|toast|"""
     r"""callout|status|feedback)(?:[\s_-][^"']*)?["'][^>]*>((?:(?!</?\1\b).){3,400}?)"""
     r"""</?\1\b""", re.I | re.S)
+# a message after its label, in the next element: Tomcat's Manager answers every command 200
+# with ``<td><small><strong>Message:</strong></small>&nbsp;</td> <td><pre>OK - Deployed
+# application at context path [&#47;zoo]`` (or ``FAIL - Application already exists at path
+# […]``); legacy admin consoles the same way with "Result:" or "Notice:"
+LABELLED_MESSAGE = re.compile(
+    r""">\s*(?:message|result|notice|outcome)\s*:\s*(?=<)(?:&nbsp;|\s|<[^<>]*>)*"""
+    r"""(?!&nbsp;)([^<>\s][^<>]{2,400})<""", re.I)
 # the words MESSAGE and MESSAGE_BLOCK look for: a page without any is read no further
 MESSAGE_WORDS = ("alert", "message", "msg", "notice", "notification", "flash", "success",
                  "toast", "callout", "status", "feedback")
@@ -401,8 +410,10 @@ def _message_checks(texts: list[str], dynamic: Dynamic, raw: list[str] | None = 
         if text and _stable_text(text, dynamic, words=True) and all(
                 snippet in other for other in sent) and (not sentence or _sentence(text)):
             return [ir.Check("contains", snippet, "recorded message")]
-    for match in MESSAGE_BLOCK.finditer(page):
-        for snippet in _message_phrases(match.group(2)):
+    blocks = (match.group(2) for match in MESSAGE_BLOCK.finditer(page))
+    labelled = (match.group(1) for match in LABELLED_MESSAGE.finditer(page))
+    for inner in chain(blocks, labelled):
+        for snippet in _message_phrases(inner):
             if _stable_text(snippet, dynamic, words=True) and all(
                     snippet in other for other in sent) and (not sentence or _sentence(snippet)):
                 return [ir.Check("contains", snippet, "recorded message")]
@@ -448,7 +459,7 @@ def _message_phrases(inner: str) -> Iterator[str]:
     sentence first."""
     text = " ".join(_TAG.sub(" ", inner).split())
     for sentence in _SENTENCE_END.split(text):
-        parts = [p.strip(" ()") for p in _NUMBER_OR_ENTITY.split(sentence)]
+        parts = [p.strip(" ()[]") for p in _NUMBER_OR_ENTITY.split(sentence)]
         for part in sorted(parts, key=len, reverse=True):
             if " " in part and _RAW_SAFE.fullmatch(part) or not part.isascii() and \
                     _RAW_SAFE_WORDS.fullmatch(part):

@@ -35,7 +35,51 @@ def clean_headers(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         headers, cookies = _clean(step.request, verdicts)
         steps.append(replace(step, request=replace(step.request, headers=headers,
                                                    cookies=cookies)))
-    return replace(scenario, steps=tuple(steps))
+    return replace(scenario, steps=_challenged_requests(steps))
+
+
+def _challenged_requests(steps: list[ir.Step]) -> tuple[ir.Step, ...]:
+    """Give the request that met a Basic authentication challenge the credentials it was
+    answered with.
+
+    A browser sends Basic credentials only after a ``401`` asked for them, and asks the server
+    again in the same request: Chromium's HAR (Playwright's, DevTools') then shows that
+    request as it was first sent, without ``Authorization``, answered by the ``200`` that the
+    credentials got. The next request to that origin sends them, in the same protection space
+    (RFC 7617: at or below the challenged path's directory). Replayed as recorded, the first
+    request would be answered ``401`` and the flow stop there. Only a page the user opened
+    (the browser asks for credentials there), the last request to the origin before the first
+    one with credentials, answered other than 401; only when no earlier request to the origin
+    sent any, and the browser sent them again (a page's script that sets the header for one
+    call, as Swagger UI's ``Basic Og==`` to its token endpoint, had no challenge to meet)."""
+    first_authorized: dict[str, int] = {}
+    sent: dict[tuple[str, str], int] = {}
+    for i, step in enumerate(steps):
+        origin = step.request.origin
+        value = step.request.header("authorization")
+        if value is not None:
+            first_authorized.setdefault(origin, i)
+            sent[origin, value] = sent.get((origin, value), 0) + 1
+    for origin, i in first_authorized.items():
+        credentials = next(h for h in steps[i].request.headers
+                           if h.name.lower() == "authorization")
+        if not credentials.value.text.lower().startswith("basic ") or \
+                sent[origin, credentials.value.text] < 2:
+            continue
+        before = next((j for j in range(i - 1, -1, -1) if steps[j].request.origin == origin),
+                      None)
+        if before is None:
+            continue
+        step = steps[before]
+        path = step.request.path.text
+        space = path[:path.rfind("/") + 1]
+        if (step.response is None or step.response.status == 401
+                or step.resource_type not in (None, "document")
+                or not steps[i].request.path.text.startswith(space)):
+            continue
+        steps[before] = replace(step, request=replace(step.request, headers=(
+            *step.request.headers, credentials)))
+    return tuple(steps)
 
 
 class _Verdicts(dict[int, tuple[str, "ir.Header | None"]]):

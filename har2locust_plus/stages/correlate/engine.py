@@ -58,6 +58,7 @@ from .sources import (
     first_group,
     is_object_id_name,
     keyed_id,
+    path_param,
     slug_id,
     token_like,
     token_name,
@@ -528,6 +529,21 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
         state.step_echo.add(value)
         # a short value's place is the route word before it: /projects/1 is not /issues/1
         place = "/" + unquote(segments[i - 1]) if i else "/"
+        if len(segment) > 10 and any(run.group(1) in state.generated
+                                     for run in EPOCH_RUN.finditer(segment)) and \
+                not _given_as_data(value, step, state):
+            # holds a time the client made (/zoo-1796395330617/, the context path a form
+            # sent): made again, not read from a page's text or links that name it (a JSON
+            # member or a header that hands it out, WordPress's "slug", is the server's word)
+            sent.append(value)
+            parts.extend(_epochs_in_segment(segment, step, state))
+            continue
+        if (param := path_param(segment)) is not None and (ref := _lookup(
+                unquote(param[1]), step, state, whole=True, key="", place=place)) is not None:
+            # a path parameter's token, the rest of the segment kept (list;jsessionid=9E99…)
+            sent.extend((value, unquote(param[1])))
+            parts.extend((param[0], ir.VarRef(ref, "path"), param[2]))
+            continue
         ref = _lookup(value, step, state, whole=True, key="", place=place) if segment else None
         if ref is None and segment and UUID4.match(value):
             ref = _generate(value, "uuid4", "uuid", step, state)
@@ -554,6 +570,16 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
     if template.parts == (text,) and all(isinstance(p, str) for p in parts):
         return template  # nothing replaced (and merge_parts would give the same parts)
     return ir.Template(ir.merge_parts(parts))
+
+
+_DATA_SOURCES = frozenset({"json", "location", "header", "xml"})
+
+
+def _given_as_data(value: str, step: ir.Step, state: _State) -> bool:
+    """Did an earlier answer hand ``value`` out as data (a JSON member, a header, XML), not
+    only show it in a page's text or links?"""
+    return any(s.kind in _DATA_SOURCES and s.step < step.number
+               for s in state.index.get(value, ()))
 
 
 def _epochs_in_segment(segment: str, step: ir.Step, state: _State) -> list[ir.Part]:

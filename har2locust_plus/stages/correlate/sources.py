@@ -151,6 +151,24 @@ def keyed_id(segment: str) -> tuple[str, str, str] | None:
     return "", match.group("id2"), match.group("after2")
 
 
+def path_param(segment: str) -> tuple[str, str, str] | None:
+    """A path segment as (text before a path parameter's value, the value, text after it) when
+    the value of one of its parameters (RFC 3986's ``;name=value``) is a token
+    (:func:`token_like`); else None. The servlet containers write the session id into a new
+    session's links so: ``list;jsessionid=9E99…`` → ``("list;jsessionid=", "9E99…", "")``."""
+    if ";" not in segment:
+        return None
+    head, *params = segment.split(";")
+    offset = len(head) + 1
+    for param in params:
+        name, equals, value = param.partition("=")
+        if equals and name and token_like(value):
+            start = offset + len(name) + 1
+            return segment[:start], value, segment[start + len(value):]
+        offset += len(param) + 1
+    return None
+
+
 def token_like(value: str) -> bool:
     """A value a server makes up (a token, nonce, key, code), not a word a person would write:
     at least MIN_TOKEN characters without spaces, and digits in it or 16+ characters that are
