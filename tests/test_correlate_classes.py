@@ -2510,3 +2510,19 @@ def test_a_segment_holding_a_time_the_client_made_is_made_again_not_read_back():
     assert [p.name if isinstance(p, ir.VarRef) else p for p in parts] == [
         "/zoo-", made.var, "/"], parts
     assert not step(result, 2).extractions
+
+
+@pytest.mark.parametrize("name", ["HX-Current-URL", "Referer"])
+def test_a_header_naming_the_page_the_user_is_on_follows_that_pages_live_url(name):
+    """htmx sends the page the user is on with every request (``HX-Current-URL``), as the
+    browser sends the ``Referer``: when that page's URL held a created id, the header names
+    the page as this run requested it, not the recorded id."""
+    result = conv(entry("/boards", "POST", form=[("title", "x")], status=302,
+                        response_headers=[("Location", "/boards/670/summary")]),
+                  page("/boards/670/summary", "<h1>Board</h1>"),
+                  entry("/logout", "POST", form=[("a", "b")],
+                        headers=[(name, f"{ORIGIN}/boards/670/summary")]))
+    var = extraction(result, 1).var
+    parts = header(step(result, 3), name).parts
+    assert [p.name if isinstance(p, (ir.VarRef, ir.HostRef)) and hasattr(p, "name") else p
+            for p in parts[1:]] == ["/boards/", var, "/summary"], parts

@@ -202,8 +202,8 @@ def _recorded_url(request: ir.Request) -> str | None:
 def _live_referers(steps: list[ir.Step], recorded: list[str | None], main_origin: str
                    ) -> list[ir.Step]:
     """A URL of a page the flow requested before (``/ticket/18736``), sent again as the
-    ``Referer`` or as a whole form or query value (WordPress's ``_wp_http_referer``, a
-    ``return_to``), becomes that page's URL as the flow requests it this run
+    ``Referer``, another header (htmx's ``HX-Current-URL``) or a whole form or query value
+    (WordPress's ``_wp_http_referer``, a ``return_to``), becomes that page's URL as the flow requests it this run
     (``/ticket/{self.ticket_id}``): apps send the user back where it says (Trac's logout,
     "back" links, login forms), and a recorded id there names nothing on a fresh server."""
     latest: dict[str, ir.Template] = {}  # recorded URL -> its URL as requested this run
@@ -223,9 +223,11 @@ def _live_referers(steps: list[ir.Step], recorded: list[str | None], main_origin
 
 def _with_live_urls(step: ir.Step, latest: dict[str, ir.Template]) -> ir.Step:
     request = step.request
-    headers = tuple(replace(h, value=live) if h.name.lower() == "referer"
-                    and (live := _live_url(h.value, latest, host=True)) is not None else h
-                    for h in request.headers)
+    # the Referer, and any header that names the page the user is on (htmx's HX-Current-URL,
+    # Next.js's next-url)
+    headers = tuple(replace(h, value=live) if (live := _live_url(
+        h.value, latest, host=h.name.lower() == "referer")) is not None else h
+        for h in request.headers)
     query = tuple(replace(q, value=live) if (live := _live_url(q.value, latest)) is not None
                   else q for q in request.query)
     body = request.body
