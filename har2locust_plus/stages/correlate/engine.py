@@ -203,9 +203,10 @@ def _live_referers(steps: list[ir.Step], recorded: list[str | None], main_origin
                    ) -> list[ir.Step]:
     """A URL of a page the flow requested before (``/ticket/18736``), sent again as the
     ``Referer``, another header (htmx's ``HX-Current-URL``) or a whole form or query value
-    (WordPress's ``_wp_http_referer``, a ``return_to``), becomes that page's URL as the flow requests it this run
-    (``/ticket/{self.ticket_id}``): apps send the user back where it says (Trac's logout,
-    "back" links, login forms), and a recorded id there names nothing on a fresh server."""
+    (WordPress's ``_wp_http_referer``, a ``return_to``), becomes that page's URL as the flow
+    requests it this run (``/ticket/{self.ticket_id}``): apps send the user back where it says
+    (Trac's logout, "back" links, login forms), and a recorded id there names nothing on a
+    fresh server."""
     latest: dict[str, ir.Template] = {}  # recorded URL -> its URL as requested this run
     out = []
     for step, url in zip(steps, recorded, strict=True):
