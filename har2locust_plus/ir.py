@@ -96,6 +96,8 @@ def request_url(request: Request, main_origin: str) -> Template:
         if request.raw_query:
             parts.append("?" + request.raw_query)
     else:
+        # ";" separated parameters inside a value (Perl's CGI) stay separators, as recorded
+        safe = ";=" if ";" in request.raw_query else ""
         for i, param in enumerate(request.query):
             parts.append("?" if i == 0 else "&")
             if param.name_var:
@@ -104,7 +106,7 @@ def request_url(request: Request, main_origin: str) -> Template:
                 parts.append(quote_plus(param.name) + "=")
             for part in param.value.parts:
                 if isinstance(part, str):
-                    parts.append(quote_plus(part))
+                    parts.append(quote_plus(part, safe=safe))
                 elif isinstance(part, VarRef) and part.encoding == "raw":
                     parts.append(VarRef(part.name, "url"))
                 else:

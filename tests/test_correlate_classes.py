@@ -2526,3 +2526,31 @@ def test_a_header_naming_the_page_the_user_is_on_follows_that_pages_live_url(nam
     parts = header(step(result, 3), name).parts
     assert [p.name if isinstance(p, (ir.VarRef, ir.HostRef)) and hasattr(p, "name") else p
             for p in parts[1:]] == ["/boards/", var, "/summary"], parts
+
+
+def test_parameters_after_a_semicolon_in_a_query_value_are_each_looked_up():
+    """Perl's CGI (Request Tracker) writes links with ``;`` between parameters
+    (``Update.html?Action=Respond;id=11828``); a browser's HAR and Python's parser see one
+    value, ``Respond;id=11828``. The id in it is the created ticket's, and the separators stay
+    as recorded: percent-encoded, the server saw one parameter and no ``id`` (400)."""
+    result = conv(entry("/Ticket/Create.html", "POST", form=[("Subject", "x")], status=302,
+                        response_headers=[("Location",
+                                           f"{ORIGIN}/Ticket/Display.html?id=11828")]),
+                  page("/Ticket/Display.html?id=11828",
+                       '<a href="/Ticket/Update.html?Action=Respond;id=11828">Reply</a>'),
+                  entry("/Ticket/Update.html?Action=Respond;id=11828"))
+    var = extraction(result, 1).var
+    value = query(step(result, 3), "Action")
+    assert [p.name if isinstance(p, ir.VarRef) else p for p in value.parts] == [
+        "Respond;id=", var], value
+    url = ir.request_url(step(result, 3).request, ORIGIN)
+    assert ir.template_preview(url) == f"/Ticket/Update.html?Action=Respond;id={{{var}}}"
+
+
+def test_a_query_without_semicolons_is_encoded_as_before():
+    """``;`` inside a value recorded percent-encoded stays encoded."""
+    result = conv(entry("/items", "POST", form=[("a", "b")], status=302,
+                        response_headers=[("Location", f"{ORIGIN}/items?id=11828")]),
+                  entry("/items?id=11828&q=a%3Bb%3Dc"))
+    url = ir.template_preview(ir.request_url(step(result, 2).request, ORIGIN))
+    assert url.endswith("&q=a%3Bb%3Dc"), url

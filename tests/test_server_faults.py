@@ -510,3 +510,60 @@ def test_generated_scripts_set_the_timeout_for_every_request(
         assert "self.request_timeout = request_timeout(environment)" in ast.unparse(init)
         assert all([ast.unparse(k.value) for k in c.keywords if k.arg == "timeout"]
                    == ["self.request_timeout"] for c in calls)
+
+
+# --- bytes after the end of an answer, on a connection the server closes -----------------------
+
+
+def _serve_once(answer: bytes) -> tuple[str, threading.Thread]:
+    """A server on 127.0.0.1 that answers one connection's request with ``answer``, then
+    closes it (waiting at most 10 s for it)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(10)
+
+    def serve() -> None:
+        with server:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                conn.recv(65536)
+                conn.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}", thread
+
+
+_CLOSING = (b"HTTP/1.1 302 Found\r\nLocation: /\r\nContent-Type: text/html\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+
+
+@pytest.mark.parametrize(("rest", "whole"), [
+    (b"0\r\n\r\n0\r\n\r\n", True),  # Request Tracker's Starlet: the last chunk twice
+    (b"5\r\nhello\r\n0\r\n\r\ngarbage", True),
+    (b"5\r\nhel", False),  # cut short: still a failure
+])
+def test_bytes_after_a_whole_answer_on_a_closing_connection_are_dropped(rest: bytes,
+                                                                       whole: bool) -> None:
+    """FastHttpUser's client failed such an answer ("Data after `Connection: close`") that the
+    recording browser and Python's clients take: every run of Request Tracker's flow ended at
+    its login. With the listener the scripts register on ``init``, the answer is taken; one
+    that is not whole still fails."""
+    from locust.contrib.fasthttp import FastHttpSession
+    from locust.env import Environment
+
+    runtime.end_answers_as_browsers_do(None)
+    runtime.end_answers_as_browsers_do(None)  # once only, however often it is called
+    url, thread = _serve_once(_CLOSING + rest)
+    events = Environment().events
+    errors: list[object] = []
+    events.request.add_listener(lambda **meta: errors.append(meta["exception"]))
+    session = FastHttpSession(url, events.request, None, network_timeout=5,
+                              connection_timeout=5)
+    resp = session.get("/", allow_redirects=False)
+    thread.join(timeout=15)
+    assert len(errors) == 1
+    assert (errors[0] is None and resp.status_code == 302) is whole, errors

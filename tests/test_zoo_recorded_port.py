@@ -42,6 +42,7 @@ import test_zoo_phpmyadmin as phpmyadmin
 import test_zoo_redmine as redmine
 import test_zoo_roundcube as roundcube
 import test_zoo_roundup as roundup
+import test_zoo_rt as rt
 import test_zoo_smorest as smorest
 import test_zoo_sqladmin as sqladmin
 import test_zoo_sveltekit as sveltekit
@@ -58,7 +59,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # twenty-nine apps in a row: about five minutes
+USERS, SECONDS = 2, 6  # thirty apps in a row: about six minutes
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,18 @@ def _adminer_password() -> str:
     from fixtures.zoo.adminer.server import PASSWORD
 
     return PASSWORD
+
+
+def _rt(port: int) -> Any:
+    from fixtures.zoo.rt.server import RequestTracker
+
+    return RequestTracker(port=port)
+
+
+def _rt_missing() -> str | None:
+    from fixtures.zoo.rt.server import missing
+
+    return missing()
 
 
 def _tomcat(port: int) -> Any:
@@ -470,6 +483,8 @@ ZOOS = [
         missing=_phpmyadmin_missing),
     Zoo("adminer", _adminer, _adminer_password(),
         lambda o: adminer.assert_full_lifecycle(o.run, o.after), missing=_adminer_missing),
+    Zoo("rt", _rt, rt.PASSWORD,
+        lambda o: rt.assert_full_lifecycle(o.run, o.after), missing=_rt_missing),
     Zoo("tomcat", _tomcat, tomcat.PASSWORD,
         lambda o: tomcat.assert_full_lifecycle(o.run, o.after), missing=_tomcat_missing,
         secret=tomcat.SECRET_KIND),

@@ -102,6 +102,7 @@ RUNTIME_HELPER_MODULES = ("checks.py", "data.py")  # their functions are copied 
 # helpers registered as Locust event listeners: helper name -> event
 LISTENER_HELPERS = {
     "request_timeout_option": "init_command_line_parser",
+    "end_answers_as_browsers_do": "init",
     "secret_options": "init_command_line_parser",
     "check_secrets": "test_start",
     "failure_option": "init_command_line_parser",
@@ -276,6 +277,7 @@ class FastHttpGenerator:
         """``__init__``: the network timeouts from --request-timeout, set before the client is."""
         self.use_helper("request_timeout_option")
         self.use_helper("request_timeout")
+        self.use_helper("end_answers_as_browsers_do")
         timeout = _Call(cst.Name("request_timeout"), [_Arg(cst.Name("environment"))])
         assign = _SimpleStatementLine([cst.Assign(
             [_AssignTarget(self_attr("network_timeout")),

@@ -145,4 +145,6 @@ def ast_names(node: ast.AST) -> set[str]:
         elif isinstance(item, ast.alias):
             names.add((item.asname or item.name).split(".")[0])
             names.add(item.name.split(".")[0])
+        elif isinstance(item, ast.ImportFrom) and item.module:
+            names.add(item.module.split(".")[0])  # libcst's walk names the module too
     return names

@@ -567,6 +567,34 @@ def request_timeout_option(parser):
     )
 
 
+@events.init.add_listener
+def end_answers_as_browsers_do(environment, **kwargs):
+    """FastHttpUser's client takes an answer as browsers do when the server sends more bytes
+    after its end on a connection it closes: the answer is whole, the bytes are dropped.
+
+    Some servers do (Request Tracker's Starlet ends a redirect with its last chunk twice); the
+    browser that recorded the flow took the answer, as Python's own clients do, but
+    geventhttpclient fails the request ("Data after `Connection: close`"), and every run of
+    the flow ended there. An answer that is not whole still fails."""
+    from locust.contrib.fasthttp import HTTPParseError, HTTPSocketPoolResponse
+
+    feed = HTTPSocketPoolResponse.feed
+    if getattr(feed, "ends_answers_as_browsers_do", False):
+        return
+
+    def feed_to_the_end(response, data):
+        try:
+            feed(response, data)
+        except HTTPParseError:
+            if not response.message_complete or response.should_keep_alive():
+                raise
+            # whole: the connection is closed, not used again
+            response._trailing_data_dropped = True
+
+    feed_to_the_end.ends_answers_as_browsers_do = True
+    HTTPSocketPoolResponse.feed = feed_to_the_end
+
+
 def request_timeout(environment):
     """--request-timeout, or its default where Locust runs without its command line."""
     return getattr(environment.parsed_options, "request_timeout", 30.0)

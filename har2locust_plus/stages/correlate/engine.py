@@ -502,7 +502,8 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     state.step_echo = set()
     sent: list[str] = []
     path = _path(request.path, step, state, sent)
-    query = tuple(_query(q, step, state, sent) for q in request.query)
+    semicolons = ";" in request.raw_query  # a separator, as recorded (Perl's CGI, RT)
+    query = tuple(_query(q, step, state, sent, semicolons) for q in request.query)
     headers = tuple(_header(h, step, state, sent) for h in request.headers)
     body = _body(request.body, step, state, sent)
     state.sent.update(sent)
@@ -611,14 +612,43 @@ UNTOUCHED_HEADERS = frozenset({"origin", "referer", "user-agent", "accept", "acc
 
 
 def _query(param: ir.QueryParam, step: ir.Step, state: _State,
-           sent: list[str]) -> ir.QueryParam:
+           sent: list[str], semicolons: bool = False) -> ir.QueryParam:
     if token_name(param.name):  # Joomla's logout link: the CSRF token is the name
         sent.append(param.name)
         name_var = _lookup(param.name, step, state, whole=True, key="")
         if name_var:
             param = replace(param, name_var=name_var)
-    value = _text(param.value, step, state, sent, key=param.name, whole=True)
+    value = _semicolon_params(param.value, step, state, sent) if semicolons else None
+    if value is None:
+        value = _text(param.value, step, state, sent, key=param.name, whole=True)
     return param if value is param.value else replace(param, value=value)
+
+
+def _semicolon_params(template: ir.Template, step: ir.Step, state: _State,
+                      sent: list[str]) -> ir.Template | None:
+    """A query value holding more parameters after ``;`` separators, as an app that takes
+    them (Perl's CGI, Request Tracker's ``Update.html?Action=Respond;id=11828``) writes its
+    links, each value looked up as the parameter of its name: the value with those found
+    replaced, or None when none is (or the value holds no such parameter)."""
+    text = _literal_text(template)
+    if not text or ";" not in text or "=" not in text:
+        return None
+    parts: list[ir.Part] = []
+    found = False
+    head, *params = text.split(";")
+    parts.append(head)
+    for param in params:
+        name, equals, value = param.partition("=")
+        ref = _lookup(value, step, state, whole=True, key=name) if equals and name and value \
+            else None
+        parts.append(";" + name + equals)
+        if ref is None:
+            parts.append(value)
+            continue
+        found = True
+        sent.append(value)
+        parts.append(ir.VarRef(ref))
+    return ir.Template(ir.merge_parts(parts)) if found else None
 
 
 def _header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]) -> ir.Header:
