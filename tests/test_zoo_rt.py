@@ -133,3 +133,18 @@ def test_wrong_password_fails_at_the_login_and_creates_nothing(
     logins, failed = run.final["02 /NoAuth/Login.html"]
     assert logins > 0 and failed == logins, why
     assert state["created"] == 0 and state["sentinel_intact"], why
+
+
+def test_verify_passes_on_a_fresh_instance(rt: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``verify`` runs the script's user without Locust's runner, so without its ``init``
+    event: it applies the script's reader of answers that go on after their end itself (else
+    the login's answer failed there too)."""
+    from har2locust_plus import Options
+    from har2locust_plus.verify import core as verify_core
+
+    monkeypatch.setenv("H2L_PASSWORD", PASSWORD)
+    with rt() as server:
+        outcome = verify_core.verify(HAR, server.url, Options())
+        state = server.state()
+    assert outcome.passed, outcome.final.verdict()
+    assert state["created"] == state["replied"] == state["resolved"] == 2, state  # 2 iterations

@@ -137,6 +137,11 @@ def _import(path: Path, label: str) -> ModuleType:
         raise BadInput(label, f"not valid Python: {exc.msg} (line {exc.lineno})") from None
     except Exception as exc:
         raise BadInput(label, f"importing it failed: {type(exc).__name__}: {exc}") from None
+    # The script's init listener that takes a whole answer followed by stray bytes (see
+    # runtime/checks.py): Locust fires init, verify runs the user without Locust's runner.
+    ends_answers = getattr(module, "end_answers_as_browsers_do", None)
+    if callable(ends_answers):
+        ends_answers(None)
     # verify shows every step: a failed check does not end the replay (as with the script's
     # --continue-on-failure); a value the rest of the flow needs and did not get still does.
     on_failure = getattr(module, "ON_FAILURE", None)
