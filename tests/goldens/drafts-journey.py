@@ -784,8 +784,10 @@ def end_answers_as_browsers_do(environment, **kwargs):
     browser that recorded the flow took the answer, as Python's own clients do, but
     geventhttpclient fails the request ("Data after `Connection: close`"), and every run of
     the flow ended there. An answer that is not whole still fails."""
-    from locust.contrib.fasthttp import HTTPParseError, HTTPSocketPoolResponse
-
+    try:
+        from locust.contrib.fasthttp import HTTPParseError, HTTPSocketPoolResponse
+    except ImportError:  # a Locust whose client is another: left as it is
+        return
     feed = HTTPSocketPoolResponse.feed
     if getattr(feed, "ends_answers_as_browsers_do", False):
         return
@@ -794,9 +796,10 @@ def end_answers_as_browsers_do(environment, **kwargs):
         try:
             feed(response, data)
         except HTTPParseError:
-            if not response.message_complete or response.should_keep_alive():
+            whole = getattr(response, "message_complete", False)
+            if not whole or response.should_keep_alive():
                 raise
-            # whole: the connection is closed, not used again
+            # the connection is closed, not used again
             response._trailing_data_dropped = True
 
     feed_to_the_end.ends_answers_as_browsers_do = True
