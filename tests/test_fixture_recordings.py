@@ -41,7 +41,7 @@ pytestmark = [
 def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
     Adminer, Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
-    Next.js and SvelteKit apps, Tomcat and its Manager, Request Tracker) cannot run here, or
+    Next.js and SvelteKit apps, Tomcat and its Manager, Request Tracker, Fossil) cannot run here, or
     None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
@@ -71,6 +71,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.tomcat import server  # type: ignore[no-redef]
     elif "zoo/rt/" in script:
         from fixtures.zoo.rt import server  # type: ignore[no-redef]
+    elif "fossil" in script:
+        from fixtures.zoo.fossil import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -124,6 +126,8 @@ RECORDINGS = [
                  {"tomcat.har": True}, id="tomcat"),
     pytest.param("fixtures/zoo/rt/record.py", ("--out", "{dir}/rt.har"),
                  {"rt.har": True}, id="rt"),
+    pytest.param("fixtures/zoo/fossil/record.py", ("--out", "{dir}/fossil.har"),
+                 {"fossil.har": True}, id="fossil"),
     pytest.param("fixtures/zoo/jupyter/record.py", ("--out", "{dir}/jupyter.har"),
                  {"jupyter.har": True}, id="jupyter"),
     pytest.param("fixtures/zoo/roundcube/record.py", ("--out", "{dir}/roundcube.har"),

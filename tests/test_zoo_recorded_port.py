@@ -31,6 +31,7 @@ import test_zoo_express as express
 import test_zoo_fastapi as fastapi
 import test_zoo_flaskadmin as flaskadmin
 import test_zoo_flaskwtf as flaskwtf
+import test_zoo_fossil as fossil
 import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
 import test_zoo_jupyter as jupyter
@@ -59,7 +60,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # thirty apps in a row: about six minutes
+USERS, SECONDS = 2, 6  # thirty-one apps in a row: about six minutes
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,18 @@ def _rt(port: int) -> Any:
 
 def _rt_missing() -> str | None:
     from fixtures.zoo.rt.server import missing
+
+    return missing()
+
+
+def _fossil(port: int) -> Any:
+    from fixtures.zoo.fossil.server import Fossil
+
+    return Fossil(port=port)
+
+
+def _fossil_missing() -> str | None:
+    from fixtures.zoo.fossil.server import missing
 
     return missing()
 
@@ -485,6 +498,9 @@ ZOOS = [
         lambda o: adminer.assert_full_lifecycle(o.run, o.after), missing=_adminer_missing),
     Zoo("rt", _rt, rt.PASSWORD,
         lambda o: rt.assert_full_lifecycle(o.run, o.after), missing=_rt_missing),
+    Zoo("fossil", _fossil, fossil.PASSWORD,
+        lambda o: fossil.assert_full_lifecycle(o.run, o.after), missing=_fossil_missing,
+        users=fossil.USERS),
     Zoo("tomcat", _tomcat, tomcat.PASSWORD,
         lambda o: tomcat.assert_full_lifecycle(o.run, o.after), missing=_tomcat_missing,
         secret=tomcat.SECRET_KIND),
