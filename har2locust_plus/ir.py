@@ -152,9 +152,10 @@ class FormBody:
     """application/x-www-form-urlencoded, in recorded order, repeated names kept."""
 
     fields: tuple[tuple[str, Template], ...]
-    # fields whose *name* a response handed out (Joomla's CSRF token, the name of a hidden
-    # input): (index in fields, the variable holding the name at run time)
-    names: tuple[tuple[int, str], ...] = ()
+    # fields whose *name* holds what a response handed out: the whole name (Joomla's CSRF
+    # token, the name of a hidden input) or an id inside it (Cacti's checkbox ``chk_40752``,
+    # a cart's ``cart[40752][qty]``): (index in fields, the name as a template)
+    names: tuple[tuple[int, Template], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from test_correlate import (
     EPOCH_S,
+    JSON,
     ORIGIN,
     api,
     conv,
@@ -1987,7 +1988,8 @@ def test_a_csrf_token_that_is_a_field_s_name_is_read_from_the_page():
     token = extraction(result, 1, "form_token")
     assert token.kind == "xpath" and token.used_by == (2, 3)
     body = step(result, 2).request.body
-    assert isinstance(body, ir.FormBody) and body.names == ((2, "form_token"),)
+    assert isinstance(body, ir.FormBody)
+    assert body.names == ((2, ir.Template((ir.VarRef("form_token"),))),)
     (logout,) = [q for q in step(result, 3).request.query if q.name == JOOMLA_TOKEN]
     assert logout.name_var == "form_token"
     code = result.code
@@ -2554,3 +2556,57 @@ def test_a_query_without_semicolons_is_encoded_as_before():
                   entry("/items?id=11828&q=a%3Bb%3Dc"))
     url = ir.template_preview(ir.request_url(step(result, 2).request, ORIGIN))
     assert url.endswith("&q=a%3Bb%3Dc"), url
+
+
+# --- an object's id inside a form field's name (Cacti's chk_<id>, a cart's cart[<id>][qty]) ----
+
+
+def _created_then_posted(field_name: str, value: str = "on", *, created: str = "40752",
+                         where: str = "location") -> object:
+    """A create whose answer hands out ``created`` (a Location's ``id``, or a JSON ``id``),
+    then a list's form posting a field named ``field_name``."""
+    if where == "location":
+        made = entry("/host.php", "POST", form=[("description", "a")], status=302,
+                     response_headers=[("Location", f"/host.php?action=edit&id={created}")])
+    else:
+        made = entry("/api/items", "POST", json_body={"name": "a"}, mime=JSON,
+                     body=json.dumps({"id": created, "name": "a"}), status=201)
+    return conv(made,
+                page("/host.php", "<form><input type='checkbox' name='x'></form>"),
+                entry("/host.php", "POST", form=[("drp_action", "1"), (field_name, value)]))
+
+
+@pytest.mark.parametrize(("field_name", "expected"), [
+    ("chk_40752", 'f"chk_{self.id}": "on"'),
+    ("cart[40752][qty]", 'f"cart[{self.id}][qty]": "on"'),
+    ("item-40752", 'f"item-{self.id}": "on"'),
+    ("delete[40752]", 'f"delete[{self.id}]": "on"'),
+])
+def test_an_id_inside_a_form_field_name_is_filled_in(field_name, expected):
+    """A list's form names its checkboxes or quantities by the row's id: the id a response
+    handed out is filled into the name, the rest kept."""
+    result = _created_then_posted(field_name)
+    assert expected in result.code, result.code
+    body = step(result, 3).request.body
+    assert isinstance(body, ir.FormBody) and [i for i, _ in body.names] == [1]
+
+
+def test_a_uuid_inside_a_form_field_name_from_json_is_filled_in():
+    uuid = "3f1c2a9e-8b7d-4c6e-9f01-23456789abcd"
+    result = _created_then_posted(f"qty[{uuid}]", "2", created=uuid, where="json")
+    assert 'f"qty[{self.item_id}]": "2"' in result.code, result.code
+
+
+@pytest.mark.parametrize("field_name", [
+    "form-0-id",  # a formset's index
+    "lines-1-quantity",
+    "chk_7",  # one digit: a position as often as an id
+    "chk_99999",  # not handed out
+    "40752",  # a name that is only a number: a position as often as an id
+    "chk_40752x",  # not between separators
+])
+def test_field_names_without_a_handed_out_id_stay_as_recorded(field_name):
+    result = _created_then_posted(field_name)
+    body = step(result, 3).request.body
+    assert isinstance(body, ir.FormBody) and body.names == (), result.code
+    assert f'"{field_name}": "on"' in result.code

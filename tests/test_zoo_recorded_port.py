@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import test_zoo_adminer as adminer
+import test_zoo_cacti as cacti
 import test_zoo_djangoadmin as djangoadmin
 import test_zoo_djangoinline as djangoinline
 import test_zoo_djangospa as djangospa
@@ -60,7 +61,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # thirty-one apps in a row: about six minutes
+USERS, SECONDS = 2, 6  # thirty-two apps in a row: about six minutes
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,18 @@ def _rt(port: int) -> Any:
 
 def _rt_missing() -> str | None:
     from fixtures.zoo.rt.server import missing
+
+    return missing()
+
+
+def _cacti(port: int) -> Any:
+    from fixtures.zoo.cacti.server import Cacti
+
+    return Cacti(port=port)
+
+
+def _cacti_missing() -> str | None:
+    from fixtures.zoo.cacti.server import missing
 
     return missing()
 
@@ -498,6 +511,8 @@ ZOOS = [
         lambda o: adminer.assert_full_lifecycle(o.run, o.after), missing=_adminer_missing),
     Zoo("rt", _rt, rt.PASSWORD,
         lambda o: rt.assert_full_lifecycle(o.run, o.after), missing=_rt_missing),
+    Zoo("cacti", _cacti, cacti.PASSWORD,
+        lambda o: cacti.assert_full_lifecycle(o.run, o.after), missing=_cacti_missing),
     Zoo("fossil", _fossil, fossil.PASSWORD,
         lambda o: fossil.assert_full_lifecycle(o.run, o.after), missing=_fossil_missing,
         users=fossil.USERS),

@@ -665,10 +665,11 @@ class FastHttpGenerator:
         return []
 
     def form(self, fields: Sequence[tuple[str, ir.Template]],
-             read: dict[int, str] | None = None) -> cst.BaseExpression:
-        """A form's fields; ``read``: the fields whose name is a variable (index → name)."""
+             read: dict[int, ir.Template] | None = None) -> cst.BaseExpression:
+        """A form's fields; ``read``: the fields whose name is filled in at run time (index →
+        the name: a variable, or the recorded name with a variable inside)."""
         read = read or {}
-        keys = [self_attr(read[i]) if i in read else py_str(n)
+        keys = [value_expr(read[i]) if i in read else py_str(n)
                 for i, (n, _) in enumerate(fields)]
         names = [name for name, _ in fields]
         if len(set(names)) == len(names):

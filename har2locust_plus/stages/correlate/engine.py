@@ -661,9 +661,8 @@ def _header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]) ->
 
 def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -> ir.Body | None:
     if isinstance(body, ir.FormBody):
-        names = tuple((i, var) for i, (k, _) in enumerate(body.fields) if token_name(k)
-                      and (var := _lookup(k, step, state, whole=True, key="")))
-        sent.extend(k for k, _ in body.fields if token_name(k))
+        names = tuple((i, name) for i, (k, _) in enumerate(body.fields)
+                      if (name := _field_name(k, step, state, sent)) is not None)
         return replace(body, fields=tuple(
             (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields),
             names=names)
@@ -677,6 +676,40 @@ def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -
             return replace(body, text=_xml_text(body.text, step, state, sent))
         return replace(body, text=_text(body.text, step, state, sent, key="", whole=False))
     return body
+
+
+# an id inside a form field's name: a run of digits or a UUID between other characters than
+# letters and digits (chk_40752, cart[40752][qty], item-40752); not an index (form-0-id)
+_ID_IN_NAME = re.compile(r"(?<![A-Za-z0-9])([0-9]{2,}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}"
+                         r"-[0-9a-fA-F]{12})(?![A-Za-z0-9])")
+
+
+def _field_name(name: str, step: ir.Step, state: _State, sent: list[str]
+                ) -> ir.Template | None:
+    """A form field's name, filled in at run time where it holds what an answer handed out:
+    the whole name (Joomla's CSRF token is the name of a hidden input) or an object's id
+    inside it (a list's checkbox ``chk_40752`` that Cacti's "Delete" posts, a cart's
+    ``cart[40752][qty]``), looked up as an id; None when it stays as recorded."""
+    if token_name(name):
+        sent.append(name)
+        var = _lookup(name, step, state, whole=True, key="")
+        return ir.Template((ir.VarRef(var),)) if var else None
+    if not any(ch.isdigit() for ch in name):
+        return None
+    parts: list[ir.Part] = []
+    last = 0
+    for match in _ID_IN_NAME.finditer(name):
+        if match.group(1) == name:
+            continue  # a name that is only a number: a position, as often as an id
+        var = _lookup(match.group(1), step, state, whole=True, key="id")
+        if var:
+            sent.append(match.group(1))
+            parts += [name[last:match.start(1)], ir.VarRef(var)]
+            last = match.end(1)
+    if not parts:
+        return None
+    parts.append(name[last:])
+    return ir.Template(ir.merge_parts(parts))
 
 
 # an element's whole text in an XML request body: <OrderId>17</OrderId>
@@ -1150,8 +1183,12 @@ def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):
         for name, value in body.fields:
             yield from _text_values(value, tokens, whole=True)
-            if isinstance(body, ir.FormBody) and token_name(name):
-                yield name  # Joomla's CSRF token: a field's name
+            if isinstance(body, ir.FormBody):  # as _field_name
+                if token_name(name):
+                    yield name  # Joomla's CSRF token: a field's name
+                elif any(ch.isdigit() for ch in name):  # an id inside it: chk_40752
+                    yield from (match.group(1) for match in _ID_IN_NAME.finditer(name)
+                                if match.group(1) != name)
     elif isinstance(body, ir.JsonBody):
         yield from _json_values(body.value, tokens)
     elif isinstance(body, ir.RawBody) and body.text is not None:
