@@ -2610,3 +2610,31 @@ def test_field_names_without_a_handed_out_id_stay_as_recorded(field_name):
     body = step(result, 3).request.body
     assert isinstance(body, ir.FormBody) and body.names == (), result.code
     assert f'"{field_name}": "on"' in result.code
+
+
+@pytest.mark.parametrize("typed", ["Zoo%20page%20{t}", "Zoo+page+{t}", "zoo%2D{t}",
+                                   "Zoo%20page%20{t}.page"])
+def test_a_time_after_a_percent_escape_in_a_typed_path_is_made_again(typed):
+    """A page address the user typed with spaces (Gitit's ``/Zoo%20page%201796408490591``):
+    the time follows ``%20``, whose ``20`` is no digit of it; every request naming the page
+    sends this run's time, the escapes kept as recorded."""
+    made = str(EPOCH_S * 1000 + 321)
+    segment = typed.format(t=made)
+    result = conv(page(f"/{segment}", "<p>There is no page</p>", status=404),
+                  page(f"/_edit/{segment}", "<form><textarea name='t'></textarea></form>"),
+                  entry(f"/{segment}", "POST", form=[("t", "x")], status=303,
+                        response_headers=[("Location", f"/{segment}")]))
+    [generated] = step(result, 1).generated
+    head, tail = segment.split(made)
+    for number, prefix in ((1, "/"), (2, "/_edit/"), (3, "/")):
+        parts = step(result, number).request.path.parts
+        assert parts == tuple(p for p in (prefix + head, ir.VarRef(generated.var, "raw"), tail)
+                              if p), parts
+
+
+def test_digits_after_a_percent_escape_that_are_no_time_stay_as_recorded():
+    """``%20`` followed by digits that make no time near the recording (an order number)
+    stays, and the escape's own digits never join a run: ``Order%201796`` is no time."""
+    result = conv(page("/Order%20201796408490591", "<p>x</p>"),
+                  page("/Order%201796", "<p>x</p>"))
+    assert step(result, 1).request.path.is_literal and step(result, 2).request.path.is_literal

@@ -33,6 +33,7 @@ import test_zoo_fastapi as fastapi
 import test_zoo_flaskadmin as flaskadmin
 import test_zoo_flaskwtf as flaskwtf
 import test_zoo_fossil as fossil
+import test_zoo_gitit as gitit
 import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
 import test_zoo_jupyter as jupyter
@@ -61,7 +62,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # thirty-two apps in a row: about six minutes
+USERS, SECONDS = 2, 6  # thirty-three apps in a row: about six minutes
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,18 @@ def _cacti(port: int) -> Any:
 
 def _cacti_missing() -> str | None:
     from fixtures.zoo.cacti.server import missing
+
+    return missing()
+
+
+def _gitit(port: int) -> Any:
+    from fixtures.zoo.gitit.server import Gitit
+
+    return Gitit(port=port)
+
+
+def _gitit_missing() -> str | None:
+    from fixtures.zoo.gitit.server import missing
 
     return missing()
 
@@ -513,6 +526,9 @@ ZOOS = [
         lambda o: rt.assert_full_lifecycle(o.run, o.after), missing=_rt_missing),
     Zoo("cacti", _cacti, cacti.PASSWORD,
         lambda o: cacti.assert_full_lifecycle(o.run, o.after), missing=_cacti_missing),
+    Zoo("gitit", _gitit, gitit.PASSWORD,
+        lambda o: gitit.assert_full_lifecycle(o.run, o.after), missing=_gitit_missing,
+        users=gitit.USERS),
     Zoo("fossil", _fossil, fossil.PASSWORD,
         lambda o: fossil.assert_full_lifecycle(o.run, o.after), missing=_fossil_missing,
         users=fossil.USERS),

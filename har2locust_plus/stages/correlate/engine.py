@@ -534,7 +534,7 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
         # a short value's place is the route word before it: /projects/1 is not /issues/1
         place = "/" + unquote(segments[i - 1]) if i else "/"
         if len(segment) > 10 and any(run.group(1) in state.generated
-                                     for run in EPOCH_RUN.finditer(segment)) and \
+                                     for run in _epoch_runs(segment)) and \
                 not _given_as_data(value, step, state):
             # holds a time the client made (/zoo-1796395330617/, the context path a form
             # sent): made again, not read from a page's text or links that name it (a JSON
@@ -586,6 +586,16 @@ def _given_as_data(value: str, step: ir.Step, state: _State) -> bool:
                for s in state.index.get(value, ()))
 
 
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _epoch_runs(segment: str) -> Iterator[re.Match[str]]:
+    """The epoch times in a path segment as recorded, its percent escapes kept whole: in
+    ``Zoo%20page%201796408490591`` the time follows ``%20``, whose ``20`` is no digit of it."""
+    return EPOCH_RUN.finditer(_PERCENT_ESCAPE.sub("%__", segment) if "%" in segment
+                              else segment)
+
+
 def _epochs_in_segment(segment: str, step: ir.Step, state: _State) -> list[ir.Part]:
     """A path segment with the epoch times the client made inside it as their variables
     (``zoo-1796271319729``: the folder the client named in an earlier request's body), as
@@ -596,7 +606,7 @@ def _epochs_in_segment(segment: str, step: ir.Step, state: _State) -> list[ir.Pa
         return [ir.VarRef(known.var, "raw")]
     parts: list[ir.Part] = []
     last = 0
-    for run in EPOCH_RUN.finditer(segment) if len(segment) > 10 else ():
+    for run in _epoch_runs(segment) if len(segment) > 10 else ():
         name = _maybe_time(run.group(1), "", step, state, in_name=True) \
             if run.group(1) != segment else None
         if name:
