@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
-from urllib.parse import SplitResult, parse_qsl, unquote_plus, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, unquote_plus, urlsplit
 
 from . import ir, jsontext
 from .errors import BadInput
@@ -621,6 +621,8 @@ def _step(index: int, raw: Any, cache: _HeaderCache) -> ir.Step:
     started = _datetime(raw.get("startedDateTime"))
     duration = raw.get("time")
     headers = _headers(request.get("headers"), cache)
+    if "@" in split.netloc:
+        headers = _with_userinfo(split, headers, cache)
     body = _body(request.get("postData"), headers)
     recorded = ir.Request(
         method=method,
@@ -641,6 +643,20 @@ def _step(index: int, raw: Any, cache: _HeaderCache) -> ir.Step:
         page_ref=raw.get("pageref") if isinstance(raw.get("pageref"), str) else None,
         resource_type=resource_type,
     )
+
+
+def _with_userinfo(split: SplitResult, headers: tuple[ir.Header, ...],
+                   cache: _HeaderCache) -> tuple[ir.Header, ...]:
+    """A URL's user information (``http://alice:pw@host/``; Chromium records an XHR opened
+    with a user and a password so) as what the browser sends for it on the wire: Basic
+    credentials in ``Authorization`` (RFC 7617), unless the request recorded its own. The
+    host is read without it, and the secrets stage then treats the password as any Basic
+    credentials (a Locust option, never in the script)."""
+    if split.username is None or any(h.name.lower() == "authorization" for h in headers):
+        return headers
+    user_pass = f"{unquote(split.username)}:{unquote(split.password or '')}"
+    value = "Basic " + base64.b64encode(user_pass.encode("utf-8")).decode("ascii")
+    return (*headers, cache.request["Authorization", value])
 
 
 def _query(query: str) -> tuple[ir.QueryParam, ...]:

@@ -844,6 +844,7 @@ def test_the_error_patterns_are_the_run_time_s() -> None:
 
     assert stage.ERROR_ELEMENT.pattern == runtime.ERROR_ELEMENT.pattern
     assert stage.ERROR_WORD.pattern == runtime.ERROR_WORD.pattern
+    assert stage.DAV_STATUS.pattern == runtime.DAV_STATUS.pattern
 
 
 @given(st.text(max_size=300))
@@ -1108,3 +1109,53 @@ def test_no_message_check_after_a_label_without_stable_words(site, shown: str) -
                              "params": [{"name": "a", "value": "Milk and honey"}]}),
     ))
     assert [c.origin for _, c in _checks(conv, "contains")] == ["recorded page text"]
+
+
+# --- WebDAV's multi-status: the outcome is inside -------------------------------------------------
+
+DAV_OK = ('<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"><D:response><D:href>/a/b/</D:href>'
+          '<D:propstat><D:prop><D:displayname/></D:prop><D:status>HTTP/1.1 {code} X</D:status>'
+          '</D:propstat></D:response></D:multistatus>')
+
+
+def _dav(method: str, recorded: str, status: int = 207) -> list[ir.Check]:
+    from test_correlate import conv, entry, step
+
+    result = conv(entry("/a/b/", method, status=status, mime="application/xml; charset=utf-8",
+                        body=recorded, raw=("application/xml", "<propertyupdate/>")))
+    return list(step(result, 1).checks)
+
+
+@pytest.mark.parametrize("method", ["PROPPATCH", "DELETE", "MOVE", "COPY", "MKCOL", "LOCK"])
+def test_a_changes_multi_status_with_only_successes_is_checked_inside(method: str) -> None:
+    checks = _dav(method, DAV_OK.format(code="200 OK"))
+    assert [c.kind for c in checks if c.kind == "dav_ok"] == ["dav_ok"], checks
+
+
+@pytest.mark.parametrize(("method", "code"), [
+    ("PROPFIND", "200 OK"),  # a read lists what is there: another user's lacks a property
+    ("REPORT", "200 OK"),
+    ("PROPPATCH", "403 Forbidden"),  # a refusal was recorded: nothing stable to check
+    ("GET", "200 OK"),
+])
+def test_reads_and_recorded_refusals_get_no_check_inside(method: str, code: str) -> None:
+    assert "dav_ok" not in {c.kind for c in _dav(method, DAV_OK.format(code=code))}
+
+
+def test_xml_that_is_no_multi_status_gets_no_check_inside() -> None:
+    checks = _dav("PROPPATCH", "<status>HTTP/1.1 200 OK</status>", status=200)
+    assert "dav_ok" not in {c.kind for c in checks}
+
+
+@pytest.mark.parametrize(("code", "problem"), [
+    ("200 OK", None),
+    ("201 Created", None),
+    ("403 Forbidden", "the multi-status answer holds '403 Forbidden'"),
+    ("423 Locked", "the multi-status answer holds '423 Locked'"),
+    ("424 Failed Dependency", "the multi-status answer holds '424 Failed Dependency'"),
+])
+def test_the_run_time_check_reads_each_status_inside(code: str, problem: str | None) -> None:
+    body = DAV_OK.format(code=code).replace(" X</D:status>", "</D:status>")
+    resp = FakeResponse(207, {"Content-Type": "application/xml"}, text=body)
+    assert runtime.checkpoint_problem(resp, 207, None, None, (), (), (), False,
+                                      dav_ok=True) == problem

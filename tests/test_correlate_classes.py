@@ -2638,3 +2638,29 @@ def test_digits_after_a_percent_escape_that_are_no_time_stay_as_recorded():
     result = conv(page("/Order%20201796408490591", "<p>x</p>"),
                   page("/Order%201796", "<p>x</p>"))
     assert step(result, 1).request.path.is_literal and step(result, 2).request.path.is_literal
+
+
+@pytest.mark.parametrize("method", ["MKCOL", "PUT", "MKCALENDAR"])
+def test_a_random_name_in_a_uuids_shape_that_a_put_or_mkcol_makes_is_made_fresh(method):
+    """Radicale's web interface names a new collection by random hex in a UUID's shape (not a
+    version 4 one: ``…-1e75-…``): the request that makes it names it, so it is the client's,
+    made fresh each run, and the later requests naming it send the same."""
+    name = "12247397-5b77-1e75-47a2-050709ccfa8c"
+    result = conv(entry(f"/alice/{name}/", method, status=201, body=""),
+                  entry(f"/alice/{name}/", "PROPPATCH", status=207, body="<multistatus/>",
+                        raw=("text/xml", "<propertyupdate/>")),
+                  entry(f"/alice/{name}/", "DELETE", status=200, body=""))
+    [made] = step(result, 1).generated
+    assert made.kind == "uuid4"
+    for number in (1, 2, 3):
+        assert step(result, number).request.path.parts == (
+            "/alice/", ir.VarRef(made.var, "raw"), "/"), number
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "PROPPATCH"])
+def test_a_uuid_of_another_version_that_no_request_makes_stays_as_recorded(method):
+    """A UUID not of version 4 in a path a request only reads or changes (an app's fixed id,
+    a time-based UUID a server gave elsewhere) is sent as recorded."""
+    name = "12247397-5b77-1e75-87a2-050709ccfa8c"
+    result = conv(entry(f"/things/{name}", method, status=200, body=""))
+    assert step(result, 1).request.path.is_literal

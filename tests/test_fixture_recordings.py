@@ -42,7 +42,7 @@ def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
     Adminer, Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
     Next.js and SvelteKit apps, Tomcat and its Manager, Request Tracker, Fossil, Cacti,
-    Gitit) cannot run here, or None."""
+    Gitit, Radicale) cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -77,6 +77,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.cacti import server  # type: ignore[no-redef]
     elif "gitit" in script:
         from fixtures.zoo.gitit import server  # type: ignore[no-redef]
+    elif "radicale" in script:
+        from fixtures.zoo.radicale import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -130,6 +132,8 @@ RECORDINGS = [
                  {"tomcat.har": True}, id="tomcat"),
     pytest.param("fixtures/zoo/rt/record.py", ("--out", "{dir}/rt.har"),
                  {"rt.har": True}, id="rt"),
+    pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
+                 {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),
                  {"gitit.har": True}, id="gitit"),
     pytest.param("fixtures/zoo/cacti/record.py", ("--out", "{dir}/cacti.har"),

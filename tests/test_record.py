@@ -571,3 +571,16 @@ def test_answers_whose_body_the_browser_dropped_are_named_in_a_warning() -> None
     assert warning is not None and warning.startswith(
         "warning: the bodies of 5 answers are not in the HAR (POST /n0, POST /n1, POST /n2, …)")
     assert _summary(json.dumps({"log": {"entries": entries[:0]}}), "x.har", None).warning() is None
+
+
+def test_the_summary_names_hosts_without_the_user_information_of_urls() -> None:
+    """An XHR opened with a user and a password is recorded with them in its URL; the line
+    the recorder prints names the host only, never the password."""
+    from har2locust_plus.record.recorder import _summary
+
+    body = {"size": 9, "text": "<p>hi"}
+    entries = [_entry("GET", "http://127.0.0.1:5/.web/", 200, "document", body),
+               _entry("PROPFIND", "http://alice:s3cret-pw@127.0.0.1:5/alice/", 207, "xhr", body)]
+    summary = _summary(json.dumps({"log": {"entries": entries}}), "x.har", None)
+    assert summary.hosts == ("127.0.0.1:5",)
+    assert "s3cret-pw" not in summary.line()

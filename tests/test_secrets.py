@@ -637,3 +637,45 @@ def test_a_request_answered_401_is_not_given_credentials(make_entry, make_har) -
     [first, second] = result.scenario.steps
     assert first.request.header("authorization") is None and first.response.status == 401
     assert any(h.name.lower() == "authorization" for h in second.request.headers)
+
+
+@pytest.mark.parametrize(("userinfo", "user_pass"), [
+    ("alice:cards-and-dates-4", "alice:cards-and-dates-4"),
+    ("alice%40zoo.test:p%3Aw%40rd", "alice@zoo.test:p:w@rd"),  # percent-encoded, as URLs hold
+    ("alice:", "alice:"),
+])
+def test_user_information_in_a_url_is_sent_as_basic_credentials(make_entry, make_har,
+                                                                 userinfo: str,
+                                                                 user_pass: str) -> None:
+    """Chromium records an XHR opened with a user and a password (Radicale's web interface)
+    as the URL's user information, with no ``Authorization`` header. The browser sends them as
+    Basic credentials: so does the script — as its secret option, the password nowhere in it,
+    the host read without them."""
+    har = make_har(make_entry(f"{ORIGIN}/.web/", body="<title>Web</title>",
+                              resource_type="document"),
+                   *[make_entry(f"http://{userinfo}@127.0.0.1:8080/alice/", "PROPFIND",
+                                post_data={"mimeType": "text/plain", "text": f"<propfind{n}/>"},
+                                status=207, mime="text/xml", body="<multistatus/>")
+                     for n in range(2)])
+    result = convert(har, Options(), name="case.har")
+    expected = base64.b64encode(user_pass.encode()).decode()
+    steps = result.scenario.steps
+    assert [s.request.host for s in steps] == ["127.0.0.1:8080"] * 3
+    secret = result.scenario.secrets
+    assert user_pass.split(":", 1)[1] == "" or (
+        [s.kind for s in secret] == ["Basic authorization"] and expected not in result.code
+        and userinfo not in result.code and "@127.0.0.1" not in result.code), result.code
+    sent = result.code.count('"Authorization": f"Basic {self.basic_credentials}"')
+    assert sent == (0 if user_pass.endswith(":") else 2), result.code
+
+
+def test_a_recorded_authorization_header_wins_over_user_information(make_entry,
+                                                                    make_har) -> None:
+    har = make_har(make_entry("http://alice:other@127.0.0.1:8080/api", headers=[
+        ("Authorization", f"Basic {BASIC}")], **OK_JSON))
+    from har2locust_plus.loader import load
+
+    data = har if isinstance(har, bytes) else json.dumps(har).encode()
+    [step] = load(data, "case.har").steps
+    assert [h.value.text for h in step.request.headers if h.name == "Authorization"] == [
+        f"Basic {BASIC}"]

@@ -42,6 +42,7 @@ import test_zoo_nextjs as nextjs
 import test_zoo_oauth as oauth
 import test_zoo_oscar as oscar
 import test_zoo_phpmyadmin as phpmyadmin
+import test_zoo_radicale as radicale
 import test_zoo_redmine as redmine
 import test_zoo_roundcube as roundcube
 import test_zoo_roundup as roundup
@@ -62,7 +63,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # thirty-three apps in a row: about six minutes
+USERS, SECONDS = 2, 6  # thirty-four apps in a row: about six minutes
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,18 @@ def _cacti(port: int) -> Any:
 
 def _cacti_missing() -> str | None:
     from fixtures.zoo.cacti.server import missing
+
+    return missing()
+
+
+def _radicale(port: int) -> Any:
+    from fixtures.zoo.radicale.server import Radicale
+
+    return Radicale(port=port)
+
+
+def _radicale_missing() -> str | None:
+    from fixtures.zoo.radicale.server import missing
 
     return missing()
 
@@ -526,6 +539,9 @@ ZOOS = [
         lambda o: rt.assert_full_lifecycle(o.run, o.after), missing=_rt_missing),
     Zoo("cacti", _cacti, cacti.PASSWORD,
         lambda o: cacti.assert_full_lifecycle(o.run, o.after), missing=_cacti_missing),
+    Zoo("radicale", _radicale, radicale.PASSWORD,
+        lambda o: radicale.assert_full_lifecycle(o.run, o.after), missing=_radicale_missing,
+        secret=radicale.SECRET_KIND),
     Zoo("gitit", _gitit, gitit.PASSWORD,
         lambda o: gitit.assert_full_lifecycle(o.run, o.after), missing=_gitit_missing,
         users=gitit.USERS),

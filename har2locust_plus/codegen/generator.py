@@ -751,6 +751,8 @@ class FastHttpGenerator:
             pattern, names = by_kind["body_url"].expected
             args.append(_kwarg("body_url", cst.Tuple([cst.Element(py_regex(pattern)), cst.Element(
                 cst.Tuple([cst.Element(py_str(name)) for name in names]))])))
+        if "dav_ok" in by_kind:
+            args.append(_kwarg("dav_ok", cst.Name("True")))
         if "body_is" in by_kind:
             args.append(_kwarg("body_is", py_str(by_kind["body_is"].expected)))
         origins += [c.origin for c in checks if c.kind != "status" and c.origin]

@@ -286,7 +286,9 @@ def _summary(text: str, output: str, stopped_by: int | None) -> RecordSummary:
     log = json.loads(text)["log"]
     hosts: dict[str, None] = {}
     for entry in log.get("entries", []):
-        netloc = urlsplit(entry["request"]["url"]).netloc
+        # host[:port] only: a URL's user information (XHR's open(url, user, password)) holds
+        # a password, which a summary never shows
+        netloc = urlsplit(entry["request"]["url"]).netloc.rsplit("@", 1)[-1]
         if netloc:
             hosts.setdefault(netloc)
     # pages the user saw: Chromium's HAR has one "page" per tab, so count the documents

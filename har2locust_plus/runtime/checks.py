@@ -110,6 +110,7 @@ def check(
     no_error_shown=False,
     body_url=None,
     body_is=None,
+    dav_ok=False,
 ):
     """Mark the response failed, naming the step, unless it is what the recording showed;
     a failed step ends this run of the flow (unless --continue-on-failure).
@@ -127,7 +128,8 @@ def check(
     content_type: "html" or "json"; contains: text the body must contain;
     json_keys: keys the JSON object must have; json_values: (path, value) pairs it must
     hold, a path is keys joined by dots ("save.result"); no_error: the JSON may not have an
-    "error" or "errors" member (APIs that answer errors with status 200).
+    "error" or "errors" member (APIs that answer errors with status 200); dav_ok: each
+    status inside a WebDAV multi-status answer must be a success, as recorded.
     """
     problem = transport_problem(resp) or checkpoint_problem(
         resp,
@@ -143,6 +145,7 @@ def check(
         no_error_shown,
         body_url,
         body_is,
+        dav_ok,
     )
     if problem:
         resp.failure(f"{step}: {problem}")
@@ -167,6 +170,7 @@ def checkpoint_problem(
     no_error_shown=False,
     body_url=None,
     body_is=None,
+    dav_ok=False,
 ):
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
@@ -210,6 +214,12 @@ def checkpoint_problem(
             return f"expected the answer to name {wanted}, got {brief(said)} ({wrong})"
     if body_is is not None and body_text(resp).strip() != body_is:
         return f"expected the answer {body_is!r}, got {brief(body_text(resp).strip(), repr)}"
+    if dav_ok:
+        said = body_text(resp)
+        for match in DAV_STATUS.finditer(said):
+            if int(match.group(1)) >= 400:
+                line = said[match.start(1) :].split("<", 1)[0].strip()
+                return f"the multi-status answer holds {brief(line, repr)}"
     data = parsed_json(resp) if no_error else None
     # a batch (JSON-RPC, Moodle's AJAX service) answers a list: each answer counts
     for answer in data[:50] if isinstance(data, list) else (data,):
@@ -264,6 +274,10 @@ def readable(pattern, query_names=()):
     text = pattern.removesuffix(r"(\?.*)?").replace("[^/?#]+", "<id>")
     query = "&".join(f"{name}=*" for name in query_names)
     return re.sub(r"\\(.)", r"\1", text) + (f"?{query}" if query else "")
+
+
+# a status line inside a WebDAV multi-status answer (RFC 4918): <status>HTTP/1.1 403 …</status>
+DAV_STATUS = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?status>\s*HTTP/[0-9.]+\s+([0-9]{3})")
 
 
 # a query parameter that says the work failed: Roundup's @error_message, OAuth's error and

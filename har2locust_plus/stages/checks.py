@@ -86,7 +86,8 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             if key not in body_checks:
                 body_checks[key] = _body_checks(groups[key], dynamic,
                                                 unsafe=key[0] not in SAFE_METHODS,
-                                                origin=step.request.origin)
+                                                origin=step.request.origin,
+                                                method=key[0])
             checks += body_checks[key]
             if landed:
                 checks += [check for check in _landing_message(step.response, dynamic)
@@ -226,10 +227,11 @@ def _is_dynamic(segment: str) -> bool:
 
 
 def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
-                 unsafe: bool = False, origin: str = "") -> list[ir.Check]:
+                 unsafe: bool = False, origin: str = "", method: str = "") -> list[ir.Check]:
     """Checks that hold for every recorded 2xx response of one request (each parsed once).
     ``unsafe``: the request changes something (not GET or HEAD): its answer's message counts.
-    ``origin``: the request's, which a URL the answer names is relative to."""
+    ``origin``: the request's, which a URL the answer names is relative to; ``method``: its
+    method (WebDAV's reads answer a multi-status too)."""
     first = responses[0]
     if first.status == 204:
         return []
@@ -237,6 +239,9 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
     if any(t is None or not t.strip() for t in texts):
         return []
     mime = first.mime_type
+    if unsafe and method not in DAV_READS and (
+            dav := _multistatus_checks(texts, mime)) is not None:  # type: ignore[arg-type]
+        return dav
     message = _message_checks(texts, dynamic) if unsafe else []  # type: ignore[arg-type]
     if texts[0][:1].isdigit() and mime.startswith("text/"):  # type: ignore[index]
         delta = _delta_checks(texts)  # type: ignore[arg-type]
@@ -261,6 +266,32 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
             message = held_message or message
         return checks + message
     return plain
+
+
+# WebDAV's 207 Multi-Status (RFC 4918 §13): a <multistatus> in the DAV: namespace whose
+# <response>s each hold a <status> line, directly or in a <propstat>
+_MULTISTATUS = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?multistatus[\s>]")
+# WebDAV's reads: their multi-status lists what is there (a property a resource lacks is a
+# 404 inside, another user's collection may lack one the recorded did not), nothing to check
+DAV_READS = frozenset({"PROPFIND", "REPORT", "SEARCH"})
+DAV_STATUS = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?status>\s*HTTP/[0-9.]+\s+([0-9]{3})")
+
+
+def _multistatus_checks(texts: list[str], mime: str) -> list[ir.Check] | None:
+    """The multi-status answer of a WebDAV request that changes something (``PROPPATCH``,
+    ``DELETE``, ``MOVE``, ``COPY``, ``MKCOL`` …): the request's outcome is in the statuses
+    inside, not in the 207 (a property Radicale or Nextcloud refused is ``HTTP/1.1 403`` in a
+    ``propstat``; a resource of a collection that was locked, ``423``). When every status the
+    recordings hold is a success, each one the answer holds must be too (``dav_ok``); None
+    when the answers are no multi-status."""
+    if "xml" not in mime and not mime.startswith("text/"):
+        return None
+    if not all(_MULTISTATUS.search(text[:2000]) and "DAV:" in text[:2000] for text in texts):
+        return None
+    statuses = [int(code) for text in texts for code in DAV_STATUS.findall(text)]
+    if not statuses or any(code >= 400 for code in statuses):
+        return []  # a recorded refusal inside (a missing property): nothing stable to check
+    return [ir.Check("dav_ok", True, "recorded multi-status: every status a success")]
 
 
 # a URL as a whole plain-text answer: absolute (http or https) or from the root

@@ -385,6 +385,10 @@ def transaction(user, name):
 ON_FAILURE = {"continue": False}
 
 
+# a status line inside a WebDAV multi-status answer (RFC 4918): <status>HTTP/1.1 403 …</status>
+DAV_STATUS = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?status>\s*HTTP/[0-9.]+\s+([0-9]{3})")
+
+
 # a query parameter that says the work failed: Roundup's @error_message, OAuth's error and
 # error_description, ?login_error, ?failed (with @, _ or : before it, as front controllers write)
 ERROR_PARAMETER = re.compile(
@@ -502,6 +506,7 @@ def check(
     no_error_shown=False,
     body_url=None,
     body_is=None,
+    dav_ok=False,
 ):
     """Mark the response failed, naming the step, unless it is what the recording showed;
     a failed step ends this run of the flow (unless --continue-on-failure).
@@ -519,7 +524,8 @@ def check(
     content_type: "html" or "json"; contains: text the body must contain;
     json_keys: keys the JSON object must have; json_values: (path, value) pairs it must
     hold, a path is keys joined by dots ("save.result"); no_error: the JSON may not have an
-    "error" or "errors" member (APIs that answer errors with status 200).
+    "error" or "errors" member (APIs that answer errors with status 200); dav_ok: each
+    status inside a WebDAV multi-status answer must be a success, as recorded.
     """
     problem = transport_problem(resp) or checkpoint_problem(
         resp,
@@ -535,6 +541,7 @@ def check(
         no_error_shown,
         body_url,
         body_is,
+        dav_ok,
     )
     if problem:
         resp.failure(f"{step}: {problem}")
@@ -559,6 +566,7 @@ def checkpoint_problem(
     no_error_shown=False,
     body_url=None,
     body_is=None,
+    dav_ok=False,
 ):
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
@@ -602,6 +610,12 @@ def checkpoint_problem(
             return f"expected the answer to name {wanted}, got {brief(said)} ({wrong})"
     if body_is is not None and body_text(resp).strip() != body_is:
         return f"expected the answer {body_is!r}, got {brief(body_text(resp).strip(), repr)}"
+    if dav_ok:
+        said = body_text(resp)
+        for match in DAV_STATUS.finditer(said):
+            if int(match.group(1)) >= 400:
+                line = said[match.start(1) :].split("<", 1)[0].strip()
+                return f"the multi-status answer holds {brief(line, repr)}"
     data = parsed_json(resp) if no_error else None
     # a batch (JSON-RPC, Moodle's AJAX service) answers a list: each answer counts
     for answer in data[:50] if isinstance(data, list) else (data,):

@@ -66,6 +66,10 @@ from .sources import (
 from .stated import named_ids, stated_sources
 from .xml_body import XML_MIME, is_xml, xml_sources
 
+ANY_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+# methods that make the resource their path names (RFC 9110's PUT, WebDAV's MKCOL, CalDAV's
+# MKCALENDAR): a random id in that path is the client's
+_NAMING_METHODS = frozenset({"PUT", "MKCOL", "MKCALENDAR"})
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.I)
 URL_SAFE = re.compile(r"^[A-Za-z0-9_.~\-]+$")
 EPOCH_RUN = re.compile(r"(?<![0-9])(1[0-9]{9}|1[0-9]{12})(?![0-9])")
@@ -549,7 +553,12 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
             parts.extend((param[0], ir.VarRef(ref, "path"), param[2]))
             continue
         ref = _lookup(value, step, state, whole=True, key="", place=place) if segment else None
-        if ref is None and segment and UUID4.match(value):
+        if ref is None and segment and (UUID4.match(value) or value in state.generated or (
+                step.request.method in _NAMING_METHODS and ANY_UUID.match(value))):
+            # a random id the client made: any UUID4, and a UUID of any version that names the
+            # resource a PUT or MKCOL makes (Radicale's web interface writes random hex in the
+            # UUID's shape, /alice/12247397-5b77-1e75-47a2-050709ccfa8c/); later requests
+            # naming it send the same fresh value
             ref = _generate(value, "uuid4", "uuid", step, state)
         if ref is not None:
             sent.append(value)
