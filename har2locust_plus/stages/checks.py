@@ -158,7 +158,7 @@ def _status_checks(response: ir.RecordedResponse, request_origin: str) -> list[i
                                "recorded Location"))
     if 200 <= status < 300:
         for name, value in response.headers:
-            if name.lower() in REDIRECT_HEADERS and (url := header_url(name, value)):
+            if redirect_header(name.lower()) and (url := header_url(name, value)):
                 checks.append(ir.Check("redirect_header",
                                        (name, location_pattern(url, request_origin)),
                                        f"recorded {name}"))
@@ -175,6 +175,12 @@ def _status_checks(response: ir.RecordedResponse, request_origin: str) -> list[i
 # (``/notes?deleted=1`` is not ``/notes?missing=1``).
 REDIRECT_HEADERS = frozenset({"x-action-redirect", "hx-redirect", "hx-location",
                               "x-remix-redirect"})
+
+
+def redirect_header(low: str) -> bool:
+    """A header (lower case) of a 2xx answer that sends the page's script elsewhere: those
+    above, and any other named so (Icinga Web 2's ``X-Icinga-Redirect``)."""
+    return low in REDIRECT_HEADERS or low.endswith("-redirect")
 
 
 def location_pattern(location: str, origin: str = "") -> str:

@@ -22,7 +22,7 @@ import uuid
 from contextlib import contextmanager
 from html import unescape
 from pathlib import Path
-from urllib.parse import unquote_plus, urljoin, urlsplit
+from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
 
 import gevent
 from locust import FastHttpUser, constant, events, task
@@ -689,8 +689,11 @@ def from_json(resp, step, var, path, sent_in=()):
 
 def header_url(name, value):
     """The URL a response header names: HX-Location's JSON "path", Refresh's "url=",
-    x-action-redirect's without its ";push" or ";replace", else the value."""
+    x-action-redirect's without its ";push" or ";replace", a whole URL percent-encoded
+    decoded (X-Icinga-Redirect), else the value."""
     value = value.strip()
+    if re.match(r"(?:https?%3A|%2F)", value, re.I):
+        value = unquote(value)
     low = name.lower()
     if low == "x-action-redirect":
         return re.sub(r";(?:push|replace)$", "", value)

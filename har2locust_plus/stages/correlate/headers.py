@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from ... import ir
 from ...options import Options
 from ..grouping import identifier
-from .location import URL_HEADERS, location_sources
+from .location import is_url_header, location_sources
 from .sources import Source, Wanted
 
 
@@ -26,7 +26,7 @@ def header_sources(step: ir.Step, response: ir.RecordedResponse,
         low = name.lower()
         if low == "location":
             yield from location_sources(step, value)
-        elif low in URL_HEADERS:
+        elif is_url_header(low):
             yield from location_sources(step, value, header=name)
         elif low == "etag":
             if value in wanted:

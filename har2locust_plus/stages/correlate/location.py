@@ -36,14 +36,27 @@ def location_sources(step: ir.Step, location: str, header: str = "") -> Iterator
 URL_HEADERS = frozenset({"hx-redirect", "hx-location", "x-inertia-location", "x-action-redirect",
                          "x-remix-redirect", "x-up-location", "content-location",
                          "operation-location", "azure-asyncoperation", "refresh"})
+# any other header named as one that sends the script on (Icinga Web 2's X-Icinga-Redirect,
+# a framework's X-Redirect, X-Foo-Location): "-redirect" or "-location" at the end
+_OTHER_URL_HEADER = re.compile(r"[a-z0-9-]*-(?:redirect|location)")
+# a whole URL percent-encoded in a header (Icinga Web 2: rawurlencode(absolute URL))
+ENCODED_URL = re.compile(r"(?:https?%3A|%2F)", re.I)
 _REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]\s*url\s*=\s*['"]?([^'"]*)""", re.I)
+
+
+def is_url_header(low: str) -> bool:
+    """Does a response header (its lower-case name) name a URL the client goes to next?"""
+    return low in URL_HEADERS or _OTHER_URL_HEADER.fullmatch(low) is not None
 
 
 def header_url(name: str, value: str) -> str:
     """The URL a response header names: HX-Location's JSON ``path``, Refresh's ``url=``,
-    x-action-redirect's without its ``;push`` or ``;replace``, else the value. The generated
-    scripts' ``header_url`` does the same (a test holds them equal)."""
+    x-action-redirect's without its ``;push`` or ``;replace``, a whole URL percent-encoded
+    decoded (Icinga Web 2's ``X-Icinga-Redirect``), else the value. The generated scripts'
+    ``header_url`` does the same (a test holds them equal)."""
     value = value.strip()
+    if ENCODED_URL.match(value):
+        value = unquote(value)
     low = name.lower()
     if low == "x-action-redirect":
         return re.sub(r";(?:push|replace)$", "", value)
