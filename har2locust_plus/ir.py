@@ -92,7 +92,7 @@ def request_url(request: Request, main_origin: str) -> Template:
     if request.origin != main_origin:
         parts.append(request.origin)
     parts.extend(request.path.parts)
-    if all(q.value.is_literal and not q.name_var for q in request.query):
+    if all(q.value.is_literal and q.name_template is None for q in request.query):
         if request.raw_query:
             parts.append("?" + request.raw_query)
     else:
@@ -100,8 +100,11 @@ def request_url(request: Request, main_origin: str) -> Template:
         safe = ";=" if ";" in request.raw_query else ""
         for i, param in enumerate(request.query):
             parts.append("?" if i == 0 else "&")
-            if param.name_var:
-                parts += [VarRef(param.name_var, "url"), "="]
+            if param.name_template is not None:
+                parts += [quote_plus(part) if isinstance(part, str)
+                          else VarRef(part.name, "url") if isinstance(part, VarRef) else part
+                          for part in param.name_template.parts]
+                parts.append("=")
             elif not param.bare:
                 parts.append(quote_plus(param.name) + "=")
             for part in param.value.parts:
@@ -175,6 +178,7 @@ class FilePart:
 class MultipartBody:
     fields: tuple[tuple[str, Template], ...]
     files: tuple[FilePart, ...]
+    names: tuple[tuple[int, Template], ...] = ()  # as FormBody's
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +209,10 @@ class QueryParam:
     # a piece without "=" (``?1796195493617``, a cache-buster): its text is the value, the
     # name is "", and it is written back without "="
     bare: bool = False
-    # the variable holding the name at run time, when a response handed the name out
-    # (Joomla's logout link ``?task=user.logout&3f9a…=1``: the CSRF token is the name)
-    name_var: str = ""
+    # the name as written at run time, when it holds what a response handed out: the whole
+    # name (Joomla's logout link ``?task=user.logout&3f9a…=1``: the CSRF token is the name)
+    # or an id inside it (``?chk_40752=on``); None: as recorded
+    name_template: Template | None = None
 
 
 @dataclass(frozen=True, slots=True)

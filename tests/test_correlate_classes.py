@@ -1997,7 +1997,7 @@ def test_a_csrf_token_that_is_a_field_s_name_is_read_from_the_page():
     assert isinstance(body, ir.FormBody)
     assert body.names == ((2, ir.Template((ir.VarRef("form_token"),))),)
     (logout,) = [q for q in step(result, 3).request.query if q.name == JOOMLA_TOKEN]
-    assert logout.name_var == "form_token"
+    assert logout.name_template == ir.Template((ir.VarRef("form_token"),))
     code = result.code
     assert "self.form_token: \"1\"," in code
     assert "task=user.logout&{quote_plus(str(self.form_token))}=1" in code
@@ -2670,3 +2670,31 @@ def test_a_uuid_of_another_version_that_no_request_makes_stays_as_recorded(metho
     name = "12247397-5b77-1e75-87a2-050709ccfa8c"
     result = conv(entry(f"/things/{name}", method, status=200, body=""))
     assert step(result, 1).request.path.is_literal
+
+
+def test_an_id_inside_a_query_parameters_name_is_filled_in():
+    """A list's form sent by GET names its checkboxes by the row's id: ``?chk_40752=on``."""
+    made = entry("/host.php", "POST", form=[("description", "a")], status=302,
+                 response_headers=[("Location", "/host.php?action=edit&id=40752")])
+    result = conv(made, page("/host.php", "<p>list</p>"),
+                  entry("/host.php?action=delete&chk_40752=on&chk_7=on"))
+    [param] = [q for q in step(result, 3).request.query if q.name == "chk_40752"]
+    assert param.name_template == ir.Template(("chk_", ir.VarRef("id")))
+    assert 'f"/host.php?action=delete&chk_{quote_plus(str(self.id))}=on&chk_7=on"' in \
+        result.code, result.code
+
+
+def test_an_id_inside_a_multipart_fields_name_is_filled_in():
+    boundary = "----zoo"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"drp_action\"\r\n\r\n1\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"chk_40752\"\r\n\r\non\r\n"
+            f"--{boundary}--\r\n")
+    made = entry("/host.php", "POST", form=[("description", "a")], status=302,
+                 response_headers=[("Location", "/host.php?action=edit&id=40752")])
+    result = conv(made, page("/host.php", "<p>list</p>"),
+                  entry("/host.php", "POST",
+                        raw=(f"multipart/form-data; boundary={boundary}", body)))
+    request_body = step(result, 3).request.body
+    assert isinstance(request_body, ir.MultipartBody), request_body
+    assert request_body.names == ((1, ir.Template(("chk_", ir.VarRef("id")))),)
+    assert '(f"chk_{self.id}", (None, "on"))' in result.code, result.code

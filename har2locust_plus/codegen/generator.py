@@ -645,12 +645,14 @@ class FastHttpGenerator:
                 # which some servers refuse (Next.js's server actions answer 500). A part
                 # (None, value) is a field without a file name in both; its value a str (an
                 # int from a JSON answer would be bytes(n), n zero bytes, to geventhttpclient)
+                read = dict(body.names)
                 return [_kwarg("files", cst.List([cst.Element(cst.Tuple([
-                    cst.Element(py_str(name)),
+                    cst.Element(template_expr(read[i]) if i in read else py_str(name)),
                     cst.Element(cst.Tuple([cst.Element(cst.Name("None")),
                                            cst.Element(template_expr(value))]))]))
-                    for name, value in body.fields]))]
-            args = [_kwarg("data", self.form(body.fields))] if body.fields else []
+                    for i, (name, value) in enumerate(body.fields)]))]
+            args = [_kwarg("data", self.form(body.fields, dict(body.names)))] \
+                if body.fields else []
             files = cst.List([cst.Element(cst.Tuple([
                 cst.Element(py_str(f.field)),
                 cst.Element(cst.Tuple([cst.Element(py_str(f.filename)),

@@ -632,11 +632,8 @@ UNTOUCHED_HEADERS = frozenset({"origin", "referer", "user-agent", "accept", "acc
 
 def _query(param: ir.QueryParam, step: ir.Step, state: _State,
            sent: list[str], semicolons: bool = False) -> ir.QueryParam:
-    if token_name(param.name):  # Joomla's logout link: the CSRF token is the name
-        sent.append(param.name)
-        name_var = _lookup(param.name, step, state, whole=True, key="")
-        if name_var:
-            param = replace(param, name_var=name_var)
+    if param.name and (name := _field_name(param.name, step, state, sent)) is not None:
+        param = replace(param, name_template=name)  # Joomla's logout link, ?chk_40752=on
     value = _semicolon_params(param.value, step, state, sent) if semicolons else None
     if value is None:
         value = _text(param.value, step, state, sent, key=param.name, whole=True)
@@ -686,8 +683,11 @@ def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -
             (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields),
             names=names)
     if isinstance(body, ir.MultipartBody):
+        names = tuple((i, name) for i, (k, _) in enumerate(body.fields)
+                      if (name := _field_name(k, step, state, sent)) is not None)
         return replace(body, fields=tuple(
-            (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields))
+            (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields),
+            names=names)
     if isinstance(body, ir.JsonBody):
         return replace(body, value=_json(body.value, "", step, state, sent))
     if isinstance(body, ir.RawBody) and body.text is not None:
@@ -705,7 +705,8 @@ _ID_IN_NAME = re.compile(r"(?<![A-Za-z0-9])([0-9]{2,}|[0-9a-fA-F]{8}(?:-[0-9a-fA
 
 def _field_name(name: str, step: ir.Step, state: _State, sent: list[str]
                 ) -> ir.Template | None:
-    """A form field's name, filled in at run time where it holds what an answer handed out:
+    """A form field's (or a query parameter's) name, filled in at run time where it holds
+    what an answer handed out:
     the whole name (Joomla's CSRF token is the name of a hidden input) or an object's id
     inside it (a list's checkbox ``chk_40752`` that Cacti's "Delete" posts, a cart's
     ``cart[40752][qty]``), looked up as an id; None when it stays as recorded."""
@@ -1166,8 +1167,8 @@ def _always_sent(request: ir.Request) -> Iterator[str]:
     body = request.body
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):
         texts += [value for _, value in body.fields]
-        if isinstance(body, ir.FormBody):  # _body: the names that are tokens
-            yield from (name for name, _ in body.fields if token_name(name))
+        # _body (_field_name): the names that are tokens
+        yield from (name for name, _ in body.fields if token_name(name))
     elif isinstance(body, ir.RawBody) and body.text is not None:
         texts.append(body.text)
     for template in texts:
@@ -1193,8 +1194,7 @@ def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
                     if (keyed := keyed_id(segment)))
     for q in request.query:
         yield from _text_values(q.value, tokens, whole=True)
-        if token_name(q.name):
-            yield q.name
+        yield from _name_values(q.name)
     for h in request.headers:
         if h.name.lower() not in UNTOUCHED_HEADERS:
             yield from _text_values(h.value, tokens, whole=True)
@@ -1202,12 +1202,7 @@ def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):
         for name, value in body.fields:
             yield from _text_values(value, tokens, whole=True)
-            if isinstance(body, ir.FormBody):  # as _field_name
-                if token_name(name):
-                    yield name  # Joomla's CSRF token: a field's name
-                elif any(ch.isdigit() for ch in name):  # an id inside it: chk_40752
-                    yield from (match.group(1) for match in _ID_IN_NAME.finditer(name)
-                                if match.group(1) != name)
+            yield from _name_values(name)
     elif isinstance(body, ir.JsonBody):
         yield from _json_values(body.value, tokens)
     elif isinstance(body, ir.RawBody) and body.text is not None:
@@ -1215,6 +1210,16 @@ def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
         text = _literal_text(body.text)
         if text and XML_MIME.match(body.mime_type) and len(text) <= 1_000_000:
             yield from (match.group(3) for match in _XML_LEAF.finditer(text))
+
+
+def _name_values(name: str) -> Iterator[str]:
+    """What :func:`_field_name` may look up in a field's or a parameter's name: the whole name
+    when it is a token (Joomla's CSRF token), else the ids inside it (``chk_40752``)."""
+    if token_name(name):
+        yield name
+    elif any(ch.isdigit() for ch in name):
+        yield from (match.group(1) for match in _ID_IN_NAME.finditer(name)
+                    if match.group(1) != name)
 
 
 def _text_values(template: ir.Template, tokens: dict[str, list], *,
