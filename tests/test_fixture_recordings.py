@@ -42,7 +42,7 @@ def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
     Adminer, Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
     Next.js and SvelteKit apps, Tomcat and its Manager, Request Tracker, Fossil, Cacti,
-    Gitit, Radicale) cannot run here, or None."""
+    Gitit, Radicale, Icinga Web 2) cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -79,6 +79,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.gitit import server  # type: ignore[no-redef]
     elif "radicale" in script:
         from fixtures.zoo.radicale import server  # type: ignore[no-redef]
+    elif "icingaweb" in script:
+        from fixtures.zoo.icingaweb import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -132,6 +134,8 @@ RECORDINGS = [
                  {"tomcat.har": True}, id="tomcat"),
     pytest.param("fixtures/zoo/rt/record.py", ("--out", "{dir}/rt.har"),
                  {"rt.har": True}, id="rt"),
+    pytest.param("fixtures/zoo/icingaweb/record.py", ("--out", "{dir}/icingaweb.har"),
+                 {"icingaweb.har": True}, id="icingaweb"),
     pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
                  {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),

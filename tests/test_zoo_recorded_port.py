@@ -36,6 +36,7 @@ import test_zoo_fossil as fossil
 import test_zoo_gitit as gitit
 import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
+import test_zoo_icingaweb as icingaweb
 import test_zoo_jupyter as jupyter
 import test_zoo_mediawiki as mediawiki
 import test_zoo_nextjs as nextjs
@@ -63,7 +64,7 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 ZOO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zoo"
-USERS, SECONDS = 2, 6  # thirty-four apps in a row: about six minutes
+USERS, SECONDS = 2, 6  # thirty-five apps in a row: about six minutes
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class Zoo:
     unique: tuple[str, ...] = ()  # fields made unique per run (--unique), as its module does
     users: int = USERS  # Locust users (one per account where an account holds state: a basket)
     secret: str = "password"  # the kind of the script's secret that ``password`` is given to
+    # the values of the script's later secrets of that kind, in order (a password the journey
+    # typed for a user it adds)
+    more_secrets: tuple[str, ...] = ()
 
     @property
     def har(self) -> Path:
@@ -282,6 +286,18 @@ def _cacti(port: int) -> Any:
 
 def _cacti_missing() -> str | None:
     from fixtures.zoo.cacti.server import missing
+
+    return missing()
+
+
+def _icingaweb(port: int) -> Any:
+    from fixtures.zoo.icingaweb.server import IcingaWeb
+
+    return IcingaWeb(port=port)
+
+
+def _icingaweb_missing() -> str | None:
+    from fixtures.zoo.icingaweb.server import missing
 
     return missing()
 
@@ -539,6 +555,9 @@ ZOOS = [
         lambda o: rt.assert_full_lifecycle(o.run, o.after), missing=_rt_missing),
     Zoo("cacti", _cacti, cacti.PASSWORD,
         lambda o: cacti.assert_full_lifecycle(o.run, o.after), missing=_cacti_missing),
+    Zoo("icingaweb", _icingaweb, icingaweb.PASSWORD,
+        lambda o: icingaweb.assert_full_lifecycle(o.run, o.after), missing=_icingaweb_missing,
+        more_secrets=(icingaweb.NEW_USERS_PASSWORD,)),
     Zoo("radicale", _radicale, radicale.PASSWORD,
         lambda o: radicale.assert_full_lifecycle(o.run, o.after), missing=_radicale_missing,
         secret=radicale.SECRET_KIND),
@@ -588,7 +607,8 @@ def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
     result = convert(zoo.har, Options(think_time=ThinkTime("none"), unique_fields=zoo.unique))
     port = urlsplit(result.scenario.main_origin).port
     assert port is not None, result.scenario.main_origin
-    [env_var] = [s.env for s in result.scenario.secrets if s.kind == zoo.secret]
+    env_var, *more = [s.env for s in result.scenario.secrets if s.kind == zoo.secret]
+    assert len(more) == len(zoo.more_secrets), (more, zoo.more_secrets)
     script = tmp_path / "locustfile.py"
     script.write_text(result.code, encoding="utf-8")
     if busy := _port_taken(port):
@@ -604,6 +624,7 @@ def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
         before = app.state()
         run = locust_headless(script, app.url, tmp_path, seconds=SECONDS, users=zoo.users,
                               extra=("--stop-timeout", ZOO_STOP_TIMEOUT),
-                              env={env_var: zoo.password})
+                              env={env_var: zoo.password,
+                                   **dict(zip(more, zoo.more_secrets, strict=True))})
         outcome = Outcome(run, before, app.state(), app.url)
     zoo.judge(outcome)
