@@ -2104,6 +2104,66 @@ def test_an_input_value_in_a_row_without_the_client_s_name_keeps_its_position():
     assert (record.kind, record.expr) == ("xpath", "(//input[@name='id']/@value)[2]")
 
 
+def _checkbox_list_journey(rows: list[tuple[int, str]], made: int, record_id: int):
+    """Zabbix's hosts list after a create answered by JSON without the id: each row's
+    checkbox is named by its host's id (``hostids[45520]``, valued the same); the next request
+    sends the id of the row the user opened."""
+    def row(i: int, name: str) -> str:
+        return (f'<tr><td><input type="checkbox" name="hostids[{i}]" value="{i}"></td>'
+                f'<td><a href="#" data-x="1">{name}</a></td><td>Linux servers</td></tr>')
+    table = "<table>" + "".join(row(i, name) for i, name in rows) + "</table>"
+    return conv(entry("/zabbix.php?action=host.create", "POST", form=[("host", f"Zoo {made}")],
+                      mime="application/json", body='{"success": {"title": "Host added"}}'),
+                page("/zabbix.php?action=host.list", table),
+                entry("/zabbix.php?action=popup.host.edit", "POST",
+                      form=[("hostid", str(record_id))], mime="application/json",
+                      body='{"header": "Host"}'))
+
+
+def test_an_input_named_by_its_row_s_id_is_read_from_the_row_of_the_client_s_name():
+    """Before, ``//input[@name='hostids[45520]']/@value``: an XPath that names the id it
+    reads, which on a fresh server (another id) finds nothing. Now the row of the client's
+    name gives it, from the input of the same shape of name."""
+    made = EPOCH_S + 17
+    result = _checkbox_list_journey([(45505, "Sentinel"), (45520, f"Zoo {made}"),
+                                     (45531, "Other")], made, 45520)
+    (generated,) = step(result, 1).generated
+    record = extraction(result, 2)
+    assert (record.kind, record.var, record.path) == ("html_row_value", "hostids", ("tr",))
+    assert record.anchors == (("row", ir.VarRef(generated.var)),)
+    assert "45520" not in record.expr
+    assert form_field(step(result, 3), "hostid") == ir.Template((ir.VarRef(record.var),))
+    live = ('<html><body><table><tr><td><input name="hostids[7]" value="7"></td><td>Zoo '
+            '1799999999</td></tr><tr><td><input name="hostids[31337]" value="31337">'
+            '<input name="hostids[x1]" value="9"><input name="other[12]" value="12"></td>'
+            '<td>Zoo 1799999998</td></tr></table></body></html>')
+    resp = type("R", (), {"text": live})()
+    resp.__dict__["_parsed"] = {}
+    assert runtime.from_html_row_value(resp, "s", "hostids", etree.XPath(record.expr), "tr",
+                                       1799999998) == "31337"
+
+
+@pytest.mark.parametrize(("prefix", "suffix"), [("chk_", ""), ("item-", "-sel"), ("a[", "][b]")])
+def test_the_xpath_of_an_id_named_input_takes_that_shape_only(prefix, suffix):
+    from har2locust_plus.stages.correlate.html import _id_named_xpath
+
+    xpath = etree.XPath(_id_named_xpath(prefix, suffix))
+    names = [f"{prefix}31337{suffix}", f"{prefix}{suffix}", f"{prefix}12x{suffix}",
+             f"x{prefix}44{suffix}", f"{prefix}55{suffix}x", f"{prefix}66"]
+    row = etree.fromstring("<tr>" + "".join(f'<input name="{n}" value="{i}"/>'
+                                            for i, n in enumerate(names)) + "</tr>")
+    assert xpath(row) == ["0"] + (["5"] if not suffix else [])
+
+
+def test_an_input_named_by_its_id_without_the_client_s_name_stays_as_recorded():
+    """No row names the object by what the client made: the id is sent as recorded, not
+    read by an XPath that names it."""
+    result = _checkbox_list_journey([(45505, "Sentinel"), (45520, "Other")], EPOCH_S + 17,
+                                    45520)
+    assert step(result, 2).extractions == ()
+    assert form_field(step(result, 3), "hostid") == ir.Template(("45520",))
+
+
 def test_an_id_in_a_row_link_s_query_is_read_from_the_row_of_the_client_s_name():
     """``<a href="/edit.php?id=45520&amp;mode=full">Edit</a>`` in every row: the id is a
     query value; the row of the client's name gives it, whatever the other parameters."""

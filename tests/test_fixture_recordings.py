@@ -81,6 +81,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.radicale import server  # type: ignore[no-redef]
     elif "icingaweb" in script:
         from fixtures.zoo.icingaweb import server  # type: ignore[no-redef]
+    elif "zabbix" in script:
+        from fixtures.zoo.zabbix import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -136,6 +138,8 @@ RECORDINGS = [
                  {"rt.har": True}, id="rt"),
     pytest.param("fixtures/zoo/icingaweb/record.py", ("--out", "{dir}/icingaweb.har"),
                  {"icingaweb.har": True}, id="icingaweb"),
+    pytest.param("fixtures/zoo/zabbix/record.py", ("--out", "{dir}/zabbix.har"),
+                 {"zabbix.har": True}, id="zabbix"),
     pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
                  {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),

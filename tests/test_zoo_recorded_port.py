@@ -56,6 +56,7 @@ import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
 import test_zoo_webforms as webforms
 import test_zoo_wordpress as wordpress
+import test_zoo_zabbix as zabbix
 import zoo_runs
 from conftest import ZOO_STOP_TIMEOUT, LocustRun, locust_headless
 
@@ -298,6 +299,18 @@ def _icingaweb(port: int) -> Any:
 
 def _icingaweb_missing() -> str | None:
     from fixtures.zoo.icingaweb.server import missing
+
+    return missing()
+
+
+def _zabbix(port: int) -> Any:
+    from fixtures.zoo.zabbix.server import Zabbix
+
+    return Zabbix(port=port)
+
+
+def _zabbix_missing() -> str | None:
+    from fixtures.zoo.zabbix.server import missing
 
     return missing()
 
@@ -558,6 +571,8 @@ ZOOS = [
     Zoo("icingaweb", _icingaweb, icingaweb.PASSWORD,
         lambda o: icingaweb.assert_full_lifecycle(o.run, o.after), missing=_icingaweb_missing,
         more_secrets=(icingaweb.NEW_USERS_PASSWORD,)),
+    Zoo("zabbix", _zabbix, zabbix.PASSWORD,
+        lambda o: zabbix.assert_full_lifecycle(o.run, o.after), missing=_zabbix_missing),
     Zoo("radicale", _radicale, radicale.PASSWORD,
         lambda o: radicale.assert_full_lifecycle(o.run, o.after), missing=_radicale_missing,
         secret=radicale.SECRET_KIND),

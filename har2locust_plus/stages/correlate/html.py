@@ -109,6 +109,9 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False,
     for name, values in named["input"].items():  # before their positions: they win a tie
         if len(set(values)) > 1 and _any_wanted(values, wanted):
             yield from _row_input_sources(step, name, inputs[name], wanted)
+    for (prefix, suffix), elements in _id_named_inputs(inputs, wanted).items():
+        yield from _row_input_sources(step, prefix + "<id>" + suffix, elements, wanted,
+                                      _id_named_xpath(prefix, suffix), prefix + suffix)
     for tag, by_name in named.items():
         yield from _named_sources(step, tag, by_name, wanted,
                                   inputs if tag == "input" else None)
@@ -361,14 +364,19 @@ def _row_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
 
 
 def _row_input_sources(step: ir.Step, name: str, elements: list[etree._Element],
-                       wanted: Wanted) -> Iterator[Source]:
+                       wanted: Wanted, expr: str | None = None, var: str | None = None
+                       ) -> Iterator[Source]:
     """The wanted values of inputs of one name that several rows hold (each row's delete
     form: ``<tr><td>Zoo 1796281713</td><td><form><input type="hidden" name="id"
     value="45520">``), by the tokens only the value's row holds: read at run time from the row
     whose text holds the name the client made (``from_html_row_value``), not from the input
-    at the recorded place, on a fresh server anyone's row (see :func:`_row_link_ids`)."""
+    at the recorded place, on a fresh server anyone's row (see :func:`_row_link_ids`).
+    ``expr``: how the row's input is found, when not by ``name`` (inputs whose names hold
+    their row's id: :func:`_id_named_inputs`; ``var`` names the value then)."""
     if _NOT_XML.search(name):
         return
+    if expr is None:
+        expr = f".//input[@name={xpath_literal(name)}]/@value"
     rows: list[tuple[etree._Element, str, str]] = []  # (row, its text, the input's value)
     for element in elements:
         row = next((a for a in element.iterancestors() if a.tag in ROW_TAGS), None)
@@ -383,10 +391,57 @@ def _row_input_sources(step: ir.Step, name: str, elements: list[etree._Element],
                   if other is not row and other.tag == row.tag and other_value != value]
         tokens = own_tokens(text, others, value)
         if tokens:
-            yield Source(step.number, value, identifier(name) or "value", HTML_ROW_VALUE,
-                         expr=f".//input[@name={xpath_literal(name)}]/@value",
-                         path=(row.tag,), how=f"input {name} in a <{row.tag}> row",
+            yield Source(step.number, value, identifier(var or name) or "value", HTML_ROW_VALUE,
+                         expr=expr, path=(row.tag,), how=f"input {name} in a <{row.tag}> row",
                          id_like=True, anchors=(("row", " ".join(tokens)),))
+
+
+# an id inside an input's name: a run of digits between other characters than letters and
+# digits (the engine fills such a name in: engine._ID_IN_NAME)
+_ID_IN_INPUT_NAME = re.compile(r"(?<![A-Za-z0-9])[0-9]{2,}(?![A-Za-z0-9])")
+
+
+def _id_named_inputs(inputs: dict[str, list[etree._Element]], wanted: Wanted
+                     ) -> dict[tuple[str, str], list[etree._Element]]:
+    """Inputs whose names hold their row's id, grouped by the name around it (a list's row
+    checkboxes: Zabbix's ``<input name="hostids[10580]" value="10580">``, Cacti's
+    ``chk_40752``), when a value of a group is wanted. Each name is another object's: read by
+    the name the recording saw (``//input[@name='hostids[10580]']``), the id of a fresh
+    server's new object is never found; the row is found by its name instead
+    (:func:`_row_input_sources`)."""
+    shapes: dict[tuple[str, str], list[etree._Element]] = {}
+    hit: set[tuple[str, str]] = set()
+    for name, elements in inputs.items():
+        match = _ID_IN_INPUT_NAME.search(name)
+        if match is None or match.group() == name or \
+                _ID_IN_INPUT_NAME.search(name, match.end()) is not None:
+            continue  # no id, only a number (a position), or two ids
+        shape = (name[:match.start()], name[match.end():])
+        shapes.setdefault(shape, []).extend(elements)
+        if any(element.get("value") in wanted for element in elements):
+            hit.add(shape)
+    return {shape: shapes[shape] for shape in hit}
+
+
+def _id_named_xpath(prefix: str, suffix: str) -> str:
+    """An XPath from a row for its input named ``prefix``, digits, ``suffix``."""
+    name = "@name"
+    digits = (f"substring({name}, {len(prefix) + 1}, string-length({name}) - "
+              f"{len(prefix) + len(suffix)})")
+    tests = [f"starts-with({name}, {xpath_literal(prefix)})",
+             f"string-length({name}) > {len(prefix) + len(suffix)}",
+             f"translate({digits}, '0123456789', '') = ''"]
+    if suffix:
+        end = f"string-length({name})" + (f" - {len(suffix) - 1}" if len(suffix) > 1 else "")
+        tests.append(f"substring({name}, {end}) = {xpath_literal(suffix)}")
+    return f".//input[{' and '.join(tests)}]/@value"
+
+
+def _names_its_value(name: str, value: str) -> bool:
+    """Whether an input's name holds its own value as an id (``hostids[10580]`` valued
+    ``10580``): an XPath by that name finds only the recorded object's."""
+    return value.isdigit() and any(match.group() == value
+                                   for match in _ID_IN_INPUT_NAME.finditer(name))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -480,6 +535,8 @@ def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],
                 continue
             if rows and next(named_ids(value), None) is not None:
                 continue
+            if _names_its_value(name, value):
+                continue  # read from its row by the row's name (_id_named_inputs), if at all
             xpath = f"//{tag}[@name={literal}]/@{value_attr}"
             if len(set(values)) > 1:
                 xpath = f"({xpath})[{position}]"
