@@ -2164,6 +2164,51 @@ def test_an_input_named_by_its_id_without_the_client_s_name_stays_as_recorded():
     assert form_field(step(result, 3), "hostid") == ir.Template(("45520",))
 
 
+def _address_list_journey(made: int, local: str = "zoo"):
+    """PostfixAdmin: a domain named by the time the client made, then its list of addresses,
+    each row with a delete form (the four default aliases first, then the mailbox the user
+    added, whose row holds nothing the others do not but the local part); then the delete."""
+    domain = f"zoo-{made}.example"
+    rows = "".join(f'<tr><td>{a}@{domain}</td><td><form method="post" action="delete.php">'
+                   f'<input type="hidden" name="delete" value="{a}@{domain}"><input '
+                   f'type="hidden" name="token" value="4f1c9a7e2b6d8c03"><button>del</button>'
+                   f'</form></td></tr>'
+                   for a in ("abuse", "hostmaster", "postmaster", "webmaster", local))
+    links = "".join(f'<a href="editactive.php?table=mailbox&amp;id={a}%40{domain}&amp;'
+                    f'active=0&amp;token=4f1c9a7e2b6d8c03">YES</a>' for a in (local,))
+    return conv(entry("/edit.php?table=domain", "POST", form=[("value[domain]", domain)],
+                      status=302, response_headers=[("Location", "edit.php?table=domain")]),
+                page(f"/list-virtual.php?domain={domain}", f"<table>{rows}</table>{links}"),
+                entry("/delete.php", "POST", form=[("table", "mailbox"),
+                                                   ("delete", f"{local}@{domain}"),
+                                                   ("token", "4f1c9a7e2b6d8c03")],
+                      status=302, response_headers=[("Location", "list-virtual.php")]))
+
+
+def test_a_name_holding_the_client_s_time_is_made_from_it_not_read_by_its_place():
+    """Before, ``(//input[@name='delete']/@value)[5]`` (the fifth row's, anyone's on another
+    server), or the first link whose query holds the session's token: the address the user
+    gave, which the list shows back, is made from the time the client made."""
+    made = EPOCH_S * 1000 + 17
+    result = _address_list_journey(made)
+    (generated,) = step(result, 1).generated
+    assert form_field(step(result, 3), "delete") == ir.Template(
+        ("zoo@zoo-", ir.VarRef(generated.var), ".example"))
+    assert all(e.var != "delete" for e in step(result, 2).extractions)
+
+
+def test_a_name_without_the_client_s_time_is_still_read_from_the_page():
+    """A value that holds no time the client made (a seeded account's address) is the
+    server's word: read from the page as before."""
+    result = conv(page("/list", '<form><input name="delete" value="ops@seed.example">'
+                                '<input name="token" value="4f1c9a7e2b6d8c03"></form>'),
+                  entry("/delete.php", "POST", form=[("delete", "ops@seed.example"),
+                                                     ("token", "4f1c9a7e2b6d8c03")],
+                        status=302, response_headers=[("Location", "/list")]))
+    assert form_field(step(result, 2), "delete") == ir.Template(
+        (ir.VarRef(extraction(result, 1, "delete").var),))
+
+
 def test_an_id_in_a_row_link_s_query_is_read_from_the_row_of_the_client_s_name():
     """``<a href="/edit.php?id=45520&amp;mode=full">Edit</a>`` in every row: the id is a
     query value; the row of the client's name gives it, whatever the other parameters."""

@@ -83,6 +83,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.icingaweb import server  # type: ignore[no-redef]
     elif "zabbix" in script:
         from fixtures.zoo.zabbix import server  # type: ignore[no-redef]
+    elif "postfixadmin" in script:
+        from fixtures.zoo.postfixadmin import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -140,6 +142,8 @@ RECORDINGS = [
                  {"icingaweb.har": True}, id="icingaweb"),
     pytest.param("fixtures/zoo/zabbix/record.py", ("--out", "{dir}/zabbix.har"),
                  {"zabbix.har": True}, id="zabbix"),
+    pytest.param("fixtures/zoo/postfixadmin/record.py", ("--out", "{dir}/postfixadmin.har"),
+                 {"postfixadmin.har": True}, id="postfixadmin"),
     pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
                  {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),

@@ -106,11 +106,14 @@ def test_journey_replays_on_a_fresh_wiki(mediawiki: type, script: tuple[Path, st
 
 def test_the_logout_is_the_special_page_not_a_value(script: tuple[Path, str, str]) -> None:
     """``Special:UserLogout`` (a page name in a namespace) is a word of the site, never a value
-    taken from a link; the page name the client made up is sent again from its variable."""
+    taken from a link; the page name the client made up is sent again from its variable, and
+    so is MediaWiki's form of it (``Zoo_note_<epoch ms>``, which the search's results link
+    to): made from the time the client made, not read from the first "create" link."""
     code = script[0].read_text("utf-8")
     assert ('"/index.php?title=Special%3AUserLogout&returnto=Zoo+note+'
             '{quote_plus(str(self.search))}"') in code
-    assert "from_link(" in code and "UserLogout'" not in code and 'UserLogout"' not in code
+    assert "UserLogout'" not in code and 'UserLogout"' not in code
+    assert '"title": f"Zoo_note_{self.search}"' in code and "from_link(" not in code
 
 
 def test_without_correlation_nothing_is_saved(mediawiki: type, tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ import test_zoo_nextjs as nextjs
 import test_zoo_oauth as oauth
 import test_zoo_oscar as oscar
 import test_zoo_phpmyadmin as phpmyadmin
+import test_zoo_postfixadmin as postfixadmin
 import test_zoo_radicale as radicale
 import test_zoo_redmine as redmine
 import test_zoo_roundcube as roundcube
@@ -299,6 +300,18 @@ def _icingaweb(port: int) -> Any:
 
 def _icingaweb_missing() -> str | None:
     from fixtures.zoo.icingaweb.server import missing
+
+    return missing()
+
+
+def _postfixadmin(port: int) -> Any:
+    from fixtures.zoo.postfixadmin.server import PostfixAdmin
+
+    return PostfixAdmin(port=port)
+
+
+def _postfixadmin_missing() -> str | None:
+    from fixtures.zoo.postfixadmin.server import missing
 
     return missing()
 
@@ -571,6 +584,9 @@ ZOOS = [
     Zoo("icingaweb", _icingaweb, icingaweb.PASSWORD,
         lambda o: icingaweb.assert_full_lifecycle(o.run, o.after), missing=_icingaweb_missing,
         more_secrets=(icingaweb.NEW_USERS_PASSWORD,)),
+    Zoo("postfixadmin", _postfixadmin, postfixadmin.PASSWORD,
+        lambda o: postfixadmin.assert_full_lifecycle(o.run, o.after),
+        missing=_postfixadmin_missing, more_secrets=(postfixadmin.MAILBOX_PASSWORD,)),
     Zoo("zabbix", _zabbix, zabbix.PASSWORD,
         lambda o: zabbix.assert_full_lifecycle(o.run, o.after), missing=_zabbix_missing),
     Zoo("radicale", _radicale, radicale.PASSWORD,

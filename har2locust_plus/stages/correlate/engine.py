@@ -930,6 +930,8 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
             continue  # "1": by chance in many places; only a source that names it
         if created_only and not (s.creates and rank.names_agree(s.name, key, place)):
             continue
+        if _picks_from_list(s) and _holds_made(value, step, state):
+            continue  # the client's name, in a list: by what it made, not by a place in it
         if s.kind in (ROW, HTML_ROW, HTML_ROW_VALUE) or s.kind == "json" and s.anchors:
             anchored = _row_anchored(s, state)
             if anchored is None and s.kind != "json":
@@ -1024,6 +1026,31 @@ def _anchored(source: Source, state: _State) -> Source:
 
 # what the client makes up that can name the object it creates (not a cookie it reads)
 _NAMING_KINDS = frozenset({"uuid4", "epoch_ms", "epoch_s"})  # rows.CLIENT_MADE finds them
+
+
+# an XPath that picks one of several elements by its place: "(//input[@name='delete']/@value)[5]",
+# "normalize-space((//td[not(*)])[9])"
+_BY_POSITION = re.compile(r"\)\[[0-9]+\]")
+
+
+def _picks_from_list(source: Source) -> bool:
+    """Whether a source reads one of a page's many values by where it is, not by what it is
+    about: an XPath by position, the first link whose query also holds some values (a session's
+    token names no object), the first match of a regex. The answer of the request that made
+    the object is about it."""
+    return not source.creates and (source.kind in ("link", "regex") or source.kind == "xpath"
+                                   and _BY_POSITION.search(source.expr) is not None)
+
+
+def _holds_made(value: str, step: ir.Step, state: _State) -> bool:
+    """Whether ``value`` holds, beside other text, a time or uuid the client made before
+    ``step`` (PostfixAdmin's mailbox ``zoo@zoo-1796420818276.example``, in a domain named by the
+    time): the name the user gave, which the server lists back. Read from a list by its place,
+    it is another row's on a fresh server or with other users; it is made from that value
+    instead (:func:`_text`)."""
+    return any(made.kind in _NAMING_KINDS and made.used_by[0] < step.number
+               and made.recorded != value and made.recorded in value
+               for made in state.generated.values())
 
 
 def _row_anchored(source: Source, state: _State) -> Source | None:
