@@ -2209,6 +2209,36 @@ def test_a_name_without_the_client_s_time_is_still_read_from_the_page():
         (ir.VarRef(extraction(result, 1, "delete").var),))
 
 
+def _long_poll_journey(poll_ms: float, second_at: str = "2026-01-01T10:00:01.000Z"):
+    """A page's script long-polls events (sent at 10:00:00, answered ``poll_ms`` later with a
+    folder the user is about to save); the save is sent at ``second_at``."""
+    token = "qj2jnjjari7f3c9e1b2d"
+    poll = api("/rest/events?since=16", response=[{"data": {"folder": token}}])
+    poll["startedDateTime"], poll["time"] = "2026-01-01T10:00:00.000Z", poll_ms
+    save = api("/rest/config", "PUT", json_body={"folders": [{"id": token}]}, response={})
+    save["startedDateTime"] = second_at
+    return conv(poll, save)
+
+
+def test_a_long_poll_answered_after_a_request_was_sent_is_not_its_source():
+    """Syncthing's GUI long-polls its events; the poll that names the folder the user saves
+    was answered after the save was sent (it reports the save): before, the save's own id was
+    read from it."""
+    result = _long_poll_journey(poll_ms=5000)
+    assert step(result, 1).extractions == ()
+    assert '"folders": [{"id": "qj2jnjjari7f3c9e1b2d"}]' in result.code
+
+
+@pytest.mark.parametrize("poll_ms, second_at", [
+    (500, "2026-01-01T10:00:01.000Z"),  # answered before the save was sent
+    (5000, "2026-01-01T10:00:00.000Z"),  # one time for every entry: the clock tells nothing
+])
+def test_an_answer_complete_before_the_request_or_of_unknown_time_stays_a_source(poll_ms,
+                                                                                 second_at):
+    result = _long_poll_journey(poll_ms, second_at)
+    assert [e.var for e in step(result, 1).extractions] == ["folder"]
+
+
 def test_an_id_in_a_row_link_s_query_is_read_from_the_row_of_the_client_s_name():
     """``<a href="/edit.php?id=45520&amp;mode=full">Edit</a>`` in every row: the id is a
     query value; the row of the client's name gives it, whatever the other parameters."""

@@ -46,6 +46,7 @@ from ..options import Options
 from .correlate import ID_NAME
 from .correlate.delta import ANSWER_FIELDS, delta_fields
 from .correlate.location import header_url
+from .correlate.sources import token_like
 
 TITLE = re.compile(r"<title[^>]*>([^<]{2,120})</title>", re.I)  # _stable_text: 3 in ASCII
 HEADING = re.compile(r"<h([1-3])[^>]*>([^<]{2,120})</h\1>", re.I)
@@ -510,6 +511,14 @@ def _stable_text(text: str, dynamic: Dynamic, words: bool = False) -> bool:
     return not dynamic.occurs_in(text, words)
 
 
+def _data_key(key: str) -> bool:
+    """Whether a JSON object's key is data, not a member's name: an object keyed by ids
+    (Syncthing's ``/rest/stats/device``: ``{"CLM3VWZ-MNQHLFQ-…": {…}}``, the device's own ID,
+    another on every server; ``{"45520": …}``), by addresses or by dates. Checked, it would fail
+    every run on another server."""
+    return key.isdigit() or "@" in key or token_like(key)  # a uuid, a date: token_like
+
+
 def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False) -> list[ir.Check]:
     documents = []
     for text in texts:
@@ -522,7 +531,7 @@ def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False) -> li
     if not all(isinstance(d, dict) and d for d in documents):
         return checks
     first, others = documents[0], documents[1:]
-    keys = [k for k in first if all(k in o for o in others)][:12]
+    keys = [k for k in first if all(k in o for o in others) and not _data_key(k)][:12]
     if keys:
         checks.append(ir.Check("json_keys", tuple(keys), "recorded JSON keys"))
     values = ((path, value) for path, value in _constant_leaves(first, dynamic)

@@ -144,6 +144,9 @@ class _State:
     uuids_out: dict[str, int] = field(default_factory=dict)
     uuids_scanned: int = 0  # how many of steps' responses are in uuids_out
     unread: dict[str, tuple[int, int]] = field(default_factory=dict)  # see _handed_out
+    # step → when its request was sent and its response complete (POSIX seconds), as recorded
+    # (see _lookup)
+    timed: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
 def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -157,6 +160,8 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     )
     state.wanted = _wanted_values(scenario.steps, state.tokens)
     state.steps = scenario.steps
+    state.timed = {s.number: (s.started.timestamp(), s.started.timestamp() + s.duration_ms / 1000)
+                   for s in scenario.steps if s.started is not None and s.duration_ms > 0}
     for name, value in options.correlate_cookie_rules:  # verify --fix
         state.cookies[value] = (name, "")
     # What each response's body hands out depends on the body alone (and on which values some
@@ -922,9 +927,13 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
     followed_order = worst
     id_like = False
     short = len(value) <= rank.SHORT_ID
+    started = getattr(step, "started", None)  # an _At (a link's anchors) has none
+    sent_at = started.timestamp() if started is not None else None
     for s in sources:
         if s.step >= step.number:
             continue
+        if sent_at is not None and _answered_after(s.step, sent_at, state):
+            continue  # a long poll answered after this request was sent: not its source
         if short and not (s.creates or s.in_path and place is not None
                           or rank.names_agree(s.name, key, place)):
             continue  # "1": by chance in many places; only a source that names it
@@ -1026,6 +1035,20 @@ def _anchored(source: Source, state: _State) -> Source:
 
 # what the client makes up that can name the object it creates (not a cookie it reads)
 _NAMING_KINDS = frozenset({"uuid4", "epoch_ms", "epoch_s"})  # rows.CLIENT_MADE finds them
+
+
+# how much later than a request a response the request read may seem to end: the HAR's times
+# are rounded to the millisecond, and its "time" sums rounded phases
+_CLOCK = 0.005
+
+
+def _answered_after(number: int, sent_at: float, state: _State) -> bool:
+    """Whether step ``number``'s response was complete only after a request sent at
+    ``sent_at`` (a long poll of events, an XHR still loading when the user clicked on): what it
+    says was not known to that request. Only when the recording's clock tells them apart: a
+    request sent earlier, not at the same time (some exporters give every entry one time)."""
+    began, ended = state.timed.get(number, (sent_at, sent_at))
+    return began < sent_at and ended > sent_at + _CLOCK
 
 
 # an XPath that picks one of several elements by its place: "(//input[@name='delete']/@value)[5]",
