@@ -200,6 +200,10 @@ Body = Union[FormBody, JsonBody, MultipartBody, RawBody]  # noqa: UP007
 class Header:
     name: str
     value: Template
+    # the name as written at run time, when it holds what the server named a cookie after
+    # (Syncthing's X-CSRF-Token-<device>, from the cookie CSRF-Token-<device>); None: as
+    # recorded
+    name_template: Template | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,10 +347,15 @@ class Generated:
     set to ``recorded``, or to the generated ``var`` when that is set)."""
 
     var: str
-    kind: Literal["uuid4", "epoch_ms", "epoch_s", "unique", "cookie", "set_cookie"]
+    kind: Literal["uuid4", "epoch_ms", "epoch_s", "unique", "cookie", "set_cookie",
+                  "cookie_part"]
     recorded: str = ""
     used_by: tuple[int, ...] = ()
-    name: str = ""  # cookie: its name
+    # cookie: its name; cookie_part: a regex of the cookie's name whose group is the part the
+    # server names per instance (CSRF-Token-([A-Z0-9]{5})), read from the jar's cookie names
+    name: str = ""
+    # cookie: its name at run time, when a part of it is a cookie_part's variable
+    name_template: Template | None = None
     decode: str = ""  # cookie: "url" when the page's script sends it percent-decoded
     # epoch_s: sent inside a text ("Zoo 1796281713", a name the user typed), so it must be
     # new each time, also for two users in the same second; a time sent alone stays the time

@@ -460,8 +460,10 @@ def test_json_keys_that_are_data_are_not_checked(site) -> None:
     conv = _inspect(site(site.json("/rest/stats/device", {
         "CLM3VWZ-MNQHLFQ-ECZ3JBI-HMYYIQS-OMPVDO4-BK5DMVO-LJ3CQ6Y-IWLT7AR": {"lastSeen": "x"},
         "45520": {}, "alice@example.com": {}, "2026-12-04": {},
-        "0f8fad5b-d9cb-469f-a165-70867728950e": {}, "version": "v1", "ipv6": True})))
-    assert [c.expected for _, c in _checks(conv, "json_keys")] == [("version", "ipv6")]
+        "0f8fad5b-d9cb-469f-a165-70867728950e": {}, "version": "v1", "ipv6": True,
+        "sha256Perf": 1})))
+    assert [c.expected for _, c in _checks(conv, "json_keys")] == [
+        ("version", "ipv6", "sha256Perf")]
 
 
 def test_json_values_under_camel_case_id_time_and_token_keys_are_not_checked(site) -> None:

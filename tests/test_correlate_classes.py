@@ -83,6 +83,64 @@ def test_a_cookie_only_in_the_recorded_cookie_header_and_a_percent_encoded_one()
                      r'"url"\s*\)', result.code)
 
 
+def test_a_cookie_named_by_the_server_s_instance_and_its_header_follow_the_live_name():
+    """Syncthing names its CSRF cookie by the device (``CSRF-Token-V2P2U``, the device ID's
+    first characters) and its GUI sends it back as ``X-CSRF-Token-V2P2U``: on another device
+    both names differ. The part is read from the jar's cookie names by the name's shape, once,
+    and both the cookie read and the header's name follow it."""
+    result = conv(
+        entry("/", response_headers=[("Set-Cookie", f"CSRF-Token-V2P2U={TOKEN}")],
+              body="<p>gui</p>"),
+        api("/rest/system/status", headers=[("X-CSRF-Token-V2P2U", TOKEN)],
+            response={"myID": "x"}),
+        api("/rest/config", headers=[("X-CSRF-Token-V2P2U", TOKEN)], response={"v": 1}))
+    part, cookie = step(result, 2).generated
+    assert (part.kind, part.recorded, part.name) == (
+        "cookie_part", "V2P2U", r"CSRF\-Token\-([A-Z0-9]{5})")
+    assert cookie.name_template == ir.Template(("CSRF-Token-", ir.VarRef(part.var)))
+    named = ir.Template(("X-CSRF-Token-", ir.VarRef(part.var)))
+    assert [h.name_template for h in step(result, 2).request.headers
+            if h.name.startswith("X-CSRF")] == [named]
+    assert [g.kind for g in step(result, 3).generated] == ["cookie"]  # the part: read once
+    assert f'f"X-CSRF-Token-{{self.{part.var}}}": ' in result.code
+    assert f'from_cookie(\n                self, f"CSRF-Token-{{self.{part.var}}}"' in result.code \
+        or f'from_cookie(self, f"CSRF-Token-{{self.{part.var}}}"' in result.code
+
+
+def test_a_cookie_name_without_a_part_of_letters_and_digits_stays_as_recorded():
+    result = conv(
+        entry("/", response_headers=[("Set-Cookie", f"XSRF-TOKEN={TOKEN}")], body="<p>x</p>"),
+        api("/api/a", headers=[("X-XSRF-TOKEN", TOKEN)], response={"ok": True}))
+    (cookie,) = step(result, 2).generated
+    assert cookie.name_template is None
+    assert all(h.name_template is None for h in step(result, 2).request.headers)
+
+
+def _jar_user(*names: str) -> SimpleNamespace:
+    jar = CookieJar()
+    for name in names:
+        jar.set_cookie(Cookie(0, name, "v", None, False, "127.0.0.1", False, False, "/", True,
+                              False, None, False, None, None, {}))
+    fired: list[dict] = []
+    return SimpleNamespace(client=SimpleNamespace(cookiejar=jar), fired=fired, environment=(
+        SimpleNamespace(events=SimpleNamespace(request=SimpleNamespace(
+            fire=lambda **kw: fired.append(kw))))))
+
+
+def test_cookie_name_part_reads_the_live_name_or_fails_the_step():
+    shape = r"CSRF\-Token\-([A-Z0-9]{5})"
+    assert runtime.cookie_name_part(_jar_user("sessionid-CLM3V", "CSRF-Token-CLM3V"), shape,
+                                    "step 2") == "CLM3V"
+    assert runtime.cookie_name_part(_jar_user("auth0_session"), r"auth0_session".replace(
+        "auth0", "([a-z0-9]{5})"), "step 2") == "auth0"  # a fixed name matches its own shape
+    for names in ((), ("CSRF-Token-AAAA1", "CSRF-Token-BBBB2")):
+        user = _jar_user(*names)
+        with pytest.raises(runtime.RescheduleTask):
+            runtime.cookie_name_part(user, shape, "step 2 GET /rest/config")
+        assert f"step 2 GET /rest/config: {len(names)} cookies named like" in str(
+            user.fired[0]["exception"])
+
+
 def test_from_cookie_reads_the_jar_of_either_user_class():
     jar = CookieJar()
     jar.set_cookie(Cookie(0, "csrftoken", "live-value-123", None, False, "127.0.0.1", False,

@@ -556,6 +556,12 @@ class FastHttpGenerator:
     def generated_value(self, step: ir.Step, value: ir.Generated) -> Line:
         if value.kind == "cookie":
             return self.cookie_value(step, value)
+        if value.kind == "cookie_part":
+            self.use_helper("cookie_name_part")
+            call = Call("cookie_name_part", ((_POS, _SELF), (_POS, py_str(value.name)),
+                                             (_POS, py_str(self.step_label(step)))))
+            return Line(call, "self." + py_ident(value.var), (_comment_line(
+                "the server names this cookie per instance: the part it chose"),))
         if value.kind == "set_cookie":
             self.use_helper("set_cookie")
             cookie = var_expr(ir.VarRef(value.var)) if value.var else py_str(value.recorded)
@@ -586,7 +592,9 @@ class FastHttpGenerator:
         """``self.csrftoken = from_cookie(self, "csrftoken", "step 5 ...")``: the jar's value
         when the request is sent, as the page's script read ``document.cookie``."""
         self.use_helper("from_cookie")
-        call = Call("from_cookie", ((_POS, _SELF), (_POS, py_str(value.name)),
+        name = template_expr(value.name_template) if value.name_template is not None else \
+            py_str(value.name)
+        call = Call("from_cookie", ((_POS, _SELF), (_POS, name),
                                     (_POS, py_str(self.step_label(step)))))
         return Line(self.decoded(call, value.decode), "self." + py_ident(value.var),
                     (_comment_line("the page's script sent this cookie's value"),))
@@ -687,7 +695,9 @@ class FastHttpGenerator:
         node = self.headers_cache.get(key)
         if node is None:  # many requests send the same headers: one (immutable) node for all
             node = self.headers_cache[key] = _Dict([
-                _DictElement(py_str(h.name), template_expr(h.value)) for h in headers])
+                _DictElement(py_str(h.name) if h.name_template is None
+                             else template_expr(h.name_template), template_expr(h.value))
+                for h in headers])
         return node
 
     # --- after the response: checks and extractions ---------------------------------------

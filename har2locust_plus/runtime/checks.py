@@ -509,6 +509,30 @@ def from_cookie(user, name, step):
     return value
 
 
+def cookie_name_part(user, pattern, step):
+    """The part of a cookie's name a server chose for itself (Syncthing's CSRF-Token-<device>):
+    group 1 of pattern, a regex of the whole name, matched against the jar's cookies' names;
+    the recorded name itself matches it where the name is the same on every server."""
+    jar = getattr(user.client, "cookiejar", None)
+    if jar is None:
+        jar = user.client.cookies
+    found = [m.group(1) for cookie in jar if (m := re.fullmatch(pattern, cookie.name))]
+    if len(set(found)) != 1:
+        user.environment.events.request.fire(
+            request_type="COOKIE",
+            name=pattern,
+            response_time=0,
+            response_length=0,
+            response=None,
+            context={},
+            exception=LookupError(
+                f"{step}: {len(set(found))} cookies named like {pattern!r} in the jar"
+            ),
+        )
+        raise RescheduleTask()
+    return found[0]
+
+
 def sendable(resp, step, var, value, sent_in):
     """value, if later steps can send it where they do; else fail this step and restart.
 

@@ -516,7 +516,13 @@ def _data_key(key: str) -> bool:
     (Syncthing's ``/rest/stats/device``: ``{"CLM3VWZ-MNQHLFQ-…": {…}}``, the device's own ID,
     another on every server; ``{"45520": …}``), by addresses or by dates. Checked, it would fail
     every run on another server."""
-    return key.isdigit() or "@" in key or token_like(key)  # a uuid, a date: token_like
+    if key.isdigit() or "@" in key:
+        return True
+    # a member's name may hold digits too (sha256Perf, http2Enabled, ipv6): an identifier
+    return token_like(key) and _IDENTIFIER.fullmatch(key) is None  # a uuid, a date, a key
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 
 
 def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False) -> list[ir.Check]:

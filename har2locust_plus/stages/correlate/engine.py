@@ -134,6 +134,7 @@ class _State:
     # value a request may send → (cookie name, decode) of the latest cookie holding it
     cookies: dict[str, tuple[str, str]] = field(default_factory=dict)
     cookie_vars: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, decode) → var
+    cookie_parts: dict[str, str] = field(default_factory=dict)  # see _cookie_name: part → var
     step_cookies: dict[str, tuple[str, str]] = field(default_factory=dict)  # this request's
     # what this request sent in its path or under an id's name: the response echoing it (PUT
     # /notes/17 → {"id": 17}) did not create it
@@ -677,6 +678,11 @@ def _header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]) ->
     if low in UNTOUCHED_HEADERS:
         return header
     value = _text(header.value, step, state, sent, key=low, whole=True)
+    named = next((ir.Template(ir.merge_parts([before, ir.VarRef(var), after]))
+                  for part, var in state.cookie_parts.items()
+                  for before, found, after in [header.name.partition(part)] if found), None)
+    if named is not None:  # X-CSRF-Token-<device>, as the cookie it sends is named
+        return replace(header, value=value, name_template=named)
     return header if value is header.value else replace(header, value=value)
 
 
@@ -981,9 +987,45 @@ def _cookie_var(value: str, cookie: tuple[str, str], step: ir.Step, state: _Stat
                              "how": f"cookie {name}"[:60], "value": value})
     at_step = state.generated_at.setdefault(step.number, [])
     if not any(g.var == var for g in at_step):
+        named = _cookie_name(name, step, state)
         at_step.append(ir.Generated(var=var, kind="cookie", recorded=value,
-                                    used_by=(step.number,), name=name, decode=how))
+                                    used_by=(step.number,), name=name, decode=how,
+                                    name_template=named))
     return var
+
+
+# a part of a cookie's name that a server may name per instance: letters and digits, both,
+# between "-", "_" or "." (Syncthing's CSRF-Token-V2P2U: the device ID's first characters)
+_NAME_PART = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9])(?=[0-9]*[A-Za-z])[A-Za-z0-9]{4,64}"
+                        r"(?![A-Za-z0-9])")
+
+
+def _cookie_name(name: str, step: ir.Step, state: _State) -> ir.Template | None:
+    """A cookie's name as read at run time when a part of it may be the server's (see
+    :data:`_NAME_PART`): that part read from the jar's cookie names by the name's shape
+    (``cookie_part``, once, where it is first needed), else None. A name that is the same on
+    every server matches its own shape: the same cookie is read."""
+    match = _NAME_PART.search(name)
+    if match is None:
+        return None
+    part = match.group()
+    var = state.cookie_parts.get(part)
+    if var is None:
+        var = state.cookie_parts[part] = _unique(identifier(name[:match.start()].strip("-_."))
+                                                 + "_name" if match.start() else "cookie_name",
+                                                 state)
+        chars = "".join(c for c, there in (("A-Z", part.upper() == part and not part.isdigit()),
+                                          ("a-z", part.lower() == part), ("0-9", True))
+                        if there) if part.upper() == part or part.lower() == part else \
+            "A-Za-z0-9"
+        shape = f"{re.escape(name[:match.start()])}([{chars}]{{{len(part)}}})" \
+                f"{re.escape(name[match.end():])}"
+        state.generated_at.setdefault(step.number, []).append(ir.Generated(
+            var=var, kind="cookie_part", recorded=part, used_by=(step.number,), name=shape))
+        state.report.append({"var": var, "source_step": step.number,
+                             "how": f"the name of cookie {name}"[:60], "value": part})
+    return ir.Template(ir.merge_parts([name[:match.start()], ir.VarRef(var),
+                                       name[match.end():]]))
 
 
 def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
