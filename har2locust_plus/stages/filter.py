@@ -7,6 +7,7 @@ has none (API clients, proxies), the origin that served most of the remaining re
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import functools
 import ipaddress
@@ -40,8 +41,10 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     exclude_urls = [re.compile(p) for p in options.exclude_urls]
     kept: list[ir.Step] = []
     dropped: dict[str, int] = {}  # reason -> count, in first-seen order (one copy of the
-    for step in scenario.steps:   # scenario per reason, not per entry: 4,000 at 10,000)
-        reason = _drop_reason(step, options, include_urls, exclude_urls)
+    polls = _long_polls(scenario.steps)  # scenario per reason, not per entry: 4,000 at 10,000)
+    for step in scenario.steps:
+        reason = _drop_reason(step, options, include_urls, exclude_urls) or (
+            LONG_POLL if step.entry_index in polls else "")
         if reason:
             dropped[reason] = dropped.get(reason, 0) + 1
         else:
@@ -154,6 +157,50 @@ def _credentials(request: ir.Request) -> tuple[object, ...]:
     return (request.cookies, fields, tuple(sorted(
         (h.name.lower(), h.value) for h in request.headers
         if _CREDENTIAL_HEADER.search(h.name))))
+
+
+LONG_POLL = "long poll (the page kept it open beside the flow; not replayed)"
+# what names a long poll: a parameter that asks the server to wait for news, or a path of events
+_POLL_PARAM = re.compile(r"^(?:since|timeout|wait|poll|longpoll|last_?(?:event_?)?id|cursor)$",
+                         re.I)
+_POLL_PATH = re.compile(r"/(?:events?|poll|longpoll|subscribe|updates|notifications?)(?:/|$)",
+                        re.I)
+_POLL_OVERLAP = 2  # later requests sent while it was open
+_POLL_SECONDS = 1.0
+
+
+def _long_polls(steps: tuple[ir.Step, ...]) -> frozenset[int]:
+    """The entries (by index) that are long polls: a script's GET asking a server to answer
+    when there is news (Syncthing's ``/rest/events?since=16``, a chat's ``/poll``), open for a
+    second or more while the user went on (``_POLL_OVERLAP`` later requests were sent before it
+    was answered). In order, a script would wait for each up to the server's timeout, and what
+    it answers is news of what the user did after it was sent; the browser ran it beside the
+    flow, so it is not a step of it."""
+    timed = [(step.started.timestamp(), step) for step in steps if step.started is not None]
+    if len(timed) < _POLL_OVERLAP + 1:
+        return frozenset()
+    starts = sorted(start for start, _ in timed)
+    candidates = []  # (step, its endpoint): a GET of the script's, with a poll's name
+    endpoints = set()  # the endpoints of those that were open while the user went on
+    for start, step in timed:
+        request = step.request
+        if request.method != "GET" or step.resource_type not in ("xhr", "fetch", None):
+            continue
+        path = "".join(p for p in request.path.parts if isinstance(p, str))
+        asks = any(_POLL_PARAM.match(q.name) for q in request.query)
+        if not (asks or _POLL_PATH.search(path)):
+            continue
+        endpoint = (request.host, path)
+        if asks:
+            candidates.append((step, endpoint))
+        ended = start + step.duration_ms / 1000
+        if step.duration_ms >= _POLL_SECONDS * 1000 and bisect.bisect_left(starts, ended) - \
+                bisect.bisect_right(starts, start) >= _POLL_OVERLAP:
+            endpoints.add(endpoint)
+            if not asks:
+                candidates.append((step, endpoint))
+    # a poll answered at once (there was news already) is a poll all the same
+    return frozenset(step.entry_index for step, endpoint in candidates if endpoint in endpoints)
 
 
 def _drop_reason(step: ir.Step, options: Options, include_urls: list[re.Pattern[str]],

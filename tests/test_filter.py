@@ -1,0 +1,65 @@
+"""The filter stage's long polls: a script's GET that waits for news beside the flow."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from test_correlate import api, conv
+
+from har2locust_plus.stages.filter import LONG_POLL
+
+T0 = datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def _at(entry: dict, seconds: float, ms: float = 10) -> dict:
+    entry["startedDateTime"] = (T0 + timedelta(seconds=seconds)).isoformat().replace(
+        "+00:00", "Z")
+    entry["time"] = ms
+    return entry
+
+
+def _journey(poll_path: str, poll_ms: float, *, later: int = 3) -> list[dict]:
+    """A GUI: its status, a poll sent at 1 s and open ``poll_ms``, the user's requests each
+    0.2 s after it, then the next poll (answered at once: there was news)."""
+    entries = [_at(api("/rest/status", response={"ok": True}), 0)]
+    entries.append(_at(api(poll_path.format(since=8), response=[{"id": 9}]), 1, poll_ms))
+    entries += [_at(api(f"/rest/config/{i}", response={"v": i}), 1 + 0.2 * (i + 1))
+                for i in range(later)]
+    entries.append(_at(api(poll_path.format(since=9), response=[{"id": 10}]), 5, 20))
+    return entries
+
+
+def _skipped(result) -> int:
+    return dict(result.scenario.skipped).get(LONG_POLL, 0)
+
+
+def test_a_long_poll_and_the_polls_of_its_endpoint_are_not_steps():
+    """Syncthing's ``/rest/events?since=8``: open 3 s while the user saved; the next poll of
+    the same endpoint, answered at once, is a poll all the same."""
+    result = conv(*_journey("/rest/events?since={since}", 3000))
+    assert _skipped(result) == 2
+    assert "/rest/events" not in result.code
+    assert [s.request.path.text for s in result.scenario.steps] == [
+        "/rest/status", "/rest/config/0", "/rest/config/1", "/rest/config/2"]
+
+
+def test_a_poll_path_without_a_poll_parameter_open_beside_the_flow_is_one_too():
+    result = conv(*_journey("/api/updates?n={since}x", 3000))
+    assert _skipped(result) == 1  # the one open beside the flow; the other asks for nothing
+
+
+def test_slow_requests_that_are_not_polls_or_did_not_overlap_stay_steps():
+    cases = [
+        _journey("/rest/report?since={since}", 3000, later=1),  # one request while open
+        _journey("/rest/events?since={since}", 600),  # answered before the user went on
+        _journey("/api/report?from={since}", 3000),  # a slow report: no poll's name
+    ]
+    for entries in cases:
+        result = conv(*entries)
+        assert _skipped(result) == 0
+        assert len(result.scenario.steps) == len(entries)
+
+
+def test_one_time_for_every_entry_tells_nothing():
+    entries = [_at(e, 0, 3000) for e in _journey("/rest/events?since={since}", 3000)]
+    assert _skipped(conv(*entries)) == 0
