@@ -2290,6 +2290,7 @@ def test_a_long_poll_answered_after_a_request_was_sent_is_not_its_source():
 @pytest.mark.parametrize("poll_ms, second_at", [
     (500, "2026-01-01T10:00:01.000Z"),  # answered before the save was sent
     (5000, "2026-01-01T10:00:00.000Z"),  # one time for every entry: the clock tells nothing
+    (900, "2026-01-01T10:00:00.500Z"),  # overlapping by less than a second: a tool's clock
 ])
 def test_an_answer_complete_before_the_request_or_of_unknown_time_stays_a_source(poll_ms,
                                                                                  second_at):

@@ -939,7 +939,7 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
         if s.step >= step.number:
             continue
         if sent_at is not None and _answered_after(s.step, sent_at, state):
-            continue  # a long poll answered after this request was sent: not its source
+            continue  # a slow XHR answered after this request was sent: not its source
         if short and not (s.creates or s.in_path and place is not None
                           or rank.names_agree(s.name, key, place)):
             continue  # "1": by chance in many places; only a source that names it
@@ -1082,15 +1082,19 @@ _NAMING_KINDS = frozenset({"uuid4", "epoch_ms", "epoch_s"})  # rows.CLIENT_MADE 
 # how much later than a request a response the request read may seem to end: the HAR's times
 # are rounded to the millisecond, and its "time" sums rounded phases
 _CLOCK = 0.005
+_SLOW = 1.0  # seconds a response must have been open for _answered_after to judge it
 
 
 def _answered_after(number: int, sent_at: float, state: _State) -> bool:
-    """Whether step ``number``'s response was complete only after a request sent at
-    ``sent_at`` (a long poll of events, an XHR still loading when the user clicked on): what it
-    says was not known to that request. Only when the recording's clock tells them apart: a
-    request sent earlier, not at the same time (some exporters give every entry one time)."""
+    """Whether step ``number``'s response, open a second or more, was complete only after a
+    request sent at ``sent_at`` (a slow XHR still loading when the user went on; long polls are
+    not steps at all, see ``filter._long_polls``): what it says was not known to that request,
+    which reads an earlier source if there is one. Only where the recording's clock cannot be
+    off by that much: a request sent earlier, not at the same time (some exporters give every
+    entry one time), open that long (a tool that makes HARs may overlap its entries by
+    milliseconds where a browser could not have)."""
     began, ended = state.timed.get(number, (sent_at, sent_at))
-    return began < sent_at and ended > sent_at + _CLOCK
+    return began < sent_at and ended > sent_at + _CLOCK and ended - began >= _SLOW
 
 
 # an XPath that picks one of several elements by its place: "(//input[@name='delete']/@value)[5]",
