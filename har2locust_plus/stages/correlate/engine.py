@@ -1011,13 +1011,11 @@ def _cookie_name(name: str, step: ir.Step, state: _State) -> ir.Template | None:
     part = match.group()
     var = state.cookie_parts.get(part)
     if var is None:
-        var = state.cookie_parts[part] = _unique(identifier(name[:match.start()].strip("-_."))
-                                                 + "_name" if match.start() else "cookie_name",
-                                                 state)
-        chars = "".join(c for c, there in (("A-Z", part.upper() == part and not part.isdigit()),
-                                          ("a-z", part.lower() == part), ("0-9", True))
-                        if there) if part.upper() == part or part.lower() == part else \
-            "A-Za-z0-9"
+        base = identifier(name[:match.start()].strip("-_.")) or "cookie"
+        var = state.cookie_parts[part] = _unique(f"{base}_name", state)
+        # the kinds of characters the recorded part has: V2P2U → [A-Z0-9]{5}
+        chars = ("A-Z" if any(c.isupper() for c in part) else "") + (
+            "a-z" if any(c.islower() for c in part) else "") + "0-9"
         shape = f"{re.escape(name[:match.start()])}([{chars}]{{{len(part)}}})" \
                 f"{re.escape(name[match.end():])}"
         state.generated_at.setdefault(step.number, []).append(ir.Generated(
