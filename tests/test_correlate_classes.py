@@ -102,6 +102,8 @@ def test_a_cookie_named_by_the_server_s_instance_and_its_header_follow_the_live_
     assert [h.name_template for h in step(result, 2).request.headers
             if h.name.startswith("X-CSRF")] == [named]
     assert [g.kind for g in step(result, 3).generated] == ["cookie"]  # the part: read once
+    (row,) = [c for c in result.report.correlations if c["var"] == part.var]
+    assert (row["source_step"], row["used_by"]) == (2, [2, 3])  # the report says where
     assert f'f"X-CSRF-Token-{{self.{part.var}}}": ' in result.code
     assert f'from_cookie(\n                self, f"CSRF-Token-{{self.{part.var}}}"' in result.code \
         or f'from_cookie(self, f"CSRF-Token-{{self.{part.var}}}"' in result.code

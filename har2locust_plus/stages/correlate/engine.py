@@ -1452,6 +1452,16 @@ def _report_rows(state: _State, steps: list[ir.Step]) -> list[dict]:
             for pair in step.request.cookies:
                 if pair in set_cookies:
                     sent_cookies.setdefault(set_cookies[pair], []).append(step.number)
+    parts = {var: next(r["source_step"] for r in state.report if r["var"] == var)
+             for var in state.cookie_parts.values()}
+    if parts:  # a cookie name's part: the requests whose cookie read or header name has it
+        for step in steps:
+            names = [g.name_template for g in step.generated if g.kind == "cookie"] + \
+                [h.name_template for h in step.request.headers]
+            for name in names:
+                for ref in name.parts if name is not None else ():
+                    if isinstance(ref, ir.VarRef) and ref.name in parts:
+                        used.setdefault((ref.name, parts[ref.name]), []).append(step.number)
     generated = {g.var: g.used_by[0] for g in state.generated.values()}
     if generated:  # where the generated values are sent (a scan of every request)
         for step in steps:
