@@ -163,7 +163,11 @@ class FormBody:
 
 @dataclass(frozen=True, slots=True)
 class JsonBody:
+    """A JSON body; with ``base`` (the variable that holds the JSON document an earlier answer
+    gave) ``value`` is the changes to make to that document (``stages/documents.py``)."""
+
     value: Json
+    base: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,12 +323,13 @@ class Extraction:
     index: the element of that array that holds the run-time value of ``anchors[0][1]``),
     ``html_row`` (``expr`` is a regex with one group over the href of the links in the rows
     of tag ``path[0]`` whose text holds the run-time value of ``anchors[0][1]``),
-    ``html_row_value`` (the same rows; ``expr`` is an XPath from the row, an input's value).
+    ``html_row_value`` (the same rows; ``expr`` is an XPath from the row, an input's value),
+    ``document`` (the whole JSON document, which a later request sends back changed).
     """
 
     var: str
     kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link", "named_link",
-                  "json_html", "row", "json_row", "html_row", "html_row_value"]
+                  "json_html", "row", "json_row", "html_row", "html_row_value", "document"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments

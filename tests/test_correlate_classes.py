@@ -109,6 +109,24 @@ def test_a_cookie_named_by_the_server_s_instance_and_its_header_follow_the_live_
         or f'from_cookie(self, f"CSRF-Token-{{self.{part.var}}}"' in result.code
 
 
+def test_a_letters_only_part_is_the_server_s_where_a_response_header_names_it():
+    """A third of Syncthing's device IDs begin with five letters (``XSMAO``): the part is
+    the server's because its own header says so, ``X-Syncthing-Id: XSMAOXM-U5PMDHS-…``. The
+    same name without such a header (``CSRF-Token-ABCDE``) is left as recorded."""
+    device = "XSMAOXM-U5PMDHS-MZJ433T-RT75TD6"
+    for says, expected in ((True, r"CSRF\-Token\-([A-Z0-9]{5})"), (False, None)):
+        headers = [("Set-Cookie", f"CSRF-Token-XSMAO={TOKEN}")]
+        if says:
+            headers.append(("X-Syncthing-Id", device))
+        result = conv(
+            entry("/", response_headers=headers, body="<p>gui</p>"),
+            api("/rest/config", headers=[("X-CSRF-Token-XSMAO", TOKEN)], response={"v": 1}))
+        parts = [g for g in step(result, 2).generated if g.kind == "cookie_part"]
+        assert [g.name for g in parts] == ([expected] if expected else [])
+        assert any(h.name_template is not None
+                   for h in step(result, 2).request.headers) is says
+
+
 def test_a_cookie_name_without_a_part_of_letters_and_digits_stays_as_recorded():
     result = conv(
         entry("/", response_headers=[("Set-Cookie", f"XSRF-TOKEN={TOKEN}")], body="<p>x</p>"),

@@ -44,8 +44,23 @@ def test_a_long_poll_and_the_polls_of_its_endpoint_are_not_steps():
 
 
 def test_a_poll_path_without_a_poll_parameter_open_beside_the_flow_is_one_too():
+    """The one open beside the flow, and the other request of its endpoint (answered at once
+    when recorded, it may wait as long on a server with no news)."""
     result = conv(*_journey("/api/updates?n={since}x", 3000))
-    assert _skipped(result) == 1  # the one open beside the flow; the other asks for nothing
+    assert _skipped(result) == 2
+
+
+def test_the_same_events_filtered_under_a_long_polls_path_are_polls_too():
+    """Syncthing's GUI asks ``/rest/events/disk?limit=25`` once: answered at once when
+    recorded (there were disk events), it waits up to a minute on a fresh server with none.
+    A path under the poll's that holds an id is not the same events: it stays a step."""
+    entries = _journey("/rest/events?since={since}", 3000)
+    entries.insert(1, _at(api("/rest/events/disk?limit=25", response=[{"id": 1}]), 0.5))
+    entries.insert(2, _at(api("/rest/events/17", response={"id": 17}), 0.6))
+    result = conv(*entries)
+    assert _skipped(result) == 3
+    assert [s.request.path.text for s in result.scenario.steps][:2] == [
+        "/rest/status", "/rest/events/17"]
 
 
 def test_slow_requests_that_are_not_polls_or_did_not_overlap_stay_steps():

@@ -85,6 +85,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.zabbix import server  # type: ignore[no-redef]
     elif "postfixadmin" in script:
         from fixtures.zoo.postfixadmin import server  # type: ignore[no-redef]
+    elif "syncthing" in script:
+        from fixtures.zoo.syncthing import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -144,6 +146,8 @@ RECORDINGS = [
                  {"zabbix.har": True}, id="zabbix"),
     pytest.param("fixtures/zoo/postfixadmin/record.py", ("--out", "{dir}/postfixadmin.har"),
                  {"postfixadmin.har": True}, id="postfixadmin"),
+    pytest.param("fixtures/zoo/syncthing/record.py", ("--out", "{dir}/syncthing.har"),
+                 {"syncthing.har": True}, id="syncthing"),
     pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
                  {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),

@@ -52,6 +52,7 @@ import test_zoo_rt as rt
 import test_zoo_smorest as smorest
 import test_zoo_sqladmin as sqladmin
 import test_zoo_sveltekit as sveltekit
+import test_zoo_syncthing as syncthing
 import test_zoo_tomcat as tomcat
 import test_zoo_trac as trac
 import test_zoo_wagtailcms as wagtailcms
@@ -312,6 +313,18 @@ def _postfixadmin(port: int) -> Any:
 
 def _postfixadmin_missing() -> str | None:
     from fixtures.zoo.postfixadmin.server import missing
+
+    return missing()
+
+
+def _syncthing(port: int) -> Any:
+    from fixtures.zoo.syncthing.server import Syncthing
+
+    return Syncthing(port=port)
+
+
+def _syncthing_missing() -> str | None:
+    from fixtures.zoo.syncthing.server import missing
 
     return missing()
 
@@ -589,6 +602,9 @@ ZOOS = [
         missing=_postfixadmin_missing, more_secrets=(postfixadmin.MAILBOX_PASSWORD,)),
     Zoo("zabbix", _zabbix, zabbix.PASSWORD,
         lambda o: zabbix.assert_full_lifecycle(o.run, o.after), missing=_zabbix_missing),
+    Zoo("syncthing", _syncthing, syncthing.CREDENTIALS,
+        lambda o: syncthing.assert_full_lifecycle(o.run, o.after), missing=_syncthing_missing,
+        secret=syncthing.SECRET_KIND, users=syncthing.USERS),
     Zoo("radicale", _radicale, radicale.PASSWORD,
         lambda o: radicale.assert_full_lifecycle(o.run, o.after), missing=_radicale_missing,
         secret=radicale.SECRET_KIND),

@@ -613,7 +613,14 @@ class FastHttpGenerator:
             url = Call("redirected", ((_POS, _name("resp")), (_POS, url),
                                       (_POS, _dotted("self.host"))))
         args.append((_POS, url))
-        args.extend(_light_args(self.body_args(request.body)))
+        body = request.body
+        if isinstance(body, ir.JsonBody) and body.base:  # a document read, changed, sent back
+            self.use_helper("edited_json")
+            args.append(("json=", Call("edited_json", (
+                (_POS, _SELF), (_POS, _dotted("self." + py_ident(body.base))),
+                (_POS, py_value(body.value)), (_POS, py_str(self.step_label(step)))))))
+        else:
+            args.extend(_light_args(self.body_args(body)))
         if request.headers:
             args.append(("headers=", self.headers_dict(request.headers)))
         args.extend(_light_args(self.redirect_args()))
@@ -774,6 +781,14 @@ class FastHttpGenerator:
     def extraction(self, step: ir.Step, ex: ir.Extraction) -> Line:
         label = py_str(self.step_label(step))
         var = py_str(ex.var)
+        if ex.kind == "document":  # the whole JSON document, which a later step sends back
+            self.use_helper("json_document")
+            steps = ", ".join(map(str, ex.used_by))
+            said = f"steps {steps} send" if len(ex.used_by) > 1 else f"step {steps} sends"
+            return Line(Call("json_document", ((_POS, _name("resp")), (_POS, label),
+                                               (_POS, var))),
+                        "self." + py_ident(ex.var), (_comment_line(
+                            f"{said} this document back changed (as the server has it then)"),))
         reader = self.extraction_constant(ex)
         if ex.kind == "json" and ex.expr:  # a value in a URL the JSON body holds
             helper, last = "from_json_url", py_value(tuple(ex.path))
@@ -839,7 +854,8 @@ class FastHttpGenerator:
         if ex.kind in ("xpath", "xml", "json_html", "html_row_value"):
             return self.constant(ex.var, "XPATH", ex.expr, _Call(
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
-        if ex.kind in ("link", "header", "json_row") or (ex.kind == "json" and not ex.expr):
+        if ex.kind in ("link", "header", "json_row", "document") or (
+                ex.kind == "json" and not ex.expr):
             return None
         return self.regex_constant(ex.var, ex.expr)
 

@@ -561,6 +561,84 @@ def from_json(resp, step, var, path, sent_in=()):
     return sendable(resp, step, var, value, sent_in)
 
 
+def json_document(resp, step, var):
+    """The JSON document (an object or an array) an answer holds, kept whole: a later step
+    sends it back changed, as the page's script did (read, change, write)."""
+    value = parsed_json(resp)
+    if not isinstance(value, (dict, list)):
+        stop_flow(resp, step, var, "the answer holds no JSON document")
+    return value
+
+
+def edited_json(user, document, changes, step):
+    """The document as the server has it now, with the recorded changes made to it: the
+    page's script read it, changed what the user changed and sent it whole, so what others
+    changed since is kept. A change the live document has no place for (an element to edit
+    or remove that is not there) fails the step."""
+    try:
+        return json_edit(document, changes, "the document")
+    except LookupError as problem:
+        user.environment.events.request.fire(
+            request_type="JSON",
+            name=step,
+            response_time=0,
+            response_length=0,
+            response=None,
+            context={},
+            exception=LookupError(f"{step}: {problem}"),
+        )
+        raise RescheduleTask() from None
+
+
+def json_edit(node, changes, where):
+    """node with changes made: a value (not an object) replaces it; {"$set": value} too;
+    {"$key": member, "$remove": [...], "$edit": [...], "$add": [...]} changes an array, its
+    elements found by their key member (or whole, where the key is None); else an object's
+    members: each set to a value or changed in turn, those in "$remove" removed."""
+    if not isinstance(changes, dict):
+        return changes
+    if "$set" in changes:
+        return changes["$set"]
+    if "$key" in changes:
+        if not isinstance(node, list):
+            raise LookupError(f"{where} is not an array")
+        key = changes["$key"]
+        out = list(node)
+        for selector in changes.get("$remove", ()):
+            del out[json_element(out, key, selector, where)]
+        for change in changes.get("$edit", ()):
+            at = json_element(out, key, change, where)
+            out[at] = json_edit(out[at], change, f"{where}[{key}={change[key]!r}]")
+        out.extend(changes.get("$add", ()))
+        return out
+    if not isinstance(node, dict):
+        raise LookupError(f"{where} is not an object")
+    out = dict(node)
+    for name in changes.get("$remove", ()):
+        out.pop(name, None)
+    for name, change in changes.items():
+        if name == "$remove":
+            continue
+        if name not in out and isinstance(change, dict) and "$set" not in change:
+            raise LookupError(f"{where} has no member {name!r}")
+        out[name] = json_edit(out.get(name), change, f"{where}.{name}")
+    return out
+
+
+def json_element(items, key, selector, where):
+    """The index of the element of items whose key member is selector's (or that equals
+    selector, where key is None)."""
+    whole = json.dumps(selector, sort_keys=True) if key is None else None
+    for at, item in enumerate(items):
+        if key is None:  # as JSON: 0, 0.0 and false are three values, in Python equal
+            if json.dumps(item, sort_keys=True) == whole:
+                return at
+        elif isinstance(item, dict) and key in item and item[key] == selector[key]:
+            return at
+    what = brief(selector) if key is None else f"{key}={selector[key]!r}"
+    raise LookupError(f"{where} has no element {what}")
+
+
 def from_json_row(resp, step, var, array, path, name, sent_in=()):
     """The value at path in the element of the JSON array at array whose strings (or
     numbers) hold name: the item the user acted on, by the name the client gave it, not the

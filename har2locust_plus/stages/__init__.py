@@ -13,6 +13,7 @@ from .. import ir
 from ..options import Options
 from .checks import add_checks
 from .correlate import correlate
+from .documents import edit_documents
 from .filter import filter_steps
 from .grouping import group_steps
 from .headers import clean_headers, hoist_common_headers
@@ -25,6 +26,7 @@ PIPELINE: tuple[tuple[str, Stage], ...] = (
     ("filter", filter_steps),
     ("headers", clean_headers),
     ("group", group_steps),
+    ("documents", edit_documents),
     ("correlate", correlate),
     ("parameterize", parameterize),
     ("checks", add_checks),

@@ -53,6 +53,15 @@ HEADING = re.compile(r"<h([1-3])[^>]*>([^<]{2,120})</h\1>", re.I)
 DYNAMIC_KEY = re.compile(r"(^|_)(id|uuid|guid|token|key|nonce|hash|sig|signature|session|csrf|"
                          r"time|date|at|ts|timestamp|expires?|created|updated|modified|count|"
                          r"total|etag|version|rev)$", re.I)
+# a state the server's own work passes through, which moves by itself between a recording and a
+# replay (Syncthing's folder "idle" or "scanning"; a job "queued", "running"): not checked.
+# A state the user's action set ("draft", "closed", "done") is.
+WORK_STATE_KEY = re.compile(r"(^|_)(state|status|phase|stage)$", re.I)
+WORK_STATE = re.compile(r"idle|scanning|scan_?waiting|sync(ing|_?waiting|_?preparing)?|"
+                        r"running|pending|queued|waiting|processing|starting|stopping|busy|"
+                        r"in[_ -]?progress|working|preparing|indexing|loading|updating|"
+                        r"provisioning|initiali[sz]ing|cleaning(_?waiting)?|"
+                        r"(un)?scheduled|creating|deleting|restarting", re.I)
 # the same words ending compound keys (newtimestamp, endCursor, lastmodified, pagecount)
 DYNAMIC_SUFFIX = re.compile(r"(token|nonce|hash|session|cursor|time|date|timestamp|expires|"
                             r"created|updated|modified|count|total)$", re.I)
@@ -639,6 +648,8 @@ def _constant_json_value(key: str, value: object, dynamic: Dynamic,
     if DYNAMIC_SUFFIX.search(key) or any(DYNAMIC_KEY.search(k) or ID_NAME.search(k)
                                          for k in (key, snake)):
         return False
+    if isinstance(value, str) and WORK_STATE_KEY.search(snake) and WORK_STATE.fullmatch(value):
+        return False
     if isinstance(value, bool):
         return True
     if not isinstance(value, str) or not 2 <= len(value) <= 40:
@@ -709,7 +720,7 @@ def _dynamic_values(scenario: ir.Scenario) -> Dynamic:
     values: set[str] = {s.recorded for s in scenario.secrets}
     values.update(c.recorded for c in scenario.data_columns)
     for step in scenario.steps:
-        values.update(e.recorded for e in step.extractions)
+        values.update(e.recorded for e in step.extractions if e.recorded)
         values.update(g.recorded for g in step.generated)
         names = _operation_words(step.request.operation)
         values.update(t for t in _sent_texts(step.request) if t not in names)

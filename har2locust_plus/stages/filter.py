@@ -165,6 +165,7 @@ _POLL_PARAM = re.compile(r"^(?:since|timeout|wait|poll|longpoll|last_?(?:event_?
                          re.I)
 _POLL_PATH = re.compile(r"/(?:events?|poll|longpoll|subscribe|updates|notifications?)(?:/|$)",
                         re.I)
+_POLL_SUBPATH = re.compile(r"(?:/[A-Za-z_-]+)+/?")  # a long poll's path, then words (no ids)
 _POLL_OVERLAP = 2  # later requests sent while it was open
 _POLL_SECONDS = 1.0
 
@@ -182,6 +183,7 @@ def _long_polls(steps: tuple[ir.Step, ...]) -> frozenset[int]:
     starts = sorted(start for start, _ in timed)
     candidates = []  # (step, its endpoint): a GET of the script's, with a poll's name
     endpoints = set()  # the endpoints of those that were open while the user went on
+    named = []  # (step, its endpoint): a GET of the script's to a path of events
     for start, step in timed:
         request = step.request
         if request.method != "GET" or step.resource_type not in ("xhr", "fetch", None):
@@ -193,14 +195,25 @@ def _long_polls(steps: tuple[ir.Step, ...]) -> frozenset[int]:
         endpoint = (request.host, path)
         if asks:
             candidates.append((step, endpoint))
+        else:
+            named.append((step, endpoint))
         ended = start + step.duration_ms / 1000
         if step.duration_ms >= _POLL_SECONDS * 1000 and bisect.bisect_left(starts, ended) - \
                 bisect.bisect_right(starts, start) >= _POLL_OVERLAP:
             endpoints.add(endpoint)
             if not asks:
                 candidates.append((step, endpoint))
-    # a poll answered at once (there was news already) is a poll all the same
-    return frozenset(step.entry_index for step, endpoint in candidates if endpoint in endpoints)
+    # a poll answered at once (there was news already) is a poll all the same; so is a GET
+    # of the same events, filtered, under its path (Syncthing's /rest/events/disk): on a
+    # server with no such news yet it waits as long
+    def polled(endpoint: tuple[str, str]) -> bool:
+        host, path = endpoint
+        return endpoint in endpoints or any(
+            host == known_host and path.startswith(known)
+            and _POLL_SUBPATH.fullmatch(path[len(known):]) for known_host, known in endpoints)
+
+    return frozenset(step.entry_index for step, endpoint in (*candidates, *named)
+                     if polled(endpoint))
 
 
 def _drop_reason(step: ir.Step, options: Options, include_urls: list[re.Pattern[str]],

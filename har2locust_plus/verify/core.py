@@ -274,7 +274,7 @@ def _replay_round(path: Path, host: str, scenario: ir.Scenario, reference: tuple
 def _correlated(scenario: ir.Scenario) -> set[str]:
     values = set()
     for step in scenario.steps:
-        values.update(e.recorded for e in step.extractions)
+        values.update(e.recorded for e in step.extractions if e.recorded)
         values.update(g.recorded for g in step.generated)
     return values
 

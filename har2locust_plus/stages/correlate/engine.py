@@ -157,7 +157,8 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         options=options,
         main_origin=scenario.main_origin,
         ignore=[re.compile(p) for p in options.ignore_values],
-        reserved=set(RESERVED) | {g.method for g in scenario.groups} | {"origin"},
+        reserved=set(RESERVED) | {g.method for g in scenario.groups} | {"origin"} |
+        {e.var for s in scenario.steps for e in s.extractions},
     )
     state.wanted = _wanted_values(scenario.steps, state.tokens)
     state.steps = scenario.steps
@@ -267,8 +268,9 @@ def _live_url(value: ir.Template, latest: dict[str, ir.Template], host: bool = F
 
 
 def _finished(step: ir.Step, request: ir.Request, state: _State) -> ir.Step:
-    extractions = tuple(assignment.extraction(var) for var, assignment
-                        in state.extractions.get(step.number, {}).items())
+    extractions = (*(e for e in step.extractions if e.kind == "document"),  # documents.py
+                   *(assignment.extraction(var) for var, assignment
+                     in state.extractions.get(step.number, {}).items()))
     generated = tuple(state.generated_at.get(step.number, ()))
     if request is step.request and extractions == step.extractions and \
             generated == step.generated:
@@ -700,7 +702,7 @@ def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -
             (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields),
             names=names)
     if isinstance(body, ir.JsonBody):
-        return replace(body, value=_json(body.value, "", step, state, sent))
+        return replace(body, value=_json(body.value, "", step, state, sent, changes=body.base))
     if isinstance(body, ir.RawBody) and body.text is not None:
         if XML_MIME.match(body.mime_type):
             return replace(body, text=_xml_text(body.text, step, state, sent))
@@ -776,11 +778,18 @@ def _xml_text(template: ir.Template, step: ir.Step, state: _State, sent: list[st
     return ir.Template(ir.merge_parts(parts))
 
 
-def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str]) -> object:
+def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str],
+          changes: str = "") -> object:
+    """``changes``: ``value`` is the changes to a document (``stages/documents.py``), whose
+    array key names and removed members' names are names, not values."""
     if isinstance(value, dict):
+        if changes:  # an object's removed members are names; so is an array's key
+            names = ("$key",) if "$key" in value else ("$key", "$remove")
+            return {k: v if k in names else _json(v, k, step, state, sent, changes)
+                    for k, v in value.items()}
         return {k: _json(v, k, step, state, sent) for k, v in value.items()}
     if isinstance(value, list):
-        return [_json(v, key, step, state, sent) for v in value]
+        return [_json(v, key, step, state, sent, changes) for v in value]
     if isinstance(value, bool) or value is None or isinstance(value, float):
         return value
     if isinstance(value, int):
@@ -1000,12 +1009,20 @@ _NAME_PART = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9])(?=[0-9]*[A-Za-z])[A
                         r"(?![A-Za-z0-9])")
 
 
+# a part of letters only, after the name's first: the server's only where it says so (below)
+_LETTER_PART = re.compile(r"(?<=[-_.])[A-Za-z]{4,64}(?![A-Za-z0-9])")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _cookie_name(name: str, step: ir.Step, state: _State) -> ir.Template | None:
     """A cookie's name as read at run time when a part of it may be the server's (see
-    :data:`_NAME_PART`): that part read from the jar's cookie names by the name's shape
-    (``cookie_part``, once, where it is first needed), else None. A name that is the same on
-    every server matches its own shape: the same cookie is read."""
-    match = _NAME_PART.search(name)
+    :data:`_NAME_PART`; a part of letters only where :func:`_names_itself` says so): that part
+    read from the jar's cookie names by the name's shape (``cookie_part``, once, where it is
+    first needed), else None. A name that is the same on every server matches its own shape:
+    the same cookie is read."""
+    match = _NAME_PART.search(name) or next(
+        (m for m in _LETTER_PART.finditer(name) if m.group() in state.cookie_parts
+         or _names_itself(m.group(), step, state)), None)
     if match is None:
         return None
     part = match.group()
@@ -1024,6 +1041,21 @@ def _cookie_name(name: str, step: ir.Step, state: _State) -> ir.Template | None:
                              "how": f"the name of cookie {name}"[:60], "value": part})
     return ir.Template(ir.merge_parts([name[:match.start()], ir.VarRef(var),
                                        name[match.end():]]))
+
+
+def _names_itself(part: str, step: ir.Step, state: _State) -> bool:
+    """Whether a response before ``step`` had a header whose value is a longer token that
+    begins with ``part``: the server named itself so (Syncthing's ``X-Syncthing-Id:
+    XSMAOXM-U5PMDHS-…`` beside its cookie ``CSRF-Token-XSMAO``; a device ID's first five
+    characters are letters in a third of them, digits and letters in the rest)."""
+    for earlier in state.steps:
+        if earlier.number > step.number:
+            break
+        if earlier.response is not None and any(
+                len(value) >= len(part) + 8 and value.startswith(part) and _TOKEN.fullmatch(value)
+                for _, value in earlier.response.headers):
+            return True
+    return False
 
 
 def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
@@ -1270,7 +1302,7 @@ def _always_sent(request: ir.Request) -> Iterator[str]:
         if text and len(text) <= 1_000_000:
             yield text
     if isinstance(body, ir.JsonBody):  # what _json sends: each int and string leaf
-        for leaf in ir.json_leaves(body.value):
+        for leaf in ir.json_leaves(_json_sent(body)):
             if isinstance(leaf, int) and not isinstance(leaf, bool):
                 yield str(leaf)
             elif isinstance(leaf, str) and leaf and len(leaf) <= 1_000_000:
@@ -1298,7 +1330,7 @@ def _looked_up(request: ir.Request, tokens: dict[str, list]) -> Iterator[str]:
             yield from _text_values(value, tokens, whole=True)
             yield from _name_values(name)
     elif isinstance(body, ir.JsonBody):
-        yield from _json_values(body.value, tokens)
+        yield from _json_values(_json_sent(body), tokens)
     elif isinstance(body, ir.RawBody) and body.text is not None:
         yield from _text_values(body.text, tokens, whole=False)
         text = _literal_text(body.text)
@@ -1333,6 +1365,23 @@ def _str_values(text: str, tokens: dict[str, list], *, whole: bool) -> Iterator[
         yield from candidates
     for _, digits, _ in named_ids(text):
         yield digits
+
+
+def _json_sent(body: ir.JsonBody) -> object:
+    """The body's JSON less what :func:`_json` leaves alone in a document's changes: names
+    (an array's key member, an object's removed members), not values."""
+    if not body.base:
+        return body.value
+
+    def values(node: object) -> object:
+        if isinstance(node, dict):
+            names = ("$key",) if "$key" in node else ("$key", "$remove")
+            return {k: values(v) for k, v in node.items() if k not in names}
+        if isinstance(node, list):
+            return [values(v) for v in node]
+        return node
+
+    return values(body.value)
 
 
 def _json_values(value: object, tokens: dict[str, list]) -> Iterator[str]:
