@@ -126,6 +126,18 @@ def test_members_removed_set_and_objects_replaced_whole():
                               "tags: 1 added; 1 more")
 
 
+def test_what_only_the_page_keeps_for_itself_is_no_change():
+    """AngularJS marks each element it showed with ``$$hashKey`` (Syncthing's GUI sends it):
+    an element only shown is not edited, so it need not be there on another server."""
+    old = {"folders": [{"id": "bob", "label": "Bob's"}], "v": 1}
+    new = {"folders": [{"id": "bob", "label": "Bob's", "$$hashKey": "object:508"},
+                       {"id": "zoo-1", "label": "Zoo", "$$hashKey": "object:612"}], "v": 1}
+    patch = changes(old, new)
+    assert patch == {"folders": {"$key": "id", "$add": [new["folders"][1]]}}
+    assert json_edit({"folders": [], "v": 2}, patch, "the document") == {
+        "folders": [new["folders"][1]], "v": 2}
+
+
 # --- the stage: which bodies are sent as a live document with changes --------------------------
 
 def _config(*folders: dict, version: int = 37) -> dict:

@@ -282,15 +282,22 @@ def _member_changes(old: Any, new: Any) -> Any:
 
 
 def _object_changes(old: dict, new: dict) -> dict:
+    """Members removed, added and changed; not a member the client keeps for itself, which no
+    server reads (AngularJS's ``$$hashKey`` on each element it showed, which ``angular.toJson``
+    would leave out): an element the page only showed is not one the user changed."""
     out: dict[str, Any] = {}
-    removed = [key for key in old if key not in new]
+    removed = [key for key in old if key not in new and not key.startswith("$$")]
     if removed:
         out["$remove"] = removed
     for key, value in new.items():
+        if key.startswith("$$"):
+            continue
         if key not in old:
             out[key] = _set(value)
         elif not _equal(old[key], value):
-            out[key] = _member_changes(old[key], value)
+            change = _member_changes(old[key], value)
+            if change != {} and not (isinstance(change, dict) and change.keys() == {"$key"}):
+                out[key] = change  # (differing only in what the client keeps: no change)
     return out
 
 
@@ -315,8 +322,9 @@ def _array_changes(old: list, new: list) -> Any:
     removed = [{key: item[key]} for item in old if item[key] not in after]
     edited = []
     for item in new:
-        if item[key] in before and not _equal(before[item[key]], item):
-            edited.append({key: item[key], **_object_changes(before[item[key]], item)})
+        if item[key] in before and not _equal(before[item[key]], item) and \
+                (change := _object_changes(before[item[key]], item)):
+            edited.append({key: item[key], **change})
     added = [item for item in new if item[key] not in before]
     if removed:
         out["$remove"] = removed
