@@ -11,8 +11,9 @@ So such a body is sent as the live document the script read at the same place, w
 recorded *changes* made to it (:func:`changes`): members set, added or removed, and array
 elements added, removed or edited, found by their key member (``id``, ``deviceID`` …) or, in
 arrays without one, as whole values. Applied to the recorded document, the changes give back
-the recorded body exactly (the property the tests hold); applied to the live one, they do what
-the user did to the server's state as it is now. The generated script keeps the document the
+the recorded body exactly (the property the tests hold), but for what the page keeps for itself
+(AngularJS's ``$$hashKey``); applied to the live one, they do what the user did to the
+server's state as it is now. The generated script keeps the document the
 answer gave (``json_document``) and sends ``edited_json(self, self.<document>, {changes})``.
 
 The document is the latest earlier JSON answer that the body is plainly a version of: most of
@@ -55,6 +56,10 @@ OPERATORS = ("$set", "$remove", "$key", "$edit", "$add")
 
 
 def edit_documents(scenario: ir.Scenario, options: Options) -> ir.Scenario:
+    """Each body that is a changed copy of an earlier answer's document becomes the changes
+    (``JsonBody.base`` names the document, which an ``Extraction`` of kind ``document`` keeps
+    at the step that read it); the report says which step sends which back. Not without
+    correlation (``--no-correlate`` replays the recording as it is)."""
     if not options.correlate or not scenario.steps:
         return scenario
     steps = list(scenario.steps)
