@@ -84,6 +84,25 @@ def merge_parts(parts: list[Part]) -> tuple[Part, ...]:
     return tuple(out) or ("",)
 
 
+def request_refs(request: Request) -> Iterator[str]:
+    """The names of the run-time values a request sends (with repeats)."""
+    templates = [request.path, *(q.value for q in request.query),
+                 *(h.value for h in request.headers)]
+    body = request.body
+    if isinstance(body, (FormBody, MultipartBody)):
+        templates.extend(v for _, v in body.fields)
+    elif isinstance(body, RawBody) and body.text is not None:
+        templates.append(body.text)
+    for template in templates:
+        yield from (r.name for r in template.refs())
+    if isinstance(body, JsonBody):
+        for leaf in json_leaves(body.value):
+            if isinstance(leaf, VarRef):
+                yield leaf.name
+            elif isinstance(leaf, Template):
+                yield from (r.name for r in leaf.refs())
+
+
 def request_url(request: Request, main_origin: str) -> Template:
     """The URL a request is sent to, as the script writes it: relative to the host under test
     when it is on ``main_origin``; the query as recorded while it is literal, else re-encoded

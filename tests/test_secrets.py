@@ -445,6 +445,26 @@ def test_unique_unknown_field_is_a_one_line_error() -> None:
     assert result.stdout == ""
 
 
+def test_a_unique_value_is_sent_as_made_wherever_the_recorded_one_was() -> None:
+    """``--unique id`` on Syncthing's folder: the GUI asks whether the id is free before the
+    save and asks for the folder's status by it after; each sends what the run made, made at
+    the first request that sends it."""
+    from test_correlate import api
+
+    result = convert(json.dumps({"log": {"version": "1.2", "creator": {"name": "t"},
+                                         "entries": [
+        api("/rest/folder/free?id=qinoc-krrda", response={"free": True}),
+        api("/rest/config/folders", "POST", json_body={"id": "qinoc-krrda", "label": "Zoo"}),
+        api("/rest/db/status?folder=qinoc-krrda", response={"state": "idle"}),
+    ]}}).encode(), Options(unique_fields=("id",)), name="t.har")
+    code = result.code
+    assert 'f"/rest/folder/free?id=qinoc-krrda-{quote_plus(str(self.id_suffix))}"' in code
+    assert '"id": f"qinoc-krrda-{self.id_suffix}"' in code
+    assert 'f"/rest/db/status?folder=qinoc-krrda-{quote_plus(str(self.id_suffix))}"' in code
+    assert code.index("self.id_suffix = ") < code.index('f"/rest/folder/free')
+    assert [[g.kind for g in s.generated] for s in result.scenario.steps] == [["unique"], [], []]
+
+
 def test_data_template_writes_the_header_and_the_recorded_row(tmp_path: Path) -> None:
     template = tmp_path / "users.csv"
     result = _cli(str(FIXTURES / "notes-journey.har"), "-o", str(tmp_path / "l.py"),

@@ -88,11 +88,30 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             raise BadOption(f"--unique {field}: no form or JSON field of that name is sent "
                             f"(fields: {', '.join(sorted(finder.field_names)[:12]) or 'none'})")
     steps = finder.replace_everywhere(steps)
-    generated = finder.unique_generated
+    generated = _first_sent(finder.unique_generated, steps)
     if generated:
         steps = [replace(s, generated=(*s.generated, *generated.get(s.number, ()))) for s in steps]
     return replace(scenario, steps=tuple(steps), secrets=tuple(finder.secrets.values()),
                    data_columns=tuple(finder.columns.values()))
+
+
+def _first_sent(generated: dict[int, list[ir.Generated]], steps: list[ir.Step]
+                ) -> dict[int, list[ir.Generated]]:
+    """Each value a --unique field's run makes, made at the first step that sends it (a
+    request before the field's own may send it too: a check that the name is free)."""
+    made = {g.var: (number, g) for number, values in generated.items() for g in values}
+    if not made:
+        return generated
+    first: dict[str, int] = {}
+    for step in steps:
+        for name in ir.request_refs(step.request):
+            if name in made and name not in first:
+                first[name] = step.number
+    out: dict[int, list[ir.Generated]] = {}
+    for var, (number, value) in made.items():
+        at = min(number, first.get(var, number))
+        out.setdefault(at, []).append(replace(value, used_by=(at,)))
+    return out
 
 
 def _with_request(step: ir.Step, request: ir.Request) -> ir.Step:
@@ -333,19 +352,29 @@ class _Finder:
     # --- the same secret anywhere else ---------------------------------------------------------
 
     def replace_everywhere(self, steps: list[ir.Step]) -> list[ir.Step]:
-        """A recorded secret must not survive anywhere (a raw body, another header ...)."""
-        values = {**{v: ir.VarRef(s.name) for v, s in self.secrets.items()},
-                  **{v: ir.VarRef(c.name) for (login, v), c in self.columns.items() if not login}}
+        """A recorded secret must not survive anywhere (a raw body, another header ...); nor
+        a --unique field's recorded value (the object the run made is the one to ask for)."""
+        values: dict[str, tuple[ir.Part, ...]] = {
+            **{v: (ir.VarRef(s.name),) for v, s in self.secrets.items()},
+            **{v: (ir.VarRef(c.name),) for (login, v), c in self.columns.items() if not login},
+            # a --unique field's value, wherever else it is sent (the folder's id in a query):
+            # what the run made, as the field itself sends it
+            **{g.recorded: (g.recorded + _suffix_separator(g.recorded), ir.VarRef(g.var))
+               for made in self.unique_generated.values() for g in made}}
         values = {v: r for v, r in values.items() if len(v) >= MIN_SECRET}
         if not values:
             return steps
         pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+        unique = {g.var for made in self.unique_generated.values() for g in made}
 
         def fix(template: ir.Template) -> ir.Template:
             """The template with the secrets replaced and its empty parts left out; the same
-            object when that changes nothing (most templates)."""
+            object when that changes nothing (most templates). A template that sends what a
+            --unique field's run made is left alone: it holds the recorded value already."""
             if not any(isinstance(p, str) and (not p or pattern.search(p))
                        for p in template.parts):
+                return template
+            if unique and any(ref.name in unique for ref in template.refs()):
                 return template
             parts: list[ir.Part] = []
             for part in template.parts:
@@ -354,10 +383,10 @@ class _Finder:
                     continue
                 last = 0
                 for match in pattern.finditer(part):
-                    parts.extend((part[last:match.start()], values[match.group(0)]))
+                    parts.extend((part[last:match.start()], *values[match.group(0)]))
                     last = match.end()
                 parts.append(part[last:])
-            return ir.Template(tuple(p for p in parts if p != ""))
+            return ir.Template(ir.merge_parts([p for p in parts if p != ""]))
 
         def fix_json(value: object) -> object:
             """The same object when that changes nothing (most bodies)."""

@@ -1514,7 +1514,7 @@ def _report_rows(state: _State, steps: list[ir.Step]) -> list[dict]:
     generated = {g.var: g.used_by[0] for g in state.generated.values()}
     if generated:  # where the generated values are sent (a scan of every request)
         for step in steps:
-            for ref in _refs(step.request):
+            for ref in ir.request_refs(step.request):
                 if ref in generated:
                     used.setdefault((ref, generated[ref]), []).append(step.number)
     rows = []
@@ -1529,19 +1529,3 @@ def _report_rows(state: _State, steps: list[ir.Step]) -> list[dict]:
     return rows
 
 
-def _refs(request: ir.Request) -> Iterator[str]:
-    templates = [request.path, *(q.value for q in request.query),
-                 *(h.value for h in request.headers)]
-    body = request.body
-    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
-        templates.extend(v for _, v in body.fields)
-    elif isinstance(body, ir.RawBody) and body.text is not None:
-        templates.append(body.text)
-    for template in templates:
-        yield from (r.name for r in template.refs())
-    if isinstance(body, ir.JsonBody):
-        for leaf in ir.json_leaves(body.value):
-            if isinstance(leaf, ir.VarRef):
-                yield leaf.name
-            elif isinstance(leaf, ir.Template):
-                yield from (r.name for r in leaf.refs())
