@@ -481,6 +481,21 @@ def set_cookie(user, name, value):
     jar.set_cookie(cookie)
 
 
+def not_sent(user, kind, name, problem):
+    """A request cannot be made as the recording says (what it must send is not there):
+    a failure in Locust's statistics under kind and name, and the flow restarts."""
+    user.environment.events.request.fire(
+        request_type=kind,
+        name=name,
+        response_time=0,
+        response_length=0,
+        response=None,
+        context={},
+        exception=LookupError(problem),
+    )
+    raise RescheduleTask()
+
+
 def from_cookie(user, name, step):
     """The live value of a cookie in the user's jar, as the page's script read it when it sent
     the request (double-submit CSRF tokens: csrftoken -> X-CSRFToken)."""
@@ -492,18 +507,12 @@ def from_cookie(user, name, step):
         if cookie.name == name:
             value = cookie.value
     if value is None:
-        user.environment.events.request.fire(
-            request_type="COOKIE",
-            name=name,
-            response_time=0,
-            response_length=0,
-            response=None,
-            context={},
-            exception=LookupError(
-                f"{step}: no cookie {name} (an earlier response sets it)"
-            ),
+        not_sent(
+            user,
+            "COOKIE",
+            name,
+            f"{step}: no cookie {name} (an earlier response sets it)",
         )
-        raise RescheduleTask()
     if len(value) > 1 and value[0] == value[-1] == '"':
         value = value[1:-1]
     return value
@@ -518,18 +527,12 @@ def cookie_name_part(user, pattern, step):
         jar = user.client.cookies
     found = [m.group(1) for cookie in jar if (m := re.fullmatch(pattern, cookie.name))]
     if len(set(found)) != 1:
-        user.environment.events.request.fire(
-            request_type="COOKIE",
-            name=pattern,
-            response_time=0,
-            response_length=0,
-            response=None,
-            context={},
-            exception=LookupError(
-                f"{step}: {len(set(found))} cookies named like {pattern!r} in the jar"
-            ),
+        not_sent(
+            user,
+            "COOKIE",
+            pattern,
+            f"{step}: {len(set(found))} cookies named like {pattern!r} in the jar",
         )
-        raise RescheduleTask()
     return found[0]
 
 
@@ -578,16 +581,7 @@ def edited_json(user, document, changes, step):
     try:
         return json_edit(document, changes, "the document")
     except LookupError as problem:
-        user.environment.events.request.fire(
-            request_type="JSON",
-            name=step,
-            response_time=0,
-            response_length=0,
-            response=None,
-            context={},
-            exception=LookupError(f"{step}: {problem}"),
-        )
-        raise RescheduleTask() from None
+        not_sent(user, "JSON", step, f"{step}: {problem}")
 
 
 def json_edit(node, changes, where):
