@@ -78,3 +78,24 @@ def test_slow_requests_that_are_not_polls_or_did_not_overlap_stay_steps():
 def test_one_time_for_every_entry_tells_nothing():
     entries = [_at(e, 0, 3000) for e in _journey("/rest/events?since={since}", 3000)]
     assert _skipped(conv(*entries)) == 0
+
+
+def test_an_event_stream_is_not_a_step():
+    """A page's ``EventSource`` (live notifications): Chrome's resource type, the answer's
+    ``text/event-stream`` or the request's ``Accept: text/event-stream`` says so; a script
+    would wait on it until its timeout. A JSON GET of the same path stays a step."""
+    from test_correlate import entry
+
+    from har2locust_plus.stages.filter import EVENT_STREAM
+
+    streams = [
+        entry("/notifications/stream", resource_type="eventsource"),
+        entry("/live", mime="text/event-stream; charset=utf-8", body="data: {}\n\n",
+              resource_type="other"),
+        entry("/updates", headers=[("Accept", "text/event-stream")], resource_type="other"),
+    ]
+    result = conv(api("/api/me", response={"ok": True}), *streams,
+                  api("/notifications/stream", response={"unread": 2}))
+    assert dict(result.scenario.skipped).get(EVENT_STREAM) == 3
+    assert [s.request.path.text for s in result.scenario.steps] == [
+        "/api/me", "/notifications/stream"]

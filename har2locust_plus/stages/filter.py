@@ -230,7 +230,28 @@ def _drop_reason(step: ir.Step, options: Options, include_urls: list[re.Pattern[
         return "excluded by --exclude-url"
     if not options.keep_static and is_static(step):
         return "static asset (keep with --keep-static)"
+    if _event_stream(step):
+        return EVENT_STREAM
     return ""
+
+
+EVENT_STREAM = "event stream (server-sent events the page kept open beside the flow; not replayed)"
+
+
+def _event_stream(step: ir.Step) -> bool:
+    """A page's ``EventSource``: a GET the server answers ``text/event-stream`` and never ends
+    while the page is open (notifications, live updates). In order, a script would wait on it
+    until its request timeout; the browser read it beside the flow. Known by Chrome's resource
+    type, the answer's type, or the ``Accept`` header an ``EventSource`` sends."""
+    if step.request.method != "GET":
+        return False
+    if step.resource_type == "eventsource":
+        return True
+    if step.response is not None and \
+            step.response.mime_type.lower().startswith("text/event-stream"):
+        return True
+    accept = step.request.header("Accept")
+    return accept is not None and accept.strip().lower() == "text/event-stream"
 
 
 def recorded_url(request: ir.Request) -> str:
