@@ -60,9 +60,12 @@ def _convert(tmp: Path, **options: object) -> tuple[Path, str, dict[str, str]]:
     result = convert(HAR, Options(think_time=ThinkTime("none"), **options))  # type: ignore[arg-type]
     path = tmp / "locustfile.py"
     path.write_text(result.code, encoding="utf-8")
-    (secret,) = result.scenario.secrets
-    assert secret.kind == SECRET_KIND
-    return path, result.scenario.main_origin, {secret.env: CREDENTIALS}
+    # without correlation the whole configuration is sent, the GUI's (hashed) password in
+    # it: given as recorded
+    env = {s.env: CREDENTIALS if s.kind == SECRET_KIND else s.recorded
+           for s in result.scenario.secrets}
+    assert CREDENTIALS in env.values()
+    return path, result.scenario.main_origin, env
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +149,38 @@ def test_what_the_script_sends(script: tuple) -> None:
     assert '"$add": [' in code and '"label": f"Zoo folder {self.' in code
     assert '"$remove": [{"id": "qinoc-krrda"}]' in code
     assert "folders/bobs-sentinel" not in code  # bob's folder as recorded: never sent
+    assert list(script[2]) == ["H2L_BASIC_CREDENTIALS"]  # not the GUI's hashed password
     assert '"CSRF\\\\-Token\\\\-([A-Z0-9]{5})",' in code  # cookie_name_part's pattern
     assert "/rest/events?since" not in code and "/rest/events/disk" not in code
+
+
+def test_without_correlation_nothing_is_added(syncthing: type, tmp_path: Path) -> None:
+    """The recorded device's cookie name and CSRF token: the fresh device answers every
+    request of the page's script 403, and no folder is added."""
+    path, _, env = _convert(tmp_path, correlate=False)
+    with syncthing() as server:
+        run = _run(path, server, tmp_path, env, seconds=5)
+        state = server.state()
+    why = _explain(run, state)
+    assert run.failed > 0 and state["created"] == 0 and state["sentinel_intact"], why
+    assert any("403" in failure["Error"] for failure in run.failures), why
+
+
+def test_a_refused_save_fails_at_its_step(syncthing: type, script: tuple,
+                                          tmp_path: Path) -> None:
+    """A folder of the id the GUI made is there already: Syncthing refuses the configuration
+    (400), the save's step fails, and the rename and the removal are never sent."""
+    path, _, env = script
+    with syncthing() as server:
+        server.add_folder("qinoc-krrda", "Someone else's")
+        run = _run(path, server, tmp_path, env, seconds=5)
+        state = server.state()
+    why = _explain(run, state)
+    assert state["created"] == 0 and state["sentinel_intact"], why
+    assert state["folders"]["qinoc-krrda"]["label"] == "Someone else's", why
+    assert run.failed > 0 and all(
+        "step 58 PUT /rest/config: expected status 200, got 400" in failure["Error"]
+        for failure in run.failures), why
 
 
 @pytest.fixture(scope="module")
