@@ -831,6 +831,14 @@ def _body(raw: Any, headers: tuple[ir.Header, ...]) -> ir.Body | None:
         value = _json_value(text)
         if value is not _NOT_JSON:
             return ir.JsonBody(value)
+    elif _sent_as_json(text, headers):
+        # JSON under another type: the type a page's script gave it ("text/plain" from
+        # fetch() or sendBeacon() with a string, jQuery's contentType "json", none at all).
+        # The script sends it with json= and the recorded Content-Type header, which both
+        # clients keep; correlation and checks see its values as those of any JSON body.
+        value = _json_value(text)
+        if isinstance(value, (dict, list)):
+            return ir.JsonBody(value)
     if text is None and data is None:
         if params:  # params without a form mime type: send them as a form
             return ir.FormBody(tuple((str(p.get("name", "")), ir.Template.literal(
@@ -844,6 +852,17 @@ def _body(raw: Any, headers: tuple[ir.Header, ...]) -> ir.Body | None:
 
 
 _NOT_JSON = object()
+
+
+def _sent_as_json(text: str | None, headers: tuple[ir.Header, ...]) -> bool:
+    """Whether a body of another type is plainly a JSON object or array: its text begins and
+    ends as one, and the request names its type in a header the script sends as recorded
+    (without one, json= would add "application/json" where the browser sent none)."""
+    if not text:
+        return False
+    ends = text.strip()
+    return bool(ends) and (ends[0], ends[-1]) in (("{", "}"), ("[", "]")) and any(
+        h.name.lower() == "content-type" for h in headers)
 # Deeper JSON bodies are sent as their recorded text: as a literal in the script, each level
 # is a bracket Python's parser counts (it stops at 200) and a few frames of the code layout.
 MAX_JSON_DEPTH = 64

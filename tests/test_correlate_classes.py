@@ -2912,3 +2912,110 @@ def test_an_id_inside_a_multipart_fields_name_is_filled_in():
     assert isinstance(request_body, ir.MultipartBody), request_body
     assert request_body.names == ((1, ir.Template(("chk_", ir.VarRef("id")))),)
     assert '(f"chk_{self.id}", (None, "on"))' in result.code, result.code
+
+
+# --- Transmission: RPC bodies typed otherwise, numbers, directories, a refusal's session id --
+
+
+def _rpc(method: str, arguments: dict, response: object, *, mime: str = "json",
+         session: str = "sess-0123456789abcdefghij") -> dict:
+    """A JSON-RPC call whose body the page's script types ``mime`` (jQuery's ``"json"``)."""
+    body = json.dumps({"method": method, "arguments": arguments})
+    return api("/transmission/rpc", "POST", response=response, raw=(mime, body),
+               headers=[("X-Transmission-Session-Id", session)])
+
+
+@pytest.mark.parametrize("mime", ["json", "text/plain;charset=UTF-8", "application/x-json"])
+def test_a_json_body_typed_otherwise_is_json_and_its_values_are_correlated(mime: str) -> None:
+    """fetch() or sendBeacon() with a string types it ``text/plain``, jQuery's ``contentType:
+    'json'`` types it ``json``: the body is still a JSON object, and the number the add's
+    answer gave the torrent is found inside it (as recorded text it was sent as ``[76]`` to a
+    daemon that numbers it 23)."""
+    result = conv(
+        _rpc("torrent-add", {"metainfo": "ZDg6YW5ub3VuY2U="},
+             {"arguments": {"torrent-added": {"id": 76, "name": "a.bin"}}, "result": "success"},
+             mime=mime),
+        _rpc("torrent-remove", {"ids": [76]}, {"arguments": {}, "result": "success"}, mime=mime))
+    remove = step(result, 2)
+    assert isinstance(remove.request.body, ir.JsonBody)
+    assert remove.request.body.value == {"method": "torrent-remove",
+                                         "arguments": {"ids": [ir.VarRef("torrent_added_id")]}}
+    assert extraction(result, 1).path == ("arguments", "torrent-added", "id")
+    assert header(remove, "Content-Type").text == mime  # sent as recorded beside json=
+    assert f'"Content-Type": "{mime}"' in result.code and "json={" in result.code
+
+
+@pytest.mark.parametrize(("text", "typed"), [
+    ('{"a": 1}', False),  # no Content-Type header: json= would add one the browser never sent
+    ("[1, 2", True),  # not JSON
+    ('"just a string"', True),  # JSON, but no object or array
+    ("a=1&b=2", True),
+])
+def test_other_bodies_stay_as_recorded_text(text: str, typed: bool) -> None:
+    sent = api("/log", "POST", response={"ok": True}, raw=("text/plain", text))
+    if not typed:
+        sent["request"]["headers"] = [h for h in sent["request"]["headers"]
+                                      if h["name"] != "Content-Type"]
+    result = conv(sent)
+    body = step(result, 1).request.body
+    assert isinstance(body, ir.RawBody) and body.text.text == text
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                    max_leaves=12).filter(lambda v: isinstance(v, (dict, list))))
+@settings(max_examples=60, deadline=None)
+def test_a_json_body_under_any_type_keeps_its_value(value: object) -> None:
+    """Whatever JSON object or array a ``text/plain`` body holds, the request sends that value
+    (correlation aside: no response hands anything out)."""
+    result = conv(api("/beacon", "POST", response=None, status=204,
+                      raw=("text/plain;charset=UTF-8", json.dumps(value))))
+    body = step(result, 1).request.body
+    assert isinstance(body, ir.JsonBody) and body.value == value
+
+
+@pytest.mark.parametrize(("key", "value", "correlated"), [
+    ("download-dir", "/var/lib/transmission/downloads", True),
+    ("savePath", "/srv/torrents", True),
+    ("home", "/home/alice", True),
+    ("next", "/dashboard/settings", False),  # a URL of the site
+    ("url", "/var/lib/transmission/downloads", False),
+    ("download-dir", "//cdn.example/x", False),
+])
+def test_a_directory_of_the_server_is_correlated_though_it_starts_with_a_slash(
+        key: str, value: str, correlated: bool) -> None:
+    """Transmission's settings name where it saves (``"download-dir"``), and the page's script
+    sends that back with every torrent it adds: another daemon, another directory. A value
+    under a key that names no directory stays a URL, never correlated whole."""
+    result = conv(api("/settings", response={"arguments": {key: value}}),
+                  api("/add", "POST", json_body={"where": value, "file": "x"},
+                      response={"ok": True}))
+    sent = step(result, 2).request.body.value["where"]
+    assert isinstance(sent, ir.VarRef) is correlated, sent
+
+
+def test_a_value_outside_any_list_is_read_before_the_same_in_a_list_element() -> None:
+    """The directory is in the daemon's settings and, later, in the first torrent of a list:
+    read from the settings (another run may list no torrent, or someone else's first)."""
+    where = "/var/lib/transmission/downloads"
+    result = conv(api("/settings", response={"download-dir": where}),
+                  api("/torrents", response={"torrents": [{"id": 3, "downloadDir": where}]}),
+                  api("/add", "POST", json_body={"download-dir": where, "file": "x"},
+                      response={"ok": True}))
+    assert extraction(result, 1).path == ("download-dir",)
+    assert not step(result, 2).extractions
+
+
+def test_the_session_id_a_409_hands_out_is_read_from_it() -> None:
+    """Transmission refuses a call without its session id ``409`` and hands it out in the
+    refusal's header; the page's script sends the call again with it, and every call after."""
+    sid = "7rwwV0s9KDxZtB3PqLw8C7850EE6abcd"
+    refused = api("/transmission/rpc", "POST", status=409, response=None,
+                  raw=("json", '{"method":"session-get"}'),
+                  response_headers=[("X-Transmission-Session-Id", sid)])
+    result = conv(refused, _rpc("session-get", {}, {"arguments": {}, "result": "success"},
+                                session=sid))
+    assert extraction(result, 1).kind == "header"
+    assert header(step(result, 2), "X-Transmission-Session-Id").parts == (
+        ir.VarRef("transmission_session_id"),)

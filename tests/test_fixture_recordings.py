@@ -87,6 +87,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.postfixadmin import server  # type: ignore[no-redef]
     elif "syncthing" in script:
         from fixtures.zoo.syncthing import server  # type: ignore[no-redef]
+    elif "transmission" in script:
+        from fixtures.zoo.transmission import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -148,6 +150,8 @@ RECORDINGS = [
                  {"postfixadmin.har": True}, id="postfixadmin"),
     pytest.param("fixtures/zoo/syncthing/record.py", ("--out", "{dir}/syncthing.har"),
                  {"syncthing.har": True}, id="syncthing"),
+    pytest.param("fixtures/zoo/transmission/record.py", ("--out", "{dir}/transmission.har"),
+                 {"transmission.har": False}, id="transmission"),
     pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
                  {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),

@@ -628,6 +628,33 @@ def test_the_request_that_met_a_basic_challenge_sends_the_credentials(
     assert BASIC not in result.code
 
 
+def test_the_page_s_assets_and_a_challenge_of_another_directory_give_credentials(
+        make_entry, make_har) -> None:
+    """Transmission's web interface: the page (no credentials shown), its scripts (sent with
+    them: never replayed, but the evidence the page met the challenge), the first RPC call
+    outside the page's directory (no credentials shown, answered 409 where a request without
+    them gets 401: the browser met that directory's challenge with what it had), then calls
+    with them. The page and that call send them; a request after them whose directory never
+    sees the credentials again does not."""
+    auth = [("Authorization", f"Basic {BASIC}")]
+    har = make_har(
+        make_entry(f"{ORIGIN}/transmission/web/", body="<title>Transmission</title>",
+                   resource_type="document"),
+        make_entry(f"{ORIGIN}/transmission/web/main.js", headers=auth,
+                   mime="application/javascript", body="var x;", resource_type="script"),
+        make_entry(f"{ORIGIN}/transmission/rpc", "POST", status=409, resource_type="xhr",
+                   post_data={"mimeType": "json", "text": '{"method": "session-get"}'}),
+        *[make_entry(f"{ORIGIN}/transmission/rpc", "POST", headers=auth, resource_type="xhr",
+                     post_data={"mimeType": "json", "text": f'{{"n": {n}}}'}, **OK_JSON)
+          for n in range(2)],
+        make_entry(f"{ORIGIN}/public/status", resource_type="xhr", **OK_JSON))
+    result = convert(har, Options(), name="case.har")
+    sent = [any(h.name.lower() == "authorization" for h in s.request.headers)
+            for s in result.scenario.steps]
+    assert sent == [True, True, True, True, False]
+    assert BASIC not in result.code
+
+
 @pytest.mark.parametrize(("scheme", "times"), [
     ("Bearer eyJhbGciOiJIUzI1NiJ9.e30.abcdefghijk", 2), ("Digest x", 2),
     (f"Basic {BASIC}", 1),  # set by a page's script for one call (Swagger UI's token request)

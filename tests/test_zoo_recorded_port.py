@@ -55,6 +55,7 @@ import test_zoo_sveltekit as sveltekit
 import test_zoo_syncthing as syncthing
 import test_zoo_tomcat as tomcat
 import test_zoo_trac as trac
+import test_zoo_transmission as transmission
 import test_zoo_wagtailcms as wagtailcms
 import test_zoo_webforms as webforms
 import test_zoo_wordpress as wordpress
@@ -325,6 +326,18 @@ def _syncthing(port: int) -> Any:
 
 def _syncthing_missing() -> str | None:
     from fixtures.zoo.syncthing.server import missing
+
+    return missing()
+
+
+def _transmission(port: int) -> Any:
+    from fixtures.zoo.transmission.server import Transmission
+
+    return Transmission(port=port)
+
+
+def _transmission_missing() -> str | None:
+    from fixtures.zoo.transmission.server import missing
 
     return missing()
 
@@ -605,6 +618,10 @@ ZOOS = [
     Zoo("syncthing", _syncthing, syncthing.CREDENTIALS,
         lambda o: syncthing.assert_full_lifecycle(o.run, o.after), missing=_syncthing_missing,
         secret=syncthing.SECRET_KIND, users=syncthing.USERS),
+    Zoo("transmission", _transmission, transmission.CREDENTIALS,
+        lambda o: transmission.assert_full_lifecycle(o.run, o.after),
+        missing=_transmission_missing, secret=transmission.SECRET_KIND,
+        users=transmission.USERS),
     Zoo("radicale", _radicale, radicale.PASSWORD,
         lambda o: radicale.assert_full_lifecycle(o.run, o.after), missing=_radicale_missing,
         secret=radicale.SECRET_KIND),

@@ -16,13 +16,14 @@ from .correlate import correlate
 from .documents import edit_documents
 from .filter import filter_steps
 from .grouping import group_steps
-from .headers import clean_headers, hoist_common_headers
+from .headers import answer_challenges, clean_headers, hoist_common_headers
 from .rendezvous import mark_rendezvous
 from .secrets import parameterize
 
 Stage = Callable[[ir.Scenario, Options], ir.Scenario]
 
 PIPELINE: tuple[tuple[str, Stage], ...] = (
+    ("challenges", answer_challenges),
     ("filter", filter_steps),
     ("headers", clean_headers),
     ("group", group_steps),

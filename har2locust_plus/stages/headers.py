@@ -35,51 +35,86 @@ def clean_headers(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         headers, cookies = _clean(step.request, verdicts)
         steps.append(replace(step, request=replace(step.request, headers=headers,
                                                    cookies=cookies)))
-    return replace(scenario, steps=_challenged_requests(steps))
+    return replace(scenario, steps=tuple(steps))
 
 
-def _challenged_requests(steps: list[ir.Step]) -> tuple[ir.Step, ...]:
-    """Give the request that met a Basic authentication challenge the credentials it was
-    answered with.
+def answer_challenges(scenario: ir.Scenario, options: Options) -> ir.Scenario:
+    """Give the requests that met a Basic authentication challenge the credentials they were
+    answered with (a stage of its own, before ``filter``: the page's assets, never replayed,
+    are the evidence that the page itself was sent with them).
 
     A browser sends Basic credentials only after a ``401`` asked for them, and asks the server
     again in the same request: Chromium's HAR (Playwright's, DevTools') then shows that
-    request as it was first sent, without ``Authorization``, answered by the ``200`` that the
-    credentials got. The next request to that origin sends them, in the same protection space
-    (RFC 7617: at or below the challenged path's directory). Replayed as recorded, the first
-    request would be answered ``401`` and the flow stop there. Only a page the user opened
-    (the browser asks for credentials there), the last request to the origin before the first
-    one with credentials, answered other than 401; only when no earlier request to the origin
-    sent any, and the browser sent them again (a page's script that sets the header for one
-    call, as Swagger UI's ``Basic Og==`` to its token endpoint, had no challenge to meet)."""
+    request as it was first sent, without ``Authorization``, answered by what the credentials
+    got. Replayed as recorded, it would be answered ``401`` and the flow stop there. Two
+    requests are so:
+
+    * the page the user opened (the browser asks for credentials there): the last request to
+      the origin before the first one with credentials, a page, answered other than 401, the
+      first request with credentials at or below its directory (RFC 7617's protection space);
+    * after that, a request to the origin answered other than 401 whose next request to the
+      origin in its own protection space sends the credentials: the browser met a challenge of
+      another space of the same realm, and answered it with what it had (Transmission's first
+      RPC call, outside the page's directory, answered 409 where a request without credentials
+      gets 401).
+
+    Only Basic credentials the browser sent more than once (a page's script that sets the
+    header for one call, as Swagger UI's ``Basic Og==`` to its token endpoint, had no challenge
+    to meet), and never to a request before the first that sent any."""
+    steps = list(scenario.steps)
     first_authorized: dict[str, int] = {}
     sent: dict[tuple[str, str], int] = {}
     for i, step in enumerate(steps):
-        origin = step.request.origin
         value = step.request.header("authorization")
         if value is not None:
+            origin = step.request.origin
             first_authorized.setdefault(origin, i)
             sent[origin, value] = sent.get((origin, value), 0) + 1
+    changed = False
     for origin, i in first_authorized.items():
         credentials = next(h for h in steps[i].request.headers
                            if h.name.lower() == "authorization")
         if not credentials.value.text.lower().startswith("basic ") or \
                 sent[origin, credentials.value.text] < 2:
             continue
-        before = next((j for j in range(i - 1, -1, -1) if steps[j].request.origin == origin),
-                      None)
-        if before is None:
-            continue
-        step = steps[before]
-        path = step.request.path.text
-        space = path[:path.rfind("/") + 1]
-        if (step.response is None or step.response.status == 401
-                or step.resource_type not in (None, "document")
-                or not steps[i].request.path.text.startswith(space)):
-            continue
-        steps[before] = replace(step, request=replace(step.request, headers=(
-            *step.request.headers, credentials)))
-    return tuple(steps)
+        mine = [j for j in range(len(steps)) if steps[j].request.origin == origin]
+        at = mine.index(i)
+        if at and _challenged(steps[mine[at - 1]], steps[i]):
+            steps[mine[at - 1]] = _with(steps[mine[at - 1]], credentials)
+            changed = True
+        # backwards: what the next request at or below each directory sent
+        then: dict[str, str | None] = {}
+        for j in reversed(mine[at + 1:]):
+            step = steps[j]
+            path = step.request.path.text
+            sends = step.request.header("authorization")
+            if sends is None and _met(step) and step.request.method != "OPTIONS" and \
+                    then.get(path[:path.rfind("/") + 1]) == credentials.value.text:
+                steps[j] = _with(step, credentials)
+                sends = credentials.value.text
+                changed = True
+            end = path.find("/")
+            while end != -1:  # "/a/b/c": "/", "/a/", "/a/b/"
+                then[path[:end + 1]] = sends
+                end = path.find("/", end + 1)
+    return replace(scenario, steps=tuple(steps)) if changed else scenario
+
+
+def _challenged(page: ir.Step, first: ir.Step) -> bool:
+    """Was ``page`` the page whose challenge ``first``, the next request, answered?"""
+    path = page.request.path.text
+    return _met(page) and page.resource_type in (None, "document") and \
+        first.request.path.text.startswith(path[:path.rfind("/") + 1])
+
+
+def _met(step: ir.Step) -> bool:
+    """Answered, and not by a ``401``: a challenge met (or none to meet)."""
+    return step.response is not None and step.response.status != 401
+
+
+def _with(step: ir.Step, credentials: ir.Header) -> ir.Step:
+    return replace(step, request=replace(step.request, headers=(
+        *step.request.headers, credentials)))
 
 
 class _Verdicts(dict[int, tuple[str, "ir.Header | None"]]):

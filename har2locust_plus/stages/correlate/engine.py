@@ -937,7 +937,7 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
     # request path, the best of the links of that shape (the link the user followed) unless
     # the object's creator handed it out
     best: list[Source] = []
-    best_order = worst = (RANK_TEXT + 1, 0, 0)  # worse than any source
+    best_order = worst = (RANK_TEXT + 1, 0, 0, 0)  # worse than any source
     followed: list[Source] = []
     followed_order = worst
     id_like = False

@@ -89,7 +89,27 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
         return False
     if source.rank == RANK_STRUCTURED and _SERVER_TIME.fullmatch(value):
         return True  # a version stamp: Ghost's updated_at, sent back for optimistic locking
+    if source.rank == RANK_STRUCTURED and server_directory(source, value):
+        return True  # a directory of the server's machine, sent back: where to save
     return not _looks_like_time_or_url(value)
+
+
+# the last word of a key that names a place in the server's file system
+_DIRECTORY_KEY = re.compile(r"(^|[_\-.\s])(dir|dirs|directory|folder|path|home|root)$", re.I)
+
+
+def server_directory(source: Source, value: str) -> bool:
+    """A directory of the server's own machine that a structured source names by its key:
+    Transmission's ``"download-dir": "/var/lib/transmission/downloads"``, a ``savePath``, a
+    ``home``; the page's script sends it back as where to put what the user adds. It is the
+    server's (another server, another directory), so it is correlated although it starts with
+    a slash like a URL's path; a key that names no directory (``url``, ``href``, ``next``)
+    leaves such a value a URL."""
+    if value[:1] != "/" or value[:2] == "//" or len(value) < 4 or "?" in value \
+            or "#" in value or "\n" in value:
+        return False
+    key = next((p for p in reversed(source.path) if isinstance(p, str)), "")
+    return bool(key) and _DIRECTORY_KEY.search(_CAMEL.sub("_", key)) is not None
 
 
 def made_number(source: Source) -> bool:
@@ -160,12 +180,16 @@ def _not_id_source(name: str) -> bool:
     return _not_id_key(name) or FLAG_NAME.search(name) is not None
 
 
-def order(source: Source) -> tuple[int, int, int]:
+def order(source: Source) -> tuple[int, int, int, int]:
     """Smaller is better: rank, a created object's id first, then for an object's id its first
     appearance (the response that made it, not a later list whose first item may be another
-    user's), for a token the nearest response (tokens rotate)."""
+    user's), for a token the nearest response (tokens rotate) outside any list before one in
+    a list's element (Transmission's download directory in its settings, not as the first
+    torrent's: another run may list no torrent, or another user's first)."""
+    if source.object_id:
+        return (source.rank, 0 if source.creates else 1, 0, source.step)
     return (source.rank, 0 if source.creates else 1,
-            source.step if source.object_id else -source.step)
+            1 if any(type(part) is int for part in source.path) else 0, -source.step)
 
 
 @functools.lru_cache(maxsize=4096)
