@@ -817,6 +817,13 @@ def _body(raw: Any, headers: tuple[ir.Header, ...]) -> ir.Body | None:
             data = None
         text = _utf8(data) if data is not None else text
 
+    if kind == "application/x-www-form-urlencoded" and _sent_as_json(text, headers):
+        # jQuery's $.ajax({data: JSON.stringify(...)}) keeps its default form type: the text is
+        # JSON (a form's encoding writes "{" as %7B). Read as a form, it would be sent as one
+        # field named by the whole text, percent-encoded: not what the browser sent.
+        value = _json_value(text)
+        if isinstance(value, (dict, list)):
+            return ir.JsonBody(value)
     if kind == "application/x-www-form-urlencoded":
         if text:
             pairs = parse_qsl(text, keep_blank_values=True)

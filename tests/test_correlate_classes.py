@@ -2925,12 +2925,15 @@ def _rpc(method: str, arguments: dict, response: object, *, mime: str = "json",
                headers=[("X-Transmission-Session-Id", session)])
 
 
-@pytest.mark.parametrize("mime", ["json", "text/plain;charset=UTF-8", "application/x-json"])
+@pytest.mark.parametrize("mime", ["json", "text/plain;charset=UTF-8", "application/x-json",
+                                  # jQuery's default type over JSON.stringify()'s text
+                                  "application/x-www-form-urlencoded; charset=UTF-8"])
 def test_a_json_body_typed_otherwise_is_json_and_its_values_are_correlated(mime: str) -> None:
     """fetch() or sendBeacon() with a string types it ``text/plain``, jQuery's ``contentType:
     'json'`` types it ``json``: the body is still a JSON object, and the number the add's
     answer gave the torrent is found inside it (as recorded text it was sent as ``[76]`` to a
-    daemon that numbers it 23)."""
+    daemon that numbers it 23; typed as a form, the whole text was sent percent-encoded as the
+    name of one empty field)."""
     result = conv(
         _rpc("torrent-add", {"metainfo": "ZDg6YW5ub3VuY2U="},
              {"arguments": {"torrent-added": {"id": 76, "name": "a.bin"}}, "result": "success"},
@@ -2959,6 +2962,11 @@ def test_other_bodies_stay_as_recorded_text(text: str, typed: bool) -> None:
     result = conv(sent)
     body = step(result, 1).request.body
     assert isinstance(body, ir.RawBody) and body.text.text == text
+
+
+def test_a_form_stays_a_form() -> None:
+    result = conv(api("/save", "POST", response={"ok": True}, form=[("title", "{a}")]))
+    assert isinstance(step(result, 1).request.body, ir.FormBody)
 
 
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
