@@ -3027,3 +3027,37 @@ def test_the_session_id_a_409_hands_out_is_read_from_it() -> None:
     assert extraction(result, 1).kind == "header"
     assert header(step(result, 2), "X-Transmission-Session-Id").parts == (
         ir.VarRef("transmission_session_id"),)
+
+
+# --- a date or time the server put in a form's input ------------------------------------------
+
+
+def test_a_date_the_server_put_in_a_form_is_read_from_it_under_that_name_only() -> None:
+    """Zabbix's maintenance period (``active_since`` now, ``active_till`` now and a day),
+    Redmine's new issue (``issue[start_date]`` today): the user sent the defaults unchanged,
+    as a browser sends what the server put there. Recorded, they are another day's: a period
+    made, and ended, in the past. Only from an input of the very name it is sent under: the
+    same date under another name, in a path or from a JSON answer stays as recorded (a date a
+    person picks)."""
+    html = ('<form method="post" action="/maint">'
+            '<input type="text" name="active_since" value="2026-12-05 04:40">'
+            '<input type="text" name="active_till" value="2026-12-06 04:40">'
+            '<input type="date" name="issue[start_date]" value="2026-12-05">'
+            '<input name="name" value=""></form>')
+    result = conv(
+        page("/maint/new", html),
+        api("/calendar", response={"today": "2026-12-05"}),
+        entry("/maint", "POST", form=[("active_since", "2026-12-05 04:40"),
+                                      ("active_till", "2026-12-06 04:40"),
+                                      ("issue[start_date]", "2026-12-05"),
+                                      ("due_date", "2026-12-05"), ("name", "Zoo m")],
+              status=302, response_headers=[("Location", "/maint")]),
+        entry("/calendar/2026-12-05", body="<p>day</p>"))
+    fields = dict(step(result, 3).request.body.fields)
+    assert fields["active_since"].parts == (ir.VarRef("active_since"),)
+    assert fields["active_till"].parts == (ir.VarRef("active_till"),)
+    assert fields["issue[start_date]"].parts == (ir.VarRef("issue_start_date"),)
+    assert fields["due_date"].text == "2026-12-05" and fields["name"].text == "Zoo m"
+    assert step(result, 4).request.path.text == "/calendar/2026-12-05"
+    assert extraction(result, 1, "active_since").expr == \
+        "//input[@name='active_since']/@value"

@@ -942,6 +942,9 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
     followed_order = worst
     id_like = False
     short = len(value) <= rank.SHORT_ID
+    # a date or time: only from a form's input of the very name it is sent under, as a field
+    # (rank.form_time)
+    dated = rank.form_time(value) and not rank.SERVER_TIME.fullmatch(value)
     started = getattr(step, "started", None)  # an _At (a link's anchors) has none
     sent_at = started.timestamp() if started is not None else None
     for s in sources:
@@ -953,6 +956,8 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
                           or rank.names_agree(s.name, key, place)):
             continue  # "1": by chance in many places; only a source that names it
         if created_only and not (s.creates and rank.names_agree(s.name, key, place)):
+            continue
+        if dated and (place is not None or s.how != "input " + key):
             continue
         if _picks_from_list(s) and _holds_made(value, step, state):
             continue  # the client's name, in a list: by what it made, not by a place in it

@@ -8,7 +8,9 @@ a word, a time, a URL, or only found by a text regex while short) stays literal.
   Jupyter's ``Untitled Folder``, ``Untitled Folder 1`` when that exists), not ``0`` (no
   object), not a time or a URL (but a moment to the second that a JSON
   leaf or a hidden input holds, sent back whole, is a version stamp: Ghost's ``updated_at``,
-  which its API compares to refuse a stale edit), not ignored by the user, and not sent by
+  which its API compares to refuse a stale edit; a date a form's input held is the server's
+  default, read under that input's name only, :func:`form_time`; a directory a JSON key
+  names is the server's, :func:`server_directory`), not ignored by the user, and not sent by
   the client before the response handed it out (then it is a constant the client knew) —
   unless the response
   *created* an object and hands out its id (a recording on a fresh database has id ``1``,
@@ -87,11 +89,24 @@ def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> b
         return False  # <input name="is_editing" value="1">, "page" 2: a flag or a count
     if source.rank == RANK_TEXT and len(value) < MIN_TOKEN:
         return False
-    if source.rank == RANK_STRUCTURED and _SERVER_TIME.fullmatch(value):
+    if source.rank == RANK_STRUCTURED and SERVER_TIME.fullmatch(value):
         return True  # a version stamp: Ghost's updated_at, sent back for optimistic locking
+    if form_time(value) and source.how.startswith("input "):
+        return True  # a date or time the server filled a form's input with (see form_time)
     if source.rank == RANK_STRUCTURED and server_directory(source, value):
         return True  # a directory of the server's machine, sent back: where to save
     return not _looks_like_time_or_url(value)
+
+
+def form_time(value: str) -> bool:
+    """A date, or a date and time, as a form's input holds one (``2026-12-05``, Zabbix's
+    maintenance period ``2026-12-05 04:40``, ``2026-12-05T04:40``). A person picks such a
+    value as often as a server prefills it, so it is read from a response only from an input
+    of the name it is sent under (:func:`.engine._lookup`): the server's default (today,
+    now, now and a day) that the user sent back unchanged, as a browser sends what the
+    server put there. Another day, another default: sent as recorded, a maintenance period
+    of the recording's day would be made, and end, in the past."""
+    return value[:1].isdigit() and _ISO_TIME.fullmatch(value) is not None
 
 
 # the last word of a key that names a place in the server's file system
@@ -128,7 +143,7 @@ def _looks_like_time_or_url(value: str) -> bool:
 
 
 # a moment to the second (not a date a person picks), as a server writes one
-_SERVER_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:?\d\d)?")
+SERVER_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:?\d\d)?")
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
