@@ -33,7 +33,7 @@ _JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) |
 @st.composite
 def _keyed(draw: st.DrawFn) -> tuple[dict, dict]:
     """A document with an array of elements by id, and a version of it: elements removed,
-    changed, added at the end (or, now and then, reordered: the whole array is sent then)."""
+    changed, added anywhere (or, now and then, reordered: the whole array is sent then)."""
     ids = draw(st.lists(st.integers(1, 30), unique=True, max_size=6))
     old = [{"id": i, "label": draw(st.sampled_from(["a", "b"])), "n": draw(_SCALARS)}
            for i in ids]
@@ -46,7 +46,9 @@ def _keyed(draw: st.DrawFn) -> tuple[dict, dict]:
     if draw(st.booleans()):
         kept.reverse()
     fresh = draw(st.lists(st.integers(31, 60), unique=True, max_size=3))
-    new = kept + [{"id": i, "label": "new"} for i in fresh]
+    new = list(kept)
+    for i in fresh:  # at the end, or between kept elements (Node-RED's new tab)
+        new.insert(draw(st.integers(0, len(new))), {"id": i, "label": "new"})
     return {"items": old, "v": 1}, {"items": new, "v": draw(st.integers(1, 2))}
 
 
@@ -85,6 +87,28 @@ def test_what_others_added_since_is_kept(pair, other):
     assert sorted(ids) == sorted([other, *(item["id"] for item in new["items"])])
     mine = [item for item in result["items"] if item["id"] != other]
     assert _same(mine, new["items"])
+
+
+def test_elements_added_between_others_go_after_the_element_they_followed():
+    """Node-RED's editor puts a new tab after the other tabs, before their nodes: the tab goes
+    after the last tab the live document has (another user's tab before it stays before it),
+    at the start where it was first, at the end where that element is gone."""
+    old = {"flows": [{"id": "t1", "type": "tab"}, {"id": "n1", "z": "t1"}]}
+    new = {"flows": [{"id": "t0", "type": "tab"}, {"id": "t1", "type": "tab"},
+                     {"id": "t2", "type": "tab"}, {"id": "n1", "z": "t1"},
+                     {"id": "n2", "z": "t2"}]}
+    patch = changes(old, new)
+    assert patch == {"flows": {"$key": "id",
+                               "$after": [[None, [{"id": "t0", "type": "tab"}]],
+                                          ["t1", [{"id": "t2", "type": "tab"}]]],
+                               "$add": [{"id": "n2", "z": "t2"}]}}
+    live = {"flows": [{"id": "c1", "type": "tab"}, *old["flows"], {"id": "c2", "z": "c1"}]}
+    assert [f["id"] for f in json_edit(live, patch, "the document")["flows"]] == [
+        "t0", "c1", "t1", "t2", "n1", "c2", "n2"]
+    gone = {"flows": [{"id": "n1", "z": "t1"}]}
+    assert [f["id"] for f in json_edit(gone, patch, "the document")["flows"]] == [
+        "t0", "n1", "t2", "n2"]
+    assert summary(patch) == "flows: 3 added"
 
 
 def test_an_element_to_change_or_remove_that_is_not_there_fails_the_step():

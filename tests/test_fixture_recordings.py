@@ -63,6 +63,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.webforms import server  # type: ignore[no-redef]
     elif "nextjs" in script:
         from fixtures.zoo.nextjs import server  # type: ignore[no-redef]
+    elif "nodered" in script:
+        from fixtures.zoo.nodered import server  # type: ignore[no-redef]
     elif "sveltekit" in script:
         from fixtures.zoo.sveltekit import server  # type: ignore[no-redef]
     elif "express" in script:
@@ -172,6 +174,8 @@ RECORDINGS = [
                  {"webforms.har": True}, id="webforms"),
     pytest.param("fixtures/zoo/nextjs/record.py", ("--out", "{dir}/nextjs.har"),
                  {"nextjs.har": True}, id="nextjs"),
+    pytest.param("fixtures/zoo/nodered/record.py", ("--out", "{dir}/nodered.har"),
+                 {"nodered.har": False}, id="nodered"),
     pytest.param("fixtures/zoo/express/record.py", ("--out", "{dir}/express.har"),
                  {"express.har": True}, id="express"),
     pytest.param("fixtures/zoo/sveltekit/record.py", ("--out", "{dir}/sveltekit.har"),

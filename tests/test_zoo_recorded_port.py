@@ -40,6 +40,7 @@ import test_zoo_icingaweb as icingaweb
 import test_zoo_jupyter as jupyter
 import test_zoo_mediawiki as mediawiki
 import test_zoo_nextjs as nextjs
+import test_zoo_nodered as nodered
 import test_zoo_oauth as oauth
 import test_zoo_oscar as oscar
 import test_zoo_phpmyadmin as phpmyadmin
@@ -525,6 +526,18 @@ def _nextjs_missing() -> str | None:
     return missing()
 
 
+def _nodered(port: int) -> Any:
+    from fixtures.zoo.nodered.server import NodeRed
+
+    return NodeRed(port=port)  # npm ci once per version of the site's sources, in _prepare
+
+
+def _nodered_missing() -> str | None:
+    from fixtures.zoo.nodered.server import missing
+
+    return missing()
+
+
 def _sveltekit(port: int) -> Any:
     from fixtures.zoo.sveltekit.server import SvelteNotes, built_app
 
@@ -593,6 +606,9 @@ ZOOS = [
         lambda o: express.assert_full_lifecycle(o.run, o.after), missing=_express_missing),
     Zoo("nextjs", _nextjs, nextjs.PASSWORD,
         lambda o: nextjs.assert_full_lifecycle(o.run, o.after), missing=_nextjs_missing),
+    Zoo("nodered", _nodered, nodered.PASSWORD,
+        lambda o: nodered.assert_full_lifecycle(o.run, o.after), missing=_nodered_missing,
+        users=nodered.USERS),
     Zoo("sveltekit", _sveltekit, sveltekit.PASSWORD,
         lambda o: sveltekit.assert_full_lifecycle(o.run, o.after), missing=_sveltekit_missing),
     Zoo("wordpress", _wordpress, _wordpress_password(),

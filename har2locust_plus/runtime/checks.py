@@ -586,9 +586,11 @@ def edited_json(user, document, changes, step):
 
 def json_edit(node, changes, where):
     """node with changes made: a value (not an object) replaces it; {"$set": value} too;
-    {"$key": member, "$remove": [...], "$edit": [...], "$add": [...]} changes an array, its
-    elements found by their key member (or whole, where the key is None); else an object's
-    members: each set to a value or changed in turn, those in "$remove" removed."""
+    {"$key": member, "$remove": [...], "$edit": [...], "$after": [[key, [...]], ...],
+    "$add": [...]} changes an array, its elements found by their key member (or whole, where
+    the key is None), those in "$after" put after the element of that key (None: first; that
+    element gone: at the end), those in "$add" at the end; else an object's members: each set
+    to a value or changed in turn, those in "$remove" removed."""
     if not isinstance(changes, dict):
         return changes
     if "$set" in changes:
@@ -603,6 +605,14 @@ def json_edit(node, changes, where):
         for change in changes.get("$edit", ()):
             at = json_element(out, key, change, where)
             out[at] = json_edit(out[at], change, f"{where}[{key}={change[key]!r}]")
+        for anchor, items in changes.get("$after", ()):
+            at = 0  # None: first
+            if anchor is not None:
+                found = [
+                    i for i, item in enumerate(out) if item_key(item, key) == anchor
+                ]
+                at = found[0] + 1 if found else len(out)
+            out[at:at] = items
         out.extend(changes.get("$add", ()))
         return out
     if not isinstance(node, dict):
@@ -617,6 +627,11 @@ def json_edit(node, changes, where):
             raise LookupError(f"{where} has no member {name!r}")
         out[name] = json_edit(out.get(name), change, f"{where}.{name}")
     return out
+
+
+def item_key(item, key):
+    """An array element's key member (None if it has none)."""
+    return item.get(key) if isinstance(item, dict) else None
 
 
 def json_element(items, key, selector, where):

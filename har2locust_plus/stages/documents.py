@@ -17,7 +17,8 @@ server's state as it is now. The generated script keeps the document the
 answer gave (``json_document``) and sends ``edited_json(self, self.<document>, {changes})``.
 
 The document is the latest earlier JSON answer that the body is plainly a version of: most of
-the body's leaves (path and value) are the answer's and most of the answer's are the body's,
+the answer's leaves (path and value) are the body's, and a good part of the body's are the
+answer's (a user may add as much as the document held: Node-RED's first flow beside another),
 at least :data:`MIN_SHARED` of them, and no object the two share names itself by a different id.
 A body sent only in part (a JSON merge patch, one folder of the configuration) shares too little
 of the document and is sent as recorded, as it should be.
@@ -41,7 +42,8 @@ from .grouping import identifier
 
 EDITED_METHODS = frozenset({"PUT", "POST", "PATCH"})
 MIN_SHARED = 8  # leaves the body and the document must have in common (path and value)
-MIN_COVER = 0.6  # and at least this share of each one's leaves
+MIN_COVER = 0.6  # and at least this share of the document's leaves (it is mostly kept)
+MIN_BODY_COVER = 0.3  # and this share of the body's (the user may add as much as was there)
 LOOK_BACK = 200  # earlier steps looked at for the document (the latest one wins)
 MAX_LEAVES = 50_000  # larger documents are not compared (sent as recorded)
 NEAR_BEST = 0.9  # the latest candidate sharing this share of the best one's leaves wins
@@ -52,7 +54,7 @@ _ID_LIKE = re.compile(r"(?:^|[_\-.]|(?<=[a-z]))(?:id|ID|Id|uuid|UUID|uid|guid|ke
 _NAME_LIKE = ("name", "slug")
 
 # the keys the changes' own structure uses: a document holding one is sent as recorded
-OPERATORS = ("$set", "$remove", "$key", "$edit", "$add")
+OPERATORS = ("$set", "$remove", "$key", "$edit", "$add", "$after")
 
 
 def edit_documents(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -148,7 +150,7 @@ class _Window:
         mine = _leaves(body)
         if mine is None or len(mine) < MIN_SHARED:
             return None
-        need = max(MIN_SHARED, MIN_COVER * len(mine))
+        need = max(MIN_SHARED, MIN_BODY_COVER * len(mine))
         most = int(len(mine) / MIN_COVER)  # the most leaves a document of it may have
         lacking = len(mine) - need  # the most leaves a document of it may lack
         # its strings that no answer can have spelt otherwise: an answer whose text lacks more
@@ -307,8 +309,9 @@ def _object_changes(old: dict, new: dict) -> dict:
 
 
 def _array_changes(old: list, new: list) -> Any:
-    """Elements removed, edited (by their key member) and added at the end; the whole new
-    array when that cannot say it (reordered, inserted in the middle, repeated elements)."""
+    """Elements removed, edited (by their key member), added after the kept element they
+    follow (``$after``: [that element's key, or None for the start, [elements]]) or at the end
+    (``$add``); the whole new array when that cannot say it (reordered, repeated elements)."""
     key = _array_key(old, new)
     if key is None:
         return _plain_array_changes(old, new)
@@ -317,12 +320,6 @@ def _array_changes(old: list, new: list) -> Any:
     kept = [item[key] for item in new if item[key] in before]
     if kept != [item[key] for item in old if item[key] in after]:
         return new  # reordered
-    seen_added = False
-    for item in new:
-        if item[key] not in before:
-            seen_added = True
-        elif seen_added:
-            return new  # added in the middle
     out: dict[str, Any] = {"$key": key}
     removed = [{key: item[key]} for item in old if item[key] not in after]
     edited = []
@@ -330,11 +327,26 @@ def _array_changes(old: list, new: list) -> Any:
         if item[key] in before and not _equal(before[item[key]], item) and \
                 (change := _object_changes(before[item[key]], item)):
             edited.append({key: item[key], **change})
-    added = [item for item in new if item[key] not in before]
+    # runs of added elements, each after the kept element before it (Node-RED's editor puts
+    # a new tab after the other tabs, before their nodes); the last run, if at the end, $add
+    runs: list[list[Any]] = []
+    anchor = None
+    for item in new:
+        if item[key] in before:
+            anchor = item[key]
+        elif runs and runs[-1][0] == anchor and runs[-1][2]:
+            runs[-1][1].append(item)
+        else:
+            runs.append([anchor, [item], True])
+        if item[key] in before and runs:
+            runs[-1][2] = False  # a kept element ends the run
+    added = runs.pop()[1] if runs and runs[-1][2] else []
     if removed:
         out["$remove"] = removed
     if edited:
         out["$edit"] = edited
+    if runs:
+        out["$after"] = [[at, items] for at, items, _ in runs]
     if added:
         out["$add"] = added
     return out
@@ -415,9 +427,12 @@ def _summary(patch: Any, where: str) -> Iterator[str]:
         return
     if "$key" in patch:
         label = where or "the array"
-        for op, word in (("$remove", "removed"), ("$edit", "changed"), ("$add", "added")):
-            if patch.get(op):
-                yield f"{label}: {len(patch[op])} {word}"
+        added = len(patch.get("$add", ())) + sum(len(items) for _, items in
+                                                 patch.get("$after", ()))
+        for count, word in ((len(patch.get("$remove", ())), "removed"),
+                            (len(patch.get("$edit", ())), "changed"), (added, "added")):
+            if count:
+                yield f"{label}: {count} {word}"
         return
     for key in patch.get("$remove", ()):
         yield f"{where + '.' if where else ''}{key} removed"
