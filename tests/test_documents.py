@@ -271,3 +271,21 @@ def test_without_correlation_the_body_is_sent_as_recorded():
                   correlate=False)
     assert not step(result, 2).request.body.base
     assert "edited_json" not in result.code
+
+
+def test_the_element_an_added_one_follows_is_named_as_recorded_not_read_by_its_place():
+    """Where a new element goes is no value the server hands out: the key of the element it
+    followed stays as recorded (gone on the live server: at the end). Read from the answer by
+    its place, it would fail the step on a server whose document has no element there."""
+    flows = [{"id": "b0b5e47100000001", "type": "tab", "label": "Bob's flow", "info": "x"},
+             *({"id": f"b0b5e4710000000{n}", "type": "inject", "z": "b0b5e47100000001",
+                "name": f"Bob's node {n}", "x": 10 * n, "y": 80} for n in range(2, 5))]
+    tab = {"id": "94d783d8374f03ce", "type": "tab", "label": "Zoo flow", "info": ""}
+    result = conv(api("/flows", response={"flows": flows, "rev": "a1b2c3d4e5f60718"}),
+                  api("/flows", "POST", json_body={"flows": [flows[0], tab, *flows[1:]],
+                                                   "rev": "a1b2c3d4e5f60718"},
+                      response={"rev": "ffeeddccbbaa9988"}))
+    body = step(result, 2).request.body
+    assert body.base and body.value == {"flows": {"$key": "id", "$after": [
+        ["b0b5e47100000001", [tab]]]}}
+    assert [e.path for e in step(result, 1).extractions if e.kind != "document"] == []

@@ -781,12 +781,16 @@ def _xml_text(template: ir.Template, step: ir.Step, state: _State, sent: list[st
 def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str],
           changes: str = "") -> object:
     """``changes``: ``value`` is the changes to a document (``stages/documents.py``), whose
-    array key names and removed members' names are names, not values."""
+    array key names and removed members' names are names, not values; so are the keys of the
+    elements that added ones follow (``$after``: where, not what; a key gone puts them at the
+    end, where one read from the document by its place could fail the step)."""
     if isinstance(value, dict):
         if changes:  # an object's removed members are names; so is an array's key
             names = ("$key",) if "$key" in value else ("$key", "$remove")
-            return {k: v if k in names else _json(v, k, step, state, sent, changes)
-                    for k, v in value.items()}
+            return {k: v if k in names else [
+                [anchor, _json(items, key, step, state, sent, changes)] for anchor, items in v]
+                if k == "$after" else _json(v, k, step, state, sent, changes)
+                for k, v in value.items()}
         return {k: _json(v, k, step, state, sent) for k, v in value.items()}
     if isinstance(value, list):
         return [_json(v, key, step, state, sent, changes) for v in value]
@@ -1381,7 +1385,8 @@ def _json_sent(body: ir.JsonBody) -> object:
     def values(node: object) -> object:
         if isinstance(node, dict):
             names = ("$key",) if "$key" in node else ("$key", "$remove")
-            return {k: values(v) for k, v in node.items() if k not in names}
+            return {k: [values(items) for _, items in v] if k == "$after" else values(v)
+                    for k, v in node.items() if k not in names}
         if isinstance(node, list):
             return [values(v) for v in node]
         return node
