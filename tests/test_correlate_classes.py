@@ -3061,3 +3061,58 @@ def test_a_date_the_server_put_in_a_form_is_read_from_it_under_that_name_only() 
     assert step(result, 4).request.path.text == "/calendar/2026-12-05"
     assert extraction(result, 1, "active_since").expr == \
         "//input[@name='active_since']/@value"
+
+
+# --- a form's fields the page filled in, sent back unchanged -----------------------------------
+
+
+SETTINGS_FORM = """<form method="post" action="/admin/settings">
+<input type="hidden" name="csrf" value="9f8e7d6c5b4a39281706f5e4d3c2b1a0">
+<input type="hidden" name="action" value="save">
+<input type="text" name="site_name" value="Team wiki">
+<input type="email" name="admin_email" value="carol@example.test">
+<input type="number" name="per_page" value="20">
+<input type="text" name="tagline" value="Notes of the team">
+<input type="checkbox" name="open" value="1" checked>
+<input type="submit" name="go" value="Save"></form>
+<p>Today: Team wiki</p>"""
+
+
+def test_fields_a_settings_form_showed_are_read_from_it_when_sent_back_unchanged() -> None:
+    """The user changed the tagline and saved: the other fields went back as the page showed
+    them, the server's current settings. Sent as recorded, a replay against a server whose
+    settings differ (another site name, set by someone else) writes the recording's over them
+    and "passes". Read from the live form, as a browser sends them; a field the user changed,
+    a hidden constant, a checkbox's and a button's value stay as recorded."""
+    result = conv(page("/admin/settings", SETTINGS_FORM),
+                  entry("/admin/settings", "POST", form=[
+                      ("csrf", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"), ("action", "save"),
+                      ("site_name", "Team wiki"), ("admin_email", "carol@example.test"),
+                      ("per_page", "20"), ("tagline", "What we know"), ("open", "1"),
+                      ("go", "Save")], status=302,
+                      response_headers=[("Location", "/admin/settings")]))
+    fields = dict(step(result, 2).request.body.fields)
+    for name, var in (("site_name", "site_name"), ("admin_email", "admin_email"),
+                      ("per_page", "per_page"), ("csrf", "csrf")):
+        assert fields[name].parts == (ir.VarRef(var),), name
+    for name, value in (("action", "save"), ("tagline", "What we know"), ("open", "1"),
+                        ("go", "Save")):
+        assert fields[name].text == value, name
+    assert extraction(result, 1, "site_name").expr == "//input[@name='site_name']/@value"
+
+
+def test_a_filled_field_is_read_only_for_itself_and_never_from_a_login_form() -> None:
+    """The page's value counts for that very field: the same words sent under another name,
+    or in a query, stay as recorded; and a form asking for a password holds the user's own
+    (the data file's), not the page's."""
+    login = ('<form method="post" action="/login"><input name="username" value="alice">'
+             '<input type="password" name="password" value=""></form>')
+    result = conv(page("/admin/settings", SETTINGS_FORM), page("/login", login),
+                  entry("/search?q=Team+wiki", body="<p>found</p>"),
+                  entry("/login", "POST", form=[("username", "alice"), ("password", "pw-1")],
+                        status=302, response_headers=[("Location", "/")]),
+                  entry("/rename", "POST", form=[("title", "Team wiki")], status=302,
+                        response_headers=[("Location", "/")]))
+    assert query(step(result, 3), "q").text == "Team wiki"
+    assert dict(step(result, 4).request.body.fields)["username"].text == "alice"
+    assert dict(step(result, 5).request.body.fields)["title"].text == "Team wiki"

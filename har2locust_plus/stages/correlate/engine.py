@@ -447,7 +447,12 @@ def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None
                 continue  # the first link of its shape holds another id
         if source.creates and source.value in state.step_echo:
             source = replace(source, creates=False)  # an echo of the request, not a new id
-        if source.value not in wanted or not rank.eligible(source, state.sent, state.ignore):
+        if source.value not in wanted:
+            continue
+        if rank.eligible(source, state.sent, state.ignore):
+            if source.prefilled:
+                source = replace(source, prefilled=False)  # a value like any other
+        elif not rank.prefilled_only(source, state.ignore):
             continue
         state.index.setdefault(source.value, []).append(source)
 
@@ -925,6 +930,15 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
     sources = state.index.get(value)
     if not sources or not whole and len(value) < MIN_TOKEN:
         return None
+    found = _best_source(value, sources, step, state, key, place)
+    if found is None and place is None and key:  # else the field a form showed filled in
+        found = _prefilled(value, sources, step, state, key)
+    return None if found is None else _extraction_for(found, step, state)
+
+
+def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State, key: str,
+                 place: str | None) -> Source | None:
+    """The best-ranked usable source of ``value`` before this step (see :mod:`.rank`)."""
     wanted_name = identifier(key)
     created_only = False  # a key that names a count or a position: see below
     if not rank.usable_at(value, key if place is None else place,
@@ -952,7 +966,7 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
     started = getattr(step, "started", None)  # an _At (a link's anchors) has none
     sent_at = started.timestamp() if started is not None else None
     for s in sources:
-        if s.step >= step.number:
+        if s.step >= step.number or s.prefilled:
             continue
         if sent_at is not None and _answered_after(s.step, sent_at, state):
             continue  # a slow XHR answered after this request was sent: not its source
@@ -991,8 +1005,22 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
         return None
     if followed and not best[0].creates:
         best = followed
-    source = next((s for s in best if s.name == wanted_name), best[0])
-    return _extraction_for(source, step, state)
+    return next((s for s in best if s.name == wanted_name), best[0])
+
+
+def _prefilled(value: str, sources: list[Source], step: ir.Step, state: _State,
+               key: str) -> Source | None:
+    """The field of that very name that the latest form before this request showed filled in
+    with ``value`` (:func:`.html._prefilled`), sent back unchanged: read from the live page, as
+    a browser sends what the page put there. A settings page's other fields, sent as recorded,
+    would write the recording's values over the server's."""
+    how = "input " + key
+    latest = None
+    for s in sources:
+        if s.prefilled and s.how == how and s.step < step.number and (
+                latest is None or s.step > latest.step):
+            latest = s
+    return latest
 
 
 def _cookie_var(value: str, cookie: tuple[str, str], step: ir.Step, state: _State) -> str:

@@ -541,7 +541,28 @@ def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],
             if len(set(values)) > 1:
                 xpath = f"({xpath})[{position}]"
             yield Source(step.number, value, identifier(name) or tag, "xpath", expr=xpath,
-                         how=f"{tag} {name}", id_like=True)
+                         how=f"{tag} {name}", id_like=True,
+                         prefilled=elements is not None and _prefilled(elements.get(name, ())))
+
+
+# the inputs whose value the user sees and may change (not hidden, a choice or a button)
+_TEXT_TYPES = frozenset({"", "text", "email", "url", "number", "search", "tel", "date",
+                         "datetime-local", "month", "week", "time", "color", "range"})
+
+
+def _prefilled(elements: list[etree._Element] | tuple[()]) -> bool:
+    """Whether the one input of its name on the page is a field the form showed filled in: a
+    text-like input inside a form that asks for no password (a login's or a sign-up's fields
+    are the user's own: the data file's, never the page's). A settings page's other fields,
+    sent back unchanged beside the one the user changed, are the server's current values."""
+    if len(elements) != 1:
+        return False
+    element = elements[0]
+    if (element.get("type") or "").strip().lower() not in _TEXT_TYPES:
+        return False
+    form = next(element.iterancestors("form"), None)
+    return form is not None and not any(
+        (field.get("type") or "").strip().lower() == "password" for field in form.iter("input"))
 
 
 def _in_rows(elements: list[etree._Element]) -> bool:

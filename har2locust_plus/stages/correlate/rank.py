@@ -127,6 +127,14 @@ def server_directory(source: Source, value: str) -> bool:
     return bool(key) and _DIRECTORY_KEY.search(_CAMEL.sub("_", key)) is not None
 
 
+def prefilled_only(source: Source, ignore: list[re.Pattern[str]]) -> bool:
+    """A field a form showed filled in, whose value is not eligible otherwise (a word, a
+    count, a URL, a short value): the server's value all the same, for that field only."""
+    value = source.value
+    return source.prefilled and 0 < len(value) <= MAX_VALUE and \
+        not any(p.search(value) for p in ignore)
+
+
 def made_number(source: Source) -> bool:
     """The number the answer to an unsafe request gives the object it made, outside any list:
     GitHub's and Gitea's issues (``{"id": 123456789, "number": 1347}``, then

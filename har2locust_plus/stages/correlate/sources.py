@@ -78,6 +78,10 @@ class Source:
     # the name a 201 Created answer gives the object it made, words or not: Jupyter's
     # {"name": "Untitled Folder"}, "Untitled Folder 1" when that exists (see rank.eligible)
     server_named: bool = False
+    # a field a form showed filled in (a text-like input, its name once on the page, in a form
+    # without a password), eligible by that alone: read only for that very field, as a browser
+    # sends what the page put there (see engine._prefilled)
+    prefilled: bool = False
 
 
 OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
