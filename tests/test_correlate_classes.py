@@ -3074,6 +3074,11 @@ SETTINGS_FORM = """<form method="post" action="/admin/settings">
 <input type="number" name="per_page" value="20">
 <input type="text" name="tagline" value="Notes of the team">
 <input type="checkbox" name="open" value="1" checked>
+<select name="timezone"><optgroup label="Europe"><option value="UTC">UTC</option>
+<option value="Europe/Paris" selected="selected">Paris</option></optgroup></select>
+<select name="lang"><option value="en">English</option><option value="fr">French</option>
+</select>
+<textarea name="footer">Made by the team</textarea>
 <input type="submit" name="go" value="Save"></form>
 <p>Today: Team wiki</p>"""
 
@@ -3082,23 +3087,33 @@ def test_fields_a_settings_form_showed_are_read_from_it_when_sent_back_unchanged
     """The user changed the tagline and saved: the other fields went back as the page showed
     them, the server's current settings. Sent as recorded, a replay against a server whose
     settings differ (another site name, set by someone else) writes the recording's over them
-    and "passes". Read from the live form, as a browser sends them; a field the user changed,
-    a hidden constant, a checkbox's and a button's value stay as recorded."""
+    and "passes". Read from the live form, as a browser sends them (a select's selected
+    option, a textarea's text too); a field the user changed, a hidden constant, a checkbox's
+    and a button's value, a select with no option selected stay as recorded."""
     result = conv(page("/admin/settings", SETTINGS_FORM),
                   entry("/admin/settings", "POST", form=[
                       ("csrf", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"), ("action", "save"),
                       ("site_name", "Team wiki"), ("admin_email", "carol@example.test"),
                       ("per_page", "20"), ("tagline", "What we know"), ("open", "1"),
-                      ("go", "Save")], status=302,
+                      ("timezone", "Europe/Paris"), ("lang", "en"),
+                      ("footer", "Made by the team"), ("go", "Save")], status=302,
                       response_headers=[("Location", "/admin/settings")]))
     fields = dict(step(result, 2).request.body.fields)
     for name, var in (("site_name", "site_name"), ("admin_email", "admin_email"),
-                      ("per_page", "per_page"), ("csrf", "csrf")):
+                      ("per_page", "per_page"), ("csrf", "csrf"), ("timezone", "timezone"),
+                      ("footer", "footer")):
         assert fields[name].parts == (ir.VarRef(var),), name
+    # no option selected: the browser sent the first, which another server may not list first
     for name, value in (("action", "save"), ("tagline", "What we know"), ("open", "1"),
-                        ("go", "Save")):
+                        ("go", "Save"), ("lang", "en")):
         assert fields[name].text == value, name
     assert extraction(result, 1, "site_name").expr == "//input[@name='site_name']/@value"
+    assert extraction(result, 1, "timezone").expr == \
+        "(//select[@name='timezone']//option[@selected])[1]/@value"
+    live = lxml_html.fromstring(SETTINGS_FORM.replace(' selected="selected"', "").replace(
+        '<option value="UTC">', '<option value="UTC" selected>'))
+    assert live.xpath(extraction(result, 1, "timezone").expr) == ["UTC"]
+    assert live.xpath(extraction(result, 1, "footer").expr) == "Made by the team"
 
 
 def test_a_filled_field_is_read_only_for_itself_and_never_from_a_login_form() -> None:

@@ -1014,10 +1014,9 @@ def _prefilled(value: str, sources: list[Source], step: ir.Step, state: _State,
     with ``value`` (:func:`.html._prefilled`), sent back unchanged: read from the live page, as
     a browser sends what the page put there. A settings page's other fields, sent as recorded,
     would write the recording's values over the server's."""
-    how = "input " + key
     latest = None
     for s in sources:
-        if s.prefilled and s.how == how and s.step < step.number and (
+        if s.prefilled and s.how.partition(" ")[2] == key and s.step < step.number and (
                 latest is None or s.step > latest.step):
             latest = s
     return latest

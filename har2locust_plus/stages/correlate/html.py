@@ -115,6 +115,8 @@ def html_sources(step: ir.Step, text: str, wanted: Wanted, made: bool = False,
     for tag, by_name in named.items():
         yield from _named_sources(step, tag, by_name, wanted,
                                   inputs if tag == "input" else None)
+    if "<select" in text or "<textarea" in text:
+        yield from _filled_choices(step, tree, wanted)
     for name in named["input"]:
         if name in wanted and token_name(name):
             source = _token_name_source(step, tree, name, named["input"][name])
@@ -558,8 +560,42 @@ def _prefilled(elements: list[etree._Element] | tuple[()]) -> bool:
     if len(elements) != 1:
         return False
     element = elements[0]
-    if (element.get("type") or "").strip().lower() not in _TEXT_TYPES:
-        return False
+    return (element.get("type") or "").strip().lower() in _TEXT_TYPES and \
+        _in_plain_form(element)
+
+
+def _filled_choices(step: ir.Step, tree: etree._Element, wanted: Wanted) -> Iterator[Source]:
+    """The option a form's ``<select>`` showed selected, and a ``<textarea>``'s text, as
+    :func:`_prefilled` fields: a settings page's time zone or language, sent back unchanged.
+    A select without a selected option (the browser sends its first), several selected, or an
+    option without a value is left alone; so is a name that is not once on the page."""
+    fields = [e for e in tree.iter("select", "textarea") if e.get("name")]
+    counts: dict[str, int] = {}
+    for element in fields:
+        counts[element.get("name")] = counts.get(element.get("name"), 0) + 1
+    for element in fields:
+        name = element.get("name")
+        if counts[name] != 1 or _NOT_XML.search(name) or not _in_plain_form(element):
+            continue
+        literal = xpath_literal(name)
+        if element.tag == "select":
+            if element.get("multiple") is not None:
+                continue
+            chosen = [o for o in element.iter("option") if o.get("selected") is not None]
+            if len(chosen) != 1 or chosen[0].get("value") is None:
+                continue
+            value = chosen[0].get("value")
+            xpath = f"(//select[@name={literal}]//option[@selected])[1]/@value"
+        else:
+            value = element.text or ""
+            xpath = f"string(//textarea[@name={literal}])"
+        if value and value in wanted:
+            yield Source(step.number, value, identifier(name) or element.tag, "xpath",
+                         expr=xpath, how=f"{element.tag} {name}", prefilled=True)
+
+
+def _in_plain_form(element: etree._Element) -> bool:
+    """Inside a form that asks for no password (see :func:`_prefilled`)."""
     form = next(element.iterancestors("form"), None)
     return form is not None and not any(
         (field.get("type") or "").strip().lower() == "password" for field in form.iter("input"))
