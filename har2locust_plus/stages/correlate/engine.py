@@ -932,7 +932,7 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
         return None
     found = _best_source(value, sources, step, state, key, place)
     if found is None and place is None and key:  # else the field a form showed filled in
-        found = _prefilled(value, sources, step, state, key)
+        found = _filled_source(value, sources, step, state, key)
     return None if found is None else _extraction_for(found, step, state)
 
 
@@ -1008,8 +1008,8 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
     return next((s for s in best if s.name == wanted_name), best[0])
 
 
-def _prefilled(value: str, sources: list[Source], step: ir.Step, state: _State,
-               key: str) -> Source | None:
+def _filled_source(value: str, sources: list[Source], step: ir.Step, state: _State,
+                   key: str) -> Source | None:
     """The field of that very name that the latest form before this request showed filled in
     with ``value`` (:func:`.html._prefilled`), sent back unchanged: read from the live page, as
     a browser sends what the page put there. A settings page's other fields, sent as recorded,

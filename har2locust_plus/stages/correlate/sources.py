@@ -80,7 +80,7 @@ class Source:
     server_named: bool = False
     # a field a form showed filled in (a text-like input, its name once on the page, in a form
     # without a password), eligible by that alone: read only for that very field, as a browser
-    # sends what the page put there (see engine._prefilled)
+    # sends what the page put there (see engine._filled_source)
     prefilled: bool = False
 
 
