@@ -3131,3 +3131,88 @@ def test_a_filled_field_is_read_only_for_itself_and_never_from_a_login_form() ->
     assert query(step(result, 3), "q").text == "Team wiki"
     assert dict(step(result, 4).request.body.fields)["username"].text == "alice"
     assert dict(step(result, 5).request.body.fields)["title"].text == "Team wiki"
+
+
+# --- a script the server writes for the session ---------------------------------------------------
+
+SCRIPT_TOKEN = "IjVlM2Qy.axPEnw.RXyjpAfwlh4RFe-fkHgXavhDp"
+JS = "application/javascript"
+
+
+def _session_script(token: str = SCRIPT_TOKEN, quote: str = "'") -> dict:
+    body = (f"define('utils', [], function() {{\n  pgAdmin['csrf_token_header'] = "
+            f"'X-pgA-CSRFToken';\n  pgAdmin[{quote}csrf_token{quote}] = {quote}{token}{quote};\n"
+            f"  var build = 'a1b2c3d4e5f6a7b8c9d0';\n}});")
+    return entry("/browser/js/utils.js?ver=91800", mime=JS, body=body, resource_type="script")
+
+
+@pytest.mark.parametrize("quote", ["'", '"'])
+def test_a_token_a_script_file_sets_is_read_from_it_the_script_kept_as_a_step(quote: str):
+    result = conv(
+        page("/browser/", "<div id=app></div>"),
+        _session_script(quote=quote),
+        entry("/static/app.js", mime=JS, body="var x = 'q9w8e7r6t5y4u3i2o1p0';",
+              resource_type="script"),
+        api("/preferences", headers=[("X-pgA-CSRFToken", SCRIPT_TOKEN)], response={"a": 1}),
+        api("/browser/server_group/obj/", "POST", headers=[("X-pgA-CSRFToken", SCRIPT_TOKEN)],
+            json_body={"name": "g"}, response={"node": {"_id": 5}}))
+    assert [s.label for s in result.scenario.steps] == [
+        "GET /browser/", "GET /browser/js/utils.js", "GET /preferences",
+        "POST /browser/server_group/obj/"]
+    e = extraction(result, 2)
+    assert e.kind == "regex" and e.recorded == SCRIPT_TOKEN and e.used_by == (3, 4)
+    assert found_by_regex(e, result.scenario.steps[1].response.text) == SCRIPT_TOKEN
+    var = ir.Template((ir.VarRef(e.var),))
+    assert header(step(result, 3), "X-pgA-CSRFToken") == header(step(result, 4),
+                                                               "X-pgA-CSRFToken") == var
+    assert dict(result.scenario.skipped) == {"static asset (keep with --keep-static)": 1}
+    assert any("kept as steps, though static: entry 2 GET /browser/js/utils.js" in d.message
+               for d in result.scenario.diagnostics)
+
+
+def test_a_script_file_stays_out_when_a_page_or_nothing_later_hands_out_its_token():
+    handed = conv(  # the page holds the token too: the page is its source
+        page("/", f'<meta name="csrf-token" content="{SCRIPT_TOKEN}">'),
+        _session_script(),
+        api("/api/a", "POST", headers=[("X-CSRF-Token", SCRIPT_TOKEN)], json_body={"x": 1},
+            response={"ok": True}))
+    assert [s.label for s in handed.scenario.steps] == ["GET /", "POST /api/a"]
+    assert extraction(handed, 1).recorded == SCRIPT_TOKEN
+    before = conv(  # the token was sent before the script came
+        page("/", "<p>x</p>"),
+        api("/api/a", "POST", headers=[("X-CSRF-Token", SCRIPT_TOKEN)], json_body={"x": 1},
+            response={"ok": True}),
+        _session_script())
+    assert [s.label for s in before.scenario.steps] == ["GET /", "POST /api/a"]
+    unnamed = conv(  # sent, but not as a credential: a constant of the code, say
+        page("/", "<p>x</p>"), _session_script(),
+        api("/api/a", "POST", json_body={"build": "a1b2c3d4e5f6a7b8c9d0"}, response={"ok": 1}))
+    assert [s.label for s in unnamed.scenario.steps] == ["GET /", "POST /api/a"]
+    assert all("kept as steps" not in d.message for d in unnamed.scenario.diagnostics)
+    for cached in (("Last-Modified", "Sat, 05 Dec 2026 07:59:31 GMT"),  # a file of the disk's
+                   ("Cache-Control", "public, max-age=31536000, immutable"),  # a build's
+                   ("Cache-Control", "max-age=86400")):
+        script = _session_script()
+        script["response"]["headers"].append({"name": cached[0], "value": cached[1]})
+        filed = conv(page("/", "<p>x</p>"), script,
+                     api("/api/a", headers=[("X-CSRF-Token", SCRIPT_TOKEN)], response={"ok": 1}))
+        assert [s.label for s in filed.scenario.steps] == ["GET /", "GET /api/a"], cached
+    kept = conv(page("/", "<p>x</p>"), _session_script(),  # --keep-static: kept anyway
+                api("/api/a", headers=[("X-CSRF-Token", SCRIPT_TOKEN)], response={"ok": 1}),
+                keep_static=True)
+    assert extraction(kept, 2).recorded == SCRIPT_TOKEN
+
+
+@settings(max_examples=60, deadline=None)
+@given(key=st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True),
+       token=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9+/=._-]{11,39}", fullmatch=True).filter(
+           lambda t: any(c.isdigit() for c in t) and any(c.isalpha() for c in t)),
+       quote=st.sampled_from(["'", '"']), noise=st.sampled_from(["", "x = 1;\n", "a[0] = 2;"]))
+def test_a_member_set_by_its_quoted_name_is_found_again_by_its_regex(key, token, quote, noise):
+    """``obj['key'] = '…'`` in an inline script: the run-time regex finds the same string."""
+    html = f"<script>{noise}cfg[{quote}{key}{quote}] = {quote}{token}{quote};</script>"
+    result = conv(page("/", html), api("/a", "POST", json_body={"token": token},
+                                       response={"ok": 1}))
+    e = extraction(result, 1)
+    assert e.recorded == token
+    assert found_by_regex(e, result.scenario.steps[0].response.text) == token

@@ -91,6 +91,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.syncthing import server  # type: ignore[no-redef]
     elif "transmission" in script:
         from fixtures.zoo.transmission import server  # type: ignore[no-redef]
+    elif "pgadmin" in script:
+        from fixtures.zoo.pgadmin import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -157,6 +159,8 @@ RECORDINGS = [
                  {"syncthing.har": True}, id="syncthing"),
     pytest.param("fixtures/zoo/transmission/record.py", ("--out", "{dir}/transmission.har"),
                  {"transmission.har": False}, id="transmission"),
+    pytest.param("fixtures/zoo/pgadmin/record.py", ("--out", "{dir}/pgadmin.har"),
+                 {"pgadmin.har": True}, id="pgadmin"),
     pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
                  {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),

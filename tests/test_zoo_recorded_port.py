@@ -43,6 +43,7 @@ import test_zoo_nextjs as nextjs
 import test_zoo_nodered as nodered
 import test_zoo_oauth as oauth
 import test_zoo_oscar as oscar
+import test_zoo_pgadmin as pgadmin
 import test_zoo_phpmyadmin as phpmyadmin
 import test_zoo_postfixadmin as postfixadmin
 import test_zoo_radicale as radicale
@@ -343,6 +344,19 @@ def _transmission_missing() -> str | None:
     return missing()
 
 
+def _pgadmin(port: int) -> Any:
+    from fixtures.zoo.pgadmin.server import PgAdmin, installed
+
+    installed()  # pip install once per version of requirements.txt
+    return PgAdmin(port=port)
+
+
+def _pgadmin_missing() -> str | None:
+    from fixtures.zoo.pgadmin.server import missing
+
+    return missing()
+
+
 def _zabbix(port: int) -> Any:
     from fixtures.zoo.zabbix.server import Zabbix
 
@@ -638,6 +652,9 @@ ZOOS = [
         lambda o: transmission.assert_full_lifecycle(o.run, o.after),
         missing=_transmission_missing, secret=transmission.SECRET_KIND,
         users=transmission.USERS),
+    Zoo("pgadmin", _pgadmin, pgadmin.PASSWORD,
+        lambda o: pgadmin.assert_full_lifecycle(o.run, o.after), missing=_pgadmin_missing,
+        users=pgadmin.USERS),
     Zoo("radicale", _radicale, radicale.PASSWORD,
         lambda o: radicale.assert_full_lifecycle(o.run, o.after), missing=_radicale_missing,
         secret=radicale.SECRET_KIND),

@@ -42,13 +42,23 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     kept: list[ir.Step] = []
     dropped: dict[str, int] = {}  # reason -> count, in first-seen order (one copy of the
     polls = _long_polls(scenario.steps)  # scenario per reason, not per entry: 4,000 at 10,000)
+    scripts: list[ir.Step] = []  # static scripts: one may hand out what a request sends
     for step in scenario.steps:
         reason = _drop_reason(step, options, include_urls, exclude_urls) or (
             LONG_POLL if step.entry_index in polls else "")
-        if reason:
+        if reason == STATIC and _script(step):
+            scripts.append(step)
+        elif reason:
             dropped[reason] = dropped.get(reason, 0) + 1
         else:
             kept.append(step)
+    if scripts:
+        handing_out = _scripts_handing_out(scripts, kept)
+        if handing_out:
+            kept = sorted([*kept, *handing_out.values()], key=lambda step: step.entry_index)
+            scenario = scenario.with_diagnostic(ir.Severity.INFO, _kept_scripts(handing_out))
+        if len(handing_out) < len(scripts):
+            dropped[STATIC] = dropped.get(STATIC, 0) + len(scripts) - len(handing_out)
     for reason, count in dropped.items():
         scenario = scenario.with_skipped(reason, count)
 
@@ -216,6 +226,111 @@ def _long_polls(steps: tuple[ir.Step, ...]) -> frozenset[int]:
                      if polled(endpoint))
 
 
+# --- a script the server writes for the session -------------------------------------------------
+
+STATIC = "static asset (keep with --keep-static)"
+# a quoted string in a script that may be a token: no quote, escape or space in it
+_QUOTED = re.compile(r"""(["'])([^"'\\\s]{16,2000})\1""")
+_MIN_SENT = 16  # the shortest value looked for (what _QUOTED finds)
+
+
+def _script(step: ir.Step) -> bool:
+    """A script of the recording's with its text (JavaScript by its type or by its name) that
+    the server may have written for this visit: not a file it said was last changed at some
+    time (``Last-Modified``), nor one a browser may keep a day or more without asking again
+    (``immutable``, ``max-age``), as a build's bundles are."""
+    response = step.response
+    if response is None or response.status != 200 or not response.body:
+        return False
+    mime = response.mime_type.lower()
+    if not ("javascript" in mime or "ecmascript" in mime):
+        path = "".join(p for p in step.request.path.parts if isinstance(p, str)).lower()
+        if not (path.endswith((".js", ".mjs")) and (not mime or mime.startswith("text/"))):
+            return False
+    if response.header("last-modified") is not None:
+        return False
+    cache = (response.header("cache-control") or "").lower()
+    age = _MAX_AGE.search(cache)
+    return "immutable" not in cache and (age is None or int(age.group(1)) < _A_DAY)
+
+
+_MAX_AGE = re.compile(r"max-age\s*=\s*(\d{1,12})")
+_A_DAY = 86_400
+
+
+def _scripts_handing_out(scripts: list[ir.Step], kept: list[ir.Step]) -> dict[int, ir.Step]:
+    """The scripts (by entry index) that hand out a token a later request sends and no
+    response before that request holds (nor its ``Set-Cookie``): a script the server writes for
+    the session (pgAdmin's ``/browser/js/utils.js`` sets ``pgAdmin['csrf_token'] = '…'``, the
+    header every later request sends). A file like any other on disk, it hands out nothing
+    that changes: dropped as any static asset, the script would leave the recorded token in
+    every request, refused on a fresh server. Kept, correlation reads the token from it."""
+    from .correlate.sources import token_like  # (correlate imports this module)
+
+    found: dict[str, ir.Step] = {}  # token -> the first script that holds it
+    for step in scripts:
+        text = step.response.text if step.response is not None else None
+        for match in _QUOTED.finditer(text or ""):
+            value = match.group(2)
+            if value not in found and token_like(value):
+                found[value] = step
+    if not found:
+        return {}
+    handing_out: dict[int, ir.Step] = {}
+    said = [(step.entry_index, _said(step)) for step in kept if step.response is not None]
+    for step in kept:
+        for value in _sent(step.request) & found.keys():
+            script = found.pop(value)
+            if script.entry_index < step.entry_index and not any(
+                    value in text for at, text in said
+                    if script.entry_index < at < step.entry_index or at < script.entry_index):
+                handing_out[script.entry_index] = script
+        if not found:
+            break
+    return handing_out
+
+
+def _said(step: ir.Step) -> str:
+    """What a response hands out: its text and its headers' values (``Set-Cookie``)."""
+    response = step.response
+    assert response is not None
+    return "\n".join([response.text or "", *(value for _, value in response.headers)])
+
+
+def _sent(request: ir.Request) -> set[str]:
+    """The credentials a request sends that are long enough to be a token: the values of its
+    headers, query parameters, form fields and JSON members named as credentials are
+    (``X-CSRF-Token``, ``csrf_token``, ``Authorization``'s ``Bearer <token>``)."""
+    texts = [h.value.text for h in request.headers
+             if _SENT_CREDENTIAL.search(h.name) and h.name.lower() != "cookie"]
+    texts += [q.value.text for q in request.query if _SENT_CREDENTIAL.search(q.name)]
+    body = request.body
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        texts += [value.text for name, value in body.fields if _SENT_CREDENTIAL.search(name)]
+    elif isinstance(body, ir.JsonBody) and isinstance(body.value, dict):
+        texts += [value for name, value in body.value.items()
+                  if isinstance(value, str) and _SENT_CREDENTIAL.search(name)]
+    sent = set()
+    for text in texts:
+        for word in text.split() if " " in text else (text,):
+            if len(word) >= _MIN_SENT and _MIXED.search(word):
+                sent.add(word)
+    return sent
+
+
+# a credential's name (a header's, a field's): what the value of a script file is looked for in
+_SENT_CREDENTIAL = re.compile(r"csrf|xsrf|token|nonce|authenticity|auth|session|api-?key", re.I)
+_MIXED = re.compile(r"[A-Za-z].*\d|\d.*[A-Za-z]")  # letters and digits: made up, not a word
+
+
+def _kept_scripts(handing_out: dict[int, ir.Step]) -> str:
+    shown = ", ".join(f"entry {step.entry_index + 1} {step.label}"
+                      for step in list(handing_out.values())[:5])
+    more = f" and {len(handing_out) - 5} more" if len(handing_out) > 5 else ""
+    return (f"kept as steps, though static: {shown}{more} (the server writes a token into "
+            "the script that later requests send back: read from it at run time)")
+
+
 def _drop_reason(step: ir.Step, options: Options, include_urls: list[re.Pattern[str]],
                  exclude_urls: list[re.Pattern[str]]) -> str:
     request = step.request
@@ -229,7 +344,7 @@ def _drop_reason(step: ir.Step, options: Options, include_urls: list[re.Pattern[
     if any(p.search(url) for p in exclude_urls):
         return "excluded by --exclude-url"
     if not options.keep_static and is_static(step):
-        return "static asset (keep with --keep-static)"
+        return STATIC
     if _event_stream(step):
         return EVENT_STREAM
     return ""

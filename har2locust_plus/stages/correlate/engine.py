@@ -48,7 +48,7 @@ from .headers import cookie_values, header_rule_sources, header_sources, set_coo
 from .html import HTML_ROW, HTML_ROW_VALUE, SHOWN, fragment_sources, html_sources, is_html
 from .json_body import json_sources, plain_sources
 from .rows import JSON_ROW, ROW
-from .scripts import rsc_sources
+from .scripts import rsc_sources, served_script_sources
 from .sources import (
     MIN_TOKEN,
     RANK_TEXT,
@@ -361,6 +361,8 @@ def _kind_sources(step: ir.Step, text: str, mime: str, wanted: Wanted, made: fro
         for path, fragment in fragments:  # HTML the page's script inserts
             found.extend(fragment_sources(step, path, fragment, wanted))
         return found
+    if "javascript" in mime or "ecmascript" in mime:  # a script kept for what it hands out
+        return list(served_script_sources(step, text, wanted))
     if is_html(mime, text):
         return list(html_sources(step, text, wanted, step.number in made,
                                  (followed or {}).get(step.number, frozenset())))

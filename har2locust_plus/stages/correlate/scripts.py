@@ -24,8 +24,10 @@ JS_TYPES = frozenset({"", "text/javascript", "application/javascript", "module",
 # wp_localize_script writes ``var communityEventsData = {"nonce":"…"}``
 OWNER = re.compile(r"""(["']?)([A-Za-z_$][\w$]{0,60})\1\s*[:=]\s*$""")
 OWNER_SCAN = 20_000  # how far back the object's opening brace is looked for
-STRING_ASSIGNMENT = re.compile(
-    r"""(["']?)([A-Za-z_$][\w$\-]{0,60})\1\s*[:=]\s*(["'])((?:(?!\3)[^\\\n]|\\.){8,2000})\3""")
+# ``key: "…"``, ``key = '…'``, and a member set by its quoted name, ``pgAdmin['csrf_token'] =
+# '…'`` (group 2 the key, group 3 the bracket, 4 the quote, 5 the string)
+STRING_ASSIGNMENT = re.compile(r"""(["']?)([A-Za-z_$][\w$\-]{0,60})\1(\]?)\s*[:=]\s*(["'])"""
+                               r"""((?:(?!\4)[^\\\n]|\\.){8,2000})\4""")
 
 
 def script_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
@@ -34,6 +36,13 @@ def script_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]
         if script_type and script_type.group(1).lower() not in JS_TYPES:
             continue  # JSON data islands: see html.embedded_json_sources
         yield from _string_sources(step, block.group(2), text, wanted, "script")
+
+
+def served_script_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
+    """A script the server writes for the session, fetched as a file of its own: pgAdmin's
+    ``/browser/js/utils.js`` sets ``pgAdmin['csrf_token'] = '…'``, the token every later
+    request sends in a header (``filter`` keeps such a script as a step)."""
+    yield from _string_sources(step, text, text, wanted, "script file")
 
 
 def rsc_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
@@ -48,12 +57,13 @@ def _string_sources(step: ir.Step, script: str, text: str, wanted: Wanted,
                     where: str) -> Iterator[Source]:
     """The wanted token-like strings ``script`` (a part of ``text``) assigns to a key."""
     for match in STRING_ASSIGNMENT.finditer(script):
-        raw = match.group(4)
+        raw = match.group(5)
         value = js_unescape(raw) if "\\" in raw else raw
         if value not in wanted or not token_like(value):
             continue
-        key, quote = match.group(2), match.group(3)
-        pattern = (f"""["']?{re.escape(key)}["']?\\s*[:=]\\s*{quote}"""
+        key, quote = match.group(2), match.group(4)
+        bracket = "\\]" if match.group(3) else ""
+        pattern = (f"""["']?{re.escape(key)}["']?{bracket}\\s*[:=]\\s*{quote}"""
                    f"((?:[^{quote}\\\\\\n]|\\\\.)*){quote}")
         if first_group(pattern, text) != raw:
             # an earlier assignment to the same key: this one by the object around it
