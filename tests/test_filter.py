@@ -1,4 +1,5 @@
-"""The filter stage's long polls: a script's GET that waits for news beside the flow."""
+"""The filter stage's long polls (a script's request that waits for news beside the flow),
+event streams and live channels."""
 
 from __future__ import annotations
 
@@ -99,3 +100,58 @@ def test_an_event_stream_is_not_a_step():
     assert dict(result.scenario.skipped).get(EVENT_STREAM) == 3
     assert [s.request.path.text for s in result.scenario.steps] == [
         "/api/me", "/notifications/stream"]
+
+
+def test_a_post_long_poll_is_not_a_step_a_post_that_creates_a_poll_is():
+    """Odoo's ``POST /longpolling/poll`` (JSON-RPC, open until there is news) open 3 s while
+    the user saved, and the next one answered at once; a POST is a write otherwise: a survey's
+    ``POST /api/poll`` answered at once stays a step, and so does a slow one that did not
+    overlap the user's requests."""
+    def poll(seconds: float, ms: float) -> dict:
+        return _at(api("/longpolling/poll", "POST", json_body={"params": {"last": 0}},
+                       response={"result": []}), seconds, ms)
+
+    entries = [_at(api("/web/session", response={"uid": 2}), 0), poll(1, 3000)]
+    entries += [_at(api(f"/web/dataset/{i}", "POST", json_body={"i": i}, response={"ok": i}),
+                    1 + 0.2 * (i + 1)) for i in range(3)]
+    entries += [poll(5, 20), _at(api("/api/poll", "POST", json_body={"q": "Tea?"},
+                                     response={"id": 4}), 6)]
+    result = conv(*entries)
+    assert _skipped(result) == 2
+    assert [s.label for s in result.scenario.steps] == [
+        "GET /web/session", "POST /web/dataset/0", "POST /web/dataset/1", "POST /web/dataset/2",
+        "POST /api/poll"]
+    slow = [_at(api("/web/session", response={"uid": 2}), 0), poll(1, 3000),
+            _at(api("/web/dataset/0", "POST", json_body={"i": 0}, response={"ok": 0}), 4.5)]
+    assert _skipped(conv(*slow)) == 0
+
+
+def test_socket_io_and_sockjs_transports_are_not_steps_and_events_sent_are_told():
+    """Socket.IO's engine.io transport (its handshake, its polls, the packets it posts) and
+    SockJS's: the page's live channel, whose session id the handshake hands out; what the
+    page sent over it is named in a warning."""
+    from test_correlate import entry
+
+    from har2locust_plus.stages.filter import LIVE_CHANNEL
+
+    eio = "/socket.io/?EIO=4&transport=polling&t=P1a2b3c"
+    sid = "&sid=Xk3pQ9xW2vL7nB4mAAAB"
+    channel = [
+        entry(eio, mime="text/plain", body='0{"sid":"Xk3pQ9xW2vL7nB4mAAAB","pingInterval":25000}',
+              resource_type="xhr"),
+        entry(eio + sid, "POST", raw=("text/plain;charset=UTF-8", "40"), mime="text/html",
+              body="ok", resource_type="xhr"),
+        entry(eio + sid, mime="text/plain", body='40{"sid":"a1"}', resource_type="xhr"),
+        entry(eio + sid, "POST", raw=("text/plain;charset=UTF-8", '42["add",{"n":1}]'),
+              mime="text/html", body="ok", resource_type="xhr"),
+        entry("/sockjs/123/ab4c9x/xhr", "POST", mime="application/javascript", body="o\n",
+              resource_type="xhr"),
+        entry("/sockjs/123/ab4c9x/xhr_send", "POST", raw=("text/plain", '["hello"]'),
+              mime="text/plain", body="", resource_type="xhr", status=204),
+    ]
+    result = conv(api("/api/me", response={"ok": True}), *channel,
+                  entry("/socket.io-docs/?transport=polling", body="<p>docs</p>"))
+    assert dict(result.scenario.skipped).get(LIVE_CHANNEL) == 6
+    assert [s.label for s in result.scenario.steps] == ["GET /api/me", "GET /socket.io-docs/"]
+    (warning,) = [d.message for d in result.scenario.diagnostics if "live channel" in d.message]
+    assert "(Socket.IO or SockJS: entry 5, entry 7)" in warning

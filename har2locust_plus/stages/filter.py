@@ -43,6 +43,7 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     dropped: dict[str, int] = {}  # reason -> count, in first-seen order (one copy of the
     polls = _long_polls(scenario.steps)  # scenario per reason, not per entry: 4,000 at 10,000)
     scripts: list[ir.Step] = []  # static scripts: one may hand out what a request sends
+    events: list[ir.Step] = []  # what the page sent over a live channel
     for step in scenario.steps:
         reason = _drop_reason(step, options, include_urls, exclude_urls) or (
             LONG_POLL if step.entry_index in polls else "")
@@ -50,8 +51,12 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             scripts.append(step)
         elif reason:
             dropped[reason] = dropped.get(reason, 0) + 1
+            if reason == LIVE_CHANNEL and _sends_events(step.request):
+                events.append(step)
         else:
             kept.append(step)
+    if events:
+        scenario = scenario.with_diagnostic(ir.Severity.WARNING, _events_not_replayed(events))
     if scripts:
         handing_out = _scripts_handing_out(scripts, kept)
         if handing_out:
@@ -175,6 +180,9 @@ _POLL_PARAM = re.compile(r"^(?:since|timeout|wait|poll|longpoll|last_?(?:event_?
                          re.I)
 _POLL_PATH = re.compile(r"/(?:events?|poll|longpoll|subscribe|updates|notifications?)(?:/|$)",
                         re.I)
+# a POST that polls (Odoo's /longpolling/poll, Discourse's MessageBus /message-bus/<client>/poll):
+# only a path that says so, a POST being a write otherwise
+_POST_POLL_PATH = re.compile(r"/(?:poll|longpoll|longpolling)(?:/|$)", re.I)
 _POLL_SUBPATH = re.compile(r"(?:/[A-Za-z_-]+)+/?")  # a long poll's path, then words (no ids)
 _POLL_OVERLAP = 2  # later requests sent while it was open
 _POLL_SECONDS = 1.0
@@ -182,7 +190,8 @@ _POLL_SECONDS = 1.0
 
 def _long_polls(steps: tuple[ir.Step, ...]) -> frozenset[int]:
     """The entries (by index) that are long polls: a script's GET asking a server to answer
-    when there is news (Syncthing's ``/rest/events?since=16``, a chat's ``/poll``), open for a
+    when there is news (Syncthing's ``/rest/events?since=16``, a chat's ``/poll``; a POST
+    only to a path that polls: Odoo's ``/longpolling/poll``), open for a
     second or more while the user went on (``_POLL_OVERLAP`` later requests were sent before it
     was answered). In order, a script would wait for each up to the server's timeout, and what
     it answers is news of what the user did after it was sent; the browser ran it beside the
@@ -196,12 +205,18 @@ def _long_polls(steps: tuple[ir.Step, ...]) -> frozenset[int]:
     named = []  # (step, its endpoint): a GET of the script's to a path of events
     for start, step in timed:
         request = step.request
-        if request.method != "GET" or step.resource_type not in ("xhr", "fetch", None):
+        if request.method not in ("GET", "POST") or \
+                step.resource_type not in ("xhr", "fetch", None):
             continue
         path = "".join(p for p in request.path.parts if isinstance(p, str))
-        asks = any(_POLL_PARAM.match(q.name) for q in request.query)
-        if not (asks or _POLL_PATH.search(path)):
-            continue
+        if request.method == "POST":  # a write, unless its path says it polls
+            if not _POST_POLL_PATH.search(path):
+                continue
+            asks = False
+        else:
+            asks = any(_POLL_PARAM.match(q.name) for q in request.query)
+            if not (asks or _POLL_PATH.search(path)):
+                continue
         endpoint = (request.host, path)
         if asks:
             candidates.append((step, endpoint))
@@ -347,6 +362,8 @@ def _drop_reason(step: ir.Step, options: Options, include_urls: list[re.Pattern[
         return STATIC
     if _event_stream(step):
         return EVENT_STREAM
+    if _live_channel(step.request):
+        return LIVE_CHANNEL
     return ""
 
 
@@ -367,6 +384,49 @@ def _event_stream(step: ir.Step) -> bool:
         return True
     accept = step.request.header("Accept")
     return accept is not None and accept.strip().lower() == "text/event-stream"
+
+
+LIVE_CHANNEL = ("live channel (a Socket.IO or SockJS transport the page kept open beside the flow; "
+                "not replayed)")
+# SockJS's transports: /<prefix>/<server: 3 digits>/<session>/<transport>
+_SOCKJS = re.compile(r"/\d{3}/[^/]+/(?:xhr|xhr_send|xhr_streaming|eventsource|htmlfile|jsonp|"
+                     r"jsonp_send)$")
+
+
+def _live_channel(request: ir.Request) -> bool:
+    """A request of a page's live channel rather than of its flow: Socket.IO's transport
+    (engine.io: ``?EIO=4&transport=polling&sid=…``, its handshake, its polls, which wait for
+    news, and the messages it sends, framed for a socket that a replay does not hold) or
+    SockJS's (``/sockjs/123/ab4c/xhr``). Its session id is the handshake's; sent again, the
+    server knows none (``Session ID unknown``). Known by engine.io's ``EIO`` parameter and
+    transport, or SockJS's path."""
+    names = {q.name: q.value.text for q in request.query}
+    if names.get("EIO", "").isdigit() and names.get("transport") in ("polling", "websocket"):
+        return True
+    path = "".join(p for p in request.path.parts if isinstance(p, str))
+    return _SOCKJS.search(path) is not None
+
+
+def _sends_events(request: ir.Request) -> bool:
+    """A live channel's request that sends the server events of the page's (Socket.IO's
+    ``42["event", …]`` packets, SockJS's ``xhr_send``), not only its own handshake or pings."""
+    if request.method != "POST":
+        return False
+    path = "".join(p for p in request.path.parts if isinstance(p, str))
+    if path.endswith(("/xhr_send", "/jsonp_send")):
+        return True
+    body = request.body
+    text = body.text.text if isinstance(body, ir.RawBody) and body.text is not None else ""
+    return '42["' in text or "42/" in text
+
+
+def _events_not_replayed(events: list[ir.Step]) -> str:
+    shown = ", ".join(f"entry {step.entry_index + 1}" for step in events[:5])
+    more = f" and {len(events) - 5} more" if len(events) > 5 else ""
+    return (f"the page sent events over its live channel (Socket.IO or SockJS: {shown}{more}); "
+            "a Locust HTTP script does not hold that channel, so what they did is not "
+            "replayed: if they are the work of the journey, load it with a Socket.IO client "
+            "(locust-plugins' SocketIOUser)")
 
 
 def recorded_url(request: ir.Request) -> str:
