@@ -993,6 +993,13 @@ def _api_answer(site, answer: dict) -> Converted:
     ({"errcode": 0, "errmsg": "ok"}, [("errcode", 0)]),  # WeChat
     ({"resultCode": "0000", "resultMsg": "成功"}, [("resultCode", "0000"), ("resultMsg", "成功")]),
     ({"Code": 200, "Message": None, "IsSuccess": True}, [("Code", 200), ("IsSuccess", True)]),
+    # a success flag written as a number: pgAdmin's make_json_response, MongoDB's "ok"
+    ({"success": 1, "errormsg": "", "info": "", "result": None, "data": None},
+     [("success", 1)]),
+    ({"ok": 1.0, "n": 1}, [("ok", 1.0)]),
+    ({"success": 0, "errormsg": "Could not find"},  # the recording's own refusal: no flag
+     [("errormsg", "Could not find")]),
+    ({"successCount": 1, "isOk": 1}, [("isOk", 1)]),  # a count of them is not a flag
 ])
 def test_an_apis_status_member_beside_its_message_is_checked(site, answer, expected) -> None:
     conv = _api_answer(site, answer)
@@ -1021,6 +1028,16 @@ def test_a_refusal_answered_200_with_its_own_status_fails_the_step() -> None:
         runtime.check(refused, "step 2 POST /login", 200, content_type="json",
                       json_values=(("code", 200), ("msg", "操作成功")))
     assert refused.calls == [("failure", "step 2 POST /login: expected JSON code == 200, got 500")]
+
+
+def test_a_refusal_answered_200_with_a_numeric_success_flag_of_0_fails_the_step() -> None:
+    refused = FakeResponse(200, {"Content-Type": "application/json"},
+                           json.dumps({"success": 0, "errormsg": "Server group not found."}))
+    with pytest.raises(RescheduleTask):
+        runtime.check(refused, "step 25 DELETE /browser/server_group/obj/{id}", 200,
+                      content_type="json", json_values=(("success", 1),))
+    assert refused.calls == [("failure", "step 25 DELETE /browser/server_group/obj/{id}: "
+                              "expected JSON success == 1, got 0")]
 
 
 # --- messages and titles in other scripts -----------------------------------------------------

@@ -645,6 +645,11 @@ def _constant_json_value(key: str, value: object, dynamic: Dynamic,
         # {"resultCode": "0000", "resultMsg": …}; a success's is small (not a one-time code);
         # not a count named so ({"sold": 3, "status": 26} counts the pets of each status)
         return True
+    if value == 1 and type(value) in (int, float) and SUCCESS_FLAG.fullmatch(snake):
+        # a success flag written as a number: pgAdmin's and many PHP APIs' {"success": 1}
+        # ({"success": 0, "errormsg": …} when refused, often with the same 200), MongoDB's
+        # {"ok": 1}; one in a recording that failed (0) is not expected of the replay
+        return True
     if DYNAMIC_SUFFIX.search(key) or any(DYNAMIC_KEY.search(k) or ID_NAME.search(k)
                                          for k in (key, snake)):
         return False
@@ -661,6 +666,7 @@ def _constant_json_value(key: str, value: object, dynamic: Dynamic,
     return bool(_WORDS_VALUE.fullmatch(value)) and not dynamic.occurs_in(value)
 
 
+SUCCESS_FLAG = re.compile(r"(is_?)?(success|successful|succeeded|ok)")
 # a member an API answers its own status in, the HTTP status being 200 either way: RuoYi's and
 # many Spring Boot "result" wrappers' {"code": 200, "msg": …} ({"code": 500, …} when refused),
 # WeChat's errcode, Baidu's errno, Tencent's ret, {"resultCode": "0000"}
