@@ -48,7 +48,8 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         reason = _drop_reason(step, options, include_urls, exclude_urls) or (
             LONG_POLL if step.entry_index in polls else "")
         if reason == STATIC and _script(step):
-            scripts.append(step)
+            scripts.append(step)  # counted below, unless kept
+            dropped.setdefault(STATIC, 0)  # (the reasons in first-seen order)
         elif reason:
             dropped[reason] = dropped.get(reason, 0) + 1
             if reason == LIVE_CHANNEL and _sends_events(step.request):
@@ -62,8 +63,9 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         if handing_out:
             kept = sorted([*kept, *handing_out.values()], key=lambda step: step.entry_index)
             scenario = scenario.with_diagnostic(ir.Severity.INFO, _kept_scripts(handing_out))
-        if len(handing_out) < len(scripts):
-            dropped[STATIC] = dropped.get(STATIC, 0) + len(scripts) - len(handing_out)
+        dropped[STATIC] += len(scripts) - len(handing_out)
+        if not dropped[STATIC]:
+            del dropped[STATIC]
     for reason, count in dropped.items():
         scenario = scenario.with_skipped(reason, count)
 
@@ -289,16 +291,13 @@ def _scripts_handing_out(scripts: list[ir.Step], kept: list[ir.Step]) -> dict[in
             value = match.group(2)
             if value not in found and token_like(value):
                 found[value] = step
-    if not found:
-        return {}
     handing_out: dict[int, ir.Step] = {}
-    said = [(step.entry_index, _said(step)) for step in kept if step.response is not None]
-    for step in kept:
+    for step in kept if found else ():
         for value in _sent(step.request) & found.keys():
-            script = found.pop(value)
+            script = found.pop(value)  # (sent before the script came: it is not the source)
             if script.entry_index < step.entry_index and not any(
-                    value in text for at, text in said
-                    if script.entry_index < at < step.entry_index or at < script.entry_index):
+                    value in _said(earlier) for earlier in kept
+                    if earlier.entry_index < step.entry_index and earlier.response is not None):
                 handing_out[script.entry_index] = script
         if not found:
             break
