@@ -1999,6 +1999,71 @@ def test_an_array_element_without_the_client_s_name_is_read_by_its_position_as_b
     assert (item.kind, item.path, item.anchors) == ("json", ("items", 1, "id"), ())
 
 
+def _labels_journey(labels: list[dict], *, typed: str = "Zoo label", method: str = "POST"):
+    """tt-rss: the caption typed (a prompt()), an answer without the id, the tree, an edit."""
+    create = (entry("/backend.php", "POST", form=[("op", "add"), ("caption", typed)],
+                    mime=JSON, body="Created label <b>Zoo label</b>") if method == "POST"
+              else api(f"/backend.php?op=add&caption={quote_plus(typed)}", response={}))
+    return conv(create, api("/backend.php?op=tree", response={"items": [
+                    {"id": "root", "name": "Labels", "items": labels}]}),
+                entry("/backend.php", "POST", form=[("op", "save"), ("id", "50719"),
+                                                    ("caption", "Zoo label renamed")],
+                      mime=JSON, body=""))
+
+
+def test_an_id_in_a_json_array_is_read_from_the_element_of_the_name_the_user_typed():
+    """tt-rss's new label: its id only in the label tree the page reads next, sorted by name,
+    where admin's other labels come first on another server. The element whose leaf is the
+    caption the user typed (sent whole by the creation) is the user's, found by that leaf
+    (``exact``: "Zoo label renamed" holds "Zoo label" too)."""
+    result = _labels_journey([{"bare_id": 50719, "name": "Zoo label", "type": "label"}])
+    item = extraction(result, 2)
+    assert (item.kind, item.path) == ("json_row", ("items", 0, "items", 0, "bare_id"))
+    assert item.anchors == (("exact", ir.Template(("Zoo label",))),)
+    assert re.search(r'from_json_row\(\s*resp,\s*"step 2 GET /backend.php[^"]*",\s*"bare_id",'
+                     r'\s*\("items", 0, "items"\),\s*\("bare_id",\),\s*"Zoo label",\s*exact=True,'
+                     r'\s*\)', result.code)
+    body = json.dumps({"items": [{"items": [
+        {"bare_id": 3, "name": "Archive"}, {"bare_id": 9, "name": "Zoo label renamed"},
+        {"bare_id": 50800, "name": "Zoo label"}]}]})
+    resp = type("R", (), {"text": body})()
+    assert runtime.from_json_row(resp, "s", "bare_id", ("items", 0, "items"), ("bare_id",),
+                                 "Zoo label", exact=True) == 50800
+
+
+def test_with_unique_the_element_is_found_by_the_name_this_run_made():
+    """``--unique caption``: the creation sends ``f"Zoo label {self.caption_suffix}"``; the
+    element is found by that name, not the recorded one (no element holds it on this run)."""
+    labels = [{"bare_id": 50719, "name": "Zoo label"}]
+    create = entry("/backend.php", "POST", form=[("op", "add"), ("caption", "Zoo label")],
+                   mime=JSON, body="Created")
+    result = conv(create, api("/backend.php?op=tree", response={"items": [{"items": labels}]}),
+                  entry("/backend.php", "POST", form=[("op", "save"), ("id", "50719")],
+                        mime=JSON, body=""), unique_fields=("caption",))
+    (anchor,) = extraction(result, 2).anchors
+    (made,) = [g for g in step(result, 1).generated if g.kind == "unique"]
+    assert anchor == ("exact", ir.Template(("Zoo label ", ir.VarRef(made.var))))
+    assert f'f"Zoo label {{self.{made.var}}}",\n' in result.code
+
+
+@pytest.mark.parametrize("case", ["not typed", "typed in a GET", "two hold it", "a token"])
+def test_an_element_is_read_by_a_typed_name_only_when_the_user_sent_it_and_it_alone_holds_it(
+        case: str):
+    labels = [{"bare_id": 50719, "name": "Zoo label"}]
+    if case == "not typed":
+        result = _labels_journey(labels, typed="Other label")
+    elif case == "typed in a GET":
+        result = _labels_journey(labels, method="GET")
+    elif case == "two hold it":
+        result = _labels_journey([{"bare_id": 50719, "name": "Zoo label", "kind": "x"},
+                                  {"bare_id": 50720, "name": "Zoo label", "kind": "y"}])
+    else:  # a token sent whole is no name a user typed (and is correlated, if handed out)
+        token = "Zk3pQ9xW2vL7nB4mXy12"
+        result = _labels_journey([{"bare_id": 50719, "name": token}], typed=token)
+    item = extraction(result, 2)
+    assert (item.kind, item.anchors) == ("json", ()), case  # by its position, as before
+
+
 def test_from_json_row_fails_the_step_when_no_element_or_two_values_hold_the_name():
     from locust.exception import RescheduleTask
 

@@ -93,6 +93,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.transmission import server  # type: ignore[no-redef]
     elif "pgadmin" in script:
         from fixtures.zoo.pgadmin import server  # type: ignore[no-redef]
+    elif "ttrss" in script:
+        from fixtures.zoo.ttrss import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -161,6 +163,8 @@ RECORDINGS = [
                  {"transmission.har": False}, id="transmission"),
     pytest.param("fixtures/zoo/pgadmin/record.py", ("--out", "{dir}/pgadmin.har"),
                  {"pgadmin.har": True}, id="pgadmin"),
+    pytest.param("fixtures/zoo/ttrss/record.py", ("--out", "{dir}/ttrss.har"),
+                 {"ttrss.har": True}, id="ttrss"),
     pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
                  {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),

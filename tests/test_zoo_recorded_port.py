@@ -58,6 +58,7 @@ import test_zoo_syncthing as syncthing
 import test_zoo_tomcat as tomcat
 import test_zoo_trac as trac
 import test_zoo_transmission as transmission
+import test_zoo_ttrss as ttrss
 import test_zoo_wagtailcms as wagtailcms
 import test_zoo_webforms as webforms
 import test_zoo_wordpress as wordpress
@@ -340,6 +341,18 @@ def _transmission(port: int) -> Any:
 
 def _transmission_missing() -> str | None:
     from fixtures.zoo.transmission.server import missing
+
+    return missing()
+
+
+def _ttrss(port: int) -> Any:
+    from fixtures.zoo.ttrss.server import TinyTinyRss
+
+    return TinyTinyRss(port=port, admin_labels=(ttrss.OTHER_LABEL,))
+
+
+def _ttrss_missing() -> str | None:
+    from fixtures.zoo.ttrss.server import missing
 
     return missing()
 
@@ -652,6 +665,9 @@ ZOOS = [
         lambda o: transmission.assert_full_lifecycle(o.run, o.after),
         missing=_transmission_missing, secret=transmission.SECRET_KIND,
         users=transmission.USERS),
+    Zoo("ttrss", _ttrss, ttrss.PASSWORD,
+        lambda o: ttrss.assert_full_lifecycle(o.run, o.after, left=(ttrss.OTHER_LABEL,)),
+        missing=_ttrss_missing, users=ttrss.USERS),
     Zoo("pgadmin", _pgadmin, pgadmin.PASSWORD,
         lambda o: pgadmin.assert_full_lifecycle(o.run, o.after), missing=_pgadmin_missing,
         users=pgadmin.USERS),

@@ -839,6 +839,8 @@ class FastHttpGenerator:
             extra = [(_POS, py_str(str(ex.path[0]))), (_POS, py_value(ex.anchors[0][1]))]
         if ex.kind == "json_row":
             extra = [(_POS, py_value(inside)), (_POS, py_value(ex.anchors[0][1]))]
+            if ex.anchors[0][0] == "exact":  # a name the user typed: a leaf equal to it
+                extra.append(("exact=", py_value(True)))
         args = [(_POS, _name("resp")), (_POS, label), (_POS, var), (_POS, last), *extra]
         sent_in = self.sent_in.get(ex.var)
         if sent_in:  # checked when extracted, so a value the client cannot send fails here

@@ -648,11 +648,11 @@ def json_element(items, key, selector, where):
     raise LookupError(f"{where} has no element {what}")
 
 
-def from_json_row(resp, step, var, array, path, name, sent_in=()):
+def from_json_row(resp, step, var, array, path, name, sent_in=(), exact=False):
     """The value at path in the element of the JSON array at array whose strings (or
-    numbers) hold name: the item the user acted on, by the name the client gave it, not the
-    item at the recorded position. No such element, or elements of that name with different
-    values: the step fails."""
+    numbers) hold name (exact: one of them is name): the item the user acted on, by the name
+    the client gave it, not the item at the recorded position. No such element, or elements
+    of that name with different values: the step fails."""
     items = parsed_json(resp)
     for key in array:
         try:
@@ -661,7 +661,8 @@ def from_json_row(resp, step, var, array, path, name, sent_in=()):
             stop_flow(resp, step, var)
     found = set()
     for item in items if isinstance(items, list) else ():
-        if str(name) in " ".join(json_texts(item)):
+        texts = json_texts(item)
+        if (str(name) in texts) if exact else (str(name) in " ".join(texts)):
             value = item
             for key in path:
                 try:

@@ -437,7 +437,16 @@ class _Finder:
             if path is not r.path or body is not r.body or not _same(query, r.query) or \
                     not _same(headers, r.headers):
                 r = replace(r, path=path, query=query, headers=headers, body=body)
-            out.append(_with_request(step, r))
+            step = _with_request(step, r)
+            if any(isinstance(ex.anchors[0][1], ir.Template)
+                   for ex in step.extractions if ex.kind == "json_row" and ex.anchors):
+                # the name a list's element is found by, as the request that made it sends it
+                step = replace(step, extractions=tuple(
+                    replace(ex, anchors=((ex.anchors[0][0], fix(ex.anchors[0][1])),))
+                    if ex.kind == "json_row" and ex.anchors
+                    and isinstance(ex.anchors[0][1], ir.Template) else ex
+                    for ex in step.extractions))
+            out.append(step)
         return out
 
 

@@ -115,6 +115,9 @@ class _State:
     tokens: dict[str, list] = field(default_factory=dict)  # text → _tokens(text)
     index: dict[str, list[Source]] = field(default_factory=dict)  # value → sources, in order
     sent: set[str] = field(default_factory=set)  # every value a request has sent so far
+    # a value an unsafe request sent whole in a form field or a JSON string → its first step:
+    # what a user may have typed (a name, see _row_anchored)
+    typed: dict[str, int] = field(default_factory=dict)
     var_of: dict[tuple, str] = field(default_factory=dict)  # (kind, expr, path) → var
     names: set[str] = field(default_factory=set)
     next_suffix: dict[str, int] = field(default_factory=dict)  # base → next n of _unique
@@ -526,6 +529,9 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     headers = tuple(_header(h, step, state, sent) for h in request.headers)
     body = _body(request.body, step, state, sent)
     state.sent.update(sent)
+    if request.method not in ("GET", "HEAD"):
+        for value in _typed(body):
+            state.typed.setdefault(value, step.number)
     for value in sent:  # a constant from now on: no later response is its source ...
         if not (value.isdigit() and len(value) < MIN_TOKEN):  # ... but a created object's id
             state.wanted.pop(value, None)
@@ -533,6 +539,19 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
             _same(headers, request.headers):
         return request  # most requests send nothing correlated: no copies
     return replace(request, path=path, query=query, headers=headers, body=body)
+
+
+def _typed(body: ir.Body | None) -> Iterator[str]:
+    """The values a request body sends as recorded in its form fields and JSON strings,
+    correlation done (what the script sends as it is), tokens left out: what a user may have
+    typed (see ``_State.typed``)."""
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        texts = [value.text for _, value in body.fields if value.is_literal]
+    elif isinstance(body, ir.JsonBody):
+        texts = [leaf for leaf in ir.json_leaves(body.value) if isinstance(leaf, str)]
+    else:
+        return
+    yield from (text for text in texts if not token_like(text))
 
 
 def _same(new: tuple, old: tuple) -> bool:
@@ -1193,16 +1212,23 @@ def _holds_made(value: str, step: ir.Step, state: _State) -> bool:
 def _row_anchored(source: Source, state: _State) -> Source | None:
     """A row source (see :mod:`.rows`) read by the row that holds a value the client made
     before the listing was answered (the name it gave the object): the variable holding it;
-    None when no such value is in the row alone."""
-    ((side, tokens),) = source.anchors
+    None when no such value is in the row alone. A JSON array's element is also found by a
+    name the user typed before (sent whole in an unsafe request's form or JSON: tt-rss's
+    ``caption=Zoo label``, then the label tree's ``{"bare_id": 50719, "name": "Zoo label"}``),
+    which it alone holds: ``exact``, a leaf equal to it (the run-time ``from_json_row``)."""
+    (side, tokens), *more = source.anchors
     if not isinstance(tokens, str):
         return source  # resolved when an earlier request looked it up
+    kind = JSON_ROW if source.kind == "json" else source.kind
     for token in tokens.split():
         made = state.generated.get(token)
         if made is not None and made.kind in _NAMING_KINDS and \
                 made.used_by and made.used_by[0] < source.step:
-            kind = JSON_ROW if source.kind == "json" else source.kind
             return replace(source, kind=kind, anchors=((side, ir.VarRef(made.var)),))
+    for _, names in more:
+        for name in names:  # type: ignore[union-attr]
+            if state.typed.get(name, source.step) < source.step:
+                return replace(source, kind=kind, anchors=(("exact", ir.Template((name,))),))
     return None
 
 
@@ -1238,6 +1264,13 @@ class _At:
 
 def _how(source: Source) -> str:
     """How the value is extracted, for the report (JSON paths spelled out only when used)."""
+    if source.kind == JSON_ROW and not source.how:  # the array, and the name of the element
+        at = max(i for i, key in enumerate(source.path) if isinstance(key, int))
+        anchor = source.anchors[0][1]
+        named = anchor.name if isinstance(anchor, ir.VarRef) else \
+            repr(anchor.text) if isinstance(anchor, ir.Template) else repr(anchor)
+        return ("JSON " + "".join(f"[{p!r}]" for p in source.path[:at])
+                + f" element holding {named}")
     if source.how or source.kind != "json":
         return source.how
     return "JSON " + "".join(f"[{p!r}]" for p in source.path)

@@ -13,7 +13,7 @@ from ... import ir, jsontext
 from ...ir import replace
 from ..grouping import identifier
 from .location import url_values
-from .rows import json_row_tokens, may_hold_code, row_sources
+from .rows import json_row_names, json_row_tokens, may_hold_code, row_sources
 from .sources import (
     MAX_STRUCTURED,
     MAX_VALUE,
@@ -54,9 +54,11 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     for path, value in leaves:
         source = _json_source(step, path, value, creates, created)
         if source is not None:
-            if any(type(key) is int for key in path) and (
-                    tokens := json_row_tokens(data, path, arrays)):
-                source = replace(source, anchors=(("row", tokens),))  # see rows.py
+            if any(type(key) is int for key in path):  # see rows.py
+                tokens = json_row_tokens(data, path, arrays)
+                names = json_row_names(data, path, value)
+                if tokens or names:
+                    source = replace(source, anchors=(("row", tokens), ("names", names)))
             found.append(source)
     for path, url in urls or ():  # after the leaves: a value that is a leaf too is the leaf
         found.extend(_url_sources(step, path, url, wanted, creates))

@@ -157,6 +157,32 @@ def json_row_tokens(data: object, path: tuple, cache: dict[int, list[str]]) -> s
     return " ".join(own_tokens(mine, others))
 
 
+def json_row_names(data: object, path: tuple, value: object) -> tuple[str, ...]:
+    """The string leaves of the array element ``path`` goes through (at its last index) that
+    no other element of that array holds as a leaf, nor hold the id ``value``: the names that
+    may be the one a user typed for it (tt-rss's label ``{"bare_id": 50719, "name": "Zoo
+    label"}``); () when ``path`` goes through no array."""
+    at = max((i for i, key in enumerate(path) if isinstance(key, int)), default=None)
+    if at is None:
+        return ()
+    array: object = data
+    for key in path[:at]:
+        array = array[key]  # type: ignore[index]
+    if not isinstance(array, list) or not isinstance(array[path[at]], (dict, list)):
+        return ()
+    others = {text for i, item in enumerate(array[:200]) if i != path[at]
+              for text in _leaf_texts(item) if isinstance(text, str)}
+    shown = str(value)
+    return tuple(dict.fromkeys(
+        text for text in _leaf_texts(array[path[at]])
+        if isinstance(text, str) and text not in others and shown not in text
+        and _TYPED.fullmatch(text)))
+
+
+# what a user may type as a name: 3 to 200 characters, a letter among them, no line break
+_TYPED = re.compile(r"(?=[^\n]*[^\W\d_])[^\n]{3,200}")
+
+
 def _leaf_texts(node: object, depth: int = 0) -> list[str]:
     """The string and number leaves of a JSON value (six levels, 200 items deep at most)."""
     if isinstance(node, str):
