@@ -1030,6 +1030,27 @@ def test_a_refusal_answered_200_with_its_own_status_fails_the_step() -> None:
     assert refused.calls == [("failure", "step 2 POST /login: expected JSON code == 200, got 500")]
 
 
+def test_markup_a_server_types_as_json_is_checked_as_a_page() -> None:
+    """tt-rss answers its preferences' panels ``text/json``: the page text is checked, as a
+    page's, with the recorded type; JSON (or JSONP) under that type is not."""
+    from har2locust_plus.stages.checks import _markup_as_json
+
+    assert _markup_as_json(["<div dojoType='dijit.layout.BorderContainer'><h3>Labels</h3></div>"])
+    assert not _markup_as_json(['{"html": "<div>x</div>"}'])
+    assert not _markup_as_json(['cb({"a": 1})', "<div>x</div>"])
+    assert not _markup_as_json(["Created label <b>Zoo label</b>"])
+
+
+def test_markup_typed_as_json_gets_the_page_checks(site) -> None:
+    body = ("<div class='panel'><h2>Label editor</h2><form><input name='caption'></form>"
+            "</div>")
+    conv = _inspect(site(site._entry("/backend.php?op=labels", body=body,
+                                     mime="text/json; charset=utf-8")))
+    kinds = {c.kind: c.expected for c in conv.scenario.steps[0].checks}
+    assert kinds["content_type"] == "json" and "no_error" not in kinds
+    assert "Label editor" in kinds["contains"]
+
+
 def test_a_refusal_answered_200_with_a_numeric_success_flag_of_0_fails_the_step() -> None:
     refused = FakeResponse(200, {"Content-Type": "application/json"},
                            json.dumps({"success": 0, "errormsg": "Server group not found."}))
