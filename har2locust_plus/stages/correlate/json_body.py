@@ -51,12 +51,13 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     created = creates and step.response is not None and step.response.status == 201
     found = []
     arrays: dict[int, list[str]] = {}  # json_row_tokens' texts of each array
+    named: dict[int, tuple[list[set[str]], dict[str, int]]] = {}  # json_row_names' leaves
     for path, value in leaves:
         source = _json_source(step, path, value, creates, created)
         if source is not None:
             if any(type(key) is int for key in path):  # see rows.py
                 tokens = json_row_tokens(data, path, arrays)
-                names = json_row_names(data, path, value)
+                names = json_row_names(data, path, value, named)
                 if tokens or names:
                     source = replace(source, anchors=(("row", tokens), ("names", names)))
             found.append(source)

@@ -157,26 +157,36 @@ def json_row_tokens(data: object, path: tuple, cache: dict[int, list[str]]) -> s
     return " ".join(own_tokens(mine, others))
 
 
-def json_row_names(data: object, path: tuple, value: object) -> tuple[str, ...]:
+def json_row_names(data: object, path: tuple, value: object,
+                   cache: dict[int, tuple[list[set[str]], dict[str, int]]]) -> tuple[str, ...]:
     """The string leaves of the array element ``path`` goes through (at its last index) that
     no other element of that array holds as a leaf, nor hold the id ``value``: the names that
     may be the one a user typed for it (tt-rss's label ``{"bare_id": 50719, "name": "Zoo
-    label"}``); () when ``path`` goes through no array."""
+    label"}``); () when ``path`` goes through no array. ``cache``: each array's elements'
+    leaves and how many elements hold each (once per array, for its other ids)."""
     at = max((i for i, key in enumerate(path) if isinstance(key, int)), default=None)
     if at is None:
         return ()
     array: object = data
     for key in path[:at]:
         array = array[key]  # type: ignore[index]
-    if not isinstance(array, list) or not isinstance(array[path[at]], (dict, list)):
+    index = path[at]
+    if not isinstance(array, list) or index >= 200 or \
+            not isinstance(array[index], (dict, list)):
         return ()
-    others = {text for i, item in enumerate(array[:200]) if i != path[at]
-              for text in _leaf_texts(item) if isinstance(text, str)}
+    known = cache.get(id(array))
+    if known is None:
+        leaves = [{text for text in _leaf_texts(item) if isinstance(text, str)}
+                  for item in array[:200]]
+        holders: dict[str, int] = {}
+        for texts in leaves:
+            for text in texts:
+                holders[text] = holders.get(text, 0) + 1
+        known = cache[id(array)] = (leaves, holders)
+    leaves, holders = known
     shown = str(value)
-    return tuple(dict.fromkeys(
-        text for text in _leaf_texts(array[path[at]])
-        if isinstance(text, str) and text not in others and shown not in text
-        and _TYPED.fullmatch(text)))
+    return tuple(sorted(text for text in leaves[index] if holders[text] == 1
+                        and shown not in text and _TYPED.fullmatch(text)))
 
 
 # what a user may type as a name: 3 to 200 characters, a letter among them, no line break
