@@ -136,6 +136,63 @@ def test_a_cookie_name_without_a_part_of_letters_and_digits_stays_as_recorded():
     assert all(h.name_template is None for h in step(result, 2).request.headers)
 
 
+def test_a_cookie_named_by_the_server_s_port_is_read_by_the_live_port():
+    """OctoPrint names its cookies by its port (``csrf_token_P5000``: a host's cookies are
+    shared by all its ports) and its script sends the value back in ``X-CSRF-Token``. A
+    replay on another port gets another name, of another length too (``P46575`` → ``P5123``):
+    the part is the live port of ``--host`` (``live_port``), read once, not a part of six
+    characters read by its shape; the variable is named without it."""
+    origin = "http://127.0.0.1:46575"
+    for name, template in (("csrf_token_P46575", ("csrf_token_P", "46575", "")),
+                           ("session-46575", ("session-", "46575", "")),
+                           ("remember.46575.id", ("remember.", "46575", ".id"))):
+        result = _on(
+            entry("/", response_headers=[("Set-Cookie", f"{name}={TOKEN}")], body="<p>ui</p>"),
+            api("/api/login", "POST", headers=[("X-CSRF-Token", TOKEN)],
+                json_body={"user": "a"}, response={"name": "a"}),
+            api("/api/files", "POST", headers=[("X-CSRF-Token", TOKEN)],
+                json_body={"x": 1}, response={"done": True}), origin=origin)
+        port, cookie = step(result, 2).generated
+        assert (port.kind, port.recorded) == ("port", "46575"), name
+        before, _, after = template
+        assert cookie.name_template == ir.Template(ir.merge_parts(
+            [before, ir.VarRef(port.var), after])), name
+        assert [g.kind for g in step(result, 3).generated] == ["cookie"]  # the port: once
+        (row,) = [c for c in result.report.correlations if c["var"] == port.var]
+        assert (row["how"], row["used_by"]) == ("the port of --host", [2, 3])
+        assert f"self.{port.var} = live_port(self)" in result.code
+        assert "cookie_name_part" not in result.code and "46575" not in name.join(
+            result.code.split("live_port(self)")[1:2]).split("def ")[0]
+        if name.startswith("csrf_token"):
+            assert cookie.var == "csrf_token"  # not csrf_token_p46575
+
+
+def test_a_port_inside_another_part_is_no_port():
+    """The port's digits inside a longer number or glued to a word: no port (the name as
+    before)."""
+    origin = "http://127.0.0.1:46575"
+    for name in ("sid_146575", "tokenP46575x", "csrf_token_P465750"):
+        result = _on(
+            entry("/", response_headers=[("Set-Cookie", f"{name}={TOKEN}")], body="<p>ui</p>"),
+            api("/api/login", "POST", headers=[("X-CSRF-Token", TOKEN)],
+                json_body={"user": "a"}, response={"ok": True}), origin=origin)
+        assert "port" not in [g.kind for g in step(result, 2).generated], name
+
+
+def _on(*entries: dict, origin: str):
+    """``conv`` of the entries moved to ``origin``."""
+    for e in entries:
+        e["request"]["url"] = origin + e["request"]["url"][len(ORIGIN):]
+    return conv(*entries)
+
+
+@pytest.mark.parametrize(("host", "port"), [("http://127.0.0.1:5123", "5123"),
+                                            ("http://octopi.local", "80"),
+                                            ("https://octopi.local/", "443")])
+def test_the_live_port_is_the_host_s_or_its_scheme_s(host, port):
+    assert runtime.live_port(SimpleNamespace(host=host)) == port
+
+
 def _jar_user(*names: str) -> SimpleNamespace:
     jar = CookieJar()
     for name in names:

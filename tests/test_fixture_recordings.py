@@ -95,6 +95,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.pgadmin import server  # type: ignore[no-redef]
     elif "ttrss" in script:
         from fixtures.zoo.ttrss import server  # type: ignore[no-redef]
+    elif "octoprint" in script:
+        from fixtures.zoo.octoprint import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -165,6 +167,8 @@ RECORDINGS = [
                  {"pgadmin.har": True}, id="pgadmin"),
     pytest.param("fixtures/zoo/ttrss/record.py", ("--out", "{dir}/ttrss.har"),
                  {"ttrss.har": True}, id="ttrss"),
+    pytest.param("fixtures/zoo/octoprint/record.py", ("--out", "{dir}/octoprint.har"),
+                 {"octoprint.har": True}, id="octoprint"),
     pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
                  {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),

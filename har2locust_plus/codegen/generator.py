@@ -562,6 +562,11 @@ class FastHttpGenerator:
                                              (_POS, py_str(self.step_label(step)))))
             return Line(call, "self." + py_ident(value.var), (_comment_line(
                 "the server names this cookie per instance: the part it chose"),))
+        if value.kind == "port":
+            self.use_helper("live_port")
+            return Line(Call("live_port", ((_POS, _SELF),)), "self." + py_ident(value.var),
+                        (_comment_line("the server names cookies by its port (recorded: "
+                                       + value.recorded + ")"),))
         if value.kind == "set_cookie":
             self.use_helper("set_cookie")
             cookie = var_expr(ir.VarRef(value.var)) if value.var else py_str(value.recorded)

@@ -518,6 +518,14 @@ def from_cookie(user, name, step):
     return value
 
 
+def live_port(user):
+    """The port of the server under test (--host), as a server that names its cookies by its
+    own port names them this run (OctoPrint's csrf_token_P5000: a host's cookies are shared by
+    all its ports)."""
+    url = urlsplit(user.host)
+    return str(url.port or (443 if url.scheme == "https" else 80))
+
+
 def cookie_name_part(user, pattern, step):
     """The part of a cookie's name a server chose for itself (Syncthing's CSRF-Token-<device>):
     group 1 of pattern, a regex of the whole name, matched against the jar's cookies' names;

@@ -157,8 +157,10 @@ def _clean(request: ir.Request, verdicts: _Verdicts
             cookies += _cookie_pairs(header.value.text)
         if sent is None or low in seen:
             continue
-        if low == "content-type" and isinstance(request.body, ir.MultipartBody):
-            continue  # the client writes its own boundary
+        if low == "content-type" and (isinstance(request.body, ir.MultipartBody) or (
+                request.body is None and header.value.is_literal
+                and "boundary=" in header.value.text.lower())):
+            continue  # the client writes its own boundary (or the recording has no body)
         seen.add(low)
         headers.append(sent)
     return tuple(headers), cookies

@@ -34,7 +34,7 @@ import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from ... import ir, jsontext
 from ...ir import replace
@@ -138,6 +138,7 @@ class _State:
     cookies: dict[str, tuple[str, str]] = field(default_factory=dict)
     cookie_vars: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, decode) → var
     cookie_parts: dict[str, str] = field(default_factory=dict)  # see _cookie_name: part → var
+    port_var: str = ""  # see _port_in_name: the live port of --host, once a cookie needs it
     step_cookies: dict[str, tuple[str, str]] = field(default_factory=dict)  # this request's
     # what this request sent in its path or under an id's name: the response echoing it (PUT
     # /notes/17 → {"id": 17}) did not create it
@@ -1048,7 +1049,9 @@ def _cookie_var(value: str, cookie: tuple[str, str], step: ir.Step, state: _Stat
     name, how = cookie
     var = state.cookie_vars.get(cookie)
     if var is None:
-        var = state.cookie_vars[cookie] = _unique(identifier(name) or "cookie", state)
+        port = _port_match(name, step, state)  # csrf_token_P5000: the variable csrf_token
+        base = name if port is None else name[:port.start()] + name[port.end():]
+        var = state.cookie_vars[cookie] = _unique(identifier(base) or "cookie", state)
         state.report.append({"var": var, "source_step": step.number,
                              "how": f"cookie {name}"[:60], "value": value})
     at_step = state.generated_at.setdefault(step.number, [])
@@ -1077,6 +1080,8 @@ def _cookie_name(name: str, step: ir.Step, state: _State) -> ir.Template | None:
     read from the jar's cookie names by the name's shape (``cookie_part``, once, where it is
     first needed), else None. A name that is the same on every server matches its own shape:
     the same cookie is read."""
+    if (named := _port_in_name(name, step, state)) is not None:
+        return named
     match = _NAME_PART.search(name) or next(
         (m for m in _LETTER_PART.finditer(name) if m.group() in state.cookie_parts
          or _names_itself(m.group(), step, state)), None)
@@ -1098,6 +1103,38 @@ def _cookie_name(name: str, step: ir.Step, state: _State) -> ir.Template | None:
                              "how": f"the name of cookie {name}"[:60], "value": part})
     return ir.Template(ir.merge_parts([name[:match.start()], ir.VarRef(var),
                                        name[match.end():]]))
+
+
+def _port_in_name(name: str, step: ir.Step, state: _State) -> ir.Template | None:
+    """A cookie's name with the port of the server it came from in it, as the live port of the
+    server under test (``live_port``): OctoPrint names its cookies ``csrf_token_P5000``, since a
+    host's cookies are shared by all its ports; a replay on port 8080 has ``csrf_token_P8080``.
+    Else None (see :func:`_port_match`)."""
+    match = _port_match(name, step, state)
+    if match is None:
+        return None
+    if not state.port_var:
+        state.port_var = _unique("port", state)
+        state.generated_at.setdefault(step.number, []).append(ir.Generated(
+            var=state.port_var, kind="port", recorded=match["port"], used_by=(step.number,)))
+        state.report.append({"var": state.port_var, "source_step": step.number,
+                             "how": "the port of --host", "value": match["port"]})
+    return ir.Template(ir.merge_parts([name[:match.start("port")], ir.VarRef(state.port_var),
+                                       name[match.end():]]))
+
+
+def _port_match(name: str, step: ir.Step, state: _State) -> re.Match[str] | None:
+    """Where the port of the main origin stands in a cookie's name as a part by itself (between
+    ``-``, ``_``, ``.`` or the ends; one letter, ``lead``, may lead it), for a request to the
+    main origin; else None."""
+    if step.request.origin != state.main_origin:
+        return None
+    url = urlsplit(step.request.origin)
+    try:
+        port = str(url.port or (443 if url.scheme == "https" else 80))
+    except ValueError:
+        return None
+    return re.search(rf"(?:^|(?<=[-_.]))(?P<lead>[A-Za-z]?)(?P<port>{port})(?=$|[-_.])", name)
 
 
 def _names_itself(part: str, step: ir.Step, state: _State) -> bool:
@@ -1574,7 +1611,7 @@ def _report_rows(state: _State, steps: list[ir.Step]) -> list[dict]:
                 if pair in set_cookies:
                     sent_cookies.setdefault(set_cookies[pair], []).append(step.number)
     parts = {var: next(r["source_step"] for r in state.report if r["var"] == var)
-             for var in state.cookie_parts.values()}
+             for var in (*state.cookie_parts.values(), *filter(None, [state.port_var]))}
     if parts:  # a cookie name's part: the requests whose cookie read or header name has it
         for step in steps:
             names = [g.name_template for g in step.generated if g.kind == "cookie"] + \
