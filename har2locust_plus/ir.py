@@ -446,6 +446,9 @@ class Step:
     # the browser sent this request because the step before it answered with a redirect:
     # its URL is that response's Location (the script follows the live one)
     follows_location: bool = False
+    # seconds the user paused inside the page before this request, as recorded: nothing was in
+    # flight for that long (a click in a single-page app); 0 at a page's first request
+    think_before: float = 0.0
 
     @property
     def label(self) -> str:

@@ -45,3 +45,80 @@ def test_pages_of_one_name_are_numbered_in_order_skipping_names_taken(titles: li
             name, n = f"{base}_{n}", n + 1
         expected.append(name)
     assert names == expected
+
+
+# --- think time inside a page ------------------------------------------------------------------
+
+
+def _spa(*gaps: float, redirect_at: int | None = None, **options: object):
+    """A single-page app's session: its document, then one API call after each gap (seconds
+    from the end of the call before), each 100 ms long."""
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from har2locust_plus import Options, convert
+
+    start = datetime(2026, 1, 1, 10, tzinfo=timezone.utc)
+    entries, at = [], start
+
+    def add(path: str, kind: str, status: int = 200, location: str = "") -> None:
+        nonlocal at
+        entries.append({
+            "startedDateTime": at.isoformat().replace("+00:00", "Z"), "time": 100,
+            "request": {"method": "GET", "url": "http://app.test" + path, "httpVersion": "1.1",
+                        "headers": [], "queryString": [], "cookies": [], "headersSize": -1,
+                        "bodySize": -1},
+            "response": {"status": status, "statusText": "", "httpVersion": "1.1",
+                         "headers": [{"name": "Location", "value": location}] if location else [],
+                         "cookies": [], "redirectURL": location,
+                         "content": {"size": 2, "mimeType": "application/json", "text": "{}"},
+                         "headersSize": -1, "bodySize": -1},
+            "cache": {}, "timings": {"send": 1, "wait": 98, "receive": 1},
+            "_resourceType": kind})
+        at += timedelta(milliseconds=100)
+
+    add("/", "document")
+    for n, gap in enumerate(gaps):
+        at += timedelta(seconds=gap)
+        if n == redirect_at:
+            add(f"/api/go{n}", "fetch", 302, f"/api/{n}")
+            at += timedelta(seconds=gap)
+        add(f"/api/{n}", "fetch")
+    har = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+                   "entries": entries}}
+    return convert(json.dumps(har).encode(), Options(**options), name="spa.har")  # type: ignore[arg-type]
+
+
+def test_a_pause_inside_a_page_is_the_user_s_and_is_replayed():
+    """A single-page app records a whole session as one page: the user's pauses between its
+    calls (nothing in flight for a second or more) are replayed before the call they waited
+    for, as ``think`` (left out of the page's time); shorter gaps are the page's own script;
+    the page's first request has the pause before the page instead; a long one is capped."""
+    result = _spa(0.2, 2.5, 0.9, 1.0, 95.0)
+    pauses = [(s.request.path.text, s.think_before) for s in result.scenario.steps]
+    assert pauses == [("/", 0.0), ("/api/0", 0.0), ("/api/1", 2.5), ("/api/2", 0.0),
+                      ("/api/3", 1.0), ("/api/4", 30.0)]
+    assert len(result.scenario.groups) == 1
+    code = result.code
+    assert code.count("# recorded think time inside the page") == 3
+    assert "think(2.5)" in code and "think(1)" in code and "think(30)" in code
+    assert code.index("think(2.5)") < code.index('"/api/1"') and "def think(seconds)" in code
+    assert any("shortened to 30 s" in d.message for d in result.scenario.diagnostics)
+
+
+def test_a_pause_inside_a_page_without_transactions_is_a_sleep_and_none_without_think_time():
+    from har2locust_plus import ThinkTime
+
+    assert "time.sleep(2.5)  # recorded think time inside the page" in _spa(
+        2.5, transactions=False).code
+    for think in (ThinkTime("none"), ThinkTime("range", 1, 3)):
+        code = _spa(2.5, think_time=think).code
+        assert "# recorded think time inside the page" not in code
+        assert "think(" not in code.replace("def think(", "")
+
+
+def test_a_redirect_hop_is_never_a_pause():
+    """The browser follows a redirect at once: a slow hop's gap is not the user's."""
+    steps = _spa(0.2, 3.0, redirect_at=1).scenario.steps
+    assert [(s.entry_index, s.follows_location, s.think_before) for s in steps] == [
+        (0, False, 0.0), (1, False, 0.0), (2, False, 3.0), (3, True, 0.0)]

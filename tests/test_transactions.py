@@ -92,6 +92,28 @@ def test_a_page_spans_its_requests_and_adds_their_bytes(rec: Recorder) -> None:
     assert open_transactions == {}
 
 
+def test_a_pause_inside_a_page_is_not_its_response_time(rec: Recorder) -> None:
+    """``think`` sleeps, and the pages running in the user's greenlet leave that time out: the
+    user read the page, the server did nothing. Before the page's first request it is no part
+    of the page either way; another user's pages are not touched."""
+    user = rec.user()
+    other_page = runtime.Transaction("other")
+    open_transactions[object()] = [other_page]  # another greenlet's page
+    try:
+        with transaction(user, "04 Home"):
+            runtime.think(0.05)  # before the first request: nothing to leave out
+            start = time.time()
+            rec.request("04 /api/a", start=start, ms=10)
+            runtime.think(0.2)
+            rec.request("05 /api/b", start=time.time(), ms=10)
+    finally:
+        open_transactions.clear()
+    [page] = rec.pages
+    assert time.time() - start >= 0.2
+    assert page["response_time"] < 120, page["response_time"]  # 20 ms of requests, not 220
+    assert other_page.paused == 0.0
+
+
 def test_the_first_failure_fails_the_page_with_its_message(rec: Recorder) -> None:
     first, second = ValueError("step 4 GET /notes: expected status 200, got 500"), \
         ValueError("step 5 POST /notes: expected status 302, got 400")
@@ -298,6 +320,31 @@ def test_pages_are_rows_of_the_stats_in_a_headless_run(tmp_path: Path, run_locus
     csv_pages = [r["Name"] for r in run.stats if r["Type"] == "PAGE"]
     assert sorted(csv_pages) == sorted(pages), run.explain()  # the CSV has them too
     _check_pages(_final(tmp_path / "locust"), pages, state, {}, run.failures, run.output)
+
+
+@pytest.mark.e2e
+def test_a_pause_inside_a_page_is_slept_and_left_out_of_the_page_s_time(tmp_path: Path,
+                                                                       run_locust) -> None:
+    """The API journey is one page (a single-page client) with a recorded pause of 1.5 s
+    before a call: with the recorded think time the run sleeps it (iterations are spaced by
+    it), and the page's row times the requests, not the pause."""
+    result = convert(FIXTURES / "api-journey.har", Options())
+    assert result.code.count("think(1.5)  # recorded think time inside the page") == 1
+    [page] = _pages(result.code)
+    script = tmp_path / "locustfile.py"
+    script.write_text(result.code, encoding="utf-8")
+    seconds, users = 6, 2
+    with _app() as app:
+        run = run_locust(script, app.url, tmp_path, seconds=seconds, users=users,
+                         extra=("--stop-timeout", "5"), env=PASSWORD)
+        state = app.state()
+    assert run.failed == 0, run.explain()
+    row = _final(tmp_path / "locust")[("PAGE", page)]
+    why = f"{row}\n{state}\n{run.explain()}"
+    # at most one iteration per 1.5 s per user (and one each that the stop-timeout finished)
+    assert 0 < row["num_requests"] <= users * (seconds / 1.5 + 1), why
+    assert row["total_response_time"] / row["num_requests"] < 1000, why  # not the 1.5 s
+    assert sum(state["logins"]["api"].values()) >= row["num_requests"], why  # the app's own
 
 
 @pytest.mark.e2e

@@ -503,11 +503,20 @@ class FastHttpGenerator:
                    for i, step in enumerate(steps)]
         body: list[Line | Block] = []
         for i, step in enumerate(steps):
+            if step.think_before > 0 and self.options.think_time.mode == "recorded":
+                body.append(self.pause_in_page(step))
             body.extend(self.step_statements(
                 step, follows=follows[i], keep_response=i + 1 < len(steps) and follows[i + 1]))
         if self.options.transactions and steps:
             body = [self.transaction(group, steps[0], body)]
         return body
+
+    def pause_in_page(self, step: ir.Step) -> Line:
+        """The user's recorded pause inside a page, before ``step``: ``think`` (transactions.py)
+        leaves it out of the page's time; without transactions, a plain sleep."""
+        call = Call("think" if self.options.transactions else "time.sleep",
+                    ((_POS, _num(step.think_before)),))
+        return Line(call, trailing=_comment_line("recorded think time inside the page"))
 
     def transaction(self, group: ir.Group, first: ir.Step, body: list[Line | Block]) -> Block:
         """``with transaction(self, "03 Log in"):`` around a page: one more row in the stats,

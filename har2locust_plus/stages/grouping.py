@@ -2,7 +2,9 @@
 
 A group is a recorded page (``pageref``) or, when the exporter wrote no pages, the requests from
 one document navigation to the next. Method names come from the page title or the URL path and
-are valid, unique identifiers that do not shadow Locust's own ``User`` attributes.
+are valid, unique identifiers that do not shadow Locust's own ``User`` attributes. Think time
+is measured before each page and, inside a page, before a request the user waited for (nothing
+in flight for :data:`MIN_ACTION_THINK` seconds or more: a click in a single-page app).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ RESERVED = frozenset({
 _WORDS = re.compile(r"[^0-9a-zA-Z]+")
 REDIRECTS = frozenset({301, 302, 303, 307, 308})  # what a browser follows by its Location
 MIN_THINK = 0.1  # gaps shorter than this are the browser's own pace, not a person thinking
+# inside a page, a gap with nothing in flight at least this long is the user's (a click in a
+# single-page app after reading, or waiting for the server's work); shorter ones are the page's
+# own script (timers, chained requests)
+MIN_ACTION_THINK = 1.0
 
 
 def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -61,12 +67,20 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                     think, capped = options.max_think_time, capped + 1
             groups.append(ir.Group(method=_method_name(page_title, step, used), title=title,
                                    think_before=think if groups else 0.0))
+        follows = bool(steps) and _follows_location(steps[-1], step)
+        paused = 0.0
+        if not starts_group and not follows and step.started is not None \
+                and last_end is not None:
+            gap = step.started.timestamp() - last_end
+            if gap >= MIN_ACTION_THINK:
+                paused = round(gap, 1)
+                if paused > options.max_think_time:
+                    paused, capped = options.max_think_time, capped + 1
         if step.started is not None:
             end = step.started.timestamp() + step.duration_ms / 1000
             last_end = end if last_end is None else max(last_end, end)
-        follows = bool(steps) and _follows_location(steps[-1], step)
         steps.append(replace(step, number=number, group=len(groups) - 1,
-                             follows_location=follows))
+                             follows_location=follows, think_before=paused))
     if capped:
         scenario = scenario.with_diagnostic(
             ir.Severity.INFO, f"{capped} recorded pause(s) longer than "

@@ -285,9 +285,10 @@ class NotesJourneyFirefoxUser(FastHttpUser):
 # A transaction is one more row in Locust's statistics for a whole page, as LoadRunner's
 # transactions, JMeter's Transaction Controller and k6's group_duration report business steps.
 # Its time runs from the first byte its first request sent to the last byte its last response
-# brought (redirect hops included): think time happens between pages, and time spent waiting at
-# a rendezvous point before a request is not response time either. It fails when any request in
-# it failed, with the first failure, or when the flow stopped inside it.
+# brought (redirect hops included): think time happens between pages, a pause inside a page
+# (think) is left out of it, and time spent waiting at a rendezvous point before a request is
+# not response time either. It fails when any request in it failed, with the first failure, or
+# when the flow stopped inside it.
 # Many users run in one process as greenlets: a page learns about its own requests only, through
 # the request event, which Locust fires in the greenlet of the user that sent the request.
 
@@ -306,6 +307,7 @@ class Transaction:
         self.last_received = None  # time.time() when its last response was complete
         self.length = 0  # bytes of all its responses
         self.failure = None  # the exception of the first request that failed
+        self.paused = 0.0  # seconds of think inside it: not its response time
 
     def add(self, start_time, response_time, response_length, exception):
         """One request of the page, as Locust reported it."""
@@ -322,7 +324,7 @@ class Transaction:
         """Milliseconds from the first byte sent to the last byte received (0: no request)."""
         if self.first_sent is None:
             return 0
-        return (self.last_received - self.first_sent) * 1000
+        return max(0.0, self.last_received - self.first_sent - self.paused) * 1000
 
 
 def transaction_request(
@@ -382,6 +384,16 @@ def transaction(user, name):
                 exception=page.failure,
                 start_time=page.first_sent or time.time(),
             )
+
+
+def think(seconds):
+    """The user's pause inside a page, as recorded: sleep, and leave the time out of the pages
+    running in this greenlet (their time is the server's, not the user's reading)."""
+    started = time.time()
+    time.sleep(seconds)
+    for page in open_transactions.get(gevent.getcurrent(), ()):
+        if page.first_sent is not None:  # inside the page, not before its first request
+            page.paused += time.time() - started
 
 
 # What a failed step does to the rest of its run of the flow: it ends it, and the next run
