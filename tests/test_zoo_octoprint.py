@@ -16,6 +16,12 @@ would (:func:`_with_upload`).
 
 One user: the folder and file names are the journey's (a second user's upload would meet the
 first's file: the page asks whether to overwrite it).
+
+The print journey (``octoprint-print.har``) connects the bundled virtual printer, prints a file
+the server holds and cancels the print, all in one page of the single-page UI: the connection
+answers at once while the printer gets ready, and the user clicked "Load and Print" 12 s
+later. Its script pauses there as the user did (``think``, the recorded think time inside a
+page); without the pause the print is asked for too early (409).
 """
 
 from __future__ import annotations
@@ -196,3 +202,55 @@ def test_wrong_password_fails_at_the_login_and_makes_nothing(octoprint: type,
     why = _explain(run, state)
     assert run.failed > 0 and state["folders"] == [] and state["sentinel_intact"], why
     assert all("step 3 POST /api/login" in failure["Error"] for failure in run.failures), why
+
+
+# --- the print journey: the user's pauses inside one page ---------------------------------------
+
+PRINT_HAR = REPO_ROOT / "fixtures" / "zoo" / "octoprint" / "octoprint-print.har"
+PRINTED = "calibration-cube.gcode"  # in the upload folder from the start (server.py)
+
+
+def _print_script(tmp: Path, **options: object) -> tuple[Path, dict[str, str], float]:
+    """The print journey's script, its secret's environment and how long one run of its flow
+    sleeps (the recorded pauses)."""
+    result = convert(PRINT_HAR, Options(**options))  # type: ignore[arg-type]
+    path = tmp / "locustfile.py"
+    path.write_text(result.code, encoding="utf-8")
+    env = {s.env: PASSWORD for s in result.scenario.secrets if s.kind == "password"}
+    paused = sum(s.think_before for s in result.scenario.steps) + sum(
+        g.think_before for g in result.scenario.groups)
+    return path, env, paused
+
+
+def test_a_print_is_asked_for_when_the_user_did(octoprint: type, tmp_path: Path) -> None:
+    """The whole session is one page of the single-page UI: connecting the virtual printer
+    answers at once (204) and the printer gets ready meanwhile; the user clicked "Load and
+    Print" seconds later. With the recorded think time the script pauses there too (``think``
+    inside the page): the print starts and is cancelled, as recorded, once (the run ends
+    before the flow's second print)."""
+    path, env, paused = _print_script(tmp_path)
+    code = path.read_text("utf-8")
+    assert code.count("# recorded think time inside the page") >= 2 and paused >= 3, code
+    with octoprint() as octo:
+        run = locust_headless(path, octo.url, tmp_path, seconds=int(paused) + 3, users=1,
+                              env=env)
+        state = octo.state()
+    why = _explain(run, state)
+    assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
+    assert state["printed"] == [PRINTED] and state["cancelled"] == [PRINTED], why
+
+
+def test_without_the_pauses_the_print_is_asked_for_too_early(octoprint: type,
+                                                             tmp_path: Path) -> None:
+    """Why the pauses inside a page are replayed: without them (``--think-time none``, as
+    every pause inside a page was before) the print is asked for right after the connection:
+    OctoPrint answers 409 (the printer is not operational yet), the step fails, nothing is
+    printed at first."""
+    path, env, _ = _print_script(tmp_path, think_time=ThinkTime("none"))
+    with octoprint() as octo:
+        run = locust_headless(path, octo.url, tmp_path, seconds=3, users=1, env=env)
+        state = octo.state()
+    why = _explain(run, state)
+    assert run.failed > 0, why
+    assert any("(command=select)" in f["Error"] and "expected status 204, got 409" in f["Error"]
+               for f in run.failures), why
