@@ -256,6 +256,9 @@ class Request:
     # live ones), but a value sent elsewhere too is read from the jar (correlation)
     cookies: tuple[tuple[str, str], ...] = ()
     operation: str | None = None  # what an RPC-style request calls, as recorded (operation.py)
+    # the request sent a body the recording does not hold (a browser's HAR leaves out a file
+    # upload's): the script sends none, and says where to add it
+    body_left_out: bool = False
 
     @property
     def origin(self) -> str:

@@ -74,9 +74,12 @@ def load(data: bytes, source: str) -> ir.Scenario:
             "(Chrome's default export). Logins may not correlate; in DevTools use "
             "'Export HAR (with sensitive data)'")))
 
-    missing = [_no_body(step) for step in steps
-               if step.request.body is None and step.request.method not in ("GET", "HEAD")]
-    missing = [m for m in missing if m]
+    missing = []
+    for i, step in enumerate(steps):
+        if step.request.body is None and step.request.method not in ("GET", "HEAD") and (
+                where := _no_body(step)):
+            missing.append(where)
+            steps[i] = ir.replace(step, request=ir.replace(step.request, body_left_out=True))
     if missing:
         diagnostics.append(ir.Diagnostic(ir.Severity.WARNING, (
             f"{len(missing)} request(s) sent a body the recording does not hold (a browser's "

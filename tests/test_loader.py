@@ -502,6 +502,12 @@ def test_a_request_whose_body_the_recording_left_out_is_reported(make_har, make_
     # the recorded multipart type names a boundary of a body the script does not send: left
     # out (a server parses no part, or the file the user adds, files=, gets its own boundary)
     assert "WebKitFormBoundary4axm" not in result.code and "multipart" not in result.code
+    # and says so where the request is sent, to be completed there
+    assert ("# the recording does not hold this request's body (a browser's HAR\n"
+            in result.code)
+    assert result.code.index("does not hold this request's body") < result.code.index(
+        '"/wp-admin/async-upload.php"')
+    assert "does not hold this" not in convert(make_har(form), Options()).code
     typed = make_entry("http://app.test/raw", "POST", headers=[
         ("Content-Type", "application/octet-stream"), ("Content-Length", "826")])
     assert '"Content-Type": "application/octet-stream"' in convert(make_har(typed),

@@ -551,10 +551,11 @@ class FastHttpGenerator:
         stmts.extend(self.generated_value(step, g) for g in step.generated)
         inner = self.response_statements(step)
         call = self.request_call(step, catch_response=bool(inner), follows=follows)
+        comments = _LEFT_OUT if step.request.body_left_out else ()
         if not inner:
-            stmts.append(Line(call, "resp" if keep_response else ""))
+            stmts.append(Line(call, "resp" if keep_response else "", comments))
             return stmts
-        stmts.append(Block(call, "resp", inner))
+        stmts.append(Block(call, "resp", inner, comments))
         return stmts
 
     def rendezvous_call(self, step: ir.Step) -> Line:
@@ -1152,6 +1153,12 @@ def _comment_line(text: str) -> str:
     return "# " + _comment_text(text)
 
 
+# before a request whose body the recording does not hold (the conversion warns too)
+_LEFT_OUT = (
+    "# the recording does not hold this request's body (a browser's HAR",
+    "# leaves out a file upload's): add it here, files=[(field, (filename,",
+    "# content))], and the form's other fields as data={...}",
+)
 _POS = ""  # a light call's positional argument (no keyword)
 _SELF = cst.Name("self")
 
@@ -1174,7 +1181,8 @@ def to_cst(stmt: Line | Block | cst.BaseStatement) -> cst.BaseStatement:
     if type(stmt) is Block:
         item = cst.WithItem(_cst_expr(stmt.call),
                             asname=_AsName(cst.Name(stmt.name)) if stmt.name else None)
-        return _With(items=[item], body=_IndentedBlock([to_cst(s) for s in stmt.body]))
+        return _With(items=[item], body=_IndentedBlock([to_cst(s) for s in stmt.body]),
+                     leading_lines=[cst.EmptyLine(comment=cst.Comment(c)) for c in stmt.comments])
     expr = _cst_expr(stmt.expr)
     small = cst.Assign([_AssignTarget(_dotted(stmt.target))], expr) if stmt.target \
         else cst.Expr(expr)

@@ -78,12 +78,14 @@ class Line:
 class Block:
     """``with call[ as name]:`` and its statements."""
 
-    __slots__ = ("call", "name", "body")
+    __slots__ = ("call", "name", "body", "comments")
 
-    def __init__(self, call: Call, name: str, body: list[Line | Block]) -> None:
+    def __init__(self, call: Call, name: str, body: list[Line | Block],
+                 comments: tuple[str, ...] = ()) -> None:
         self.call = call
         self.name = name
         self.body = body
+        self.comments = comments  # whole comment lines before it, as Line's
 
 
 # --- flat rendering -----------------------------------------------------------------------
@@ -409,6 +411,8 @@ def statement(stmt: cst.BaseStatement | Line | Block, depth: int, out: list[str]
                 depth, out)
         return
     if kind is Block:
+        for comment in stmt.comments:  # type: ignore[union-attr]
+            out.append("    " * depth + _comment_text(comment))
         lay_out(stmt.call, depth, "with ",  # type: ignore[union-attr]
                 (" as " + stmt.name if stmt.name else "") + ":", out)  # type: ignore[union-attr]
         if not stmt.body:  # type: ignore[union-attr]
