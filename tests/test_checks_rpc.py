@@ -419,7 +419,7 @@ def test_generated_check_names_the_operation_and_passes_no_error(tmp_path: Path)
     call, = _check_calls(code)
     assert ast.literal_eval(call.args[1]) == "step 1 POST /rpc (note.save)"
     assert {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords} == {
-        "content_type": "json", "json_keys": ("jsonrpc", "id", "result"),
+        "content_type": "json", "json_keys": ("jsonrpc", "id", "result", ("result", "save")),
         "json_values": (("result.save.result", "Success"),),
         "no_error": True}
 

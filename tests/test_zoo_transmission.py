@@ -150,8 +150,9 @@ def test_without_correlation_nothing_is_added(transmission: type, tmp_path: Path
 def test_a_refused_add_fails_at_its_step(transmission: type, script: tuple,
                                          tmp_path: Path) -> None:
     """The torrent is there already (someone added it): the daemon answers the add
-    ``"success"`` with ``torrent-duplicate``, not ``torrent-added``; the add's step fails for
-    want of the number it hands out, and the rename and the removal are never sent."""
+    ``"success"`` with ``torrent-duplicate``, not ``torrent-added``; the add's step fails by
+    its check of the key that says what happened (before it would have failed for want of the
+    number it hands out), and the rename and the removal are never sent."""
     from fixtures.zoo.transmission.server import TORRENT
 
     path, _, env = script
@@ -164,7 +165,8 @@ def test_a_refused_add_fails_at_its_step(transmission: type, script: tuple,
     assert [t["name"] for t in state["torrents"] if t["id"] == theirs["id"]] == [
         theirs["name"]], why
     assert run.failed > 0 and all(
-        "torrent_added_id not found in step 8 POST /transmission/rpc (method=torrent-add)"
+        "step 8 POST /transmission/rpc (method=torrent-add): expected JSON key "
+        "arguments.torrent-added (got arguments: ['torrent-duplicate'])"
         in failure["Error"] for failure in run.failures), why
 
 

@@ -550,6 +550,28 @@ def _data_key(key: str) -> bool:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 
 
+# an envelope's one key naming a failure: the recording's own refusal is not asked of the replay
+_ERROR_WORDS = frozenset({"error", "errors", "err", "exception", "fault", "failure"})
+
+
+def _outcome_keys(first: dict, others: list, keys: list) -> list[tuple[str, str]]:
+    """``(member, key)`` for a member whose value is an object of one key, the same in every
+    answer: an envelope whose only key says what happened (Transmission's ``"arguments":
+    {"torrent-added": {…}}``, ``{"torrent-duplicate": …}`` when nothing was added; GraphQL's
+    ``"data": {"createNote": …}``). An object of more keys is data, some of them optional;
+    only for a write's answer (a read's one-key object may be a map of one entry: Jupyter's
+    ``"kernelspecs": {"python3": …}``)."""
+    out = []
+    for key in keys:
+        inner = first.get(key)
+        if isinstance(inner, dict) and len(inner) == 1:
+            (name,) = inner
+            if not _data_key(name) and name.lower() not in _ERROR_WORDS and all(
+                    isinstance(o.get(key), dict) and list(o[key]) == [name] for o in others):
+                out.append((key, name))
+    return out
+
+
 def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False) -> list[ir.Check]:
     documents = []
     for text in texts:
@@ -562,7 +584,10 @@ def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False) -> li
     if not all(isinstance(d, dict) and d for d in documents):
         return checks
     first, others = documents[0], documents[1:]
-    keys = [k for k in first if all(k in o for o in others) and not _data_key(k)][:12]
+    keys: list[str | tuple[str, str]] = [
+        k for k in first if all(k in o for o in others) and not _data_key(k)][:12]
+    if unsafe:  # a write's answer says what happened; a read's one-key object may be data
+        keys += _outcome_keys(first, others, keys)
     if keys:
         checks.append(ir.Check("json_keys", tuple(keys), "recorded JSON keys"))
     values = ((path, value) for path, value in _constant_leaves(first, dynamic)
@@ -672,7 +697,9 @@ def _constant_json_value(key: str, value: object, dynamic: Dynamic,
     if isinstance(value, str) and WORK_STATE_KEY.search(snake) and WORK_STATE.fullmatch(value):
         return False
     if isinstance(value, bool):
-        return True
+        # a success flag the recording answered false (a refusal, or a widget that could not
+        # reach its service) is not expected of the replay, as a numeric 0 is not
+        return value or not SUCCESS_FLAG.fullmatch(snake)
     if not isinstance(value, str) or not 2 <= len(value) <= 40:
         return False
     if value.isascii():  # words ("Signed in"), three letters or more, nothing the client sent

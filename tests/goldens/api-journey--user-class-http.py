@@ -455,10 +455,11 @@ def check(
     must name one the regex matches, with query_names' rule for those names (a refusal
     answers ?error=...); body_is: a short plain-text answer ("OK", "Deleted") must be it;
     content_type: "html" or "json"; contains: text the body must contain;
-    json_keys: keys the JSON object must have; json_values: (path, value) pairs it must
-    hold, a path is keys joined by dots ("save.result"); no_error: the JSON may not have an
-    "error" or "errors" member (APIs that answer errors with status 200); dav_ok: each
-    status inside a WebDAV multi-status answer must be a success, as recorded.
+    json_keys: keys the JSON object must have (a pair: a key inside a member's object);
+    json_values: (path, value) pairs it must hold, a path is keys joined by dots
+    ("save.result"); no_error: the JSON may not have an "error" or "errors" member (APIs
+    that answer errors with status 200); dav_ok: each status inside a WebDAV multi-status
+    answer must be a success, as recorded.
     """
     problem = transport_problem(resp) or checkpoint_problem(
         resp,
@@ -576,9 +577,14 @@ def checkpoint_problem(
         data = parsed_json(resp)
         if not isinstance(data, dict):
             return "expected a JSON object"
-        missing = [key for key in json_keys if key not in data]
+        missing = [key for key in json_keys if not json_has(data, key)]
         if missing:
-            return f"expected JSON keys {missing} (got {sorted(data)[:8]})"
+            key = missing[0]
+            if isinstance(key, str):
+                return f"expected JSON keys {missing} (got {sorted(data)[:8]})"
+            inner = data.get(key[0])
+            got = sorted(inner)[:8] if isinstance(inner, dict) else brief(inner, repr)
+            return f"expected JSON key {'.'.join(key)} (got {key[0]}: {got})"
         for path, value in json_values:
             found = data
             for key in path.split("."):
@@ -586,6 +592,15 @@ def checkpoint_problem(
             if found != value or type(found) is not type(value):
                 return f"expected JSON {path} == {value!r}, got {brief(found, repr)}"
     return None
+
+
+def json_has(data, key):
+    """Whether a JSON object has the key: a member's name, or (member, name) for a name inside
+    that member's object (the one key that says what happened: "torrent-added")."""
+    if isinstance(key, str):
+        return key in data
+    inner = data.get(key[0])
+    return isinstance(inner, dict) and key[1] in inner
 
 
 def brief(value, show=str):
