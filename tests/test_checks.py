@@ -133,7 +133,8 @@ def test_correct_replay_against_a_fresh_app_has_no_failures(har: str, tmp_path: 
     assert "Traceback" not in run.output, run.explain()
 
 
-NOTES_TITLE = "expected the body to contain '<title>Notes — My notes</title>'"
+NOTES_TITLE = ("expected the body to contain '<title>Notes — My notes</title>' "
+               "(got the page 'Notes — Something went wrong')")
 RENAMED = "expected JSON keys ['title'] (got ['body', 'created_at', 'id', 'name'])"
 
 
@@ -677,7 +678,16 @@ NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"
      "expected json content, got no Content-Type"),
     (FakeResponse(200, {"Content-Type": "text/html"}, "<title>Oops</title>"),
      dict(status=200, content_type="html", contains=("<title>Notes — My notes</title>",)),
-     "expected the body to contain '<title>Notes — My notes</title>'"),
+     "expected the body to contain '<title>Notes — My notes</title>' (got the page 'Oops')"),
+    (FakeResponse(200, {"Content-Type": "text/html"},
+                  "<html><head><TITLE lang=en>\n  Log  in &amp;\n  go </TITLE>"),
+     dict(status=200, contains=("Welcome",)),
+     "expected the body to contain 'Welcome' (got the page 'Log in & go')"),
+    (FakeResponse(200, {"Content-Type": "text/html"}, "<p>Sorry</p>"),
+     dict(status=200, contains=("Welcome",)), "expected the body to contain 'Welcome'"),
+    (FakeResponse(200, {"Content-Type": "text/html"}, " \n"),
+     dict(status=200, contains=("Welcome",)),
+     "expected the body to contain 'Welcome' (got an empty body)"),
     (FakeResponse(200, text="[1, 2]"), dict(status=200, json_keys=("id",)),
      "expected a JSON object"),
     (FakeResponse(200, text="<html>"), dict(status=200, json_values=(("ok", True),)),
@@ -712,7 +722,8 @@ NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"
     (FakeResponse(200, text=json.dumps({"error": "x" * 500})), dict(status=200, no_error=True),
      'the response has an error: "' + "x" * 116 + "..."),
 ], ids=["status", "status-to", "status-got-to", "status-to-got-to", "location",
-        "no-location", "content-type", "no-content-type", "contains", "json-list",
+        "no-location", "content-type", "no-content-type", "contains", "contains-title-said",
+        "contains-no-title", "contains-empty-body", "json-list",
         "json-invalid", "json-keys", "json-value", "json-bool", "json-missing-value",
         "json-deep-value", "json-deep-not-a-dict", "json-deep-int-is-not-true",
         "json-deep-container", "graphql-errors", "json-rpc-error", "long-error-quoted-briefly"])

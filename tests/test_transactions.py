@@ -39,7 +39,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
 PASSWORD = {"H2L_PASSWORD": "wonderland-42"}  # the fixture account's password: the script's
 # --password option reads it
-MY_NOTES = "expected the body to contain '<title>Notes — My notes</title>'"
+MY_NOTES = ("expected the body to contain '<title>Notes — My notes</title>' "
+            "(got the page 'Notes — Something went wrong')")
 # the pages with a GET /notes, which sabotage=["title"] breaks: the page that logs in (and is
 # redirected to the list), the list, and the delete (redirected to the list too)
 SABOTAGED_PAGES = {"03 POST /login": f"step 4 GET /notes: {MY_NOTES}",

@@ -740,4 +740,10 @@ def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
                               env={env_var: zoo.password,
                                    **dict(zip(more, zoo.more_secrets, strict=True))})
         outcome = Outcome(run, before, app.state(), app.url)
-    zoo.judge(outcome)
+        said = app.log() if callable(getattr(app, "log", None)) else ""  # gone with the app
+    try:
+        zoo.judge(outcome)
+    except AssertionError as failed:  # what the server said, for a failure seen only in CI
+        failed.args = (f"{failed.args[0] if failed.args else ''}\n  server log (tail):\n"
+                       f"{said[-3000:]}",)
+        raise

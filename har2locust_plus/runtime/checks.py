@@ -243,7 +243,7 @@ def checkpoint_problem(
         return f"the page shows an error: {shown!r}"
     for snippet in contains:
         if snippet not in text:
-            return f"expected the body to contain {snippet!r}"
+            return f"expected the body to contain {snippet!r}{what_came(text)}"
     if json_keys or json_values:
         data = parsed_json(resp)
         if not isinstance(data, dict):
@@ -263,6 +263,21 @@ def checkpoint_problem(
             if found != value or type(found) is not type(value):
                 return f"expected JSON {path} == {value!r}, got {brief(found, repr)}"
     return None
+
+
+def what_came(text):
+    """What a body that lacks the expected text was, to say in the failure: the page's title
+    (the login page, an error page), or that it was empty; nothing that changes per run, such
+    as its length, so that Locust counts the failures of one kind on one row."""
+    if not text.strip():
+        return " (got an empty body)"
+    found = TITLE_ELEMENT.search(text[:20000])
+    title = " ".join(unescape(found.group(1)).split()) if found else ""
+    return f" (got the page {brief(title, repr)})" if title else ""
+
+
+# an HTML page's title, as it opens the head
+TITLE_ELEMENT = re.compile(r"<title[^>]*>([^<]{1,300})</title", re.IGNORECASE)
 
 
 def json_has(data, key):

@@ -224,6 +224,10 @@ def think(seconds):
 ON_FAILURE = {"continue": False}
 
 
+# an HTML page's title, as it opens the head
+TITLE_ELEMENT = re.compile(r"<title[^>]*>([^<]{1,300})</title", re.IGNORECASE)
+
+
 # a status line inside a WebDAV multi-status answer (RFC 4918): <status>HTTP/1.1 403 …</status>
 DAV_STATUS = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?status>\s*HTTP/[0-9.]+\s+([0-9]{3})")
 
@@ -460,7 +464,7 @@ def checkpoint_problem(
         return f"the page shows an error: {shown!r}"
     for snippet in contains:
         if snippet not in text:
-            return f"expected the body to contain {snippet!r}"
+            return f"expected the body to contain {snippet!r}{what_came(text)}"
     if json_keys or json_values:
         data = parsed_json(resp)
         if not isinstance(data, dict):
@@ -480,6 +484,17 @@ def checkpoint_problem(
             if found != value or type(found) is not type(value):
                 return f"expected JSON {path} == {value!r}, got {brief(found, repr)}"
     return None
+
+
+def what_came(text):
+    """What a body that lacks the expected text was, to say in the failure: the page's title
+    (the login page, an error page), or that it was empty; nothing that changes per run, such
+    as its length, so that Locust counts the failures of one kind on one row."""
+    if not text.strip():
+        return " (got an empty body)"
+    found = TITLE_ELEMENT.search(text[:20000])
+    title = " ".join(unescape(found.group(1)).split()) if found else ""
+    return f" (got the page {brief(title, repr)})" if title else ""
 
 
 def json_has(data, key):
