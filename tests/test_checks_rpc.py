@@ -293,7 +293,12 @@ def test_a_json_answer_s_html_message_is_checked_as_the_script_reads_it(
     ({"ok": 1, "js": 'showMessage("Note Shopping saved")'}, None),  # echoes what was sent
     ({"ok": 1, "js": 'showMessage("Saved 3 notes")'}, None),  # a count
     ({"ok": 1, "js": 'render("Saved it")'}, None),  # not a call that shows a message
-], ids=["roundcube-exec", "toastr", "echo", "digits", "other-call"])
+    # the first argument names the message's kind (Zabbix's popup script): not the message
+    ({"body": "<form></form>", "script_inline": "init({warning}) {\n if (warning !== null) {"
+      "const box = makeMessageBox('warning', warning, null, true)[0];}}"}, None),
+    ({"ok": 1, "js": 'notify("Success", "Note saved");showMessage("Note saved.")'},
+     "Note saved."),
+], ids=["roundcube-exec", "toastr", "echo", "digits", "other-call", "kind-only", "kind-first"])
 def test_a_message_a_script_call_shows_is_checked_as_written(
         answer: dict[str, Any], expected: str | None) -> None:
     """Roundcube answers an AJAX call with a script for its page (``exec``); its outcome is

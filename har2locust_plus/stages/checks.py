@@ -501,6 +501,13 @@ SCRIPT_MESSAGE = re.compile(
     r"""[\w$]*(?:\.[\w$]+)?\s*\(\s*(\\?["'])([^"'\\<>\n]{3,120})\1""", re.I)
 
 
+# the kind of message a call shows, where its first argument names it (Zabbix's
+# ``makeMessageBox('warning', warning, …)``, ``notify("error", …)``): not the message
+MESSAGE_LEVELS = frozenset({
+    "alert", "bad", "confirmation", "danger", "debug", "error", "good", "info", "information",
+    "message", "notice", "ok", "success", "warn", "warning"})
+
+
 def _script_message_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]:
     """The message an unsafe request's answer shows by a script call (:data:`SCRIPT_MESSAGE`),
     when every recording of it shows the same stable one: as written in the answer, so found
@@ -508,6 +515,8 @@ def _script_message_checks(texts: list[str], dynamic: Dynamic) -> list[ir.Check]
     for match in SCRIPT_MESSAGE.finditer(texts[0][:400_000]):
         snippet = match.group(2)
         if not snippet.strip() or snippet != snippet.strip():
+            continue
+        if snippet.lower() in MESSAGE_LEVELS:  # makeMessageBox('warning', text, …): its kind
             continue
         if _stable_text(snippet, dynamic, words=True) and all(
                 snippet in other for other in texts[1:]):
