@@ -711,6 +711,10 @@ def _constant_json_value(key: str, value: object, dynamic: Dynamic,
         return value or not SUCCESS_FLAG.fullmatch(snake)
     if not isinstance(value, str) or not 2 <= len(value) <= 40:
         return False
+    if value.lower() in dynamic.hosts:
+        # the host the client addressed, echoed (httpbin's "headers": {"Host": …}): another
+        # host under --host
+        return False
     if value.isascii():  # words ("Signed in"), three letters or more, nothing the client sent
         return bool(re.fullmatch(r"[A-Za-z][A-Za-z _\-./]*", value)) and \
             _stable_text(value, dynamic)
@@ -741,7 +745,8 @@ class Dynamic:
     value has is looked up in a set, instead of scanning every value for every text.
     """
 
-    def __init__(self, values: set[str]) -> None:
+    def __init__(self, values: set[str], hosts: frozenset[str] = frozenset()) -> None:
+        self.hosts = hosts  # the hosts the client addressed (lower case, with and without port)
         self.by_length: dict[int, set[str]] = {}
         for value in values:
             lowered = value.lower()
@@ -782,7 +787,9 @@ def _dynamic_values(scenario: ir.Scenario) -> Dynamic:
         values.update(g.recorded for g in step.generated)
         names = _operation_words(step.request.operation)
         values.update(t for t in _sent_texts(step.request) if t not in names)
-    return Dynamic(values)
+    hosts = {step.request.host for step in scenario.steps}
+    hosts.update([host.rpartition(":")[0] for host in hosts if host.rpartition(":")[2].isdigit()])
+    return Dynamic(values, frozenset(hosts))
 
 
 def _operation_words(operation: str | None) -> set[str]:
