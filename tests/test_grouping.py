@@ -111,10 +111,25 @@ def test_a_pause_inside_a_page_without_transactions_is_a_sleep_and_none_without_
 
     assert "time.sleep(2.5)  # recorded think time inside the page" in _spa(
         2.5, transactions=False).code
-    for think in (ThinkTime("none"), ThinkTime("range", 1, 3)):
-        code = _spa(2.5, think_time=think).code
-        assert "# recorded think time inside the page" not in code
-        assert "think(" not in code.replace("def think(", "")
+    code = _spa(2.5, think_time=ThinkTime("none")).code
+    assert "# recorded think time inside the page" not in code
+    assert "think(" not in code.replace("def think(", "")
+
+
+def test_a_pause_inside_a_page_with_a_think_time_range_is_as_long_as_one_between_pages():
+    """``--think-time 1-3``: the user's pauses inside a page (a single-page app's clicks) are
+    the range's too (Locust's ``wait_time``), not dropped: a call the user made after waiting
+    for the server (a printer getting ready) would otherwise come too early."""
+    from har2locust_plus import ThinkTime
+
+    range_ = ThinkTime("range", 1, 3)
+    code = _spa(0.2, 2.5, 1.0, think_time=range_).code
+    comment = "  # the user paused here: --think-time's range"
+    assert code.count(f"think(self.wait_time()){comment}") == 2
+    assert code.index("think(self.wait_time())") < code.index('"/api/1"')
+    assert "wait_time = between(1, 3)" in code
+    plain = _spa(2.5, think_time=range_, transactions=False).code
+    assert plain.count(f"self.wait(){comment}") == 1 and "def think(" not in plain
 
 
 def test_a_redirect_hop_is_never_a_pause():

@@ -324,13 +324,18 @@ def test_pages_are_rows_of_the_stats_in_a_headless_run(tmp_path: Path, run_locus
 
 
 @pytest.mark.e2e
-def test_a_pause_inside_a_page_is_slept_and_left_out_of_the_page_s_time(tmp_path: Path,
-                                                                       run_locust) -> None:
+@pytest.mark.parametrize(("think", "line", "pause"), [
+    ("recorded", "think(1.5)  # recorded think time inside the page", 1.5),
+    ("2-2", "think(self.wait_time())  # the user paused here: --think-time's range", 2.0),
+])
+def test_a_pause_inside_a_page_is_slept_and_left_out_of_the_page_s_time(
+        tmp_path: Path, run_locust, think: str, line: str, pause: float) -> None:
     """The API journey is one page (a single-page client) with a recorded pause of 1.5 s
-    before a call: with the recorded think time the run sleeps it (iterations are spaced by
-    it), and the page's row times the requests, not the pause."""
-    result = convert(FIXTURES / "api-journey.har", Options())
-    assert result.code.count("think(1.5)  # recorded think time inside the page") == 1
+    before a call: with the recorded think time the run sleeps it (with a range, as long as
+    Locust's ``wait_time`` says), iterations are spaced by it, and the page's row times the
+    requests, not the pause."""
+    result = convert(FIXTURES / "api-journey.har", Options(think_time=ThinkTime.parse(think)))
+    assert result.code.count(line) == 1
     [page] = _pages(result.code)
     script = tmp_path / "locustfile.py"
     script.write_text(result.code, encoding="utf-8")
@@ -342,8 +347,8 @@ def test_a_pause_inside_a_page_is_slept_and_left_out_of_the_page_s_time(tmp_path
     assert run.failed == 0, run.explain()
     row = _final(tmp_path / "locust")[("PAGE", page)]
     why = f"{row}\n{state}\n{run.explain()}"
-    # at most one iteration per 1.5 s per user (and one each that the stop-timeout finished)
-    assert 0 < row["num_requests"] <= users * (seconds / 1.5 + 1), why
+    # at most one iteration per pause per user (and one each that the stop-timeout finished)
+    assert 0 < row["num_requests"] <= users * (seconds / pause + 1), why
     assert row["total_response_time"] / row["num_requests"] < 1000, why  # not the 1.5 s
     assert sum(state["logins"]["api"].values()) >= row["num_requests"], why  # the app's own
 

@@ -503,7 +503,7 @@ class FastHttpGenerator:
                    for i, step in enumerate(steps)]
         body: list[Line | Block] = []
         for i, step in enumerate(steps):
-            if step.think_before > 0 and self.options.think_time.mode == "recorded":
+            if step.think_before > 0 and self.options.think_time.mode != "none":
                 body.append(self.pause_in_page(step))
             body.extend(self.step_statements(
                 step, follows=follows[i], keep_response=i + 1 < len(steps) and follows[i + 1]))
@@ -512,8 +512,16 @@ class FastHttpGenerator:
         return body
 
     def pause_in_page(self, step: ir.Step) -> Line:
-        """The user's recorded pause inside a page, before ``step``: ``think`` (transactions.py)
-        leaves it out of the page's time; without transactions, a plain sleep."""
+        """The user's pause inside a page, before ``step``: as recorded, or (``--think-time
+        MIN-MAX``) as long as the pauses between pages, Locust's ``wait_time``; ``think``
+        (transactions.py) leaves it out of the page's time; without transactions, a plain
+        sleep (``self.wait()`` for the range)."""
+        if self.options.think_time.mode == "range":
+            comment = "the user paused here: --think-time's range"
+            if not self.options.transactions:
+                return Line(Call("self.wait"), trailing=_comment_line(comment))
+            return Line(Call("think", ((_POS, Call("self.wait_time")),)),
+                        trailing=_comment_line(comment))
         call = Call("think" if self.options.transactions else "time.sleep",
                     ((_POS, _num(step.think_before)),))
         return Line(call, trailing=_comment_line("recorded think time inside the page"))
