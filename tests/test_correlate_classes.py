@@ -3338,3 +3338,42 @@ def test_a_member_set_by_its_quoted_name_is_found_again_by_its_regex(key, token,
     e = extraction(result, 1)
     assert e.recorded == token
     assert found_by_regex(e, result.scenario.steps[0].response.text) == token
+
+
+# --- a route's words that hold a digit are no values -------------------------------------------
+
+
+@pytest.mark.parametrize(("segment", "is_route_word"), [
+    ("v2", True), ("saml2", True), ("oauth2", True), ("ipv6", True),
+    ("saml2-acs.php", True), ("index2.html", True), ("UserLogin.aspx", True),
+    ("4711", False), ("ZOO-12", False), ("report-4711.html", False), ("abc123", False),
+    ("a1b2c3d4", False), ("9f8e7d.php", False), ("v2024", False),
+])
+def test_a_route_word_with_a_digit_is_told_from_an_id(segment: str, is_route_word: bool) -> None:
+    from har2locust_plus.stages.correlate.sources import route_word
+
+    assert route_word(segment) is is_route_word
+
+
+def test_a_route_word_in_a_redirect_is_not_read_as_a_value() -> None:
+    """SimpleSAMLphp's SP redirects to ``/simplesaml/saml2/idp/SSOService.php?SAMLRequest=…``
+    and later the browser goes to ``/simplesaml/saml2/idp/SingleLogoutService.php``: ``saml2``
+    is the route's, as in every request, not a value the redirect handed out; the request
+    the SP's form posts to (``saml2-acs.php``) is named by the route too."""
+    saml = _b64(300, 7)
+    result = conv(
+        entry("/sp/login", status=302, response_headers=[
+            ("Location", f"{ORIGIN}/simplesaml/saml2/idp/SSOService.php?"
+                         f"SAMLRequest={quote_plus(saml)}")]),
+        page("/simplesaml/saml2/idp/SSOService.php",
+             '<form method="post" action="/simplesaml/module.php/saml/sp/saml2-acs.php/sp">'
+             '<input type="hidden" name="SAMLResponse" value="PHNhbWw+eDwvc2FtbD4="></form>'),
+        entry("/simplesaml/module.php/saml/sp/saml2-acs.php/sp", "POST",
+              form=[("SAMLResponse", "PHNhbWw+eDwvc2FtbD4=")], body="<p>ok</p>"),
+        entry("/simplesaml/saml2/idp/SingleLogoutService.php", body="<p>bye</p>"))
+    assert step(result, 4).request.path == ir.Template.literal(
+        "/simplesaml/saml2/idp/SingleLogoutService.php")
+    assert step(result, 3).request.path.is_literal
+    assert form_field(step(result, 3), "SAMLResponse") == ir.Template(
+        (ir.VarRef("samlresponse"),))
+    assert {e.var for s in result.scenario.steps for e in s.extractions} == {"samlresponse"}

@@ -573,6 +573,43 @@ def test_answers_whose_body_the_browser_dropped_are_named_in_a_warning() -> None
     assert _summary(json.dumps({"log": {"entries": entries[:0]}}), "x.har", None).warning() is None
 
 
+def test_a_page_s_body_read_while_the_browser_held_it_fills_the_har_in_order() -> None:
+    """SAML's posting page: the login's answer leaves at once (its script posts the
+    assertion), so Chromium's HAR holds no body for it. The body read while the answer was
+    held (``_PageBodies``) goes into that entry, and only into an answer to the same method and
+    URL that was kept: a redirect, a non-text answer or an entry with a body of its own takes
+    none, and the next answer to one URL gets the next body."""
+    import base64
+
+    from har2locust_plus.record.recorder import _PageBodies
+
+    lost = {"size": -1, "mimeType": "text/html; charset=UTF-8"}
+    login = "http://127.0.0.1:5/idp/login.php"
+    entries = [
+        _entry("GET", login, 200, "document", {"size": 5, "mimeType": "text/html",
+                                                "text": "<form>"}),
+        _entry("POST", login, 302, "document", dict(lost)),  # a redirect: nothing kept
+        _entry("POST", login, 200, "document", dict(lost)),
+        _entry("POST", login, 200, "document", dict(lost)),
+        _entry("GET", "http://127.0.0.1:5/report.pdf", 200, "document",
+               {"size": -1, "mimeType": "application/pdf"}),
+        _entry("POST", "http://127.0.0.1:5/other", 200, "document", dict(lost)),
+    ]
+    kept = _PageBodies()
+    kept.bodies = {("GET", login): [("<form>", False)],
+                   ("POST", login): [("<input name=SAMLResponse>", False),
+                                     (base64.b64encode(b"second \xff").decode(), True)]}
+    har = json.loads(kept.fill_in(json.dumps({"log": {"entries": entries}})))
+    contents = [e["response"]["content"] for e in har["log"]["entries"]]
+    assert contents[0] == {"size": 5, "mimeType": "text/html", "text": "<form>"}
+    assert "text" not in contents[1] and "text" not in contents[4] and "text" not in contents[5]
+    assert contents[2]["text"] == "<input name=SAMLResponse>" and contents[2]["size"] == 25
+    assert contents[3]["encoding"] == "base64" and contents[3]["size"] == 8
+    assert contents[2]["comment"].startswith("read while the browser held the answer")
+    untouched = json.dumps({"log": {"entries": entries[:1]}})
+    assert _PageBodies().fill_in(untouched) == untouched
+
+
 def test_the_summary_names_hosts_without_the_user_information_of_urls() -> None:
     """An XHR opened with a user and a password is recorded with them in its URL; the line
     the recorder prints names the host only, never the password."""

@@ -51,6 +51,7 @@ import test_zoo_redmine as redmine
 import test_zoo_roundcube as roundcube
 import test_zoo_roundup as roundup
 import test_zoo_rt as rt
+import test_zoo_simplesaml as simplesaml
 import test_zoo_smorest as smorest
 import test_zoo_sqladmin as sqladmin
 import test_zoo_sveltekit as sveltekit
@@ -317,6 +318,18 @@ def _postfixadmin(port: int) -> Any:
 
 def _postfixadmin_missing() -> str | None:
     from fixtures.zoo.postfixadmin.server import missing
+
+    return missing()
+
+
+def _simplesaml(port: int) -> Any:
+    from fixtures.zoo.simplesaml.server import SimpleSaml
+
+    return SimpleSaml(port=port)
+
+
+def _simplesaml_missing() -> str | None:
+    from fixtures.zoo.simplesaml.server import missing
 
     return missing()
 
@@ -656,6 +669,8 @@ ZOOS = [
     Zoo("postfixadmin", _postfixadmin, postfixadmin.PASSWORD,
         lambda o: postfixadmin.assert_full_lifecycle(o.run, o.after),
         missing=_postfixadmin_missing, more_secrets=(postfixadmin.MAILBOX_PASSWORD,)),
+    Zoo("simplesaml", _simplesaml, simplesaml.PASSWORD,
+        lambda o: simplesaml.assert_full_lifecycle(o.run, o.after), missing=_simplesaml_missing),
     Zoo("zabbix", _zabbix, zabbix.PASSWORD,
         lambda o: zabbix.assert_full_lifecycle(o.run, o.after), missing=_zabbix_missing),
     Zoo("syncthing", _syncthing, syncthing.CREDENTIALS,

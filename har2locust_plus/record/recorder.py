@@ -10,7 +10,9 @@ The browser runs in a fresh context with Playwright's HAR recorder, content embe
 left out: cookies, ``Set-Cookie`` and bodies are what the converter correlates. No Playwright
 route is installed: with one, Chromium's request interception drops the network-level request
 headers (``Host``, ``Content-Length``, ``Sec-Fetch-*`` ...) from the HAR and turns the HTTP
-cache off.
+cache off. Pages' answers are held at the response stage instead, only to read their bodies
+(:class:`_PageBodies`): the request was sent as the browser sends it, and its HAR entry is the
+same.
 
 Nothing recorded is lost to a signal. Playwright's driver (node) ignores SIGINT and Chromium
 runs in a process group of its own, so a terminal's Ctrl-C, sent to the whole foreground group,
@@ -24,6 +26,7 @@ event loop; the context is closed (which writes the HAR), and :func:`record` ret
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import importlib.util
 import json
@@ -183,10 +186,12 @@ def record(url: str, output: str, *, journey: Journey | None = None,
                     handle_sigint=False, handle_sigterm=False, handle_sighup=False)
             except sync_api.Error as exc:
                 raise Har2LocustError(f"the browser did not start: {_first_line(exc)}") from None
+            kept = _PageBodies()
             try:
                 context = browser.new_context(**options, record_har_path=har_path,
                                               record_har_content="embed",
                                               record_har_mode="full")
+                context.on("page", kept.watch)
                 try:
                     page = context.new_page()
                     _open(page, url, sync_api.Error, wait_until="load" if journey else "commit")
@@ -211,12 +216,98 @@ def record(url: str, output: str, *, journey: Journey | None = None,
         if not os.path.exists(har_path):
             raise Har2LocustError("the browser went away before the recording could be saved")
         with open(har_path, encoding="utf-8") as handle:
-            text = handle.read()
+            text = kept.fill_in(handle.read())
     summary = _summary(text, output, stop.signum)
     write(output, text)
     if failure is not None:
         raise JourneyFailed(failure[0], failure[1], summary)
     return summary
+
+
+class _PageBodies:
+    """The bodies of the pages the browser loads, read while each answer is held back.
+
+    Chromium drops the body of a page that leaves at once, before Playwright's HAR recorder
+    asks for it: the answer of a form post whose script posts another form on load (SAML's
+    ``SAMLResponse``, OAuth's ``response_mode=form_post``, a payment provider's redirect) is
+    in the HAR without its text, and what only it hands out (a signed assertion) could not
+    be read again. Each page of the context gets a DevTools session whose ``Fetch`` domain
+    holds every document's answer at the response stage, reads its body there (where it is
+    still the browser's) and lets it go on; :meth:`fill_in` then puts a body the HAR lacks
+    into its entry. Only documents, and only text of 10 MB or less: a stream or a download
+    is never read. The request and its headers are recorded as without it."""
+
+    LIMIT = 10_000_000
+    TEXT_TYPES = ("text/", "html", "xml", "json", "javascript")
+
+    def __init__(self) -> None:
+        self.bodies: dict[tuple[str, str], list[tuple[str, bool]]] = {}  # (method, url) ->
+
+    def watch(self, page: Any) -> None:
+        """Hold ``page``'s document answers (a context's ``page`` event)."""
+        try:
+            session = page.context.new_cdp_session(page)
+        except Exception:  # not Chromium, or the page is gone: the HAR as the browser wrote it
+            return
+
+        def paused(event: dict[str, Any]) -> None:
+            try:
+                self._read(session, event)
+            except Exception:  # noqa: BLE001 - a body not read is a body the HAR may lack
+                pass
+            with contextlib.suppress(Exception):  # the page may be gone meanwhile
+                session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
+
+        session.on("Fetch.requestPaused", paused)
+        with contextlib.suppress(Exception):
+            session.send("Fetch.enable", {"patterns": [
+                {"resourceType": "Document", "requestStage": "Response"}]})
+
+    def _read(self, session: Any, event: dict[str, Any]) -> None:
+        status = event.get("responseStatusCode") or 0
+        if not 200 <= status < 300 or status in (204, 205):
+            return
+        headers = {h["name"].lower(): h["value"] for h in event.get("responseHeaders") or ()}
+        kind = headers.get("content-type", "").lower()
+        length = headers.get("content-length", "0")
+        if not any(t in kind for t in self.TEXT_TYPES) or (
+                length.isdigit() and int(length) > self.LIMIT):
+            return
+        body = session.send("Fetch.getResponseBody", {"requestId": event["requestId"]})
+        text, encoded = body.get("body", ""), bool(body.get("base64Encoded"))
+        if len(text) <= self.LIMIT * 4 // 3:
+            request = event.get("request") or {}
+            self.bodies.setdefault((request.get("method", ""), request.get("url", "")),
+                                   []).append((text, encoded))
+
+    def fill_in(self, text: str) -> str:
+        """The HAR's text with the bodies it lacks filled in (unchanged if none)."""
+        if not self.bodies:
+            return text
+        har = json.loads(text)
+        filled = 0
+        for entry in har.get("log", {}).get("entries", []):
+            request, response = entry.get("request") or {}, entry.get("response") or {}
+            content = response.get("content") or {}
+            status = response.get("status", 0)
+            if entry.get("_resourceType") != "document" or not 200 <= status < 300 or \
+                    status in (204, 205) or not any(
+                        t in str(content.get("mimeType", "")).lower() for t in self.TEXT_TYPES):
+                continue  # an answer _read did not keep
+            kept = self.bodies.get((request.get("method", ""), request.get("url", "")))
+            if not kept:
+                continue
+            body, encoded = kept.pop(0)  # the answers to one URL, in the order they came
+            if "text" in content:
+                continue
+            content["text"] = body
+            content["size"] = len(base64.b64decode(body)) if encoded else len(body.encode())
+            if encoded:
+                content["encoding"] = "base64"
+            content["comment"] = "read while the browser held the answer (the page left at once)"
+            response["content"] = content
+            filled += 1
+        return json.dumps(har, ensure_ascii=False) if filled else text
 
 
 def _playwright() -> ModuleType:

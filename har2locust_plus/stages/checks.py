@@ -46,7 +46,7 @@ from ..options import Options
 from .correlate import ID_NAME
 from .correlate.delta import ANSWER_FIELDS, delta_fields
 from .correlate.location import header_url
-from .correlate.sources import token_like
+from .correlate.sources import WORD, route_word, token_like
 
 TITLE = re.compile(r"<title[^>]*>([^<]{2,120})</title>", re.I)  # _stable_text: 3 in ASCII
 HEADING = re.compile(r"<h([1-3])[^>]*>([^<]{2,120})</h\1>", re.I)
@@ -234,7 +234,11 @@ def _same_origin(a: str, b: str) -> bool:
 
 
 def _is_dynamic(segment: str) -> bool:
-    """An id, uuid or token in a path, as opposed to a route word like ``notes``."""
+    """An id, uuid or token in a path, as opposed to a route word like ``notes`` (also a long
+    one, ``password-reset-complete``, a script's name, ``authenticate.php``, or one with a
+    version, ``saml2``, ``v2``)."""
+    if route_word(segment) or WORD.fullmatch(segment):
+        return False
     return any(ch.isdigit() for ch in segment) or (
         len(segment) >= 16 and bool(re.fullmatch(r"[A-Za-z0-9_\-.~%]+", segment)))
 

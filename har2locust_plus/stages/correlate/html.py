@@ -38,6 +38,7 @@ from .sources import (
     id_name,
     is_id_name,
     regex_source,
+    route_word,
     slug_id,
     token_like,
     token_name,
@@ -741,7 +742,7 @@ def _link_values(url: str) -> tuple[tuple[str, str], ...]:
         value = unquote(segment)
         # (an object's name and id, zoo-teapot_4711, is _link_ids': the id alone is handed out)
         if len(value) >= MIN_TOKEN and any(ch.isdigit() for ch in value) and \
-                not (i >= 2 and slug_id(segment)):
+                not (i >= 2 and slug_id(segment)) and not route_word(value):
             found.append((value, segments[i - 1] if i else ""))
     return tuple(found)
 

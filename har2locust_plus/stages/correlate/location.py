@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ... import ir
 from ..grouping import identifier
-from .sources import MIN_TOKEN, WORD, Source, id_name, is_id_name, token_like
+from .sources import MIN_TOKEN, WORD, Source, id_name, is_id_name, route_word, token_like
 
 
 def location_sources(step: ir.Step, location: str, header: str = "") -> Iterator[Source]:
@@ -100,7 +100,7 @@ def url_values(url: str) -> Iterator[tuple[str, str, str, str, str]]:
 
 def _handed_out(segment: str) -> bool:
     """A path segment that is a value, not a route word: has a digit, or is a long token."""
-    if not segment:
+    if not segment or route_word(segment):
         return False
     if any(ch.isdigit() for ch in segment):
         return True

@@ -117,6 +117,26 @@ _KEYED_ID = re.compile(
     rf"|(?P<id2>{_KEY})(?P<after2>\.(?:json|xml|html|csv|txt|pdf|atom|rss|ics|yaml|yml|js))")
 
 
+# a route's word with a version in it: /api/v2/, /saml2/, /oauth2/, ipv6, html5
+_VERSIONED_WORD = re.compile(r"[a-z]+[0-9]{1,2}")
+# a script or page the route names: saml2-acs.php, index2.html, UserLogin.aspx
+_SCRIPT_FILE = re.compile(r"([A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*)\."
+                          r"(?:php[0-9]?|html?|aspx?|ashx|jsp|cgi|pl|do|action)")
+
+
+def route_word(segment: str) -> bool:
+    """A path segment that is a word of the route though it holds a digit: a word with a
+    version (``v2``, ``saml2``, ``oauth2``), or a script's file name made of such words
+    (``saml2-acs.php``), never an id a server handed out (``4711``, ``ZOO-12``,
+    ``report-4711.html``)."""
+    if _VERSIONED_WORD.fullmatch(segment):
+        return True
+    match = _SCRIPT_FILE.fullmatch(segment)
+    return match is not None and all(
+        WORD.fullmatch(part) or _VERSIONED_WORD.fullmatch(part)
+        for part in re.split(r"[-_.]", match.group(1)))
+
+
 @functools.lru_cache(maxsize=4096)
 def slug_id(segment: str) -> tuple[str, str, str] | None:
     """A path segment as (text before the id, the id, text after it) when it is an object's
