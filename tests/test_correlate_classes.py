@@ -3377,3 +3377,28 @@ def test_a_route_word_in_a_redirect_is_not_read_as_a_value() -> None:
     assert form_field(step(result, 3), "SAMLResponse") == ir.Template(
         (ir.VarRef("samlresponse"),))
     assert {e.var for s in result.scenario.steps for e in s.extractions} == {"samlresponse"}
+
+
+def test_a_token_sent_right_after_an_answer_without_its_body_is_reported() -> None:
+    """A page that posts a form as soon as it loads (SAML's assertion, OAuth's form_post)
+    leaves without its body in a browser's HAR: the value it handed out is sent as recorded,
+    which a fresh server refuses. The conversion says which value, where, and why."""
+    assertion = _b64(600, 9)
+    posting = page("/idp/login", f'<form method="post" action="/sp/acs"><input type="hidden" '
+                                 f'name="SAMLResponse" value="{assertion}"></form>')
+    lost = json.loads(json.dumps(posting))
+    del lost["response"]["content"]["text"]
+    acs = entry("/sp/acs", "POST", form=[("SAMLResponse", assertion), ("RelayState", "/home")],
+                body="<p>welcome</p>")
+
+    def warnings(*entries: dict) -> list[str]:
+        return [d.message for d in conv(*entries).scenario.diagnostics
+                if "no recorded answer holds it" in d.message]
+
+    [message] = warnings(lost, acs)
+    assert message.startswith("step 2 sends SAMLResponse (800 characters) as recorded: no "
+                              "recorded answer holds it, and the answer of step 1 (GET "
+                              "/idp/login) has no body in the recording")
+    assert warnings(posting, acs) == []  # read from the page's input
+    short = entry("/sp/acs", "POST", form=[("RelayState", "/home")], body="<p>welcome</p>")
+    assert warnings(lost, short) == []  # nothing that looks made by a server

@@ -132,6 +132,11 @@ def test_the_recorded_assertion_is_refused(saml: type, tmp_path: Path) -> None:
     path, _, env_var = _convert(tmp_path, _without_the_posting_page_s_body())
     code = path.read_text("utf-8")
     assert "PHNhbWxwOlJlc3BvbnNl" in code  # sent as recorded: nothing hands it out
+    warned = [d.message for d in convert(_without_the_posting_page_s_body(),
+                                         name="simplesaml.har").scenario.diagnostics
+              if "as recorded: no recorded answer holds it" in d.message]
+    assert warned == [warned[0]] and warned[0].startswith(
+        "step 5 sends SAMLResponse (9,"), warned  # the conversion said so
     with saml() as server:
         run = _run(path, server, tmp_path, env_var, seconds=4)
         state = server.state()

@@ -199,12 +199,85 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     extra = dict(scenario.extra)
     extra["correlations"] = _report_rows(state, steps)
     scenario = replace(scenario, steps=tuple(steps), extra=extra)
+    for message in _sent_after_lost_bodies(scenario.steps, scenario.main_origin):
+        scenario = scenario.with_diagnostic(ir.Severity.WARNING, message)
     for value, (sent_at, out_at) in state.unread.items():
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
             f"step {sent_at} sends {_preview(value)}, which the response of step {out_at} "
             "handed out, but no place in it to read it again was found: it is sent as "
             "recorded (if the server made it, a fresh server may know no such id)"))
     return scenario
+
+
+# a value sent as recorded that a server may have made: at least this long, token-like
+MIN_LOST_VALUE = 24
+
+
+def _sent_after_lost_bodies(steps: tuple[ir.Step, ...], main_origin: str) -> list[str]:
+    """Warnings for values a request sends as recorded, that look made by a server and that no
+    recorded answer holds, after an answer whose body the recording lacks: a page that left
+    at once (the one whose script posts a SAML assertion: Chrome's DevTools drop its body), so
+    the value may have been handed out there, and a fresh server refuses the recorded one.
+    One per request, only on the origin under test and right after such an answer (a page
+    that posts a form at once is followed by that post); nothing when every answer's body
+    is in the recording."""
+    lost = {step.number: step for step in steps if _body_lost(step, main_origin)}
+    if not lost:
+        return []
+    messages = []
+    texts: list[str] | None = None
+    for step in steps:
+        where = lost.get(step.number - 1)  # the answer just before: the page that posted
+        if where is None or step.request.origin != main_origin:
+            continue
+        sent = [(name, text) for name, text in _literals_sent(step.request)
+                if len(text) >= MIN_LOST_VALUE and token_like(text)]
+        if not sent:
+            continue
+        if texts is None:  # the recorded answers' text, read once
+            texts = [text for other in steps if other.response is not None
+                     for text in (other.response.text or "",
+                                  *(v for _, v in other.response.headers)) if text]
+        unseen = [(name, text) for name, text in sent
+                  if not any(text in answer for answer in texts)]
+        if unseen:
+            name, text = unseen[0]
+            page = f"{where.request.method} {ir.template_preview(where.request.path)}"
+            messages.append(
+                f"step {step.number} sends {name} ({len(text):,} characters) as recorded: no "
+                f"recorded answer holds it, and the answer of step {where.number} "
+                f"({page}) has no body in the recording (a browser drops the body of a page "
+                "that leaves at once, as one whose script posts a form does; `har2locust-plus "
+                "record` keeps it). If that answer handed it out (a SAML assertion, a "
+                "form_post token), a fresh server refuses the recorded value: record again")
+    return messages
+
+
+def _body_lost(step: ir.Step, main_origin: str) -> bool:
+    """An answer of the origin under test, a page or its script's, 2xx, HTML or JSON, whose
+    body the HAR lacks."""
+    response = step.response
+    return response is not None and response.body is None and \
+        200 <= response.status < 300 and response.status not in (204, 205) and \
+        step.request.method != "HEAD" and step.request.origin == main_origin and \
+        step.resource_type in ("document", "xhr", "fetch", None) and \
+        any(kind in response.mime_type.lower() for kind in ("html", "json"))
+
+
+def _literals_sent(request: ir.Request) -> Iterator[tuple[str, str]]:
+    """(name, value) of the literal values a request sends: query, form and JSON fields."""
+    for param in request.query:
+        if param.value.is_literal:
+            yield param.name, param.value.text
+    body = request.body
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        for name, value in body.fields:
+            if value.is_literal:
+                yield name, value.text
+    elif isinstance(body, ir.JsonBody):
+        for leaf in ir.json_leaves(body.value):
+            if isinstance(leaf, str):
+                yield "a JSON value", leaf
 
 
 def _recorded_url(request: ir.Request) -> str | None:
