@@ -591,6 +591,7 @@ def test_a_page_s_body_read_while_the_browser_held_it_fills_the_har_in_order() -
         _entry("POST", login, 302, "document", dict(lost)),  # a redirect: nothing kept
         _entry("POST", login, 200, "document", dict(lost)),
         _entry("POST", login, 200, "document", dict(lost)),
+        _entry("POST", login, 200, "document", dict(lost)),
         _entry("GET", "http://127.0.0.1:5/report.pdf", 200, "document",
                {"size": -1, "mimeType": "application/pdf"}),
         _entry("POST", "http://127.0.0.1:5/other", 200, "document", dict(lost)),
@@ -598,13 +599,17 @@ def test_a_page_s_body_read_while_the_browser_held_it_fills_the_har_in_order() -
     kept = _PageBodies()
     kept.bodies = {("GET", login): [("<form>", False)],
                    ("POST", login): [("<input name=SAMLResponse>", False),
-                                     (base64.b64encode(b"second \xff").decode(), True)]}
+                                     (base64.b64encode(b"second \xff").decode(), True),
+                                     (base64.b64encode("<p>é</p>".encode()).decode(), True)]}
     har = json.loads(kept.fill_in(json.dumps({"log": {"entries": entries}})))
     contents = [e["response"]["content"] for e in har["log"]["entries"]]
     assert contents[0] == {"size": 5, "mimeType": "text/html", "text": "<form>"}
-    assert "text" not in contents[1] and "text" not in contents[4] and "text" not in contents[5]
+    assert "text" not in contents[1] and "text" not in contents[5] and "text" not in contents[6]
     assert contents[2]["text"] == "<input name=SAMLResponse>" and contents[2]["size"] == 25
-    assert contents[3]["encoding"] == "base64" and contents[3]["size"] == 8
+    assert contents[3]["encoding"] == "base64" and contents[3]["size"] == 8  # not UTF-8
+    # the protocol's base64 of a page's text is kept as text
+    assert contents[4]["text"] == "<p>é</p>" and "encoding" not in contents[4]
+    assert contents[4]["size"] == 9
     assert contents[2]["comment"].startswith("read while the browser held the answer")
     untouched = json.dumps({"log": {"entries": entries[:1]}})
     assert _PageBodies().fill_in(untouched) == untouched

@@ -300,8 +300,12 @@ class _PageBodies:
             body, encoded = kept.pop(0)  # the answers to one URL, in the order they came
             if "text" in content:
                 continue
+            raw = base64.b64decode(body) if encoded else body.encode()
+            if encoded:  # the protocol often sends a page's text as base64: text if it is
+                with contextlib.suppress(UnicodeDecodeError):
+                    body, encoded = raw.decode("utf-8"), False
             content["text"] = body
-            content["size"] = len(base64.b64decode(body)) if encoded else len(body.encode())
+            content["size"] = len(raw)
             if encoded:
                 content["encoding"] = "base64"
             content["comment"] = "read while the browser held the answer (the page left at once)"
