@@ -251,10 +251,8 @@ class _PageBodies:
             return
 
         def paused(event: dict[str, Any]) -> None:
-            try:
+            with contextlib.suppress(Exception):  # a body not read: the HAR may lack it
                 self._read(session, event)
-            except Exception:  # noqa: BLE001 - a body not read is a body the HAR may lack
-                pass
             with contextlib.suppress(Exception):  # the page may be gone meanwhile
                 session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
 
