@@ -3344,10 +3344,10 @@ def test_a_member_set_by_its_quoted_name_is_found_again_by_its_regex(key, token,
 
 
 @pytest.mark.parametrize(("segment", "is_route_word"), [
-    ("v2", True), ("saml2", True), ("oauth2", True), ("ipv6", True),
+    ("v2", True), ("saml2", True), ("oauth2", True), ("ipv6", True), ("v1.0", True),
     ("saml2-acs.php", True), ("index2.html", True), ("UserLogin.aspx", True),
     ("4711", False), ("ZOO-12", False), ("report-4711.html", False), ("abc123", False),
-    ("a1b2c3d4", False), ("9f8e7d.php", False), ("v2024", False),
+    ("a1b2c3d4", False), ("9f8e7d.php", False), ("v2024", False), ("v1.2024", False),
 ])
 def test_a_route_word_with_a_digit_is_told_from_an_id(segment: str, is_route_word: bool) -> None:
     from har2locust_plus.stages.correlate.sources import route_word

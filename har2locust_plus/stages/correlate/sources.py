@@ -117,8 +117,8 @@ _KEYED_ID = re.compile(
     rf"|(?P<id2>{_KEY})(?P<after2>\.(?:json|xml|html|csv|txt|pdf|atom|rss|ics|yaml|yml|js))")
 
 
-# a route's word with a version in it: /api/v2/, /saml2/, /oauth2/, ipv6, html5
-_VERSIONED_WORD = re.compile(r"[a-z]+[0-9]{1,2}")
+# a route's word with a version in it: /api/v2/, /api/v1.0/, /saml2/, /oauth2/, ipv6, html5
+_VERSIONED_WORD = re.compile(r"[a-z]+[0-9]{1,2}(?:\.[0-9]{1,2})?")
 # a script or page the route names: saml2-acs.php, index2.html, UserLogin.aspx
 _SCRIPT_FILE = re.compile(r"([A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*)\."
                           r"(?:php[0-9]?|html?|aspx?|ashx|jsp|cgi|pl|do|action)")
