@@ -353,8 +353,8 @@ def test_deep_constant_values_are_checked_but_never_ids_tokens_times_counts_or_i
     step, = _steps(_form("/api.php", {"action": "edit", "title": "Shopping",
                                       "text": "marvin"}, answer))
     assert step.label == "POST /api.php (action=edit)"
-    assert _values(step) == [("edit.nochange", False), ("edit.result", "Success"),
-                             ("edit.contentmodel", "wikitext"), ("edit.user.role", "editor")]
+    assert _values(step) == [("edit.result", "Success"), ("edit.contentmodel", "wikitext"),
+                             ("edit.user.role", "editor")]  # "nochange": a state, not checked
     # "edit" was sent as the operation, not as user input: the path may go through it
 
 
@@ -363,7 +363,7 @@ def _nested(depth: int) -> str:
 
 
 def test_only_a_few_values_per_step_and_huge_or_deep_answers_stay_bounded() -> None:
-    wide = {f"flag_{chr(97 + i // 26)}{chr(97 + i % 26)}": True for i in range(300)}
+    wide = {f"flag_{chr(97 + i // 26)}{chr(97 + i % 26)}": "ready" for i in range(300)}
     steps = _steps(_post_json("/api/wide", {"x": 1}, wide),
                    build_entry(f"{ORIGIN}/api/deep", mime=JSON, body=_nested(300)),
                    build_entry(f"{ORIGIN}/api/deeper", mime=JSON, body=_nested(5000)),
@@ -381,8 +381,48 @@ def test_checks_stay_free_of_changing_values_in_graphql_answers() -> None:
                                                                "endCursor": "YXJyYXk"}},
                        "me": {"createdAt": "today", "accessToken": "tok", "role": "admin"}}}
     step, = _steps(_graphql("Notes", "query Notes { notes { edges { node { id } } } }", answer))
-    assert _values(step) == [("data.me.role", "admin"),
-                             ("data.notes.pageInfo.hasNextPage", False)]
+    assert _values(step) == [("data.me.role", "admin")]  # hasNextPage: more notes, True
+
+
+@pytest.mark.parametrize(("answer", "checked"), [
+    # a state or a setting: another run of the flow, another user or another server's set-up
+    # answers otherwise while the work went well (Deluge's web server is connected after the
+    # first run; a list has a next page once other users added to it)
+    ({"connected": False, "admin": True, "hasNextPage": False, "configInSync": True,
+      "promptPhpErrors": False, "enabled": True}, []),
+    # how the request's own work went: true where it says it went well ...
+    ({"deleted": True, "wp-auth-check": True, "loggedIn": True, "isSuccess": True},
+     [("deleted", True), ("wp-auth-check", True), ("loggedIn", True), ("isSuccess", True)]),
+    ({"uploaded": True, "saved": True, "acknowledged": True, "status": True},
+     [("uploaded", True), ("saved", True), ("acknowledged", True), ("status", True)]),
+    # ... false where it says it failed; the recording's own refusal is not asked of a replay
+    ({"error": False, "has_errors": False, "failed": False}, [
+        ("error", False), ("has_errors", False), ("failed", False)]),
+    ({"deleted": False, "success": False, "error": True, "failed": True}, []),
+])
+def test_a_boolean_is_checked_only_where_it_says_how_the_work_went(answer: dict,
+                                                                   checked: list) -> None:
+    step, = _steps(_post_json("/api/notes/delete", {"x": 1}, answer))
+    assert _values(step) == checked
+
+
+@pytest.mark.parametrize(("method", "answer", "checked"), [
+    ("auth.login", {"result": True}, [("result", True)]),  # Deluge: false, wrong password
+    ("auth.delete_session", {"result": True}, [("result", True)]),
+    ("notes.remove", {"result": True}, [("result", True)]),
+    ("auth.login", {"result": False}, []),  # the recording's refusal
+    # questions: their answer is a state (the web server stays connected after a run)
+    ("web.connected", {"result": False}, []),
+    ("web.connected", {"result": True}, []),
+    ("auth.check_session", {"result": False}, []),
+    ("system.isReady", {"result": True}, []),
+    ("web.get_config", {"result": {"enabled": True, "theme": "gray"}},
+     [("result.theme", "gray")]),
+])
+def test_a_remote_procedure_s_boolean_result_is_checked_when_it_did_something(
+        method: str, answer: dict, checked: list) -> None:
+    step, = _steps(_json_rpc(method, [], answer))
+    assert _values(step) == checked
 
 
 # --- 3. error members ---------------------------------------------------------------------------

@@ -726,3 +726,38 @@ def test_a_recorded_authorization_header_wins_over_user_information(make_entry,
     [step] = load(data, "case.har").steps
     assert [h.value.text for h in step.request.headers if h.name == "Authorization"] == [
         f"Basic {BASIC}"]
+
+
+@pytest.mark.parametrize(("method", "params", "secret", "login"), [
+    ("auth.login", ["deluge-pw-4471"], "deluge-pw-4471", None),  # Deluge's web interface
+    ("User.login", ["ann", "s3cret-pw-99"], "s3cret-pw-99", "ann"),
+    ("common.authenticate", ["shop", "ann", "s3cret-pw-99", {}], "s3cret-pw-99", "ann"),
+    ("session.logIn", ["ann", "s3cret-pw-99"], "s3cret-pw-99", "ann"),
+    ("userSignIn", ["ann", "s3cret-pw-99"], "s3cret-pw-99", "ann"),
+])
+def test_a_password_a_remote_login_takes_by_position_is_a_secret(
+        make_entry, make_har, method: str, params: list, secret: str, login: str | None) -> None:
+    """JSON-RPC's positional parameters have no name to go by: the procedure does (a login);
+    its last text parameter is the password, the one before it the account."""
+    body = {"method": method, "params": params, "id": 2}
+    har = make_har(make_entry(f"{ORIGIN}/json", "POST", post_data=_json(body), **OK_JSON))
+    result = convert(har, Options(), name="case.har")
+    assert [(s.name, s.recorded) for s in result.scenario.secrets] == [("password", secret)]
+    assert secret not in result.code and f"parameter {params.index(secret) + 1} of {method}" \
+        in result.code
+    assert secret in convert(har, Options(keep_secrets=True), name="case.har").code
+    data = convert(har, Options(data_file="users.csv"), name="case.har").scenario.data_columns
+    assert [(c.kind, c.recorded) for c in data] == [("password", secret)] + (
+        [("login", login)] if login else [])
+
+
+@pytest.mark.parametrize("body", [
+    {"method": "web.connect", "params": ["5f912cf476a44b5fa0e7fda343e0"], "id": 3},
+    {"method": "auth.login", "params": [], "id": 3},
+    {"method": "auth.login", "params": {"user": "ann"}, "id": 3},
+    {"method": "auth.loginHistory", "params": ["ann"], "id": 3},
+])
+def test_other_remote_procedures_parameters_are_no_secret(make_entry, make_har,
+                                                          body: dict) -> None:
+    har = make_har(make_entry(f"{ORIGIN}/json", "POST", post_data=_json(body), **OK_JSON))
+    assert convert(har, Options(), name="case.har").scenario.secrets == ()

@@ -97,7 +97,7 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                 body_checks[key] = _body_checks(groups[key], dynamic,
                                                 unsafe=key[0] not in SAFE_METHODS,
                                                 origin=step.request.origin,
-                                                method=key[0])
+                                                method=key[0], operation=key[2])
             checks += body_checks[key]
             if landed:
                 checks += [check for check in _landing_message(step.response, dynamic)
@@ -247,11 +247,13 @@ def _is_dynamic(segment: str) -> bool:
 
 
 def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
-                 unsafe: bool = False, origin: str = "", method: str = "") -> list[ir.Check]:
+                 unsafe: bool = False, origin: str = "", method: str = "",
+                 operation: str = "") -> list[ir.Check]:
     """Checks that hold for every recorded 2xx response of one request (each parsed once).
     ``unsafe``: the request changes something (not GET or HEAD): its answer's message counts.
     ``origin``: the request's, which a URL the answer names is relative to; ``method``: its
-    method (WebDAV's reads answer a multi-status too)."""
+    method (WebDAV's reads answer a multi-status too); ``operation``: the remote procedure or
+    front controller's selectors it calls."""
     first = responses[0]
     if first.status == 204:
         return []
@@ -281,7 +283,7 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
         return checks + plain + message
     if "json" in mime:
         checks = [ir.Check("content_type", "json", "recorded content type")]
-        checks += _json_checks(texts, dynamic, unsafe)  # type: ignore[arg-type]
+        checks += _json_checks(texts, dynamic, unsafe, operation)  # type: ignore[arg-type]
         if unsafe and (held := _json_html(texts)) is not None:  # type: ignore[arg-type]
             held_message = _message_checks(held, dynamic, raw=texts)  # type: ignore[arg-type]
             message = held_message or message
@@ -585,7 +587,8 @@ def _outcome_keys(first: dict, others: list, keys: list) -> list[tuple[str, str]
     return out
 
 
-def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False) -> list[ir.Check]:
+def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False,
+                 operation: str = "") -> list[ir.Check]:
     documents = []
     for text in texts:
         try:
@@ -603,7 +606,8 @@ def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False) -> li
         keys += _outcome_keys(first, others, keys)
     if keys:
         checks.append(ir.Check("json_keys", tuple(keys), "recorded JSON keys"))
-    values = ((path, value) for path, value in _constant_leaves(first, dynamic)
+    values = ((path, value) for path, value in _constant_leaves(first, dynamic,
+                                                                rpc_action(operation))
               if all(_same(_at(o, path), value) for o in others))
     checks += [ir.Check("json_value", value, "recorded constant", path=path)
                for path, value in islice(values, MAX_JSON_VALUES)]
@@ -649,8 +653,11 @@ def error_member(document: object) -> str | None:
     return None
 
 
-def _constant_leaves(document: dict, dynamic: Dynamic) -> Iterator[tuple[tuple[str, ...], object]]:
+def _constant_leaves(document: dict, dynamic: Dynamic, action: bool = False
+                     ) -> Iterator[tuple[tuple[str, ...], object]]:
     """Constant values anywhere in the object's dicts, shallow first (``save.result``).
+    ``action``: the answer is a remote procedure's that does something (:func:`rpc_action`),
+    whose whole ``result`` true says it went well (Deluge's ``auth.login``).
 
     Every key on the way must be a plain word: a key that is an id, a date or echoed input
     (``{"notes": {"Shopping": ...}}``) is not there on another run. The walk is bounded.
@@ -667,7 +674,8 @@ def _constant_leaves(document: dict, dynamic: Dynamic) -> Iterator[tuple[tuple[s
                 continue
             if isinstance(value, dict) and len(path) < MAX_JSON_DEPTH:
                 queue.append(((*path, key), value))
-            elif _constant_json_value(key, value, dynamic, node):
+            elif action and value is True and not path and key == "result" or \
+                    _constant_json_value(key, value, dynamic, node):
                 yield (*path, key), value
 
 
@@ -710,9 +718,7 @@ def _constant_json_value(key: str, value: object, dynamic: Dynamic,
     if isinstance(value, str) and WORK_STATE_KEY.search(snake) and WORK_STATE.fullmatch(value):
         return False
     if isinstance(value, bool):
-        # a success flag the recording answered false (a refusal, or a widget that could not
-        # reach its service) is not expected of the replay, as a numeric 0 is not
-        return value or not SUCCESS_FLAG.fullmatch(snake)
+        return outcome_flag(snake, value)
     if not isinstance(value, str) or not 2 <= len(value) <= 40:
         return False
     if value.lower() in dynamic.hosts:
@@ -727,6 +733,43 @@ def _constant_json_value(key: str, value: object, dynamic: Dynamic,
 
 
 SUCCESS_FLAG = re.compile(r"(is_?)?(success|successful|succeeded|ok)")
+# A boolean is checked only where it says how the request's own work went. Any other is a
+# state (Deluge's web.connected, "hasNextPage", "admin", "configInSync") or a setting
+# ("promptPhpErrors", "gui.useTLS"): it answers differently after another run of the flow or
+# another user changed it, and on a server set up otherwise, while the work went well.
+# True under a word that says it went well (a recorded false is a refusal, or a widget that
+# could not reach its service: not expected of the replay, as a numeric 0 is not) ...
+OUTCOME_FLAG = re.compile(r"(is_|was_)?(success|successful|succeeded|ok|done|status|saved|"
+                          r"created|added|deleted|removed|updated|uploaded|sent|accepted|"
+                          r"acknowledged|completed|valid|authenticated|authorized|logged_?in|"
+                          r"signed_?in|(wp_)?auth_check)")
+# ... false under one that says it failed
+FAILURE_FLAG = re.compile(r"(is_|has_)?(error|errors|failed|failure|fault|exception)")
+
+
+def outcome_flag(snake: str, value: bool) -> bool:
+    """Whether a recorded boolean under this key (snake case) says the work went well, so
+    that the replay must answer the same."""
+    key = snake.replace("-", "_")
+    return bool(OUTCOME_FLAG.fullmatch(key)) if value else bool(FAILURE_FLAG.fullmatch(key))
+
+
+# the words of a remote procedure's name that ask, rather than do (its boolean answer is a
+# state: Deluge's web.connected, auth.check_session)
+QUESTION_WORDS = frozenset({"get", "list", "is", "has", "can", "check", "exists", "connected",
+                            "status", "fetch", "find", "search", "query", "read", "show",
+                            "describe", "count", "ping", "info", "version", "poll", "lookup",
+                            "view", "test", "verify", "validate"})
+
+
+def rpc_action(operation: str) -> bool:
+    """Whether an operation is a remote procedure that does something (``auth.login``,
+    ``note.delete``), so that a boolean it answers as its whole ``result`` says whether it
+    went well; not a question (``web.connected``), nor a front controller's selectors."""
+    if not operation or "=" in operation:
+        return False
+    words = {w.lower() for w in re.split(r"[./:_\-]+|(?<=[a-z])(?=[A-Z])", operation) if w}
+    return not words & QUESTION_WORDS
 # a member an API answers its own status in, the HTTP status being 200 either way: RuoYi's and
 # many Spring Boot "result" wrappers' {"code": 200, "msg": …} ({"code": 500, …} when refused),
 # WeChat's errcode, Baidu's errno, Tencent's ret, {"resultCode": "0000"}

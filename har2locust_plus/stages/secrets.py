@@ -56,6 +56,10 @@ KEY_HEADER = re.compile(r"^(x-)?(api[-_]?key|apikey|auth[-_]?token|access[-_]?to
 KEY_PARAM = re.compile(r"^(api[-_]?key|apikey|key|token|access_token|secret|client_secret|"
                        r"auth)$", re.I)
 MIN_SECRET = 4
+# the words a remote procedure that logs in ends its name with (Deluge's auth.login, a
+# User.login, session.authenticate, userLogin, system.logIn)
+LOGIN_WORDS = (("login",), ("log", "in"), ("logon",), ("log", "on"), ("signin",),
+               ("sign", "in"), ("authenticate",))
 ENV_PREFIX = "H2L_"  # secrets' environment variables: never PATH, HOME, PWD, USER ...
 # Options a secret's option must not take: Locust's own (``locust --help``, with the names they
 # are stored under) and the ones generated scripts add.
@@ -188,7 +192,7 @@ class _Finder:
             if not _same_fields(fields, body.fields):
                 body = replace(body, fields=fields)
         elif isinstance(body, ir.JsonBody):
-            value = self.json(body.value, "", step)
+            value = self.rpc_login(self.json(body.value, "", step), step)
             if value is not body.value:
                 body = replace(body, value=value)
         if body is request.body and _same(headers, request.headers) and \
@@ -271,6 +275,29 @@ class _Finder:
                 return template.parts[0]
             return template
         return value
+
+    def rpc_login(self, value: object, step: ir.Step) -> object:
+        """A JSON-RPC call that logs in with positional parameters (Deluge's ``{"method":
+        "auth.login", "params": ["s3cret"]}``, a ``login(user, password)``): its last text
+        parameter is the password (a secret, as a password field is), and the one before it,
+        if any, the account's name (a data column with ``--data``). Parameters given by name
+        are fields, and :meth:`json` has done them."""
+        if not isinstance(value, dict) or not _logs_in(value.get("method")):
+            return value
+        params = value.get("params")
+        if not isinstance(params, list):
+            return value
+        texts = [i for i, param in enumerate(params) if isinstance(param, str) and param]
+        if not texts:
+            return value
+        fixed = list(params)
+        where = f"parameter {{}} of {value['method']} (step {step.number})"
+        password = texts[-1]
+        fixed[password] = _part(self.secret_or_column(params[password], "password",
+                                                      "password", where.format(password + 1)))
+        if self.options.data_file and len(texts) > 1:
+            fixed[texts[-2]] = _part(self.column(params[texts[-2]], "username", "login"))
+        return {**value, "params": fixed}
 
     def header(self, header: ir.Header, step: ir.Step) -> ir.Header:
         if not _may_hold_key(header.name):
@@ -448,6 +475,20 @@ class _Finder:
                     for ex in step.extractions))
             out.append(step)
         return out
+
+
+def _logs_in(method: object) -> bool:
+    """Whether a remote procedure's name says it logs in: its last words (split at ``.``,
+    ``/``, ``:``, ``_``, ``-`` and between camel-case words) are :data:`LOGIN_WORDS`."""
+    if not isinstance(method, str):
+        return False
+    words = [w.lower() for w in re.split(r"[./:_\-]+|(?<=[a-z])(?=[A-Z])", method) if w]
+    return any(tuple(words[-len(login):]) == login for login in LOGIN_WORDS)
+
+
+def _part(template: ir.Template) -> object:
+    """A template as a JSON leaf: its one part (a variable), else the template."""
+    return template.parts[0] if len(template.parts) == 1 else template
 
 
 @functools.lru_cache(maxsize=1024)
