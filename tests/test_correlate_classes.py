@@ -3402,3 +3402,28 @@ def test_a_token_sent_right_after_an_answer_without_its_body_is_reported() -> No
     assert warnings(posting, acs) == []  # read from the page's input
     short = entry("/sp/acs", "POST", form=[("RelayState", "/home")], body="<p>welcome</p>")
     assert warnings(lost, short) == []  # nothing that looks made by a server
+
+
+@pytest.mark.parametrize(("method", "answer", "var"), [
+    # Deluge's web interface: the daemons it knows, each as [id, host, port, user, version]
+    ("web.get_hosts", [["5f912cf476a44b5fa0e7fda343e0aa01", "127.0.0.1", 58846, "localclient",
+                        "2.0.3"]], "host_id"),
+    ("Notes.getNote", {"result_id": 1}, "note_id"),  # (the object's own name wins below)
+    ("notes.create", "5f912cf476a44b5fa0e7fda343e0aa01", "note_id"),  # its whole result
+    ("session.listDevices", [["dev-5f912cf476a44b5fa0e7"]], "device_id"),
+])
+def test_a_remote_procedure_s_result_is_named_after_what_it_answers(method, answer, var):
+    """JSON-RPC wraps every answer in ``result``: a value read from it (by position) is named
+    by the procedure (``web.get_hosts`` → ``host_id``), not ``result``."""
+    value = "5f912cf476a44b5fa0e7fda343e0aa01"
+    if isinstance(answer, dict):  # a named member is named by its key, as anywhere
+        answer, var = {"note": value}, "note"
+    elif method == "session.listDevices":
+        value = answer[0][0]
+    result = conv(
+        api("/json", "POST", json_body={"method": method, "params": [], "id": 1},
+            response={"result": answer, "error": None, "id": 1}),
+        api("/json", "POST", json_body={"method": "web.connect", "params": [value], "id": 2},
+            response={"result": None, "error": None, "id": 2}))
+    assert extraction(result, 1).var == var
+    assert f'"params": [self.{var}]' in result.code and value not in result.code

@@ -91,6 +91,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.syncthing import server  # type: ignore[no-redef]
     elif "transmission" in script:
         from fixtures.zoo.transmission import server  # type: ignore[no-redef]
+    elif "deluge" in script:
+        from fixtures.zoo.deluge import server  # type: ignore[no-redef]
     elif "pgadmin" in script:
         from fixtures.zoo.pgadmin import server  # type: ignore[no-redef]
     elif "ttrss" in script:
@@ -167,6 +169,8 @@ RECORDINGS = [
                  {"syncthing.har": True}, id="syncthing"),
     pytest.param("fixtures/zoo/transmission/record.py", ("--out", "{dir}/transmission.har"),
                  {"transmission.har": False}, id="transmission"),
+    pytest.param("fixtures/zoo/deluge/record.py", ("--out", "{dir}/deluge.har"),
+                 {"deluge.har": True}, id="deluge"),
     pytest.param("fixtures/zoo/pgadmin/record.py", ("--out", "{dir}/pgadmin.har"),
                  {"pgadmin.har": True}, id="pgadmin"),
     pytest.param("fixtures/zoo/ttrss/record.py", ("--out", "{dir}/ttrss.har"),

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 import test_zoo_adminer as adminer
 import test_zoo_cacti as cacti
+import test_zoo_deluge as deluge
 import test_zoo_djangoadmin as djangoadmin
 import test_zoo_djangoinline as djangoinline
 import test_zoo_djangospa as djangospa
@@ -100,6 +101,7 @@ class Zoo:
     # the values of the script's later secrets of that kind, in order (a password the journey
     # typed for a user it adds)
     more_secrets: tuple[str, ...] = ()
+    seconds: int = SECONDS  # Locust's run time (then a run of the flow may end in 15 s)
 
     @property
     def har(self) -> Path:
@@ -342,6 +344,18 @@ def _syncthing(port: int) -> Any:
 
 def _syncthing_missing() -> str | None:
     from fixtures.zoo.syncthing.server import missing
+
+    return missing()
+
+
+def _deluge(port: int) -> Any:
+    from fixtures.zoo.deluge.server import Deluge
+
+    return Deluge(port=port)
+
+
+def _deluge_missing() -> str | None:
+    from fixtures.zoo.deluge.server import missing
 
     return missing()
 
@@ -680,6 +694,9 @@ ZOOS = [
         lambda o: transmission.assert_full_lifecycle(o.run, o.after),
         missing=_transmission_missing, secret=transmission.SECRET_KIND,
         users=transmission.USERS),
+    Zoo("deluge", _deluge, deluge.PASSWORD,
+        lambda o: deluge.assert_full_lifecycle(o.run, o.after, runs=1),
+        missing=_deluge_missing, users=deluge.USERS, seconds=deluge.FLOW_SECONDS),
     Zoo("ttrss", _ttrss, ttrss.PASSWORD,
         lambda o: ttrss.assert_full_lifecycle(o.run, o.after, left=(ttrss.OTHER_LABEL,)),
         missing=_ttrss_missing, users=ttrss.USERS),
@@ -750,7 +767,7 @@ def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
             raise
         assert app.url == result.scenario.main_origin  # a fresh instance on the recorded origin
         before = app.state()
-        run = locust_headless(script, app.url, tmp_path, seconds=SECONDS, users=zoo.users,
+        run = locust_headless(script, app.url, tmp_path, seconds=zoo.seconds, users=zoo.users,
                               extra=("--stop-timeout", ZOO_STOP_TIMEOUT),
                               env={env_var: zoo.password,
                                    **dict(zip(more, zoo.more_secrets, strict=True))})

@@ -7,6 +7,7 @@ to an unsafe request is marked ``creates`` (see :mod:`.rank`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ... import ir, jsontext
@@ -156,12 +157,35 @@ def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool,
     parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
     if key.lower() == "id":
         name = id_name(parent or resource_name(step))
+    elif path[0] == "result" and all(type(p) is int for p in path[1:]) and \
+            (noun := rpc_noun(step.request.operation)):
+        name = id_name(noun)  # JSON-RPC's whole result, or by position: web.get_hosts → host_id
     else:
         name = identifier(key) or "value"
     return Source(step.number, text, name, "json", path=path,
                   is_number=isinstance(value, int), id_like=id_like,
                   creates=creates and id_like,
                   object_id=made_number or is_object_id_name(key))  # how: see engine._how
+
+
+# the verbs a remote procedure's name starts its noun with (get_hosts, listNotes)
+_RPC_VERBS = frozenset({"get", "list", "fetch", "find", "read", "load", "query", "search",
+                        "create", "add", "new", "make", "register"})
+
+
+def rpc_noun(operation: str | None) -> str:
+    """What a JSON-RPC procedure answers with, by its name: ``web.get_hosts`` → ``hosts``,
+    ``Notes.getNote`` → ``note``, ``notes.create`` → ``notes``; "" for no remote procedure (a
+    front controller's ``action=edit``) or one named by verbs alone."""
+    if not operation or "=" in operation:
+        return ""
+    for part in reversed(re.split(r"[./:]", operation)):
+        words = [w.lower() for w in re.split(r"[_\-]+|(?<=[a-z0-9])(?=[A-Z])", part) if w]
+        while words and words[0] in _RPC_VERBS:
+            words.pop(0)
+        if words:
+            return "_".join(words)
+    return ""
 
 
 def plain_sources(step: ir.Step, text: str) -> Iterator[Source]:
