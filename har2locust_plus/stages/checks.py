@@ -4,8 +4,10 @@
   and its ``Location`` as a route pattern (ids and tokens in it may differ);
 * with ``--checks full``: the content type family (HTML, JSON), a stable piece of HTML (the
   ``<title>``, else the first heading) and, for JSON objects, the top-level keys and a few
-  values that are constant, at any depth (short words and booleans under keys that are not
-  ids, times or tokens: ``save.result == "Success"``, ``data.createNote.ok == True``);
+  values that are constant, at any depth (short words under keys that are not ids, times or
+  tokens: ``save.result == "Success"``; booleans that say how the request's work went:
+  ``data.createNote.ok == True``, ``error == False``, a JSON-RPC action's ``result == True``,
+  never a state or a setting: ``web.connected``, ``hasNextPage``);
 * with ``--checks full``, for JSON: no ``error``/``errors`` member unless the recording had one
   (APIs that answer errors with HTTP 200: GraphQL, JSON-RPC, RPC over forms), POST included;
   for an ASP.NET AJAX partial-page answer (an ``UpdatePanel``'s postback, also answered 200
