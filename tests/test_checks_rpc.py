@@ -416,13 +416,37 @@ def test_a_boolean_is_checked_only_where_it_says_how_the_work_went(answer: dict,
     ("web.connected", {"result": True}, []),
     ("auth.check_session", {"result": False}, []),
     ("system.isReady", {"result": True}, []),
-    ("web.get_config", {"result": {"enabled": True, "theme": "gray"}},
+    ("web.get_events", {"result": {"enabled": True, "theme": "gray"}},
      [("result.theme", "gray")]),
 ])
 def test_a_remote_procedure_s_boolean_result_is_checked_when_it_did_something(
         method: str, answer: dict, checked: list) -> None:
     step, = _steps(_json_rpc(method, [], answer))
     assert _values(step) == checked
+
+
+SETTINGS = {"serial": {"encoding": "ascii", "log": False}, "gui": {"user": "alice",
+                                                                   "theme": "default"}}
+
+
+@pytest.mark.parametrize(("entry", "checked"), [
+    # a read of the server's settings: each value is how this server is set up (OctoPrint's
+    # serial encoding, Syncthing's GUI user); the keys still are its answer's
+    (build_entry(f"{ORIGIN}/api/settings", mime=JSON, body=json.dumps(SETTINGS)), []),
+    (build_entry(f"{ORIGIN}/rest/config", mime=JSON, body=json.dumps(SETTINGS)), []),
+    (_json_rpc("core.get_config", [], {"result": SETTINGS}), []),
+    (_json_rpc("getPreferences", [], {"result": SETTINGS}), []),
+    # their change says how it went; another read is no settings' read
+    (_json_rpc("core.set_config", [{"max": 1}], {"result": True}), [("result", True)]),
+    (_post_json("/api/settings", {"x": 1}, {"saved": True, "state": "applied"}),
+     [("saved", True), ("state", "applied")]),
+    (build_entry(f"{ORIGIN}/api/notes", mime=JSON, body=json.dumps(SETTINGS)),
+     [("serial.encoding", "ascii"), ("gui.user", "alice"), ("gui.theme", "default")]),
+])
+def test_a_read_of_the_server_s_settings_checks_no_value(entry: dict, checked: list) -> None:
+    step, = _steps(entry)
+    assert _values(step) == checked
+    assert "json_keys" in _by_kind(step)
 
 
 # --- 3. error members ---------------------------------------------------------------------------

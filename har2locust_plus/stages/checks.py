@@ -7,7 +7,8 @@
   values that are constant, at any depth (short words under keys that are not ids, times or
   tokens: ``save.result == "Success"``; booleans that say how the request's work went:
   ``data.createNote.ok == True``, ``error == False``, a JSON-RPC action's ``result == True``,
-  never a state or a setting: ``web.connected``, ``hasNextPage``);
+  never a state or a setting: ``web.connected``, ``hasNextPage``; no value of a read of the
+  server's settings: ``GET /api/settings``, ``core.get_config``);
 * with ``--checks full``, for JSON: no ``error``/``errors`` member unless the recording had one
   (APIs that answer errors with HTTP 200: GraphQL, JSON-RPC, RPC over forms), POST included;
   for an ASP.NET AJAX partial-page answer (an ``UpdatePanel``'s postback, also answered 200
@@ -99,7 +100,8 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                 body_checks[key] = _body_checks(groups[key], dynamic,
                                                 unsafe=key[0] not in SAFE_METHODS,
                                                 origin=step.request.origin,
-                                                method=key[0], operation=key[2])
+                                                method=key[0], operation=key[2],
+                                                settings=reads_settings(*key[:3]))
             checks += body_checks[key]
             if landed:
                 checks += [check for check in _landing_message(step.response, dynamic)
@@ -250,12 +252,13 @@ def _is_dynamic(segment: str) -> bool:
 
 def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
                  unsafe: bool = False, origin: str = "", method: str = "",
-                 operation: str = "") -> list[ir.Check]:
+                 operation: str = "", settings: bool = False) -> list[ir.Check]:
     """Checks that hold for every recorded 2xx response of one request (each parsed once).
     ``unsafe``: the request changes something (not GET or HEAD): its answer's message counts.
     ``origin``: the request's, which a URL the answer names is relative to; ``method``: its
     method (WebDAV's reads answer a multi-status too); ``operation``: the remote procedure or
-    front controller's selectors it calls."""
+    front controller's selectors it calls; ``settings``: it reads the server's settings
+    (:func:`reads_settings`), whose values are not checked."""
     first = responses[0]
     if first.status == 204:
         return []
@@ -285,7 +288,8 @@ def _body_checks(responses: list[ir.RecordedResponse], dynamic: Dynamic,
         return checks + plain + message
     if "json" in mime:
         checks = [ir.Check("content_type", "json", "recorded content type")]
-        checks += _json_checks(texts, dynamic, unsafe, operation)  # type: ignore[arg-type]
+        checks += _json_checks(texts, dynamic, unsafe, operation,  # type: ignore[arg-type]
+                               values=not settings)
         if unsafe and (held := _json_html(texts)) is not None:  # type: ignore[arg-type]
             held_message = _message_checks(held, dynamic, raw=texts)  # type: ignore[arg-type]
             message = held_message or message
@@ -590,7 +594,7 @@ def _outcome_keys(first: dict, others: list, keys: list) -> list[tuple[str, str]
 
 
 def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False,
-                 operation: str = "") -> list[ir.Check]:
+                 operation: str = "", values: bool = True) -> list[ir.Check]:
     documents = []
     for text in texts:
         try:
@@ -608,11 +612,11 @@ def _json_checks(texts: list[str], dynamic: Dynamic, unsafe: bool = False,
         keys += _outcome_keys(first, others, keys)
     if keys:
         checks.append(ir.Check("json_keys", tuple(keys), "recorded JSON keys"))
-    values = ((path, value) for path, value in _constant_leaves(first, dynamic,
-                                                                rpc_action(operation))
-              if all(_same(_at(o, path), value) for o in others))
+    constants = ((path, value) for path, value in _constant_leaves(first, dynamic,
+                                                                   rpc_action(operation))
+                 if all(_same(_at(o, path), value) for o in others))
     checks += [ir.Check("json_value", value, "recorded constant", path=path)
-               for path, value in islice(values, MAX_JSON_VALUES)]
+               for path, value in islice(constants, MAX_JSON_VALUES if values else 0)]
     if unsafe:
         checks += [ir.Check("json_value", value, "recorded count of changes", path=path)
                    for path, value in _changed_counts(first)
@@ -762,6 +766,24 @@ QUESTION_WORDS = frozenset({"get", "list", "is", "has", "can", "check", "exists"
                             "status", "fetch", "find", "search", "query", "read", "show",
                             "describe", "count", "ping", "info", "version", "poll", "lookup",
                             "view", "test", "verify", "validate"})
+
+
+# what a request that reads the server's settings names in its path or procedure
+SETTINGS_WORDS = frozenset({"config", "configuration", "configs", "settings", "setting",
+                            "preferences", "prefs", "options"})
+
+
+def reads_settings(method: str, path: str, operation: str) -> bool:
+    """Whether a request reads the server's settings (OctoPrint's ``GET /api/settings``,
+    Syncthing's ``/rest/config``, Deluge's ``core.get_config``): every value of the answer is
+    one, as this server is set up (``"encoding": "ascii"``, ``"useTLS": false``), which another
+    server answers otherwise while the work goes well. A change of them is no read: its answer
+    says how it went."""
+    procedure = bool(operation) and "=" not in operation
+    if not (method in SAFE_METHODS or procedure and not rpc_action(operation)):
+        return False
+    words = re.split(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])", operation if procedure else path)
+    return any(word.lower() in SETTINGS_WORDS for word in words)
 
 
 def rpc_action(operation: str) -> bool:
