@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ZOO_STOP_TIMEOUT, LocustRun, locust_headless, port_other_than
+from conftest import LocustRun, port_other_than, run_against
 
 from har2locust_plus import Options, ThinkTime, convert
 
@@ -69,9 +69,9 @@ def script(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[st
 
 def _run(script: Path, server: object, workdir: Path, env: dict[str, str],
          seconds: int = SECONDS) -> LocustRun:
-    return locust_headless(script, server.url, workdir,  # type: ignore[attr-defined]
-                           seconds=seconds, users=USERS,
-                           extra=("--stop-timeout", ZOO_STOP_TIMEOUT), env=env)
+    (env_var, password), = env.items()
+    return run_against(script, server.url, workdir, env_var, password,  # type: ignore[attr-defined]
+                       seconds=seconds, users=USERS)
 
 
 def _explain(run: LocustRun, state: dict) -> str:
