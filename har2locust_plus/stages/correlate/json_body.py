@@ -157,7 +157,7 @@ def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool,
     parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
     if key.lower() == "id":
         name = id_name(parent or resource_name(step))
-    elif path[0] == "result" and all(type(p) is int for p in path[1:]) and \
+    elif path[:1] == ("result",) and all(type(p) is int for p in path[1:]) and \
             (noun := rpc_noun(step.request.operation)):
         name = id_name(noun)  # JSON-RPC's whole result, or by position: web.get_hosts → host_id
     else:
