@@ -3427,3 +3427,29 @@ def test_a_remote_procedure_s_result_is_named_after_what_it_answers(method, answ
             response={"result": None, "error": None, "id": 2}))
     assert extraction(result, 1).var == var
     assert f'"params": [self.{var}]' in result.code and value not in result.code
+
+
+_JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
+                         st.text("abcdef0123456789", min_size=0, max_size=24))
+_JSON = st.recursive(_JSON_LEAVES, lambda inner: st.one_of(
+    st.lists(inner, max_size=3),
+    st.dictionaries(st.sampled_from(["result", "id", "data", "token", "0"]), inner, max_size=3)),
+    max_leaves=8)
+_ANSWER = st.one_of(st.text("abcdef0123456789", min_size=8, max_size=24), _JSON)  # bare too
+_METHODS = st.sampled_from(["web.get_hosts", "notes.create", "auth.login", "get", ""])
+
+
+@settings(max_examples=60, deadline=None)
+@given(answer=_ANSWER, method=_METHODS)
+def test_any_json_answer_of_a_remote_procedure_converts(answer, method):
+    """Whatever a JSON-RPC procedure answers (a bare string, a list, nested arrays, an empty
+    path to the value), the conversion names and reads what a later call sends back from it,
+    without an error (a bare answer once indexed an empty member path)."""
+    sent = next((leaf for leaf in ir.json_leaves(answer) if isinstance(leaf, str)
+                 and len(leaf) >= 8), "0123456789abcdef")
+    result = conv(
+        api("/json", "POST", json_body={"method": method, "params": [], "id": 1},
+            response=answer),
+        api("/json", "POST", json_body={"method": "web.connect", "params": [sent], "id": 2},
+            response={"result": None, "error": None, "id": 2}))
+    assert result.code
