@@ -43,6 +43,19 @@ def operation_words(operation: str | None) -> list[tuple[str, str]]:
     return pairs
 
 
+def procedure_words(operation: str | None) -> list[list[str]]:
+    """A remote procedure's name as the words of each of its parts, lower case:
+    ``web.get_hosts`` → ``[["web"], ["get", "hosts"]]``, ``userSignIn`` → ``[["user", "sign",
+    "in"]]``; none for no name, or a front controller's selectors (``action=edit``)."""
+    if not operation or "=" in operation:
+        return []
+    return [[w.lower() for w in _WORD_BREAK.split(part) if w]
+            for part in re.split(r"[./:]", operation)]
+
+
+_WORD_BREAK = re.compile(r"[_\-]+|(?<=[a-z0-9])(?=[A-Z])")  # snake, kebab and camel case
+
+
 def rpc_operation(request: ir.Request) -> str | None:
     """``createNote``, ``note.save``, ``GetUser`` or ``page=start, do=edit``; None for plain REST.
 

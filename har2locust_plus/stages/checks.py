@@ -44,7 +44,7 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 
 from .. import ir, jsontext
 from ..ir import replace
-from ..operation import operation_words
+from ..operation import operation_words, procedure_words
 from ..options import Options
 from .correlate import ID_NAME
 from .correlate.delta import ANSWER_FIELDS, delta_fields
@@ -779,21 +779,21 @@ def reads_settings(method: str, path: str, operation: str) -> bool:
     one, as this server is set up (``"encoding": "ascii"``, ``"useTLS": false``), which another
     server answers otherwise while the work goes well. A change of them is no read: its answer
     says how it went."""
-    procedure = bool(operation) and "=" not in operation
-    if not (method in SAFE_METHODS or procedure and not rpc_action(operation)):
-        return False
-    words = re.split(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])", operation if procedure else path)
-    return any(word.lower() in SETTINGS_WORDS for word in words)
+    if parts := procedure_words(operation):
+        words = [word for part in parts for word in part]
+        return not rpc_action(operation) and any(word in SETTINGS_WORDS for word in words)
+    return method in SAFE_METHODS and any(
+        word.lower() in SETTINGS_WORDS
+        for word in re.split(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])", path))
 
 
 def rpc_action(operation: str) -> bool:
     """Whether an operation is a remote procedure that does something (``auth.login``,
     ``note.delete``), so that a boolean it answers as its whole ``result`` says whether it
     went well; not a question (``web.connected``), nor a front controller's selectors."""
-    if not operation or "=" in operation:
-        return False
-    words = {w.lower() for w in re.split(r"[./:_\-]+|(?<=[a-z])(?=[A-Z])", operation) if w}
-    return not words & QUESTION_WORDS
+    parts = procedure_words(operation)
+    return bool(parts) and not {word for part in parts for word in part} & QUESTION_WORDS
+
 # a member an API answers its own status in, the HTTP status being 200 either way: RuoYi's and
 # many Spring Boot "result" wrappers' {"code": 200, "msg": …} ({"code": 500, …} when refused),
 # WeChat's errcode, Baidu's errno, Tencent's ret, {"resultCode": "0000"}

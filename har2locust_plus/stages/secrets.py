@@ -32,6 +32,7 @@ from lxml import etree
 from .. import ir
 from ..errors import BadOption
 from ..ir import replace
+from ..operation import procedure_words
 from ..options import Options
 from .correlate.html import parse_html
 from .correlate.sources import token_like
@@ -478,11 +479,11 @@ class _Finder:
 
 
 def _logs_in(method: object) -> bool:
-    """Whether a remote procedure's name says it logs in: its last words (split at ``.``,
-    ``/``, ``:``, ``_``, ``-`` and between camel-case words) are :data:`LOGIN_WORDS`."""
+    """Whether a remote procedure's name says it logs in: its last words
+    (:func:`.operation.procedure_words`) are :data:`LOGIN_WORDS`."""
     if not isinstance(method, str):
         return False
-    words = [w.lower() for w in re.split(r"[./:_\-]+|(?<=[a-z])(?=[A-Z])", method) if w]
+    words = [word for part in procedure_words(method) for word in part]
     return any(tuple(words[-len(login):]) == login for login in LOGIN_WORDS)
 
 

@@ -7,11 +7,11 @@ to an unsafe request is marked ``creates`` (see :mod:`.rank`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from ... import ir, jsontext
 from ...ir import replace
+from ...operation import procedure_words
 from ..grouping import identifier
 from .location import url_values
 from .rows import json_row_names, json_row_tokens, may_hold_code, row_sources
@@ -177,10 +177,7 @@ def rpc_noun(operation: str | None) -> str:
     """What a JSON-RPC procedure answers with, by its name: ``web.get_hosts`` → ``hosts``,
     ``Notes.getNote`` → ``note``, ``notes.create`` → ``notes``; "" for no remote procedure (a
     front controller's ``action=edit``) or one named by verbs alone."""
-    if not operation or "=" in operation:
-        return ""
-    for part in reversed(re.split(r"[./:]", operation)):
-        words = [w.lower() for w in re.split(r"[_\-]+|(?<=[a-z0-9])(?=[A-Z])", part) if w]
+    for words in reversed(procedure_words(operation)):
         while words and words[0] in _RPC_VERBS:
             words.pop(0)
         if words:
