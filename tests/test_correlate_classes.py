@@ -3453,3 +3453,65 @@ def test_any_json_answer_of_a_remote_procedure_converts(answer, method):
         api("/json", "POST", json_body={"method": "web.connect", "params": [sent], "id": 2},
             response={"result": None, "error": None, "id": 2}))
     assert result.code
+
+
+# --- a moment to the second: from the same object's member of that name -----------------------
+
+MADE = "2026-12-05T22:22:42.000Z"  # the second the server set itself up in
+SEEN = "2026-12-05T22:22:49.000Z"
+EDITED = "2026-12-05T22:22:55.000Z"
+
+
+def test_a_moment_is_read_from_the_same_object_s_member_of_that_name() -> None:
+    """Ghost sends a post back whole, its author and tiers inside, each with its own
+    ``created_at``/``updated_at``; what the server made while setting itself up shares one
+    second. A moment is a version stamp (Ghost's ``updated_at``), but not one of a kind: it is
+    read only from a member of the same name of the object with the same id, never from
+    another object's member (a post's ``published_at`` for its author's ``created_at``, one
+    tier's ``updated_at`` for another's). With no such source it is sent as recorded."""
+    result = conv(
+        api("/api/users/me/", response={"users": [
+            {"id": "u1", "name": "Alice", "created_at": MADE, "last_seen": SEEN}]}),
+        api("/api/posts/", response={"posts": [
+            {"id": "p0", "title": "Welcome", "published_at": MADE},
+            {"id": "p9", "title": "Other", "published_at": SEEN}]}),
+        api("/api/tiers/", response={"tiers": [
+            {"id": "t1", "name": "Free", "created_at": MADE, "updated_at": MADE},
+            {"id": "t2", "name": "Paid", "created_at": MADE, "updated_at": EDITED}]}),
+        api("/api/posts/p7/", "PUT", json_body={"posts": [{
+            "id": "p7", "title": "Mine", "published_at": MADE,
+            "authors": [{"id": "u1", "created_at": MADE, "last_seen": SEEN}],
+            "tiers": [{"id": "t2", "updated_at": EDITED}, {"id": "t3", "updated_at": MADE}],
+        }]}, response={"posts": [{"id": "p7", "updated_at": EDITED}]}),
+    )
+    sent = step(result, 4).request.body.value["posts"][0]
+    author, paid, other = sent["authors"][0], sent["tiers"][0], sent["tiers"][1]
+
+    def source(ref: object) -> tuple:
+        assert isinstance(ref, ir.VarRef), ref
+        found, = (e for s in result.scenario.steps for e in s.extractions if e.var == ref.name)
+        return found.path
+
+    assert source(author["created_at"]) == ("users", 0, "created_at")
+    assert source(author["last_seen"]) == ("users", 0, "last_seen")
+    assert source(paid["updated_at"]) == ("tiers", 1, "updated_at")
+    # no tier t3 and no post p7 was listed: nothing of theirs to read (not t1's, not p0's)
+    assert other["updated_at"] == MADE and sent["published_at"] == MADE
+
+
+def test_a_moment_of_an_object_without_an_id_needs_only_the_member_s_name() -> None:
+    """A settings document's ``updated_at`` read and sent back (no id on either side): read by
+    its name; a member of another name that holds the same second is no source."""
+    result = conv(
+        api("/api/settings/", response={"settings": {"title": "Zoo", "updatedAt": EDITED},
+                                        "server": {"started_at": EDITED}}),
+        api("/api/settings/", "PUT", json_body={"settings": {"title": "Zoo 2",
+                                                             "updated_at": EDITED},
+                                                "since": EDITED},
+            response={"settings": {"title": "Zoo 2"}}),
+    )
+    sent = step(result, 2).request.body.value
+    ref = sent["settings"]["updated_at"]
+    assert isinstance(ref, ir.VarRef)
+    assert extraction(result, 1, ref.name).path == ("settings", "updatedAt")
+    assert sent["since"] == EDITED

@@ -93,6 +93,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.transmission import server  # type: ignore[no-redef]
     elif "deluge" in script:
         from fixtures.zoo.deluge import server  # type: ignore[no-redef]
+    elif "zoo/ghost/" in script:
+        from fixtures.zoo.ghost import server  # type: ignore[no-redef]
     elif "pgadmin" in script:
         from fixtures.zoo.pgadmin import server  # type: ignore[no-redef]
     elif "ttrss" in script:
@@ -171,6 +173,8 @@ RECORDINGS = [
                  {"transmission.har": False}, id="transmission"),
     pytest.param("fixtures/zoo/deluge/record.py", ("--out", "{dir}/deluge.har"),
                  {"deluge.har": True}, id="deluge"),
+    pytest.param("fixtures/zoo/ghost/record.py", ("--out", "{dir}/ghost.har"),
+                 {"ghost.har": True}, id="ghost"),
     pytest.param("fixtures/zoo/pgadmin/record.py", ("--out", "{dir}/pgadmin.har"),
                  {"pgadmin.har": True}, id="pgadmin"),
     pytest.param("fixtures/zoo/ttrss/record.py", ("--out", "{dir}/ttrss.har"),

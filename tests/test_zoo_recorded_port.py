@@ -34,6 +34,7 @@ import test_zoo_fastapi as fastapi
 import test_zoo_flaskadmin as flaskadmin
 import test_zoo_flaskwtf as flaskwtf
 import test_zoo_fossil as fossil
+import test_zoo_ghost as ghost
 import test_zoo_gitit as gitit
 import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
@@ -356,6 +357,18 @@ def _deluge(port: int) -> Any:
 
 def _deluge_missing() -> str | None:
     from fixtures.zoo.deluge.server import missing
+
+    return missing()
+
+
+def _ghost(port: int) -> Any:
+    from fixtures.zoo.ghost.server import Ghost
+
+    return Ghost(port=port)
+
+
+def _ghost_missing() -> str | None:
+    from fixtures.zoo.ghost.server import missing
 
     return missing()
 
@@ -697,6 +710,9 @@ ZOOS = [
     Zoo("deluge", _deluge, deluge.PASSWORD,
         lambda o: deluge.assert_full_lifecycle(o.run, o.after, runs=1),
         missing=_deluge_missing, users=deluge.USERS, seconds=deluge.FLOW_SECONDS),
+    Zoo("ghost", _ghost, ghost.PASSWORD,
+        lambda o: ghost.assert_full_lifecycle(o.run, o.after, runs=1),
+        missing=_ghost_missing, users=ghost.USERS, seconds=ghost.FLOW_SECONDS),
     Zoo("ttrss", _ttrss, ttrss.PASSWORD,
         lambda o: ttrss.assert_full_lifecycle(o.run, o.after, left=(ttrss.OTHER_LABEL,)),
         missing=_ttrss_missing, users=ttrss.USERS),

@@ -152,6 +152,10 @@ class _State:
     # step → when its request was sent and its response complete (POSIX seconds), as recorded
     # (see _lookup)
     timed: dict[int, tuple[float, float]] = field(default_factory=dict)
+    # the id of the JSON object whose members are being substituted ("" outside one or for
+    # an object without an id): a moment to the second comes from the same object's answer
+    # (rank.stamp_agrees)
+    owner: str = ""
 
 
 def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
@@ -891,7 +895,13 @@ def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str]
                 [anchor, _json(items, key, step, state, sent, changes)] for anchor, items in v]
                 if k == "$after" else _json(v, k, step, state, sent, changes)
                 for k, v in value.items()}
-        return {k: _json(v, k, step, state, sent) for k, v in value.items()}
+        outer, owner = state.owner, value.get("id")
+        state.owner = str(owner) if isinstance(owner, (str, int)) and \
+            not isinstance(owner, bool) else ""
+        try:
+            return {k: _json(v, k, step, state, sent) for k, v in value.items()}
+        finally:
+            state.owner = outer
     if isinstance(value, list):
         return [_json(v, key, step, state, sent, changes) for v in value]
     if isinstance(value, bool) or value is None or isinstance(value, float):
@@ -1058,6 +1068,9 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
     # a date or time: only from a form's input of the very name it is sent under, as a field
     # (rank.form_time)
     dated = rank.form_time(value) and not rank.SERVER_TIME.fullmatch(value)
+    # a moment to the second: only from a source whose key names the same moment
+    # (rank.stamp_agrees)
+    stamp = not dated and rank.SERVER_TIME.fullmatch(value) is not None
     started = getattr(step, "started", None)  # an _At (a link's anchors) has none
     sent_at = started.timestamp() if started is not None else None
     for s in sources:
@@ -1071,6 +1084,8 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
         if created_only and not (s.creates and rank.names_agree(s.name, key, place)):
             continue
         if dated and (place is not None or s.how != "input " + key):
+            continue
+        if stamp and (place is not None or not rank.stamp_agrees(s, key, state.owner)):
             continue
         if _picks_from_list(s) and _holds_made(value, step, state):
             continue  # the client's name, in a list: by what it made, not by a place in it

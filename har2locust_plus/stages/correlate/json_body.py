@@ -14,6 +14,7 @@ from ...ir import replace
 from ...operation import procedure_words
 from ..grouping import identifier
 from .location import url_values
+from .rank import SERVER_TIME
 from .rows import json_row_names, json_row_tokens, may_hold_code, row_sources
 from .sources import (
     MAX_STRUCTURED,
@@ -56,6 +57,8 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     for path, value in leaves:
         source = _json_source(step, path, value, creates, created)
         if source is not None:
+            if type(value) is str and SERVER_TIME.fullmatch(value):
+                source = replace(source, owner=_owner(data, path))
             if any(type(key) is int for key in path):  # see rows.py
                 tokens = json_row_tokens(data, path, arrays)
                 names = json_row_names(data, path, value, named)
@@ -67,6 +70,15 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     if codes:  # Roundcube's "exec": "this.add_contact_row(\"45520\", …)"
         found.extend(row_sources(step, text, codes, wanted))
     return found
+
+
+def _owner(data: object, path: tuple) -> str:
+    """The ``id`` beside the leaf at ``path`` (its object's), as text; "" if none."""
+    node = data
+    for part in path[:-1]:
+        node = node[part]  # type: ignore[index]
+    owner = node.get("id") if isinstance(node, dict) else None
+    return str(owner) if isinstance(owner, (str, int)) and not isinstance(owner, bool) else ""
 
 
 def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int], after: int,

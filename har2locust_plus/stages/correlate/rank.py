@@ -8,7 +8,8 @@ a word, a time, a URL, or only found by a text regex while short) stays literal.
   Jupyter's ``Untitled Folder``, ``Untitled Folder 1`` when that exists), not ``0`` (no
   object), not a time or a URL (but a moment to the second that a JSON
   leaf or a hidden input holds, sent back whole, is a version stamp: Ghost's ``updated_at``,
-  which its API compares to refuse a stale edit; a date a form's input held is the server's
+  which its API compares to refuse a stale edit, read only from a member of its name of the
+  same object, :func:`stamp_agrees`; a date a form's input held is the server's
   default, read under that input's name only, :func:`form_time`; a directory a JSON key
   names is the server's, :func:`server_directory`), not ignored by the user, and not sent by
   the client before the response handed it out (then it is a constant the client knew) —
@@ -152,6 +153,26 @@ def _looks_like_time_or_url(value: str) -> bool:
 
 # a moment to the second (not a date a person picks), as a server writes one
 SERVER_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:?\d\d)?")
+
+
+def stamp_agrees(source: Source, key: str, owner: str) -> bool:
+    """May a moment to the second (:data:`SERVER_TIME`) sent under ``key``, in a JSON object
+    whose ``id`` is ``owner`` (or "") come from ``source``? Only where the source's own key
+    names the same moment (``updated_at`` → ``updated_at``, ``updatedAt`` → ``updated_at``)
+    and, where both objects have an id, of the same object. Unlike a token, such a value is
+    not one of a kind: whatever a server made in the same second has it (Ghost's owner, its
+    tiers and its first post, all made at set-up, share their ``created_at``), so by value
+    alone a post's ``published_at`` would stand for its author's ``created_at``, and one
+    tier's ``updated_at`` for another's."""
+    if not key or owner and source.owner and owner != source.owner:
+        return False
+    own = next((p for p in reversed(source.path) if isinstance(p, str)), "") or source.name
+    return _key_words(own) == _key_words(key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_words(key: str) -> str:
+    return "_".join(w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", key).lower()) if w)
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")

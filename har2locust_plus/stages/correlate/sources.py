@@ -82,6 +82,8 @@ class Source:
     # without a password), eligible by that alone: read only for that very field, as a browser
     # sends what the page put there (see engine._filled_source)
     prefilled: bool = False
+    # a moment to the second in a JSON object with an ``id``: that id (see rank.stamp_agrees)
+    owner: str = ""
 
 
 OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
