@@ -69,15 +69,17 @@ def _run(script: Path, server: object, workdir: Path, env: dict[str, str],
 
 def assert_full_lifecycle(run: LocustRun, state: dict, runs: int = 2) -> None:
     """No failure; every run of the flow created its post and published it with the journey's
-    text (at least ``runs``), none left a draft; bob's post as it was (also used by
+    text (at least ``runs``), none left a draft; the site's description saved; bob's post as it
+    was (also used by
     tests/test_zoo_recorded_port.py)."""
-    from fixtures.zoo.ghost.server import JOURNEY_TEXT
+    from fixtures.zoo.ghost.server import JOURNEY_DESCRIPTION, JOURNEY_TEXT
 
     why = f"{run.explain()}\nserver state: {state}"
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     assert state["created"] >= runs and state["published"] == state["created"], why
     assert state["drafts"] == 0 and state["texts"] == [JOURNEY_TEXT], why
     assert len(set(state["slugs"])) == len(state["slugs"]), why
+    assert state["description"] == JOURNEY_DESCRIPTION, why
     assert state["sentinel_intact"], why
 
 
