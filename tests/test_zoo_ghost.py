@@ -18,7 +18,9 @@ from conftest import LocustRun, port_other_than, run_against
 
 from har2locust_plus import Options, ThinkTime, convert
 
-pytestmark = [pytest.mark.e2e]
+# the first test here may install Ghost (npm, native modules built from source: 3-5 minutes)
+INSTALL_TIMEOUT = 900
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(INSTALL_TIMEOUT)]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HAR = REPO_ROOT / "fixtures" / "zoo" / "ghost" / "ghost.har"

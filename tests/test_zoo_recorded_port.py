@@ -103,6 +103,7 @@ class Zoo:
     # typed for a user it adds)
     more_secrets: tuple[str, ...] = ()
     seconds: int = SECONDS  # Locust's run time (then a run of the flow may end in 15 s)
+    timeout: int | None = None  # the test's own, where the app may be installed first
 
     @property
     def har(self) -> Path:
@@ -712,7 +713,8 @@ ZOOS = [
         missing=_deluge_missing, users=deluge.USERS, seconds=deluge.FLOW_SECONDS),
     Zoo("ghost", _ghost, ghost.PASSWORD,
         lambda o: ghost.assert_full_lifecycle(o.run, o.after, runs=1),
-        missing=_ghost_missing, users=ghost.USERS, seconds=ghost.FLOW_SECONDS),
+        missing=_ghost_missing, users=ghost.USERS, seconds=ghost.FLOW_SECONDS,
+        timeout=ghost.INSTALL_TIMEOUT),
     Zoo("ttrss", _ttrss, ttrss.PASSWORD,
         lambda o: ttrss.assert_full_lifecycle(o.run, o.after, left=(ttrss.OTHER_LABEL,)),
         missing=_ttrss_missing, users=ttrss.USERS),
@@ -759,7 +761,9 @@ def _port_taken(port: int) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("zoo", ZOOS, ids=[zoo.name for zoo in ZOOS])
+@pytest.mark.parametrize("zoo", [
+    pytest.param(zoo, id=zoo.name, marks=[pytest.mark.timeout(zoo.timeout)] if zoo.timeout else [])
+    for zoo in ZOOS])
 def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
                                                                   tmp_path: Path) -> None:
     reason = zoo.missing()
