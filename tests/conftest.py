@@ -294,11 +294,14 @@ def port_other_than(origin: str) -> int:
 
 
 def run_against(script: Path, url: str, workdir: Path, env_var: str, password: str, *,
-                seconds: int, users: int, extra: tuple[str, ...] = ()) -> LocustRun:
+                seconds: int, users: int, extra: tuple[str, ...] = (),
+                stop_timeout: str | None = None) -> LocustRun:
     """``locust --headless`` of a zoo script against a fresh app, the password in ``env_var``
-    (``extra``: more options, e.g. the script's ``--continue-on-failure``)."""
+    (``extra``: more options, e.g. the script's ``--continue-on-failure``; ``stop_timeout``:
+    the seconds a run of the flow under way may take to finish once the time is up, default
+    ZOO_STOP_TIMEOUT)."""
     return locust_headless(script, url, workdir, seconds=seconds, users=users,
-                           extra=("--stop-timeout", ZOO_STOP_TIMEOUT, *extra),
+                           extra=("--stop-timeout", stop_timeout or ZOO_STOP_TIMEOUT, *extra),
                            env={env_var: password})
 
 

@@ -104,6 +104,8 @@ class Zoo:
     more_secrets: tuple[str, ...] = ()
     seconds: int = SECONDS  # Locust's run time (then a run of the flow may end in 15 s)
     timeout: int | None = None  # the test's own, where the app may be installed first
+    # the seconds a run of the flow under way may take to finish once the time is up
+    stop_timeout: str = ZOO_STOP_TIMEOUT
 
     @property
     def har(self) -> Path:
@@ -710,7 +712,8 @@ ZOOS = [
         users=transmission.USERS),
     Zoo("deluge", _deluge, deluge.PASSWORD,
         lambda o: deluge.assert_full_lifecycle(o.run, o.after, runs=1),
-        missing=_deluge_missing, users=deluge.USERS, seconds=deluge.FLOW_SECONDS),
+        missing=_deluge_missing, users=deluge.USERS, seconds=deluge.FLOW_SECONDS,
+        stop_timeout=deluge.STOP_TIMEOUT),
     Zoo("ghost", _ghost, ghost.PASSWORD,
         lambda o: ghost.assert_full_lifecycle(o.run, o.after, runs=1),
         missing=_ghost_missing, users=ghost.USERS, seconds=ghost.FLOW_SECONDS,
@@ -788,7 +791,7 @@ def test_journey_replays_on_a_fresh_instance_on_the_recorded_port(zoo: Zoo,
         assert app.url == result.scenario.main_origin  # a fresh instance on the recorded origin
         before = app.state()
         run = locust_headless(script, app.url, tmp_path, seconds=zoo.seconds, users=zoo.users,
-                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT),
+                              extra=("--stop-timeout", zoo.stop_timeout),
                               env={env_var: zoo.password,
                                    **dict(zip(more, zoo.more_secrets, strict=True))})
         outcome = Outcome(run, before, app.state(), app.url)
