@@ -46,7 +46,7 @@ from . import rank
 from .delta import delta_fields, delta_sources
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
 from .html import HTML_ROW, HTML_ROW_VALUE, SHOWN, fragment_sources, html_sources, is_html
-from .json_body import json_sources, plain_sources
+from .json_body import json_sources, object_id, plain_sources
 from .rows import JSON_ROW, ROW
 from .scripts import rsc_sources, served_script_sources
 from .sources import (
@@ -895,9 +895,7 @@ def _json(value: object, key: str, step: ir.Step, state: _State, sent: list[str]
                 [anchor, _json(items, key, step, state, sent, changes)] for anchor, items in v]
                 if k == "$after" else _json(v, k, step, state, sent, changes)
                 for k, v in value.items()}
-        outer, owner = state.owner, value.get("id")
-        state.owner = str(owner) if isinstance(owner, (str, int)) and \
-            not isinstance(owner, bool) else ""
+        outer, state.owner = state.owner, object_id(value)
         try:
             return {k: _json(v, k, step, state, sent) for k, v in value.items()}
         finally:

@@ -77,8 +77,13 @@ def _owner(data: object, path: tuple) -> str:
     node = data
     for part in path[:-1]:
         node = node[part]  # type: ignore[index]
-    owner = node.get("id") if isinstance(node, dict) else None
-    return str(owner) if isinstance(owner, (str, int)) and not isinstance(owner, bool) else ""
+    return object_id(node)
+
+
+def object_id(node: object) -> str:
+    """A JSON object's ``id`` member as text (a string or a number); "" if none."""
+    found = node.get("id") if isinstance(node, dict) else None
+    return str(found) if isinstance(found, (str, int)) and not isinstance(found, bool) else ""
 
 
 def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int], after: int,

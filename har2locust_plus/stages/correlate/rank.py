@@ -167,12 +167,13 @@ def stamp_agrees(source: Source, key: str, owner: str) -> bool:
     if not key or owner and source.owner and owner != source.owner:
         return False
     own = next((p for p in reversed(source.path) if isinstance(p, str)), "") or source.name
-    return _key_words(own) == _key_words(key)
+    return _words(own) == _words(key)
 
 
-@functools.lru_cache(maxsize=1024)
-def _key_words(key: str) -> str:
-    return "_".join(w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", key).lower()) if w)
+@functools.lru_cache(maxsize=4096)
+def _words(name: str) -> tuple[str, ...]:
+    """A key's words, lower case: ``revisionId``, ``revision-id`` → ("revision", "id")."""
+    return tuple(w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", name).lower()) if w)
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
@@ -240,7 +241,7 @@ def order(source: Source) -> tuple[int, int, int, int]:
 def _thing(name: str) -> str:
     """What a name names: its last word that is not "id" (``revision_id``, ``revisionId`` →
     "revision"; ``pages`` → "page"); "" for a bare ``id`` or a number."""
-    words = [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", name).lower()) if w]
+    words = list(_words(name))
     while words and words[-1] in _ID_WORDS:
         words.pop()
     if not words or words[-1].isdigit():
