@@ -19,9 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LocustRun, port_other_than, run_against
-
-from har2locust_plus import Options, ThinkTime, convert
+from conftest import LocustRun, convert_to_file, port_other_than, run_against
 
 pytestmark = [pytest.mark.e2e]
 
@@ -55,24 +53,14 @@ def _password() -> str:
 PASSWORD = _password()  # what test_zoo_recorded_port.py gives the script
 
 
-def _convert(tmp: Path, **options: object) -> tuple[Path, str, dict[str, str]]:
-    """The script, the recorded origin and its secret's environment (the password)."""
-    result = convert(HAR, Options(think_time=ThinkTime("none"), **options))  # type: ignore[arg-type]
-    path = tmp / "locustfile.py"
-    path.write_text(result.code, encoding="utf-8")
-    env = {s.env: s.recorded for s in result.scenario.secrets}
-    assert list(env.values()) == [PASSWORD]
-    return path, result.scenario.main_origin, env
-
-
 @pytest.fixture(scope="module")
-def script(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, str]]:
-    return _convert(tmp_path_factory.mktemp("deluge-correlated"))
+def script(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """The script, the recorded origin and the environment variable of the password."""
+    return convert_to_file(HAR, tmp_path_factory.mktemp("deluge-correlated"))
 
 
-def _run(script: Path, server: object, workdir: Path, env: dict[str, str],
-         seconds: int = SECONDS) -> LocustRun:
-    (env_var, password), = env.items()
+def _run(script: Path, server: object, workdir: Path, env_var: str, seconds: int = SECONDS,
+         password: str = PASSWORD) -> LocustRun:
     return run_against(script, server.url, workdir, env_var, password,  # type: ignore[attr-defined]
                        seconds=seconds, users=USERS, stop_timeout=STOP_TIMEOUT)
 
@@ -100,11 +88,11 @@ def test_journey_replays_on_a_fresh_deluge(deluge: type, script: tuple, tmp_path
     """The host id from the connection manager's list, the download folder from the daemon's
     settings, the password from the script's option: every torrent added and removed, the
     setting saved, run after run."""
-    path, recorded_origin, env = script
+    path, recorded_origin, env_var = script
     if user_class != "fast":
-        path, _, env = _convert(tmp_path, user_class=user_class)
+        path, _, env_var = convert_to_file(HAR, tmp_path, user_class=user_class)
     with deluge(port=port_other_than(recorded_origin)) as server:
-        run = _run(path, server, tmp_path, env)
+        run = _run(path, server, tmp_path, env_var)
         state = server.state()
     assert_full_lifecycle(run, state)
 
@@ -128,9 +116,9 @@ def test_the_recorded_host_id_connects_nothing(deluge: type, tmp_path: Path) -> 
     """Without correlation: the recorded host id names no daemon of a fresh web server; the
     first call that sends it (``web.get_host_status``) answers an error with its 200, which
     the step's check of the error member fails, and nothing is added."""
-    path, _, env = _convert(tmp_path, correlate=False)
+    path, _, env_var = convert_to_file(HAR, tmp_path, correlate=False)
     with deluge() as server:
-        run = _run(path, server, tmp_path, env, seconds=15)
+        run = _run(path, server, tmp_path, env_var, seconds=15)
         state = server.state()
     why = _explain(run, state)
     assert state["added"] == 0 and state["sentinel_intact"], why
@@ -143,9 +131,9 @@ def test_a_wrong_password_fails_at_the_login_and_adds_nothing(deluge: type, scri
                                                               tmp_path: Path) -> None:
     """Deluge answers a wrong password ``{"result": false}`` with a 200: the login's check of
     its result fails the step, and the flow goes no further."""
-    path, _, env = script
+    path, _, env_var = script
     with deluge() as server:
-        run = _run(path, server, tmp_path, {name: "not-the-password" for name in env},
+        run = _run(path, server, tmp_path, env_var, password="not-the-password",
                    seconds=10)
         state = server.state()
     why = _explain(run, state)

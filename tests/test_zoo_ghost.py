@@ -14,9 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LocustRun, port_other_than, run_against
-
-from har2locust_plus import Options, ThinkTime, convert
+from conftest import LocustRun, convert_to_file, port_other_than, run_against
 
 # the first test here may install Ghost (npm, native modules built from source: 3-5 minutes)
 INSTALL_TIMEOUT = 900
@@ -47,24 +45,14 @@ def _password() -> str:
 PASSWORD = _password()  # what test_zoo_recorded_port.py gives the script
 
 
-def _convert(tmp: Path, **options: object) -> tuple[Path, str, dict[str, str]]:
-    """The script, the recorded origin and its secret's environment (the password)."""
-    result = convert(HAR, Options(think_time=ThinkTime("none"), **options))  # type: ignore[arg-type]
-    path = tmp / "locustfile.py"
-    path.write_text(result.code, encoding="utf-8")
-    env = {s.env: s.recorded for s in result.scenario.secrets}
-    assert list(env.values()) == [PASSWORD]
-    return path, result.scenario.main_origin, env
-
-
 @pytest.fixture(scope="module")
-def script(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, str]]:
-    return _convert(tmp_path_factory.mktemp("ghost-correlated"))
+def script(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """The script, the recorded origin and the environment variable of the password."""
+    return convert_to_file(HAR, tmp_path_factory.mktemp("ghost-correlated"))
 
 
-def _run(script: Path, server: object, workdir: Path, env: dict[str, str],
-         seconds: int = SECONDS) -> LocustRun:
-    (env_var, password), = env.items()
+def _run(script: Path, server: object, workdir: Path, env_var: str, seconds: int = SECONDS,
+         password: str = PASSWORD) -> LocustRun:
     return run_against(script, server.url, workdir, env_var, password,  # type: ignore[attr-defined]
                        seconds=seconds, users=USERS)
 
@@ -91,11 +79,11 @@ def test_journey_replays_on_a_fresh_ghost(ghost: type, script: tuple, tmp_path: 
     """The new post's id from the first autosave's answer, each save's ``updated_at`` from the
     answer before it, the password from the script's option: every run of the flow publishes
     a post of its own, two users at once."""
-    path, recorded_origin, env = script
+    path, recorded_origin, env_var = script
     if user_class != "fast":
-        path, _, env = _convert(tmp_path, user_class=user_class)
+        path, _, env_var = convert_to_file(HAR, tmp_path, user_class=user_class)
     with ghost(port=port_other_than(recorded_origin)) as server:
-        run = _run(path, server, tmp_path, env)
+        run = _run(path, server, tmp_path, env_var)
         state = server.state()
     assert_full_lifecycle(run, state)
 
@@ -120,9 +108,9 @@ def test_the_recorded_post_id_publishes_nothing(ghost: type, tmp_path: Path) -> 
     """Without correlation: a fresh Ghost knows no post of the recorded id; the editor's
     second save (``PUT /posts/<recorded id>/``) is answered 404, which fails its step, and no
     post is published."""
-    path, _, env = _convert(tmp_path, correlate=False)
+    path, _, env_var = convert_to_file(HAR, tmp_path, correlate=False)
     with ghost() as server:
-        run = _run(path, server, tmp_path, env, seconds=FLOW_SECONDS)
+        run = _run(path, server, tmp_path, env_var, seconds=FLOW_SECONDS)
         state = server.state()
     why = f"{run.explain()}\nserver state: {state}"
     assert state["published"] == 0 and state["sentinel_intact"], why
@@ -134,9 +122,9 @@ def test_a_wrong_password_fails_at_the_sign_in_and_writes_nothing(ghost: type, s
                                                                    tmp_path: Path) -> None:
     """Ghost refuses a wrong password with a 422: the sign-in's step fails and the flow goes no
     further; nothing is created."""
-    path, _, env = script
+    path, _, env_var = script
     with ghost() as server:
-        run = _run(path, server, tmp_path, {name: "not-the-password" for name in env},
+        run = _run(path, server, tmp_path, env_var, password="not-the-password",
                    seconds=FLOW_SECONDS)
         state = server.state()
     why = f"{run.explain()}\nserver state: {state}"
