@@ -176,7 +176,8 @@ def test_sabotaged_app_fails_the_right_steps(har: str, sabotage: str, expected: 
 def test_wrong_password_fails_the_login_and_the_notes_page(tmp_path: Path) -> None:
     run = _replay("notes-journey.har", tmp_path, password="not-the-password")
     _assert_failures(run, {
-        "03 /login": "step 3 POST /login: expected status 302 to /notes, got 200",
+        "03 /login": "step 3 POST /login: expected status 302 to /notes, got 200 (the page shows "
+                     "an error: 'Invalid username or password')",
     })
     # the failed login ends each run of the flow: nothing after it is sent
     assert set(run.final) == {"01 /", "02 /login", "03 /login"}, run.explain()
@@ -681,9 +682,17 @@ NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"
 
 
 @pytest.mark.parametrize(("resp", "expected", "message"), [
-    (FakeResponse(500), dict(status=200), "expected status 200, got 500"),
+    (FakeResponse(500), dict(status=200), "expected status 200, got 500 with an empty body"),
     (FakeResponse(200, text="<p>login</p>"), dict(status=302, location=r"/notes(\?.*)?"),
      "expected status 302 to /notes, got 200"),
+    # what came instead: the error the page shows (ikiwiki's expired session), else its title
+    (FakeResponse(200, text='<title>Error</title><p class="error">Error: Your login session '
+                            'has expired.\n</p>'), dict(status=302, location=r"/(\?.*)?"),
+     "expected status 302 to /, got 200 (the page shows an error: 'Error: Your login session "
+     "has expired.')"),
+    (FakeResponse(200, text="<title>editing index</title><form>"),
+     dict(status=302, location=r"/(\?.*)?"),
+     "expected status 302 to /, got 200 (the page 'editing index')"),
     (FakeResponse(302, {"Location": "http://127.0.0.1:5000/login?next=%2Fnotes"}),
      dict(status=200), "expected status 200, got 302 to /login?next=%2Fnotes"),
     (FakeResponse(301, {"Location": "/old"}), dict(status=302, location=r"/notes/[^/?#]+(\?.*)?"),
@@ -741,8 +750,9 @@ NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"
      'the response has an error: {"code": -32000}'),
     (FakeResponse(200, text=json.dumps({"error": "x" * 500})), dict(status=200, no_error=True),
      'the response has an error: "' + "x" * 116 + "..."),
-], ids=["status", "status-to", "status-got-to", "status-to-got-to", "location",
-        "no-location", "content-type", "no-content-type", "contains", "contains-title-said",
+], ids=["status", "status-to", "status-error-shown", "status-title", "status-got-to",
+        "status-to-got-to", "location", "no-location", "content-type", "no-content-type",
+        "contains", "contains-title-said",
         "contains-no-title", "contains-empty-body", "json-list",
         "json-invalid", "json-keys", "json-value", "json-bool", "json-missing-value",
         "json-deep-value", "json-deep-not-a-dict", "json-deep-int-is-not-true",
@@ -776,13 +786,15 @@ def test_a_recorded_error_status_replayed_as_is_is_a_success() -> None:
     resp = FakeResponse(404)
     with pytest.raises(RescheduleTask):
         runtime.check(resp, "step 3 GET /v2/user/user1", 200)
-    assert resp.calls == [("failure", "step 3 GET /v2/user/user1: expected status 200, got 404")]
+    assert resp.calls == [
+        ("failure", "step 3 GET /v2/user/user1: expected status 200, got 404 with an empty body")]
 
 
 def test_continue_on_failure_marks_the_step_and_goes_on(continue_on_failure: None) -> None:
     resp = FakeResponse(500)
     runtime.check(resp, "step 3 POST /notes", 302)
-    assert resp.calls == [("failure", "step 3 POST /notes: expected status 302, got 500")]
+    assert resp.calls == [
+        ("failure", "step 3 POST /notes: expected status 302, got 500 with an empty body")]
 
 
 def test_without_a_command_line_a_failed_step_stops_the_flow() -> None:

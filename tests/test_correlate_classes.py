@@ -136,6 +136,22 @@ def test_a_cookie_name_without_a_part_of_letters_and_digits_stays_as_recorded():
     assert all(h.name_template is None for h in step(result, 2).request.headers)
 
 
+@pytest.mark.parametrize("name", ["ikiwiki_session_Zoo%20wiki", "sess%2Dab12cd", "app%5F2fa8"])
+def test_a_percent_escape_in_a_cookie_s_name_is_no_part_the_server_chose(name: str) -> None:
+    """ikiwiki names its session cookie by the wiki's name, escaped: ``ikiwiki_session_Zoo%20wiki``.
+    "20wiki" (an escape's digits, then a word) is not a part the server named per instance: the
+    cookie is read by its whole recorded name, with no ``cookie_name_part``. A part between
+    the separators ``-``, ``_``, ``.`` still is (``CSRF-Token-V2P2U``, above)."""
+    result = conv(
+        entry("/", response_headers=[("Set-Cookie", f"{name}={TOKEN}; Path=/")],
+              body="<p>x</p>"),
+        api("/api/a", "POST", headers=[("X-Session", TOKEN)], json_body={"x": 1},
+            response={"ok": True}))
+    (cookie,) = step(result, 2).generated
+    assert (cookie.kind, cookie.name, cookie.name_template) == ("cookie", name, None)
+    assert "cookie_name_part" not in result.code
+
+
 def test_a_cookie_named_by_the_server_s_port_is_read_by_the_live_port():
     """OctoPrint names its cookies by its port (``csrf_token_P5000``: a host's cookies are
     shared by all its ports) and its script sends the value back in ``X-CSRF-Token``. A

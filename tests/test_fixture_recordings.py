@@ -41,8 +41,8 @@ pytestmark = [
 def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
     Adminer, Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
-    Next.js and SvelteKit apps, Tomcat and its Manager, Request Tracker, Fossil, Cacti,
-    Gitit, Radicale, Icinga Web 2) cannot run here, or None."""
+    Next.js and SvelteKit apps, Tomcat and its Manager, Request Tracker, Fossil, ikiwiki and
+    lighttpd, Cacti, Gitit, Radicale, Icinga Web 2) cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -75,6 +75,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.rt import server  # type: ignore[no-redef]
     elif "fossil" in script:
         from fixtures.zoo.fossil import server  # type: ignore[no-redef]
+    elif "ikiwiki" in script:
+        from fixtures.zoo.ikiwiki import server  # type: ignore[no-redef]
     elif "cacti" in script:
         from fixtures.zoo.cacti import server  # type: ignore[no-redef]
     elif "gitit" in script:
@@ -193,6 +195,8 @@ RECORDINGS = [
                  {"cacti.har": True}, id="cacti"),
     pytest.param("fixtures/zoo/fossil/record.py", ("--out", "{dir}/fossil.har"),
                  {"fossil.har": True}, id="fossil"),
+    pytest.param("fixtures/zoo/ikiwiki/record.py", ("--out", "{dir}/ikiwiki.har"),
+                 {"ikiwiki.har": True}, id="ikiwiki"),
     pytest.param("fixtures/zoo/jupyter/record.py", ("--out", "{dir}/jupyter.har"),
                  {"jupyter.har": True}, id="jupyter"),
     pytest.param("fixtures/zoo/roundcube/record.py", ("--out", "{dir}/roundcube.har"),

@@ -39,6 +39,7 @@ import test_zoo_gitit as gitit
 import test_zoo_graphql as graphql
 import test_zoo_htmx as htmx
 import test_zoo_icingaweb as icingaweb
+import test_zoo_ikiwiki as ikiwiki
 import test_zoo_jupyter as jupyter
 import test_zoo_mediawiki as mediawiki
 import test_zoo_nextjs as nextjs
@@ -461,6 +462,18 @@ def _fossil_missing() -> str | None:
     return missing()
 
 
+def _ikiwiki(port: int) -> Any:
+    from fixtures.zoo.ikiwiki.server import Ikiwiki
+
+    return Ikiwiki(port=port)
+
+
+def _ikiwiki_missing() -> str | None:
+    from fixtures.zoo.ikiwiki.server import missing
+
+    return missing()
+
+
 def _tomcat(port: int) -> Any:
     from fixtures.zoo.tomcat.server import Tomcat
 
@@ -733,6 +746,9 @@ ZOOS = [
     Zoo("fossil", _fossil, fossil.PASSWORD,
         lambda o: fossil.assert_full_lifecycle(o.run, o.after), missing=_fossil_missing,
         users=fossil.USERS),
+    Zoo("ikiwiki", _ikiwiki, ikiwiki.PASSWORD,
+        lambda o: ikiwiki.assert_full_lifecycle(o.run, o.after), missing=_ikiwiki_missing,
+        users=ikiwiki.USERS, seconds=ikiwiki.SECONDS),
     Zoo("tomcat", _tomcat, tomcat.PASSWORD,
         lambda o: tomcat.assert_full_lifecycle(o.run, o.after), missing=_tomcat_missing,
         secret=tomcat.SECRET_KIND),

@@ -613,14 +613,15 @@ class FastHttpGenerator:
 
     def cookie_value(self, step: ir.Step, value: ir.Generated) -> Line:
         """``self.csrftoken = from_cookie(self, "csrftoken", "step 5 ...")``: the jar's value
-        when the request is sent, as the page's script read ``document.cookie``."""
+        when the request is sent, as the page's script read ``document.cookie`` (a header's
+        double-submit token) or the server wrote it into the form too (ikiwiki's ``sid``)."""
         self.use_helper("from_cookie")
         name = template_expr(value.name_template) if value.name_template is not None else \
             py_str(value.name)
         call = Call("from_cookie", ((_POS, _SELF), (_POS, name),
                                     (_POS, py_str(self.step_label(step)))))
-        return Line(self.decoded(call, value.decode), "self." + py_ident(value.var),
-                    (_comment_line("the page's script sent this cookie's value"),))
+        return Line(self.decoded(call, value.decode), "self." + py_ident(value.var), (
+            _comment_line("the request sends this cookie's value again: as the jar has it"),))
 
     def request_call(self, step: ir.Step, catch_response: bool, follows: bool = False) -> Call:
         request = step.request

@@ -397,7 +397,7 @@ def checkpoint_problem(
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
     if got != status:
-        landed = f" to {relative(where)}" if where else ""
+        landed = f" to {relative(where)}" if where else came_instead(resp)
         expected = f" to {readable(location)}" if location else ""
         return f"expected status {status}{expected}, got {got}{landed}"
     if location is not None and where is None:
@@ -486,15 +486,35 @@ def checkpoint_problem(
     return None
 
 
+def came_instead(resp):
+    """What came instead of the recorded answer (another status and no redirect, or no value
+    the flow needs), to say in the failure: the error its page shows (ikiwiki's "Your login
+    session has expired." on a 200 where a 302 was recorded), else its title (the sign-in form
+    again), or that it was empty: nothing that changes per run (see what_came)."""
+    text = body_text(resp)
+    if not text.strip():
+        return " with an empty body"
+    shown = error_shown(text)
+    if shown:
+        return f" (the page shows an error: {shown!r})"
+    title = page_title(text)
+    return f" (the page {brief(title, repr)})" if title else ""
+
+
 def what_came(text):
     """What a body that lacks the expected text was, to say in the failure: the page's title
     (the login page, an error page), or that it was empty; nothing that changes per run, such
     as its length, so that Locust counts the failures of one kind on one row."""
     if not text.strip():
         return " (got an empty body)"
-    found = TITLE_ELEMENT.search(text[:20000])
-    title = " ".join(unescape(found.group(1)).split()) if found else ""
+    title = page_title(text)
     return f" (got the page {brief(title, repr)})" if title else ""
+
+
+def page_title(text):
+    """An HTML page's title, its spaces collapsed ("" for none)."""
+    found = TITLE_ELEMENT.search(text[:20000])
+    return " ".join(unescape(found.group(1)).split()) if found else ""
 
 
 def json_has(data, key):

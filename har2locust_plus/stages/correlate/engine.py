@@ -1137,7 +1137,8 @@ def _cookie_var(value: str, cookie: tuple[str, str], step: ir.Step, state: _Stat
     if var is None:
         port = _port_match(name, step, state)  # csrf_token_P5000: the variable csrf_token
         base = name if port is None else name[:port.start()] + name[port.end():]
-        var = state.cookie_vars[cookie] = _unique(identifier(base) or "cookie", state)
+        # named by the name as the server meant it (ikiwiki_session_Zoo%20wiki: "Zoo wiki")
+        var = state.cookie_vars[cookie] = _unique(identifier(unquote(base)) or "cookie", state)
         state.report.append({"var": var, "source_step": step.number,
                              "how": f"cookie {name}"[:60], "value": value})
     at_step = state.generated_at.setdefault(step.number, [])
@@ -1150,13 +1151,15 @@ def _cookie_var(value: str, cookie: tuple[str, str], step: ir.Step, state: _Stat
 
 
 # a part of a cookie's name that a server may name per instance: letters and digits, both,
-# between "-", "_" or "." (Syncthing's CSRF-Token-V2P2U: the device ID's first characters)
-_NAME_PART = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9])(?=[0-9]*[A-Za-z])[A-Za-z0-9]{4,64}"
-                        r"(?![A-Za-z0-9])")
+# between "-", "_", "." or the name's ends (Syncthing's CSRF-Token-V2P2U: the device ID's first
+# characters). Not after another character: in ikiwiki's ikiwiki_session_Zoo%20wiki, "20wiki"
+# is an escaped space and a word of the wiki's name
+_NAME_PART = re.compile(r"(?<![^-_.])(?=[A-Za-z]*[0-9])(?=[0-9]*[A-Za-z])[A-Za-z0-9]{4,64}"
+                        r"(?![^-_.])")
 
 
 # a part of letters only, after the name's first: the server's only where it says so (below)
-_LETTER_PART = re.compile(r"(?<=[-_.])[A-Za-z]{4,64}(?![A-Za-z0-9])")
+_LETTER_PART = re.compile(r"(?<=[-_.])[A-Za-z]{4,64}(?![^-_.])")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 
