@@ -816,6 +816,22 @@ def test_a_failed_checkpoint_keeps_its_message_when_the_flow_stops(
     assert resp.calls == [("failure", "access_token not found in step 2 POST /api/login")]
 
 
+@pytest.mark.parametrize(("text", "came"), [
+    ("<html><title>signin</title><form>", " (the page 'signin')"),
+    ('<title>Error</title><p class="error">Error: Your login session has expired.</p>',
+     " (the page shows an error: 'Error: Your login session has expired.')"),
+    ("", " with an empty body"),
+    ("<p>no title</p>", ""),
+])
+def test_a_value_not_found_says_what_came_instead(text: str, came: str) -> None:
+    """ikiwiki's sign-in form again (a wrong password) holds no ``rcsinfo``: the failure names
+    the page that came, or the error it shows, as a status failure does."""
+    resp = FakeResponse(200, {"Content-Type": "text/html"}, text)
+    with pytest.raises(RescheduleTask):
+        runtime.from_xpath(resp, "step 3 POST /ikiwiki.cgi", "rcsinfo", lambda tree: [])
+    assert resp.calls == [("failure", f"rcsinfo not found in step 3 POST /ikiwiki.cgi{came}")]
+
+
 @pytest.mark.parametrize(("pattern", "readable"), [
     (r"/notes/[^/?#]+(\?.*)?", "/notes/<id>"),
     (r"/(\?.*)?", "/"),
@@ -894,6 +910,12 @@ def test_a_landing_page_s_label_or_changing_text_is_no_message(site, landing: st
      "</div>", "Notes are kept."),  # Flask-Admin's flash, without its close button
     ('<div class="validation-summary-errors"><ul><li>Name is required</li></ul></div>',
      "Name is required"),
+    # CGI::FormBuilder (ikiwiki's sign-in form, a wrong password): the summary's word in
+    # fb_invalid is no message; the field's fb_message is
+    ('<p>1 error(s) were encountered with your submission. Please correct the fields <span '
+     'class="fb_invalid">highlighted</span> below.</p><div class="fb_field" id="signin_'
+     'password_field"><input class="fb_password" name="password" type="password" /> <span '
+     'class="fb_message">Invalid entry</span></div>', "Invalid entry"),
     # not an error shown: empty or a mark, a button, a word that only looks like one
     ('<div class="error"></div><span class="errors"> * </span>', None),
     ('<button class="btn btn-danger">Delete</button>', None),
@@ -922,7 +944,7 @@ def test_the_error_patterns_are_the_run_time_s() -> None:
 def test_error_shown_reads_any_text(text: str) -> None:
     shown = runtime.error_shown(text)
     assert shown is None or (sum(ch.isalpha() for ch in shown) >= 3 and "<" not in shown)
-    if not re.search(r"error|danger|invalid-feedback", text, re.I):
+    if not re.search(r"error|danger|invalid-feedback|fb_message", text, re.I):
         assert shown is None
 
 

@@ -128,16 +128,16 @@ def wrong_password_wiki(ikiwiki: type) -> Iterator[object]:
 
 def test_wrong_password_fails_at_the_sign_in_and_saves_nothing(
         wrong_password_wiki: object, script: tuple[Path, str, str], tmp_path: Path) -> None:
-    """ikiwiki answers a wrong password with its sign-in form again (200, the field marked
-    invalid), where the recorded answer was the edit form: every run of the flow fails there
-    (the edit form's ``rcsinfo`` is not in it) and nothing is committed."""
+    """ikiwiki answers a wrong password with its sign-in form again (200, as the recorded edit
+    form was), the password field marked invalid ("Invalid entry" in CGI::FormBuilder's
+    ``fb_message``): every run of the flow fails there, saying so, and nothing is committed."""
     path, _, env_var = script
     run = _run(path, wrong_password_wiki, tmp_path, env_var, seconds=5)
     state = wrong_password_wiki.state()  # type: ignore[attr-defined]
     why = _explain(run, state)
     logins, failed = run.final["03 /ikiwiki.cgi (do=signin)"]
     assert logins > 0 and failed == logins, why
-    # the sign-in form again holds no rcsinfo: the failure says which page came instead
-    assert all("rcsinfo not found in step 3 POST /ikiwiki.cgi (do=signin) (the page 'signin')"
+    # the sign-in form again, its password field marked by CGI::FormBuilder's fb_message
+    assert all("step 3 POST /ikiwiki.cgi (do=signin): the page shows an error: 'Invalid entry'"
                in failure["Error"] for failure in run.failures), why
     assert state["created"] == state["index_edits"] == 0 and state["sentinel_intact"], why

@@ -130,12 +130,12 @@ def _landing_message(response: ir.RecordedResponse, dynamic: Dynamic) -> list[ir
 # patterns: tests compare them): an element whose class or id says so, with text
 ERROR_ELEMENT = re.compile(
     r"""<([a-zA-Z][\w-]*)\b[^>]*?\b(?:class|id)\s*=\s*["']([^"']*?(?:error|danger|invalid-"""
-    r"""feedback)[^"']*)["'][^>]*>(.{0,2000}?)</\1\s*>""",
+    r"""feedback|fb_message)[^"']*)["'][^>]*>(.{0,2000}?)</\1\s*>""",
     re.I | re.S,
 )
 ERROR_WORD = re.compile(
     r"(?:[\w-]*[-_])?(?:errors?|errorlist|errornote|errormsg)(?:[-_][\w-]*)?|fieldwitherrors|"
-    r"alert-danger|is-danger|notification-danger|invalid-feedback",
+    r"alert-danger|is-danger|notification-danger|invalid-feedback|fb_message",
     re.I,
 )
 
@@ -144,7 +144,8 @@ def error_shown(text: str) -> str | None:
     """The text of the first element of a recorded page that shows an error, or None (as the
     run-time ``error_shown``): a page that showed none must show none when replayed."""
     lowered = text[:500_000].lower()
-    if "error" not in lowered and "danger" not in lowered and "invalid-feedback" not in lowered:
+    if "error" not in lowered and "danger" not in lowered and "invalid-feedback" not in lowered \
+            and "fb_message" not in lowered:
         return None  # no class or id can say so: skip the scan
     for match in ERROR_ELEMENT.finditer(text, 0, 500_000):
         if not any(ERROR_WORD.fullmatch(word) for word in match.group(2).split()):

@@ -244,16 +244,18 @@ ERROR_PARAMETER = re.compile(
 # an element that shows the user an error, by its class or id: errorlist (Django), errornote,
 # error_explanation and fieldWithErrors (Rails), alert-danger and invalid-feedback
 # (Bootstrap), is-danger (Bulma), validation-summary-errors (ASP.NET), login_error (WordPress),
-# error-message (Roundup); any class or id word "error" or "errors" with - or _ around it
+# error-message (Roundup), fb_message (Perl's CGI::FormBuilder: an invalid field's message, as
+# ikiwiki's sign-in form shows "Invalid entry" by a wrong password); any class or id word
+# "error" or "errors" with - or _ around it
 ERROR_ELEMENT = re.compile(
     r"""<([a-zA-Z][\w-]*)\b[^>]*?\b(?:class|id)\s*=\s*["']([^"']*?(?:error|danger|invalid-"""
-    r"""feedback)[^"']*)["'][^>]*>(.{0,2000}?)</\1\s*>""",
+    r"""feedback|fb_message)[^"']*)["'][^>]*>(.{0,2000}?)</\1\s*>""",
     re.I | re.S,
 )
 
 ERROR_WORD = re.compile(
     r"(?:[\w-]*[-_])?(?:errors?|errorlist|errornote|errormsg)(?:[-_][\w-]*)?|fieldwitherrors|"
-    r"alert-danger|is-danger|notification-danger|invalid-feedback",
+    r"alert-danger|is-danger|notification-danger|invalid-feedback|fb_message",
     re.I,
 )
 
@@ -567,6 +569,7 @@ def error_shown(text):
         "error" not in lowered
         and "danger" not in lowered
         and "invalid-feedback" not in lowered
+        and "fb_message" not in lowered
     ):
         return None  # no class or id can say so: skip the scan
     for match in ERROR_ELEMENT.finditer(text, 0, 500_000):
