@@ -359,6 +359,12 @@ def think(seconds):
 ON_FAILURE = {"continue": False}
 
 
+# a number of four digits or more, or a word of eight letters and digits or more with a digit
+# in it (an id, a token, a hash): left out of what a failure says of a page, so that Locust
+# counts the failures of one kind on one row ("Note 4711" and "Note 4712" are one kind)
+PER_RUN = re.compile(r"\b\d{4,}\b|\b(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]{8,}\b")
+
+
 # an HTML page's title, as it opens the head
 TITLE_ELEMENT = re.compile(r"<title[^>]*>([^<]{1,300})</title", re.IGNORECASE)
 
@@ -616,7 +622,7 @@ def checkpoint_problem(
     text = body_text(resp)
     shown = error_shown(text) if no_error_shown else None
     if shown:
-        return f"the page shows an error: {shown!r}"
+        return f"the page shows an error: {steady(shown)!r}"
     for snippet in contains:
         if snippet not in text:
             return f"expected the body to contain {snippet!r}{what_came(text)}"
@@ -651,9 +657,9 @@ def came_instead(resp):
         return " with an empty body"
     shown = error_shown(text)
     if shown:
-        return f" (the page shows an error: {shown!r})"
+        return f" (the page shows an error: {steady(shown)!r})"
     title = page_title(text)
-    return f" (the page {brief(title, repr)})" if title else ""
+    return f" (the page {brief(steady(title), repr)})" if title else ""
 
 
 def what_came(text):
@@ -663,7 +669,12 @@ def what_came(text):
     if not text.strip():
         return " (got an empty body)"
     title = page_title(text)
-    return f" (got the page {brief(title, repr)})" if title else ""
+    return f" (got the page {brief(steady(title), repr)})" if title else ""
+
+
+def steady(text):
+    """What a page said, its ids and tokens as <id> (see PER_RUN)."""
+    return PER_RUN.sub("<id>", text)
 
 
 def page_title(text):
