@@ -146,7 +146,8 @@ RENAMED = "expected JSON keys ['title'] (got ['body', 'created_at', 'id', 'name'
         "09 /notes": f"step 9 GET /notes: {NOTES_TITLE}",
     }, id="title"),
     pytest.param("api-journey.har", "500", {
-        "4 /api/notes/{note_id}": "step 4 GET /api/notes/{note_id}: expected status 200, got 500",
+        "4 /api/notes/{note_id}": "step 4 GET /api/notes/{note_id}: expected status 200, got 500 "
+                                  "(the answer's error: \"internal server error (sabotaged)\")",
     }, id="500"),
     pytest.param("api-journey.har", "rename-field", {
         "3 /api/notes": f"step 3 POST /api/notes: {RENAMED}",
@@ -700,6 +701,14 @@ NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"
     (FakeResponse(200, text='<p class="error">Invalid token 9f8e7d6c5b4a, error 500</p>'),
      dict(status=302), "expected status 302, got 200 (the page shows an error: 'Invalid token "
                        "<id>, error 500')"),
+    # an API's refusal says why in a member of its answer (DRF, OAuth 2.0, most others)
+    (FakeResponse(403, text='{"detail": "CSRF Failed: CSRF token missing."}'),
+     dict(status=201), 'expected status 201, got 403 (the answer\'s detail: "CSRF Failed: CSRF '
+                       'token missing.")'),
+    (FakeResponse(400, text='{"error": "invalid_grant", "error_description": "Code 7d3f9a2b1c '
+                            'expired"}'), dict(status=200),
+     'expected status 200, got 400 (the answer\'s error_description: "Code <id> expired")'),
+    (FakeResponse(404, text='{"id": 7}'), dict(status=200), "expected status 200, got 404"),
     (FakeResponse(200, {"Content-Type": "text/html"}, "<title>Ticket a1b2c3d4e5f6 (2026)</title>"),
      dict(status=200, contains=("Welcome",)),
      "expected the body to contain 'Welcome' (got the page 'Ticket <id> (<id>)')"),
@@ -761,7 +770,8 @@ NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"
     (FakeResponse(200, text=json.dumps({"error": "x" * 500})), dict(status=200, no_error=True),
      'the response has an error: "' + "x" * 116 + "..."),
 ], ids=["status", "status-to", "status-error-shown", "status-title", "status-title-id",
-        "status-error-token", "contains-title-ids", "status-got-to",
+        "status-error-token", "status-json-detail", "status-json-oauth", "status-json-other",
+        "contains-title-ids", "status-got-to",
         "status-to-got-to", "location", "no-location", "content-type", "no-content-type",
         "contains", "contains-title-said",
         "contains-no-title", "contains-empty-body", "json-list",

@@ -430,6 +430,17 @@ def think(seconds):
 ON_FAILURE = {"continue": False}
 
 
+# the members of a JSON answer that say why it refused, in the order they are looked for
+SAID_MEMBERS = (
+    "error_description",
+    "error",
+    "errors",
+    "detail",
+    "message",
+    "msg",
+)
+
+
 # a number of four digits or more, or a word of eight letters and digits or more with a digit
 # in it (an id, a token, a hash): left out of what a failure says of a page, so that Locust
 # counts the failures of one kind on one row ("Note 4711" and "Note 4712" are one kind)
@@ -720,12 +731,23 @@ def checkpoint_problem(
 
 def came_instead(resp):
     """What came instead of the recorded answer (another status and no redirect, or no value
-    the flow needs), to say in the failure: the error its page shows (ikiwiki's "Your login
-    session has expired." on a 200 where a 302 was recorded), else its title (the sign-in form
-    again), or that it was empty: nothing that changes per run (see what_came)."""
+    the flow needs), to say in the failure: what a JSON answer says of it (SAID_MEMBERS), the
+    error a page shows (ikiwiki's "Your login session has expired." on a 200 where a 302 was
+    recorded), else its title (the sign-in form again), or that it was empty; its ids and
+    tokens as <id>: nothing that changes per run (see what_came)."""
     text = body_text(resp)
     if not text.strip():
         return " with an empty body"
+    if text.lstrip()[:1] == "{":  # an API's refusal: DRF's "detail", OAuth's "error" …
+        data = parsed_json(resp)
+        for member in SAID_MEMBERS:
+            said = data.get(member) if isinstance(data, dict) else None
+            if said and isinstance(said, (str, list, dict)):
+                try:
+                    said = json.dumps(said, ensure_ascii=False)
+                except (ValueError, TypeError, RecursionError):
+                    said = "..."
+                return f" (the answer's {member}: {brief(steady(said))})"
     shown = error_shown(text)
     if shown:
         return f" (the page shows an error: {steady(shown)!r})"
