@@ -120,6 +120,14 @@ def _graphql(value: ir.Json) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
+def json_rpc_call(value: object) -> bool:
+    """A JSON-RPC request: an object with a ``method`` and ``params`` (or ``jsonrpc``) beside
+    it. Its ``id`` is the client's count of its calls, which the answer repeats: a number of
+    the client's, never a value a server handed out."""
+    return isinstance(value, dict) and isinstance(value.get("method"), str) and (
+        "params" in value or "jsonrpc" in value)
+
+
 def _json_rpc(value: ir.Json) -> str | None:
     """JSON-RPC's ``method`` (a request with ``jsonrpc`` or ``params`` beside it)."""
     if not isinstance(value, dict) or not ("jsonrpc" in value or "params" in value):

@@ -1377,3 +1377,82 @@ def test_the_run_time_check_reads_each_status_inside(code: str, problem: str | N
     resp = FakeResponse(207, {"Content-Type": "application/xml"}, text=body)
     assert runtime.checkpoint_problem(resp, 207, None, None, (), (), (), False,
                                       dav_ok=True) == problem
+
+
+# --- Secure cookies, sent back to a server on this machine as the browser sends them -----------
+
+
+class _SetsCookies:
+    """An answer as http.cookiejar reads it: its headers from ``info()``."""
+
+    def __init__(self, *set_cookies: str) -> None:
+        import email.message
+
+        self.headers = email.message.Message()
+        for value in set_cookies:
+            self.headers["Set-Cookie"] = value
+
+    def info(self) -> Any:
+        return self.headers
+
+
+SECURE_SESSION = "tryton_session=alice:7:9f2c61d0; Secure; HttpOnly; Path=/; SameSite=Strict"
+
+
+def _sent_back(jar: Any, origin: str) -> tuple[str | None, str]:
+    """The Cookie header each client sends after ``origin`` set SECURE_SESSION: geventhttpclient
+    asks the jar itself (FastHttpUser); python-requests copies the jar into one of its own for
+    each request (HttpUser)."""
+    import urllib.request
+
+    import requests
+
+    jar.extract_cookies(_SetsCookies(SECURE_SESSION),
+                        urllib.request.Request(f"{origin}/zoo/session/login"))
+    request = urllib.request.Request(f"{origin}/zoo/rpc/")
+    jar.add_cookie_header(request)
+    merged = requests.cookies.merge_cookies(requests.cookies.RequestsCookieJar(), jar)
+    prepared = requests.Request("POST", f"{origin}/zoo/rpc/").prepare()
+    return request.get_header("Cookie"), requests.cookies.get_cookie_header(merged, prepared) or ""
+
+
+@pytest.mark.parametrize(("origin", "sent"), [
+    ("http://127.0.0.1:8000", True),
+    ("http://127.8.9.10", True),
+    ("http://localhost:8000", True),
+    ("http://app.localhost", True),
+    ("http://[::1]:8000", True),
+    ("https://shop.example", True),  # as any jar does
+    ("http://shop.example", False),  # no browser sends it there either
+    ("http://127.0.0.1.example", False),
+])
+def test_a_secure_cookie_goes_back_over_http_to_a_loopback_host_as_in_the_browser(
+        origin: str, sent: bool) -> None:
+    """Tryton marks its session cookie ``Secure`` on any scheme; a browser keeps it and sends
+    it back to ``http://127.0.0.1`` (a loopback host is a secure origin to it), python's jars
+    did not: every call after the login answered 401. With the script's policy both clients
+    send it back to a loopback host, as the browser did, and nowhere else over http."""
+    from http.cookiejar import CookieJar
+
+    jar = CookieJar()
+    runtime.send_secure_cookies_as_browsers_do(jar)
+    fast, http = _sent_back(jar, origin)
+    assert (fast == "tryton_session=alice:7:9f2c61d0") is sent
+    assert (http == "tryton_session=alice:7:9f2c61d0") is sent
+    if origin.startswith("http://127.0.0.1:"):  # what the jars did without it
+        assert _sent_back(CookieJar(), origin) == (None, "")
+
+
+def test_the_script_sets_the_policy_only_when_a_recorded_answer_sets_a_secure_cookie(
+        make_har: Callable[..., bytes], make_entry: Callable[..., dict[str, Any]]) -> None:
+    def script(set_cookie: str, user_class: str = "fast") -> str:
+        har = make_har(make_entry(f"{ORIGIN}/login", "POST", response_headers=[
+            ("Set-Cookie", set_cookie)], mime="text/html", body="<title>In</title>"))
+        return convert(har, Options(user_class=user_class), name="case.har").code
+
+    assert "send_secure_cookies_as_browsers_do(self.client.cookiejar)\n" in script(
+        SECURE_SESSION)
+    assert "send_secure_cookies_as_browsers_do(self.client.cookies)\n" in script(
+        "sid=abc; path=/; secure", "http")
+    assert "send_secure_cookies_as_browsers_do" not in script("sid=abc; Path=/; HttpOnly")
+    assert "send_secure_cookies_as_browsers_do" not in script("secure=1; Path=/")

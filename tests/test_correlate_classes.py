@@ -3531,3 +3531,37 @@ def test_a_moment_of_an_object_without_an_id_needs_only_the_member_s_name() -> N
     assert isinstance(ref, ir.VarRef)
     assert extraction(result, 1, ref.name).path == ("settings", "updatedAt")
     assert sent["since"] == EDITED
+
+
+# --- a JSON-RPC call's id is the client's count ------------------------------------------------
+
+
+def test_a_json_rpc_call_s_id_is_sent_as_recorded_never_read_from_an_answer() -> None:
+    """Every JSON-RPC call carries an ``id``, the client's count of its calls (Tryton's client
+    counted to 36 in its journey), which the answer repeats. Lists answered before held
+    objects whose ids were 19, 20 …: a call's own ``id`` was once read from such a list by
+    position (``result[11]['id']``), a wrong correlation that fails the step when the list
+    differs. The call's ``id`` is sent as recorded; an id among its parameters is still read
+    from the answer that gave it, and an answer's repeated ``id`` is no source."""
+    menu = [{"id": n, "name": f"menu {n}"} for n in range(19, 26)]  # not 18
+    result = conv(
+        api("/rpc/", "POST", json_body={"id": 17, "method": "model.ir.ui.menu.read",
+                                        "params": [[1], {}]},
+            response={"id": 17, "result": menu}),
+        api("/rpc/", "POST", json_body={"id": 18, "method": "model.res.user.create",
+                                        "params": [[{"login": "zoo"}], {}]},
+            response={"id": 18, "result": [48213]}),
+        api("/rpc/", "POST", json_body={"id": 19, "method": "model.res.user.write",
+                                        "params": [[48213], {"active": False}, {}]},
+            response={"id": 19, "result": None}),
+        api("/rpc/", "POST", json_body={"id": 20, "jsonrpc": "2.0", "method": "notes.read",
+                                        "params": [18]},
+            response={"id": 20, "jsonrpc": "2.0", "result": {}}),
+    )
+    assert [s.request.body.value["id"] for s in result.scenario.steps] == [17, 18, 19, 20]
+    write = step(result, 3).request.body.value
+    assert isinstance(write["params"][0][0], ir.VarRef)
+    assert extraction(result, 2).path == ("result", 0)
+    # 18 was the create call's own id, repeated by its answer: sent as recorded
+    assert step(result, 4).request.body.value["params"] == [18]
+    assert not step(result, 1).extractions and '"id": 19,' in result.code

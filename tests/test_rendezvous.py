@@ -34,6 +34,9 @@ from har2locust_plus.errors import BadOption
 RUNTIME = Path(__file__).resolve().parents[1] / "har2locust_plus" / "runtime" / "rendezvous.py"
 BURST = "/api/burst"  # the request the e2e users gather for
 START_HTML = "<html><head><title>Start</title></head><body><h1>Start</h1></body></html>"
+# users released together within 20 ms, after a timeout of a second: the file runs alone
+# (scripts/run_tests.py)
+pytestmark = [pytest.mark.timing]
 
 
 # --- a recording ---------------------------------------------------------------------------

@@ -761,3 +761,24 @@ def test_other_remote_procedures_parameters_are_no_secret(make_entry, make_har,
                                                           body: dict) -> None:
     har = make_har(make_entry(f"{ORIGIN}/json", "POST", post_data=_json(body), **OK_JSON))
     assert convert(har, Options(), name="case.har").scenario.secrets == ()
+
+
+def test_a_login_that_takes_its_password_by_name_takes_none_by_position(make_entry,
+                                                                        make_har) -> None:
+    """Tryton's client signs in with ``common.db.login(login, parameters, language)``: first
+    without a password (the answer says which factors the account needs), then with it by
+    name in the object of parameters. The last text is the language, not a password, in
+    both calls: taken for one, the script sent the password as the language."""
+    first = {"method": "common.db.login", "params": ["alice", {"device_cookie": None}, "en"],
+             "id": 0}
+    second = {"method": "common.db.login", "id": 0, "params": [
+        "alice", {"device_cookie": None, "password": "Orchard-ledger-4"}, "en"]}
+    har = make_har(make_entry(f"{ORIGIN}/zoo/session/login", "POST", post_data=_json(first),
+                              **OK_JSON),
+                   make_entry(f"{ORIGIN}/zoo/session/login", "POST", post_data=_json(second),
+                              **OK_JSON))
+    result = convert(har, Options(), name="case.har")
+    assert [(s.name, s.recorded) for s in result.scenario.secrets] == [
+        ("password", "Orchard-ledger-4")]
+    assert result.code.count('"en"') == 2 and "Orchard-ledger-4" not in result.code
+    assert '{"device_cookie": None, "password": self.password}' in result.code

@@ -36,6 +36,10 @@ from har2locust_plus import Options, ThinkTime, convert
 from har2locust_plus.runtime import checks as runtime
 from har2locust_plus.stages.checks import location_pattern
 
+# a slow answer must outlast --request-timeout and the run's 5 s must see each fault: the
+# file runs alone (scripts/run_tests.py), never beside others that load the machine
+pytestmark = [pytest.mark.timing]
+
 RECORDED = "http://127.0.0.1:5000"
 TITLE = "<title>Fault page</title>"
 SLOW = 3.0  # seconds the server sits on a request it will not answer in time

@@ -36,7 +36,9 @@ from conftest import ZOO_STOP_TIMEOUT, LocustRun, locust_headless
 from har2locust_plus import Options, ThinkTime, convert
 from har2locust_plus.stages.correlate import engine
 
-pytestmark = [pytest.mark.e2e]
+# the print journey races the virtual printer's clock (ready in time, done before the run
+# ends): the file runs alone (scripts/run_tests.py)
+pytestmark = [pytest.mark.e2e, pytest.mark.timing]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HAR = REPO_ROOT / "fixtures" / "zoo" / "octoprint" / "octoprint.har"

@@ -62,6 +62,7 @@ import test_zoo_syncthing as syncthing
 import test_zoo_tomcat as tomcat
 import test_zoo_trac as trac
 import test_zoo_transmission as transmission
+import test_zoo_tryton as tryton
 import test_zoo_ttrss as ttrss
 import test_zoo_wagtailcms as wagtailcms
 import test_zoo_webforms as webforms
@@ -474,6 +475,18 @@ def _ikiwiki_missing() -> str | None:
     return missing()
 
 
+def _tryton(port: int) -> Any:
+    from fixtures.zoo.tryton.server import Tryton
+
+    return Tryton(port=port)
+
+
+def _tryton_missing() -> str | None:
+    from fixtures.zoo.tryton.server import missing
+
+    return missing()
+
+
 def _tomcat(port: int) -> Any:
     from fixtures.zoo.tomcat.server import Tomcat
 
@@ -749,6 +762,9 @@ ZOOS = [
     Zoo("ikiwiki", _ikiwiki, ikiwiki.PASSWORD,
         lambda o: ikiwiki.assert_full_lifecycle(o.run, o.after), missing=_ikiwiki_missing,
         users=ikiwiki.USERS, seconds=ikiwiki.SECONDS),
+    Zoo("tryton", _tryton, tryton.PASSWORD,
+        lambda o: tryton.assert_full_lifecycle(o.run, o.after), missing=_tryton_missing,
+        users=tryton.USERS, seconds=tryton.SECONDS),
     Zoo("tomcat", _tomcat, tomcat.PASSWORD,
         lambda o: tomcat.assert_full_lifecycle(o.run, o.after), missing=_tomcat_missing,
         secret=tomcat.SECRET_KIND),

@@ -56,6 +56,8 @@ IMPORTS = {
     "urlsplit": "from urllib.parse import urlsplit",
     "unescape": "from html import unescape",
     "Cookie": "from http.cookiejar import Cookie",
+    "DefaultCookiePolicy": "from http.cookiejar import DefaultCookiePolicy",
+    "request_host": "from http.cookiejar import request_host",
     "urljoin": "from urllib.parse import urljoin",
     "RescheduleTask": "from locust.exception import RescheduleTask",
     "html": "from lxml import html",
@@ -312,6 +314,12 @@ class FastHttpGenerator:
         if self.scenario.data_columns and self.options.data_per == "user":
             body.extend(self.row_statements())
             docs.append("each user takes its own row of the data file")
+        if _sets_secure_cookies(self.scenario):
+            self.use_helper("send_secure_cookies_as_browsers_do")
+            body.append(_stmt(_Call(cst.Name("send_secure_cookies_as_browsers_do"),
+                                    [_Arg(self.cookie_jar())])))
+            docs.append("Secure cookies go to a server on this machine over http too, as in "
+                        "the browser")
         if not body:
             return None
         text = "; ".join(docs)
@@ -1020,6 +1028,16 @@ class HttpGenerator(FastHttpGenerator):
             return _method("on_start", [update], "Headers sent by every recorded request.")
         body = list(base.body.body)
         return base.with_changes(body=base.body.with_changes(body=[*body, update]))
+
+
+def _sets_secure_cookies(scenario: ir.Scenario) -> bool:
+    """A recorded answer sets a cookie ``Secure``: a browser sends it to a loopback host over
+    plain http too (Tryton sets its session cookie so on any scheme), python's cookie jars
+    do not, unless told (``send_secure_cookies_as_browsers_do``)."""
+    return any(attribute.strip().lower() == "secure"
+               for step in scenario.steps if step.response is not None
+               for value in step.response.header_values("set-cookie")
+               for line in value.split("\n") for attribute in line.split(";")[1:])
 
 
 def generate(scenario: ir.Scenario, options: Options, user_class: str,

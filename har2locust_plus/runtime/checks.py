@@ -6,7 +6,7 @@
 import json
 import re
 from html import unescape
-from http.cookiejar import Cookie
+from http.cookiejar import Cookie, DefaultCookiePolicy, request_host
 from urllib.parse import parse_qs, unquote, unquote_plus, urljoin, urlsplit
 
 from locust.exception import RescheduleTask
@@ -536,6 +536,26 @@ def js_string(text):
         return out.encode("utf-16", "surrogatepass").decode("utf-16")
     except UnicodeDecodeError:
         return out
+
+
+def send_secure_cookies_as_browsers_do(jar):
+    """The user's cookie jar sends a Secure cookie back to a server under test on this
+    machine over plain http, as the browser did: to a browser http://localhost and
+    http://127.0.0.1 are secure origins (Tryton marks its session cookie Secure on any
+    scheme). Such a cookie is kept as one that is not Secure: python-requests copies the jar
+    into one of its own for each request."""
+    policy = DefaultCookiePolicy()
+    accepted = policy.set_ok
+
+    def set_ok(cookie, request):
+        host = request_host(request).strip("[]").lower()
+        loopback = host in ("localhost", "::1") or host.endswith(".localhost")
+        if cookie.secure and (loopback or re.fullmatch(r"127(\.[0-9]{1,3}){3}", host)):
+            cookie.secure = False
+        return accepted(cookie, request)
+
+    policy.set_ok = set_ok
+    jar.set_policy(policy)
 
 
 def set_cookie(user, name, value):

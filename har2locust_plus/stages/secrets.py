@@ -87,6 +87,7 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     taken = set(RESERVED) | {g.method for g in scenario.groups} | {
         v.var for s in scenario.steps for v in (*s.extractions, *s.generated)}
     finder = _Finder(options, password_inputs, taken)
+    finder.find_named_logins(scenario.steps)
     steps = [_with_request(s, finder.request(s)) for s in scenario.steps]
     for field in options.unique_fields:
         if field not in finder.unique_seen:
@@ -177,6 +178,7 @@ class _Finder:
         self.unique_generated: dict[int, list[ir.Generated]] = {}
         self.unique_vars: dict[str, str] = {}
         self.field_names: set[str] = set()
+        self.named_logins: set[str] = set()  # see find_named_logins()
 
     # --- per request --------------------------------------------------------------------------
 
@@ -246,6 +248,19 @@ class _Finder:
         return name in self.options.unique_fields or self._is_password(name) or bool(
             self.options.data_file and (LOGIN_NAME.match(name) or name == login))
 
+    def find_named_logins(self, steps: tuple[ir.Step, ...]) -> None:
+        """The remote procedures that log in whose calls send a password by name, in an object
+        among their positional parameters (then none of them takes one by position)."""
+        for step in steps:
+            body = step.request.body
+            if not isinstance(body, ir.JsonBody) or not isinstance(body.value, dict):
+                continue
+            method, params = body.value.get("method"), body.value.get("params")
+            if _logs_in(method) and isinstance(params, list) and any(
+                    isinstance(param, dict) and any(self._is_password(k) for k in param)
+                    for param in params):
+                self.named_logins.add(method)
+
     def _is_password(self, name: str) -> bool:
         """A password field, by its name (also a structured one: Rails' ``user[password]``,
         ASP.NET's ``ctl00$Main$Password``) or as an ``<input type="password">`` the recorded
@@ -286,7 +301,10 @@ class _Finder:
         if not isinstance(value, dict) or not _logs_in(value.get("method")):
             return value
         params = value.get("params")
-        if not isinstance(params, list):
+        if not isinstance(params, list) or value["method"] in self.named_logins:
+            # the procedure takes its password by name, in an object of parameters, in this
+            # call or another (Tryton's common.db.login(login, {"password": …}, "en"): asked
+            # once without it first); its last text is another argument (the language)
             return value
         texts = [i for i, param in enumerate(params) if isinstance(param, str) and param]
         if not texts:

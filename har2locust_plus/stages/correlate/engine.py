@@ -38,6 +38,7 @@ from urllib.parse import unquote, urlsplit
 
 from ... import ir, jsontext
 from ...ir import replace
+from ...operation import json_rpc_call
 from ...options import Options
 from ...parallel import fork_imap
 from ..grouping import RESERVED, identifier
@@ -806,6 +807,11 @@ def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -
             (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields),
             names=names)
     if isinstance(body, ir.JsonBody):
+        if not body.base and json_rpc_call(body.value) and "id" in body.value:  # as recorded
+            rest = _json({k: v for k, v in body.value.items() if k != "id"}, "", step, state,
+                         sent)
+            return replace(body, value={k: body.value[k] if k == "id" else rest[k]
+                                        for k in body.value})
         return replace(body, value=_json(body.value, "", step, state, sent, changes=body.base))
     if isinstance(body, ir.RawBody) and body.text is not None:
         if XML_MIME.match(body.mime_type):
@@ -1567,7 +1573,9 @@ def _str_values(text: str, tokens: dict[str, list], *, whole: bool) -> Iterator[
 def _json_sent(body: ir.JsonBody) -> object:
     """The body's JSON less what :func:`_json` leaves alone in a document's changes: names
     (an array's key member, an object's removed members), not values."""
-    if not body.base:
+    if not body.base:  # a JSON-RPC call's id is its own count (see _body)
+        if json_rpc_call(body.value) and "id" in body.value:
+            return {k: v for k, v in body.value.items() if k != "id"}
         return body.value
 
     def values(node: object) -> object:

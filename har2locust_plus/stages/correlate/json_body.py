@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ... import ir, jsontext
 from ...ir import replace
-from ...operation import procedure_words
+from ...operation import json_rpc_call, procedure_words
 from ..grouping import identifier
 from .location import url_values
 from .rank import SERVER_TIME
@@ -54,7 +54,10 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     found = []
     arrays: dict[int, list[str]] = {}  # json_row_tokens' texts of each array
     named: dict[int, tuple[list[set[str]], dict[str, int]]] = {}  # json_row_names' leaves
+    rpc = isinstance(step.request.body, ir.JsonBody) and json_rpc_call(step.request.body.value)
     for path, value in leaves:
+        if rpc and path == ("id",):
+            continue  # the answer repeats the call's id: the client's count, not the server's
         source = _json_source(step, path, value, creates, created)
         if source is not None:
             if type(value) is str and SERVER_TIME.fullmatch(value):
