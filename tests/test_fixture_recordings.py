@@ -115,12 +115,15 @@ def _php_app_missing(script: str) -> str | None:
 def _cancelled_by_the_page(entry: dict) -> bool:
     """A request the page's script had in flight when the journey's click left the page
     (WordPress's heartbeat, a prefetch), or a frame's static placeholder page that the app's
-    script replaced while it loaded (Roundcube's ``watermark.html``): the browser cancels it,
-    which is no failure of the app or of the recording. A blocked or refused request, or a
-    page of the app's own, still is."""
+    script replaced while it loaded (Roundcube's ``watermark.html``), or an image of a
+    ``blob:`` URL the page made and let go again while it loaded (Tryton's client builds its
+    menu's icons twice): the browser cancels it, which is no failure of the app or of the
+    recording. A blocked or refused request, or a page of the app's own, still is."""
     if entry["response"].get("_failureText") != "net::ERR_ABORTED":
         return False
     kind = entry.get("_resourceType")
+    if entry["request"]["url"].startswith("blob:"):  # the page's own, never the network's
+        return True
     return kind in ("xhr", "fetch", "ping", "beacon", "other") or (
         kind == "document" and entry["request"]["method"] == "GET"
         and urlsplit(entry["request"]["url"]).path.endswith((".html", ".htm")))
