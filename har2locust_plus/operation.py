@@ -130,10 +130,10 @@ def json_rpc_call(value: object) -> bool:
 
 def _json_rpc(value: ir.Json) -> str | None:
     """JSON-RPC's ``method`` (a request with ``jsonrpc`` or ``params`` beside it)."""
-    if not isinstance(value, dict) or not ("jsonrpc" in value or "params" in value):
+    if not json_rpc_call(value):
         return None
-    method = value.get("method")
-    return method if isinstance(method, str) and NAME.fullmatch(method) else None
+    method = value["method"]  # type: ignore[index]
+    return method if NAME.fullmatch(method) else None
 
 
 def _soap(request: ir.Request) -> str | None:
