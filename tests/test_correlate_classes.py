@@ -3565,3 +3565,77 @@ def test_a_json_rpc_call_s_id_is_sent_as_recorded_never_read_from_an_answer() ->
     # 18 was the create call's own id, repeated by its answer: sent as recorded
     assert step(result, 4).request.body.value["params"] == [18]
     assert not step(result, 1).extractions and '"id": 19,' in result.code
+
+
+def test_an_id_read_this_run_inside_the_url_of_a_route_never_requested() -> None:
+    """A single-page app's route is never requested: after the user opens the note the create
+    answered, its ``Referer`` names ``/app/notes/<id>``, and it sends the route as data too
+    (Directus's ``{"last_page": "/content/notes/<id>"}``, a form's ``return_to``). The id in
+    those URLs is the one read this run; a word, a short number or a value no request reads
+    stays as recorded, and so does the scheme and host of a full URL."""
+    note = "5039ee92-2216-43ce-856c-e56f836853e8"
+    other = "7c0e5a1b-93d4-4f5e-8a2b-1c3d4e5f6a7b"  # handed out, never read by a request
+    route = f"{ORIGIN}/app/notes/{note}"
+    result = conv(
+        api("/api/notes", "POST", json_body={"title": "n"},
+            response={"data": {"id": note, "owner": other}}),
+        api(f"/api/notes/{note}", headers=[("Referer", route)], response={"data": {}}),
+        api("/api/me/page", "PATCH", headers=[("Referer", route)],
+            json_body={"last_page": f"/content/notes/{note}", "pages": [
+                f"/content/notes/{note}?tab={note}#{note}", f"/owners/{other}",
+                "/content/notes/12", f"{ORIGIN}/content/notes/{note}", f"notes/{note}"]},
+            response={"ok": True}),
+        entry("/logout", "POST", headers=[("Referer", route)],
+              form=[("return_to", f"/app/notes/{note}"), ("next", f"/app/notes/{note}x")],
+              status=204),
+    )
+    var = extraction(result, 1).var
+    path_ref, raw_ref = ir.VarRef(var, "path"), ir.VarRef(var)
+    for number in (2, 3, 4):
+        assert header(step(result, number), "Referer") == ir.Template(
+            (ir.HostRef(), "/app/notes/", path_ref)), number
+    body = step(result, 3).request.body.value
+    assert body["last_page"] == ir.Template(("/content/notes/", path_ref))
+    assert body["pages"] == [
+        # the query value and the fragment, whole tokens, were replaced by the pass already
+        ir.Template(("/content/notes/", path_ref, "?tab=", raw_ref, "#", raw_ref)),
+        f"/owners/{other}", "/content/notes/12",
+        ir.Template((ir.HostRef(), "/content/notes/", path_ref)), f"notes/{note}"]
+    fields = dict(step(result, 4).request.body.fields)
+    assert fields["return_to"] == ir.Template(("/app/notes/", path_ref))
+    assert fields["next"] == ir.Template.literal(f"/app/notes/{note}x")
+    assert '"Referer": f"{self.origin}/app/notes/{quote(str(self.note_id), safe=\'\')}"' \
+        in result.code
+
+
+def test_an_id_in_a_wrapper_object_is_named_by_the_resource_the_request_asked_for() -> None:
+    """``{"data": {"id": …}}`` (Directus, JSON:API, many REST APIs wrap their object so) says
+    nothing of what the object is: the id is named by the request's resource, and a route's
+    word for the signed-in user's own object (``/users/me``) by the kind before it."""
+    user, note = "5ce686a1-8528-4a78-a18b-3475d0c2a7d9", "5039ee92-2216-43ce-856c-e56f836853e8"
+    result = conv(
+        api("/users/me", response={"data": {"id": user, "role": {"id": "r-4f1e2d3c4b5a"}}}),
+        api("/items/notes", "POST", json_body={"title": "n"}, response={"data": {"id": note}}),
+        api(f"/items/notes/{note}?owner={user}", "PATCH", json_body={"done": True},
+            response={"data": {"id": note}}),
+    )
+    assert extraction(result, 1).var == "user_id"
+    assert extraction(result, 2).var == "note_id"
+
+
+def test_an_unsafe_request_to_the_user_s_own_route_makes_nothing() -> None:
+    """WordPress's editor saves the user's settings with ``POST /wp/v2/users/me`` (answered
+    with the user, ``{"id": 1}``), then asks for ``/categories/1``, the default category: the
+    answer names the signed-in user, no new object, so the category's 1 is not read from it.
+    An object a request to another route made is still read (``/notes`` answering 1)."""
+    result = conv(
+        api("/wp/v2/users/me", "POST", json_body={"meta": {"x": 1}},
+            response={"id": 1, "name": "alice"}),
+        api("/wp/v2/categories/1", response={"id": 1, "name": "Uncategorized"}),
+        api("/wp/v2/notes", "POST", json_body={"title": "n"}, response={"id": 1}),
+        api("/wp/v2/notes/1", "DELETE", response={"deleted": True}),
+    )
+    assert not step(result, 1).extractions
+    assert step(result, 2).request.path == ir.Template.literal("/wp/v2/categories/1")
+    assert extraction(result, 3).var == "note_id"
+    assert step(result, 4).request.path.parts[-1] == ir.VarRef("note_id", "raw")

@@ -42,7 +42,8 @@ def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
     Adminer, Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
     Next.js and SvelteKit apps, Tomcat and its Manager, Request Tracker, Fossil, ikiwiki and
-    lighttpd, Cacti, Gitit, Radicale, Icinga Web 2, Tryton) cannot run here, or None."""
+    lighttpd, Cacti, Gitit, Radicale, Icinga Web 2, Tryton, Node.js for Directus) cannot run
+    here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -79,6 +80,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.ikiwiki import server  # type: ignore[no-redef]
     elif "tryton" in script:
         from fixtures.zoo.tryton import server  # type: ignore[no-redef]
+    elif "directus" in script:
+        from fixtures.zoo.directus import server  # type: ignore[no-redef]
     elif "cacti" in script:
         from fixtures.zoo.cacti import server  # type: ignore[no-redef]
     elif "gitit" in script:
@@ -204,6 +207,9 @@ RECORDINGS = [
                  {"ikiwiki.har": True}, id="ikiwiki"),
     pytest.param("fixtures/zoo/tryton/record.py", ("--out", "{dir}/tryton.har"),
                  {"tryton.har": True}, id="tryton"),
+    pytest.param("fixtures/zoo/directus/record.py", ("--out", "{dir}/directus.har"),
+                 {"directus.har": True}, id="directus",
+                 marks=pytest.mark.timeout(900)),  # Directus may be installed first: 3-5 min
     pytest.param("fixtures/zoo/jupyter/record.py", ("--out", "{dir}/jupyter.har"),
                  {"jupyter.har": True}, id="jupyter"),
     pytest.param("fixtures/zoo/roundcube/record.py", ("--out", "{dir}/roundcube.har"),
@@ -280,6 +286,10 @@ def test_a_fixture_app_is_recorded_with_the_recorder(tmp_path: Path, script: str
         pytest.skip(f"zoo app of {script} cannot run: {reason}")
     if "zoo/ghost/" in script:  # installed here, within this test's timeout, not the recorder's
         from fixtures.zoo.ghost.server import installed
+
+        installed()
+    elif "zoo/directus/" in script:
+        from fixtures.zoo.directus.server import installed  # type: ignore[no-redef]
 
         installed()
     out_dir = tmp_path / "out"

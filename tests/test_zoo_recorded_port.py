@@ -24,6 +24,7 @@ import pytest
 import test_zoo_adminer as adminer
 import test_zoo_cacti as cacti
 import test_zoo_deluge as deluge
+import test_zoo_directus as directus
 import test_zoo_djangoadmin as djangoadmin
 import test_zoo_djangoinline as djangoinline
 import test_zoo_djangospa as djangospa
@@ -475,6 +476,18 @@ def _ikiwiki_missing() -> str | None:
     return missing()
 
 
+def _directus(port: int) -> Any:
+    from fixtures.zoo.directus.server import Directus
+
+    return Directus(port=port)
+
+
+def _directus_missing() -> str | None:
+    from fixtures.zoo.directus.server import missing
+
+    return missing()
+
+
 def _tryton(port: int) -> Any:
     from fixtures.zoo.tryton.server import Tryton
 
@@ -765,6 +778,9 @@ ZOOS = [
     Zoo("tryton", _tryton, tryton.PASSWORD,
         lambda o: tryton.assert_full_lifecycle(o.run, o.after), missing=_tryton_missing,
         users=tryton.USERS, seconds=tryton.SECONDS),
+    Zoo("directus", _directus, directus.PASSWORD,
+        lambda o: directus.assert_full_lifecycle(o.run, o.after), missing=_directus_missing,
+        users=directus.USERS, seconds=directus.SECONDS, timeout=directus.INSTALL_TIMEOUT),
     Zoo("tomcat", _tomcat, tomcat.PASSWORD,
         lambda o: tomcat.assert_full_lifecycle(o.run, o.after), missing=_tomcat_missing,
         secret=tomcat.SECRET_KIND),

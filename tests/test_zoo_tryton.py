@@ -100,8 +100,8 @@ def test_what_the_script_sends(script: tuple) -> None:
     assert PASSWORD not in code
     assert '"id": 36,' in code and '"id": self.' not in code and "result_id_" not in code
     write = code.index('"method": "model.res.user.write"')
-    assert "[self.result_id],\n" in code[write:write + 200]
-    assert code.count("self.result_id") >= 3 and "self.timestamp" in code
+    assert "[self.user_id_4],\n" in code[write:write + 200]
+    assert code.count("self.user_id_4") >= 3 and "self.timestamp" in code
 
 
 def test_without_the_browser_s_cookie_policy_no_call_is_signed_in(

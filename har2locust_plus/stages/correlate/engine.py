@@ -201,6 +201,7 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     steps = [_finished(s, request, state)
              for s, request in zip(scenario.steps, requests, strict=True)]
     steps = _live_referers(steps, recorded_urls, scenario.main_origin)
+    steps = _live_ids_in_urls(steps)
     extra = dict(scenario.extra)
     extra["correlations"] = _report_rows(state, steps)
     scenario = replace(scenario, steps=tuple(steps), extra=extra)
@@ -347,6 +348,128 @@ def _live_url(value: ir.Template, latest: dict[str, ir.Template], host: bool = F
     if not host and len(parts) == 1 and isinstance(parts[0], str) and parts[0][:1] == "/":
         return latest.get(parts[0])
     return None
+
+
+# a URL the client sends as data, and the pieces of it an id can be: path segments, query
+# names and values (the delimiters kept)
+_URL_PIECES = re.compile(r"([/?&=#;])")
+_URL_ID = re.compile(r"[A-Za-z0-9_.~\-]+")
+
+
+def _live_ids_in_urls(steps: list[ir.Step]) -> list[ir.Step]:
+    """An id the flow reads at run time, sent again inside a URL of a page the flow never
+    requested, is that id as read this run. A single-page app's routes are such pages: its
+    ``Referer`` names ``/admin/content/notes/<id>`` after the user opened the note the create
+    answered, and the app sends the same route as data (Directus's ``{"last_page":
+    "/content/notes/<id>"}``, a form's ``return_to``); :func:`_live_referers` has rewritten
+    the URLs of pages requested before. Only whole path segments and query values are
+    replaced, and only by a value the flow already reads (an extraction of an earlier step,
+    or a UUID it makes) that looks like an id (:func:`token_like`): a word or a short number
+    in a URL stays as recorded."""
+    known: dict[str, str] = {}  # recorded value -> the variable that holds it this run
+    holds: dict[str, str] = {}  # variable -> the recorded value it holds
+
+    def read(var: str, value: str) -> None:
+        if (before := holds.get(var)) is not None and known.get(before) == var:
+            del known[before]  # read again, the variable holds another value now
+        holds[var] = value
+        if value and token_like(value) and _URL_ID.fullmatch(value):
+            known[value] = var
+
+    out = []
+    for step in steps:
+        for made in step.generated:
+            if made.kind == "uuid4":
+                read(made.var, made.recorded)
+        if known:
+            step = _with_live_ids(step, known)
+        out.append(step)
+        for extraction in step.extractions:
+            read(extraction.var, extraction.recorded)
+    return out
+
+
+def _with_live_ids(step: ir.Step, known: dict[str, str]) -> ir.Step:
+    request = step.request
+    headers, query, body = request.headers, request.query, request.body
+    for i, h in enumerate(headers):
+        if (live := _ids_in_url(h.value, known)) is not None:
+            headers = (*headers[:i], replace(h, value=live), *headers[i + 1:])
+    for i, q in enumerate(query):
+        if (live := _ids_in_url(q.value, known)) is not None:
+            query = (*query[:i], replace(q, value=live), *query[i + 1:])
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        fields = body.fields
+        for i, (k, v) in enumerate(fields):
+            if (live := _ids_in_url(v, known)) is not None:
+                fields = (*fields[:i], (k, live), *fields[i + 1:])
+        if fields is not body.fields:
+            body = replace(body, fields=fields)
+    elif isinstance(body, ir.JsonBody) and not body.base:
+        value = _json_ids_in_urls(body.value, known)
+        if value is not body.value:
+            body = replace(body, value=value)
+    if headers is request.headers and query is request.query and body is request.body:
+        return step
+    return replace(step, request=replace(request, headers=headers, query=query, body=body))
+
+
+def _json_ids_in_urls(value: object, known: dict[str, str]) -> object:
+    """``value`` with the URLs among its string leaves as :func:`_ids_in_url` makes them;
+    ``value`` itself when none changed."""
+    if isinstance(value, dict):
+        new = {k: _json_ids_in_urls(v, known) for k, v in value.items()}
+        return value if all(new[k] is v for k, v in value.items()) else new
+    if isinstance(value, list):
+        items = [_json_ids_in_urls(v, known) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if isinstance(value, str):
+        if len(value) < MIN_TOKEN or value[:1] != "/" and value[:4] != "http":
+            return value  # no URL: most leaves
+        live = _ids_in_url(ir.Template.literal(value), known)
+        return value if live is None else live
+    if isinstance(value, ir.Template):  # the pass replaced a value inside it
+        return _ids_in_url(value, known) or value
+    return value
+
+
+def _ids_in_url(value: ir.Template, known: dict[str, str]) -> ir.Template | None:
+    """``value`` (a path, an http(s) URL, or the host under test followed by a path) with
+    its path segments and query values that are ``known`` ids as their variables; ``None``
+    when it is no such URL or holds none. Parts already read at run time (a query value the
+    pass replaced) are kept."""
+    parts = value.parts
+    first = parts[0] if parts else None
+    if first.__class__ is str:
+        if len(first) < MIN_TOKEN and len(parts) == 1 or not (
+                first[:1] == "/" and first[1:2] != "/" or first.startswith(("http://",
+                                                                            "https://"))):
+            return None
+    elif not isinstance(first, ir.HostRef):
+        return None
+    if all(known.keys().isdisjoint(_URL_ID.findall(part)) for part in parts
+           if isinstance(part, str)):
+        return None  # most URLs: none of their words is an id the flow reads
+    new: list[ir.Part] = []
+    in_query = changed = False
+    for index, part in enumerate(parts):
+        if not isinstance(part, str):
+            new.append(part)
+            continue
+        pieces = _URL_PIECES.split(part)
+        if index == 0 and part.startswith(("http://", "https://")):
+            new.extend(pieces[:5])  # the scheme and the host stay as they are
+            pieces = pieces[5:]
+        for piece in pieces:
+            if piece in ("?", "#"):
+                in_query = piece == "?"
+            var = known.get(unquote(piece)) if len(piece) >= MIN_TOKEN else None
+            if var is None:
+                new.append(piece)
+            else:
+                new.append(ir.VarRef(var, "url" if in_query else "path"))
+                changed = True
+    return ir.Template(ir.merge_parts(new)) if changed else None
 
 
 def _finished(step: ir.Step, request: ir.Request, state: _State) -> ir.Step:

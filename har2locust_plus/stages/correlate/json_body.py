@@ -25,6 +25,7 @@ from .sources import (
     is_id_name,
     is_object_id_name,
     resource_name,
+    self_route,
 )
 
 
@@ -49,7 +50,10 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
             return []
     elif (isinstance(data, str) or type(data) is int) and str(data) in wanted:
         leaves.append(((), data))
-    creates = step.request.method not in ("GET", "HEAD")
+    # an unsafe request to the signed-in user's own route (PUT /users/me) makes nothing: its
+    # answer's id is the user's, not a new object's (WordPress's editor saves the user's
+    # settings, then asks for /categories/1, the default category, not "the user made")
+    creates = step.request.method not in ("GET", "HEAD") and not self_route(step)
     created = creates and step.response is not None and step.response.status == 201
     found = []
     arrays: dict[int, list[str]] = {}  # json_row_tokens' texts of each array
@@ -174,9 +178,10 @@ def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool,
     id_like = made_number or is_id_name(key)
     if len(text) < 4 and not id_like or len(text) > MAX_STRUCTURED:
         return None  # never eligible (see rank.eligible): skip building the source
-    parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "") if path else ""
+    parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)
+                   and p.lower() not in WRAPPER_KEYS), "") if path else ""
     if key.lower() == "id":
-        name = id_name(parent or resource_name(step))
+        name = id_name(parent or rpc_noun(step.request.operation) or resource_name(step))
     elif path[:1] == ("result",) and all(type(p) is int for p in path[1:]) and \
             (noun := rpc_noun(step.request.operation)):
         name = id_name(noun)  # JSON-RPC's whole result, or by position: web.get_hosts → host_id
@@ -186,6 +191,13 @@ def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool,
                   is_number=isinstance(value, int), id_like=id_like,
                   creates=creates and id_like,
                   object_id=made_number or is_object_id_name(key))  # how: see engine._how
+
+
+# keys an API wraps its answer's object in, which say nothing of what the object is: the
+# object's id is named by the request's resource instead ({"data": {"id": …}} answering
+# POST /items/notes gives note_id, not data_id)
+WRAPPER_KEYS = frozenset({"data", "result", "item", "payload", "response", "object",
+                          "record", "entity", "body", "content"})
 
 
 # the verbs a remote procedure's name starts its noun with (get_hosts, listNotes)

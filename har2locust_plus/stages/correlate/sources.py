@@ -255,11 +255,25 @@ def js_unescape(text: str) -> str:
         return out
 
 
+# route words that name the signed-in user's own object, not a kind of object (/users/me)
+SELF_WORDS = frozenset({"me", "self", "current", "mine"})
+
+
 def resource_name(step: ir.Step) -> str:
-    """The last route word of a step's path (``/api/notes/17`` → ``notes``)."""
+    """The last route word of a step's path (``/api/notes/17`` → ``notes``; ``/users/me``
+    → ``users``)."""
     words = [w for w in "".join(p for p in step.request.path.parts if isinstance(p, str))
              .split("/") if w and not any(ch.isdigit() for ch in w)]
+    while len(words) > 1 and words[-1].lower() in SELF_WORDS:
+        words.pop()
     return words[-1] if words else ""
+
+
+def self_route(step: ir.Step) -> bool:
+    """Does the step's path end with a word for the signed-in user's own object
+    (``/wp-json/wp/v2/users/me``)?"""
+    path = "".join(p for p in step.request.path.parts if isinstance(p, str)).rstrip("/")
+    return path.rpartition("/")[2].lower() in SELF_WORDS
 
 
 def id_name(resource: str) -> str:
