@@ -14,11 +14,12 @@ cannot run this suite: the tests import Locust, whose gevent patching blocks the
 xdist's worker takes its next test from.
 
 A line per file as it finishes; a failed file's whole output at the end; the exit status is 1
-when a file failed (or ran no test), 0 otherwise. A file that fails beside the others runs again
-alone at the end (a two-core machine running four real applications and their Locust runs at
-once can starve one: a database's start, a run's last flow): it fails the suite only if it
-fails alone too, and its first failure is printed in full and named in the last line either
-way. ``python -m pytest -q`` still runs the same tests in one process, one after the other.
+when a file failed (or ran no test), 0 otherwise. A file that fails beside the others has its
+failed tests run again alone at the end (a two-core machine running four real applications and
+their Locust runs at once can starve one: a database's start, a run's last flow): it fails the
+suite only if they fail alone too, and its first failure is printed in full and named in the
+last line either way. ``python -m pytest -q`` still runs the same tests in one process, one
+after the other.
 """
 
 from __future__ import annotations
@@ -50,6 +51,20 @@ class Run:
     log: Path
     started: float
     again: bool = False  # run alone after it failed beside the others
+
+
+def _failed_tests(output: str, path: str) -> list[str]:
+    """The ids of the tests pytest's summary names as failed (``FAILED tests/x.py::test_a[b]
+    - …``), to run again alone; ``[path]`` (the whole file) when an error is not a test's
+    (a collection error) or none is named."""
+    ids = []
+    for line in output.splitlines():
+        if line.startswith(("FAILED ", "ERROR ")):
+            node = line.split(" ", 1)[1].split(" - ", 1)[0].strip()
+            if not node.startswith(path + "::"):
+                return [path]
+            ids.append(node)
+    return list(dict.fromkeys(ids)) or [path]
 
 
 def _arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -128,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     running: list[Run] = []
     failed: list[Run] = []
     beside: dict[str, Path] = {}  # files that failed beside others: the log of that run
+    again: dict[str, list[str]] = {}  # ... and the tests of each to run again alone
     totals: Counter[str] = Counter()
     measured: dict[str, float] = {}
     print(f"{len(files)} test files, {args.jobs} at a time, then {len(alone)} alone "
@@ -142,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                 with open(log, "wb") as out:
                     proc = subprocess.Popen(
                         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                         *extra, path],
+                         *extra, *again.get(path, [path])],
                         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
                         stderr=subprocess.STDOUT, start_new_session=True)
                 running.append(Run(path, proc, log, time.monotonic(), path in beside))
@@ -161,12 +177,20 @@ def main(argv: list[str] | None = None) -> int:
                 ok = run.proc.returncode == 0 or (
                     run.proc.returncode == _NO_TESTS and "deselected" in _summary(output))
                 if not ok and not run.again and not _races_the_clock(run.path):
-                    # a machine this loaded can fail what passes alone: run it again, alone,
-                    # after the others; the failure is printed at the end all the same
+                    # a machine this loaded can fail what passes alone: its failed tests run
+                    # again, alone, after the others (not the whole file: the zoo's files take
+                    # up to half an hour); the failure is printed at the end all the same
                     beside[run.path] = run.log
+                    again[run.path] = _failed_tests(output, run.path)
                     alone.append(run.path)
+                    if again[run.path] != [run.path]:  # the rest passed: counted now
+                        for count, outcome in _OUTCOME.findall(_summary(output)):
+                            if outcome in ("passed", "skipped", "xfailed", "xpassed"):
+                                totals[outcome] += int(count)
+                    what = ("it runs" if again[run.path] == [run.path] else
+                            f"its {len(again[run.path])} failed test(s) run")
                     print(f"FAILED {run.path} beside the others: {_summary(output)}; "
-                          "it runs again alone at the end", flush=True)
+                          f"{what} again alone at the end", flush=True)
                     continue
                 for count, outcome in _OUTCOME.findall(_summary(output)):
                     totals[outcome.rstrip("s") if outcome.startswith("error") else outcome] += (

@@ -23,7 +23,12 @@ pytestmark = [pytest.mark.e2e]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HAR = REPO_ROOT / "fixtures" / "zoo" / "tryton" / "tryton.har"
-USERS, SECONDS = 2, 20
+# One Locust user: Tryton itself fails a read of the users' list while another session of the
+# same account signs out (res.user's "sessions" field searches ir.session, then reads the rows
+# it found, which the sign-out may have deleted in between: "You are trying to read records
+# "11" of "Session" that don't exist"). Two users at once as alice hit it about once in
+# twenty runs of the flow on a loaded machine; it is the server's race, not the script's.
+USERS, SECONDS = 1, 20
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +83,7 @@ def test_journey_replays_on_a_fresh_tryton(tryton: type, script: tuple, tmp_path
                                            user_class: str) -> None:
     """The session cookie sent as the browser sent it, the new user's id from the create's
     answer, its ``_timestamp`` from the read: every user made and deactivated, run after
-    run, by two users at once."""
+    run."""
     path, recorded_origin, env_var = script
     if user_class != "fast":
         path, _, env_var = convert_to_file(HAR, tmp_path, user_class=user_class)
