@@ -3639,3 +3639,62 @@ def test_an_unsafe_request_to_the_user_s_own_route_makes_nothing() -> None:
     assert step(result, 2).request.path == ir.Template.literal("/wp/v2/categories/1")
     assert extraction(result, 3).var == "note_id"
     assert step(result, 4).request.path.parts[-1] == ir.VarRef("note_id", "raw")
+
+
+def test_a_signed_link_per_object_is_read_from_the_link_of_the_object_the_flow_made() -> None:
+    """Laravel's temporary signed routes (``URL::temporarySignedRoute``), like any signed URL
+    per object: a list shows one link per note, ``/notes/<id>/export?expires=…&signature=…``,
+    all made at once (the same ``expires``), each with its own signature of its whole URL. The
+    flow opens the export of the note it made, not the first of the list: both halves are read
+    from the link whose path is that note's (found by its path at run time), never the first
+    link's (another note's signature: 403)."""
+    old, new, expires = "22750", "22751", "1796558668"
+    signatures = {old: "7a0eb75c2a741ffbebcbceb015fc5552ed79a95fa4ed88a50b233849ac204c7a",
+                  new: "bd0fa3a9056124cb9d48a649373e8c56bf84fac5ca2e5db01b964d93e5487d61"}
+
+    def signed(note: str) -> str:
+        return f"{ORIGIN}/notes/{note}/export?expires={expires}&amp;signature={signatures[note]}"
+
+    listing = "".join(f'<li><a href="/notes/{n}">n</a> <a href="{signed(n)}">Export</a></li>'
+                      for n in (old, new))
+    result = conv(
+        entry("/notes", "POST", form=[("title", "Call the plumber")], status=302,
+              response_headers=[("Location", f"{ORIGIN}/notes/{new}")]),
+        page("/notes", f"<ul>{listing}</ul>"),
+        page(f"/notes/{new}/export?expires={expires}&signature={signatures[new]}", "<pre/>"),
+    )
+    note_id = extraction(result, 1).var
+    path = ir.Template(("/notes/", ir.VarRef(note_id), "/export"))
+    links = {e.expr: e for e in step(result, 2).extractions}
+    assert set(links) == {"expires", "signature"}
+    for e in links.values():
+        assert (e.kind, e.anchors) == ("link", (("/", path),)), e
+    assert query(step(result, 3), "signature") == ir.Template(
+        (ir.VarRef(links["signature"].var),))
+    # the run-time reader takes the link of that path; a path no link has stops the flow
+    resp = type("R", (), {"text": f"<ul>{listing}</ul>",
+                          "headers": {"Content-Type": "text/html"}})()
+    for note in (old, new):
+        anchors = (("/", f"/notes/{note}/export"),)
+        assert runtime.from_link(resp, "s", "v", "signature", anchors) == signatures[note]
+        assert runtime.from_link(resp, "s", "v", "expires", anchors) == expires
+
+
+def test_a_link_path_naming_an_object_not_known_yet_is_no_anchor() -> None:
+    """A list whose links name objects the flow never saw before (the page itself shows them
+    first) anchors nothing by path: the link's nonce is read as before, from the first link
+    holding it, when that is the recorded one; a per-session path parameter
+    (``;jsessionid=…``, Tomcat's Manager) names no object."""
+    nonce = "4B7536699704048E45F260A69FCA3948"
+    session = "9E9986703ED0811EC945649B0072941A"
+    result = conv(
+        page("/manager/html", f'<a href="/manager/html/list;jsessionid={session}'
+                              f'?CSRF_NONCE={nonce}">list</a>'
+                              f'<a href="/items/31337/delete?nonce={TOKEN}">x</a>'),
+        entry(f"/manager/html/list?CSRF_NONCE={nonce}"),
+        entry(f"/items/31337/delete?nonce={TOKEN}", "POST", status=204),
+    )
+    kinds = {e.expr if e.kind == "link" else e.var: (e.kind, e.anchors)
+             for e in step(result, 1).extractions}
+    assert ("regex", ()) in kinds.values(), kinds  # the CSRF nonce: the first such link
+    assert kinds["nonce"] == ("link", ()), kinds  # 31337 was never handed out before

@@ -42,6 +42,7 @@ import test_zoo_htmx as htmx
 import test_zoo_icingaweb as icingaweb
 import test_zoo_ikiwiki as ikiwiki
 import test_zoo_jupyter as jupyter
+import test_zoo_laravel as laravel
 import test_zoo_mediawiki as mediawiki
 import test_zoo_nextjs as nextjs
 import test_zoo_nodered as nodered
@@ -622,6 +623,18 @@ def _express_missing() -> str | None:
     return missing()
 
 
+def _laravel(port: int) -> Any:
+    from fixtures.zoo.laravel.server import LaravelNotes
+
+    return LaravelNotes(port=port)
+
+
+def _laravel_missing() -> str | None:
+    from fixtures.zoo.laravel.server import missing
+
+    return missing()
+
+
 def _nextjs(port: int) -> Any:
     from fixtures.zoo.nextjs.server import NextNotes, built_app
 
@@ -713,6 +726,9 @@ ZOOS = [
         lambda o: webforms.assert_full_lifecycle(o.run, o.after), missing=_webforms_missing),
     Zoo("express", _express, express.PASSWORD,
         lambda o: express.assert_full_lifecycle(o.run, o.after), missing=_express_missing),
+    Zoo("laravel", _laravel, laravel.PASSWORD,
+        lambda o: laravel.assert_full_lifecycle(o.run, o.after), missing=_laravel_missing,
+        users=laravel.USERS),
     Zoo("nextjs", _nextjs, nextjs.PASSWORD,
         lambda o: nextjs.assert_full_lifecycle(o.run, o.after), missing=_nextjs_missing),
     Zoo("nodered", _nodered, nodered.PASSWORD,

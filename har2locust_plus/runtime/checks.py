@@ -907,7 +907,8 @@ def from_regex(resp, step, var, pattern, text=None, sent_in=()):
 def from_link(resp, step, var, name, anchors, sent_in=()):
     """The query parameter name of the first link (<a href>, <form action>, a frame, a
     formaction, htmx's hx-get, a URL in a data-* attribute ...) whose query also holds
-    anchors, (parameter, value) pairs: the nonce of the link for this object."""
+    anchors, (parameter, value) pairs: the nonce of the link for this object. The anchor
+    "/" is the link's path (percent escapes decoded): the signed URL of this object."""
     tree = parsed_html(resp)
     links = (
         "//a/@href | //area/@href | //form/@action | //iframe/@src | //frame/@src"
@@ -919,10 +920,14 @@ def from_link(resp, step, var, name, anchors, sent_in=()):
     )
     for url in tree.xpath(links) if tree is not None else ():
         try:
-            query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+            parts = urlsplit(url)
+            query = parse_qs(parts.query, keep_blank_values=True)
         except ValueError:
             continue
-        if name in query and all(query.get(k) == [str(v)] for k, v in anchors):
+        if name in query and all(
+            unquote(parts.path) == str(v) if k == "/" else query.get(k) == [str(v)]
+            for k, v in anchors
+        ):
             return sendable(resp, step, var, query[name][0], sent_in)
     stop_flow(resp, step, var)
 

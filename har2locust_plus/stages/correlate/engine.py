@@ -46,7 +46,16 @@ from ..headers import host_relative
 from . import rank
 from .delta import delta_fields, delta_sources
 from .headers import cookie_values, header_rule_sources, header_sources, set_cookies
-from .html import HTML_ROW, HTML_ROW_VALUE, SHOWN, fragment_sources, html_sources, is_html
+from .html import (
+    HTML_ROW,
+    HTML_ROW_VALUE,
+    PATH_ANCHOR,
+    SHOWN,
+    fragment_sources,
+    html_sources,
+    is_html,
+    object_segment,
+)
 from .json_body import json_sources, object_id, plain_sources
 from .rows import JSON_ROW, ROW
 from .scripts import rsc_sources, served_script_sources
@@ -1242,7 +1251,17 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
         return None
     if followed and not best[0].creates:
         best = followed
+    if len(best) > 1 and isinstance(step, ir.Step) and any(s.kind == "link" for s in best):
+        # a value every link of a list holds (the expiry of signed URLs made at once): from
+        # the link this request follows, whose other parameters belong with it
+        best.sort(key=lambda s: not _links_to(s, step))
     return next((s for s in best if s.name == wanted_name), best[0])
+
+
+def _links_to(source: Source, step: ir.Step) -> bool:
+    """Is ``source`` a link source whose link's path is the path ``step`` requests?"""
+    path = next((v for k, v in source.anchors if k == PATH_ANCHOR), None)
+    return path is not None and path == unquote(_literal_text(step.request.path) or "")
 
 
 def _filled_source(value: str, sources: list[Source], step: ir.Step, state: _State,
@@ -1409,12 +1428,46 @@ def _anchored(source: Source, state: _State) -> Source:
     at = _At(source.step)
     anchors: list[tuple[str, str | ir.VarRef | ir.Template]] = []
     for name, value in source.anchors:
+        if name == PATH_ANCHOR:
+            path = _anchor_path(str(value), at, state)
+            if path is not None:
+                anchors.append((name, path))
+            elif not source.first_link:  # no other way to tell this link from the first
+                anchors.append((name, value))  # a fresh server's page has none: the step fails
+            continue
         var = _lookup(str(value), at, state, whole=True, key=name)  # type: ignore[arg-type]
         text = ir.VarRef(var) if var else _anchor_text(str(value), name, at, state)
         if text == value and token_like(value):  # type: ignore[arg-type]
             continue
         anchors.append((name, text))
     return replace(source, anchors=tuple(anchors))
+
+
+def _anchor_path(path: str, at: _At, state: _State) -> str | ir.Template | None:
+    """A link's path (``/notes/22751/export``) with the objects' ids in it that were handed
+    out before the link's page (or made up by the client) as their variables, each looked up
+    as a request path's segment is, under the route word before it; None when a segment that
+    names an object is not known then (the path would name the recorded object only)."""
+    parts: list[ir.Part] = []
+    segments = path.split("/")
+    for i, segment in enumerate(segments):
+        if i:
+            parts.append("/")
+        if ";" in segment:  # a path parameter (;jsessionid=…): this session's, not known
+            return None
+        if not object_segment(segment):
+            parts.append(segment)
+            continue
+        made = state.generated.get(segment)
+        if made is not None and made.used_by[0] <= at.number:
+            parts.append(ir.VarRef(made.var))
+            continue
+        var = _lookup(segment, at, state, whole=True, key="",  # type: ignore[arg-type]
+                      place="/" + segments[i - 1] if i else "/")
+        if var is None:
+            return None
+        parts.append(ir.VarRef(var))
+    return ir.Template(ir.merge_parts(parts))
 
 
 # what the client makes up that can name the object it creates (not a cookie it reads)

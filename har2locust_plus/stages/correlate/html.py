@@ -821,16 +821,43 @@ def _query_source(step: ir.Step, text: str, name: str, value: str,
     ``returnto=/wiki/Main``) is where to go next, not which object the link is for: it names no
     anchor (its digits are a port or a page's name, and its origin is the recorded host's)."""
     anchors = tuple((k, v) for k, v in params if k != name and not _is_address(v))
-    if any(any(ch.isdigit() for ch in v) for _, v in anchors):
-        return Source(step.number, value, identifier(name) or "value", "link", expr=name,
-                      anchors=anchors, how=f"link {url[:40]}", id_like=True)
     pattern = f"[?&;]{re.escape(name)}=([^&\"'<>\\s#]*)"
     found = first_group(pattern, text)
-    if found is None or decode(found, "html+url") != value:
+    first = found is not None and decode(found, "html+url") == value
+    if (path := _object_path(url)) is not None:
+        # a link to an object's page (/notes/22751/export?expires=…&signature=…, a signed URL
+        # per object): the link of *this* object, by its path, not the first of the list
+        anchors += ((PATH_ANCHOR, path),)
+    if path is not None or any(any(ch.isdigit() for ch in v) for _, v in anchors):
+        return Source(step.number, value, identifier(name) or "value", "link", expr=name,
+                      anchors=anchors, how=f"link {url[:40]}", id_like=True,
+                      first_link=first)
+    if not first:
         return None  # another link with the same parameter comes first
     return Source(step.number, value, identifier(name) or "value", "regex", expr=pattern,
                   rank=RANK_TEXT, how=f"link {url[:40]}", id_like=True,
                   decode="html+url" if found != value else "")
+
+
+# the anchor of a link source that is the link's path (``ir.Extraction.anchors``)
+PATH_ANCHOR = "/"
+
+
+def _object_path(url: str) -> str | None:
+    """The path of a link (percent escapes decoded) when one of its segments names an object:
+    a number or an id-like token, a UUID among them (``/notes/22751/export``); else None."""
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        return None
+    return path if any(object_segment(segment) for segment in path.split("/")) else None
+
+
+def object_segment(segment: str) -> bool:
+    """Does a path segment (percent escapes decoded) name an object: a number or an id-like
+    token (a path parameter after ``;``, ``list;jsessionid=…``, is not the segment's name)?"""
+    name = segment.partition(";")[0]
+    return name.isdigit() or token_like(name)
 
 
 def _is_address(value: str) -> bool:

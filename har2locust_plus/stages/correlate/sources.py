@@ -84,6 +84,9 @@ class Source:
     prefilled: bool = False
     # a moment to the second in a JSON object with an ``id``: that id (see rank.stamp_agrees)
     owner: str = ""
+    # kind "link": the first link of the page with this parameter (what a link source whose
+    # anchors all drop out at run time would read: see engine._anchored)
+    first_link: bool = True
 
 
 OBJECT_ID_NAME = re.compile(r"(^|[_\-.])(id|ids|uuid|guid|slug|ref)$|Id$|ID$|^[a-z]{1,10}ids?$")
