@@ -145,6 +145,10 @@ RENAMED = "expected JSON keys ['title'] (got ['body', 'created_at', 'id', 'name'
         "07 /notes": f"step 7 GET /notes: {NOTES_TITLE}",
         "09 /notes": f"step 9 GET /notes: {NOTES_TITLE}",
     }, id="title"),
+    pytest.param("notes-journey.har", "ignore-delete", {
+        "09 /notes": "step 9 GET /notes: the page still names /notes/<id>: the delete before "
+                     "did not remove it",
+    }, id="ignore-delete"),
     pytest.param("api-journey.har", "500", {
         "4 /api/notes/{note_id}": "step 4 GET /api/notes/{note_id}: expected status 200, got 500 "
                                   "(the answer's error: \"internal server error (sabotaged)\")",
@@ -1456,3 +1460,86 @@ def test_the_script_sets_the_policy_only_when_a_recorded_answer_sets_a_secure_co
         "sid=abc; path=/; secure", "http")
     assert "send_secure_cookies_as_browsers_do" not in script("sid=abc; Path=/; HttpOnly")
     assert "send_secure_cookies_as_browsers_do" not in script("secure=1; Path=/")
+
+
+# --- a delete the app ignored: the list it lands on still names the object ----------------------
+
+
+def _made_then_deleted_har(site, *, delete: dict[str, Any] | None = None, after: str = "",
+                           before: str = '<a href="/notes/4711">Milk</a>') -> bytes:
+    """Add a note (302 to /notes/4711), the list naming it (``before``), delete it
+    (``delete``: the request; a form's ``_method=DELETE`` by default), 302 to the list, the
+    list (``after`` in it)."""
+    form = {"mimeType": "application/x-www-form-urlencoded", "text": "_method=DELETE",
+            "params": [{"name": "_method", "value": "DELETE"}]}
+    return site(
+        site._entry("/notes", "POST", status=302, body=None,
+                    response_headers=[("Location", f"{ORIGIN}/notes/4711")],
+                    redirect_url=f"{ORIGIN}/notes/4711"),
+        site.page("/notes/4711", "<title>Milk</title><body><p>Milk</p>"),
+        site.page("/notes", f"<title>Notes</title><body><ul><li>{before}</li>"
+                            '<li><a href="/notes/47110">Eggs</a></li></ul>'),
+        site._entry("/notes/4711", "POST", status=303, body=None,
+                    response_headers=[("Location", f"{ORIGIN}/notes")],
+                    redirect_url=f"{ORIGIN}/notes",
+                    headers=[("Content-Type", "application/x-www-form-urlencoded")],
+                    post_data=form) if delete is None else delete,
+        site.page("/notes", f"<title>Notes</title><body><ul>{after}"
+                            '<li><a href="/notes/47110">Eggs</a></li></ul>'),
+    )
+
+
+def _made_then_deleted(site, **kwargs: Any) -> Converted:
+    return _inspect(_made_then_deleted_har(site, **kwargs))
+
+
+def _gone(conv: Converted) -> list[tuple[int, ir.Check]]:
+    return _checks(conv, "gone")
+
+
+def test_the_list_a_delete_lands_on_may_not_name_the_object_any_more(site) -> None:
+    """Symfony's make:crud ignores a delete whose token is stale and redirects to the list
+    all the same (303); so does Rails' ``destroy`` when a callback refuses. The recorded list
+    named the note before the delete and not after: the replayed list may not name it
+    (``/notes/<the id read this run>``, as a whole path: ``/notes/47110`` is another)."""
+    conv = _made_then_deleted(site)
+    [(step, check)] = _gone(conv)
+    var = conv.scenario.steps[0].extractions[0].var
+    assert step == 5 and check.expected == (ir.Template(("/notes/", ir.VarRef(var))),)
+    assert f'gone=(f"/notes/{{self.{var}}}",)' in convert(_made_then_deleted_har(site)).code
+    for method, extra in (("DELETE", {}), ("POST", {"path": "/notes/4711/delete"})):
+        delete = site._entry(extra.get("path", "/notes/4711"), method, status=302, body=None,
+                             response_headers=[("Location", f"{ORIGIN}/notes")],
+                             redirect_url=f"{ORIGIN}/notes")
+        assert [n for n, _ in _gone(_made_then_deleted(site, delete=delete))] == [5], method
+
+
+@pytest.mark.parametrize(("before", "after", "why"), [
+    ('<a href="/notes/4711">Milk</a>', '<li><a href="/notes/4711/restore">Undo</a></li>',
+     "the recorded list still names it (an undo link)"),
+    ("Milk", "", "no recorded list named it before the delete"),
+])
+def test_no_gone_check_where_the_recording_does_not_show_the_object_leave(
+        site, before: str, after: str, why: str) -> None:
+    assert _gone(_made_then_deleted(site, before=before, after=after)) == [], why
+
+
+def test_no_gone_check_after_a_post_that_deletes_nothing(site) -> None:
+    """A form's post that is no delete (an update) lands on the same list: nothing is gone."""
+    update = site._entry("/notes/4711", "POST", status=303, body=None,
+                         response_headers=[("Location", f"{ORIGIN}/notes")],
+                         redirect_url=f"{ORIGIN}/notes")
+    assert _gone(_made_then_deleted(site, delete=update)) == []
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ('<a href="/notes/47110">Eggs</a>', None),
+    ('<a href="/notes/4711">Milk</a>', "the page still names /notes/<id>: the delete before "
+                                       "did not remove it"),
+    ('<a href="http://h/notes/4711/edit">edit</a>', "the page still names /notes/<id>: the "
+                                                     "delete before did not remove it"),
+])
+def test_gone_fails_a_page_that_still_names_the_object(text: str, problem: str | None) -> None:
+    resp = FakeResponse(200, {"Content-Type": "text/html"}, text)
+    assert runtime.checkpoint_problem(resp, 200, None, None, (), (), (), False,
+                                      gone=("/notes/4711",)) == problem

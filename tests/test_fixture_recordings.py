@@ -43,7 +43,7 @@ def _php_app_missing(script: str) -> str | None:
     Adminer, Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
     Next.js and SvelteKit apps, Tomcat and its Manager, Request Tracker, Fossil, ikiwiki and
     lighttpd, Cacti, Gitit, Radicale, Icinga Web 2, Tryton, Node.js for Directus, Debian's
-    Laravel) cannot run here, or None."""
+    Laravel and Symfony) cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -72,6 +72,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.express import server  # type: ignore[no-redef]
     elif "laravel" in script:
         from fixtures.zoo.laravel import server  # type: ignore[no-redef]
+    elif "symfony" in script:
+        from fixtures.zoo.symfony import server  # type: ignore[no-redef]
     elif "tomcat" in script:
         from fixtures.zoo.tomcat import server  # type: ignore[no-redef]
     elif "zoo/rt/" in script:
@@ -230,6 +232,8 @@ RECORDINGS = [
                  {"express.har": True}, id="express"),
     pytest.param("fixtures/zoo/laravel/record.py", ("--out", "{dir}/laravel.har"),
                  {"laravel.har": True}, id="laravel"),
+    pytest.param("fixtures/zoo/symfony/record.py", ("--out", "{dir}/symfony.har"),
+                 {"symfony.har": True}, id="symfony"),
     pytest.param("fixtures/zoo/sveltekit/record.py", ("--out", "{dir}/sveltekit.har"),
                  {"sveltekit.har": True}, id="sveltekit"),
     pytest.param("fixtures/zoo/trac/record.py", ("--out", "{dir}/trac.har"),

@@ -60,6 +60,7 @@ import test_zoo_simplesaml as simplesaml
 import test_zoo_smorest as smorest
 import test_zoo_sqladmin as sqladmin
 import test_zoo_sveltekit as sveltekit
+import test_zoo_symfony as symfony
 import test_zoo_syncthing as syncthing
 import test_zoo_tomcat as tomcat
 import test_zoo_trac as trac
@@ -635,6 +636,18 @@ def _laravel_missing() -> str | None:
     return missing()
 
 
+def _symfony(port: int) -> Any:
+    from fixtures.zoo.symfony.server import SymfonyNotes
+
+    return SymfonyNotes(port=port)
+
+
+def _symfony_missing() -> str | None:
+    from fixtures.zoo.symfony.server import missing
+
+    return missing()
+
+
 def _nextjs(port: int) -> Any:
     from fixtures.zoo.nextjs.server import NextNotes, built_app
 
@@ -729,6 +742,9 @@ ZOOS = [
     Zoo("laravel", _laravel, laravel.PASSWORD,
         lambda o: laravel.assert_full_lifecycle(o.run, o.after), missing=_laravel_missing,
         users=laravel.USERS),
+    Zoo("symfony", _symfony, symfony.PASSWORD,
+        lambda o: symfony.assert_full_lifecycle(o.run, o.after), missing=_symfony_missing,
+        users=symfony.USERS),
     Zoo("nextjs", _nextjs, nextjs.PASSWORD,
         lambda o: nextjs.assert_full_lifecycle(o.run, o.after), missing=_nextjs_missing),
     Zoo("nodered", _nodered, nodered.PASSWORD,

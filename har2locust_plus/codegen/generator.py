@@ -806,6 +806,8 @@ class FastHttpGenerator:
             args.append(_kwarg("dav_ok", cst.Name("True")))
         if "body_is" in by_kind:
             args.append(_kwarg("body_is", py_str(by_kind["body_is"].expected)))
+        if "gone" in by_kind:
+            args.append(_kwarg("gone", py_value(tuple(by_kind["gone"].expected))))
         origins += [c.origin for c in checks if c.kind != "status" and c.origin]
         comment = "; ".join(dict.fromkeys(o for o in origins if o))
         return args, [_line_comment(comment)] if comment else []

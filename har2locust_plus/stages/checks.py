@@ -83,10 +83,18 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     body_checks: dict[RequestKey, list[ir.Check]] = {}  # one decision per request
     steps = []
     after_unsafe = False  # the step before redirected, and its chain began with an unsafe one
+    removed: _Removed | None = None  # what the delete whose redirects are followed removed
+    recorded: dict[str, str] | None = None  # each variable's recorded value, once needed
     for step in scenario.steps:
         landed = after_unsafe and step.follows_location
         after_unsafe = step.response is not None and 300 <= step.response.status < 400 and (
             landed or step.request.method not in SAFE_METHODS)
+        if not landed:
+            removed = None
+        if after_unsafe and not landed and _deletes(step.request):
+            if recorded is None:
+                recorded = _recorded_values(scenario.steps)
+            removed = _removed(step, recorded)
         if step.response is None:
             steps.append(step)
             continue
@@ -106,8 +114,111 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             if landed:
                 checks += [check for check in _landing_message(step.response, dynamic)
                            if check not in checks]
+            if removed is not None and not after_unsafe and \
+                    _shown_before_not_after(removed, step, scenario.steps):
+                checks.append(ir.Check("gone", (removed.template,),
+                                       "the list no longer links to what the delete removed"))
         steps.append(replace(step, checks=tuple(checks)))
     return replace(scenario, steps=tuple(steps))
+
+
+# --- a delete that the app ignored --------------------------------------------------------------
+#
+# An app may answer a delete it refused as it answers one it did: Symfony's make:crud ignores a
+# stale token and redirects to the list all the same (303), and so do many hand-written
+# controllers. Where the recorded list the delete lands on no longer links to the object, and a
+# recording of that list before the delete did, the replayed list must not link to it either.
+
+
+class _Removed:
+    """The object a delete removed: its URL's path up to its id, as a template and as
+    recorded (``/note/{note_id}``, ``/note/68848``), and the delete's step number."""
+
+    __slots__ = ("template", "literal", "step")
+
+    def __init__(self, template: ir.Template, literal: str, step: int) -> None:
+        self.template, self.literal, self.step = template, literal, step
+
+
+_DELETE_WORDS = frozenset({"delete", "destroy", "remove"})
+
+
+def _deletes(request: ir.Request) -> bool:
+    """A request that deletes what its path names: ``DELETE``, or a form's post that says so
+    (``_method=DELETE``, Rails', Laravel's, Symfony's method override; an
+    ``X-HTTP-Method-Override`` header; a last route word ``delete``, ``destroy``, ``remove``)."""
+    if request.method == "DELETE":
+        return True
+    if request.method != "POST":
+        return False
+    override = request.header("x-http-method-override") or request.header("x-http-method")
+    if override and override.upper() == "DELETE":
+        return True
+    fields = request.body.fields if isinstance(request.body, ir.FormBody) else ()
+    for name, value in chain(fields, ((q.name, q.value) for q in request.query)):
+        if name == "_method" and value.is_literal and value.text.upper() == "DELETE":
+            return True
+    last = request.path.parts[-1] if request.path.parts else ""
+    return isinstance(last, str) and last.rstrip("/").rpartition("/")[2].lower() in _DELETE_WORDS
+
+
+def _recorded_values(steps: Sequence[ir.Step]) -> dict[str, str]:
+    """Each variable's recorded value (its first extraction or generation)."""
+    found: dict[str, str] = {}
+    for step in steps:
+        for item in chain(step.extractions, step.generated):
+            if item.recorded:
+                found.setdefault(item.var, item.recorded)
+    return found
+
+
+def _removed(step: ir.Step, recorded: dict[str, str]) -> _Removed | None:
+    """What ``step``'s delete removes: its path up to the first value read this run (the
+    object's id), when the path holds one whose recorded value is known."""
+    parts: list[ir.Part] = []
+    literal = []
+    for part in step.request.path.parts:
+        if isinstance(part, ir.VarRef):
+            value = recorded.get(part.name) if part.scope == "self" else None
+            if value is None or not _URL_SAFE_ID.fullmatch(value):
+                return None
+            parts.append(ir.VarRef(part.name))
+            literal.append(value)
+            return _Removed(ir.Template(tuple(parts)), "".join(literal), step.number)
+        if not isinstance(part, str):
+            return None
+        parts.append(part)
+        literal.append(part)
+    return None
+
+
+_URL_SAFE_ID = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def _links_to(text: str, path: str) -> bool:
+    """Does ``text`` name ``path`` whole (``/note/5``, not ``/note/55``)?"""
+    return re.search(re.escape(path) + r"(?![\w-])", text) is not None
+
+
+def _shown_before_not_after(removed: _Removed, step: ir.Step,
+                            steps: Sequence[ir.Step]) -> bool:
+    """The page the delete landed on (``step``, an HTML answer) does not name the object, and
+    the same page recorded before the delete did."""
+    response = step.response
+    if response is None or "html" not in response.mime_type or not 200 <= response.status < 300:
+        return False
+    text = response.text
+    if not text or len(removed.literal) < 3 or _links_to(text, removed.literal):
+        return False
+    path = step.request.path
+    for earlier in steps:
+        if earlier.number >= removed.step:
+            return False
+        if earlier.request.method == "GET" and earlier.request.path == path and \
+                earlier.response is not None and earlier.response.text and \
+                _links_to(earlier.response.text, removed.literal):
+            return True
+    return False
 
 
 SAFE_METHODS = ("GET", "HEAD")

@@ -245,7 +245,7 @@ class NotesJourneyFirefoxUser(FastHttpUser):
                 name="09 /notes",
                 catch_response=True,
             ) as resp:
-                # recorded status 200; recorded content type; recorded page text
+                # recorded status 200; recorded content type; recorded page text; the list no longer links to what the delete removed
                 check(
                     resp,
                     "step 9 GET /notes",
@@ -253,6 +253,7 @@ class NotesJourneyFirefoxUser(FastHttpUser):
                     content_type="html",
                     contains=("<title>Notes — My notes</title>",),
                     no_error_shown=True,
+                    gone=(f"/notes/{self.note_id}",),
                 )
 
     def logout(self):
@@ -548,6 +549,7 @@ def check(
     body_url=None,
     body_is=None,
     dav_ok=False,
+    gone=(),
 ):
     """Mark the response failed, naming the step, unless it is what the recording showed;
     a failed step ends this run of the flow (unless --continue-on-failure).
@@ -567,7 +569,9 @@ def check(
     json_values: (path, value) pairs it must hold, a path is keys joined by dots
     ("save.result"); no_error: the JSON may not have an "error" or "errors" member (APIs
     that answer errors with status 200); dav_ok: each status inside a WebDAV multi-status
-    answer must be a success, as recorded.
+    answer must be a success, as recorded; gone: paths of what the delete before removed
+    (/note/68848), which the page it lands on may not name (an app that ignores a refused
+    delete and redirects all the same shows the object still there).
     """
     problem = transport_problem(resp) or checkpoint_problem(
         resp,
@@ -584,6 +588,7 @@ def check(
         body_url,
         body_is,
         dav_ok,
+        gone,
     )
     if problem:
         resp.failure(f"{step}: {problem}")
@@ -609,6 +614,7 @@ def checkpoint_problem(
     body_url=None,
     body_is=None,
     dav_ok=False,
+    gone=(),
 ):
     got = resp.status_code
     where = resp.headers.get("Location") if resp.headers else None
@@ -681,6 +687,9 @@ def checkpoint_problem(
     for snippet in contains:
         if snippet not in text:
             return f"expected the body to contain {snippet!r}{what_came(text)}"
+    for path in gone:
+        if re.search(re.escape(path) + r"(?![\w-])", text):
+            return f"the page still names {steady(path)}: the delete before did not remove it"
     if json_keys or json_values:
         data = parsed_json(resp)
         if not isinstance(data, dict):
