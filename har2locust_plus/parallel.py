@@ -5,7 +5,9 @@ items: converting each entry of the HAR to a step (the loader decodes and conver
 entries of a 10,000-entry recording), what each response hands out (correlation parses 1,200
 HTML pages and 3,800 JSON bodies), and the code of each page method (the generator writes and
 prints 5,900 requests). :func:`fork_map` does about half of the items in a forked child
-process while this one does the rest. :func:`fork_imap` does the same for a caller that works
+process while this one does the rest. :func:`fork_call` runs one part of the work in a child
+beside another in this process (a large recording's checks beside the replacing of its
+secrets). :func:`fork_imap` does the same for a caller that works
 on each result in order as it comes (the correlation pass substitutes each request and
 registers what its response hands out, work only one process can do): the child sends its
 results in small batches, and the caller's own work runs beside the child's.
@@ -45,6 +47,7 @@ except ImportError:  # pragma: no cover - not on Windows, where nothing forks ei
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 _DISABLE = "H2L_NO_FORK"  # set (to anything) to compute everything in one process
 PIPE_SIZE = 1 << 20  # bytes a streaming child may send ahead (Linux's default limit: 1 MB)
@@ -122,6 +125,27 @@ def fork_imap(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64,
             yield theirs.next(fn, item) if i in child_share else fn(item)
     finally:
         theirs.close()
+
+
+def fork_call(theirs: Callable[[], R], mine: Callable[[], S], *,
+              reducers: Mapping[type, Callable[[Any], tuple]] | None = None
+              ) -> tuple[R, S]:
+    """``(theirs(), mine())``, ``theirs`` computed in a child process while this one computes
+    ``mine``: two parts of the work that read the same objects and change none of them (each
+    returns what it made). The results are exactly what the two calls in turn return: a
+    child that fails in any way has its part computed here afterwards. ``theirs``' result
+    travels back pickled (``reducers``: as for :func:`fork_map`); ``mine``'s never does.
+    """
+    child = _start(lambda _: theirs(), [None], [0], None, reducers) if can_fork() else None
+    if child is None:
+        return theirs(), mine()
+    try:
+        own = mine()
+    except BaseException:
+        _abandon(child)
+        raise
+    [found] = _collect(child, lambda _: theirs(), [None], [0], None)
+    return found, own
 
 
 STREAM_BATCH = 8  # results a child of fork_imap pickles at a time

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from har2locust_plus import parallel
-from har2locust_plus.parallel import fork_imap, fork_map
+from har2locust_plus.parallel import fork_call, fork_imap, fork_map
 
 os.environ.pop("H2L_NO_FORK", None)
 os.cpu_count = lambda: 2  # the cases are about forking, also on a one-core machine
@@ -264,6 +264,51 @@ def loading_a_large_recording_forks_and_gives_the_same_scenario(tmp: str) -> Non
             assert shared.setdefault((header.name, header.value.text), header) is header
     assert loader._receiving is None
     _assert_no_child_left()
+
+
+def fork_call_gives_both_results_and_a_failing_child_s_part_is_computed_here() -> None:
+    parent = os.getpid()
+    forks = _count_forks()
+    assert fork_call(lambda: (os.getpid() != parent, [1, 2]), lambda: os.getpid()) == (
+        (True, [1, 2]), parent)
+    assert len(forks) == 1
+
+    def fails_in_the_child() -> str:
+        if os.getpid() != parent:
+            raise RuntimeError("child only")
+        return "here"
+
+    assert fork_call(fails_in_the_child, lambda: 3) == ("here", 3)
+    assert fork_call(lambda: (lambda: 5), lambda: 4)[0]() == 5  # not picklable: computed here
+    try:
+        fork_call(lambda: 1, lambda: 1 / 0)
+    except ZeroDivisionError:
+        pass
+    else:
+        raise AssertionError("the error was not raised")
+    _assert_no_child_left()
+
+
+def checks_beside_secrets_give_the_one_process_script(tmp: str) -> None:
+    """A recording large enough for its checks to be decided in a child process beside the
+    secrets and the shared headers: the same script as in one process, also with the checks
+    left out."""
+    from har2locust_plus import Options, convert, stages
+
+    har = _synthetic_har(tmp, 300, 5)
+    forks = _count_forks()
+    for options in (Options(), Options(checks="none")):
+        os.environ.pop("H2L_NO_FORK", None)
+        stages.CHECKS_BESIDE_FROM = 10**9
+        before = len(forks)
+        convert(str(har), options)
+        others = len(forks) - before  # the other stages' forks
+        stages.CHECKS_BESIDE_FROM = 100  # a small recording will do
+        before = len(forks)
+        forked = convert(str(har), options).code
+        assert len(forks) - before == others + 1, "the checks are decided in a child"
+        os.environ["H2L_NO_FORK"] = "1"
+        assert convert(str(har), options).code == forked
 
 
 def correlation_forks_on_a_large_recording_and_its_script_is_the_same(tmp: str) -> None:

@@ -230,7 +230,7 @@ def test_progress_line_on_a_terminal_is_erased_at_the_end(capsys: pytest.Capture
         progress("load")
         progress("correlate")
     err = capsys.readouterr().err
-    assert err == ("\r\x1b[Kconverting: load (1/13)\r\x1b[Kconverting: correlate (7/13)"
+    assert err == ("\r\x1b[Kconverting: load (1/12)\r\x1b[Kconverting: correlate (7/12)"
                    "\r\x1b[K")
 
 

@@ -28,6 +28,7 @@ CASES = [
     "a_streaming_child_failing_midway_leaves_the_rest_to_this_process",
     "leaving_a_stream_early_or_by_an_error_reaps_the_child",
     "many_results_come_back_in_chunks_and_a_short_answer_is_computed_here",
+    "fork_call_gives_both_results_and_a_failing_child_s_part_is_computed_here",
 ]
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
@@ -57,6 +58,10 @@ def test_loading_a_large_recording_forks_and_gives_the_same_scenario(tmp_path: P
     _run_case("loading_a_large_recording_forks_and_gives_the_same_scenario", str(tmp_path))
 
 
+def test_checks_decided_beside_the_secrets_give_the_same_script(tmp_path: Path) -> None:
+    _run_case("checks_beside_secrets_give_the_one_process_script", str(tmp_path))
+
+
 def test_page_methods_printed_ahead_give_the_same_script(tmp_path: Path) -> None:
     _run_case("pages_printed_ahead_give_the_same_script", str(tmp_path))
 
@@ -84,5 +89,6 @@ def test_the_cases_listed_are_all_the_cases() -> None:
     assert defined == set(CASES) | {
         "correlation_forks_on_a_large_recording_and_its_script_is_the_same",
         "pages_printed_ahead_give_the_same_script",
+        "checks_beside_secrets_give_the_one_process_script",
         "loading_a_large_recording_forks_and_gives_the_same_scenario"}
     assert parallel.fork_map  # the module under test imports

@@ -76,15 +76,33 @@ RequestKey = tuple[str, str, str, str]  # method, path, operation (``ir.Request.
 
 
 def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
-    if options.checks == "none":
+    return with_checks(scenario, checks_per_step(scenario, options))
+
+
+def with_checks(scenario: ir.Scenario, checks: Sequence[tuple[ir.Check, ...] | None]
+                ) -> ir.Scenario:
+    """The scenario with each step's checks (:func:`checks_per_step`; None: none)."""
+    if not any(found is not None for found in checks):
         return scenario
+    return replace(scenario, steps=tuple(
+        step if found is None else replace(step, checks=found)
+        for step, found in zip(scenario.steps, checks, strict=True)))
+
+
+def checks_per_step(scenario: ir.Scenario, options: Options
+                    ) -> list[tuple[ir.Check, ...] | None]:
+    """What each step's response is checked for (None: the step is left as it is). Reads
+    the requests only for what they send and name, never for a secret's place: the same
+    before secrets are parameterized and after (see ``stages.checks_beside_secrets``)."""
+    if options.checks == "none":
+        return [None] * len(scenario.steps)
     dynamic = _dynamic_values(scenario)
     groups = _recordings_by_request(scenario.steps)
     body_checks: dict[RequestKey, list[ir.Check]] = {}  # one decision per request
-    steps = []
     after_unsafe = False  # the step before redirected, and its chain began with an unsafe one
     removed: _Removed | None = None  # what the delete whose redirects are followed removed
     recorded: dict[str, str] | None = None  # each variable's recorded value, once needed
+    steps: list[tuple[ir.Check, ...] | None] = []
     for step in scenario.steps:
         landed = after_unsafe and step.follows_location
         after_unsafe = step.response is not None and 300 <= step.response.status < 400 and (
@@ -96,7 +114,7 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                 recorded = _recorded_values(scenario.steps)
             removed = _removed(step, recorded)
         if step.response is None:
-            steps.append(step)
+            steps.append(None)
             continue
         checks = _status_checks(step.response, step.request.origin)
         # a body the HAR does not hold (the browser dropped it: a frame's page replaced at
@@ -118,8 +136,8 @@ def add_checks(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                     _shown_before_not_after(removed, step, scenario.steps):
                 checks.append(ir.Check("gone", (removed.template,),
                                        "the list no longer links to what the delete removed"))
-        steps.append(replace(step, checks=tuple(checks)))
-    return replace(scenario, steps=tuple(steps))
+        steps.append(tuple(checks))
+    return steps
 
 
 # --- a delete that the app ignored --------------------------------------------------------------
