@@ -230,8 +230,10 @@ def test_progress_line_on_a_terminal_is_erased_at_the_end(capsys: pytest.Capture
         progress("load")
         progress("correlate")
     err = capsys.readouterr().err
-    assert err == ("\r\x1b[Kconverting: load (1/12)\r\x1b[Kconverting: correlate (7/12)"
-                   "\r\x1b[K")
+    total, at = len(_Progress.STAGES), _Progress.STAGES.index("correlate") + 1
+    assert (at, total) == (7, 11)  # load, the pipeline's stages, generate, format
+    assert err == (f"\r\x1b[Kconverting: load (1/{total})\r\x1b[Kconverting: correlate "
+                   f"({at}/{total})\r\x1b[K")
 
 
 def test_no_progress_output_off_a_terminal(tmp_path: Path) -> None:
