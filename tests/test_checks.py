@@ -1543,3 +1543,25 @@ def test_gone_fails_a_page_that_still_names_the_object(text: str, problem: str |
     resp = FakeResponse(200, {"Content-Type": "text/html"}, text)
     assert runtime.checkpoint_problem(resp, 200, None, None, (), (), (), False,
                                       gone=("/notes/4711",)) == problem
+
+
+def test_a_nested_resource_s_delete_names_the_object_by_its_last_id(site) -> None:
+    """``/boards/<board>/cards/<card>/delete``: the card is gone from the board's page, the
+    board is not; what may not be named any more is the card's whole path."""
+    entries = [
+        site._entry("/boards", "POST", status=302, body=None,
+                    response_headers=[("Location", f"{ORIGIN}/boards/9311")],
+                    redirect_url=f"{ORIGIN}/boards/9311"),
+        site._entry("/boards/9311/cards", "POST", status=302, body=None,
+                    response_headers=[("Location", f"{ORIGIN}/boards/9311")],
+                    redirect_url=f"{ORIGIN}/boards/9311"),
+        site.page("/boards/9311", '<title>Board</title><body><a href="/boards/9311/cards/5521">'
+                                  'Milk</a>'),
+        site._entry("/boards/9311/cards/5521/delete", "POST", status=302, body=None,
+                    response_headers=[("Location", f"{ORIGIN}/boards/9311")],
+                    redirect_url=f"{ORIGIN}/boards/9311"),
+        site.page("/boards/9311", '<title>Board</title><body><a href="/boards/9311">Board</a>'),
+    ]
+    [(step, check)] = _gone(_inspect(site(*entries)))
+    [board, card] = check.expected[0].refs()
+    assert step == 5 and check.expected[0].parts == ("/boards/", board, "/cards/", card)

@@ -191,23 +191,28 @@ def _recorded_values(steps: Sequence[ir.Step]) -> dict[str, str]:
 
 
 def _removed(step: ir.Step, recorded: dict[str, str]) -> _Removed | None:
-    """What ``step``'s delete removes: its path up to the first value read this run (the
-    object's id), when the path holds one whose recorded value is known."""
+    """What ``step``'s delete removes: its path up to the last value read this run (the
+    object's id: ``/users/{user_id}/notes/{note_id}`` of ``…/{note_id}/delete``), when every
+    such value's recorded one is known."""
+    path = step.request.path.parts
+    last = max((i for i, part in enumerate(path) if isinstance(part, ir.VarRef)), default=None)
+    if last is None:
+        return None
     parts: list[ir.Part] = []
     literal = []
-    for part in step.request.path.parts:
+    for part in path[:last + 1]:
         if isinstance(part, ir.VarRef):
             value = recorded.get(part.name) if part.scope == "self" else None
             if value is None or not _URL_SAFE_ID.fullmatch(value):
                 return None
             parts.append(ir.VarRef(part.name))
             literal.append(value)
-            return _Removed(ir.Template(tuple(parts)), "".join(literal), step.number)
-        if not isinstance(part, str):
+        elif isinstance(part, str):
+            parts.append(part)
+            literal.append(part)
+        else:
             return None
-        parts.append(part)
-        literal.append(part)
-    return None
+    return _Removed(ir.Template(tuple(parts)), "".join(literal), step.number)
 
 
 _URL_SAFE_ID = re.compile(r"[A-Za-z0-9_.~-]+")
