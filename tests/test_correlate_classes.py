@@ -3698,3 +3698,22 @@ def test_a_link_path_naming_an_object_not_known_yet_is_no_anchor() -> None:
              for e in step(result, 1).extractions}
     assert ("regex", ()) in kinds.values(), kinds  # the CSRF nonce: the first such link
     assert kinds["nonce"] == ("link", ()), kinds  # 31337 was never handed out before
+
+
+def test_a_link_found_by_its_other_parameters_keeps_no_stale_path() -> None:
+    """A nonce per object in a list's links whose path holds a number no answer handed out
+    (a year): the link is found by the object's id in its query, as before; its recorded path
+    would find no link on a fresh server. Only where nothing else tells the link from the
+    page's first is the recorded path kept (the step then fails, saying so)."""
+    nonces = {"4700": "Qm9vb2sxMjM0NTY3", "4711": "Zk3pQ9xW2vL7nB4m"}
+    links = "".join(f'<a href="/archive/2026/trash?id={n}&amp;nonce={t}">x</a>'
+                    for n, t in nonces.items())
+    result = conv(
+        entry("/notes", "POST", form=[("title", "Milk")], status=302,
+              response_headers=[("Location", f"{ORIGIN}/notes/4711")]),
+        page("/archive", links),
+        entry(f"/archive/2026/trash?id=4711&nonce={nonces['4711']}", "POST", status=204),
+    )
+    note_id = extraction(result, 1).var
+    [link] = [e for e in step(result, 2).extractions if e.kind == "link"]
+    assert link.anchors == (("id", ir.VarRef(note_id)),), link

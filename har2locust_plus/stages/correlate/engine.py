@@ -1427,19 +1427,24 @@ def _anchored(source: Source, state: _State) -> Source:
     is new on a fresh server), so the recorded one would find no link at all."""
     at = _At(source.step)
     anchors: list[tuple[str, str | ir.VarRef | ir.Template]] = []
+    stale_path = None
     for name, value in source.anchors:
         if name == PATH_ANCHOR:
             path = _anchor_path(str(value), at, state)
             if path is not None:
                 anchors.append((name, path))
-            elif not source.first_link:  # no other way to tell this link from the first
-                anchors.append((name, value))  # a fresh server's page has none: the step fails
+            else:
+                stale_path = value
             continue
         var = _lookup(str(value), at, state, whole=True, key=name)  # type: ignore[arg-type]
         text = ir.VarRef(var) if var else _anchor_text(str(value), name, at, state)
         if text == value and token_like(value):  # type: ignore[arg-type]
             continue
         anchors.append((name, text))
+    if stale_path is not None and not anchors and not source.first_link:
+        # nothing else tells this link from the page's first: the recorded path, which a
+        # fresh server's page has not (the step fails, saying so, not reading another's)
+        anchors.append((PATH_ANCHOR, stale_path))
     return replace(source, anchors=tuple(anchors))
 
 
