@@ -34,7 +34,7 @@ from har2locust_plus import Options, ThinkTime, convert, ir
 from har2locust_plus.cli import main as cli
 from har2locust_plus.loader import load
 from har2locust_plus.runtime import checks as runtime
-from har2locust_plus.stages import PIPELINE
+from har2locust_plus.stages import PIPELINE, checks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
@@ -1573,3 +1573,117 @@ def test_a_nested_resource_s_delete_names_the_object_by_its_last_id(site) -> Non
     [(step, check)] = _gone(_inspect(site(*entries)))
     [board, card] = check.expected[0].refs()
     assert step == 5 and check.expected[0].parts == ("/boards/", board, "/cards/", card)
+
+
+def _trashed_by_link_har(site, link: str, *, before: str, after: str = "",
+                         made: str = "/notes/4711") -> bytes:
+    """Add a note (302 to ``made``), the list (``before``), a link that deletes (``link``,
+    a GET), 302 to the list, the list (``after``)."""
+    return site(
+        site._entry("/notes", "POST", status=302, body=None,
+                    response_headers=[("Location", f"{ORIGIN}{made}")],
+                    redirect_url=f"{ORIGIN}{made}"),
+        site.page(made, "<title>Milk</title><body><p>Milk</p>"),
+        site.page("/notes", f"<title>Notes</title><body><ul><li>{before}</li>"
+                            '<li><a href="/notes/47110">Eggs</a></li></ul>'),
+        site._entry(link, "GET", status=302, body=None,
+                    response_headers=[("Location", f"{ORIGIN}/notes?trashed=1")],
+                    redirect_url=f"{ORIGIN}/notes?trashed=1"),
+        site.page("/notes?trashed=1", f"<title>Notes</title><body><ul>{after}"
+                                      '<li><a href="/notes/47110">Eggs</a></li></ul>'),
+    )
+
+
+def test_a_link_that_trashes_names_the_object_by_its_parameter_not_its_nonce(site) -> None:
+    """WordPress's ``post.php?post=4711&action=trash&_wpnonce=…``, a GET: the list after it
+    may not link to ``post=<the id read this run>`` (not ``repost=``, not ``post=47110``); the
+    nonce, which the list also stopped showing, proves the request and names nothing."""
+    before = ('<a href="/post.php?post=4711&amp;action=edit">Milk</a> <a href="/post.php?'
+              'post=4711&amp;action=trash&amp;_wpnonce=9f3ac41b7e">Trash</a>')
+    har = _trashed_by_link_har(site, "/post.php?post=4711&action=trash&_wpnonce=9f3ac41b7e",
+                               before=before, after='<a href="/edit.php?ids=4711">Undo</a>')
+    conv = _inspect(har)
+    [(step, check)] = _gone(conv)
+    [var] = check.expected[0].refs()
+    assert step == 5 and check.expected[0].parts == ("post=", var)
+    assert f'gone=(f"post={{self.{var.name}}}",)' in convert(har).code
+
+
+def test_a_uuid_a_delete_link_sends_is_gone_wherever_the_list_names_it(site) -> None:
+    """changedetection.io's ``/api/delete?uuid=<uuid>``: the list links to the watch as
+    ``/edit/<uuid>``, never as ``uuid=…``; a value that long names one object alone."""
+    uuid = "3f0c9a1e-8b7d-4c2e-9a6f-1d2e3f4a5b6c"
+    har = _trashed_by_link_har(site, f"/api/delete?uuid={uuid}", made=f"/edit/{uuid}",
+                               before=f'<a href="/edit/{uuid}">Milk</a>')
+    [(step, check)] = _gone(_inspect(har))
+    [var] = check.expected[0].refs()
+    assert step == 5 and check.expected[0].parts == (var,)
+
+
+@pytest.mark.parametrize(("link", "why"), [
+    ("/task?id=1&action=trash&_nonce=9f3ac41b7e", "the id is sent as recorded (no variable): "
+                                                  "only the nonce was read, and names nothing"),
+    ("/notes?id=4711&action=archive", "archiving is no delete"),
+])
+def test_no_gone_check_for_a_link_that_names_no_object_it_deletes(site, link: str,
+                                                                  why: str) -> None:
+    before = f'<a href="{link.replace("&", "&amp;")}">Trash</a> <a href="/notes/4711">Milk</a>'
+    assert _gone(_inspect(_trashed_by_link_har(site, link, before=before))) == [], why
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ('<a href="/post.php?post=47110&amp;action=edit">Eggs</a>', None),
+    ('<a href="/post.php?repost=4711">Eggs</a>', None),
+    ('<a href="/post.php?post=4711&amp;action=edit">Milk</a>',
+     "the page still names post=<id>: the delete before did not remove it"),
+    ('<a href="/p?ids=4711">Undo</a>', None),
+])
+def test_gone_fails_a_page_that_still_links_with_the_object_s_parameter(
+        text: str, problem: str | None) -> None:
+    resp = FakeResponse(200, {"Content-Type": "text/html"}, text)
+    assert runtime.checkpoint_problem(resp, 200, None, None, (), (), (), False,
+                                      gone=("post=4711",)) == problem
+
+
+@pytest.mark.parametrize("named", ["/notes/4711", "post=4711",
+                                   "3f0c9a1e-8b7d-4c2e-9a6f-1d2e3f4a5b6c"])
+@given(before=st.text(alphabet="ab=/-_&;?1 ", max_size=6),
+       after=st.text(alphabet="ab=/-_&;?1 ", max_size=6))
+def test_the_stage_and_the_run_time_check_agree_on_what_a_page_names(
+        named: str, before: str, after: str) -> None:
+    text = before + named + after
+    resp = FakeResponse(200, {"Content-Type": "text/html"}, text)
+    said = runtime.checkpoint_problem(resp, 200, None, None, (), (), (), False, gone=(named,))
+    assert (said is not None) == checks._links_to(text, named)
+
+
+def test_a_word_the_user_typed_is_no_delete(site) -> None:
+    """DokuWiki's edit summary ``summary=delete`` (the user's words, under no action's name)
+    says nothing about what the request does."""
+    link = "/notes/4711/edit?summary=delete"
+    before = '<a href="/notes/4711">Milk</a>'
+    assert _gone(_inspect(_trashed_by_link_har(site, link, before=before))) == []
+    assert _gone(_inspect(_trashed_by_link_har(site, "/notes/4711/edit?op=delete",
+                                               before=before))) != []
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ('<tr><td>Zoo 1796141584194</td><td><a href="/edit/?id=4711">Edit</a></td></tr>',
+     "the page still names id=<id>: the delete before did not remove it"),
+    ('<tr><td>Zoo 1796141584301</td><td><a href="/edit/?id=4711">Edit</a></td></tr>', None),
+])
+def test_an_id_the_database_gave_again_is_not_the_object_the_delete_removed(
+        text: str, problem: str | None) -> None:
+    """SQLite hands a deleted row's id to the next row made (a rowid without AUTOINCREMENT):
+    another user's new note may bear ``id=4711`` when this user's list comes. The object is
+    still there only where its name, which this run made, is too."""
+    resp = FakeResponse(200, {"Content-Type": "text/html"}, text)
+    assert runtime.checkpoint_problem(resp, 200, None, None, (), (), (), False,
+                                      gone=(("id=4711", 1796141584194),)) == problem
+
+
+def test_the_gone_check_of_a_named_object_asks_for_its_name_too() -> None:
+    """Flask-Admin on SQLite (``fixtures/zoo/flaskadmin``): the note's title holds the time the
+    client made it; the list after the delete shows neither its id nor that time."""
+    code = convert(FIXTURES / "zoo" / "flaskadmin" / "flaskadmin.har").code
+    assert 'gone=((f"id={self.id}", f"{self.title}"),)' in code

@@ -150,6 +150,24 @@ def test_without_correlation_the_replay_fails_and_creates_nothing(
     assert state["sentinels_intact"] and state["tasks"] == [], why
 
 
+def test_a_trash_link_the_app_ignores_fails_the_step(
+    correlated: Result, password_env: str, tmp_path: Path
+) -> None:
+    """The trash link (a GET with the task's id in its query) answered as usual, a 302 to the
+    list with "Task moved to the trash.", while nothing was trashed: the list it lands on still
+    links to the task (``id=<task>``), which the recorded list after the trash did not."""
+    with _app(ignore_trash=True) as app:
+        run = _run(correlated.code, app, tmp_path, password_env, seconds=5)
+        state = app.state()
+    why = _explain(run, state)
+    ignored = state["counters"]["trash_ignored"].get("alice", 0)
+    assert ignored > 0 and state["counters"]["trashed"] == {}, why
+    landing = next(name for name in run.final if name.startswith("17 "))
+    assert run.final[landing] == (ignored, ignored), why  # every ignored trash failed there
+    assert any("the page still names id=" in row["Error"] and "did not remove it" in row["Error"]
+               for row in run.failures), why
+
+
 def test_wrong_password_fails_every_iteration_and_creates_nothing(
     correlated: Result, wrong_password_app: Any, password_env: str, tmp_path: Path
 ) -> None:

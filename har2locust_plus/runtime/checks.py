@@ -131,9 +131,10 @@ def check(
     json_values: (path, value) pairs it must hold, a path is keys joined by dots
     ("save.result"); no_error: the JSON may not have an "error" or "errors" member (APIs
     that answer errors with status 200); dav_ok: each status inside a WebDAV multi-status
-    answer must be a success, as recorded; gone: paths of what the delete before removed
-    (/note/68848), which the page it lands on may not name (an app that ignores a refused
-    delete and redirects all the same shows the object still there).
+    answer must be a success, as recorded; gone: what the delete before removed, as the list
+    named it (a path, /note/68848; a parameter, post=68848; a uuid alone; a pair: that and a
+    value this run made its name of), which the page it lands on may not name (an app that
+    ignores a refused delete and redirects all the same shows the object still there).
     """
     problem = transport_problem(resp) or checkpoint_problem(
         resp,
@@ -249,9 +250,15 @@ def checkpoint_problem(
     for snippet in contains:
         if snippet not in text:
             return f"expected the body to contain {snippet!r}{what_came(text)}"
-    for path in gone:
-        if re.search(re.escape(path) + r"(?![\w-])", text):
-            return f"the page still names {steady(path)}: the delete before did not remove it"
+    for named in gone:
+        # a path whole, a parameter (post=5, not repost=5), a value alone; or a pair, with
+        # the value this run made the object's name of
+        named, *also = (named,) if isinstance(named, str) else named
+        left = "" if named.startswith("/") else r"(?<![\w-])"
+        if re.search(left + re.escape(named) + r"(?![\w-])", text) and all(
+            str(value) in text for value in also
+        ):
+            return f"the page still names {steady(named)}: the delete before did not remove it"
     if json_keys or json_values:
         data = parsed_json(resp)
         if not isinstance(data, dict):

@@ -100,16 +100,18 @@ def checks_per_step(scenario: ir.Scenario, options: Options
     groups = _recordings_by_request(scenario.steps)
     body_checks: dict[RequestKey, list[ir.Check]] = {}  # one decision per request
     after_unsafe = False  # the step before redirected, and its chain began with an unsafe one
-    removed: _Removed | None = None  # what the delete whose redirects are followed removed
+    removed: list[_Removed] = []  # what the delete whose redirects are followed may remove
     recorded: dict[str, str] | None = None  # each variable's recorded value, once needed
     steps: list[tuple[ir.Check, ...] | None] = []
     for step in scenario.steps:
         landed = after_unsafe and step.follows_location
+        deletes = not landed and step.response is not None and \
+            300 <= step.response.status < 400 and _deletes(step.request)  # a link's too
         after_unsafe = step.response is not None and 300 <= step.response.status < 400 and (
-            landed or step.request.method not in SAFE_METHODS)
+            landed or deletes or step.request.method not in SAFE_METHODS)
         if not landed:
-            removed = None
-        if after_unsafe and not landed and _deletes(step.request):
+            removed = []
+        if after_unsafe and deletes:
             if recorded is None:
                 recorded = _recorded_values(scenario.steps)
             removed = _removed(step, recorded)
@@ -132,10 +134,15 @@ def checks_per_step(scenario: ir.Scenario, options: Options
             if landed:
                 checks += [check for check in _landing_message(step.response, dynamic)
                            if check not in checks]
-            if removed is not None and not after_unsafe and \
-                    _shown_before_not_after(removed, step, scenario.steps):
-                checks.append(ir.Check("gone", (removed.template,),
-                                       "the list no longer links to what the delete removed"))
+            if not after_unsafe:
+                for candidate in removed:
+                    before = _shown_before_not_after(candidate, step, scenario.steps)
+                    if before is not None:
+                        named = _named_also(before, step.response.text, scenario.steps)
+                        gone = (candidate.template, named) if named else candidate.template
+                        checks.append(ir.Check("gone", (gone,), "the list no longer links to "
+                                               "what the delete removed"))
+                        break
         steps.append(tuple(checks))
     return steps
 
@@ -159,25 +166,46 @@ class _Removed:
 
 
 _DELETE_WORDS = frozenset({"delete", "destroy", "remove"})
+# what a parameter that names the action says it does to the object: WordPress's
+# ``post.php?post=40429&action=trash``, ``?op=delete``; or a parameter named so (a submit
+# button ``delete=Delete``, PostfixAdmin's ``delete.php?table=alias&delete=<address>``). Not
+# any parameter: DokuWiki's edit summary ``summary=delete`` is the user's words
+_DELETE_VALUES = _DELETE_WORDS | {"trash"}
+_ACTION_NAME = re.compile(r"_?(action|act|op|operation|do|cmd|command|task|mode|method|verb)",
+                          re.I)
 
 
 def _deletes(request: ir.Request) -> bool:
-    """A request that deletes what its path names: ``DELETE``, or a form's post that says so
+    """A request that deletes what it names: ``DELETE``; a ``POST`` that says so
     (``_method=DELETE``, Rails', Laravel's, Symfony's method override; an
-    ``X-HTTP-Method-Override`` header; a last route word ``delete``, ``destroy``, ``remove``)."""
+    ``X-HTTP-Method-Override`` header); a
+    ``POST`` or a ``GET`` whose last route word is ``delete``, ``destroy`` or ``remove``
+    (``/notes/5/delete``, ``delete.php``) or a parameter of which says so (``action=trash``,
+    ``op=delete``, ``delete=Delete``: a link that deletes, as WordPress's and many a PHP
+    app's)."""
     if request.method == "DELETE":
         return True
-    if request.method != "POST":
+    if request.method not in ("POST", "GET"):
         return False
-    override = request.header("x-http-method-override") or request.header("x-http-method")
-    if override and override.upper() == "DELETE":
-        return True
+    if request.method == "POST":
+        override = request.header("x-http-method-override") or request.header("x-http-method")
+        if override and override.upper() == "DELETE":
+            return True
     fields = request.body.fields if isinstance(request.body, ir.FormBody) else ()
     for name, value in chain(fields, ((q.name, q.value) for q in request.query)):
-        if name == "_method" and value.is_literal and value.text.upper() == "DELETE":
+        if not value.is_literal:
+            continue
+        if name == "_method":
+            if request.method == "POST" and value.text.upper() == "DELETE":
+                return True
+        elif _ACTION_NAME.fullmatch(name) and value.text.lower() in _DELETE_VALUES or \
+                name.lower() in _DELETE_VALUES:
             return True
     last = request.path.parts[-1] if request.path.parts else ""
-    return isinstance(last, str) and last.rstrip("/").rpartition("/")[2].lower() in _DELETE_WORDS
+    if not isinstance(last, str):
+        return False
+    word = last.rstrip("/").rpartition("/")[2].lower()
+    return word in _DELETE_WORDS or word.rpartition(".")[0] in _DELETE_WORDS
 
 
 def _recorded_values(steps: Sequence[ir.Step]) -> dict[str, str]:
@@ -190,58 +218,113 @@ def _recorded_values(steps: Sequence[ir.Step]) -> dict[str, str]:
     return found
 
 
-def _removed(step: ir.Step, recorded: dict[str, str]) -> _Removed | None:
-    """What ``step``'s delete removes: its path up to the last value read this run (the
-    object's id: ``/users/{user_id}/notes/{note_id}`` of ``…/{note_id}/delete``), when every
-    such value's recorded one is known."""
+def _removed(step: ir.Step, recorded: dict[str, str]) -> list[_Removed]:
+    """What ``step``'s delete may remove, each as the list would name it, best first: its path
+    up to the last value read this run (the object's id: ``/users/{user_id}/notes/{note_id}``
+    of ``…/{note_id}/delete``); else each parameter holding one value read this run, not a
+    token (``post={post_id}`` of WordPress's ``post.php?post=40429&action=trash&_wpnonce=…``;
+    a form field's of a ``POST``), and a long one alone (a uuid: the list may link to it as
+    ``/edit/<uuid>``). Only values whose recorded one is known and needs no escaping."""
     path = step.request.path.parts
     last = max((i for i, part in enumerate(path) if isinstance(part, ir.VarRef)), default=None)
-    if last is None:
-        return None
-    parts: list[ir.Part] = []
+    if last is not None:
+        whole = _recorded_template(path[:last + 1], recorded)
+        return [] if whole is None else [_Removed(*whole, step.number)]
+    request = step.request
+    params = [(q.name, q.value) for q in request.query if not q.bare and q.name_template is None]
+    if request.method == "POST" and isinstance(request.body, ir.FormBody):
+        named = {index for index, _ in request.body.names}
+        params += [field for index, field in enumerate(request.body.fields) if index not in named]
+    found = []
+    for name, value in params:
+        if len(value.parts) != 1 or not isinstance(value.parts[0], ir.VarRef) or \
+                not _URL_SAFE_ID.fullmatch(name) or \
+                _CREDENTIAL_NAME.search(name):
+            continue
+        pair = _recorded_template((f"{name}=", *value.parts), recorded)
+        if pair is not None:
+            found.append(_Removed(*pair, step.number))
+            alone = pair[1][len(name) + 1:]
+            if len(alone) >= 16 and _TOKEN_LIKE.fullmatch(alone):
+                found.append(_Removed(ir.Template(value.parts[-1:]), alone, step.number))
+    return found
+
+
+def _recorded_template(parts: Sequence[ir.Part], recorded: dict[str, str]
+                       ) -> tuple[ir.Template, str] | None:
+    """``parts`` with each value read this run as its raw variable, and as recorded; None where
+    a value's recorded one is unknown or would be escaped in a URL."""
+    template: list[ir.Part] = []
     literal = []
-    for part in path[:last + 1]:
+    for part in parts:
         if isinstance(part, ir.VarRef):
             value = recorded.get(part.name) if part.scope == "self" else None
             if value is None or not _URL_SAFE_ID.fullmatch(value):
                 return None
-            parts.append(ir.VarRef(part.name))
+            template.append(ir.VarRef(part.name))
             literal.append(value)
         elif isinstance(part, str):
-            parts.append(part)
+            template.append(part)
             literal.append(part)
         else:
             return None
-    return _Removed(ir.Template(tuple(parts)), "".join(literal), step.number)
+    return ir.Template(tuple(template)), "".join(literal)
 
 
 _URL_SAFE_ID = re.compile(r"[A-Za-z0-9_.~-]+")
+# a parameter that proves the request, not one that names the object
+_CREDENTIAL_NAME = re.compile(r"csrf|xsrf|token|nonce|authenticity|auth|session|sig|hash|"
+                              r"expires|key|checksum|changecheck|digest|hmac", re.I)
+# a value long and mixed enough to name one object wherever it stands (a uuid, a hash id)
+_TOKEN_LIKE = re.compile(r"(?=[^-]*\d)(?=.*[A-Za-z])[A-Za-z0-9_-]+")
 
 
-def _links_to(text: str, path: str) -> bool:
-    """Does ``text`` name ``path`` whole (``/note/5``, not ``/note/55``)?"""
-    return re.search(re.escape(path) + r"(?![\w-])", text) is not None
+def _links_to(text: str, named: str) -> bool:
+    """Does ``text`` name ``named`` whole: a path (``/note/5``, not ``/note/55``), a parameter
+    (``post=5``, not ``post=55`` or ``repost=5``), a value alone?"""
+    return re.search(gone_pattern(named), text) is not None
+
+
+def gone_pattern(named: str) -> str:
+    """The regex the run-time check uses for ``named`` (``runtime/checks.py``, the same)."""
+    left = "" if named.startswith("/") else r"(?<![\w-])"
+    return left + re.escape(named) + r"(?![\w-])"
 
 
 def _shown_before_not_after(removed: _Removed, step: ir.Step,
-                            steps: Sequence[ir.Step]) -> bool:
+                            steps: Sequence[ir.Step]) -> str | None:
     """The page the delete landed on (``step``, an HTML answer) does not name the object, and
-    the same page recorded before the delete did."""
+    the same page recorded before the delete did: that page's text, else None."""
     response = step.response
     if response is None or "html" not in response.mime_type or not 200 <= response.status < 300:
-        return False
+        return None
     text = response.text
     if not text or len(removed.literal) < 3 or _links_to(text, removed.literal):
-        return False
+        return None
     path = step.request.path
     for earlier in steps:
         if earlier.number >= removed.step:
-            return False
+            return None
         if earlier.request.method == "GET" and earlier.request.path == path and \
                 earlier.response is not None and earlier.response.text and \
                 _links_to(earlier.response.text, removed.literal):
-            return True
-    return False
+            return earlier.response.text
+    return None
+
+
+def _named_also(before: str, after: str, steps: Sequence[ir.Step]) -> ir.Template | None:
+    """A value this run makes (a time or uuid in the object's name, ``Zoo 1796…``) that the
+    list showed before the delete and not after it, if any: the object is still there only if
+    the replayed list shows both its id and that value. Where the database hands a deleted
+    object's id to the next object made (SQLite's rowid without AUTOINCREMENT), another user's
+    new object may bear the id between this user's delete and its list."""
+    for step in steps:
+        for item in step.generated:
+            if item.kind in ("uuid4", "epoch_ms", "epoch_s", "unique") and \
+                    len(item.recorded) >= 8 and item.recorded in before and \
+                    item.recorded not in after:
+                return ir.Template((ir.VarRef(item.var),))
+    return None
 
 
 SAFE_METHODS = ("GET", "HEAD")
