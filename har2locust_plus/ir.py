@@ -31,13 +31,20 @@ class VarRef:
 
     ``encoding`` says how the value is written where it is used: ``raw`` as is, ``url`` percent
     encoded (a query or form value in a URL), ``path`` percent encoded as one path segment,
-    ``int`` converted to a number (a JSON number sent back that was found as text).
+    ``segment`` the same but leaving what a path segment may hold as it is (``=``, ``(``,
+    ``:``, ``@`` …, as the recording did), ``int`` converted to a number (a JSON number sent
+    back that was found as text).
     ``scope`` ``module`` names a module constant instead.
     """
 
     name: str
-    encoding: Literal["raw", "url", "path", "int"] = "raw"
+    encoding: Literal["raw", "url", "path", "segment", "int"] = "raw"
     scope: Literal["self", "module"] = "self"
+
+
+# what a path segment may hold unencoded besides the unreserved characters (RFC 3986's pchar):
+# what a ``segment`` value leaves as it is (``runtime/checks.py``'s ``path_segment``, the same)
+PATH_SAFE = "!$&'()*+,;=:@"
 
 
 @dataclass(frozen=True, slots=True)

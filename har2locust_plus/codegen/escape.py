@@ -88,6 +88,8 @@ def var_expr(ref: ir.VarRef) -> cst.BaseExpression:
         return expr
     if ref.encoding == "int":  # a JSON number sent back, found as text (a Location id)
         return cst.Call(cst.Name("int"), [cst.Arg(expr)])
+    if ref.encoding == "segment":  # runtime/checks.py (the safe characters hold both quotes)
+        return cst.Call(cst.Name("path_segment"), [cst.Arg(expr)])
     func = "quote_plus" if ref.encoding == "url" else "quote"
     args = [cst.Arg(cst.Call(cst.Name("str"), [cst.Arg(expr)]))]
     if ref.encoding == "path":

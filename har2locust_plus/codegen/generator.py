@@ -640,6 +640,9 @@ class FastHttpGenerator:
             func = "self.client.request"
             args.append((_POS, py_str(request.method)))
         url: cst.BaseExpression | Call = template_expr(self.url(request))
+        if not request.path.is_literal and any(ref.encoding == "segment"
+                                               for ref in request.path.refs()):
+            self.use_helper("path_segment")  # a Referer names only paths requested before
         if follows:  # the live Location, as the browser followed it; else the recorded URL
             self.use_helper("redirected")
             url = Call("redirected", ((_POS, _name("resp")), (_POS, url),

@@ -7,7 +7,7 @@ import json
 import re
 from html import unescape
 from http.cookiejar import Cookie, DefaultCookiePolicy, request_host
-from urllib.parse import parse_qs, unquote, unquote_plus, urljoin, urlsplit
+from urllib.parse import parse_qs, quote, unquote, unquote_plus, urljoin, urlsplit
 
 from locust.exception import RescheduleTask
 from lxml import etree, html
@@ -440,6 +440,13 @@ def error_shown(text):
         if sum(ch.isalpha() for ch in shown) >= 3:
             return shown if len(shown) <= 120 else shown[:117] + "..."
     return None
+
+
+def path_segment(value):
+    """A value as one URL path segment, percent-encoded but for what a segment may hold as it
+    is (= ( ) : @ and the like), as the recording wrote it: a server may compare a path as
+    sent (a signature over it), not decoded."""
+    return quote(str(value), safe="!$&'()*+,;=:@")
 
 
 def relative(url):

@@ -34,7 +34,8 @@ import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from urllib.parse import unquote, urlsplit
+from typing import Literal
+from urllib.parse import quote, unquote, urlsplit
 
 from ... import ir, jsontext
 from ...ir import replace
@@ -795,7 +796,8 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
                 unquote(param[1]), step, state, whole=True, key="", place=place)) is not None:
             # a path parameter's token, the rest of the segment kept (list;jsessionid=9E99…)
             sent.extend((value, unquote(param[1])))
-            parts.extend((param[0], ir.VarRef(ref, "path"), param[2]))
+            encoding = _segment_encoding(param[1], unquote(param[1]), raw=False)
+            parts.extend((param[0], ir.VarRef(ref, encoding), param[2]))
             continue
         ref = _lookup(value, step, state, whole=True, key="", place=place) if segment else None
         if ref is None and segment and (UUID4.match(value) or value in state.generated or (
@@ -807,7 +809,7 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
             ref = _generate(value, "uuid4", "uuid", step, state)
         if ref is not None:
             sent.append(value)
-            parts.append(ir.VarRef(ref, "raw" if URL_SAFE.match(value) else "path"))
+            parts.append(ir.VarRef(ref, _segment_encoding(segment, value)))
         elif i >= 2 and (slug := slug_id(segment)) is not None and (ref := _lookup(
                 slug[1], step, state, whole=True, key="", place=place)) is not None:
             # the id beside the object's name (/catalogue/zoo-teapot_52745/)
@@ -818,8 +820,7 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
             # a key in the framework's syntax (OData's /Notes(4711), /notes/4711.json)
             key = unquote(keyed[1])
             sent.extend((value, key))
-            parts.extend((keyed[0], ir.VarRef(ref, "raw" if URL_SAFE.match(key) else "path"),
-                          keyed[2]))
+            parts.extend((keyed[0], ir.VarRef(ref, _segment_encoding(keyed[1], key)), keyed[2]))
         else:
             if segment:
                 sent.append(value)
@@ -829,6 +830,22 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
         return template  # nothing replaced (and merge_parts would give the same parts)
     return ir.Template(ir.merge_parts(parts))
 
+
+def _segment_encoding(recorded: str, value: str, raw: bool = True
+                      ) -> Literal["raw", "path", "segment"]:
+    """How a value read at run time is written into a path where ``recorded`` (its encoded
+    form, ``value`` decoded) was: as the recording wrote it. Every character percent-encoded
+    that is not unreserved (``path``), unless the recording left the characters a path
+    segment may hold as they are (RFC 3986's sub-delimiters, ``:`` and ``@``): a base64
+    token's ``=`` (``/0u7FiUwDpia0EJVyPm8W6GZEnQQ=/``, a signed image URL whose signature
+    may cover the path as written), ASP.NET's cookieless session ``/(S(lit3py55t21z5v55))/``
+    (``segment``): what the browser sent. ``raw``: a value that needs no encoding is written
+    as it is."""
+    if raw and URL_SAFE.match(value):
+        return "raw"
+    if recorded != quote(value, safe="") and recorded == quote(value, safe=ir.PATH_SAFE):
+        return "segment"
+    return "path"
 
 _DATA_SOURCES = frozenset({"json", "location", "header", "xml"})
 
