@@ -353,12 +353,15 @@ class Extraction:
     ``html_row`` (``expr`` is a regex with one group over the href of the links in the rows
     of tag ``path[0]`` whose text holds the run-time value of ``anchors[0][1]``),
     ``html_row_value`` (the same rows; ``expr`` is an XPath from the row, an input's value),
+    ``form_input`` (``expr`` is an input's name, in the first form whose action holds
+    ``anchors``, as a link's: the token of the form for this object),
     ``document`` (the whole JSON document, which a later request sends back changed).
     """
 
     var: str
     kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link", "named_link",
-                  "json_html", "row", "json_row", "html_row", "html_row_value", "document"]
+                  "json_html", "row", "json_row", "html_row", "html_row_value", "form_input",
+                  "document"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments
@@ -367,7 +370,8 @@ class Extraction:
     # how to undo the escaping of the place it is found, "+"-joined steps in order: "html"
     # (entities), "url" (query encoding), "path" (percent encoding), "js" (string escapes)
     decode: str = ""
-    # link: (parameter, recorded text or the run-time value it must have) the link also holds
+    # link, form_input: (parameter, recorded text or the run-time value it must have) the
+    # link's or the form action's query also holds ("/": its path)
     anchors: tuple[tuple[str, str | VarRef | Template], ...] = ()
     # location: the response header naming the URL when it is not Location (HX-Redirect ...)
     header: str = ""

@@ -3753,3 +3753,60 @@ def test_path_segment_keeps_one_segment_and_decodes_to_the_value(value):
     written = runtime.path_segment(value)
     assert "/" not in written and "?" not in written and "#" not in written
     assert unquote(written) == value
+
+
+def _button_to(note: int, token: str) -> str:
+    """A row of a Rails list: the note's ``button_to`` form, its per-form token."""
+    return (f'<tr><td>Note</td><td><form class="button_to" method="post" action="/notes/{note}">'
+            '<input type="hidden" name="_method" value="delete"><input type="submit" '
+            f'value="Destroy"><input type="hidden" name="authenticity_token" value="{token}">'
+            '</form></td></tr>')
+
+
+PER_FORM = {4711: "tok4711AbCdEfGhIjKlMnOpQrSt", 4712: "tok4712AbCdEfGhIjKlMnOpQrSt",
+            0: "tokLogoutAbCdEfGhIjKlMnOpQrSt"}
+LOGOUT_FORM = ('<form class="button_to" method="post" action="/logout"><input type="hidden" '
+               f'name="authenticity_token" value="{PER_FORM[0]}"></form>')
+
+
+def test_a_token_per_form_is_read_from_the_form_of_the_object_this_run_made():
+    """Rails' per-form CSRF tokens (``load_defaults`` 5.0 and later): each ``button_to`` holds
+    a token for its own action, which another action refuses. The destroy of the note this run
+    made sends the token of the form whose action is that note's, found by the action (the
+    note's id read this run), not by its place in the list (alice's older note comes first,
+    and other users' notes on a fresh server); the log-out's, by its action too."""
+    html = _button_to(4711, PER_FORM[4711]) + _button_to(4712, PER_FORM[4712]) + LOGOUT_FORM
+    result = conv(
+        entry("/notes", "POST", status=302, form=[("note[title]", "Milk")],
+              response_headers=[("Location", "/notes/4712")]),
+        page("/notes", html),
+        entry("/notes/4712", "POST", status=302, response_headers=[("Location", "/notes")],
+              form=[("_method", "delete"), ("authenticity_token", PER_FORM[4712])]),
+        entry("/logout", "POST", status=302, response_headers=[("Location", "/login")],
+              form=[("authenticity_token", PER_FORM[0])]))
+    note = extraction(result, 1)
+    tokens = {e.recorded: e for e in step(result, 2).extractions}
+    destroy, logout = tokens[PER_FORM[4712]], tokens[PER_FORM[0]]
+    assert (destroy.kind, destroy.expr) == ("form_input", "authenticity_token")
+    assert destroy.anchors == (("/", ir.Template(("/notes/", ir.VarRef(note.var)))),)
+    assert (logout.kind, logout.anchors) == ("form_input", (("/", ir.Template(("/logout",))),))
+    assert form_field(step(result, 3), "authenticity_token") == \
+        ir.Template((ir.VarRef(destroy.var),))
+    # at run time: this run's note is another id, in another place of the list
+    live = _button_to(51, "tokOtherUsersNote") + LOGOUT_FORM + _button_to(77, "tokThisRun")
+    resp = type("R", (), {"text": f"<html><body><table>{live}</table></body></html>"})()
+    assert runtime.from_form(resp, "step 2", "t", "authenticity_token",
+                             (("/", "/notes/77"),)) == "tokThisRun"
+    assert runtime.from_form(resp, "step 2", "t", "authenticity_token",
+                             (("/", "/logout"),)) == PER_FORM[0]
+
+
+def test_forms_of_one_action_with_different_tokens_keep_the_recorded_place():
+    """Several forms posting to one action without an object in it (``/cart``, a product's
+    id in a hidden field): which one the user sent is not told by the action."""
+    forms = "".join(f'<form method="post" action="/cart"><input type="hidden" name="token" '
+                    f'value="{value}"></form>' for value in ("Zk3pQ9xW2vL7nB4mA1", TOKEN))
+    result = conv(page("/shop", forms), entry("/cart", "POST", form=[("token", TOKEN)],
+                                              body="<p>ok</p>"))
+    e = extraction(result, 1)
+    assert (e.kind, e.expr) == ("xpath", "(//input[@name='token']/@value)[2]")

@@ -74,6 +74,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.laravel import server  # type: ignore[no-redef]
     elif "symfony" in script:
         from fixtures.zoo.symfony import server  # type: ignore[no-redef]
+    elif "zoo/rails/" in script:
+        from fixtures.zoo.rails import server  # type: ignore[no-redef]
     elif "tomcat" in script:
         from fixtures.zoo.tomcat import server  # type: ignore[no-redef]
     elif "zoo/rt/" in script:
@@ -234,6 +236,8 @@ RECORDINGS = [
                  {"laravel.har": True}, id="laravel"),
     pytest.param("fixtures/zoo/symfony/record.py", ("--out", "{dir}/symfony.har"),
                  {"symfony.har": True}, id="symfony"),
+    pytest.param("fixtures/zoo/rails/record.py", ("--out", "{dir}/rails.har"),
+                 {"rails.har": True}, id="rails"),
     pytest.param("fixtures/zoo/sveltekit/record.py", ("--out", "{dir}/sveltekit.har"),
                  {"sveltekit.har": True}, id="sveltekit"),
     pytest.param("fixtures/zoo/trac/record.py", ("--out", "{dir}/trac.har"),

@@ -52,6 +52,7 @@ import test_zoo_pgadmin as pgadmin
 import test_zoo_phpmyadmin as phpmyadmin
 import test_zoo_postfixadmin as postfixadmin
 import test_zoo_radicale as radicale
+import test_zoo_rails as rails
 import test_zoo_redmine as redmine
 import test_zoo_roundcube as roundcube
 import test_zoo_roundup as roundup
@@ -648,6 +649,18 @@ def _symfony_missing() -> str | None:
     return missing()
 
 
+def _rails(port: int) -> Any:
+    from fixtures.zoo.rails.server import RailsNotes
+
+    return RailsNotes(port=port)
+
+
+def _rails_missing() -> str | None:
+    from fixtures.zoo.rails.server import missing
+
+    return missing()
+
+
 def _nextjs(port: int) -> Any:
     from fixtures.zoo.nextjs.server import NextNotes, built_app
 
@@ -745,6 +758,9 @@ ZOOS = [
     Zoo("symfony", _symfony, symfony.PASSWORD,
         lambda o: symfony.assert_full_lifecycle(o.run, o.after), missing=_symfony_missing,
         users=symfony.USERS),
+    Zoo("rails", _rails, rails.PASSWORD,
+        lambda o: rails.assert_full_lifecycle(o.run, o.after), missing=_rails_missing,
+        users=rails.USERS),
     Zoo("nextjs", _nextjs, nextjs.PASSWORD,
         lambda o: nextjs.assert_full_lifecycle(o.run, o.after), missing=_nextjs_missing),
     Zoo("nodered", _nodered, nodered.PASSWORD,

@@ -833,8 +833,9 @@ class FastHttpGenerator:
             helper, last = "from_json", py_value(tuple(ex.path))
         elif ex.kind == "header":
             helper, last = "from_header", py_str(ex.expr)
-        elif ex.kind == "link":
-            helper, last = "from_link", py_str(ex.expr)
+        elif ex.kind in ("link", "form_input"):
+            helper = "from_link" if ex.kind == "link" else "from_form"
+            last = py_str(ex.expr)
         elif ex.kind == "named_link":
             helper, last = "from_named_link", reader
         elif ex.kind == "row":
@@ -865,7 +866,7 @@ class FastHttpGenerator:
             ex.path else []
         if helper in ("from_json_url", "from_header_url"):
             extra = [(_POS, reader)]
-        if ex.kind == "link":
+        if ex.kind in ("link", "form_input"):
             extra = [(_POS, py_value(ex.anchors))]
         if ex.kind == "named_link":  # the link's name, and the recorded id to fall back on
             name = py_value(ex.anchors[0][1]) if ex.anchors else py_str(str(ex.path[0]))
@@ -889,11 +890,12 @@ class FastHttpGenerator:
 
     def extraction_constant(self, ex: ir.Extraction) -> cst.Name | None:
         """The module constant an extraction reads with (a compiled XPath or regex), if any:
-        every extraction but a JSON path, a header's value and a link's parameter has one."""
+        every extraction but a JSON path, a header's value, a link's parameter and a form's
+        input has one."""
         if ex.kind in ("xpath", "xml", "json_html", "html_row_value"):
             return self.constant(ex.var, "XPATH", ex.expr, _Call(
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
-        if ex.kind in ("link", "header", "json_row", "document") or (
+        if ex.kind in ("link", "form_input", "header", "json_row", "document") or (
                 ex.kind == "json" and not ex.expr):
             return None
         return self.regex_constant(ex.var, ex.expr)

@@ -954,6 +954,27 @@ def from_link(resp, step, var, name, anchors, sent_in=()):
     stop_flow(resp, step, var)
 
 
+def from_form(resp, step, var, name, anchors, sent_in=()):
+    """The value of the input name in the first form whose action holds anchors, as
+    from_link's (the anchor "/" is its path, percent escapes decoded): the token of the form
+    for this object."""
+    tree = parsed_html(resp)
+    for form in tree.iter("form") if tree is not None else ():
+        try:
+            parts = urlsplit(form.get("action") or "")
+            query = parse_qs(parts.query, keep_blank_values=True)
+        except ValueError:
+            continue
+        if all(
+            unquote(parts.path) == str(v) if k == "/" else query.get(k) == [str(v)]
+            for k, v in anchors
+        ):
+            for field in form.iter("input"):
+                if field.get("name") == name and field.get("value") is not None:
+                    return sendable(resp, step, var, field.get("value"), sent_in)
+    stop_flow(resp, step, var)
+
+
 def from_named_link(resp, step, var, pattern, name, recorded, sent_in=()):
     """The id pattern's group finds in the href of the links named name (their text, spaces
     collapsed, their aria-label or their title): the link the user clicked, by its name.

@@ -1268,7 +1268,8 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
         return None
     if followed and not best[0].creates:
         best = followed
-    if len(best) > 1 and isinstance(step, ir.Step) and any(s.kind == "link" for s in best):
+    if len(best) > 1 and isinstance(step, ir.Step) and any(s.kind in ("link", "form_input")
+                                                           for s in best):
         # a value every link of a list holds (the expiry of signed URLs made at once): from
         # the link this request follows, whose other parameters belong with it
         best.sort(key=lambda s: not _links_to(s, step))
@@ -1413,11 +1414,13 @@ def _extraction_for(source: Source, step: ir.Step, state: _State) -> str:
     spec = (source.kind, source.expr, source.path, source.name, source.decode, source.header)
     per_step = state.extractions.setdefault(source.step, {})
     # one variable per spec (a rotating token is re-assigned page after page), unless another
-    # value of it is still needed: then self.<var> would hold the wrong one at this step
+    # value of it is still needed: then self.<var> would hold the wrong one at this step; on
+    # one page, the anchors too tell two values apart (two links' nonces, two forms' tokens)
     known = [v for v, a in per_step.items()
-             if (a.source.kind, a.source.expr, a.source.path, a.source.decode, a.source.header)
-             == (spec[0], spec[1], spec[2], spec[4], spec[5])]
+             if (a.source.kind, a.source.expr, a.source.path, a.source.decode, a.source.header,
+                 a.source.anchors) == (*spec[:3], *spec[4:], source.anchors)]
     var = next((v for v in (*known, state.var_of.get(spec)) if v is not None
+                and (v in known or v not in per_step)
                 and _free(v, source.step, step.number, state)), None)
     if var is None:
         var = _unique(source.name, state)

@@ -540,12 +540,50 @@ def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],
                 continue
             if _names_its_value(name, value):
                 continue  # read from its row by the row's name (_id_named_inputs), if at all
+            if len(set(values)) > 1 and elements is not None:
+                source = _form_input_source(step, name, value, position - 1, elements[name])
+                if source is not None:
+                    yield source
+                    continue
             xpath = f"//{tag}[@name={literal}]/@{value_attr}"
             if len(set(values)) > 1:
                 xpath = f"({xpath})[{position}]"
             yield Source(step.number, value, identifier(name) or tag, "xpath", expr=xpath,
                          how=f"{tag} {name}", id_like=True,
                          prefilled=elements is not None and _prefilled(elements.get(name, ())))
+
+
+def _form_input_source(step: ir.Step, name: str, value: str, index: int,
+                       elements: list[etree._Element]) -> Source | None:
+    """An input whose value differs from form to form (``elements``: the inputs of that name,
+    this one at ``index``), in a form whose action names an object (``<form
+    action="/notes/4712">``), or that no other of those forms posts to (``/logout``): the
+    token of that form (Rails' per-form ``authenticity_token``, each ``button_to`` its own;
+    Symfony's ``csrf_token('delete' ~ note.id)``; a nonce per post). Read from the form whose
+    action is that one at run time (the object's, this run), as a link's nonce is, not from
+    the form at the recorded place: on a fresh server, with other users, that is another
+    object's or another button's, whose token the server refuses for this request."""
+    paths = [_action_path(element) for element in elements]
+    path = paths[index]
+    if path is None or _object_path(path) is None and paths.count(path) > 1:
+        return None  # several forms of that action: which one the user sent, is not known
+    action = next(elements[index].iterancestors("form")).get("action") or ""
+    return Source(step.number, value, identifier(name) or "input", "form_input", expr=name,
+                  anchors=((PATH_ANCHOR, path),), how=f"form {action[:40]}", id_like=True,
+                  first_link=index == 0)
+
+
+def _action_path(element: etree._Element) -> str | None:
+    """The path of the action of the form an input is in (percent escapes decoded), when the
+    action names one: from ``/`` or a whole URL (not ``./save``, whose path is the page's)."""
+    form = next(element.iterancestors("form"), None)
+    action = form.get("action") if form is not None else None
+    if not action or not (action.startswith("/") or "://" in action[:12]):
+        return None
+    try:
+        return unquote(urlsplit(action).path) or None
+    except ValueError:
+        return None
 
 
 # the inputs whose value the user sees and may change (not hidden, a choice or a button)

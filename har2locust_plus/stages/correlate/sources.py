@@ -63,7 +63,7 @@ class Source:
     decode: str = ""  # Extraction.decode: how to undo the escaping of the place it is found
     creates: bool = False  # handed out by the response to an unsafe request (an object's id)
     object_id: bool = False  # names an object (not a token): its first appearance is its origin
-    # kind "link": see ir.Extraction
+    # kind "link", "form_input": see ir.Extraction
     anchors: tuple[tuple[str, str | ir.VarRef | ir.Template], ...] = ()
     header: str = ""  # kind "location": see ir.Extraction
     # a short id in a link's path (``/admin/tickets/ticket/2236/change/``): preferred, among
@@ -85,7 +85,8 @@ class Source:
     # a moment to the second in a JSON object with an ``id``: that id (see rank.stamp_agrees)
     owner: str = ""
     # kind "link": the first link of the page with this parameter (what a link source whose
-    # anchors all drop out at run time would read: see engine._anchored)
+    # anchors all drop out at run time would read: see engine._anchored); "form_input": the
+    # first form with this input
     first_link: bool = True
 
 
