@@ -941,17 +941,26 @@ def from_link(resp, step, var, name, anchors, sent_in=()):
         " or starts-with(., 'http://') or starts-with(., 'https://'))]"
     )
     for url in tree.xpath(links) if tree is not None else ():
-        try:
-            parts = urlsplit(url)
-            query = parse_qs(parts.query, keep_blank_values=True)
-        except ValueError:
-            continue
-        if name in query and all(
-            unquote(parts.path) == str(v) if k == "/" else query.get(k) == [str(v)]
-            for k, v in anchors
-        ):
+        query = anchored_query(url, anchors)
+        if query is not None and name in query:
             return sendable(resp, step, var, query[name][0], sent_in)
     stop_flow(resp, step, var)
+
+
+def anchored_query(url, anchors):
+    """A URL's query parameters (name: values) if it holds anchors, (parameter, value)
+    pairs, else None; the anchor "/" is its path (percent escapes decoded)."""
+    try:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query, keep_blank_values=True)
+    except ValueError:
+        return None
+    for k, v in anchors:
+        if k == "/" and unquote(parts.path) != str(v):
+            return None
+        if k != "/" and query.get(k) != [str(v)]:
+            return None
+    return query
 
 
 def from_form(resp, step, var, name, anchors, sent_in=()):
@@ -960,15 +969,7 @@ def from_form(resp, step, var, name, anchors, sent_in=()):
     for this object."""
     tree = parsed_html(resp)
     for form in tree.iter("form") if tree is not None else ():
-        try:
-            parts = urlsplit(form.get("action") or "")
-            query = parse_qs(parts.query, keep_blank_values=True)
-        except ValueError:
-            continue
-        if all(
-            unquote(parts.path) == str(v) if k == "/" else query.get(k) == [str(v)]
-            for k, v in anchors
-        ):
+        if anchored_query(form.get("action") or "", anchors) is not None:
             for field in form.iter("input"):
                 if field.get("name") == name and field.get("value") is not None:
                     return sendable(resp, step, var, field.get("value"), sent_in)
