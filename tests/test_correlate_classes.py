@@ -3810,3 +3810,21 @@ def test_forms_of_one_action_with_different_tokens_keep_the_recorded_place():
                                               body="<p>ok</p>"))
     e = extraction(result, 1)
     assert (e.kind, e.expr) == ("xpath", "(//input[@name='token']/@value)[2]")
+
+
+def test_an_object_s_two_forms_of_one_action_keep_the_recorded_place():
+    """A note's page with its edit form and its ``button_to`` destroy, both posting to
+    ``/notes/4712`` with tokens of their own (Rails: per action *and* method): the action does
+    not tell which form the user sent."""
+    forms = "".join(f'<form method="post" action="/notes/4712"><input type="hidden" '
+                    f'name="_method" value="{method}"><input type="hidden" '
+                    f'name="authenticity_token" value="{value}"></form>'
+                    for method, value in (("patch", "Zk3pQ9xW2vL7nB4mA1"), ("delete", TOKEN)))
+    result = conv(
+        entry("/notes", "POST", status=302, form=[("note[title]", "Milk")],
+              response_headers=[("Location", "/notes/4712")]),
+        page("/notes/4712", forms),
+        entry("/notes/4712", "POST", status=302, response_headers=[("Location", "/notes")],
+              form=[("_method", "delete"), ("authenticity_token", TOKEN)]))
+    e = next(e for e in step(result, 2).extractions if e.recorded == TOKEN)
+    assert (e.kind, e.expr) == ("xpath", "(//input[@name='authenticity_token']/@value)[2]")

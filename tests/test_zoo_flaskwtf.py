@@ -163,7 +163,9 @@ def test_a_trash_link_the_app_ignores_fails_the_step(
     ignored = state["counters"]["trash_ignored"].get("alice", 0)
     assert ignored > 0 and state["counters"]["trashed"] == {}, why
     landing = next(name for name in run.final if name.startswith("17 "))
-    assert run.final[landing] == (ignored, ignored), why  # every ignored trash failed there
+    sent, failed = run.final[landing]
+    # every list after an ignored trash failed (a run the stop cut between the two sent none)
+    assert 0 < sent == failed <= ignored, why
     assert any("the page still names id=" in row["Error"] and "did not remove it" in row["Error"]
                for row in run.failures), why
 

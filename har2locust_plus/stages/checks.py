@@ -138,7 +138,8 @@ def checks_per_step(scenario: ir.Scenario, options: Options
                 for candidate in removed:
                     before = _shown_before_not_after(candidate, step, scenario.steps)
                     if before is not None:
-                        named = _named_also(before, step.response.text, scenario.steps)
+                        named = _named_also(before, step.response.text, [
+                            s for s in scenario.steps if s.number < step.number])
                         gone = (candidate.template, named) if named else candidate.template
                         checks.append(ir.Check("gone", (gone,), "the list no longer links to "
                                                "what the delete removed"))
@@ -178,11 +179,10 @@ _ACTION_NAME = re.compile(r"_?(action|act|op|operation|do|cmd|command|task|mode|
 def _deletes(request: ir.Request) -> bool:
     """A request that deletes what it names: ``DELETE``; a ``POST`` that says so
     (``_method=DELETE``, Rails', Laravel's, Symfony's method override; an
-    ``X-HTTP-Method-Override`` header); a
-    ``POST`` or a ``GET`` whose last route word is ``delete``, ``destroy`` or ``remove``
-    (``/notes/5/delete``, ``delete.php``) or a parameter of which says so (``action=trash``,
-    ``op=delete``, ``delete=Delete``: a link that deletes, as WordPress's and many a PHP
-    app's)."""
+    ``X-HTTP-Method-Override`` header); a ``POST`` or a ``GET`` whose last route word is
+    ``delete``, ``destroy`` or ``remove`` (``/notes/5/delete``, ``delete.php``) or one of whose
+    parameters says so (``action=trash``, ``op=delete``, ``delete=Delete``: a link that
+    deletes, as WordPress's and many a PHP app's)."""
     if request.method == "DELETE":
         return True
     if request.method not in ("POST", "GET"):
@@ -313,8 +313,8 @@ def _shown_before_not_after(removed: _Removed, step: ir.Step,
 
 
 def _named_also(before: str, after: str, steps: Sequence[ir.Step]) -> ir.Template | None:
-    """A value this run makes (a time or uuid in the object's name, ``Zoo 1796…``) that the
-    list showed before the delete and not after it, if any: the object is still there only if
+    """A value this run made in ``steps`` (a time or uuid in the object's name, ``Zoo 1796…``)
+    that the list showed before the delete and not after it, if any: the object is there only if
     the replayed list shows both its id and that value. Where the database hands a deleted
     object's id to the next object made (SQLite's rowid without AUTOINCREMENT), another user's
     new object may bear the id between this user's delete and its list."""

@@ -556,8 +556,8 @@ def _named_sources(step: ir.Step, tag: str, by_name: dict[str, list[str]],
 def _form_input_source(step: ir.Step, name: str, value: str, index: int,
                        elements: list[etree._Element]) -> Source | None:
     """An input whose value differs from form to form (``elements``: the inputs of that name,
-    this one at ``index``), in a form whose action names an object (``<form
-    action="/notes/4712">``), or that no other of those forms posts to (``/logout``): the
+    this one at ``index``), in a form whose action no other of those forms posts to, naming an
+    object (``<form action="/notes/4712">``) or not (``/logout``): the
     token of that form (Rails' per-form ``authenticity_token``, each ``button_to`` its own;
     Symfony's ``csrf_token('delete' ~ note.id)``; a nonce per post). Read from the form whose
     action is that one at run time (the object's, this run), as a link's nonce is, not from
@@ -565,8 +565,10 @@ def _form_input_source(step: ir.Step, name: str, value: str, index: int,
     object's or another button's, whose token the server refuses for this request."""
     paths = [_action_path(element) for element in elements]
     path = paths[index]
-    if path is None or _object_path(path) is None and paths.count(path) > 1:
-        return None  # several forms of that action: which one the user sent, is not known
+    if path is None or paths.count(path) > 1:
+        # several forms of that action (a note's edit and delete forms, a cart's per product):
+        # which one the user sent, the action does not tell
+        return None
     action = next(elements[index].iterancestors("form")).get("action") or ""
     return Source(step.number, value, identifier(name) or "input", "form_input", expr=name,
                   anchors=((PATH_ANCHOR, path),), how=f"form {action[:40]}", id_like=True,
