@@ -991,6 +991,98 @@ def test_no_cookie_is_set_from_a_recording_without_set_cookie_nor_a_servers_csrf
     assert [g.name for g in step(kept, 2).generated] == ["tz"]
 
 
+def _jwt(seed: str) -> str:
+    return f"eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOiIxIiwic2VlZCI6Ii{seed}In0.Q2xr8mZ{seed}pT3v"
+
+
+def test_a_token_the_login_answered_that_the_script_keeps_in_a_cookie_comes_from_the_answer():
+    """Strapi's admin panel: ``POST /admin/login`` answers ``{"data": {"token": …}}`` (and sets
+    an HttpOnly refresh cookie); the panel's script keeps the token in a ``jwtToken`` cookie
+    and sends it as ``Authorization: Bearer``. No response sets ``jwtToken``: the script's jar
+    never holds it, so the header is read from the login's answer, and the cookie is put into
+    the jar from that same variable (before this, every request after the login failed:
+    "no cookie jwtToken")."""
+    token = _jwt("Zk3p")
+    sent = [("Cookie", f"refresh=r3fr3shT0k3nValue99; jwtToken={token}"),
+            ("Authorization", f"Bearer {token}")]
+    result = conv(
+        page("/admin", "<div id=app></div>"),
+        api("/admin/login", "POST", json_body={"email": "a@b.c", "password": "pw-secret-1"},
+            response={"data": {"token": token}},
+            response_headers=[("Set-Cookie", "refresh=r3fr3shT0k3nValue99; Path=/admin; "
+                               "HttpOnly")]),
+        api("/admin/users/me", headers=sent, response={"data": {"firstname": "Alice"}}),
+        api("/admin/notes", headers=sent, response={"data": []}))
+    [read] = step(result, 2).extractions
+    assert (read.kind, read.path) == ("json", ("data", "token"))
+    for number in (3, 4):
+        assert header(step(result, number), "Authorization").parts == (
+            "Bearer ", ir.VarRef(read.var))
+    [jar] = step(result, 3).generated
+    assert (jar.kind, jar.name, jar.var) == ("set_cookie", "jwtToken", read.var)
+    assert step(result, 4).generated == ()  # the same value: set once
+    assert "from_cookie" not in result.code.split("\ndef ")[0]
+    assert f'set_cookie(self, "jwtToken", self.{read.var})' in result.code
+
+
+def test_a_session_cookie_the_script_set_with_a_value_from_before_the_recording_stays_out():
+    """The same cookie holding a token no response of the recording handed out (a browser
+    signed in before the recording started): not put into the jar, as before."""
+    token = _jwt("Old1")
+    result = conv(
+        page("/", "<p>x</p>", response_headers=[("Set-Cookie", "lang=en")]),
+        api("/api/me", headers=[("Cookie", f"jwtToken={token}")], response={"ok": 1}))
+    assert step(result, 2).generated == ()
+
+
+@pytest.mark.parametrize("placeholder", ["null", "undefined", "None", "[object Object]"])
+def test_a_bearer_placeholder_before_the_login_is_no_secret(placeholder):
+    """``Authorization: Bearer null``: the panel's script sends what it has before the login,
+    JavaScript's null as text. Nothing to ask the user for (the script demanded a
+    ``--bearer-token`` and stopped at its start): sent as recorded."""
+    result = conv(
+        page("/admin", "<div id=app></div>"),
+        api("/admin/init", headers=[("Authorization", f"Bearer {placeholder}"),
+                                    ("X-Api-Key", placeholder)], response={"data": {}}))
+    assert result.scenario.secrets == ()
+    assert header(step(result, 2), "Authorization") == ir.Template.literal(
+        f"Bearer {placeholder}")
+    assert header(step(result, 2), "X-Api-Key") == ir.Template.literal(placeholder)
+
+
+def test_the_server_s_words_are_sent_as_recorded_not_read_from_a_list_of_them():
+    """Strapi's schemas name each content type by a key (``"api::note.note": {…}``), and lists
+    repeat the name (``contentTypes[0].uid``, ``permissions[0].subject``); every later request
+    has it in its path. The app's vocabulary, the same on any server: no variable, and no
+    read by a list's position (which another server's order would break); a leaf whose own
+    path spells its value is none either. An id used as a key (digits) stays a value."""
+    uid = "api::note.note"
+    doc = "k2v9x4mq7r1tz8wb3n6pj5ds"
+    result = conv(
+        page("/admin", "<div id=app></div>"),
+        api("/admin/permissions", response={"data": [{"subject": uid, "action": "read"}]}),
+        api("/admin/meta", response={"data": {"schemas": {
+            uid: {"attributes": {"locale": {"target": uid}}},
+            "plugin::i18n.locale": {"plugin": "i18n"}}}}),
+        api("/content-manager/init", response={"data": {"contentTypes": [{"uid": uid}]}}),
+        api("/i18n/locales", response=[]),
+        api(f"/content-manager/collection-types/{uid}", "POST", json_body={"title": "t"},
+            status=201, response={"data": {"documentId": doc}}),
+        api(f"/content-manager/collection-types/{uid}/{doc}", response={"data": {}}),
+        api("/api/by-id", response={"byId": {"17024": {"title": "t"}}, "ids": [17024]}),
+        api("/api/things/17024", response={}))
+    assert step(result, 5).request.path == ir.Template.literal("/i18n/locales")
+    assert step(result, 6).request.path == ir.Template.literal(
+        f"/content-manager/collection-types/{uid}")
+    [made] = step(result, 6).extractions
+    assert step(result, 7).request.path.parts == (
+        f"/content-manager/collection-types/{uid}/", ir.VarRef(made.var))
+    for number in (2, 3, 4):
+        assert step(result, number).extractions == ()
+    assert step(result, 9).request.path.parts[-1] == ir.VarRef(
+        step(result, 8).extractions[0].var)
+
+
 # --- WordPress: return addresses, one key in several script objects, fragments ----------------
 
 

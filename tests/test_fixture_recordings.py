@@ -42,8 +42,8 @@ def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
     Adminer, Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
     Next.js and SvelteKit apps, Tomcat and its Manager, Request Tracker, Fossil, ikiwiki and
-    lighttpd, Cacti, Gitit, Radicale, Icinga Web 2, Tryton, Node.js for Directus, Debian's
-    Laravel and Symfony) cannot run here, or None."""
+    lighttpd, Cacti, Gitit, Radicale, Icinga Web 2, Tryton, Node.js for Directus and Strapi,
+    Debian's Laravel and Symfony) cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -88,6 +88,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.tryton import server  # type: ignore[no-redef]
     elif "directus" in script:
         from fixtures.zoo.directus import server  # type: ignore[no-redef]
+    elif "zoo/strapi/" in script:
+        from fixtures.zoo.strapi import server  # type: ignore[no-redef]
     elif "cacti" in script:
         from fixtures.zoo.cacti import server  # type: ignore[no-redef]
     elif "gitit" in script:
@@ -216,6 +218,9 @@ RECORDINGS = [
     pytest.param("fixtures/zoo/directus/record.py", ("--out", "{dir}/directus.har"),
                  {"directus.har": True}, id="directus",
                  marks=pytest.mark.timeout(900)),  # Directus may be installed first: 3-5 min
+    pytest.param("fixtures/zoo/strapi/record.py", ("--out", "{dir}/strapi.har"),
+                 {"strapi.har": True}, id="strapi",
+                 marks=pytest.mark.timeout(900)),  # Strapi may be installed first: 3-5 min
     pytest.param("fixtures/zoo/jupyter/record.py", ("--out", "{dir}/jupyter.har"),
                  {"jupyter.har": True}, id="jupyter"),
     pytest.param("fixtures/zoo/roundcube/record.py", ("--out", "{dir}/roundcube.har"),
@@ -302,6 +307,10 @@ def test_a_fixture_app_is_recorded_with_the_recorder(tmp_path: Path, script: str
         installed()
     elif "zoo/directus/" in script:
         from fixtures.zoo.directus.server import installed  # type: ignore[no-redef]
+
+        installed()
+    elif "zoo/strapi/" in script:
+        from fixtures.zoo.strapi.server import installed  # type: ignore[no-redef]
 
         installed()
     out_dir = tmp_path / "out"

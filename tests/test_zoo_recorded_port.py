@@ -60,6 +60,7 @@ import test_zoo_rt as rt
 import test_zoo_simplesaml as simplesaml
 import test_zoo_smorest as smorest
 import test_zoo_sqladmin as sqladmin
+import test_zoo_strapi as strapi
 import test_zoo_sveltekit as sveltekit
 import test_zoo_symfony as symfony
 import test_zoo_syncthing as syncthing
@@ -491,6 +492,18 @@ def _directus_missing() -> str | None:
     return missing()
 
 
+def _strapi(port: int) -> Any:
+    from fixtures.zoo.strapi.server import Strapi
+
+    return Strapi(port=port)
+
+
+def _strapi_missing() -> str | None:
+    from fixtures.zoo.strapi.server import missing
+
+    return missing()
+
+
 def _tryton(port: int) -> Any:
     from fixtures.zoo.tryton.server import Tryton
 
@@ -829,6 +842,9 @@ ZOOS = [
     Zoo("directus", _directus, directus.PASSWORD,
         lambda o: directus.assert_full_lifecycle(o.run, o.after), missing=_directus_missing,
         users=directus.USERS, seconds=directus.SECONDS, timeout=directus.INSTALL_TIMEOUT),
+    Zoo("strapi", _strapi, strapi.PASSWORD,
+        lambda o: strapi.assert_full_lifecycle(o.run, o.after), missing=_strapi_missing,
+        users=strapi.USERS, seconds=strapi.SECONDS, timeout=strapi.INSTALL_TIMEOUT),
     Zoo("tomcat", _tomcat, tomcat.PASSWORD,
         lambda o: tomcat.assert_full_lifecycle(o.run, o.after), missing=_tomcat_missing,
         secret=tomcat.SECRET_KIND),

@@ -57,6 +57,9 @@ KEY_HEADER = re.compile(r"^(x-)?(api[-_]?key|apikey|auth[-_]?token|access[-_]?to
 KEY_PARAM = re.compile(r"^(api[-_]?key|apikey|key|token|access_token|secret|client_secret|"
                        r"auth)$", re.I)
 MIN_SECRET = 4
+# what a page's script writes where it has no credential yet (``Authorization: Bearer null``
+# before the login: JavaScript's null or undefined turned into text): nothing to ask for
+PLACEHOLDERS = frozenset({"null", "undefined", "none", "nil", "false", "nan", "[object object]"})
 # the words a remote procedure that logs in ends its name with (Deluge's auth.login, a
 # User.login, session.authenticate, userLogin, system.logIn)
 LOGIN_WORDS = (("login",), ("log", "in"), ("logon",), ("log", "on"), ("signin",),
@@ -327,13 +330,15 @@ class _Finder:
         text = header.value.text
         if low in ("authorization", "proxy-authorization"):
             scheme, _, credential = text.partition(" ")
-            if credential and len(credential) >= MIN_SECRET and not (
+            if credential and len(credential) >= MIN_SECRET and \
+                    credential.lower() not in PLACEHOLDERS and not (
                     scheme.lower() == "basic" and _no_password(credential)):
                 suffix = "credentials" if scheme.lower() == "basic" else "token"
                 ref = self.secret(credential, f"{scheme.lower()}_{suffix}", f"{scheme} {low}",
                                   f"header {header.name} (step {step.number})")
                 return replace(header, value=ir.Template((scheme + " ", *ref.parts)))
-        if KEY_HEADER.match(low) and len(text) >= MIN_SECRET:
+        if KEY_HEADER.match(low) and len(text) >= MIN_SECRET and \
+                text.lower() not in PLACEHOLDERS:
             return replace(header, value=self.secret(text, low, "api key",
                                                      f"header {header.name} (step {step.number})"))
         return header

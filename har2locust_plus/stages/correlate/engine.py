@@ -57,7 +57,7 @@ from .html import (
     is_html,
     object_segment,
 )
-from .json_body import json_sources, object_id, plain_sources
+from .json_body import KEY_NAMED, json_sources, object_id, plain_sources
 from .rows import JSON_ROW, ROW
 from .scripts import rsc_sources, served_script_sources
 from .sources import (
@@ -151,6 +151,10 @@ class _State:
     cookie_parts: dict[str, str] = field(default_factory=dict)  # see _cookie_name: part → var
     port_var: str = ""  # see _port_in_name: the live port of --host, once a cookie needs it
     step_cookies: dict[str, tuple[str, str]] = field(default_factory=dict)  # this request's
+    # the names of the cookies some response of the recording sets (empty: the exporter left
+    # every Set-Cookie out, and no cookie can be told the page script's)
+    server_cookies: set[str] = field(default_factory=set)
+    vocabulary: set[str] = field(default_factory=set)  # see json_body.KEY_NAMED
     # what this request sent in its path or under an id's name: the response echoing it (PUT
     # /notes/17 → {"id": 17}) did not create it
     step_echo: set[str] = field(default_factory=set)
@@ -199,12 +203,12 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                       child_cost=CHILD_COST)
     recorded_urls = [_recorded_url(s.request) for s in scenario.steps]
     requests = []
-    server_cookies = {name for s in scenario.steps if s.response is not None
-                      for name, _ in set_cookies(s.response)}
+    state.server_cookies = {name for s in scenario.steps if s.response is not None
+                            for name, _ in set_cookies(s.response)}
     with contextlib.closing(found):
         for step, body_sources in zip(scenario.steps, found, strict=True):
             state.step_cookies = _request_cookies(step.request)
-            _client_cookies(step, server_cookies, state)
+            _client_cookies(step, state)
             requests.append(_substitute_request(step, state))
             _register_sources(step, body_sources, state)
     # extractions are known only at the end (a later request may use any earlier response)
@@ -654,6 +658,13 @@ def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None
             for value in source.path:
                 state.shown_at.setdefault(str(value), step.number)
             continue
+        if source.kind == KEY_NAMED:  # the server's words: names, not values it hands out
+            for word in map(str, source.path):
+                state.vocabulary.add(word)
+                state.index.pop(word, None)  # an earlier list of them is no source either
+            continue
+        if source.value in state.vocabulary:
+            continue
         if source.in_path and not (source.script_url or source.named_link
                                    or source.kind == HTML_ROW):
             first = state.shown_at.setdefault(source.value, step.number)
@@ -690,23 +701,29 @@ _SESSION_COOKIE = re.compile(r"sess|^sid$|[._-]sid$|^sid[._-]|auth|jwt|remember|
 _CSRF_COOKIE = re.compile(r"csrf|xsrf|antiforgery", re.I)
 
 
-def _client_cookies(step: ir.Step, server_cookies: set[str], state: _State) -> None:
+def _client_cookies(step: ir.Step, state: _State) -> None:
     """Cookies the page's script set (``document.cookie``: a time zone, a consent, a
-    double-submit token the client made): no response of the recording sets them, so the jar
-    never would. Each is put into the jar before the first request that sends it, and again
-    when the value sent changes; a uuid or a time it holds is made fresh.
+    double-submit token the client made, a token a response handed out that the script keeps
+    in a cookie): no response of the recording sets them, so the jar never would. Each is put
+    into the jar before the first request that sends it, and again when the value sent
+    changes; a uuid or a time it holds is made fresh, a value a response of this recording
+    handed out (Strapi's ``jwtToken``: the login's JSON token) is that response's this run.
 
     Only in a recording that holds ``Set-Cookie`` headers at all (an exporter that leaves
     them out, Chrome's sanitized HAR among them, would make every cookie look the script's),
-    never a session's or a login's cookie (a browser used before the recording still sends
-    them), and a CSRF cookie only when the client made its value."""
+    never a session's or a login's cookie unless this recording handed out its value (a
+    browser used before the recording still sends them), and a CSRF cookie only when the
+    client made its value or a response handed it out."""
+    server_cookies = state.server_cookies
     if not server_cookies:
         return
     for name, value in step.request.cookies:
-        if name in server_cookies or state.client_cookies.get(name) == value or (
-                _SESSION_COOKIE.search(name) and not _CSRF_COOKIE.search(name)):
+        if name in server_cookies or state.client_cookies.get(name) == value:
             continue
-        made = _maybe_generated(value, name, step, state)
+        made = _handed_out_var(value, name, step, state)
+        if made is None and _SESSION_COOKIE.search(name) and not _CSRF_COOKIE.search(name):
+            continue
+        made = made or _maybe_generated(value, name, step, state)
         if made is None and _CSRF_COOKIE.search(name):
             continue
         state.client_cookies[name] = value
@@ -716,6 +733,22 @@ def _client_cookies(step: ir.Step, server_cookies: set[str], state: _State) -> N
             name=name))
         state.report.append({"var": made or name, "source_step": step.number,
                              "how": SCRIPT_COOKIE, "value": value})
+
+
+def _script_cookie(name: str, state: _State) -> bool:
+    """Did the page's script set cookie ``name``: no response of a recording that holds
+    ``Set-Cookie`` headers sets it?"""
+    return bool(state.server_cookies) and name not in state.server_cookies
+
+
+def _handed_out_var(value: str, name: str, step: ir.Step, state: _State) -> str | None:
+    """The variable of the response that handed out ``value``, which the page's script put
+    into cookie ``name``; None where no response did (or not usably)."""
+    sources = state.index.get(value)
+    if not sources or not token_like(value):
+        return None
+    found = _best_source(value, sources, step, state, name, None)
+    return None if found is None else _extraction_for(found, step, state)
 
 
 def _request_cookies(request: ir.Request) -> dict[str, tuple[str, str]]:
@@ -1184,7 +1217,12 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
     the live cookie jar when the value is a cookie's, else the best-ranked response."""
     cookie = state.step_cookies.get(value) or state.cookies.get(value)
     if cookie is not None and token_like(value):
-        return _cookie_var(value, cookie, step, state)
+        # a cookie the page's script set is not in the script's jar by itself: where a
+        # response handed out its value, that response is the source (the jar has it only
+        # because _client_cookies puts it there from that same variable)
+        handed = _handed_out_var(value, cookie[0], step, state) \
+            if _script_cookie(cookie[0], state) else None
+        return handed or _cookie_var(value, cookie, step, state)
     sources = state.index.get(value)
     if not sources or not whole and len(value) < MIN_TOKEN:
         return None

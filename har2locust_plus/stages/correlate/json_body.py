@@ -7,6 +7,7 @@ to an unsafe request is marked ``creates`` (see :mod:`.rank`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ... import ir, jsontext
@@ -42,10 +43,11 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     if fragments is not None and not _may_hold_html(text):
         fragments = None
     codes: list[str] | None = [] if may_hold_code(text) else None
+    keys: list[str] = []
     if isinstance(data, (dict, list)):
         try:
             wanted_json_leaves(data, (), wanted.last_use, wanted.after, leaves, urls, fragments,
-                               codes)
+                               codes, keys)
         except RecursionError:
             return []
     elif (isinstance(data, str) or type(data) is int) and str(data) in wanted:
@@ -55,13 +57,18 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     # settings, then asks for /categories/1, the default category, not "the user made")
     creates = step.request.method not in ("GET", "HEAD") and not self_route(step)
     created = creates and step.response is not None and step.response.status == 201
-    found = []
+    vocabulary = [key for key in keys if not any(c.isdigit() for c in key)]
+    # first, so that the leaves of this very answer are known as the server's words too
+    found = [Source(step.number, "", "", KEY_NAMED, path=tuple(vocabulary))] if vocabulary \
+        else []
     arrays: dict[int, list[str]] = {}  # json_row_tokens' texts of each array
     named: dict[int, tuple[list[set[str]], dict[str, int]]] = {}  # json_row_names' leaves
     rpc = isinstance(step.request.body, ir.JsonBody) and json_rpc_call(step.request.body.value)
     for path, value in leaves:
         if rpc and path == ("id",):
             continue  # the answer repeats the call's id: the client's count, not the server's
+        if _spelled_by_its_keys(path, str(value)):
+            continue
         source = _json_source(step, path, value, creates, created)
         if source is not None:
             if type(value) is str and SERVER_TIME.fullmatch(value):
@@ -77,6 +84,28 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
     if codes:  # Roundcube's "exec": "this.add_contact_row(\"45520\", …)"
         found.extend(row_sources(step, text, codes, wanted))
     return found
+
+
+# the kind of the marker source whose path holds the values a JSON answer uses as object keys
+# (no digit in them): the server's vocabulary, such as the names of a schema's types
+# (Strapi's ``{"schemas": {"api::note.note": …}}``), which the same app says alike on any
+# server. A later answer that lists them (``contentTypes[0].uid``) is no source of them: a
+# request sends them as recorded (``engine._register_sources``). An id used as a key has
+# digits, and stays a value like any other.
+KEY_NAMED = "json_key"
+
+
+def _spelled_by_its_keys(path: tuple, text: str) -> bool:
+    """Does a key on the leaf's own path spell its value, whole or as a word of the key?
+    Strapi's schemas: ``{"schemas": {"api::note.note": {… "target": "api::note.note"}},
+    "plugin::i18n.locale": {"plugin": "i18n"}}``: the server's vocabulary, the same on any
+    server, and read at run time by a path that holds the value itself, which could not find
+    a value that changed. Sent as recorded."""
+    for key in path:
+        if type(key) is str and text in key and re.search(
+                r"(?<![A-Za-z0-9])" + re.escape(text) + r"(?![A-Za-z0-9])", key):
+            return True
+    return False
 
 
 def _owner(data: object, path: tuple) -> str:
@@ -97,17 +126,26 @@ def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int],
                        out: list[tuple[tuple, str | int]],
                        urls: list[tuple[tuple, str]] | None = None,
                        htmls: list[tuple[tuple, str]] | None = None,
-                       codes: list[str] | None = None) -> None:
+                       codes: list[str] | None = None,
+                       keys: list[str] | None = None) -> None:
     """Append ``(path, leaf)`` for the string and int leaves in ``Wanted(last_use, after)``,
     in document order (the first of several sources at one step wins); lists only up to their
     200th item. ``urls``, if given, gets ``(path, leaf)`` of the other string leaves that are
     URLs (``/posts/12``, ``https://…``); ``htmls`` of the other string leaves with a ``<``;
-    ``codes`` gets those with a ``(`` (a script the page runs: see :mod:`.rows`).
+    ``codes`` gets those with a ``(`` (a script the page runs: see :mod:`.rows`); ``keys`` the
+    object keys that are wanted values too (see :data:`KEY_NAMED`).
 
     Recursion per container, not per leaf, a path tuple only for the leaves kept and the
     ``Wanted`` test inlined: a large recording has millions of leaves and keeps a few thousand.
     """
-    items = node.items() if isinstance(node, dict) else enumerate(node[:200])
+    if isinstance(node, dict):
+        items = node.items()
+        if keys is not None:
+            for key in node:
+                if key in last_use and last_use[key] > after:
+                    keys.append(key)
+    else:
+        items = enumerate(node[:200])
     for key, item in items:
         if isinstance(item, str):
             if item in last_use and last_use[item] > after:
@@ -124,7 +162,8 @@ def wanted_json_leaves(node: dict | list, path: tuple, last_use: dict[str, int],
             if text in last_use and last_use[text] > after:
                 out.append(((*path, key), item))
         elif isinstance(item, (dict, list)):
-            wanted_json_leaves(item, (*path, key), last_use, after, out, urls, htmls, codes)
+            wanted_json_leaves(item, (*path, key), last_use, after, out, urls, htmls, codes,
+                               keys)
 
 
 _URL_STARTS = ("/", "http://", "https://", "HTTP://", "HTTPS://")
