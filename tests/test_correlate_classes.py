@@ -3483,8 +3483,8 @@ def test_a_route_word_in_a_redirect_is_not_read_as_a_value() -> None:
         "/simplesaml/saml2/idp/SingleLogoutService.php")
     assert step(result, 3).request.path.is_literal
     assert form_field(step(result, 3), "SAMLResponse") == ir.Template(
-        (ir.VarRef("samlresponse"),))
-    assert {e.var for s in result.scenario.steps for e in s.extractions} == {"samlresponse"}
+        (ir.VarRef("saml_response"),))
+    assert {e.var for s in result.scenario.steps for e in s.extractions} == {"saml_response"}
 
 
 def test_a_token_sent_right_after_an_answer_without_its_body_is_reported() -> None:

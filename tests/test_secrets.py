@@ -312,7 +312,7 @@ EXPECTED_CORPUS_SECRETS = {
 EXPECTED_CORPUS_COLUMNS = {  # with --data: (file, column, kind)
     ("har2case__demo-quickstart.har", "name", "login"),  # {"name": "user1", "password": …}
     ("har2case__demo-quickstart.har", "password", "password"),
-    ("har2case__demo.har", "username", "login"),
+    ("har2case__demo.har", "user_name", "login"),  # its field UserName
     ("har2case__demo.har", "pwd", "password"),
     ("har2locust__reqres.in.har", "email", "login"),
     ("har2locust__reqres.in.har", "password", "password"),

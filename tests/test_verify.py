@@ -355,7 +355,7 @@ def test_differing_tokens_are_trimmed_to_the_part_that_changed() -> None:
     ('{"access_token": "VALUE"}', "access_token"),
     ('{"id": VALUE}', "note_id"),
     ('<a href="/orders/VALUE/edit">', "order_id"),
-    ("window.sessionKey = 'VALUE';", "sessionkey"),
+    ("window.sessionKey = 'VALUE';", "session_key"),
 ])
 def test_rule_names_come_from_the_text_before_the_value(text: str, name: str) -> None:
     from har2locust_plus import ir

@@ -87,8 +87,8 @@ def test_the_token_comes_from_the_page_after_sign_in_and_the_id_from_the_redirec
     and the script's ``x-csrf-token`` send the one the notes page hands out; the note's id is
     the add's ``Location``, sent in paths, the forms' ``?_method=`` URLs and the API's."""
     code = script[0].read_text("utf-8")
-    assert code.count('"CSRFToken": self.csrftoken') == 5  # sign-in, add, save, delete, out
-    assert '"x-csrf-token": f"{self.csrftoken}"' in code
+    assert code.count('"CSRFToken": self.csrf_token') == 5  # sign-in, add, save, delete, out
+    assert '"x-csrf-token": f"{self.csrf_token}"' in code
     assert 'f"/notes/{self.note_id}?_method=PUT"' in code
     assert 'f"/api/notes/{self.note_id}"' in code
 

@@ -103,8 +103,8 @@ def test_what_the_script_sends_and_checks(script: tuple) -> None:
     URL percent-encoded) sends the script."""
     code = script[0].read_text("utf-8")
     # the add form repeats is_active (a hidden 0, then the checkbox's 1): a list of pairs
-    assert code.count('"CSRFToken": self.csrftoken') + code.count(
-        '("CSRFToken", self.csrftoken)') == 4
+    assert code.count('"CSRFToken": self.csrf_token') + code.count(
+        '("CSRFToken", self.csrf_token)') == 4
     assert 'redirect_header=("X-Icinga-Redirect", r"/dashboard(\\?.*)?")' in code
     assert code.count('redirect_header=("X-Icinga-Redirect"') == 4
 

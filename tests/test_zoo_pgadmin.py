@@ -104,8 +104,8 @@ def test_what_the_script_sends(script: tuple) -> None:
     code = script[0].read_text("utf-8")
     assert '"/browser/js/utils.js?ver=91800"' in code
     assert "CSRF_TOKEN_RE" in code and "csrf_token[\\\"']?\\\\]" in code
-    assert code.count('"X-pgA-CSRFToken": f"{self.csrf_token}"') == 21
-    assert '"csrf_token": self.csrftoken' in code
+    assert code.count('"X-pgA-CSRFToken": f"{self.csrf_token_2}"') == 21
+    assert '"csrf_token": self.csrf_token' in code
     assert 'f"/browser/server_group/obj/{self.id}"' in code
     assert '("node", "_id")' in code and '"id": int(self.id)' in code
 

@@ -105,9 +105,9 @@ def test_what_the_script_sends_back(script: tuple) -> None:
     ``AuthState`` and the redirects' SAML messages from where they were handed out; the
     route's own words (``saml2``, ``saml2-acs.php``) are not values."""
     code = script[0].read_text("utf-8")
-    assert '"SAMLResponse": self.samlresponse' in code
-    assert "SAMLRESPONSE_XPATH = etree.XPath(\"//input[@name='SAMLResponse']/@value\")" in code
-    assert '"AuthState": self.authstate' in code
+    assert '"SAMLResponse": self.saml_response' in code
+    assert "SAML_RESPONSE_XPATH = etree.XPath(\"//input[@name='SAMLResponse']/@value\")" in code
+    assert '"AuthState": self.auth_state' in code
     assert "PHNhbWxwOlJlc3BvbnNl" not in code  # the recorded <samlp:Response, base64
     assert "/simplesaml/saml2/idp/" in code and "simplesaml_id" not in code
     assert "sp_id" not in code

@@ -107,8 +107,8 @@ def test_what_the_script_sends(script: tuple) -> None:
     assert 'set_cookie(self, "jwtToken", self.token)' in flow
     assert "from_cookie(" not in flow
     assert '"authorization": "Bearer null"' in flow and "bearer_token" not in code
-    assert "self.documentid = from_json(" in flow
-    assert 'f"/content-manager/collection-types/api::note.note/{self.documentid}' \
+    assert "self.document_id = from_json(" in flow
+    assert 'f"/content-manager/collection-types/api::note.note/{self.document_id}' \
         '/actions/publish"' in flow
     assert '"/i18n/locales"' in flow and "self.uid" not in flow and "self.subject" not in flow
     assert not re.search(r"eyJhbGciOi", flow)

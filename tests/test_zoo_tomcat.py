@@ -112,8 +112,8 @@ def test_what_the_script_sends_back(script: tuple[Path, str, str]) -> None:
     # the four commands, and the Referers of the two that followed another
     assert code.count("CSRF_NONCE={quote_plus(str(self.org_apache_catalina_filters_csrf))}") \
         == 6, code
-    assert 'f"/zoo-{self.deploypath}/"' in code
-    assert code.count("path=%2Fzoo-{quote_plus(str(self.deploypath))}&") >= 3
+    assert 'f"/zoo-{self.deploy_path}/"' in code
+    assert code.count("path=%2Fzoo-{quote_plus(str(self.deploy_path))}&") >= 3
     for verb in ("Deployed", "Stopped", "Started", "Undeployed"):
         assert f'"OK - {verb} application at context path",' in code, verb
     recorded = re.search(r"zoo-(\d{13})", HAR.read_text("utf-8"))
@@ -142,9 +142,9 @@ def test_a_deploy_the_manager_refuses_fails_its_step(tomcat: type, tmp_path: Pat
     makes that step fail, not pass."""
     path, _, env_var = _convert(tmp_path)
     code = path.read_text("utf-8")
-    assert code.count("self.deploypath = fresh_epoch_ms()") == 1
-    path.write_text(code.replace("self.deploypath = fresh_epoch_ms()",
-                                 'self.deploypath = "1796000000000"'), "utf-8")
+    assert code.count("self.deploy_path = fresh_epoch_ms()") == 1
+    path.write_text(code.replace("self.deploy_path = fresh_epoch_ms()",
+                                 'self.deploy_path = "1796000000000"'), "utf-8")
     with tomcat() as server:
         run = _run(path, server, tmp_path, env_var, seconds=6)
         state = server.state()

@@ -31,6 +31,8 @@ RESERVED = frozenset({
     "request_timeout",  # set by the generated __init__ (HttpUser: timeout= on each request)
 })
 _WORDS = re.compile(r"[^0-9a-zA-Z]+")
+# where camelCase starts a word: after a small letter or digit, or an acronym's last capital
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 REDIRECTS = frozenset({301, 302, 303, 307, 308})  # what a browser follows by its Location
 MIN_THINK = 0.1  # gaps shorter than this are the browser's own pace, not a person thinking
 # inside a page, a gap with nothing in flight at least this long is the user's (a click in a
@@ -135,7 +137,8 @@ class _Names(set[str]):
 
 
 def _method_name(title: str, step: ir.Step, used: _Names) -> str:
-    base = identifier(title) if not title.startswith(("http://", "https://")) else ""
+    base = identifier(title, camel=False) if not title.startswith(("http://", "https://")) \
+        else ""
     if not base:
         verb = "" if step.request.method == "GET" else step.request.method.lower() + " "
         base = identifier(f"{verb}{_path_words(step)} {_operation_words(step)}")
@@ -157,9 +160,13 @@ def _method_name(title: str, step: ir.Step, used: _Names) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def identifier(text: str, max_words: int = 5) -> str:
-    """ASCII snake_case words of ``text`` (may be empty)."""
+def identifier(text: str, max_words: int = 5, camel: bool = True) -> str:
+    """ASCII snake_case words of ``text`` (may be empty). ``camel``: a name's words joined in
+    camelCase are words too (``documentId``: ``document_id``; ``CSRFToken``: ``csrf_token``),
+    not a page title's (``WordPress``)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    if camel and not ascii_text.isupper():
+        ascii_text = _CAMEL.sub("_", ascii_text)
     words = [w.lower() for w in _WORDS.split(ascii_text) if w]
     return "_".join(words[:max_words])[:60].strip("_")
 
