@@ -137,3 +137,68 @@ def test_a_redirect_hop_is_never_a_pause():
     steps = _spa(0.2, 3.0, redirect_at=1).scenario.steps
     assert [(s.entry_index, s.follows_location, s.think_before) for s in steps] == [
         (0, False, 0.0), (1, False, 0.0), (2, False, 3.0), (3, True, 0.0)]
+
+
+def _routes(*calls: tuple[str, str, str, float], origin: str = "http://app.test"):
+    """A single-page app: its document, then ``(kind, path, referer path, pause)`` calls."""
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from har2locust_plus import Options, convert
+
+    start = datetime(2026, 1, 1, 10, tzinfo=timezone.utc)
+    entries, at = [], start
+    for kind, path, referer, pause in (("document", "/app", "", 0.0), *calls):
+        at += timedelta(seconds=pause)
+        headers = [{"name": "Referer", "value": referer if "://" in referer else
+                    origin + referer}] if referer else []
+        entries.append({
+            "startedDateTime": at.isoformat().replace("+00:00", "Z"), "time": 100,
+            "request": {"method": "GET", "url": origin + path, "httpVersion": "1.1",
+                        "headers": headers, "queryString": [], "cookies": [],
+                        "headersSize": -1, "bodySize": -1},
+            "response": {"status": 200, "statusText": "", "httpVersion": "1.1", "headers": [],
+                         "cookies": [], "redirectURL": "",
+                         "content": {"size": 2, "mimeType": "application/json", "text": "{}"},
+                         "headersSize": -1, "bodySize": -1},
+            "cache": {}, "timings": {"send": 1, "wait": 98, "receive": 1},
+            "_resourceType": kind})
+        at += timedelta(milliseconds=100)
+    har = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+                   "entries": entries}}
+    return convert(json.dumps(har).encode(), Options(), name="spa.har")
+
+
+def test_a_single_page_app_s_screens_are_pages_of_their_own():
+    """history.pushState changes no document, but the calls a screen makes name it in their
+    Referer: each screen is a page (its method, its row in the stats), named by its route, a
+    recorded id in it shown as ``{id}``; the user's pause before a screen is the pause before
+    its page. Calls whose Referer is the same screen stay in its page; a call to another
+    origin, or one that names a page of another origin, says nothing of the screen."""
+    result = _routes(
+        ("fetch", "/api/me", "/app", 0.0),
+        ("fetch", "/api/notes", "/app/notes", 2.0),
+        ("xhr", "/api/notes/count", "/app/notes", 0.2),
+        ("fetch", "/api/notes/7f3k2m9q4x8w1v6z", "/app/notes/7f3k2m9q4x8w1v6z", 1.5),
+        ("fetch", "/api/notes/7f3k2m9q4x8w1v6z/history",
+         "http://cdn.test/app/notes/other", 0.1),
+        ("fetch", "/api/notes", "/app/notes", 0.1),
+    )
+    groups = result.scenario.groups
+    assert [g.title for g in groups] == ["/app", "/app/notes", "/app/notes/{id}",
+                                         "/app/notes"]
+    assert [g.method for g in groups] == ["app", "app_notes", "notes_id", "app_notes_2"]
+    assert [g.think_before for g in groups] == [0.0, 2.0, 1.5, 0.0]
+    assert [s.group for s in result.scenario.steps] == [0, 0, 1, 1, 2, 2, 3]
+    assert all(s.think_before == 0 for s in result.scenario.steps)
+    assert 'with transaction(self, "3 /app/notes"):' in result.code
+    assert 'with transaction(self, "5 /app/notes/{id}"):' in result.code
+
+
+def test_calls_without_a_referer_or_of_a_multi_page_site_keep_their_page():
+    """No Referer (a policy of no-referrer, an exporter that drops it), or the page's own
+    address: one page, as before."""
+    result = _routes(("fetch", "/api/a", "", 0.0), ("fetch", "/api/b", "/app", 1.5),
+                     ("script", "/static/app.js", "/elsewhere", 0.0))
+    assert len(result.scenario.groups) == 1
+    assert [s.think_before for s in result.scenario.steps][2] == 1.5

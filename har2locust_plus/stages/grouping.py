@@ -1,7 +1,9 @@
 """Number the steps, group them into pages (one generated method each), measure think time.
 
 A group is a recorded page (``pageref``) or, when the exporter wrote no pages, the requests from
-one document navigation to the next. Method names come from the page title or the URL path and
+one document navigation to the next; inside one, a single-page app's screen (its calls name
+another route of the app in their ``Referer``: history.pushState) is a group of its own, named by
+its route. Method names come from the page title or the URL path and
 are valid, unique identifiers that do not shadow Locust's own ``User`` attributes. Think time
 is measured before each page and, inside a page, before a request the user waited for (nothing
 in flight for :data:`MIN_ACTION_THINK` seconds or more: a click in a single-page app).
@@ -49,29 +51,42 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     current_key: object = None
     last_end: float | None = None
     capped = 0
+    route: str | None = None  # the single-page app's screen the current group is on
     for number, step in enumerate(scenario.steps, start=1):
         key = step.page_ref if (step.page_ref and step.page_ref in titles) else None
         # a new page: another pageref, or a navigation inside one (Playwright and some proxies
         # put a whole session in a single page)
         follows_redirect = bool(steps) and steps[-1].response is not None and (
             300 <= steps[-1].response.status < 400)
+        navigates = _is_navigation(step)
         starts_group = not groups or (key is not None and key != current_key) or (
-            _is_navigation(step) and not follows_redirect)
-        if starts_group:
+            navigates and not follows_redirect)
+        screen = None if navigates else _screen(step, scenario.main_origin)
+        new_screen = not starts_group and screen is not None and route is not None and \
+            screen != route and not follows_redirect
+        if navigates:  # a page of its own, or the one a redirect of the page led to
+            route = _path(recorded_url(step.request))
+        elif new_screen or starts_group or route is None:
+            route = screen
+        if new_screen:
+            # a single-page app's client-side navigation (history.pushState): its calls name
+            # the new screen in their Referer. A page of its own, named by its route
+            think, was_capped = _think(step, last_end, options, MIN_ACTION_THINK)
+            capped += was_capped
+            groups.append(ir.Group(method=_screen_method(screen, used),
+                                   title=_screen_title(screen),
+                                   think_before=think))
+        elif starts_group:
             page_title = titles.get(key or "", "") if key != current_key else ""
             current_key = key
             title = page_title or _url_title(step)
-            think = 0.0
-            start = step.started.timestamp() if step.started else None
-            if start is not None and last_end is not None and start - last_end >= MIN_THINK:
-                think = round(start - last_end, 1)
-                if think > options.max_think_time:
-                    think, capped = options.max_think_time, capped + 1
+            think, was_capped = _think(step, last_end, options)
+            capped += was_capped
             groups.append(ir.Group(method=_method_name(page_title, step, used), title=title,
                                    think_before=think if groups else 0.0))
         follows = bool(steps) and _follows_location(steps[-1], step)
         paused = 0.0
-        if not starts_group and not follows and step.started is not None \
+        if not starts_group and not new_screen and not follows and step.started is not None \
                 and last_end is not None:
             gap = step.started.timestamp() - last_end
             if gap >= MIN_ACTION_THINK:
@@ -88,6 +103,71 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             ir.Severity.INFO, f"{capped} recorded pause(s) longer than "
             f"{options.max_think_time:g} s shortened to {options.max_think_time:g} s")
     return replace(scenario, steps=tuple(steps), groups=tuple(groups))
+
+
+def _think(step: ir.Step, last_end: float | None, options: Options,
+           least: float = MIN_THINK) -> tuple[float, bool]:
+    """The recorded pause before ``step``, which starts a page, and whether it was longer
+    than --max-think-time (then shortened to it); ``least``: a shorter one is no pause (a
+    screen of a single-page app: the page's own script, as inside a page)."""
+    if step.started is None or last_end is None:
+        return 0.0, False
+    gap = step.started.timestamp() - last_end
+    if gap < least:
+        return 0.0, False
+    think = round(gap, 1)
+    return (options.max_think_time, True) if think > options.max_think_time else (think, False)
+
+
+def _screen(step: ir.Step, main_origin: str) -> str | None:
+    """The path of the page a script's call was made from, by its ``Referer`` (the live
+    address of a single-page app, history.pushState's included), where that page is on the
+    call's own origin; None where the call says nothing of it."""
+    if step.resource_type not in ("xhr", "fetch"):
+        return None
+    value = next((h.value for h in step.request.headers if h.name.lower() == "referer"), None)
+    if value is None or not value.parts:
+        return None
+    first, rest = value.parts[0], value.parts[1:]
+    if value.is_literal:
+        referer = value.text
+    elif isinstance(first, ir.HostRef) and all(isinstance(part, str) for part in rest):
+        referer = main_origin + "".join(rest)  # (the headers stage made it follow --host)
+    else:
+        return None
+    try:
+        page, call = urlsplit(referer), urlsplit(recorded_url(step.request))
+    except ValueError:
+        return None
+    if (page.scheme, page.netloc) != (call.scheme, call.netloc):
+        return None
+    return _path(referer)
+
+
+def _path(url: str) -> str:
+    try:
+        return unquote(urlsplit(url).path) or "/"
+    except ValueError:
+        return "/"
+
+
+def _route_shown(route: str) -> list[str]:
+    """The segments of a route, a recorded id among them as ``{id}`` (the next run's object
+    has another)."""
+    return ["{id}" if not _route_word(segment) else segment
+            for segment in route.split("/") if segment]
+
+
+def _screen_title(route: str) -> str:
+    """``/admin/content-manager``, ``…/api::note.note/{id}``: the route, its last three
+    segments."""
+    shown = _route_shown(route)
+    return "/" + "/".join(shown) if len(shown) <= 3 else "…/" + "/".join(shown[-3:])
+
+
+def _screen_method(route: str, used: _Names) -> str:
+    words = [word if word != "{id}" else "id" for word in _route_shown(route)[-2:]]
+    return _unique_method(identifier(" ".join(words), max_words=6) or "screen", used)
 
 
 def _follows_location(previous: ir.Step, step: ir.Step) -> bool:
@@ -144,6 +224,10 @@ def _method_name(title: str, step: ir.Step, used: _Names) -> str:
         base = identifier(f"{verb}{_path_words(step)} {_operation_words(step)}")
     if not base:
         base = "home"
+    return _unique_method(base, used)
+
+
+def _unique_method(base: str, used: _Names) -> str:
     if base[0].isdigit():
         base = "page_" + base
     if keyword.iskeyword(base) or base in RESERVED or base.startswith("_"):
