@@ -129,19 +129,19 @@ def _screen(step: ir.Step, main_origin: str) -> str | None:
     if value is None or not value.parts:
         return None
     first, rest = value.parts[0], value.parts[1:]
+    origin = step.request.origin
     if value.is_literal:
         referer = value.text
+        if not referer.startswith(origin + "/") and referer != origin:
+            return None  # a page of another origin (or another port)
+        path = referer[len(origin):]
     elif isinstance(first, ir.HostRef) and all(isinstance(part, str) for part in rest):
-        referer = main_origin + "".join(rest)  # (the headers stage made it follow --host)
+        if origin != main_origin:
+            return None
+        path = "".join(rest)  # (the headers stage made it follow --host)
     else:
         return None
-    try:
-        page, call = urlsplit(referer), urlsplit(recorded_url(step.request))
-    except ValueError:
-        return None
-    if (page.scheme, page.netloc) != (call.scheme, call.netloc):
-        return None
-    return _path(referer)
+    return unquote(path.partition("#")[0].partition("?")[0]) or "/"
 
 
 def _path(url: str) -> str:
