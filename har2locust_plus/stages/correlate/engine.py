@@ -1054,7 +1054,7 @@ def _xml_text(template: ir.Template, step: ir.Step, state: _State, sent: list[st
     last = 0
     for match in _XML_LEAF.finditer(text):
         value = match.group(3)
-        key = identifier(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", match.group(2)))
+        key = identifier(match.group(2))
         name = _lookup(value, step, state, whole=True, key=key) or _maybe_generated(
             value, key, step, state)
         if name:

@@ -79,8 +79,9 @@ def xml_sources(step: ir.Step, text: str, wanted: Wanted) -> Iterator[Source]:
 
 
 def _snake(name: str) -> str:
-    """``SessionId`` → ``session_id``: XML names are often CamelCase."""
-    return identifier(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name))
+    """``SessionId`` → ``session_id``: XML names are often CamelCase (``identifier`` splits
+    them)."""
+    return identifier(name)
 
 
 def _where(element: etree._Element, name: str, position: int) -> str:
