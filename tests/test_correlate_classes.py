@@ -1038,16 +1038,23 @@ def test_a_session_cookie_the_script_set_with_a_value_from_before_the_recording_
 @pytest.mark.parametrize("placeholder", ["null", "undefined", "None", "[object Object]"])
 def test_a_bearer_placeholder_before_the_login_is_no_secret(placeholder):
     """``Authorization: Bearer null``: the panel's script sends what it has before the login,
-    JavaScript's null as text. Nothing to ask the user for (the script demanded a
-    ``--bearer-token`` and stopped at its start): sent as recorded."""
+    JavaScript's null as text (in a key header or an ``api_key`` parameter alike). Nothing to
+    ask the user for (the script demanded a ``--bearer-token`` and stopped at its start):
+    sent as recorded."""
     result = conv(
         page("/admin", "<div id=app></div>"),
-        api("/admin/init", headers=[("Authorization", f"Bearer {placeholder}"),
-                                    ("X-Api-Key", placeholder)], response={"data": {}}))
+        api("/admin/init?api_key=" + quote_plus(placeholder),
+            headers=[("Authorization", f"Bearer {placeholder}"), ("X-Api-Key", placeholder)],
+            response={"data": {}}))
     assert result.scenario.secrets == ()
     assert header(step(result, 2), "Authorization") == ir.Template.literal(
         f"Bearer {placeholder}")
     assert header(step(result, 2), "X-Api-Key") == ir.Template.literal(placeholder)
+    assert query(step(result, 2), "api_key") == ir.Template.literal(placeholder)
+    # a real key in the same places stays a secret (the rule is the placeholders, not places)
+    real = conv(page("/admin", "<div id=app></div>"),
+                api("/admin/init?api_key=k3yV4lu3", response={"data": {}}))
+    assert [s.kind for s in real.scenario.secrets] == ["api key"]
 
 
 def test_the_server_s_words_are_sent_as_recorded_not_read_from_a_list_of_them():

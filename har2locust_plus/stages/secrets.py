@@ -344,7 +344,8 @@ class _Finder:
         return header
 
     def key_param(self, name: str, value: ir.Template, step: ir.Step) -> ir.Template:
-        if value.is_literal and KEY_PARAM.match(name) and len(value.text) >= MIN_SECRET:
+        if value.is_literal and KEY_PARAM.match(name) and len(value.text) >= MIN_SECRET and \
+                value.text.lower() not in PLACEHOLDERS:
             return self.secret(value.text, name, "api key", f"query {name} (step {step.number})")
         return value
 
