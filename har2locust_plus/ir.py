@@ -449,7 +449,7 @@ class Step:
     started: datetime | None
     duration_ms: float
     page_ref: str | None
-    resource_type: str | None  # Chrome's _resourceType, lower case
+    resource_type: str | None  # Chrome's _resourceType, lower case (else from Sec-Fetch-Dest)
     from_cache: bool = False
     number: int = 0  # 1-based position in the generated flow (set by the numbering stage)
     group: int = 0  # index into Scenario.groups

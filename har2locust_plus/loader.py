@@ -2,7 +2,8 @@
 
 It accepts what real exporters write (FIELD-NOTES §1): a UTF-8 BOM, zlib-compressed ``.zhar``,
 HTTP/2 pseudo headers, base64 bodies, ``postData`` as ``text`` only or ``params`` only, missing
-``pages`` and ``_resourceType``, status 0, Safari memory-cache entries, websocket entries.
+``pages`` and ``_resourceType`` (then read from ``Sec-Fetch-Dest``), status 0, Safari
+memory-cache entries, websocket entries.
 Whatever makes the file unusable raises :class:`BadInput` naming the JSON path; an entry that
 is broken on its own is skipped, counted and reported.
 
@@ -624,6 +625,8 @@ def _step(index: int, raw: Any, cache: _HeaderCache) -> ir.Step:
     started = _datetime(raw.get("startedDateTime"))
     duration = raw.get("time")
     headers = _headers(request.get("headers"), cache)
+    if resource_type is None:
+        resource_type = fetch_destination(headers)
     if "@" in split.netloc:
         headers = _with_userinfo(split, headers, cache)
     body = _body(request.get("postData"), headers)
@@ -646,6 +649,47 @@ def _step(index: int, raw: Any, cache: _HeaderCache) -> ir.Step:
         page_ref=raw.get("pageref") if isinstance(raw.get("pageref"), str) else None,
         resource_type=resource_type,
     )
+
+
+# Sec-Fetch-Dest (Fetch Metadata) → Chrome's resource type of such a request. Chrome,
+# Firefox (90+) and Safari (16.4+) send the header on every request; an exporter without
+# Chrome's _resourceType (Firefox's, Safari's, a proxy's: Charles, mitmproxy, Fiddler) records
+# it as sent, and no page script can set it (a forbidden header name).
+_DESTINATIONS = {
+    "document": "document", "iframe": "document", "frame": "document",
+    "fencedframe": "document", "style": "stylesheet", "xslt": "stylesheet",
+    "script": "script", "image": "image", "font": "font", "audio": "media", "video": "media",
+    "track": "texttrack", "manifest": "manifest", "websocket": "websocket",
+    "report": "cspviolationreport", "worker": "other", "sharedworker": "other",
+    "serviceworker": "other", "audioworklet": "other", "paintworklet": "other",
+    "object": "other", "embed": "other",
+}
+
+
+def fetch_destination(headers: Sequence[ir.Header]) -> str | None:
+    """The resource type Chrome would have recorded for a request, read from the
+    ``Sec-Fetch-Dest`` header the browser sent: ``document`` for a navigation (a frame's
+    too), ``xhr`` for a script's request marked ``X-Requested-With: XMLHttpRequest``,
+    ``fetch`` for its other requests (``empty``: a preflight and an ``EventSource`` stay
+    ``fetch``, known by their own headers as in a Chrome recording without them), and the
+    static kinds; None where the request did not send it (an older browser, a client that is
+    no browser) or sent a destination the Fetch standard does not name."""
+    destination = mode = requested_with = None
+    for header in headers:
+        low = header.name.lower()
+        if low == "sec-fetch-dest":
+            destination = header.value.text.strip().lower()
+        elif low == "sec-fetch-mode":
+            mode = header.value.text.strip().lower()
+        elif low == "x-requested-with":
+            requested_with = header.value.text.strip().lower()
+    if destination is None:
+        return None
+    if destination == "empty":
+        if mode == "no-cors":  # navigator.sendBeacon (a page leaving says goodbye)
+            return "ping"
+        return "xhr" if requested_with == "xmlhttprequest" else "fetch"
+    return _DESTINATIONS.get(destination)
 
 
 def _with_userinfo(split: SplitResult, headers: tuple[ir.Header, ...],

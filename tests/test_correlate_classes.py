@@ -109,6 +109,26 @@ def test_a_cookie_named_by_the_server_s_instance_and_its_header_follow_the_live_
         or f'from_cookie(self, f"CSRF-Token-{{self.{part.var}}}"' in result.code
 
 
+@pytest.mark.parametrize("sent", ["x-csrf-token-v2p2u", "X-Csrf-Token-V2p2u"])
+def test_the_header_named_by_a_cookie_s_part_follows_it_in_any_case(sent: str) -> None:
+    """An HTTP/2 recording writes every header name in lower case (``x-csrf-token-v2p2u``), a
+    proxy or Firefox may write another case than the cookie's (``CSRF-Token-V2P2U``): header
+    names are case-insensitive, and the part the server chose is still found in the name. A
+    part inside a longer word of a name is not (``x-csrf-token-v2p2ux``)."""
+    for name, found in ((sent, True), (sent + "x", False)):
+        result = conv(
+            entry("/", response_headers=[("Set-Cookie", f"CSRF-Token-V2P2U={TOKEN}")],
+                  body="<p>gui</p>"),
+            api("/rest/config", headers=[(name, TOKEN)], response={"v": 1}))
+        parts = [g for g in step(result, 2).generated if g.kind == "cookie_part"]
+        (header,) = [h for h in step(result, 2).request.headers if h.name == name]
+        if found:
+            (part,) = parts
+            assert header.name_template == ir.Template((name[:-5], ir.VarRef(part.var)))
+        else:
+            assert header.name_template is None
+
+
 def test_a_letters_only_part_is_the_server_s_where_a_response_header_names_it():
     """A third of Syncthing's device IDs begin with five letters (``XSMAO``): the part is
     the server's because its own header says so, ``X-Syncthing-Id: XSMAOXM-U5PMDHS-…``. The

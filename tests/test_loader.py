@@ -228,6 +228,33 @@ def test_chrome_pseudo_headers_and_lower_case_names_are_dropped(make_har, make_e
     assert '"accept": "text/html"' in code
 
 
+@pytest.mark.parametrize(("sent", "expected"), [
+    ([("Sec-Fetch-Dest", "document"), ("Sec-Fetch-Mode", "navigate")], "document"),
+    ([("sec-fetch-dest", "iframe")], "document"),
+    ([("Sec-Fetch-Dest", "empty"), ("Sec-Fetch-Mode", "cors")], "fetch"),
+    ([("Sec-Fetch-Dest", "empty"), ("X-Requested-With", "XMLHttpRequest")], "xhr"),
+    ([("Sec-Fetch-Dest", "empty"), ("Sec-Fetch-Mode", "no-cors")], "ping"),
+    ([("Sec-Fetch-Dest", "script")], "script"),
+    ([("Sec-Fetch-Dest", "style")], "stylesheet"),
+    ([("Sec-Fetch-Dest", "image")], "image"),
+    ([("Sec-Fetch-Dest", "font")], "font"),
+    ([("Sec-Fetch-Dest", "video")], "media"),
+    ([("Sec-Fetch-Dest", "serviceworker")], "other"),
+    ([("Sec-Fetch-Dest", "a-destination-no-standard-names")], None),
+    ([("Accept", "text/html")], None),
+])
+def test_a_request_s_kind_is_read_from_sec_fetch_dest_where_the_exporter_wrote_none(
+        make_har, make_entry, sent: list[tuple[str, str]], expected: str | None) -> None:
+    """Firefox, Safari and the proxies write no ``_resourceType``; the ``Sec-Fetch-Dest`` the
+    browser sent says the same (a navigation, a script's call, a beacon, an image ...). A type
+    the exporter wrote wins."""
+    (step,) = load(make_har(make_entry("http://app.test/x", headers=sent)), "t.har").steps
+    assert step.resource_type == expected
+    (chrome,) = load(make_har(make_entry("http://app.test/x", headers=sent,
+                                         resource_type="XHR")), "t.har").steps
+    assert chrome.resource_type == "xhr"
+
+
 def test_convert_reads_a_path_and_bytes_alike(tmp_path: Path, make_har, make_entry) -> None:
     data = make_har(make_entry("http://app.test/"))
     path = tmp_path / "same.har"

@@ -967,12 +967,27 @@ def _header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]) ->
     if low in UNTOUCHED_HEADERS:
         return header
     value = _text(header.value, step, state, sent, key=low, whole=True)
-    named = next((ir.Template(ir.merge_parts([before, ir.VarRef(var), after]))
+    named = next((ir.Template(ir.merge_parts([header.name[:at], ir.VarRef(var),
+                                              header.name[at + len(part):]]))
                   for part, var in state.cookie_parts.items()
-                  for before, found, after in [header.name.partition(part)] if found), None)
+                  if (at := _name_part_at(low, part.lower())) >= 0), None)
     if named is not None:  # X-CSRF-Token-<device>, as the cookie it sends is named
         return replace(header, value=value, name_template=named)
     return header if value is header.value else replace(header, value=value)
+
+
+def _name_part_at(name: str, part: str) -> int:
+    """Where ``part`` is a whole part of ``name`` (both lower case: header names are, as an
+    HTTP/2 recording writes them, ``x-csrf-token-xsmao`` for the cookie ``CSRF-Token-XSMAO``),
+    between separators or the ends; -1 where it is not."""
+    at = name.find(part)
+    while at >= 0:
+        end = at + len(part)
+        if (at == 0 or not name[at - 1].isalnum()) and \
+                (end == len(name) or not name[end].isalnum()):
+            return at
+        at = name.find(part, at + 1)
+    return -1
 
 
 def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -> ir.Body | None:
