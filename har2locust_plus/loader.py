@@ -37,6 +37,10 @@ from .parallel import fork_map
 _JSONP = re.compile(r"^\s*[A-Za-z_$][\w$.]*\s*\(")
 
 
+PROXY_TUNNEL = ("proxy tunnel (CONNECT: the browser asked the recording proxy for a "
+                "connection; no request of the app)")
+
+
 class _SkipEntry(Exception):
     """This entry cannot be replayed; ``reason`` is the report's category."""
 
@@ -615,6 +619,8 @@ def _step(index: int, raw: Any, cache: _HeaderCache) -> ir.Step:
         raise _SkipEntry("websocket (not replayed)")
     if scheme not in ("http", "https") or not split.netloc:
         raise _SkipEntry("not an http(s) URL")
+    if method == "CONNECT":  # Fiddler, Charles, Burp, ZAP record the tunnel they were asked for
+        raise _SkipEntry(PROXY_TUNNEL)
 
     response = _response(raw.get("response"), cache)
     if response is not None and response.status <= 0:

@@ -10,17 +10,25 @@ the same pages with the same names, the same steps in them, the same correlation
   ``User-Agent``. What a request is (a navigation, a script's call, an image) is then read from
   the ``Sec-Fetch-Dest`` the browser sent. Only the header names' case, the ``User-Agent`` and
   the "Recorded with" line may differ.
+* **A proxy** (Charles, Fiddler, mitmproxy, ZAP): none of Chrome's ``_`` fields, and no
+  ``pages``: the same steps in the same pages (a page starts at a navigation, a screen of a
+  single-page app at a call from another route), with the same requests, extractions and
+  checks; only the names of the pages the recording had titles for differ (a proxy knows no
+  titles: they are named by their first request, as any page without one).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fixtures.record import to_firefox_har
-from har2locust_plus import Options, convert
+from har2locust_plus import Options, convert, ir
+from har2locust_plus.ir import replace
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RECORDINGS = sorted(path for path in (REPO_ROOT / "fixtures").rglob("*.har")
@@ -52,3 +60,42 @@ def test_a_firefox_export_of_a_recording_converts_to_the_same_script(recording: 
                       Options(), name=recording.name)
     assert _shape(firefox) == _shape(recorded)
     assert _comparable(firefox.code) == _comparable(recorded.code)
+
+
+def _as_a_proxy(value: Any) -> Any:
+    """A recording as a proxy exports it: no ``_`` fields, no pages."""
+    if isinstance(value, dict):
+        return {key: _as_a_proxy(item) for key, item in value.items()
+                if not key.startswith("_") and key not in ("pages", "pageref")}
+    if isinstance(value, list):
+        return [_as_a_proxy(item) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("recording", RECORDINGS, ids=lambda path: path.name)
+def test_a_proxy_export_of_a_recording_converts_to_the_same_steps(recording: Path) -> None:
+    recorded = convert(recording, Options())
+    proxy = convert(json.dumps(_as_a_proxy(json.loads(recording.read_text()))).encode(),
+                    Options(), name=recording.name)
+    assert [group.think_before for group in proxy.scenario.groups] == \
+        [group.think_before for group in recorded.scenario.groups]
+    assert [_comparable_step(step) for step in proxy.scenario.steps] == \
+        [_comparable_step(step) for step in recorded.scenario.steps]
+    names = {name for result in (recorded, proxy) for group in result.scenario.groups
+             for name in (group.method, group.title)}
+    changed = [line for line in _diff(recorded.code, proxy.code)
+               if not any(name in line for name in names)]
+    assert changed == []
+
+
+def _comparable_step(step: ir.Step) -> ir.Step:
+    """A step but for its page's id and whether Chrome said ``xhr`` or ``fetch`` (the request's
+    own headers tell only whether it was marked ``X-Requested-With``; both are a script's)."""
+    kind = "fetch" if step.resource_type == "xhr" else step.resource_type
+    return replace(step, page_ref=None, resource_type=kind)
+
+
+def _diff(old: str, new: str) -> list[str]:
+    return [line for line in difflib.unified_diff(old.splitlines(), new.splitlines(),
+                                                  lineterm="", n=0)
+            if line[:1] in "+-" and line[:3] not in ("+++", "---") and line[1:].strip()]

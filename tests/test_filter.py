@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from test_correlate import api, conv
 
+from har2locust_plus import Options, convert
 from har2locust_plus.stages.filter import LONG_POLL
 
 T0 = datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc)
@@ -155,3 +156,24 @@ def test_socket_io_and_sockjs_transports_are_not_steps_and_events_sent_are_told(
     assert [s.label for s in result.scenario.steps] == ["GET /api/me", "GET /socket.io-docs/"]
     (warning,) = [d.message for d in result.scenario.diagnostics if "live channel" in d.message]
     assert "(Socket.IO or SockJS: entry 5, entry 7)" in warning
+
+
+def test_a_proxy_s_recording_is_of_the_site_the_browser_navigated_to(make_har, make_entry):
+    """A proxy records the browser's own requests too, before the journey: Firefox's
+    captive-portal check is an HTML page on detectportal.firefox.com, sent without
+    ``Sec-Fetch-Dest``. The site under test is the first one the browser navigated to (the
+    ``Sec-Fetch-Dest: document`` it sent); the others are third-party hosts, counted."""
+    navigation = [("Accept", "text/html"), ("Sec-Fetch-Dest", "document")]
+    har = make_har(
+        make_entry("http://detectportal.firefox.com/canonical.html",
+                   body='<meta http-equiv="refresh" content="0;url=https://support.mozilla.org/">'),
+        make_entry("http://ocsp.digicert.com/", "POST", mime="application/ocsp-response",
+                   body="MFMwUTBP", post_data={"mimeType": "application/ocsp-request",
+                                               "text": "0S0Q0O"}),
+        make_entry("https://app.test/", headers=navigation, body="<title>Home</title>"),
+        make_entry("https://app.test/notes", headers=navigation, body="<title>Notes</title>"))
+    result = convert(har, Options(), name="charles.har")
+    assert [(s.request.host, s.request.path.text) for s in result.scenario.steps] == [
+        ("app.test", "/"), ("app.test", "/notes")]
+    assert dict(result.scenario.skipped) == {"third-party host": 2}
+    assert 'host = "https://app.test"' in result.code

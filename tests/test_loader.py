@@ -193,6 +193,18 @@ def test_entries_that_never_reached_the_network_are_skipped(make_har, make_entry
     }
 
 
+def test_a_proxy_s_tunnels_are_skipped_and_counted(make_har, make_entry) -> None:
+    """A proxy's export (Fiddler, Charles, Burp, ZAP) holds the ``CONNECT`` the browser sent it
+    for each HTTPS host: the proxy's business, never the app's (replayed, the app answers 400
+    or 405)."""
+    tunnels = [make_entry("http://app.test:443", "CONNECT", body=""),
+               make_entry("https://app.test:443/", "CONNECT", body="")]
+    scenario = load(make_har(tunnels[0], make_entry("https://app.test/"), tunnels[1]),
+                    "fiddler.har")
+    assert [s.request.method for s in scenario.steps] == ["GET"]
+    assert dict(scenario.skipped) == {loader_module.PROXY_TUNNEL: 2}
+
+
 def test_request_bodies_in_every_exporter_shape(make_har, make_entry) -> None:
     form_text = make_entry("http://app.test/f", "POST", post_data={
         "mimeType": "application/x-www-form-urlencoded", "text": "a=1&b=x+y&a=2"})

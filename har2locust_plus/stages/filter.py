@@ -453,11 +453,18 @@ def is_static(step: ir.Step) -> bool:
 
 
 def infer_main_origin(steps: list[ir.Step]) -> str:
-    """The origin of the first document navigation, else the one with most requests."""
+    """The origin of the first document navigation, else the one with most requests.
+
+    A navigation is what the recording says is one (Chrome's resource type, or the
+    ``Sec-Fetch-Dest: document`` the browser sent); only where it says that of no request, a
+    GET answered with HTML. (A proxy's recording starts with the browser's own requests,
+    which send no ``Sec-Fetch-Dest``: Firefox's captive-portal check fetches an HTML page from
+    detectportal.firefox.com, which would otherwise be the site under test.)"""
     for step in steps:
-        if step.request.method == "GET" and (
-                step.resource_type == "document"
-                or (step.resource_type is None and _is_html(step))):
+        if step.request.method == "GET" and step.resource_type == "document":
+            return step.request.origin
+    for step in steps:
+        if step.request.method == "GET" and step.resource_type is None and _is_html(step):
             return step.request.origin
     counts = Counter(step.request.origin for step in steps)
     return counts.most_common(1)[0][0] if counts else ""
