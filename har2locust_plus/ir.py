@@ -463,6 +463,9 @@ class Step:
     # seconds the user paused inside the page before this request, as recorded: nothing was in
     # flight for that long (a click in a single-page app); 0 at a page's first request
     think_before: float = 0.0
+    # the page's service worker answered it (Chrome's response._fetchedViaServiceWorker), by
+    # sending it on to the network: the worker's own request may be an entry of its own
+    via_service_worker: bool = False
 
     @property
     def label(self) -> str:

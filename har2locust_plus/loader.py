@@ -627,6 +627,7 @@ def _step(index: int, raw: Any, cache: _HeaderCache) -> ir.Step:
         raise _SkipEntry("failed in the browser (status 0)")
     if _from_cache(raw):
         raise _SkipEntry("served from the browser cache")
+    via_service_worker = _via_service_worker(raw)
 
     started = _datetime(raw.get("startedDateTime"))
     duration = raw.get("time")
@@ -654,6 +655,7 @@ def _step(index: int, raw: Any, cache: _HeaderCache) -> ir.Step:
         duration_ms=_milliseconds(duration),
         page_ref=raw.get("pageref") if isinstance(raw.get("pageref"), str) else None,
         resource_type=resource_type,
+        via_service_worker=via_service_worker,
     )
 
 
@@ -767,6 +769,24 @@ def _from_cache(raw: dict) -> bool:
     return (raw.get("timings") == {} and isinstance(response, dict)
             and isinstance(response.get("content"), dict)
             and "comment" in response["content"] and response.get("headersSize") is None)
+
+
+SERVICE_WORKER_ANSWER = ("answered by the page's service worker from its cache or its own "
+                         "code (never reached the server)")
+
+
+def _via_service_worker(raw: dict) -> bool:
+    """Whether the page's service worker answered the request (Chrome:
+    ``response._fetchedViaServiceWorker``) by sending it on to the network. One it answered
+    from its Cache Storage, the HTTP cache or its own code never reached the server: skipped,
+    as an entry of the browser's cache is."""
+    response = raw.get("response")
+    if not isinstance(response, dict) or response.get("_fetchedViaServiceWorker") is not True:
+        return False
+    source = response.get("_serviceWorkerResponseSource")
+    if source in ("cache-storage", "http-cache", "fallback-code"):
+        raise _SkipEntry(SERVICE_WORKER_ANSWER)
+    return True
 
 
 class _HeaderCache:

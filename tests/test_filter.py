@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 from test_correlate import api, conv
 
 from har2locust_plus import Options, convert
-from har2locust_plus.stages.filter import LONG_POLL
+from har2locust_plus.loader import SERVICE_WORKER_ANSWER
+from har2locust_plus.stages.filter import LONG_POLL, SERVICE_WORKER_REQUEST
 
 T0 = datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc)
 
@@ -177,3 +178,40 @@ def test_a_proxy_s_recording_is_of_the_site_the_browser_navigated_to(make_har, m
         ("app.test", "/"), ("app.test", "/notes")]
     assert dict(result.scenario.skipped) == {"third-party host": 2}
     assert 'host = "https://app.test"' in result.code
+
+
+def test_a_request_a_service_worker_sent_on_is_replayed_once(make_har, make_entry):
+    """A page's request that its service worker answered by sending it on is recorded twice
+    where the exporter shows the worker's traffic (Chrome's DevTools): as the page sent it
+    (``_fetchedViaServiceWorker``) and as the worker sent it. The worker's is skipped, counted;
+    the page's is replayed. A request the worker answered from its cache never reached the
+    server: skipped. Two requests of the page alike (a double click) are both replayed, and so
+    is a page's request whose worker request the recording lacks."""
+    form = {"mimeType": "application/json", "text": '{"title": "n"}'}
+
+    def sent(started: str, *, worker: str | None = None, kind: str = "fetch") -> dict:
+        entry = make_entry("https://app.test/api/notes", "POST", post_data=form,
+                           mime="application/json", body='{"id": 7}', started=started,
+                           resource_type=kind)
+        entry["time"] = 80
+        if worker is not None:
+            entry["response"]["_fetchedViaServiceWorker"] = True
+            entry["response"]["_serviceWorkerResponseSource"] = worker
+        return entry
+
+    page = make_entry("https://app.test/", body="<title>Notes</title>",
+                      resource_type="document")
+    cached = make_entry("https://app.test/api/settings", mime="application/json", body="{}",
+                        started="2026-01-01T10:00:04.000Z", resource_type="fetch")
+    cached["response"]["_fetchedViaServiceWorker"] = True
+    cached["response"]["_serviceWorkerResponseSource"] = "cache-storage"
+    result = convert(make_har(
+        page,
+        sent("2026-01-01T10:00:01.000Z", worker="network"),
+        sent("2026-01-01T10:00:01.005Z"),  # the worker's own: skipped
+        sent("2026-01-01T10:00:02.000Z"), sent("2026-01-01T10:00:02.010Z"),  # a double click
+        sent("2026-01-01T10:00:03.000Z", worker="network"),  # no worker entry: replayed
+        cached), Options(), name="sw.har")
+    assert [s.entry_index for s in result.scenario.steps] == [0, 1, 3, 4, 5]
+    assert dict(result.scenario.skipped) == {SERVICE_WORKER_REQUEST: 1,
+                                             SERVICE_WORKER_ANSWER: 1}

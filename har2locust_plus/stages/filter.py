@@ -13,6 +13,7 @@ import functools
 import ipaddress
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from .. import ir
 from ..ir import replace
@@ -42,11 +43,13 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     kept: list[ir.Step] = []
     dropped: dict[str, int] = {}  # reason -> count, in first-seen order (one copy of the
     polls = _long_polls(scenario.steps)  # scenario per reason, not per entry: 4,000 at 10,000)
+    workers = _service_worker_requests(scenario.steps)
     scripts: list[ir.Step] = []  # static scripts: one may hand out what a request sends
     events: list[ir.Step] = []  # what the page sent over a live channel
     for step in scenario.steps:
         reason = _drop_reason(step, options, include_urls, exclude_urls) or (
-            LONG_POLL if step.entry_index in polls else "")
+            LONG_POLL if step.entry_index in polls else "") or (
+            SERVICE_WORKER_REQUEST if step.entry_index in workers else "")
         if reason == STATIC and _script(step):
             scripts.append(step)  # counted below, unless kept
             dropped.setdefault(STATIC, 0)  # (the reasons in first-seen order)
@@ -95,6 +98,43 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             ir.Severity.WARNING, "no request is left to replay after filtering: see what was "
             "skipped above (--keep-static, --include-host and --include-url keep more)")
     return replace(scenario, steps=tuple(result), main_origin=main_origin)
+
+
+# --- a service worker's own requests --------------------------------------------------------------
+
+SERVICE_WORKER_REQUEST = ("the page's service worker's own request for a request of the page "
+                          "it answered (that one is replayed)")
+
+
+def _service_worker_requests(steps: Sequence[ir.Step]) -> set[int]:
+    """The entries a page's service worker sent to answer a request of the page.
+
+    A request the worker answered by sending it on (``via_service_worker``) is recorded twice
+    where the exporter shows the worker's traffic too (Chrome's DevTools, a ⚙ before its
+    name): as the page sent it (its type, its place in the page) and as the worker sent it, the
+    same method, URL and body, started while the page's waited. Replayed both, a POST would be
+    sent twice: the worker's is skipped. Only such a pair: a page's request without one (an
+    exporter without the worker's traffic) is the request the server got."""
+    pending: list[ir.Step] = []  # the page's requests a worker answered, not paired yet
+    found: set[int] = set()
+    for step in steps:
+        if step.via_service_worker:
+            pending.append(step)
+            continue
+        if not pending or step.started is None:
+            continue
+        start = step.started.timestamp()
+        pending = [page for page in pending if page.started is not None and
+                   start <= page.started.timestamp() + page.duration_ms / 1000]  # still open
+        for page in pending:
+            if page.started.timestamp() <= start and \
+                    page.request.method == step.request.method and \
+                    recorded_url(page.request) == recorded_url(step.request) and \
+                    page.request.body == step.request.body:  # type: ignore[union-attr]
+                found.add(step.entry_index)
+                pending.remove(page)
+                break
+    return found
 
 
 # --- a refusal for expired credentials that the page sent again ---------------------------------
