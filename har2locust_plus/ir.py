@@ -466,6 +466,8 @@ class Step:
     # the page's service worker answered it (Chrome's response._fetchedViaServiceWorker), by
     # sending it on to the network: the worker's own request may be an entry of its own
     via_service_worker: bool = False
+    # a page's service worker sent it (Playwright's _serviceWorkerRef)
+    by_service_worker: bool = False
 
     @property
     def label(self) -> str:

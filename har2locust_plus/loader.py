@@ -80,11 +80,18 @@ def load(data: bytes, source: str) -> ir.Scenario:
             "'Export HAR (with sensitive data)'")))
 
     missing = []
+    twins: set[tuple[str, str]] | None = None  # (method, URL) of the page's own requests
     for i, step in enumerate(steps):
         if step.request.body is None and step.request.method not in ("GET", "HEAD") and (
                 where := _no_body(step)):
-            missing.append(where)
             steps[i] = ir.replace(step, request=ir.replace(step.request, body_left_out=True))
+            if step.by_service_worker:  # Playwright holds no body of a worker's request
+                if twins is None:
+                    twins = {(s.request.method, _url_of(s.request)) for s in steps
+                             if not s.by_service_worker}
+                if (step.request.method, _url_of(step.request)) in twins:
+                    continue  # the page's request, which holds it, is replayed (filter)
+            missing.append(where)
     if missing:
         diagnostics.append(ir.Diagnostic(ir.Severity.WARNING, (
             f"{len(missing)} request(s) sent a body the recording does not hold (a browser's "
@@ -101,6 +108,10 @@ def load(data: bytes, source: str) -> ir.Scenario:
         skipped=tuple(entries.skipped.items()),
         diagnostics=tuple(diagnostics),
     )
+
+
+def _url_of(request: ir.Request) -> str:
+    return f"{request.origin}{request.path.text}?{request.raw_query}"
 
 
 def _no_body(step: ir.Step) -> str:
@@ -656,6 +667,7 @@ def _step(index: int, raw: Any, cache: _HeaderCache) -> ir.Step:
         page_ref=raw.get("pageref") if isinstance(raw.get("pageref"), str) else None,
         resource_type=resource_type,
         via_service_worker=via_service_worker,
+        by_service_worker=isinstance(raw.get("_serviceWorkerRef"), str),
     )
 
 

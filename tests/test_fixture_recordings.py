@@ -41,9 +41,9 @@ pytestmark = [
 def _php_app_missing(script: str) -> str | None:
     """Why the Debian app a record script needs (DokuWiki, MediaWiki, WordPress, phpMyAdmin,
     Adminer, Jupyter, Roundcube and Dovecot, Redmine, Mono for the WebForms shop, Node.js for the
-    Next.js and SvelteKit apps, Tomcat and its Manager, Request Tracker, Fossil, ikiwiki and
-    lighttpd, Cacti, Gitit, Radicale, Icinga Web 2, Tryton, Node.js for Directus and Strapi,
-    Debian's Laravel and Symfony) cannot run here, or None."""
+    Next.js, SvelteKit, Express and Workbox apps, Tomcat and its Manager, Request Tracker,
+    Fossil, ikiwiki and lighttpd, Cacti, Gitit, Radicale, Icinga Web 2, Tryton, Node.js for
+    Directus and Strapi, Debian's Laravel and Symfony) cannot run here, or None."""
     if "dokuwiki" in script:
         from fixtures.zoo.dokuwiki import server
     elif "mediawiki" in script:
@@ -70,6 +70,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.sveltekit import server  # type: ignore[no-redef]
     elif "express" in script:
         from fixtures.zoo.express import server  # type: ignore[no-redef]
+    elif "workbox" in script:
+        from fixtures.zoo.workbox import server  # type: ignore[no-redef]
     elif "laravel" in script:
         from fixtures.zoo.laravel import server  # type: ignore[no-redef]
     elif "symfony" in script:
@@ -237,6 +239,8 @@ RECORDINGS = [
                  {"nodered.har": False}, id="nodered"),
     pytest.param("fixtures/zoo/express/record.py", ("--out", "{dir}/express.har"),
                  {"express.har": True}, id="express"),
+    pytest.param("fixtures/zoo/workbox/record.py", ("--out", "{dir}/workbox.har"),
+                 {"workbox.har": True}, id="workbox"),
     pytest.param("fixtures/zoo/laravel/record.py", ("--out", "{dir}/laravel.har"),
                  {"laravel.har": True}, id="laravel"),
     pytest.param("fixtures/zoo/symfony/record.py", ("--out", "{dir}/symfony.har"),

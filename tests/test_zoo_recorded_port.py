@@ -72,6 +72,7 @@ import test_zoo_ttrss as ttrss
 import test_zoo_wagtailcms as wagtailcms
 import test_zoo_webforms as webforms
 import test_zoo_wordpress as wordpress
+import test_zoo_workbox as workbox
 import test_zoo_zabbix as zabbix
 import zoo_runs
 from conftest import ZOO_STOP_TIMEOUT, LocustRun, locust_headless
@@ -638,6 +639,20 @@ def _express_missing() -> str | None:
     return missing()
 
 
+def _workbox(port: int) -> Any:
+    from fixtures.zoo import node
+    from fixtures.zoo.workbox.server import SITE, WorkboxNotes
+
+    node.built("workbox", SITE, "built")  # npm ci, once per version of the site's sources
+    return WorkboxNotes(port=port)
+
+
+def _workbox_missing() -> str | None:
+    from fixtures.zoo.workbox.server import missing
+
+    return missing()
+
+
 def _laravel(port: int) -> Any:
     from fixtures.zoo.laravel.server import LaravelNotes
 
@@ -765,6 +780,8 @@ ZOOS = [
         lambda o: webforms.assert_full_lifecycle(o.run, o.after), missing=_webforms_missing),
     Zoo("express", _express, express.PASSWORD,
         lambda o: express.assert_full_lifecycle(o.run, o.after), missing=_express_missing),
+    Zoo("workbox", _workbox, workbox.PASSWORD,
+        lambda o: workbox.assert_full_lifecycle(o.run, o.after), missing=_workbox_missing),
     Zoo("laravel", _laravel, laravel.PASSWORD,
         lambda o: laravel.assert_full_lifecycle(o.run, o.after), missing=_laravel_missing,
         users=laravel.USERS),

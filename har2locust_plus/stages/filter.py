@@ -43,7 +43,7 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     kept: list[ir.Step] = []
     dropped: dict[str, int] = {}  # reason -> count, in first-seen order (one copy of the
     polls = _long_polls(scenario.steps)  # scenario per reason, not per entry: 4,000 at 10,000)
-    workers = _service_worker_requests(scenario.steps)
+    workers, bodies = _service_worker_requests(scenario.steps)
     scripts: list[ir.Step] = []  # static scripts: one may hand out what a request sends
     events: list[ir.Step] = []  # what the page sent over a live channel
     for step in scenario.steps:
@@ -57,6 +57,9 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             dropped[reason] = dropped.get(reason, 0) + 1
             if reason == LIVE_CHANNEL and _sends_events(step.request):
                 events.append(step)
+        elif step.entry_index in bodies:  # the page's, its body from the worker's request
+            kept.append(replace(step, request=replace(
+                step.request, body=bodies[step.entry_index], body_left_out=False)))
         else:
             kept.append(step)
     if events:
@@ -106,35 +109,49 @@ SERVICE_WORKER_REQUEST = ("the page's service worker's own request for a request
                           "it answered (that one is replayed)")
 
 
-def _service_worker_requests(steps: Sequence[ir.Step]) -> set[int]:
-    """The entries a page's service worker sent to answer a request of the page.
+def _service_worker_requests(steps: Sequence[ir.Step]) -> tuple[set[int], dict[int, ir.Body]]:
+    """The entries a page's service worker sent to answer a request of the page; and the
+    bodies of the page's requests that only the worker's entry holds.
 
-    A request the worker answered by sending it on (``via_service_worker``) is recorded twice
-    where the exporter shows the worker's traffic too (Chrome's DevTools, a ⚙ before its
-    name): as the page sent it (its type, its place in the page) and as the worker sent it, the
-    same method, URL and body, started while the page's waited. Replayed both, a POST would be
-    sent twice: the worker's is skipped. Only such a pair: a page's request without one (an
-    exporter without the worker's traffic) is the request the server got."""
-    pending: list[ir.Step] = []  # the page's requests a worker answered, not paired yet
+    A request the worker answered by sending it on is recorded twice where the exporter shows
+    the worker's traffic too: as the page sent it (its type, its place in the page, the answer
+    it got) and as the worker sent it, the same method and URL, started while the page's
+    waited. Chrome's DevTools marks the page's (``_fetchedViaServiceWorker``, the worker's
+    shows with a ⚙), Playwright the worker's (``_serviceWorkerRef``; its entry holds neither
+    the request's body nor the answer's). Replayed both, a POST would be sent twice: the
+    worker's is skipped. Only such a pair, with the same body where both hold one: a page's
+    request without one (an exporter without the worker's traffic) is the request the server
+    got, and a worker's request without one (its own fetches, a background sync) is replayed.
+    """
+    in_flight: list[ir.Step] = []  # the page's requests not answered yet when a step starts
     found: set[int] = set()
+    bodies: dict[int, ir.Body] = {}
     for step in steps:
-        if step.via_service_worker:
-            pending.append(step)
-            continue
-        if not pending or step.started is None:
+        if step.started is None:
             continue
         start = step.started.timestamp()
-        pending = [page for page in pending if page.started is not None and
-                   start <= page.started.timestamp() + page.duration_ms / 1000]  # still open
-        for page in pending:
-            if page.started.timestamp() <= start and \
-                    page.request.method == step.request.method and \
-                    recorded_url(page.request) == recorded_url(step.request) and \
-                    page.request.body == step.request.body:  # type: ignore[union-attr]
+        in_flight = [page for page in in_flight  # (every page step has a start)
+                     if start <= page.started.timestamp()  # type: ignore[union-attr]
+                     + page.duration_ms / 1000]
+        if not step.via_service_worker:
+            page = next((page for page in in_flight
+                         if (step.by_service_worker or page.via_service_worker)
+                         and _sent_on(page.request, step.request)), None)
+            if page is not None:
                 found.add(step.entry_index)
-                pending.remove(page)
-                break
-    return found
+                in_flight.remove(page)
+                if page.request.body_left_out and step.request.body is not None:
+                    bodies[page.entry_index] = step.request.body
+                continue
+        if not step.by_service_worker:
+            in_flight.append(step)
+    return found, bodies
+
+
+def _sent_on(page: ir.Request, worker: ir.Request) -> bool:
+    """Could ``worker`` be the page's request ``page`` as its service worker sent it on?"""
+    return page.method == worker.method and recorded_url(page) == recorded_url(worker) and (
+        page.body == worker.body or page.body_left_out or worker.body_left_out)
 
 
 # --- a refusal for expired credentials that the page sent again ---------------------------------
