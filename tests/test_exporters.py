@@ -18,8 +18,8 @@ the same pages with the same names, the same steps in them, the same correlation
 
 A recording whose page's service worker sent the page's calls on (``workbox.har``) is not
 rewritten: Playwright records each call twice, the worker's marked ``_serviceWorkerRef``;
-neither rewrite would keep the mark, and neither exporter records both (Firefox's network
-monitor shows the page's requests, a proxy only those that reach the network).
+neither rewrite would keep the mark, and a proxy records only the requests that reach the
+network, once each (what Firefox's DevTools records of a worker's traffic was not seen here).
 """
 
 from __future__ import annotations
