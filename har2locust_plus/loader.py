@@ -70,6 +70,13 @@ def load(data: bytes, source: str) -> ir.Scenario:
         raise BadInput(source, f"must be an array, got {_type_name(entries)}", "log.entries")
 
     steps, diagnostics = entries.steps, list(entries.diagnostics)
+    if (late := _listed_late(steps)) is not None:
+        steps = _in_time_order(steps)
+        diagnostics.append(ir.Diagnostic(ir.Severity.INFO, (
+            f"the entries are not in the order the browser sent them (log.entries[{late[0]}] "
+            f"started {late[2]:,.1f} s before log.entries[{late[1]}], listed before it: an "
+            "exporter may write a network panel's order, sorted by another column); they are "
+            "replayed in the order of their start times")))
     if not entries.count:
         diagnostics.append(ir.Diagnostic(ir.Severity.WARNING,
                                          "the recording is empty (log.entries has 0 entries)"))
@@ -108,6 +115,42 @@ def load(data: bytes, source: str) -> ir.Scenario:
         skipped=tuple(entries.skipped.items()),
         diagnostics=tuple(diagnostics),
     )
+
+
+# Entries listed before one that started this much earlier are out of order. Under it, the
+# start times of requests sent together disagree with the exporter's order by a few
+# milliseconds (their clocks differ: Playwright's), which is no reason to reorder them.
+OUT_OF_ORDER = 1.0  # seconds
+
+
+def _listed_late(steps: Sequence[ir.Step]) -> tuple[int, int, float] | None:
+    """``(earlier entry, later entry, seconds)`` of the first entry listed after one that
+    started more than :data:`OUT_OF_ORDER` later; None where the entries are in order."""
+    latest: ir.Step | None = None
+    for step in steps:
+        if step.started is None:
+            continue
+        if latest is not None and latest.started is not None:
+            ahead = latest.started.timestamp() - step.started.timestamp()
+            if ahead > OUT_OF_ORDER:
+                return latest.entry_index, step.entry_index, ahead
+            if ahead < 0:
+                latest = step
+        else:
+            latest = step
+    return None
+
+
+def _in_time_order(steps: list[ir.Step]) -> list[ir.Step]:
+    """The steps in the order of their start times (HAR 1.2: a reader sorts the entries); one
+    without a start time stays after the one before it, and equal times keep their order."""
+    keys: list[float] = []
+    last = -math.inf
+    for step in steps:
+        if step.started is not None:
+            last = step.started.timestamp()
+        keys.append(last)
+    return [steps[i] for i in sorted(range(len(steps)), key=keys.__getitem__)]
 
 
 def _url_of(request: ir.Request) -> str:

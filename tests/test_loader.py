@@ -205,6 +205,32 @@ def test_a_proxy_s_tunnels_are_skipped_and_counted(make_har, make_entry) -> None
     assert dict(scenario.skipped) == {loader_module.PROXY_TUNNEL: 2}
 
 
+def test_entries_listed_out_of_order_are_replayed_in_the_order_they_were_sent(
+        make_har, make_entry) -> None:
+    """HAR 1.2 leaves the order of the entries to the exporter and asks a reader to sort them:
+    an old DevTools wrote its network panel's order (Gatling's chrome61-form.har lists the
+    form's POST before the GET of the form, sent 10 s earlier). A few milliseconds of
+    disagreement between start times and the exporter's order (requests sent together,
+    Playwright's clocks) keep the exporter's order; an entry without a start time stays
+    after the one before it."""
+    post = make_entry("http://app.test/form.cgi", "POST", started="2026-01-01T10:00:10.000Z")
+    form = make_entry("http://app.test/form.html", started="2026-01-01T10:00:00.000Z")
+    untimed = make_entry("http://app.test/untimed")
+    del untimed["startedDateTime"]
+    done = make_entry("http://app.test/done", started="2026-01-01T10:00:11.000Z")
+    scenario = load(make_har(post, untimed, form, done), "chrome61.har")
+    assert [s.request.path.text for s in scenario.steps] == [
+        "/form.html", "/form.cgi", "/untimed", "/done"]
+    (note,) = [d.message for d in scenario.diagnostics]
+    assert note.startswith("the entries are not in the order the browser sent them "
+                           "(log.entries[0] started 10.0 s before log.entries[2]")
+    jitter = [make_entry("http://app.test/a", started="2026-01-01T10:00:00.010Z"),
+              make_entry("http://app.test/b", started="2026-01-01T10:00:00.004Z")]
+    scenario = load(make_har(*jitter), "playwright.har")
+    assert [s.request.path.text for s in scenario.steps] == ["/a", "/b"]
+    assert scenario.diagnostics == ()
+
+
 def test_request_bodies_in_every_exporter_shape(make_har, make_entry) -> None:
     form_text = make_entry("http://app.test/f", "POST", post_data={
         "mimeType": "application/x-www-form-urlencoded", "text": "a=1&b=x+y&a=2"})

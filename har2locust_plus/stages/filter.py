@@ -65,9 +65,11 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     if events:
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, _events_not_replayed(events))
     if scripts:
-        handing_out = _scripts_handing_out(scripts, kept)
+        order = {step.entry_index: i for i, step in enumerate(scenario.steps)}  # the flow's
+        handing_out = _scripts_handing_out(scripts, kept, order)
         if handing_out:
-            kept = sorted([*kept, *handing_out.values()], key=lambda step: step.entry_index)
+            kept = sorted([*kept, *handing_out.values()],
+                          key=lambda step: order[step.entry_index])
             scenario = scenario.with_diagnostic(ir.Severity.INFO, _kept_scripts(handing_out))
         dropped[STATIC] += len(scripts) - len(handing_out)
         if not dropped[STATIC]:
@@ -332,7 +334,8 @@ _MAX_AGE = re.compile(r"max-age\s*=\s*(\d{1,12})")
 _A_DAY = 86_400
 
 
-def _scripts_handing_out(scripts: list[ir.Step], kept: list[ir.Step]) -> dict[int, ir.Step]:
+def _scripts_handing_out(scripts: list[ir.Step], kept: list[ir.Step],
+                         order: dict[int, int]) -> dict[int, ir.Step]:
     """The scripts (by entry index) that hand out a token a later request sends and no
     response before that request holds (nor its ``Set-Cookie``): a script the server writes for
     the session (pgAdmin's ``/browser/js/utils.js`` sets ``pgAdmin['csrf_token'] = '…'``, the
@@ -352,9 +355,10 @@ def _scripts_handing_out(scripts: list[ir.Step], kept: list[ir.Step]) -> dict[in
     for step in kept if found else ():
         for value in _sent(step.request) & found.keys():
             script = found.pop(value)  # (sent before the script came: it is not the source)
-            if script.entry_index < step.entry_index and not any(
+            at = order[step.entry_index]  # (its place in the flow: see loader._in_time_order)
+            if order[script.entry_index] < at and not any(
                     value in _said(earlier) for earlier in kept
-                    if earlier.entry_index < step.entry_index and earlier.response is not None):
+                    if order[earlier.entry_index] < at and earlier.response is not None):
                 handing_out[script.entry_index] = script
         if not found:
             break
