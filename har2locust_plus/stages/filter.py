@@ -128,6 +128,8 @@ def _service_worker_requests(steps: Sequence[ir.Step]) -> tuple[set[int], dict[i
     in_flight: list[ir.Step] = []  # the page's requests not answered yet when a step starts
     found: set[int] = set()
     bodies: dict[int, ir.Body] = {}
+    if not any(step.via_service_worker or step.by_service_worker for step in steps):
+        return found, bodies  # (most recordings: no worker answered a request of the page)
     for step in steps:
         if step.started is None:
             continue
