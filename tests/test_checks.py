@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1480,7 +1481,7 @@ def _made_then_deleted_har(site, *, delete: dict[str, Any] | None = None, after:
     list (``after`` in it)."""
     form = {"mimeType": "application/x-www-form-urlencoded", "text": "_method=DELETE",
             "params": [{"name": "_method", "value": "DELETE"}]}
-    return site(
+    entries = (
         site._entry("/notes", "POST", status=302, body=None,
                     response_headers=[("Location", f"{ORIGIN}/notes/4711")],
                     redirect_url=f"{ORIGIN}/notes/4711"),
@@ -1495,6 +1496,10 @@ def _made_then_deleted_har(site, *, delete: dict[str, Any] | None = None, after:
         site.page("/notes", f"<title>Notes</title><body><ul>{after}"
                             '<li><a href="/notes/47110">Eggs</a></li></ul>'),
     )
+    first = datetime.fromisoformat(entries[0]["startedDateTime"].replace("Z", "+00:00"))
+    for n, entry in enumerate(entries):  # a ``delete`` made before them: sent in its place
+        entry["startedDateTime"] = (first + timedelta(seconds=n)).isoformat()
+    return site(*entries)
 
 
 def _made_then_deleted(site, **kwargs: Any) -> Converted:
