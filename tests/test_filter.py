@@ -215,3 +215,24 @@ def test_a_request_a_service_worker_sent_on_is_replayed_once(make_har, make_entr
     assert [s.entry_index for s in result.scenario.steps] == [0, 1, 3, 4, 5]
     assert dict(result.scenario.skipped) == {SERVICE_WORKER_REQUEST: 1,
                                              SERVICE_WORKER_ANSWER: 1}
+
+
+def test_a_captcha_s_answer_is_named_before_the_first_run(make_har, make_entry):
+    """A form or call that sends a CAPTCHA's answer (reCAPTCHA's ``g-recaptcha-response``,
+    hCaptcha's, Turnstile's, a wiki's typed answer) fails on replay, whatever the script
+    does: the answer is good once. The conversion says so, naming the entry and the field;
+    an empty one (the widget left unused) is not named."""
+    login = make_entry("https://app.test/login", "POST", status=302, body="", post_data={
+        "mimeType": "application/x-www-form-urlencoded",
+        "text": "user=alice&g-recaptcha-response=03AFcWeA5x&h-captcha-response="})
+    api = make_entry("https://app.test/api/signup", "POST", mime="application/json", body="{}",
+                     post_data={"mimeType": "application/json",
+                                "text": '{"email": "a@b.c", "cf-turnstile-response": "0.xyz"}'})
+    plain = make_entry("https://app.test/notes", "POST", status=302, body="", post_data={
+        "mimeType": "application/x-www-form-urlencoded", "text": "title=captcha+talk"})
+    result = convert(make_har(make_entry("https://app.test/"), login, api, plain), Options(),
+                     name="captcha.har")
+    warnings = [d.message for d in result.scenario.diagnostics if "CAPTCHA" in d.message]
+    assert [w.split(":")[0] for w in warnings] == [
+        "entry 2 POST /login sends a CAPTCHA's answer (g-recaptcha-response)",
+        "entry 3 POST /api/signup sends a CAPTCHA's answer (cf-turnstile-response)"]

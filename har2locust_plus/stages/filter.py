@@ -98,6 +98,8 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             ir.Severity.INFO,
             f"third-party hosts skipped: {hosts}{more}; keep one with --include-host HOST")
     result, scenario = _drop_retried_refusals(result, scenario)
+    for message in _captcha_answers(result):
+        scenario = scenario.with_diagnostic(ir.Severity.WARNING, message)
     if not result and scenario.steps:
         scenario = scenario.with_diagnostic(
             ir.Severity.WARNING, "no request is left to replay after filtering: see what was "
@@ -156,6 +158,42 @@ def _sent_on(page: ir.Request, worker: ir.Request) -> bool:
     """Could ``worker`` be the page's request ``page`` as its service worker sent it on?"""
     return page.method == worker.method and recorded_url(page) == recorded_url(worker) and (
         page.body == worker.body or page.body_left_out or worker.body_left_out)
+
+
+# --- a CAPTCHA's answer ------------------------------------------------------------------------
+
+# a field, parameter, header or JSON member that carries what the user (or a CAPTCHA widget:
+# reCAPTCHA's g-recaptcha-response, hCaptcha's h-captcha-response, Friendly Captcha's
+# frc-captcha-solution, MediaWiki's wpCaptchaWord) answered; Cloudflare Turnstile and ALTCHA
+# by their own names
+_CAPTCHA = re.compile(r"captcha|^cf-turnstile-response$|^altcha$", re.I)
+
+
+def _captcha_answers(steps: Sequence[ir.Step]) -> list[str]:
+    """A warning for each request that sends a CAPTCHA's answer (a non-empty value under such a
+    name): no script can make a new one, and a server that checks it refuses the recorded
+    answer, which is good once. The replay's check of that step then fails; this says why
+    before the first run."""
+    messages = []
+    for step in steps:
+        request = step.request
+        sent = [(q.name, q.value) for q in request.query]
+        sent += [(h.name, h.value) for h in request.headers]
+        body = request.body
+        if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+            sent += list(body.fields)
+        names = [name for name, value in sent if _CAPTCHA.search(name) and value.parts != ("",)]
+        if isinstance(body, ir.JsonBody) and isinstance(body.value, dict):
+            names += [key for key, value in body.value.items()
+                      if _CAPTCHA.search(key) and isinstance(value, str) and value]
+        if names:
+            messages.append(
+                f"entry {step.entry_index + 1} {step.label} sends a CAPTCHA's answer "
+                f"({', '.join(sorted(set(names)))}): no script can make a new one, and a "
+                "server that checks it refuses the recorded one (good once). Turn the CAPTCHA "
+                "off on the server under test, or give it the vendor's test keys (reCAPTCHA, "
+                "hCaptcha and Turnstile publish keys whose check always passes)")
+    return messages
 
 
 # --- a refusal for expired credentials that the page sent again ---------------------------------
