@@ -11,6 +11,7 @@ import bisect
 import fnmatch
 import functools
 import ipaddress
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -81,11 +82,14 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     site = _site(main_origin.split("://", 1)[-1]) if main_origin else ""
     result: list[ir.Step] = []
     third_party: Counter[str] = Counter()
+    captchas: list[str] = []
     for step in kept:
         host = step.request.host
         wanted = _site(host) == site or _matches(host, options.include_hosts)
         if wanted and not _matches(host, options.exclude_hosts):
             result.append(step)
+            if step.request.method not in _SAFE and (names := _captcha_names(step.request)):
+                captchas.append(_captcha_answer(step, names))
         elif wanted:
             scenario = scenario.with_skipped("excluded host (--exclude-host)")
         else:
@@ -98,7 +102,7 @@ def filter_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             ir.Severity.INFO,
             f"third-party hosts skipped: {hosts}{more}; keep one with --include-host HOST")
     result, scenario = _drop_retried_refusals(result, scenario)
-    for message in _captcha_answers(result):
+    for message in captchas:  # (those of a request dropped as retried too: it was sent)
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, message)
     if not result and scenario.steps:
         scenario = scenario.with_diagnostic(
@@ -167,33 +171,38 @@ def _sent_on(page: ir.Request, worker: ir.Request) -> bool:
 # frc-captcha-solution, MediaWiki's wpCaptchaWord) answered; Cloudflare Turnstile and ALTCHA
 # by their own names
 _CAPTCHA = re.compile(r"captcha|^cf-turnstile-response$|^altcha$", re.I)
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})  # an answer goes with what it submits
+_NAME = operator.attrgetter("name")
 
 
-def _captcha_answers(steps: Sequence[ir.Step]) -> list[str]:
-    """A warning for each request that sends a CAPTCHA's answer (a non-empty value under such a
-    name): no script can make a new one, and a server that checks it refuses the recorded
-    answer, which is good once. The replay's check of that step then fails; this says why
-    before the first run."""
-    messages = []
-    for step in steps:
-        request = step.request
-        sent = [(q.name, q.value) for q in request.query]
-        sent += [(h.name, h.value) for h in request.headers]
-        body = request.body
-        if isinstance(body, (ir.FormBody, ir.MultipartBody)):
-            sent += list(body.fields)
-        names = [name for name, value in sent if _CAPTCHA.search(name) and value.parts != ("",)]
-        if isinstance(body, ir.JsonBody) and isinstance(body.value, dict):
-            names += [key for key, value in body.value.items()
-                      if _CAPTCHA.search(key) and isinstance(value, str) and value]
-        if names:
-            messages.append(
-                f"entry {step.entry_index + 1} {step.label} sends a CAPTCHA's answer "
-                f"({', '.join(sorted(set(names)))}): no script can make a new one, and a "
-                "server that checks it refuses the recorded one (good once). Turn the CAPTCHA "
-                "off on the server under test, or give it the vendor's test keys (reCAPTCHA, "
-                "hCaptcha and Turnstile publish keys whose check always passes)")
-    return messages
+@functools.lru_cache(maxsize=4096)  # the same names on every request
+def _captcha(name: str) -> bool:
+    return _CAPTCHA.search(name) is not None
+
+
+def _captcha_names(request: ir.Request) -> list[str]:
+    """The names under which a request sends a CAPTCHA's answer (a non-empty value)."""
+    body = request.body
+    names = [q.name for q in request.query if _captcha(q.name) and q.value.parts != ("",)]
+    if any(map(_captcha, map(_NAME, request.headers))):  # (one C loop: most have none)
+        names += [h.name for h in request.headers if _captcha(h.name) and h.value.parts != ("",)]
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        names += [name for name, value in body.fields if _captcha(name) and value.parts != ("",)]
+    elif isinstance(body, ir.JsonBody) and isinstance(body.value, dict):
+        names += [key for key, value in body.value.items()
+                  if _captcha(key) and isinstance(value, str) and value]
+    return names
+
+
+def _captcha_answer(step: ir.Step, names: list[str]) -> str:
+    """The warning for a request that submits a CAPTCHA's answer: no script can make a new one,
+    and a server that checks it refuses the recorded answer, which is good once. The replay's
+    check of that step then fails; this says why before the first run."""
+    return (f"entry {step.entry_index + 1} {step.label} sends a CAPTCHA's answer "
+            f"({', '.join(sorted(set(names)))}): no script can make a new one, and a server "
+            "that checks it refuses the recorded one (good once). Turn the CAPTCHA off on the "
+            "server under test, or give it the vendor's test keys (reCAPTCHA, hCaptcha and "
+            "Turnstile publish keys whose check always passes)")
 
 
 # --- a refusal for expired credentials that the page sent again ---------------------------------
