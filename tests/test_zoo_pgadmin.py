@@ -116,7 +116,7 @@ def test_the_session_s_script_left_out_sends_the_recorded_token(
     asset (as before), the header sends the recorded token, which pgAdmin refuses for the live
     session (401 at the first request that sends it); no group is created."""
     monkeypatch.setattr(har2locust_plus.stages.filter, "_scripts_handing_out",
-                        lambda scripts, kept: {})
+                        lambda scripts, kept, order: {})
     path, _, env = _convert(tmp_path)
     assert "utils.js" not in path.read_text("utf-8")
     with pgadmin() as pga:
