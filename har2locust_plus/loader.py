@@ -154,6 +154,7 @@ def _in_time_order(steps: list[ir.Step]) -> list[ir.Step]:
 
 
 def _url_of(request: ir.Request) -> str:
+    """A request's recorded URL, to compare two (``filter.recorded_url`` is a stage's)."""
     return f"{request.origin}{request.path.text}?{request.raw_query}"
 
 
@@ -733,10 +734,11 @@ def fetch_destination(headers: Sequence[ir.Header]) -> str | None:
     """The resource type Chrome would have recorded for a request, read from the
     ``Sec-Fetch-Dest`` header the browser sent: ``document`` for a navigation (a frame's
     too), ``xhr`` for a script's request marked ``X-Requested-With: XMLHttpRequest``,
-    ``fetch`` for its other requests (``empty``: a preflight and an ``EventSource`` stay
-    ``fetch``, known by their own headers as in a Chrome recording without them), and the
-    static kinds; None where the request did not send it (an older browser, a client that is
-    no browser) or sent a destination the Fetch standard does not name."""
+    ``ping`` for a ``no-cors`` one (``navigator.sendBeacon``), ``fetch`` for its other
+    requests (a preflight and an ``EventSource`` too, known by their own headers as in a
+    Chrome recording without them), and the static kinds; None where the request did not
+    send it (an older browser, a client that is no browser) or sent a destination the Fetch
+    standard does not name."""
     destination = mode = requested_with = None
     for header in headers:
         low = header.name.lower()
