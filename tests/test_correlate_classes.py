@@ -1968,6 +1968,102 @@ def test_a_time_the_client_sent_first_and_the_server_echoed_stays_literal():
     assert isinstance(body, ir.JsonBody) and body.value["registeredAt"] == stamp
 
 
+# --- an object's version, sent back for optimistic locking ------------------------------------
+
+
+def _edit_form(name: str, version: str) -> dict:
+    return page("/thing/9/edit", (
+        '<form method="post" action="/thing/9">'
+        '<input type="hidden" name="csrf" value="a8f3k2l9x0q1w2e3r4t5">'
+        f'<input type="hidden" name="{name}" value="{version}">'
+        '<textarea name="text">hello</textarea><input type="submit" name="save" value="Save">'
+        '</form>'))
+
+
+def _edit(name: str, version: str, text: str) -> dict:
+    return entry("/thing/9", "POST", status=303, body="",
+                 response_headers=[("Location", f"{ORIGIN}/thing/9")],
+                 form=[("csrf", "a8f3k2l9x0q1w2e3r4t5"), (name, version), ("text", text),
+                       ("save", "Save")])
+
+
+@pytest.mark.parametrize(("name", "first", "second"), [
+    ("version", "3", "4"),  # Trac's wiki, a JPA entity's @Version in a Spring form
+    ("issue[lock_version]", "0", "1"),  # Redmine (Rails' lock_version): 0 is a version too
+    ("originalVersion", "5", "6"),  # Confluence
+    ("rev", "12", "13"),
+])
+def test_a_version_a_form_holds_is_sent_back_from_the_form_of_this_run(
+        name: str, first: str, second: str):
+    """An edit form's version of the object (optimistic locking): one more with every change,
+    and the server refuses an edit of another version than the object's. Sent as recorded,
+    the second edit of an existing object (and every run's after the first) is refused."""
+    result = conv(_edit_form(name, first), _edit(name, first, "a"), page("/thing/9", "<p>a</p>"),
+                  _edit_form(name, second), _edit(name, second, "b"))
+    for form_at, sent_at, version in ((1, 2, first), (4, 5, second)):
+        field = form_field(step(result, sent_at), name)
+        assert field.parts[0] == ir.VarRef(field.parts[0].name), field  # type: ignore[union-attr]
+        read = extraction(result, form_at, field.parts[0].name)  # type: ignore[union-attr]
+        assert read.recorded == version
+        assert read.expr == f"//input[@name='{name}']/@value"
+
+
+def test_a_version_a_json_answer_holds_is_sent_back_from_the_latest_answer():
+    """Grafana's folders, Spring Data REST, Kubernetes' resourceVersion: each save sends the
+    version the last answer gave the object."""
+    result = conv(
+        page("/", "<p>x</p>"),
+        api("/api/folders/abc", response={"uid": "abc", "version": 7, "title": "x"}),
+        api("/api/folders/abc", "PUT", json_body={"version": 7, "title": "y"},
+            response={"uid": "abc", "version": 8, "title": "y"}),
+        api("/api/folders/abc", "PUT", json_body={"version": 8, "title": "z"},
+            response={"uid": "abc", "version": 9, "title": "z"}))
+    for sent_at, read_at in ((3, 2), (4, 3)):
+        body = step(result, sent_at).request.body
+        assert isinstance(body, ir.JsonBody) and isinstance(body.value["version"], ir.VarRef)
+        read = extraction(result, read_at, body.value["version"].name)
+        assert read.path == ("version",) and read.as_int
+
+
+def test_a_version_is_read_only_for_a_version_of_the_same_object():
+    """A version is in too many places by chance: never a count's or an id's source, never
+    from a list's row that is not the object sent (by its id), never from a link (which
+    version to look at is the user's choice)."""
+    result = conv(
+        page("/wiki/Start?action=history", '<a href="/wiki/Start?version=3">v3</a>'),
+        api("/api/notes", response={"items": [{"id": 11, "title": "a", "version": 3},
+                                               {"id": 12, "title": "b", "version": 3}]}),
+        api("/api/notes/13", "PUT", json_body={"id": 13, "title": "c", "version": 3},
+            response={"ok": True}),
+        api("/api/notes/11", "PUT", json_body={"title": "d", "version": 3},
+            response={"ok": True}),
+        api("/api/notes", "GET", headers=[("X-Page", "3")], response=[]),
+        entry("/wiki/Start?version=3"),
+        api("/api/notes/12", "PUT", json_body={"id": 12, "title": "e", "version": 3},
+            response={"ok": True}))
+    assert step(result, 3).request.body.value["version"] == 3  # type: ignore[union-attr]
+    assert step(result, 4).request.body.value["version"] == 3  # type: ignore[union-attr]
+    assert header(step(result, 5), "X-Page").is_literal
+    assert query(step(result, 6), "version").is_literal
+    # the row of the object sent, by its id
+    sent = step(result, 7).request.body.value["version"]  # type: ignore[union-attr]
+    assert isinstance(sent, ir.VarRef)
+    assert extraction(result, 2, sent.name).path == ("items", 1, "version")
+
+
+@pytest.mark.parametrize("etag", ['"3"', 'W/"3"', '"0"'])
+def test_a_short_etag_is_sent_back_in_if_match(etag: str):
+    """Spring Data REST's ETag is the entity's version in quotes: ``"0"``, ``"3"``."""
+    result = conv(
+        page("/", "<p>x</p>"),
+        api("/api/people/4", response={"name": "a"}, response_headers=[("ETag", etag)]),
+        api("/api/people/4", "PUT", json_body={"name": "b"}, headers=[("If-Match", etag)],
+            response={"name": "b"}))
+    sent = header(step(result, 3), "If-Match")
+    assert not sent.is_literal
+    assert extraction(result, 2).kind == "header" and extraction(result, 2).recorded == etag
+
+
 # --- the name a 201 Created answer gives the object it made ---------------------------------------
 
 

@@ -680,6 +680,9 @@ def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None
         if rank.eligible(source, state.sent, state.ignore):
             if source.prefilled:
                 source = replace(source, prefilled=False)  # a value like any other
+        elif rank.version_source(source) and not any(
+                p.search(source.value) for p in state.ignore):
+            source = replace(source, versioned=True, prefilled=False)
         elif not rank.prefilled_only(source, state.ignore):
             continue
         state.index.setdefault(source.value, []).append(source)
@@ -1241,7 +1244,11 @@ def _lookup(value: str, step: ir.Step, state: _State, *, whole: bool, key: str,
     sources = state.index.get(value)
     if not sources or not whole and len(value) < MIN_TOKEN:
         return None
-    found = _best_source(value, sources, step, state, key, place)
+    found = None
+    if place is None and key and rank.version_value(value) and rank.version_name(key):
+        found = _version_source(value, sources, step, state, key)
+    if found is None:
+        found = _best_source(value, sources, step, state, key, place)
     if found is None and place is None and key:  # else the field a form showed filled in
         found = _filled_source(value, sources, step, state, key)
     return None if found is None else _extraction_for(found, step, state)
@@ -1280,7 +1287,7 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
     started = getattr(step, "started", None)  # an _At (a link's anchors) has none
     sent_at = started.timestamp() if started is not None else None
     for s in sources:
-        if s.step >= step.number or s.prefilled:
+        if s.step >= step.number or s.prefilled or s.versioned:
             continue
         if sent_at is not None and _answered_after(s.step, sent_at, state):
             continue  # a slow XHR answered after this request was sent: not its source
@@ -1333,6 +1340,30 @@ def _links_to(source: Source, step: ir.Step) -> bool:
     """Is ``source`` a link source whose link's path is the path ``step`` requests?"""
     path = next((v for k, v in source.anchors if k == PATH_ANCHOR), None)
     return path is not None and path == unquote(_literal_text(step.request.path) or "")
+
+
+def _version_source(value: str, sources: list[Source], step: ir.Step, state: _State,
+                    key: str) -> Source | None:
+    """The version of the object this request edits (:func:`.rank.version_source`), sent
+    under ``key`` (``version``, ``lock_version``): from the latest answer before this request
+    that held it under a name of the same words, of the same object where both name one
+    (:func:`.rank.stamp_agrees`; a list's row only by that object's id). A version is no
+    token: every object edited as often has it, so only its name and its object tell which
+    one is meant."""
+    started = getattr(step, "started", None)
+    sent_at = started.timestamp() if started is not None else None
+    latest = None
+    for s in sources:
+        if s.step >= step.number or not rank.version_source(s) or \
+                not rank.stamp_agrees(s, key, state.owner):
+            continue
+        if s.owner != state.owner and any(type(part) is int for part in s.path):
+            continue  # a row of a list, not named by the id of the object sent
+        if sent_at is not None and _answered_after(s.step, sent_at, state):
+            continue
+        if latest is None or s.step > latest.step:
+            latest = s
+    return latest
 
 
 def _filled_source(value: str, sources: list[Source], step: ir.Step, state: _State,

@@ -30,7 +30,8 @@ def header_sources(step: ir.Step, response: ir.RecordedResponse,
             yield from location_sources(step, value, header=name)
         elif low == "etag":
             if value in wanted:
-                yield Source(step.number, value, "etag", "header", expr=name, how="header ETag")
+                yield Source(step.number, value, "etag", "header", expr=name, how="header ETag",
+                             id_like=True)
         elif _is_token_header(low) and value.strip() in wanted:
             yield Source(step.number, value.strip(), identifier(low.removeprefix("x-")) or "token",
                          "header", expr=name, how=f"header {name}", id_like=True)

@@ -15,7 +15,7 @@ from ...ir import replace
 from ...operation import json_rpc_call, procedure_words
 from ..grouping import identifier
 from .location import url_values
-from .rank import SERVER_TIME
+from .rank import SERVER_TIME, version_name, version_value
 from .rows import json_row_names, json_row_tokens, may_hold_code, row_sources
 from .sources import (
     MAX_STRUCTURED,
@@ -71,7 +71,8 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
             continue
         source = _json_source(step, path, value, creates, created)
         if source is not None:
-            if type(value) is str and SERVER_TIME.fullmatch(value):
+            if type(value) is str and SERVER_TIME.fullmatch(value) or \
+                    _version(path[-1] if path else "", str(value)):
                 source = replace(source, owner=_owner(data, path))
             if any(type(key) is int for key in path):  # see rows.py
                 tokens = json_row_tokens(data, path, arrays)
@@ -194,6 +195,11 @@ def _url_sources(step: ir.Step, path: tuple, url: str, wanted: Wanted,
                          creates=creates, object_id=where.startswith("segment"))
 
 
+def _version(key: object, text: str) -> bool:
+    """A version counter under a key named so (see rank.version_source)."""
+    return type(key) is str and version_value(text) and version_name(key)
+
+
 # what numbers an object in the answer that made it: {"id": 123456789, "number": 1347}
 MADE_NUMBER_KEYS = frozenset({"number", "_number"})
 # what names an object when its server chose the name (Jupyter's "Untitled Folder")
@@ -215,7 +221,8 @@ def _json_source(step: ir.Step, path: tuple, value: str | int, creates: bool,
     made_number = creates and key in MADE_NUMBER_KEYS and type(value) is int and \
         not any(type(part) is int for part in path)
     id_like = made_number or is_id_name(key)
-    if len(text) < 4 and not id_like or len(text) > MAX_STRUCTURED:
+    if len(text) < 4 and not id_like and not _version(key, text) or \
+            len(text) > MAX_STRUCTURED:
         return None  # never eligible (see rank.eligible): skip building the source
     parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)
                    and p.lower() not in WRAPPER_KEYS), "") if path else ""

@@ -11,7 +11,10 @@ a word, a time, a URL, or only found by a text regex while short) stays literal.
   which its API compares to refuse a stale edit, read only from a member of its name of the
   same object, :func:`stamp_agrees`; a date a form's input held is the server's
   default, read under that input's name only, :func:`form_time`; a directory a JSON key
-  names is the server's, :func:`server_directory`), not ignored by the user, and not sent by
+  names is the server's, :func:`server_directory`; an object's version under a version's
+  name, however short and ``0`` too, :func:`version_source`, which is read only for a
+  version of the same object sent under a name of the same words), not ignored by the user,
+  and not sent by
   the client before the response handed it out (then it is a constant the client knew) —
   unless the response
   *created* an object and hands out its id (a recording on a fresh database has id ``1``,
@@ -68,6 +71,49 @@ _ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?")
 SHORT_ID = 2  # at most this long, a value needs names_agree (or a source that made it)
 _ID_WORDS = frozenset({"id", "ids", "pk", "pks", "uuid", "key", "no", "num"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+# the last word of a name that holds an object's version, which an edit sends back so that the
+# server can refuse it if someone changed the object since (optimistic locking): Rails'
+# lock_version (Redmine's issue[lock_version]), Trac's and a JPA form's version, Confluence's
+# originalVersion, CouchDB's _rev, Kubernetes' resourceVersion, Grafana's dashboard version
+_VERSION_WORDS = frozenset({"version", "rev", "revision"})
+
+
+@functools.lru_cache(maxsize=4096)
+def version_name(name: str) -> bool:
+    """``version``, ``lock_version``, ``issue[lock_version]``, ``resourceVersion``, ``_rev``."""
+    words = _words(name)
+    return bool(words) and words[-1] in _VERSION_WORDS
+
+
+def version_value(value: str) -> bool:
+    """A version counter: digits only (``0`` too: a version, unlike an id, may be nought)."""
+    return 0 < len(value) <= 20 and value.isascii() and value.isdigit()
+
+
+def version_source(source: Source) -> bool:
+    """A version counter that a form's input or a JSON member named as a version holds, the
+    only input of its name on the page or the one in its form (not picked by its place among
+    several), in a JSON array only beside its object's ``id`` (a list's rows: which row, its
+    place does not tell; the id does, see :func:`.engine._version_source`). Whatever its
+    length it is the server's, and it changes with every edit: sent as recorded, the second
+    edit of an object sends the version the first one replaced, and the server refuses it
+    (409, or the form again with "modified by somebody else")."""
+    if source.rank != RANK_STRUCTURED or not version_value(source.value):
+        return False
+    if source.kind == "json":
+        if not source.owner and any(type(part) is int for part in source.path):
+            return False
+    elif not (source.kind == "form_input" or source.kind == "xpath" and
+              source.how.startswith("input ") and not source.expr.startswith("(")):
+        return False
+    return version_name(_own_name(source))
+
+
+def _own_name(source: Source) -> str:
+    """The name a source's value has where it is: its JSON key, else the source's name."""
+    return next((p for p in reversed(source.path) if isinstance(p, str)), "") or source.name
 
 
 def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> bool:
@@ -166,8 +212,7 @@ def stamp_agrees(source: Source, key: str, owner: str) -> bool:
     tier's ``updated_at`` for another's."""
     if not key or owner and source.owner and owner != source.owner:
         return False
-    own = next((p for p in reversed(source.path) if isinstance(p, str)), "") or source.name
-    return _words(own) == _words(key)
+    return _words(_own_name(source)) == _words(key)
 
 
 @functools.lru_cache(maxsize=4096)

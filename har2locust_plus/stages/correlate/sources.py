@@ -82,6 +82,10 @@ class Source:
     # without a password), eligible by that alone: read only for that very field, as a browser
     # sends what the page put there (see engine._filled_source)
     prefilled: bool = False
+    # a version counter (rank.version_source) not eligible otherwise (``3``: too short to be
+    # told from a count by its value): read only for a value sent under a name of the same
+    # words, of the same object (see engine._version_source)
+    versioned: bool = False
     # a moment to the second in a JSON object with an ``id``: that id (see rank.stamp_agrees)
     owner: str = ""
     # kind "link": the first link of the page with this parameter (what a link source whose
