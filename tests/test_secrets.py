@@ -465,6 +465,81 @@ def test_a_unique_value_is_sent_as_made_wherever_the_recorded_one_was() -> None:
     assert [[g.kind for g in s.generated] for s in result.scenario.steps] == [["unique"], [], []]
 
 
+# --- a sign-up: each run an account of its own --------------------------------------------------
+
+
+def _converted(*entries: dict[str, Any], **options: Any):
+    return convert(json.dumps({"log": {"version": "1.2", "creator": {"name": "t"},
+                                       "entries": list(entries)}}).encode(), Options(**options),
+                   name="t.har")
+
+
+def test_a_sign_up_makes_a_new_account_each_run_and_later_requests_use_it() -> None:
+    """A new password sent twice is a sign-up (Django's password1/password2): the account's
+    name and address get a fresh suffix each run, joined so that they stay a user name and an
+    address; the login after it sends the same; the display name and the password do not
+    change."""
+    from test_correlate import entry, page
+
+    signup = page("/accounts/signup/", (
+        '<form method="post"><input name="username"><input name="email">'
+        '<input type="password" name="password1"><input type="password" name="password2">'
+        '<input name="full_name"></form>'))
+    fields = [("username", "carol"), ("email", "carol@example.com"), ("full_name", "Carol Keeper"),
+              ("password1", "Sup3r-secret-99"), ("password2", "Sup3r-secret-99")]
+    result = _converted(
+        signup,
+        entry("/accounts/signup/", "POST", form=fields, status=302, body="",
+              response_headers=[("Location", "/welcome/")]),
+        entry("/login", "POST", form=[("username", "carol"), ("password", "Sup3r-secret-99")],
+              status=302, body="", response_headers=[("Location", "/")]))
+    code = result.code
+    assert '"username": f"carol{self.username_suffix}"' in code
+    assert '"email": f"carol{self.email_suffix}@example.com"' in code
+    assert '"full_name": "Carol Keeper"' in code
+    assert code.count('f"carol{self.username_suffix}"') == 2  # the login too
+    assert "Sup3r-secret-99" not in code
+    [info] = [d.message for d in result.scenario.diagnostics if "signs up" in d.message]
+    assert info.startswith("step 2 signs up a new account (username 'carol', email 'carol@")
+
+
+@pytest.mark.parametrize(("path", "body", "made"), [
+    # Strapi's register: no confirmation, the route says it
+    ("/api/auth/local/register",
+     {"username": "carol", "email": "carol@example.com", "password": "Sup3r-secret-99"},
+     ("username", "email")),
+    # Rails' Devise: user[password_confirmation]
+    ("/users", {"user": {"email": "carol@example.com", "password": "Sup3r-secret-99",
+                         "password_confirmation": "Sup3r-secret-99"}}, ("email",)),
+    # a change of password: the current one beside the new one twice
+    ("/account/password", {"username": "carol", "current_password": "Old-secret-1",
+                           "password": "Sup3r-secret-99", "password2": "Sup3r-secret-99"}, ()),
+    # a login: one password, a route that does not register
+    ("/api/login", {"username": "carol", "password": "Sup3r-secret-99"}, ()),
+    # a sign-up whose name holds no letter, beside a checkbox of the address: neither changes
+    ("/register", {"login": "4711", "hide_email": "1", "password": "Sup3r-secret-99"}, ()),
+])
+def test_which_json_requests_sign_up(path: str, body: dict, made: tuple[str, ...]) -> None:
+    from test_correlate import api
+
+    result = _converted(api(path, "POST", json_body=body, response={"ok": True}))
+    sent = result.scenario.steps[0].request.body.value
+    sent = sent.get("user", sent)
+    changed = tuple(k for k, v in sent.items() if not isinstance(v, str)
+                    and "password" not in k)
+    assert changed == made, sent
+
+
+def test_a_sign_up_with_data_takes_the_accounts_from_the_file() -> None:
+    from test_correlate import api
+
+    result = _converted(api("/api/auth/local/register", "POST", json_body={
+        "username": "carol", "email": "carol@example.com", "password": "Sup3r-secret-99"},
+        response={"ok": True}), data_file="users.csv")
+    assert "_suffix = " not in result.code
+    assert not [d for d in result.scenario.diagnostics if "signs up" in d.message]
+
+
 def test_data_template_writes_the_header_and_the_recorded_row(tmp_path: Path) -> None:
     template = tmp_path / "users.csv"
     result = _cli(str(FIXTURES / "notes-journey.har"), "-o", str(tmp_path / "l.py"),

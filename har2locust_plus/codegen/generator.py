@@ -605,7 +605,8 @@ class FastHttpGenerator:
                 cst.Attribute(_Call(cst.Attribute(cst.Name("uuid"), cst.Name("uuid4"))),
                               cst.Name("hex")),
                 [cst.SubscriptElement(cst.Slice(lower=None, upper=cst.Integer("8")))])
-            return Line(expr, target, (_comment_line("--unique: a fresh suffix each run"),))
+            return Line(expr, target, (_comment_line(
+                "a fresh suffix each run: a value taken once (--unique, a new account)"),))
         if value.kind == "uuid4":
             expr = Call("str", ((_POS, Call("uuid.uuid4")),))
         elif value.kind == "epoch_ms":  # part of names: never the same twice in a process

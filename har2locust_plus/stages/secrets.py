@@ -100,8 +100,15 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     generated = _first_sent(finder.unique_generated, steps)
     if generated:
         steps = [replace(s, generated=(*s.generated, *generated.get(s.number, ()))) for s in steps]
-    return replace(scenario, steps=tuple(steps), secrets=tuple(finder.secrets.values()),
-                   data_columns=tuple(finder.columns.values()))
+    scenario = replace(scenario, steps=tuple(steps), secrets=tuple(finder.secrets.values()),
+                       data_columns=tuple(finder.columns.values()))
+    for number, fields in finder.signups.items():
+        named = ", ".join(f"{name} {value!r}" for name, value in fields[:3])
+        scenario = scenario.with_diagnostic(ir.Severity.INFO, (
+            f"step {number} signs up a new account ({named}): a name is taken once, so each "
+            "run signs up its own, with a fresh suffix (as recorded, every run but the first "
+            "would be refused); the requests after it send the run's"))
+    return scenario
 
 
 def _first_sent(generated: dict[int, list[ir.Generated]], steps: list[ir.Step]
@@ -180,6 +187,10 @@ class _Finder:
         self.unique_seen: set[str] = set()
         self.unique_generated: dict[int, list[ir.Generated]] = {}
         self.unique_vars: dict[str, str] = {}
+        # recorded value of a unique field → what the run sends instead (see _unique_parts)
+        self.unique_parts: dict[str, tuple[ir.Part, ...]] = {}
+        # step number → the fields of a sign-up that name the new account (see signup_fields)
+        self.signups: dict[int, list[tuple[str, str]]] = {}
         self.field_names: set[str] = set()
         self.named_logins: set[str] = set()  # see find_named_logins()
 
@@ -193,7 +204,8 @@ class _Finder:
         body = request.body
         if isinstance(body, (ir.FormBody, ir.MultipartBody)):
             login = self.login_field(list(body.fields))
-            fields = tuple((k, self.field(k, v, step, "form field", login))
+            account = self.signup_fields(step, list(body.fields))
+            fields = tuple((k, self.field(k, v, step, "form field", login, account))
                            for k, v in body.fields)
             if not _same_fields(fields, body.fields):
                 body = replace(body, fields=fields)
@@ -211,10 +223,13 @@ class _Finder:
         return param if value is param.value else replace(param, value=value)
 
     def field(self, name: str, value: ir.Template, step: ir.Step, where: str,
-              login: str | None = None) -> ir.Template:
+              login: str | None = None, account: Collection[str] = ()) -> ir.Template:
         """``login``: the field the form or JSON object sends the account's name in, beside a
-        password (see :meth:`login_field`), a data column with ``--data``."""
+        password (see :meth:`login_field`), a data column with ``--data``; ``account``: the
+        fields that name the account a sign-up makes (see :meth:`signup_fields`)."""
         self.field_names.add(name)
+        if name in account and value.is_literal:
+            return self.unique(name, value.text, step)
         if not self._may_replace(name, login):
             return value
         if name in self.options.unique_fields and value.is_literal:
@@ -245,6 +260,35 @@ class _Finder:
              and not NOT_LOGIN.search(bare)), None) or next(
             (k for k, v in texts if EMAIL.fullmatch(v)), None)
 
+    def signup_fields(self, step: ir.Step, fields: list[tuple[str, object]]) -> list[str]:
+        """The fields of a form or a JSON object that name the account a sign-up makes: its
+        name and e-mail address (``username``, ``user[login]``, ``user_login``, an address),
+        when the request makes an account: it sends a new password twice (``password1`` and
+        ``password2``, ``user[password_confirmation]``, ``passchk``) and no current one, or
+        sends a password to a route that registers (``/register``, ``/signup``,
+        ``/api/auth/local/register``). Such a name is taken once: sent as recorded, every run
+        but the first is refused ("has already been taken"), so each run signs up an account
+        of its own, the recorded name with a fresh suffix (:meth:`unique`). Not with
+        ``--data`` (the file's rows are the accounts) nor for a field ``--unique`` names."""
+        if self.options.data_file or step.request.method in ("GET", "HEAD"):
+            return []
+        texts = [(k, v.text if isinstance(v, ir.Template) and v.is_literal else v)
+                 for k, v in fields]
+        texts = [(k, v) for k, v in texts if isinstance(v, str) and v]
+        passwords = [(k, v) for k, v in texts if self._is_password(k)]
+        if not passwords or any(_CURRENT_PASSWORD.search(k) for k, _ in passwords):
+            return []
+        twice = any(other != name and value == typed and (
+            self._is_password(other) or _CONFIRMATION.search(_bare_name(other)))
+            for name, value in passwords for other, typed in texts)
+        if not twice and not _REGISTERS.search(step.request.path.text):
+            return []
+        account = [(k, v) for k, v in texts if not self._is_password(k)
+                   and k not in self.options.unique_fields and _names_an_account(k, v)]
+        if account:
+            self.signups.setdefault(step.number, []).extend(account)
+        return [k for k, _ in account]
+
     def _may_replace(self, name: str, login: str | None) -> bool:
         """Whether :meth:`field` may replace a value sent under this name (a field's name
         decides it for most: the value is not looked at)."""
@@ -271,21 +315,23 @@ class _Finder:
         return SECRET_NAME.search(name) is not None or name in self.password_inputs or (
             "[" in name or "$" in name) and SECRET_NAME.search(_bare_name(name)) is not None
 
-    def json(self, value: object, key: str, step: ir.Step, login: str | None = None) -> object:
+    def json(self, value: object, key: str, step: ir.Step, login: str | None = None,
+             account: Collection[str] = ()) -> object:
         """The JSON value with its secrets replaced; the same object when it has none."""
         if isinstance(value, dict):
             login = self.login_field(list(value.items()))
-            fixed = {k: self.json(v, k, step, login) for k, v in value.items()}
+            account = self.signup_fields(step, list(value.items()))
+            fixed = {k: self.json(v, k, step, login, account) for k, v in value.items()}
             return value if _same(fixed.values(), value.values()) else fixed
         if isinstance(value, list):
             items = [self.json(v, key, step) for v in value]
             return value if _same(items, value) else items
         if isinstance(value, str) and key:
-            if not self._may_replace(key, login):
+            if not self._may_replace(key, login) and key not in account:
                 self.field_names.add(key)
                 return value
             literal = ir.Template.literal(value)
-            template = self.field(key, literal, step, "JSON field", login)
+            template = self.field(key, literal, step, "JSON field", login, account)
             if template is literal:  # not a secret (most fields)
                 return value
             if template.is_literal:
@@ -399,7 +445,8 @@ class _Finder:
             self.unique_vars[name] = var
             self.unique_generated.setdefault(step.number, []).append(
                 ir.Generated(var=var, kind="unique", recorded=text, used_by=(step.number,)))
-        return ir.Template((text + _suffix_separator(text), ir.VarRef(var)))
+        parts = self.unique_parts.setdefault(text, _unique_parts(name, text, var))
+        return ir.Template(parts)
 
     # --- the same secret anywhere else ---------------------------------------------------------
 
@@ -411,7 +458,7 @@ class _Finder:
             **{v: (ir.VarRef(c.name),) for (login, v), c in self.columns.items() if not login},
             # a --unique field's value, wherever else it is sent (the folder's id in a query):
             # what the run made, as the field itself sends it
-            **{g.recorded: (g.recorded + _suffix_separator(g.recorded), ir.VarRef(g.var))
+            **{g.recorded: self.unique_parts[g.recorded]
                for made in self.unique_generated.values() for g in made}}
         values = {v: r for v, r in values.items() if len(v) >= MIN_SECRET}
         if not values:
@@ -535,6 +582,45 @@ def _name(base: str, default: str) -> str:
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")  # lunch-rota-for-the-keepers
 _SNAKE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")  # lunch_rota
+
+
+def _unique_parts(name: str, text: str, var: str) -> tuple[ir.Part, ...]:
+    """A unique field's value as the run sends it: the recorded value and its fresh suffix,
+    joined by :func:`_suffix_separator`; an account's name with none (``carol`` →
+    ``carol3f9a1c2e``: a user name allows letters and digits, not always a space, ``-`` or
+    ``_``), an e-mail address with the suffix at the end of its local part
+    (``carol3f9a1c2e@example.com``: an address still, and not one that an app which drops a
+    ``+tag`` takes for the recorded one)."""
+    if EMAIL.fullmatch(text):
+        local, _, domain = text.rpartition("@")
+        return (local, ir.VarRef(var), "@" + domain)
+    if _names_an_account(name, text):
+        return (text, ir.VarRef(var))
+    return (text + _suffix_separator(text), ir.VarRef(var))
+
+
+def _names_an_account(name: str, value: str) -> bool:
+    """A field that names an account: an e-mail address, or a name with a letter in it under
+    an account's name (``username``, ``user[login]``, ``user_login``; not a person's name,
+    nor a field of an address that holds none: Redmine's ``pref[hide_mail]`` checkbox)."""
+    if EMAIL.fullmatch(value):
+        return True
+    bare = _bare_name(name)
+    if bare.lower().endswith("mail") or not any(c.isalpha() for c in value):
+        return False
+    return bool(LOGIN_NAME.match(bare) or (
+        LOGIN_BESIDE_PASSWORD.search(bare) and not NOT_LOGIN.search(bare)
+        and bare.lower() not in ("name", "u", "log")))
+
+
+# the second of a new password's two fields: password_confirmation, confirm_password, passchk
+_CONFIRMATION = re.compile(r"confirm|again|repeat|retype|verify|verification|chk|check|2$",
+                           re.I)
+# the password an account has now, which a change of password sends beside the new one
+_CURRENT_PASSWORD = re.compile(r"old|current|existing|previous|prev|former", re.I)
+# a route that signs up (Strapi's /api/auth/local/register, Django allauth's /accounts/signup/)
+_REGISTERS = re.compile(r"(^|[/_.\-])(register|registration|signup|sign[_\-]up|join)"
+                        r"([/_.\-]|$)", re.I)
 
 
 def _suffix_separator(text: str) -> str:
