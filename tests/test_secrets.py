@@ -511,6 +511,13 @@ def test_a_sign_up_makes_a_new_account_each_run_and_later_requests_use_it() -> N
     # Rails' Devise: user[password_confirmation]
     ("/users", {"user": {"email": "carol@example.com", "password": "Sup3r-secret-99",
                          "password_confirmation": "Sup3r-secret-99"}}, ("email",)),
+    # RealWorld's sign-up: a POST to the collection of users
+    ("/api/users", {"user": {"username": "carol", "email": "carol@example.com",
+                             "password": "Sup3r-secret-99"}}, ("username", "email")),
+    # a GraphQL mutation named so
+    ("/graphql", {"operationName": "SignUp", "query": "mutation SignUp($u: String!) {x}",
+                  "variables": {"username": "carol", "password": "Sup3r-secret-99"}},
+     ("username",)),
     # a change of password: the current one beside the new one twice
     ("/account/password", {"username": "carol", "current_password": "Old-secret-1",
                            "password": "Sup3r-secret-99", "password2": "Sup3r-secret-99"}, ()),
@@ -524,7 +531,7 @@ def test_which_json_requests_sign_up(path: str, body: dict, made: tuple[str, ...
 
     result = _converted(api(path, "POST", json_body=body, response={"ok": True}))
     sent = result.scenario.steps[0].request.body.value
-    sent = sent.get("user", sent)
+    sent = sent.get("user", sent.get("variables", sent))
     changed = tuple(k for k, v in sent.items() if not isinstance(v, str)
                     and "password" not in k)
     assert changed == made, sent

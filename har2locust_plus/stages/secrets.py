@@ -281,7 +281,7 @@ class _Finder:
         twice = any(other != name and value == typed and (
             self._is_password(other) or _CONFIRMATION.search(_bare_name(other)))
             for name, value in passwords for other, typed in texts)
-        if not twice and not _REGISTERS.search(step.request.path.text):
+        if not twice and not _registers(step.request):
             return []
         account = [(k, v) for k, v in texts if not self._is_password(k)
                    and k not in self.options.unique_fields and _names_an_account(k, v)]
@@ -621,6 +621,20 @@ _CURRENT_PASSWORD = re.compile(r"old|current|existing|previous|prev|former", re.
 # a route that signs up (Strapi's /api/auth/local/register, Django allauth's /accounts/signup/)
 _REGISTERS = re.compile(r"(^|[/_.\-])(register|registration|signup|sign[_\-]up|join)"
                         r"([/_.\-]|$)", re.I)
+# a collection of accounts a POST adds one to (RealWorld's POST /api/users)
+_ACCOUNTS = re.compile(r"/(users?|accounts?|members?)/?$", re.I)
+# what a remote procedure that signs up is called (GraphQL's signUp, register, createUser)
+_SIGN_UP_WORDS = (("sign", "up"), ("signup",), ("register",), ("create", "user"),
+                  ("create", "account"), ("add", "user"))
+
+
+def _registers(request: ir.Request) -> bool:
+    """A request to a route or a procedure that makes an account."""
+    path = request.path.text if request.path.is_literal else ""
+    if _REGISTERS.search(path) or request.method == "POST" and _ACCOUNTS.search(path):
+        return True
+    return any(tuple(words[:len(verb)]) == verb for words in procedure_words(request.operation)
+               for verb in _SIGN_UP_WORDS)
 
 
 def _suffix_separator(text: str) -> str:
