@@ -86,6 +86,28 @@ SERVERS = textwrap.dedent('''
         issued.discard(request.form["nonce"])
         return "<!doctype html><html><head><title>Saved</title></head><body>saved</body></html>"
 
+    projects = {}
+
+    @app.get("/projects/new")
+    def new_project():
+        return ("<!doctype html><html><head><title>New project</title></head><body>"
+                '<form method="post" action="/projects"><input name="name">'
+                '<select name="kind"><option value="team">Team</option>'
+                '<option value="solo">Solo</option></select></form></body></html>')
+
+    @app.post("/projects")
+    def add_project():  # a name is taken once, as a unique constraint takes it
+        name = request.form.get("name", "")
+        if not name or name in projects:
+            return ("<!doctype html><html><head><title>New project</title></head><body>"
+                    '<p class="error">Name has already been taken</p></body></html>'), 422
+        projects[name] = len(projects) + 1
+        return redirect(f"/projects/{projects[name]}", 303)
+
+    @app.get("/projects/<int:number>")
+    def project(number):
+        return "<!doctype html><html><head><title>Project</title></head><body>made</body></html>"
+
     @app.get("/away")
     def away():
         return redirect(request.args["to"], 302)
@@ -162,6 +184,60 @@ def record_nonce_har(app: str, other: str, make_entry: Any, make_har: Any) -> by
                                          {"name": "title", "value": "Groceries"}]},
                    started="2026-01-01T10:00:01.000Z"),
     )
+
+
+def record_project_har(app: str, make_entry: Any, make_har: Any) -> bytes:
+    """Add the project "Garden" (typed by the user; the kind "team" chosen in the form) with
+    urllib and write it as a HAR: the form page, the POST (303 to the project), the
+    project's page."""
+    form_type = "application/x-www-form-urlencoded"
+    with _OPENER.open(app + "/projects/new", timeout=5) as response:
+        new = response.read().decode()
+    form = urllib.parse.urlencode({"name": "Garden", "kind": "team"})
+    with _OPENER.open(urllib.request.Request(app + "/projects", data=form.encode()),
+                      timeout=5) as response:
+        page = response.read().decode()
+        path = urllib.parse.urlsplit(response.url).path
+    return make_har(
+        make_entry(app + "/projects/new", body=new, resource_type="document",
+                   started="2026-01-01T09:59:59.000Z"),
+        make_entry(app + "/projects", "POST", status=303, body="", resource_type="document",
+                   headers=[("Content-Type", form_type)],
+                   response_headers=[("Location", path)],
+                   post_data={"mimeType": form_type, "text": form,
+                              "params": [{"name": "name", "value": "Garden"},
+                                         {"name": "kind", "value": "team"}]},
+                   started="2026-01-01T10:00:00.000Z"),
+        make_entry(app + path, body=page, resource_type="document",
+                   started="2026-01-01T10:00:00.200Z"),
+    )
+
+
+@pytest.mark.e2e
+def test_a_name_taken_once_fails_the_second_iteration_and_fix_makes_it_unique(
+        local_server: Any, make_entry: Any, make_har: Any, tmp_path: Path) -> None:
+    """The first run of the flow made the project "Garden"; the second, the same name again,
+    is refused (422). verify names what the request sends as typed (no earlier answer showed
+    it) and, on a fresh server, --fix sends each run's own."""
+    recorded_on, app = local_server(), local_server()  # the replay's server is a fresh one
+    har = tmp_path / "project.har"
+    har.write_bytes(record_project_har(recorded_on, make_entry, make_har))
+    report, fixed = tmp_path / "verify.json", tmp_path / "fixed.py"
+    broken = verify(str(har), "--host", app, "--report", str(report))
+    assert broken.exit_code == 1, explain(broken)
+    assert "iteration 2" in broken.stdout and "422" in broken.stdout
+    assert ("step 2 passed in iteration 1 and failed in iteration 2" in broken.stdout
+            and "name 'Garden'" in broken.stdout and "--unique name (" in broken.stdout), \
+        explain(broken)
+    typed = json.loads(report.read_text("utf-8"))["rounds"][0]["iteration_2"]["typed"]
+    # the kind is the form's own option, which the page showed: not typed
+    assert typed == [{"step": 2, "field": "name", "value": "Garden"}]
+    repaired = verify(str(har), "--host", local_server(), "--fix", "--report", str(report),
+                      "-o", str(fixed))
+    assert repaired.exit_code == 0, explain(repaired)
+    assert "--fix made these fields unique per run (--unique): name" in repaired.stdout
+    assert json.loads(report.read_text("utf-8"))["added_unique"] == ["name"]
+    assert 'f"Garden {self.name_suffix}"' in fixed.read_text("utf-8")
 
 
 # --- the fixture app: every HAR passes; without correlation it fails; --fix recovers --------

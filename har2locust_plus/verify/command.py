@@ -37,8 +37,9 @@ Exit status: 0 the replay matches the recording, 1 it does not (or an internal e
               help="Verify this script instead of converting INPUT.har (the HAR is the "
                    "reference to compare with).")
 @click.option("--fix", is_flag=True,
-              help="Add the dynamic values found by replaying as correlation rules, regenerate "
-                   "and verify again (until it passes or nothing new turns up).")
+              help="Add the dynamic values found by replaying as correlation rules (and make "
+                   "a name the second run found taken unique per run), regenerate and verify "
+                   "again (until it passes or nothing new turns up).")
 @click.option("--report", "report_path", metavar="VERIFY.json", type=click.Path(dir_okay=False),
               help="Write the result as JSON.")
 @click.option("--html", "html_path", metavar="VERIFY.html", type=click.Path(dir_okay=False),

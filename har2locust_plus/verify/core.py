@@ -12,6 +12,7 @@ nothing new turns up. Only the host given is ever contacted.
 
 from __future__ import annotations
 
+import re
 import socket
 import tempfile
 from collections.abc import Callable
@@ -46,6 +47,9 @@ class Round:
     code: str | None  # the script replayed (None: an existing locustfile)
     scenario: ir.Scenario  # the steps replayed (the recording's, for an existing locustfile)
     again: tuple[StepResult, ...] = ()  # iteration 2, the same user again (empty: not run)
+    # (step, field, recorded value): what a step that failed only in iteration 2 sends as
+    # the user typed it (see taken_once)
+    taken: tuple[tuple[int, str, str], ...] = ()
 
     @property
     def failures(self) -> tuple[StepResult, ...]:
@@ -114,6 +118,7 @@ class Outcome:
     source: str
     rounds: tuple[Round, ...]
     added: tuple[Finding, ...]  # rules --fix added (empty without --fix)
+    unique_added: tuple[str, ...]  # fields --fix made unique per run (see taken_once)
     skipped: tuple[tuple[str, int], ...]  # recorded entries not replayed, by reason
     correlations: tuple[dict, ...]  # the record-based correlations of the final script
 
@@ -163,12 +168,13 @@ def verify(har: str | Path, host: str, options: Options, *, locustfile: Path | N
         raise BadInput(converted.report.source, "no request is left to replay after filtering")
     cookies = _recorded_cookies(har, reference.scenario, converted.report.source)
     with tempfile.TemporaryDirectory(prefix="har2locust-verify-") as workdir:
-        rounds, rules, result = _rounds(har, host, options, converted, reference, cookies,
-                                        locustfile, fix, timeout, progress, workdir)
-    final_result = result if (fix and rules) or locustfile is None else None
+        rounds, rules, unique, result = _rounds(har, host, options, converted, reference,
+                                                cookies, locustfile, fix, timeout, progress,
+                                                workdir)
+    final_result = result if (fix and (rules or unique)) or locustfile is None else None
     return Outcome(
         host=host, source=converted.report.source, rounds=tuple(rounds),
-        added=tuple(rules), skipped=converted.scenario.skipped,
+        added=tuple(rules), unique_added=tuple(unique), skipped=converted.scenario.skipped,
         correlations=tuple(final_result.report.correlations) if final_result else ())
 
 
@@ -176,14 +182,17 @@ def _rounds(har: str | Path, host: str, options: Options, converted: Result,
             reference: Result, cookies: dict[int, dict[str, str]], locustfile: Path | None,
             fix: bool, timeout: float,
             progress: Callable[[str], None], workdir: str
-            ) -> tuple[list[Round], list[Finding], Result]:
+            ) -> tuple[list[Round], list[Finding], list[str], Result]:
     reference_steps = reference.scenario.steps
     rounds: list[Round] = []
     rules: list[Finding] = []
+    unique: list[str] = []  # fields made unique per run by --fix
     result = converted
     while True:
         label = "as converted" if not rules else f"with {len(rules)} replay rule" + (
             "s" if len(rules) > 1 else "")
+        if unique:
+            label += (" and " if rules else ", with ") + "--unique " + " ".join(unique)
         if locustfile is not None and not rules:
             label, code, path = locustfile.name, None, locustfile
             # what the script correlates is unknown: assume what a conversion would
@@ -199,11 +208,18 @@ def _rounds(har: str | Path, host: str, options: Options, converted: Result,
                                checks_known, timeout, progress, label, code, tuple(rules))
         rounds.append(round_)
         new = _new_rules(round_.findings, rules)
-        if not fix or not new or len(rounds) >= MAX_ROUNDS:
+        # a name taken once: only once no rule is new (a value the script missed may be why
+        # the second run failed), and only for what a converted script sent
+        fields = [] if new or code is None else [
+            name for name in dict.fromkeys(name for _, name, _ in round_.taken)
+            if name not in unique and name not in options.unique_fields]
+        if not fix or not (new or fields) or len(rounds) >= MAX_ROUNDS:
             break
         rules.extend(new)
-        result = convert(har, with_rules(options, rules))
-    return rounds, rules, result
+        unique.extend(fields)
+        result = convert(har, replace(with_rules(options, rules),
+                                      unique_fields=(*options.unique_fields, *unique)))
+    return rounds, rules, unique, result
 
 
 def _new_rules(findings: tuple[Finding, ...], rules: list[Finding]) -> list[Finding]:
@@ -266,9 +282,56 @@ def _replay_round(path: Path, host: str, scenario: ir.Scenario, reference: tuple
     findings = find_missed(reference, exchanges, known)
     findings += find_cookie_values(reference, first, map_exchanges(reference, first), cookies,
                                    known | {f.value for f in findings})
-    return Round(label=label, results=results, extra=(*extra, *extra_again), replay=replay,
-                 findings=tuple(findings), rules=rules, code=code, scenario=scenario,
-                 again=again)
+    round_ = Round(label=label, results=results, extra=(*extra, *extra_again), replay=replay,
+                   findings=tuple(findings), rules=rules, code=code, scenario=scenario,
+                   again=again)
+    return replace(round_, taken=taken_once(round_)) if round_.new_in_again else round_
+
+
+def taken_once(round_: Round) -> tuple[tuple[int, str, str], ...]:
+    """What each step that passed in iteration 1 and failed in iteration 2 sends as the user
+    typed it: ``(step, field, value)`` of the form and JSON fields whose recorded value holds
+    a letter and no earlier recorded answer showed (not a form's constant, not a value the
+    server handed out), sent as recorded. The first run made what such a value names (a
+    project ``Garden``, a tag, a slug), and the server takes a name once: the second run is
+    refused. ``--unique FIELD`` gives each run its own."""
+    steps = {s.number: s for s in round_.scenario.steps}
+    shown: list[str] = []
+    found: list[tuple[int, str, str]] = []
+    failed = {r.number for r in round_.new_in_again}
+    for step in round_.scenario.steps:
+        if step.number in failed:
+            found += [(step.number, name, value) for name, value in _typed(steps[step.number])
+                      if not any(value in text for text in shown)]
+        response = step.response
+        if response is not None:
+            shown += [response.text or "", *(v for _, v in response.headers)]
+    return tuple(found)
+
+
+def _typed(step: ir.Step) -> list[tuple[str, str]]:
+    """The literal text fields of a request's form or JSON body (JSON: an object's members)
+    that hold a letter and are no password."""
+    body = step.request.body
+    pairs: list[tuple[str, object]] = []
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        pairs = [(k, v.text) for k, v in body.fields if v.is_literal]
+    elif isinstance(body, ir.JsonBody):
+        def leaves(node: object, key: str) -> None:
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    leaves(v, k)
+            elif isinstance(node, list):
+                for v in node:
+                    leaves(v, key)
+            elif key:
+                pairs.append((key, node))
+        leaves(body.value, "")
+    return [(k, v) for k, v in pairs if isinstance(v, str) and len(v) >= 2
+            and any(c.isalpha() for c in v) and not _PASSWORD.search(k)]
+
+
+_PASSWORD = re.compile(r"pass|pwd|secret|token|csrf", re.I)
 
 
 def _correlated(scenario: ir.Scenario) -> set[str]:

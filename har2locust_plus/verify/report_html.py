@@ -17,7 +17,7 @@ from .compare import Finding, StepResult
 from .cookies import COOKIE
 from .core import Outcome, Round
 from .replay import Exchange
-from .report_text import result_text, shorten, status_text
+from .report_text import result_text, shorten, status_text, taken_once_notes
 
 ROW = 44  # px per step row: the arrows are drawn on this grid
 LANE = 11  # px between two arrows' lanes
@@ -164,9 +164,11 @@ def _iteration_2(round_: Round) -> str:
         f'<tr class="failed"><td>-</td><td class="mono">{_e(e.method)} {_e(e.name)}</td>'
         f"<td></td><td>{_e(e.status or 'none')}</td><td>{_e(e.failure)}</td></tr>"
         for e in others)
+    notes = "".join(f'<p class="taken-once">Note: {_e(note)}</p>'
+                    for note in taken_once_notes(round_))
     return (f'<h3 class="iteration-2">{_e(title)}</h3><table class="iteration-2"><tr><th>step'
             "</th><th>request</th><th>iteration 1</th><th>iteration 2</th><th>result</th></tr>"
-            f"{rows}</table>")
+            f"{rows}</table>{notes}")
 
 
 def _row(result: StepResult, round_number: int) -> str:

@@ -66,10 +66,26 @@ def table_lines(round_: Round) -> list[str]:
         lines.append("iteration 2: not run (iteration 1 ended early)")
     notes = [missing_text(r) for r in (*round_.results, *round_.differing)]
     lines += [f"note: {note}" for note in notes if note]
+    lines += [f"note: {note}" for note in taken_once_notes(round_)]
     if round_.replay.stopped:
         lines.append(f"note: {round_.replay.stopped}")
     lines.append(f"verdict: {round_.verdict()}")
     return lines
+
+
+def taken_once_notes(round_: Round) -> list[str]:
+    """One note per step that failed only in iteration 2 and sends typed values."""
+    by_step: dict[int, list[tuple[str, str]]] = {}
+    for number, name, value in round_.taken:
+        by_step.setdefault(number, []).append((name, value))
+    notes = []
+    for number, fields in by_step.items():
+        sent = ", ".join(f"{name} {shorten(value)!r}" for name, value in fields[:4])
+        names = " ".join(f"--unique {name}" for name in dict.fromkeys(n for n, _ in fields))
+        notes.append(f"step {number} passed in iteration 1 and failed in iteration 2: what "
+                     f"the first run made may be in its way (a name the server takes once); "
+                     f"it sends as typed {sent}: convert with {names} (--fix does)")
+    return notes
 
 
 def _row(r: StepResult) -> tuple[str, str, str, str, str]:
@@ -121,7 +137,10 @@ def outcome_lines(outcome: Outcome, *, fix: bool) -> list[str]:
             lines.append(f"--fix added {len(outcome.added)} correlation rule"
                          f"{'s' if len(outcome.added) > 1 else ''}:")
             lines += [finding_line(f) for f in outcome.added]
-        else:
+        if outcome.unique_added:
+            lines.append("--fix made these fields unique per run (--unique): "
+                         + ", ".join(outcome.unique_added))
+        if not outcome.added and not outcome.unique_added:
             lines.append("--fix: nothing to add")
     elif outcome.final.findings:
         lines.append("run again with --fix to add these as correlation rules")
@@ -168,7 +187,9 @@ def round_dict(round_: Round) -> dict[str, Any]:
         "steps": [step_dict(r) for r in round_.results],
         "iteration_2": {"steps": [step_dict(r) for r in round_.again],
                         "differing": [r.number for r in round_.differing],
-                        "failed": [r.number for r in round_.new_in_again]},
+                        "failed": [r.number for r in round_.new_in_again],
+                        "typed": [{"step": number, "field": name, "value": value}
+                                  for number, name, value in round_.taken]},
         "other_requests": [{"method": e.method, "name": e.name, "url": e.url,
                             "status": e.status, "failure": e.failure, "refused": e.refused,
                             "iteration": e.iteration}
@@ -185,6 +206,7 @@ def outcome_dict(outcome: Outcome) -> dict[str, Any]:
         "summary": outcome.final.verdict(),
         "rounds": [round_dict(r) for r in outcome.rounds],
         "added_rules": [finding_dict(f) for f in outcome.added],
+        "added_unique": list(outcome.unique_added),
         "correlations": list(outcome.correlations),
         "skipped": dict(outcome.skipped),
     }
