@@ -537,6 +537,31 @@ def test_which_json_requests_sign_up(path: str, body: dict, made: tuple[str, ...
     assert changed == made, sent
 
 
+def test_a_slug_the_user_typed_for_what_a_post_makes_is_fresh_each_run() -> None:
+    """Wagtail's page slug, Redmine's project identifier: one of a kind among their siblings;
+    a slug an earlier answer showed (an edit's form) is an existing object's and stays."""
+    from test_correlate import entry, page
+
+    result = _converted(
+        entry("/pages/add/", "POST", form=[("title", "Lunch rota"), ("slug", "lunch-rota")],
+              status=302, body="", response_headers=[("Location", "/pages/")]),
+        entry("/projects", "POST", form=[("project[identifier]", "zoo_garden")], status=302,
+              body="", response_headers=[("Location", "/projects/zoo_garden")]),
+        page("/pages/7/edit/", '<input name="slug" value="old-page">'),
+        entry("/pages/7/edit/", "POST", form=[("slug", "old-page")], status=302, body="",
+              response_headers=[("Location", "/pages/")]),
+        entry("/pages/add/", "PUT", form=[("slug", "put-page")], status=200, body=""),
+        entry("/pages/add/", "POST", form=[("slug", "Not a slug!")], status=302, body="",
+              response_headers=[("Location", "/pages/")]))
+    code = result.code
+    assert '"slug": f"lunch-rota-{self.slug_suffix}"' in code
+    assert '"title": "Lunch rota"' in code
+    assert '"project[identifier]": f"zoo_garden_{self.project_identifier_suffix}"' in code
+    assert 'location=r"/projects/[^/?#]+(\\?.*)?"' in code  # where it goes: this run's
+    assert '"slug": "old-page"' in code and '"slug": "put-page"' in code
+    assert '"slug": "Not a slug!"' in code
+
+
 def test_a_sign_up_with_data_takes_the_accounts_from_the_file() -> None:
     from test_correlate import api
 

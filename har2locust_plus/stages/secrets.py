@@ -89,7 +89,7 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     # instance attributes a data column must not shadow: page methods, correlated values ...
     taken = set(RESERVED) | {g.method for g in scenario.groups} | {
         v.var for s in scenario.steps for v in (*s.extractions, *s.generated)}
-    finder = _Finder(options, password_inputs, taken)
+    finder = _Finder(options, password_inputs, taken, scenario.steps)
     finder.find_named_logins(scenario.steps)
     steps = [_with_request(s, finder.request(s)) for s in scenario.steps]
     for field in options.unique_fields:
@@ -176,8 +176,10 @@ def _password_inputs(steps: tuple[ir.Step, ...]) -> set[str]:
 
 
 class _Finder:
-    def __init__(self, options: Options, password_inputs: set[str], taken: set[str]) -> None:
+    def __init__(self, options: Options, password_inputs: set[str], taken: set[str],
+                 steps: tuple[ir.Step, ...] = ()) -> None:
         self.options = options
+        self.steps = steps  # the recorded answers: what a new slug must not be one of
         self.password_inputs = password_inputs
         self.taken = taken
         self.secrets: dict[str, ir.Secret] = {}  # recorded value → secret
@@ -228,7 +230,7 @@ class _Finder:
         password (see :meth:`login_field`), a data column with ``--data``; ``account``: the
         fields that name the account a sign-up makes (see :meth:`signup_fields`)."""
         self.field_names.add(name)
-        if name in account and value.is_literal:
+        if value.is_literal and (name in account or self.new_slug(name, value.text, step)):
             return self.unique(name, value.text, step)
         if not self._may_replace(name, login):
             return value
@@ -288,6 +290,28 @@ class _Finder:
         if account:
             self.signups.setdefault(step.number, []).extend(account)
         return [k for k, _ in account]
+
+    def new_slug(self, name: str, text: str, step: ir.Step) -> bool:
+        """A slug the user gave what a POST makes (``slug``, ``project[identifier]``,
+        ``handle``: a name for URLs, which is what makes it one of a kind): typed, in that no
+        earlier answer showed it (an edit sends the one its form showed), and shaped as one
+        (``lunch-rota``, ``zoo_garden``). Sent as recorded, every run but the first is
+        refused ("This slug is already in use"); each run makes its own (:meth:`unique`).
+        Not for a field ``--unique`` names, nor with ``--data``."""
+        if step.request.method != "POST" or self.options.data_file or \
+                name in self.options.unique_fields or \
+                _bare_name(name).lower() not in _SLUG_NAMES or not _SLUG_VALUE.fullmatch(text):
+            return False
+        if text in self.unique_parts:
+            return True  # made by this run already (the same slug sent again)
+        for earlier in self.steps:
+            if earlier.number >= step.number:
+                break
+            response = earlier.response
+            if response is not None and (text in (response.text or "") or any(
+                    text in value for _, value in response.headers)):
+                return False
+        return True
 
     def _may_replace(self, name: str, login: str | None) -> bool:
         """Whether :meth:`field` may replace a value sent under this name (a field's name
@@ -465,24 +489,29 @@ class _Finder:
             return steps
         pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
         unique = {g.var for made in self.unique_generated.values() for g in made}
+        hidden = {v: (ir.VarRef(s.name),) for v, s in self.secrets.items() if v in values}
+        secrets_only = re.compile("|".join(
+            map(re.escape, sorted(hidden, key=len, reverse=True)))) if hidden else None
 
         def fix(template: ir.Template) -> ir.Template:
             """The template with the secrets replaced and its empty parts left out; the same
-            object when that changes nothing (most templates). A template that sends what a
-            --unique field's run made is left alone: it holds the recorded value already."""
-            if not any(isinstance(p, str) and (not p or pattern.search(p))
-                       for p in template.parts):
-                return template
+            object when that changes nothing (most templates). In a template that sends what
+            a unique field's run made, only secrets: it holds the recorded value already (an
+            account named like its password, ``test``, keeps the name without the text)."""
+            find, by = pattern, values
             if unique and any(ref.name in unique for ref in template.refs()):
+                find, by = secrets_only, hidden
+            if find is None or not any(isinstance(p, str) and (not p or find.search(p))
+                                       for p in template.parts):
                 return template
             parts: list[ir.Part] = []
             for part in template.parts:
-                if not isinstance(part, str) or not pattern.search(part):
+                if not isinstance(part, str) or not find.search(part):
                     parts.append(part)
                     continue
                 last = 0
-                for match in pattern.finditer(part):
-                    parts.extend((part[last:match.start()], *values[match.group(0)]))
+                for match in find.finditer(part):
+                    parts.extend((part[last:match.start()], *by[match.group(0)]))
                     last = match.end()
                 parts.append(part[last:])
             return ir.Template(ir.merge_parts([p for p in parts if p != ""]))
@@ -594,6 +623,8 @@ def _unique_parts(name: str, text: str, var: str) -> tuple[ir.Part, ...]:
     if EMAIL.fullmatch(text):
         local, _, domain = text.rpartition("@")
         return (local, ir.VarRef(var), "@" + domain)
+    if _bare_name(name).lower() in _SLUG_NAMES and _SLUG_VALUE.fullmatch(text):
+        return (text + ("_" if "_" in text and "-" not in text else "-"), ir.VarRef(var))
     if _names_an_account(name, text):
         return (text, ir.VarRef(var))
     return (text + _suffix_separator(text), ir.VarRef(var))
@@ -612,6 +643,11 @@ def _names_an_account(name: str, value: str) -> bool:
         LOGIN_BESIDE_PASSWORD.search(bare) and not NOT_LOGIN.search(bare)
         and bare.lower() not in ("name", "u", "log")))
 
+
+# the fields that name what a POST makes for URLs, one of a kind: Wagtail's and Django's slug,
+# Redmine's project[identifier], a handle, WordPress's post_name
+_SLUG_NAMES = frozenset({"slug", "identifier", "handle", "permalink", "post_name"})
+_SLUG_VALUE = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*")
 
 # the second of a new password's two fields: password_confirmation, confirm_password, passchk
 _CONFIRMATION = re.compile(r"confirm|again|repeat|retype|verify|verification|chk|check|2$",
