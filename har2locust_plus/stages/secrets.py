@@ -272,7 +272,8 @@ class _Finder:
         but the first is refused ("has already been taken"), so each run signs up an account
         of its own, the recorded name with a fresh suffix (:meth:`unique`). Not with
         ``--data`` (the file's rows are the accounts) nor for a field ``--unique`` names."""
-        if self.options.data_file or step.request.method in ("GET", "HEAD"):
+        if self.options.data_file or step.request.method in ("GET", "HEAD") or not any(
+                self._is_password(k) for k, _ in fields):
             return []
         texts = [(k, v.text if isinstance(v, ir.Template) and v.is_literal else v)
                  for k, v in fields]
