@@ -240,6 +240,27 @@ def test_a_name_taken_once_fails_the_second_iteration_and_fix_makes_it_unique(
     assert 'f"Garden {self.name_suffix}"' in fixed.read_text("utf-8")
 
 
+def test_what_a_request_sends_as_typed_is_short_text_and_no_protocol() -> None:
+    """The fields verify may name for a name taken once: not a GraphQL query or its
+    operation's name, not Rails' _method, not a long or multi-line text, not a password."""
+    from test_correlate import api, entry
+
+    from har2locust_plus.verify.core import _typed
+
+    graphql = {"operationName": "AddTag", "query": "mutation AddTag($n: String!) { add(n: $n) }",
+               "variables": {"name": "Zoo tag", "note": "a\nb", "password": "Secret-77"}}
+    result = convert(json.dumps({"log": {"version": "1.2", "creator": {"name": "t"},
+                                         "entries": [
+        api("/graphql", "POST", json_body=graphql, response={"data": {}}),
+        entry("/tags", "POST", form=[("_method", "put"), ("title", "Garden"),
+                                     ("body", "x" * 200)], status=302, body="",
+              response_headers=[("Location", "/tags/1")]),
+    ]}}).encode(), Options(keep_secrets=True), name="t.har")
+    first, second = result.scenario.steps[:2]
+    assert _typed(first) == [("name", "Zoo tag")]
+    assert _typed(second) == [("title", "Garden")]
+
+
 # --- the fixture app: every HAR passes; without correlation it fails; --fix recovers --------
 
 

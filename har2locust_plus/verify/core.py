@@ -327,11 +327,17 @@ def _typed(step: ir.Step) -> list[tuple[str, str]]:
             elif key:
                 pairs.append((key, node))
         leaves(body.value, "")
-    return [(k, v) for k, v in pairs if isinstance(v, str) and len(v) >= 2
-            and any(c.isalpha() for c in v) and not _PASSWORD.search(k)]
+    return [(k, v) for k, v in pairs if isinstance(v, str) and 2 <= len(v) <= MAX_NAME
+            and any(c.isalpha() for c in v) and not _NOT_A_NAME.search(v)
+            and not _PASSWORD.search(k) and k not in _PROTOCOL_KEYS]
 
 
+MAX_NAME = 80  # a name is short: a longer text (a description, a query) is no name taken once
+_NOT_A_NAME = re.compile(r"[\n{}()]")  # code or text of several lines
 _PASSWORD = re.compile(r"pass|pwd|secret|token|csrf", re.I)
+# what a protocol sends beside the values (GraphQL, JSON-RPC, Rails' forms)
+_PROTOCOL_KEYS = frozenset({"query", "operationName", "method", "jsonrpc", "_method", "utf8",
+                            "commit", "submit", "action"})
 
 
 def _correlated(scenario: ir.Scenario) -> set[str]:
