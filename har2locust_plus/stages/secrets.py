@@ -684,6 +684,7 @@ def _suffix_separator(text: str) -> str:
     return " "
 
 
+@functools.lru_cache(maxsize=4096)
 def _bare_name(name: str) -> str:
     """A structured field's own name, camel case split: ``user[email]`` → ``email``,
     ``ctl00$Main$UserName`` → ``User_Name``, ``login-username`` → ``username``, ``wpName`` →
