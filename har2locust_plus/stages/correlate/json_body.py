@@ -71,8 +71,9 @@ def json_sources(step: ir.Step, text: str, wanted: Wanted,
             continue
         source = _json_source(step, path, value, creates, created)
         if source is not None:
-            if type(value) is str and SERVER_TIME.fullmatch(value) or \
-                    _version(path[-1] if path else "", str(value)):
+            key = path[-1] if path else None
+            if type(value) is str and SERVER_TIME.fullmatch(value) or type(key) is str and \
+                    version_name(key) and version_value(str(value)):
                 source = replace(source, owner=_owner(data, path))
             if any(type(key) is int for key in path):  # see rows.py
                 tokens = json_row_tokens(data, path, arrays)
@@ -195,9 +196,9 @@ def _url_sources(step: ir.Step, path: tuple, url: str, wanted: Wanted,
                          creates=creates, object_id=where.startswith("segment"))
 
 
-def _version(key: object, text: str) -> bool:
+def _version(key: str, text: str) -> bool:
     """A version counter under a key named so (see rank.version_source)."""
-    return type(key) is str and version_value(text) and version_name(key)
+    return version_name(key) and version_value(text)
 
 
 # what numbers an object in the answer that made it: {"id": 123456789, "number": 1347}
