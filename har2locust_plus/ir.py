@@ -386,11 +386,13 @@ class Generated:
 
     var: str
     kind: Literal["uuid4", "epoch_ms", "epoch_s", "unique", "cookie", "set_cookie",
-                  "cookie_part", "port"]
+                  "cookie_part", "port", "header_cookie"]
     recorded: str = ""
     used_by: tuple[int, ...] = ()
     # port: the port of the server under test (--host), which a server named a cookie by
     # (OctoPrint's csrf_token_P5000); recorded: the recording's
+    # header_cookie: the header a cookie of a name not recorded is sent in, found by the
+    # header's name at run time (a recording without cookies); recorded: the step's value
     # cookie: its name; cookie_part: a regex of the cookie's name whose group is the part the
     # server names per instance (CSRF-Token-([A-Z0-9]{5})), read from the jar's cookie names
     name: str = ""

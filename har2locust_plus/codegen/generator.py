@@ -582,6 +582,14 @@ class FastHttpGenerator:
     def generated_value(self, step: ir.Step, value: ir.Generated) -> Line:
         if value.kind == "cookie":
             return self.cookie_value(step, value)
+        if value.kind == "header_cookie":
+            self.use_helper("cookie_for_header")
+            call = Call("cookie_for_header", ((_POS, _SELF), (_POS, py_str(value.name)),
+                                              (_POS, py_str(value.recorded)),
+                                              (_POS, py_str(self.step_label(step)))))
+            return Line(call, "self." + py_ident(value.var), (
+                _comment_line("no cookie in the recording (a sanitized export): the jar's "
+                              "named like the header"),))
         if value.kind == "cookie_part":
             self.use_helper("cookie_name_part")
             call = Call("cookie_name_part", ((_POS, _SELF), (_POS, py_str(value.name)),

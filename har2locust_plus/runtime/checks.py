@@ -650,6 +650,35 @@ def from_cookie(user, name, step):
     return value
 
 
+def cookie_for_header(user, header, recorded, step):
+    """The live value of the cookie a page's script sends in a header (double-submit CSRF),
+    where the recording holds no cookies and so not its name: the jar's cookie named as the
+    header without its X- (csrftoken for X-CSRFToken, XSRF-TOKEN for X-XSRF-TOKEN), else
+    the one whose name has the header's word, csrf or xsrf (_xsrf for X-XSRFToken,
+    csrf_token_P5000 for X-CSRF-Token); of several, the one for a refresh where the step
+    refreshes, else the other (Flask-JWT-Extended's csrf_refresh_token, csrf_access_token).
+    Percent-decoded as a page's script reads it, unless the recorded value was not. The
+    recorded value where no cookie, or several, are named so."""
+    jar = getattr(user.client, "cookiejar", None)
+    if jar is None:
+        jar = user.client.cookies
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    squeezed = {re.sub(r"[^a-z0-9]", "", name.lower()): name for name in cookies}
+    wanted = re.sub(r"[^a-z0-9]", "", re.sub(r"(?i)^x-", "", header).lower())
+    word = "xsrf" if "xsrf" in wanted else "csrf"
+    named = [squeezed[wanted]] if wanted in squeezed else [
+        name for short, name in squeezed.items() if word in short]
+    if len(named) > 1:
+        refresh = "refresh" in step.lower()
+        named = [name for name in named if ("refresh" in name.lower()) == refresh]
+    if len(named) != 1:
+        return recorded
+    value = cookies[named[0]]
+    if len(value) > 1 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return value if "%" in recorded else unquote(value)
+
+
 def live_port(user):
     """The port of the server under test (--host), as a server that names its cookies by its
     own port names them this run (OctoPrint's csrf_token_P5000: a host's cookies are shared by

@@ -20,6 +20,7 @@ from .filter import filter_steps
 from .grouping import group_steps
 from .headers import answer_challenges, clean_headers, hoist_common_headers
 from .rendezvous import mark_rendezvous
+from .sanitized import restore_authorization
 from .secrets import parameterize
 
 Stage = Callable[[ir.Scenario, Options], ir.Scenario]
@@ -51,6 +52,7 @@ PIPELINE: tuple[tuple[str, Stage], ...] = (
     ("filter", filter_steps),
     ("headers", clean_headers),
     ("group", group_steps),
+    ("authorization", restore_authorization),
     ("documents", edit_documents),
     ("correlate", correlate),
     ("secrets, shared headers, checks", checks_beside_secrets),

@@ -154,6 +154,9 @@ class _State:
     # the names of the cookies some response of the recording sets (empty: the exporter left
     # every Set-Cookie out, and no cookie can be told the page script's)
     server_cookies: set[str] = field(default_factory=set)
+    # no response sets a cookie and no request sends one: the exporter left them all out
+    # (Chrome's default, sanitized, export), or the app uses none (see _csrf_header_cookie)
+    no_cookies: bool = False
     vocabulary: set[str] = field(default_factory=set)  # see json_body.KEY_NAMED
     # what this request sent in its path or under an id's name: the response echoing it (PUT
     # /notes/17 → {"id": 17}) did not create it
@@ -205,6 +208,8 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     requests = []
     state.server_cookies = {name for s in scenario.steps if s.response is not None
                             for name, _ in set_cookies(s.response)}
+    state.no_cookies = not state.server_cookies and not any(
+        s.request.cookies for s in scenario.steps)
     with contextlib.closing(found):
         for step, body_sources in zip(scenario.steps, found, strict=True):
             state.step_cookies = _request_cookies(step.request)
@@ -969,7 +974,10 @@ def _header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]) ->
     low = header.name.lower()
     if low in UNTOUCHED_HEADERS:
         return header
-    value = _text(header.value, step, state, sent, key=low, whole=True)
+    value = _csrf_header(header, step, state, sent) if state.no_cookies and \
+        _CSRF_HEADER.search(low) else None
+    if value is None:
+        value = _text(header.value, step, state, sent, key=low, whole=True)
     named = next((ir.Template(ir.merge_parts([header.name[:at], ir.VarRef(var),
                                               header.name[at + len(part):]]))
                   for part, var in state.cookie_parts.items()
@@ -977,6 +985,44 @@ def _header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]) ->
     if named is not None:  # X-CSRF-Token-<device>, as the cookie it sends is named
         return replace(header, value=value, name_template=named)
     return header if value is header.value else replace(header, value=value)
+
+
+# a request header that sends a cookie's value back (double-submit CSRF): X-CSRFToken,
+# X-XSRF-TOKEN, X-XSRFToken, X-CSRF-Token
+_CSRF_HEADER = re.compile(r"[cx]srf", re.I)
+
+
+def _csrf_header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]
+                 ) -> ir.Template | None:
+    """In a recording that holds no cookie (Chrome's DevTools export them only "with sensitive
+    data"; its default export leaves out every Cookie and Set-Cookie), a CSRF header's token
+    that no recorded answer holds: the page's script read it from a cookie, whose name the
+    recording does not tell (Django's ``csrftoken`` for ``X-CSRFToken``, ``XSRF-TOKEN`` for
+    Angular's, Laravel's and Spring's ``X-XSRF-TOKEN``, Tornado's ``_xsrf`` for
+    ``X-XSRFToken``, Flask-JWT-Extended's ``csrf_access_token`` for ``X-CSRF-TOKEN``). Read at
+    run time from the jar's cookie named like the header (``header_cookie``, the run time's
+    ``cookie_for_header``), the recorded value where no cookie is; not made up as a client's
+    UUID would be. Sent as recorded, the token of the recording's session is refused (403).
+    The header's value, or None where it is no such token (correlated as any other)."""
+    text = _literal_text(header.value)
+    if not text or not token_like(text):
+        return None
+    sent.append(text)
+    name = _lookup(text, step, state, whole=True, key=header.name.lower())
+    if name:  # a page or an answer handed it out
+        return ir.Template((ir.VarRef(name),))
+    key = ("header " + header.name.lower(), "")
+    var = state.cookie_vars.get(key)
+    if var is None:
+        base = identifier(header.name.lower().removeprefix("x-")) or "csrf_token"
+        var = state.cookie_vars[key] = _unique(base, state)
+        state.report.append({"var": var, "source_step": step.number,
+                             "how": f"the cookie sent in {header.name}"[:60], "value": text})
+    at_step = state.generated_at.setdefault(step.number, [])
+    if not any(g.var == var for g in at_step):
+        at_step.append(ir.Generated(var=var, kind="header_cookie", recorded=text,
+                                    used_by=(step.number,), name=header.name))
+    return ir.Template((ir.VarRef(var),))
 
 
 def _name_part_at(name: str, part: str) -> int:
@@ -1981,7 +2027,7 @@ def _report_rows(state: _State, steps: list[ir.Step]) -> list[dict]:
             used[(e.var, step.number)] = list(e.used_by)
     for step in steps:  # cookies are read where they are sent
         for g in step.generated:
-            if g.kind == "cookie":
+            if g.kind in ("cookie", "header_cookie"):
                 first = next(r["source_step"] for r in state.report if r["var"] == g.var)
                 used.setdefault((g.var, first), []).append(step.number)
     set_cookies = {(g.name, g.recorded): (g.var or g.name, step.number)
