@@ -83,8 +83,10 @@ def load(data: bytes, source: str) -> ir.Scenario:
     elif "webinspector" in _creator(log.get("creator")).lower() and _looks_sanitized(steps):
         diagnostics.append(ir.Diagnostic(ir.Severity.WARNING, (
             "no Cookie, Set-Cookie or Authorization header anywhere: the HAR looks sanitized "
-            "(Chrome's default export). Logins may not correlate; in DevTools use "
-            "'Export HAR (with sensitive data)'")))
+            "(Chrome's default export). What it still tells is restored (an access token an "
+            "answer handed out, sent as Authorization; a CSRF header's cookie), not Basic "
+            "credentials nor a cookie the page's script set; in DevTools use 'Export HAR "
+            "(with sensitive data)'")))
 
     missing = []
     twins: set[tuple[str, str]] | None = None  # (method, URL) of the page's own requests

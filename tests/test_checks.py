@@ -722,6 +722,11 @@ NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"
                             'expired"}'), dict(status=200),
      'expected status 200, got 400 (the answer\'s error_description: "Code <id> expired")'),
     (FakeResponse(404, text='{"id": 7}'), dict(status=200), "expected status 200, got 404"),
+    # a challenge says what the server asks for (credentials a sanitized export left out)
+    (FakeResponse(401, {"WWW-Authenticate": 'Basic realm="Tomcat Manager Application"'},
+                  "<title>401 Unauthorized</title>"), dict(status=200),
+     "expected status 200, got 401: the server asks for credentials ('Basic realm=\"Tomcat "
+     "Manager Application\"')"),
     (FakeResponse(200, {"Content-Type": "text/html"}, "<title>Ticket a1b2c3d4e5f6 (2026)</title>"),
      dict(status=200, contains=("Welcome",)),
      "expected the body to contain 'Welcome' (got the page 'Ticket <id> (<id>)')"),
@@ -784,7 +789,7 @@ NOTE = json.dumps({"id": 7, "name": "x", "body": "y", "created_at": "2026-01-01"
      'the response has an error: "' + "x" * 116 + "..."),
 ], ids=["status", "status-to", "status-error-shown", "status-title", "status-title-id",
         "status-error-token", "status-json-detail", "status-json-oauth", "status-json-other",
-        "contains-title-ids", "status-got-to",
+        "status-challenge", "contains-title-ids", "status-got-to",
         "status-to-got-to", "location", "no-location", "content-type", "no-content-type",
         "contains", "contains-title-said",
         "contains-no-title", "contains-empty-body", "json-list",

@@ -183,6 +183,12 @@ def checkpoint_problem(
     where = resp.headers.get("Location") if resp.headers else None
     if got != status:
         landed = f" to {relative(where)}" if where else came_instead(resp)
+        # a 401's challenge (Basic, Digest): what the server asks for, which a sanitized
+        # export leaves out (the credentials the browser answered it with)
+        challenge = resp.headers.get("WWW-Authenticate") if resp.headers else None
+        if got == 401 and challenge:
+            said = brief(steady(challenge), repr)
+            landed = f": the server asks for credentials ({said})"
         expected = f" to {readable(location)}" if location else ""
         return f"expected status {status}{expected}, got {got}{landed}"
     if location is not None and where is None:
@@ -666,8 +672,11 @@ def cookie_for_header(user, header, recorded, step):
     squeezed = {re.sub(r"[^a-z0-9]", "", name.lower()): name for name in cookies}
     wanted = re.sub(r"[^a-z0-9]", "", re.sub(r"(?i)^x-", "", header).lower())
     word = "xsrf" if "xsrf" in wanted else "csrf"
-    named = [squeezed[wanted]] if wanted in squeezed else [
-        name for short, name in squeezed.items() if word in short]
+    named = (
+        [squeezed[wanted]]
+        if wanted in squeezed
+        else [name for short, name in squeezed.items() if word in short]
+    )
     if len(named) > 1:
         refresh = "refresh" in step.lower()
         named = [name for name in named if ("refresh" in name.lower()) == refresh]

@@ -572,6 +572,12 @@ def checkpoint_problem(
     where = resp.headers.get("Location") if resp.headers else None
     if got != status:
         landed = f" to {relative(where)}" if where else came_instead(resp)
+        # a 401's challenge (Basic, Digest): what the server asks for, which a sanitized
+        # export leaves out (the credentials the browser answered it with)
+        challenge = resp.headers.get("WWW-Authenticate") if resp.headers else None
+        if got == 401 and challenge:
+            said = brief(steady(challenge), repr)
+            landed = f": the server asks for credentials ({said})"
         expected = f" to {readable(location)}" if location else ""
         return f"expected status {status}{expected}, got {got}{landed}"
     if location is not None and where is None:
