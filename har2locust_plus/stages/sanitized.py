@@ -15,8 +15,9 @@ to that origin get the header back: ``<scheme> <the token>``, the scheme the ans
 (``"token_type": "bearer"``) or the one its kind of token goes with (Django REST framework's
 40-hex-digit key: ``Token``; else ``Bearer``). Correlation then reads the token from the live
 answer, as it does for a recording that held the header. Not a request that sends the token
-itself (a revocation's body), nor any after a logout. The report says so (INFO): a recording
-"with sensitive data" says what was sent.
+itself (a revocation's body), nor any after the logouts that end the session (Strapi signs
+out of its admin and of its session in a row, both with the token). The report says so
+(INFO): a recording "with sensitive data" says what was sent.
 """
 
 from __future__ import annotations
@@ -56,20 +57,22 @@ def restore_authorization(scenario: ir.Scenario, options: Options) -> ir.Scenari
                   for header in step.request.headers for word in _literal(header.value).split()}
     token: tuple[str, str, str, int] | None = None  # (value, scheme, origin, step) in use
     restored: dict[int, list[int]] = {}  # the step that handed a token out -> the steps
+    signing_out = False  # a logout was sent: the token goes with the logouts right after it
     for index, step in enumerate(steps):
         request = step.request
+        logout = _LOGOUT.search(request.path.text if request.path.is_literal else "")
+        if signing_out and not logout:
+            token, signing_out = None, False  # the app forgot it: sent as the recording has it
         if token is not None and step.resource_type in _SCRIPT_TYPES and \
                 request.origin == token[2] and not _sends(request, token[0]):
             header = ir.Header("Authorization", ir.Template.literal(f"{token[1]} {token[0]}"))
             steps[index] = ir.replace(step, request=ir.replace(
                 request, headers=(*request.headers, header)))
             restored.setdefault(token[3], []).append(step.number)
-        if token is not None and _LOGOUT.search(request.path.text if
-                                                request.path.is_literal else ""):
-            token = None  # the app forgets it: later calls are sent as the recording has them
+        signing_out = signing_out or (token is not None and logout is not None)
         handed = _handed_out(step)
         if handed is not None and in_headers.get(handed[0], -1) <= index:
-            token = (*handed, request.origin, step.number)
+            token, signing_out = (*handed, request.origin, step.number), False
     if not restored:
         return scenario
     scenario = ir.replace(scenario, steps=tuple(steps))
