@@ -231,7 +231,7 @@ def test_progress_line_on_a_terminal_is_erased_at_the_end(capsys: pytest.Capture
         progress("correlate")
     err = capsys.readouterr().err
     total, at = len(_Progress.STAGES), _Progress.STAGES.index("correlate") + 1
-    assert (at, total) == (8, 12)  # load, the pipeline's stages, generate, format
+    assert (at, total) == (9, 13)  # load, the pipeline's stages, generate, format
     assert err == (f"\r\x1b[Kconverting: load (1/{total})\r\x1b[Kconverting: correlate "
                    f"({at}/{total})\r\x1b[K")
 

@@ -22,6 +22,7 @@ from .headers import answer_challenges, clean_headers, hoist_common_headers
 from .rendezvous import mark_rendezvous
 from .sanitized import restore_authorization
 from .secrets import parameterize
+from .session import warn_started_logged_in
 
 Stage = Callable[[ir.Scenario, Options], ir.Scenario]
 
@@ -53,6 +54,7 @@ PIPELINE: tuple[tuple[str, Stage], ...] = (
     ("headers", clean_headers),
     ("group", group_steps),
     ("authorization", restore_authorization),
+    ("session", warn_started_logged_in),
     ("documents", edit_documents),
     ("correlate", correlate),
     ("secrets, shared headers, checks", checks_beside_secrets),

@@ -111,7 +111,7 @@ def _handed_out(step: ir.Step) -> tuple[str, str] | None:
         value = json.loads(text)
     except (ValueError, RecursionError):
         return None
-    keys = TOKEN_KEYS | (LOGIN_TOKEN_KEYS if _sends_password(step.request) else frozenset())
+    keys = TOKEN_KEYS | (LOGIN_TOKEN_KEYS if sends_password(step.request) else frozenset())
     for obj in _objects(value):
         for key, member in obj.items():
             if isinstance(key, str) and key.lower() in keys and isinstance(member, str) and \
@@ -139,7 +139,8 @@ def _scheme(obj: dict, token: str) -> str:
     return "Token" if _HEX_KEY.fullmatch(token) else "Bearer"
 
 
-def _sends_password(request: ir.Request) -> bool:
+def sends_password(request: ir.Request) -> bool:
+    """Does the request send a password (a form's or a JSON body's field named so)?"""
     body = request.body
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):
         return any(_PASSWORD.search(name) for name, _ in body.fields)
