@@ -229,6 +229,7 @@ class _User:
     ("X-CSRF-Token", [("session_P5000", "s"), ("csrf_token_P5000", '"live"')], "rec",
      "live"),  # OctoPrint, quoted
     ("x-csrftoken", [("csrftoken", "exact"), ("csrf_other", "near")], "rec", "exact"),
+    ("X-CSRF-Token", [("__Host-csrf_token", "h"), ("csrf_other", "near")], "rec", "h"),
     ("X-CSRF-TOKEN", [("csrf_access_token", "a"), ("csrf_refresh_token", "r")], "rec",
      "a"),  # Flask-JWT-Extended: the access token's, but for a refresh
     ("X-CSRFToken", [("csrf_a", "a"), ("csrf_b", "b")], "rec", "rec"),  # which: not told
