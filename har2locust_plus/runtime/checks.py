@@ -669,10 +669,10 @@ def cookie_for_header(user, header, recorded, step):
     if jar is None:
         jar = user.client.cookies
     cookies = {cookie.name: cookie.value for cookie in jar}
-    squeezed = {  # __Host- and __Secure- only say how the cookie is kept
-        re.sub(r"[^a-z0-9]", "", re.sub(r"(?i)^__(host|secure)-", "", name).lower()): name
-        for name in cookies
-    }
+    squeezed = {}
+    for name in cookies:  # (__Host- and __Secure- only say how the cookie is kept)
+        bare = re.sub(r"(?i)^__(host|secure)-", "", name)
+        squeezed[re.sub(r"[^a-z0-9]", "", bare.lower())] = name
     wanted = re.sub(r"[^a-z0-9]", "", re.sub(r"(?i)^x-", "", header).lower())
     word = "xsrf" if "xsrf" in wanted else "csrf"
     named = (
