@@ -41,17 +41,19 @@ SESSION_COOKIE = re.compile(
 def warn_started_logged_in(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     """The scenario with a WARNING where it starts with a login from before the recording."""
     steps = scenario.steps
-    if not steps or not any(step.response is not None and any(set_cookies(step.response))
-                            for step in steps):
-        return scenario
     if any(sends_password(step.request) or step.request.header("authorization") is not None
            for step in steps):
         return scenario  # it logs in (a form, a JSON login, Basic credentials)
-    set_names: set[str] = set()
+    session: dict[str, bool] = {}  # cookie name -> a session's (asked once per name)
+    set_names: set[str] = set()  # the cookies the answers so far set
     for step in steps:
         if step.request.origin == scenario.main_origin:
             for name, _ in step.request.cookies:
-                if name not in set_names and SESSION_COOKIE.fullmatch(name):
+                if name not in set_names and session.setdefault(
+                        name, SESSION_COOKIE.fullmatch(name) is not None):
+                    if not any(s.response is not None and any(set_cookies(s.response))
+                               for s in steps):
+                        return scenario  # no Set-Cookie at all: where it came from, unsaid
                     return scenario.with_diagnostic(ir.Severity.WARNING, (
                         f"the recording may start logged in: step {step.number} "
                         f"({step.label}) sends the cookie {name}, which no answer of the "
