@@ -136,12 +136,14 @@ def test_the_scheme_is_the_answer_s_or_its_kind_of_token_s(make_har, make_entry,
 
 
 def test_a_generic_key_is_a_token_only_in_the_answer_to_a_login(make_har, make_entry) -> None:
-    """``access`` and ``key`` name many things: a token only where a password was sent."""
+    """``token``, ``access`` and ``key`` name many things: a token only where a password was
+    sent (an upload's token, a captcha's, a settings key are none)."""
     entries = _journey(make_entry, {"ok": True}, _fetch(make_entry, "/api/settings", answer={
         "access": TOKEN, "key": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}),
+                       _fetch(make_entry, "/api/uploads", "POST", answer={"token": TOKEN}),
                        _fetch(make_entry, "/api/me"))
     result = convert(make_har(*entries, creator="WebInspector"), name="x.har")
-    assert [value for _, value in _authorization(result.code)] == [""] * 4
+    assert [value for _, value in _authorization(result.code)] == [""] * 5
 
 
 @pytest.mark.parametrize("case", ["cookie recorded", "authorization recorded",

@@ -9,7 +9,8 @@ JSON answer (``{"access_token": …}``, Strapi's ``{"data": {"token": …}}``) a
 script sends those calls without it, and the API refuses every one (401).
 
 So where a recording holds none of the three headers, and a JSON answer of the page's script
-hands out an access token that no later request sends where the recording shows (in a header
+hands out an access token (under its name: ``access_token``, ``jwt`` …, or ``token`` in the
+answer to a login) that no later request sends where the recording shows (in a header
 of another name, which is then the app's way of sending it), the page script's later requests
 to that origin get the header back: ``<scheme> <the token>``, the scheme the answer names
 (``"token_type": "bearer"``) or the one its kind of token goes with (Django REST framework's
@@ -33,11 +34,12 @@ from .correlate.sources import token_like
 
 SENSITIVE = frozenset({"cookie", "set-cookie", "authorization"})
 
-# a JSON member holding an access token, by its name; "key" (dj-rest-auth) and "access"
-# (Simple JWT's pair) only in the answer to a request that sent a password
-TOKEN_KEYS = frozenset({"access_token", "accesstoken", "token", "jwt", "auth_token",
-                        "authtoken", "id_token", "idtoken", "bearer", "bearer_token"})
-LOGIN_TOKEN_KEYS = frozenset({"key", "access"})
+# a JSON member holding an access token, by its name; a name of many uses, "token" (Strapi's,
+# Sanctum's, DRF's authtoken), "key" (dj-rest-auth) and "access" (Simple JWT's pair), only in
+# the answer to a request that sent a password (an upload's or a captcha's token is none)
+TOKEN_KEYS = frozenset({"access_token", "accesstoken", "jwt", "auth_token", "authtoken",
+                        "id_token", "idtoken", "bearer", "bearer_token"})
+LOGIN_TOKEN_KEYS = frozenset({"token", "key", "access"})
 _PASSWORD = re.compile(r"(^|[_\-.\[])(pass(word|wd)?|pwd)\]?$", re.I)
 _LOGOUT = re.compile(r"(^|[/_\-.])(log_?out|sign_?out|log-out|sign-out)([/_\-.?]|$)", re.I)
 _HEX_KEY = re.compile(r"[0-9a-f]{40}")  # Django REST framework's authtoken key
