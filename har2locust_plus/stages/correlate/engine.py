@@ -155,7 +155,7 @@ class _State:
     # every Set-Cookie out, and no cookie can be told the page script's)
     server_cookies: set[str] = field(default_factory=set)
     # no response sets a cookie and no request sends one: the exporter left them all out
-    # (Chrome's default, sanitized, export), or the app uses none (see _csrf_header_cookie)
+    # (Chrome's default, sanitized, export), or the app uses none (see _csrf_header)
     no_cookies: bool = False
     vocabulary: set[str] = field(default_factory=set)  # see json_body.KEY_NAMED
     # what this request sent in its path or under an id's name: the response echoing it (PUT
