@@ -26,6 +26,7 @@ page); without the pause the print is asked for too early (409).
 
 from __future__ import annotations
 
+import math
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -228,14 +229,16 @@ def test_a_print_is_asked_for_when_the_user_did(octoprint: type, tmp_path: Path)
     """The whole session is one page of the single-page UI: connecting the virtual printer
     answers at once (204) and the printer gets ready meanwhile; the user clicked "Load and
     Print" seconds later. With the recorded think time the script pauses there too (``think``
-    inside the page): the print starts and is cancelled, as recorded, once (the run ends
-    before the flow's second print)."""
+    inside the page): the print starts and is cancelled, as recorded, once. The run's time is
+    a second shorter than the flow's pauses, so the first run of the flow is always under way
+    when it ends, and ``--stop-timeout`` lets it finish (however slow the machine) and start no
+    second one."""
     path, env, paused = _print_script(tmp_path)
     code = path.read_text("utf-8")
     assert code.count("# recorded think time inside the page") >= 2 and paused >= 3, code
     with octoprint() as octo:
-        run = locust_headless(path, octo.url, tmp_path, seconds=int(paused) + 3, users=1,
-                              env=env)
+        run = locust_headless(path, octo.url, tmp_path, seconds=math.ceil(paused) - 1, users=1,
+                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT), env=env)
         state = octo.state()
     why = _explain(run, state)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
