@@ -598,6 +598,38 @@ def test_route_words_in_a_location_are_not_sources():
     assert step(result, 2).request.path == ir.Template.literal("/accounts/profile/callback")
 
 
+def test_two_values_in_one_location_path_are_each_read_whatever_the_other_is():
+    """pretix's order page, /order/<code>/<secret>/: the secret's regex may not hold the
+    recorded code (a fresh server's order has another: the flow stopped at its confirmation),
+    nor be named after it (``ed3hp_id``)."""
+    code, secret = "ED3HP", "vosd88gqz7nb0g6u"
+    result = conv(entry("/conf/checkout/confirm/", "POST", form=[("ok", "1")], status=302,
+                        response_headers=[("Location", f"/conf/order/{code}/{secret}/?thanks=1")]),
+                  entry(f"/conf/order/{code}/{secret}/?thanks=1", body="<p>Thank you!</p>"))
+    extractions = step(result, 1).extractions
+    assert [e.var for e in extractions] == ["order_id", "order_id_2"]
+    live = "/conf/order/Q7XK2/0a1b2c3d4e5f6g7h/?thanks=1"
+    assert [re.search(e.expr, live).group(1) for e in extractions] == [
+        "Q7XK2", "0a1b2c3d4e5f6g7h"]
+    assert step(result, 2).request.path == ir.Template((
+        "/conf/order/", ir.VarRef("order_id"), "/", ir.VarRef("order_id_2"), "/"))
+
+
+def test_a_location_extraction_that_fails_quotes_the_location():
+    """The step's failure says what came instead of the value: the Location the server sent
+    (not "with an empty body", which a redirect always has)."""
+    fired = []
+    resp = SimpleNamespace(headers={"Location": "/conf/?require_cookie=true"}, status_code=302,
+                           text="", content=b"", __dict__={},
+                           failure=lambda message: fired.append(message))
+    pattern = re.compile(r"^/conf/order/[^/?#]+/([^/?#]+)")
+    with pytest.raises(runtime.RescheduleTask):
+        runtime.from_location(resp, "step 8 POST /conf/checkout/confirm/", "order_id_2",
+                              pattern)
+    assert fired == ["step 8 POST /conf/checkout/confirm/: order_id_2 not found in its "
+                     "Location '/conf/?require_cookie=true'"]
+
+
 def test_constants_in_scripts_and_button_labels_are_not_sources():
     html = ('<script>var cfg = {grant_type: "authorization_code", client_id: "my-spa-client"};'
             '</script><form><input type="submit" name="go" value="Sign in now"></form>')

@@ -202,3 +202,60 @@ def test_calls_without_a_referer_or_of_a_multi_page_site_keep_their_page():
                      ("script", "/static/app.js", "/elsewhere", 0.0))
     assert len(result.scenario.groups) == 1
     assert [s.think_before for s in result.scenario.steps][2] == 1.5
+
+
+# --- which page a pageref's title names -----------------------------------------------------------
+
+
+def _documents(titles: list[str | None], page_title: str, *, pages: int = 1):
+    """A recording whose documents (one per title; None: no <title>) are in ``pages`` pagerefs,
+    the first holding all but the ones after it (one document each), its title
+    ``page_title``."""
+    import json
+
+    from har2locust_plus import Options, convert
+
+    entries = []
+    for i, title in enumerate(titles):
+        head = f"<title>  {title}\n</title>" if title is not None else ""
+        ref = "page_1" if i < len(titles) - pages + 1 else f"page_{i - len(titles) + pages + 1}"
+        entries.append({
+            "pageref": ref,
+            "startedDateTime": f"2026-01-01T10:00:{i:02d}.000Z", "time": 100,
+            "request": {"method": "GET", "url": f"http://app.test/doc{i}", "httpVersion": "1.1",
+                        "headers": [{"name": "Accept", "value": "text/html"}],
+                        "queryString": [], "cookies": [], "headersSize": -1, "bodySize": -1},
+            "response": {"status": 200, "statusText": "", "httpVersion": "1.1", "headers": [],
+                         "cookies": [], "redirectURL": "",
+                         "content": {"size": 1, "mimeType": "text/html",
+                                     "text": f"<html><head>{head}</head><body>{i}</body></html>"},
+                         "headersSize": -1, "bodySize": -1},
+            "cache": {}, "timings": {"send": 1, "wait": 98, "receive": 1},
+            "_resourceType": "document"})
+    har = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+                   "pages": [{"id": f"page_{n}", "title": page_title if n == 1 else f"Other {n}",
+                              "startedDateTime": "2026-01-01T10:00:00.000Z", "pageTimings": {}}
+                             for n in range(1, pages + 1)],
+                   "entries": entries}}
+    result = convert(json.dumps(har).encode(), Options(), name="pages.har")
+    return [g.title for g in result.scenario.groups]
+
+
+@pytest.mark.parametrize(("titles", "expected"), [
+    # Playwright: one pageref for the whole session, titled as its last document
+    (["Zoo Conf", "Checkout", "Thank you!"], ["/doc0", "/doc1", "Thank you!"]),
+    # a Firefox export: titled as its first
+    (["Thank you!", "Result", None], ["Thank you!", "/doc1", "/doc2"]),
+    # the first document whose <title> says it (entities decoded, whitespace squeezed)
+    (["A", "Thank you!", "Thank you!"], ["/doc0", "Thank you!", "/doc2"]),
+    # no document says it (bodies not recorded, a title the page's script set): the first
+    ([None, "B", "C"], ["Thank you!", "/doc1", "/doc2"]),
+])
+def test_a_pageref_s_title_names_the_page_whose_document_it_is(
+        titles: list[str | None], expected: list[str]) -> None:
+    assert _documents(titles, "Thank you!") == expected
+
+
+def test_a_pageref_of_one_navigation_keeps_its_title_whatever_its_document_says() -> None:
+    """Chrome's and Firefox's exports: a pageref per document; its title is its own."""
+    assert _documents(["A", "B", "C"], "Page one", pages=3) == ["Page one", "Other 2", "Other 3"]

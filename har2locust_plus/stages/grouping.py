@@ -12,6 +12,7 @@ in flight for :data:`MIN_ACTION_THINK` seconds or more: a click in a single-page
 from __future__ import annotations
 
 import functools
+import html
 import keyword
 import re
 import unicodedata
@@ -48,19 +49,15 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     groups: list[ir.Group] = []
     steps: list[ir.Step] = []
     used = _Names()
-    current_key: object = None
+    starts, titled = _page_starts(scenario.steps, titles)
     last_end: float | None = None
     capped = 0
     route: str | None = None  # the single-page app's screen the current group is on
     for number, step in enumerate(scenario.steps, start=1):
-        key = step.page_ref if (step.page_ref and step.page_ref in titles) else None
-        # a new page: another pageref, or a navigation inside one (Playwright and some proxies
-        # put a whole session in a single page)
         follows_redirect = bool(steps) and steps[-1].response is not None and (
             300 <= steps[-1].response.status < 400)
         navigates = _is_navigation(step)
-        starts_group = not groups or (key is not None and key != current_key) or (
-            navigates and not follows_redirect)
+        starts_group = number - 1 in starts
         screen = None if navigates else _screen(step, scenario.main_origin)
         new_screen = not starts_group and screen is not None and route is not None and \
             screen != route and not follows_redirect
@@ -77,8 +74,7 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                                    title=_screen_title(screen),
                                    think_before=think))
         elif starts_group:
-            page_title = titles.get(key or "", "") if key != current_key else ""
-            current_key = key
+            page_title = titled.get(number - 1, "")
             title = page_title or _url_title(step)
             think, was_capped = _think(step, last_end, options)
             capped += was_capped
@@ -103,6 +99,63 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             ir.Severity.INFO, f"{capped} recorded pause(s) longer than "
             f"{options.max_think_time:g} s shortened to {options.max_think_time:g} s")
     return replace(scenario, steps=tuple(steps), groups=tuple(groups))
+
+
+def _page_starts(steps: tuple[ir.Step, ...], titles: dict[str, str]
+                 ) -> tuple[set[int], dict[int, str]]:
+    """The steps (indexes) that start a page: the first, another pageref, or a navigation
+    inside one that does not follow a redirect (Playwright and some proxies put a whole
+    session in a single page); and the pageref's title for the start it names.
+
+    A pageref with several navigations has one title, of one of its documents: Playwright's
+    is the last one's (a shop's journey is titled "Thank you! Your order has been processed"
+    from its last page, its first is the event's), a Firefox export's the first's. It names
+    the first page whose document's ``<title>`` says it, else the first page, as a pageref
+    with one navigation."""
+    starts: list[int] = []
+    runs: list[tuple[str, list[int]]] = []  # a pageref's steps in a row: its pages' starts
+    current_key: object = None
+    for index, step in enumerate(steps):
+        key = step.page_ref if (step.page_ref and step.page_ref in titles) else None
+        before = steps[index - 1].response if index else None
+        follows_redirect = before is not None and 300 <= before.status < 400
+        if not starts or (key is not None and key != current_key) or (
+                _is_navigation(step) and not follows_redirect):
+            if key is not None and key != current_key:
+                runs.append((key, [index]))
+            elif key is not None:
+                runs[-1][1].append(index)  # another navigation inside the pageref
+            starts.append(index)
+            current_key = key
+    titled: dict[int, str] = {}
+    ends = [*starts[1:], len(steps)] if starts else []
+    bounds = dict(zip(starts, ends, strict=True))  # a page's start: the start of the next
+    for key, indexes in runs:
+        if len(indexes) == 1:
+            titled[indexes[0]] = titles[key]
+            continue
+        wanted = _squeezed(titles[key])
+        first = next((i for i in indexes if any(
+            _document_title(step) == wanted for step in steps[i:bounds[i]])), indexes[0])
+        titled[first] = titles[key]
+    return set(starts), titled
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
+
+
+def _document_title(step: ir.Step) -> str | None:
+    """The ``<title>`` of a step's HTML document, whitespace squeezed, or None."""
+    response = step.response
+    if response is None or "html" not in response.mime_type or not _is_navigation(step):
+        return None
+    text = response.text
+    match = _TITLE.search(text[:20_000]) if text else None
+    return _squeezed(html.unescape(match.group(1))) if match else None
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _think(step: ir.Step, last_end: float | None, options: Options,

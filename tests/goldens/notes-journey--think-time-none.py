@@ -933,6 +933,10 @@ def from_location(resp, step, var, pattern, sent_in=()):
     """Group 1 of a regex over the Location header without scheme and host (its path, query
     and fragment)."""
     location = resp.headers.get("Location") if resp.headers else None
+    if location and pattern.search(relative(location)) is None:
+        stop_flow(
+            resp, step, var, f"{var} not found in its Location {brief(location, repr)}"
+        )
     return from_regex(resp, step, var, pattern, relative(location or ""), sent_in)
 
 

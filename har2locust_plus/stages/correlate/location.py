@@ -82,14 +82,19 @@ def url_values(url: str) -> Iterator[tuple[str, str, str, str, str]]:
     except ValueError:
         return  # not a URL (a Location's check reports it): nothing to hand out
     segments = parts.path.split("/")
+    prefix = "^"  # the path before the segment, the values in it any value (they change too)
+    parent = ""  # the route word before the segment, which names it
     for i, segment in enumerate(segments):
         value = unquote(segment)
         if not _handed_out(value):
+            prefix += re.escape(segment) + "/"
+            parent = value or parent
             continue
-        prefix = "/".join(segments[:i]) + "/"
-        parent = unquote(segments[i - 1]) if i > 0 else ""
-        yield (value, id_name(parent), "^" + re.escape(prefix) + r"([^/?#]+)",
-               "path" if "%" in segment else "", f"segment {i}")
+        # /order/ED3HP/vosd88gqz7nb0g6u/: the secret's pattern may not hold the order's code,
+        # nor its name: it is the order's second value (order_id_2 once order_id is taken)
+        yield (value, id_name(parent), prefix + r"([^/?#]+)", "path" if "%" in segment else "",
+               f"segment {i}")
+        prefix += r"[^/?#]+/"
     for part, text, lead in (("query", parts.query, "?"), ("fragment", parts.fragment, "#")):
         for name, value in _params(text):
             if not value or not (token_like(value) or is_id_name(name) and value.isdigit()):
