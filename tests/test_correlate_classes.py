@@ -598,11 +598,12 @@ def test_route_words_in_a_location_are_not_sources():
     assert step(result, 2).request.path == ir.Template.literal("/accounts/profile/callback")
 
 
-def test_two_values_in_one_location_path_are_each_read_whatever_the_other_is():
+@pytest.mark.parametrize("code", ["ED3HP", "LDEGQ"])
+def test_two_values_in_one_location_path_are_each_read_whatever_the_other_is(code: str):
     """pretix's order page, /order/<code>/<secret>/: the secret's regex may not hold the
     recorded code (a fresh server's order has another: the flow stopped at its confirmation),
-    nor be named after it (``ed3hp_id``)."""
-    code, secret = "ED3HP", "vosd88gqz7nb0g6u"
+    nor be named after it (``ed3hp_id``); a code of capitals without a digit is one too."""
+    secret = "vosd88gqz7nb0g6u"
     result = conv(entry("/conf/checkout/confirm/", "POST", form=[("ok", "1")], status=302,
                         response_headers=[("Location", f"/conf/order/{code}/{secret}/?thanks=1")]),
                   entry(f"/conf/order/{code}/{secret}/?thanks=1", body="<p>Thank you!</p>"))
@@ -613,6 +614,19 @@ def test_two_values_in_one_location_path_are_each_read_whatever_the_other_is():
         "Q7XK2", "0a1b2c3d4e5f6g7h"]
     assert step(result, 2).request.path == ir.Template((
         "/conf/order/", ir.VarRef("order_id"), "/", ir.VarRef("order_id_2"), "/"))
+
+
+@pytest.mark.parametrize(("segment", "value"), [
+    ("LDEGQ", True), ("API", False), ("FAQ", False), ("Order", False), ("orders", False)])
+def test_a_code_in_capitals_in_a_json_answer_s_url_is_read(segment: str, value: bool):
+    """pretix's checkout answers its script {"redirect": "/conf/order/LDEGQ/<secret>/"}; a
+    route word in capitals (shorter than five letters) or a word is no value."""
+    url = f"/conf/{segment}/p8xekd8htjbelx82/"
+    result = conv(api("/conf/checkout/confirm/", "POST", form=[("ok", "1")],
+                      response={"ready": True, "redirect": url + "?thanks=1"}),
+                  entry(url + "?thanks=1", body="<p>Thank you!</p>"))
+    found = {e.recorded for e in step(result, 1).extractions}
+    assert found == ({segment, "p8xekd8htjbelx82"} if value else {"p8xekd8htjbelx82"})
 
 
 def test_a_location_extraction_that_fails_quotes_the_location():

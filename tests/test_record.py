@@ -615,6 +615,32 @@ def test_a_page_s_body_read_while_the_browser_held_it_fills_the_har_in_order() -
     assert _PageBodies().fill_in(untouched) == untouched
 
 
+def test_a_script_s_answer_read_while_held_fills_the_har_unless_it_streams() -> None:
+    """pretix's checkout: its script posts the order (XHR) and goes at once to the URL the
+    JSON answer names, so Chromium's HAR holds no body for it, and the order's code and
+    secret in that URL had no source. A script's answer with a length is read while held (as
+    a page's is) and goes into its entry; one without a length or an event stream is never
+    read (it would be held until it ends), so it takes no body: the next answer to its URL
+    keeps its own."""
+    from har2locust_plus.record.recorder import _PageBodies
+
+    def script(length: str | None, kind: str = "application/json") -> dict:
+        entry = _entry("POST", "http://127.0.0.1:5/conf/checkout/confirm/", 200, "xhr",
+                       {"size": -1, "mimeType": kind})
+        entry["response"]["headers"] = [{"name": "Content-Type", "value": kind}] + (
+            [{"name": "Content-Length", "value": length}] if length else [])
+        return entry
+
+    entries = [script(None), script("7", "text/event-stream"), script("21"), script("9")]
+    kept = _PageBodies()
+    kept.bodies = {("POST", "http://127.0.0.1:5/conf/checkout/confirm/"): [
+        ('{"redirect": "/o/AB1/"}', False), ('{"ok": 1}', False)]}
+    har = json.loads(kept.fill_in(json.dumps({"log": {"entries": entries}})))
+    contents = [e["response"]["content"] for e in har["log"]["entries"]]
+    assert "text" not in contents[0] and "text" not in contents[1]
+    assert contents[2]["text"] == '{"redirect": "/o/AB1/"}' and contents[3]["text"] == '{"ok": 1}'
+
+
 def test_the_summary_names_hosts_without_the_user_information_of_urls() -> None:
     """An XHR opened with a user and a password is recorded with them in its URL; the line
     the recorder prints names the host only, never the password."""

@@ -234,11 +234,16 @@ class _PageBodies:
     be read again. Each page of the context gets a DevTools session whose ``Fetch`` domain
     holds every document's answer at the response stage, reads its body there (where it is
     still the browser's) and lets it go on; :meth:`fill_in` then puts a body the HAR lacks
-    into its entry. Only documents, and only text of 10 MB or less: a stream or a download
-    is never read. The request and its headers are recorded as without it."""
+    into its entry. The same for the page's script's answers (XHR, fetch) with a
+    ``Content-Length``: one whose script goes to another page at once (pretix's checkout posts
+    the order, and goes to the URL its JSON answer names) is lost so too, and the ids in that
+    URL with it. Only text of 10 MB or less: a stream (an event stream, an answer without a
+    length) or a download is never read, nor held longer than its headers take. The request
+    and its headers are recorded as without it."""
 
     LIMIT = 10_000_000
     TEXT_TYPES = ("text/", "html", "xml", "json", "javascript")
+    SCRIPT_TYPES = ("xhr", "fetch")  # the HAR's _resourceType of a page script's request
 
     def __init__(self) -> None:
         self.bodies: dict[tuple[str, str], list[tuple[str, bool]]] = {}  # (method, url) ->
@@ -259,7 +264,8 @@ class _PageBodies:
         session.on("Fetch.requestPaused", paused)
         with contextlib.suppress(Exception):
             session.send("Fetch.enable", {"patterns": [
-                {"resourceType": "Document", "requestStage": "Response"}]})
+                {"resourceType": kind, "requestStage": "Response"}
+                for kind in ("Document", "XHR", "Fetch")]})
 
     def _read(self, session: Any, event: dict[str, Any]) -> None:
         status = event.get("responseStatusCode") or 0
@@ -271,6 +277,9 @@ class _PageBodies:
         if not any(t in kind for t in self.TEXT_TYPES) or (
                 length.isdigit() and int(length) > self.LIMIT):
             return
+        if event.get("resourceType") != "Document" and (
+                not length.isdigit() or "event-stream" in kind):
+            return  # a script's stream: reading it would hold it back until it ends
         body = session.send("Fetch.getResponseBody", {"requestId": event["requestId"]})
         text, encoded = body.get("body", ""), bool(body.get("base64Encoded"))
         if len(text) <= self.LIMIT * 4 // 3:
@@ -288,10 +297,13 @@ class _PageBodies:
             request, response = entry.get("request") or {}, entry.get("response") or {}
             content = response.get("content") or {}
             status = response.get("status", 0)
-            if entry.get("_resourceType") != "document" or not 200 <= status < 300 or \
+            if entry.get("_resourceType") not in ("document", *self.SCRIPT_TYPES) or \
+                    not 200 <= status < 300 or \
                     status in (204, 205) or not any(
                         t in str(content.get("mimeType", "")).lower() for t in self.TEXT_TYPES):
                 continue  # an answer _read did not keep
+            if entry.get("_resourceType") != "document" and not _finite(response):
+                continue  # a script's stream, not kept either
             kept = self.bodies.get((request.get("method", ""), request.get("url", "")))
             if not kept:
                 continue
@@ -310,6 +322,14 @@ class _PageBodies:
             response["content"] = content
             filled += 1
         return json.dumps(har, ensure_ascii=False) if filled else text
+
+
+def _finite(response: dict[str, Any]) -> bool:
+    """Does a HAR answer say its length, and is it no event stream (see ``_read``)?"""
+    headers = {str(h.get("name", "")).lower(): str(h.get("value", ""))
+               for h in response.get("headers") or () if isinstance(h, dict)}
+    return headers.get("content-length", "").isdigit() and \
+        "event-stream" not in headers.get("content-type", "").lower()
 
 
 def _playwright() -> ModuleType:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ... import ir
 from ..grouping import identifier
+from .rank import CAPITALS_CODE
 from .sources import MIN_TOKEN, WORD, Source, id_name, is_id_name, route_word, token_like
 
 
@@ -104,10 +105,13 @@ def url_values(url: str) -> Iterator[tuple[str, str, str, str, str]]:
 
 
 def _handed_out(segment: str) -> bool:
-    """A path segment that is a value, not a route word: has a digit, or is a long token."""
+    """A path segment that is a value, not a route word: has a digit, is a long token, or a
+    code in capitals (pretix's order code, ``/order/LDEGQ/…``, has a digit or none)."""
     if not segment or route_word(segment):
         return False
     if any(ch.isdigit() for ch in segment):
+        return True
+    if CAPITALS_CODE.fullmatch(segment):
         return True
     return len(segment) >= 2 * MIN_TOKEN and not WORD.fullmatch(segment)
 

@@ -116,12 +116,18 @@ def _own_name(source: Source) -> str:
     return next((p for p in reversed(source.path) if isinstance(p, str)), "") or source.name
 
 
+# a code in capitals that names an object in a URL's path: pretix's order, /order/LDEGQ/…
+# (see location._handed_out: the shortest is 5 letters, so /API/ and /FAQ/ stay route words)
+CAPITALS_CODE = re.compile(r"[A-Z]{5,}")
+
+
 def eligible(source: Source, sent: set[str], ignore: list[re.Pattern[str]]) -> bool:
     value = source.value
     if not value or value.lower() in COMMON or len(value) > (
             MAX_STRUCTURED if source.rank == RANK_STRUCTURED else MAX_VALUE):
         return False
-    if WORD.fullmatch(value) and not source.server_named:
+    if WORD.fullmatch(value) and not source.server_named and not (
+            source.object_id and CAPITALS_CODE.fullmatch(value)):
         return False  # "weekly", "Sign in", "authorization_code": a constant of the page
     if not value.strip("0"):
         return False  # "0" names no object: "no parent", "none yet" (WordPress's post_id=0)
