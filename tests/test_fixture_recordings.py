@@ -120,6 +120,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.octoprint import server  # type: ignore[no-redef]
     elif "simplesaml" in script:
         from fixtures.zoo.simplesaml import server  # type: ignore[no-redef]
+    elif "zoo/pretix/" in script:
+        from fixtures.zoo.pretix import server  # type: ignore[no-redef]
     else:
         return None
     return server.missing()
@@ -205,6 +207,8 @@ RECORDINGS = [
     pytest.param("fixtures/zoo/octoprint/record.py",
                  ("--print", "--out", "{dir}/octoprint-print.har"),
                  {"octoprint-print.har": True}, id="octoprint-print"),
+    pytest.param("fixtures/zoo/pretix/record.py", ("--out", "{dir}/pretix.har"),
+                 {"pretix.har": True}, id="pretix"),
     pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
                  {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),
