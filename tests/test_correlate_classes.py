@@ -629,6 +629,65 @@ def test_a_code_in_capitals_in_a_json_answer_s_url_is_read(segment: str, value: 
     assert found == ({segment, "p8xekd8htjbelx82"} if value else {"p8xekd8htjbelx82"})
 
 
+LOST_CODE, LOST_SECRET = "P9CJ7", "j905cckvevt09e5a"
+
+
+def _after_a_lost_answer(*between: dict, path: str = f"/conf/order/{LOST_CODE}/{LOST_SECRET}/",
+                         method: str = "POST", before: tuple[dict, ...] = ()):
+    """pretix's checkout as a DevTools export holds it: the order's XHR answered JSON whose
+    body the browser dropped (the page left at once), then the page that answer named."""
+    return conv(*before, page("/conf/checkout/confirm/", "<form method=post></form>"),
+                api("/conf/checkout/confirm/", method, form=[("ok", "1")] if method == "POST"
+                    else None),
+                *between, entry(path + "?thanks=1", body="<p>Thank you!</p>"))
+
+
+def test_the_ids_of_a_page_an_answer_not_recorded_named_are_read_by_the_url_s_shape():
+    """Read from that answer's live body, where its JSON names the URL (with its slashes
+    escaped or not); the conversion says so."""
+    result = _after_a_lost_answer()
+    extractions = step(result, 2).extractions
+    assert [(e.var, e.kind, e.recorded) for e in extractions] == [
+        ("order_id", "regex", LOST_CODE), ("order_id_2", "regex", LOST_SECRET)]
+    for body in ('{"ready": true, "redirect": "/conf/order/KK9X9/0a1b2c3d4e5f6g7h/?thanks=1"}',
+                 '{"redirect":"http:\\/\\/shop.test\\/conf\\/order\\/KK9X9\\/0a1b2c3d4e5f6g7h\\/"}'):
+        assert [re.search(e.expr, body).group(1) for e in extractions] == [
+            "KK9X9", "0a1b2c3d4e5f6g7h"], body
+    assert step(result, 3).request.path == ir.Template((
+        "/conf/order/", ir.VarRef("order_id"), "/", ir.VarRef("order_id_2"), "/"))
+    warnings = [d.message for d in result.scenario.diagnostics]
+    assert any(m.startswith(f"step 3 goes to a page whose path holds {LOST_CODE}") and
+               "the answer of step 2 (POST /conf/checkout/confirm/) is not in the recording"
+               in m for m in warnings), warnings
+
+
+@pytest.mark.parametrize("case", ["a short number", "held by a recorded answer",
+                                  "another write in between", "a GET's answer"])
+def test_a_value_after_an_answer_not_recorded_is_left_as_recorded_unless_only_it_can_hold_it(
+        case: str):
+    """A short number (a JSON id, not a URL, is as likely); a value a recorded answer holds
+    (it comes from there, or nowhere); a page after another write (not that answer's page);
+    a GET's answer (the page's own polling) are no such source."""
+    path = f"/conf/order/{LOST_CODE}/{LOST_SECRET}/"
+    if case == "a short number":
+        result = _after_a_lost_answer(path="/notes/4711/")
+    elif case == "held by a recorded answer":
+        shown = page("/conf/", f"<p>{LOST_CODE}: {LOST_SECRET}</p>")
+        result = _after_a_lost_answer(before=(shown,))
+    elif case == "another write in between":
+        result = _after_a_lost_answer(api("/conf/log", "POST", form=[("a", "b")],
+                                          response={"ok": True}))
+    else:
+        result = _after_a_lost_answer(method="GET")
+    rows = result.scenario.extra["correlations"]
+    assert all(row["how"] != "URL in an answer not recorded" for row in rows), rows
+    assert not any("is not in the recording" in d.message
+                   for d in result.scenario.diagnostics)
+    if case in ("another write in between", "a GET's answer"):
+        assert step(result, len(result.scenario.steps)).request.path == \
+            ir.Template.literal(path)
+
+
 def test_a_location_extraction_that_fails_quotes_the_location():
     """The step's failure says what came instead of the value: the Location the server sent
     (not "with an empty body", which a redirect always has)."""

@@ -98,6 +98,47 @@ def test_journey_replays_on_a_fresh_pretix(pretix: type, tmp_path: Path,
     assert state["positions"] == shown and state["carts"] == 0 and state["bob_intact"], why
 
 
+def _as_devtools_exports_it(tmp: Path) -> Path:
+    """The recording as Chromium's DevTools (or Playwright without our recorder) leaves it:
+    the bodies of the script's answers that led to another page at once dropped (``"size":
+    -1``, no text), the order's XHR among them."""
+    import json
+
+    har = json.loads(HAR.read_text("utf-8"))
+    dropped = 0
+    for entry in har["log"]["entries"]:
+        content = entry["response"]["content"]
+        if entry.get("_resourceType") == "xhr" and entry["request"]["method"] == "POST":
+            content.pop("text", None)
+            content.pop("comment", None)
+            content["size"] = -1
+            dropped += 1
+    assert dropped == 2, dropped  # the cart's and the order's
+    path = tmp / "pretix-devtools.har"
+    path.write_text(json.dumps(har), encoding="utf-8")
+    return path
+
+
+def test_an_export_without_the_order_s_answer_reads_its_page_by_the_url_s_shape(
+        pretix: type, tmp_path: Path) -> None:
+    """Where the order's answer is not in the recording, its page's code and secret are
+    read from the live answer by the URL's shape (the conversion warns): every run of the
+    flow places its order and shows its page, as with the whole recording."""
+    result = convert(_as_devtools_exports_it(tmp_path), Options(think_time=ThinkTime("none")))
+    assert any("is not in the recording" in d.message and "read from its live answer by the "
+               "URL's shape" in d.message for d in result.scenario.diagnostics)
+    path = tmp_path / "locustfile.py"
+    path.write_text(result.code, encoding="utf-8")
+    with pretix() as shop:
+        run = locust_headless(path, shop.url, tmp_path, seconds=SECONDS, users=1,
+                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT))
+        state = shop.state()
+    why = _explain(run, state)
+    assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
+    shown = next(n for name, (n, _) in run.final.items() if name.endswith(ORDER_PAGE))
+    assert shown >= 2 and len(state["orders"]) == shown and state["bob_intact"], why
+
+
 def test_the_recorded_order_s_page_is_not_found_on_a_fresh_server(pretix: type,
                                                                   tmp_path: Path) -> None:
     """Why the code and secret are read: the script with the recorded ones put back places

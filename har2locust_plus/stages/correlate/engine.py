@@ -58,6 +58,7 @@ from .html import (
     object_segment,
 )
 from .json_body import KEY_NAMED, json_sources, object_id, plain_sources
+from .location import handed_out as location_handed_out
 from .rows import JSON_ROW, ROW
 from .scripts import rsc_sources, served_script_sources
 from .sources import (
@@ -67,6 +68,7 @@ from .sources import (
     Source,
     Wanted,
     first_group,
+    id_name,
     is_object_id_name,
     keyed_id,
     path_param,
@@ -167,6 +169,9 @@ class _State:
     uuids_out: dict[str, int] = field(default_factory=dict)
     uuids_scanned: int = 0  # how many of steps' responses are in uuids_out
     unread: dict[str, tuple[int, int]] = field(default_factory=dict)  # see _handed_out
+    # (step, the step whose lost answer is read, the values) of a path read so (see
+    # _lost_answer_ref), for the warning
+    lost_reads: list[tuple[int, int, list[str]]] = field(default_factory=list)
     # step → when its request was sent and its response complete (POSIX seconds), as recorded
     # (see _lookup)
     timed: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -226,6 +231,15 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     scenario = replace(scenario, steps=tuple(steps), extra=extra)
     for message in _sent_after_lost_bodies(scenario.steps, scenario.main_origin):
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, message)
+    for sent_at, lost_at, values in state.lost_reads:
+        where = scenario.steps[lost_at - 1].request
+        scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
+            f"step {sent_at} goes to a page whose path holds "
+            f"{', '.join(_preview(v) for v in values)}, which no recorded answer holds; the "
+            f"answer of step {lost_at} ({where.method} {ir.template_preview(where.path)}) "
+            "is not in the recording (a browser drops the body of an answer whose page "
+            "leaves at once): they are read from its live answer by the URL's shape, and the "
+            "step fails if it names no such URL (`har2locust-plus record` keeps that answer)"))
     for value, (sent_at, out_at) in state.unread.items():
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
             f"step {sent_at} sends {_preview(value)}, which the response of step {out_at} "
@@ -862,6 +876,9 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
             key = unquote(keyed[1])
             sent.extend((value, key))
             parts.extend((keyed[0], ir.VarRef(ref, _segment_encoding(keyed[1], key)), keyed[2]))
+        elif segment and (ref := _lost_answer_ref(value, i, segments, step, state)) is not None:
+            sent.append(value)
+            parts.append(ir.VarRef(ref, _segment_encoding(segment, value)))
         else:
             if segment:
                 sent.append(value)
@@ -870,6 +887,61 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
     if template.parts == (text,) and all(isinstance(p, str) for p in parts):
         return template  # nothing replaced (and merge_parts would give the same parts)
     return ir.Template(ir.merge_parts(parts))
+
+
+# a URL's separator as a JSON answer may write it (PHP's json_encode: "\/order\/…"), and a
+# segment's characters up to the next separator or the end of the string
+_JSON_SLASH = r"\\?/"
+_SEGMENT_CHARS = r"[^/?#\"'\\\s<>&]+"
+
+
+def _lost_answer_ref(value: str, index: int, segments: list[str], step: ir.Step,
+                     state: _State) -> str | None:
+    """A variable for a value of a page's path that no recorded answer holds, read from the
+    answer that led there, which the recording lacks: a page's script posted (pretix places
+    an order by XHR) and went at once to the URL the answer named (``{"redirect":
+    "/conf/order/LDEGQ/p8xe…/"}``), and the browser dropped that body (DevTools keeps none of
+    a page that left). Read by the URL's shape, its other values any value; only a value that
+    looks made by the server (a token, or a code in capitals), on a page (a navigation) that
+    follows that answer with nothing else sent in between. If the live answer does not name
+    the URL, the step fails, saying so (and the conversion's warning says why)."""
+    if not (token_like(value) or _CODE_OF_CAPITALS.fullmatch(value)) or \
+            not location_handed_out(value) or state.index.get(value) or \
+            step.resource_type not in ("document", None) or step.request.method != "GET":
+        return None
+    lost = None
+    for earlier in reversed(state.steps[:step.number - 1]):
+        if _body_lost(earlier, state.main_origin):
+            lost = earlier
+            break
+        if earlier.request.method not in ("GET", "HEAD", "OPTIONS"):
+            return None  # another request did something in between: not that answer's page
+    if lost is None or lost.request.method in ("GET", "HEAD") or \
+            lost.resource_type not in ("xhr", "fetch", None):
+        return None
+    if any(value in (other.response.text or "") for other in state.steps[:step.number - 1]
+           if other.response is not None):
+        return None  # a recorded answer holds it: not this one's alone
+    prefix = ""
+    parent = ""
+    for segment in segments[:index]:
+        if segment and location_handed_out(unquote(segment)):
+            prefix += _SEGMENT_CHARS + _JSON_SLASH
+        else:
+            prefix += re.escape(segment) + _JSON_SLASH
+            parent = unquote(segment) or parent
+    source = Source(lost.number, value, id_name(parent), "regex",
+                    expr=prefix + "(" + _SEGMENT_CHARS + ")", rank=RANK_TEXT,
+                    how="URL in an answer not recorded", id_like=True)
+    var = _extraction_for(source, step, state)
+    if state.lost_reads and state.lost_reads[-1][:2] == (step.number, lost.number):
+        state.lost_reads[-1][2].append(value)
+    else:
+        state.lost_reads.append((step.number, lost.number, [value]))
+    return var
+
+
+_CODE_OF_CAPITALS = re.compile(r"(?=.*[A-Z])[A-Z0-9]{5,}")
 
 
 def _segment_encoding(recorded: str, value: str, raw: bool = True

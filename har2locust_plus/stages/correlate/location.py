@@ -87,7 +87,7 @@ def url_values(url: str) -> Iterator[tuple[str, str, str, str, str]]:
     parent = ""  # the route word before the segment, which names it
     for i, segment in enumerate(segments):
         value = unquote(segment)
-        if not _handed_out(value):
+        if not handed_out(value):
             prefix += re.escape(segment) + "/"
             parent = value or parent
             continue
@@ -104,7 +104,7 @@ def url_values(url: str) -> Iterator[tuple[str, str, str, str, str]]:
                    f"[{re.escape(lead)}&]{re.escape(name)}=([^&#]*)", "url", f"{part} {name}")
 
 
-def _handed_out(segment: str) -> bool:
+def handed_out(segment: str) -> bool:
     """A path segment that is a value, not a route word: has a digit, is a long token, or a
     code in capitals (pretix's order code, ``/order/LDEGQ/…``, has a digit or none)."""
     if not segment or route_word(segment):
