@@ -639,7 +639,8 @@ def _after_a_lost_answer(*between: dict, path: str = f"/conf/order/{LOST_CODE}/{
     return conv(*before, page("/conf/checkout/confirm/", "<form method=post></form>"),
                 api("/conf/checkout/confirm/", method, form=[("ok", "1")] if method == "POST"
                     else None),
-                *between, entry(path + "?thanks=1", body="<p>Thank you!</p>"))
+                *between, entry(path + ("" if "?" in path else "?thanks=1"),
+                                body="<p>Thank you!</p>"))
 
 
 def test_the_ids_of_a_page_an_answer_not_recorded_named_are_read_by_the_url_s_shape():
@@ -659,6 +660,20 @@ def test_the_ids_of_a_page_an_answer_not_recorded_named_are_read_by_the_url_s_sh
     assert any(m.startswith(f"step 3 goes to a page whose path holds {LOST_CODE}") and
                "the answer of step 2 (POST /conf/checkout/confirm/) is not in the recording"
                in m for m in warnings), warnings
+
+
+def test_a_query_value_of_a_page_an_answer_not_recorded_named_is_read_from_it():
+    """``/conf/done?order=<token>`` after the lost answer: the parameter's value in the live
+    answer (``&`` also as JSON may escape it), decoded as a query's."""
+    token = "4f7aZ9c2e1b8Qx0d"
+    result = _after_a_lost_answer(path=f"/conf/done/?lang=en&order={token}")
+    e = extraction(result, 2)
+    assert (e.var, e.kind, e.recorded, e.decode) == ("order", "regex", token, "url")
+    for body in ('{"redirect": "/conf/done/?lang=en&order=Kx81aZ0bq3Ty7P2m"}',
+                 '{"redirect": "/conf/done/?lang=en\\u0026order=Kx81aZ0bq3Ty7P2m"}'):
+        assert re.search(e.expr, body).group(1) == "Kx81aZ0bq3Ty7P2m", body
+    assert query(step(result, 3), "order") == ir.Template((ir.VarRef("order"),))
+    assert query(step(result, 3), "lang") == ir.Template.literal("en")
 
 
 @pytest.mark.parametrize("case", ["a short number", "held by a recorded answer",

@@ -172,6 +172,9 @@ class _State:
     # (step, the step whose lost answer is read, the values) of a path read so (see
     # _lost_answer_ref), for the warning
     lost_reads: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    # step → the write of the page's script whose answer the recording lacks, if that is the
+    # last answer before the step but reads (see _lost_answer)
+    lost_before: dict[int, ir.Step] = field(default_factory=dict)
     # step → when its request was sent and its response complete (POSIX seconds), as recorded
     # (see _lookup)
     timed: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -193,6 +196,7 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     )
     state.wanted = _wanted_values(scenario.steps, state.tokens)
     state.steps = scenario.steps
+    state.lost_before = _after_lost_writes(scenario.steps, scenario.main_origin)
     state.timed = {s.number: (s.started.timestamp(), s.started.timestamp() + s.duration_ms / 1000)
                    for s in scenario.steps if s.started is not None and s.duration_ms > 0}
     for name, value in options.correlate_cookie_rules:  # verify --fix
@@ -898,30 +902,11 @@ _SEGMENT_CHARS = r"[^/?#\"'\\\s<>&]+"
 def _lost_answer_ref(value: str, index: int, segments: list[str], step: ir.Step,
                      state: _State) -> str | None:
     """A variable for a value of a page's path that no recorded answer holds, read from the
-    answer that led there, which the recording lacks: a page's script posted (pretix places
-    an order by XHR) and went at once to the URL the answer named (``{"redirect":
-    "/conf/order/LDEGQ/p8xe…/"}``), and the browser dropped that body (DevTools keeps none of
-    a page that left). Read by the URL's shape, its other values any value; only a value that
-    looks made by the server (a token, or a code in capitals), on a page (a navigation) that
-    follows that answer with nothing else sent in between. If the live answer does not name
-    the URL, the step fails, saying so (and the conversion's warning says why)."""
-    if not (token_like(value) or _CODE_OF_CAPITALS.fullmatch(value)) or \
-            not location_handed_out(value) or state.index.get(value) or \
-            step.resource_type not in ("document", None) or step.request.method != "GET":
+    answer that led there, which the recording lacks (:func:`_lost_answer`), by the URL's
+    shape: the path before it, its other values any value."""
+    lost = _lost_answer(value, step, state)
+    if lost is None:
         return None
-    lost = None
-    for earlier in reversed(state.steps[:step.number - 1]):
-        if _body_lost(earlier, state.main_origin):
-            lost = earlier
-            break
-        if earlier.request.method not in ("GET", "HEAD", "OPTIONS"):
-            return None  # another request did something in between: not that answer's page
-    if lost is None or lost.request.method in ("GET", "HEAD") or \
-            lost.resource_type not in ("xhr", "fetch", None):
-        return None
-    if any(value in (other.response.text or "") for other in state.steps[:step.number - 1]
-           if other.response is not None):
-        return None  # a recorded answer holds it: not this one's alone
     prefix = ""
     parent = ""
     for segment in segments[:index]:
@@ -930,9 +915,62 @@ def _lost_answer_ref(value: str, index: int, segments: list[str], step: ir.Step,
         else:
             prefix += re.escape(segment) + _JSON_SLASH
             parent = unquote(segment) or parent
-    source = Source(lost.number, value, id_name(parent), "regex",
-                    expr=prefix + "(" + _SEGMENT_CHARS + ")", rank=RANK_TEXT,
-                    how="URL in an answer not recorded", id_like=True)
+    return _lost_answer_var(value, prefix + "(" + _SEGMENT_CHARS + ")", id_name(parent), "",
+                            lost, step, state)
+
+
+def _lost_query_ref(name: str, value: str, step: ir.Step, state: _State) -> str | None:
+    """The same for a query value of that page (``/checkout/done?order=4f7a…``): the
+    parameter's value in the live answer, ``&`` also as JSON may escape it."""
+    if not name or (lost := _lost_answer(value, step, state)) is None:
+        return None
+    pattern = r"(?:[?&]|\\u0026)" + re.escape(name) + r"=([^&#\"'\\\s<>]+)"
+    return _lost_answer_var(value, pattern, identifier(name) or "value", "url", lost, step,
+                            state)
+
+
+def _lost_answer(value: str, step: ir.Step, state: _State) -> ir.Step | None:
+    """The step whose answer, which the recording lacks, alone can have handed out a value of
+    a page's URL: a page's script posted (pretix places an order by XHR) and went at once to
+    the URL the answer named (``{"redirect": "/conf/order/LDEGQ/p8xe…/"}``), and the browser
+    dropped that body (DevTools keeps none of a page that left). Only a value that looks made
+    by the server (a token, or a code in capitals) that no recorded answer holds, on a page
+    (a navigation) that follows that write with nothing but reads in between. If the live
+    answer does not name the URL, the step fails, saying so (and the conversion's warning
+    says why)."""
+    if not (token_like(value) or _CODE_OF_CAPITALS.fullmatch(value)) or \
+            not location_handed_out(value) or state.index.get(value) or \
+            step.resource_type not in ("document", None) or step.request.method != "GET":
+        return None
+    lost = state.lost_before.get(step.number)
+    if lost is None:
+        return None
+    if any(value in (other.response.text or "") for other in state.steps[:step.number - 1]
+           if other.response is not None):
+        return None  # a recorded answer holds it: not this one's alone
+    return lost
+
+
+def _after_lost_writes(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, ir.Step]:
+    """Each step that follows a write of the page's script whose answer the recording lacks,
+    with only reads in between, mapped to that write (see :func:`_lost_answer`)."""
+    after: dict[int, ir.Step] = {}
+    lost: ir.Step | None = None
+    for step in steps:
+        if lost is not None:
+            after[step.number] = lost
+        if _body_lost(step, main_origin):
+            lost = step if step.request.method not in ("GET", "HEAD") and \
+                step.resource_type in ("xhr", "fetch", None) else None
+        elif step.request.method not in ("GET", "HEAD", "OPTIONS"):
+            lost = None  # another write: its page is not the lost answer's
+    return after
+
+
+def _lost_answer_var(value: str, pattern: str, name: str, decode: str, lost: ir.Step,
+                     step: ir.Step, state: _State) -> str:
+    source = Source(lost.number, value, name, "regex", expr=pattern, rank=RANK_TEXT,
+                    how="URL in an answer not recorded", id_like=True, decode=decode)
     var = _extraction_for(source, step, state)
     if state.lost_reads and state.lost_reads[-1][:2] == (step.number, lost.number):
         state.lost_reads[-1][2].append(value)
@@ -1012,6 +1050,10 @@ def _query(param: ir.QueryParam, step: ir.Step, state: _State,
     value = _semicolon_params(param.value, step, state, sent) if semicolons else None
     if value is None:
         value = _text(param.value, step, state, sent, key=param.name, whole=True)
+    if value is param.value and step.number in state.lost_before and (
+            text := _literal_text(value)) and (
+            ref := _lost_query_ref(param.name, text, step, state)) is not None:
+        value = ir.Template((ir.VarRef(ref),))
     return param if value is param.value else replace(param, value=value)
 
 
