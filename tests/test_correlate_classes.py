@@ -677,7 +677,8 @@ def test_a_query_value_of_a_page_an_answer_not_recorded_named_is_read_from_it():
 
 
 @pytest.mark.parametrize("case", ["a short number", "held by a recorded answer",
-                                  "another write in between", "a GET's answer"])
+                                  "another write in between", "a GET's answer",
+                                  "a path, no token", "no page"])
 def test_a_value_after_an_answer_not_recorded_is_left_as_recorded_unless_only_it_can_hold_it(
         case: str):
     """A short number (a JSON id, not a URL, is as likely); a value a recorded answer holds
@@ -692,8 +693,14 @@ def test_a_value_after_an_answer_not_recorded_is_left_as_recorded_unless_only_it
     elif case == "another write in between":
         result = _after_a_lost_answer(api("/conf/log", "POST", form=[("a", "b")],
                                           response={"ok": True}))
-    else:
+    elif case == "a GET's answer":
         result = _after_a_lost_answer(method="GET")
+    elif case == "a path, no token":  # an Akamai pixel's lost answer, then the page's own
+        result = _after_a_lost_answer(path="/load/?endpoint=/api/component/footer-promo")
+    else:  # the page's script's next call, not a page the answer named
+        result = conv(page("/conf/", "<p>x</p>"),
+                      api("/conf/checkout/confirm/", "POST", form=[("ok", "1")]),
+                      api(f"/conf/api/orders/{LOST_CODE}/{LOST_SECRET}", response={"a": 1}))
     rows = result.scenario.extra["correlations"]
     assert all(row["how"] != "URL in an answer not recorded" for row in rows), rows
     assert not any("is not in the recording" in d.message

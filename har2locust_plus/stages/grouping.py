@@ -56,7 +56,7 @@ def group_steps(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     for number, step in enumerate(scenario.steps, start=1):
         follows_redirect = bool(steps) and steps[-1].response is not None and (
             300 <= steps[-1].response.status < 400)
-        navigates = _is_navigation(step)
+        navigates = is_navigation(step)
         starts_group = number - 1 in starts
         screen = None if navigates else _screen(step, scenario.main_origin)
         new_screen = not starts_group and screen is not None and route is not None and \
@@ -120,7 +120,7 @@ def _page_starts(steps: tuple[ir.Step, ...], titles: dict[str, str]
         before = steps[index - 1].response if index else None
         follows_redirect = before is not None and 300 <= before.status < 400
         if not starts or (key is not None and key != current_key) or (
-                _is_navigation(step) and not follows_redirect):
+                is_navigation(step) and not follows_redirect):
             if key is not None and key != current_key:
                 runs.append((key, [index]))
             elif key is not None:
@@ -147,7 +147,7 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
 def _document_title(step: ir.Step) -> str | None:
     """The ``<title>`` of a step's HTML document, whitespace squeezed, or None."""
     response = step.response
-    if response is None or "html" not in response.mime_type or not _is_navigation(step):
+    if response is None or "html" not in response.mime_type or not is_navigation(step):
         return None
     text = response.text
     match = _TITLE.search(text[:20_000]) if text else None
@@ -246,7 +246,8 @@ def _comparable(url: str) -> str:
                        unquote(parts.query), ""))
 
 
-def _is_navigation(step: ir.Step) -> bool:
+def is_navigation(step: ir.Step) -> bool:
+    """Does the step load a page (a document), by its resource type or else its Accept?"""
     if step.resource_type is not None:
         return step.resource_type == "document"
     accept = step.request.header("accept") or ""

@@ -42,7 +42,7 @@ from ...ir import replace
 from ...operation import json_rpc_call
 from ...options import Options
 from ...parallel import fork_imap
-from ..grouping import RESERVED, identifier
+from ..grouping import RESERVED, identifier, is_navigation
 from ..headers import host_relative
 from . import rank
 from .delta import delta_fields, delta_sources
@@ -939,8 +939,9 @@ def _lost_answer(value: str, step: ir.Step, state: _State) -> ir.Step | None:
     answer does not name the URL, the step fails, saying so (and the conversion's warning
     says why)."""
     if not (token_like(value) or _CODE_OF_CAPITALS.fullmatch(value)) or \
-            not location_handed_out(value) or state.index.get(value) or \
-            step.resource_type not in ("document", None) or step.request.method != "GET":
+            not _URL_TOKEN.fullmatch(value) or not location_handed_out(value) or \
+            state.index.get(value) or step.request.method != "GET" or \
+            not is_navigation(step):
         return None
     lost = state.lost_before.get(step.number)
     if lost is None:
@@ -979,6 +980,7 @@ def _lost_answer_var(value: str, pattern: str, name: str, decode: str, lost: ir.
     return var
 
 
+_URL_TOKEN = re.compile(r"[A-Za-z0-9_.~-]+")  # one word of a URL, no path: not "/api/x"
 _CODE_OF_CAPITALS = re.compile(r"(?=.*[A-Z])[A-Z0-9]{5,}")
 
 
