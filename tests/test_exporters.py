@@ -90,8 +90,9 @@ def test_a_proxy_export_of_a_recording_converts_to_the_same_steps(recording: Pat
         [group.think_before for group in recorded.scenario.groups]
     assert [_comparable_step(step) for step in proxy.scenario.steps] == \
         [_comparable_step(step) for step in recorded.scenario.steps]
+    # a page's title, as its method's docstring and transaction name write it (cut short)
     names = {name for result in (recorded, proxy) for group in result.scenario.groups
-             for name in (group.method, group.title)}
+             for name in (group.method, group.title[:40])}
     changed = [line for line in _diff(recorded.code, proxy.code)
                if not any(name in line for name in names)]
     assert changed == []
