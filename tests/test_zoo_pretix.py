@@ -157,3 +157,48 @@ def test_the_recorded_order_s_page_is_not_found_on_a_fresh_server(pretix: type,
     assert run.failed > 0 and state["orders"], why
     assert all("expected status 200, got 404" in failure["Error"]
                for failure in run.failures), why
+
+
+# --- the organizer's control panel ----------------------------------------------------------
+
+CONTROL_HAR = REPO_ROOT / "fixtures" / "zoo" / "pretix" / "pretix-control.har"
+PASSWORD = "Ticket-desk-42"  # alice's, the organizer's team member (server.py)
+
+
+def test_the_control_panel_journey_makes_changes_and_deletes_its_product(
+        pretix: type, tmp_path: Path) -> None:
+    """Log in, make a product (its id from the 302 to its page: a random base each start),
+    change its price in the tabbed form (every field of every tab sent back, the form's
+    choices read live), delete it, log out: pretix's own log says each run of the flow did all
+    three (a run of it takes about 15 s: pretix's pages in debug mode); only the free ticket
+    is left."""
+    result = convert(CONTROL_HAR, Options(think_time=ThinkTime("none")))
+    path = tmp_path / "locustfile.py"
+    path.write_text(result.code, encoding="utf-8")
+    env = {s.env: PASSWORD for s in result.scenario.secrets if s.kind == "password"}
+    assert len(env) == 1, result.scenario.secrets
+    with pretix() as shop:
+        run = locust_headless(path, shop.url, tmp_path, seconds=SECONDS, users=1,
+                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT), env=env)
+        state = shop.state()
+    why = _explain(run, state)
+    assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
+    assert state["added"] >= 1 and state["added"] == state["changed"] == state["deleted"], why
+    assert state["products"] == ["Free ticket"] and state["bob_intact"], why
+
+
+def test_a_wrong_password_fails_at_the_login_and_makes_nothing(pretix: type,
+                                                               tmp_path: Path) -> None:
+    """pretix answers the login form again (200, "This combination of credentials is not
+    known"): the step fails, saying what the page shows; no product is made."""
+    result = convert(CONTROL_HAR, Options(think_time=ThinkTime("none")))
+    path = tmp_path / "locustfile.py"
+    path.write_text(result.code, encoding="utf-8")
+    env = {s.env: "not-alices-password-7" for s in result.scenario.secrets}
+    with pretix() as shop:
+        run = locust_headless(path, shop.url, tmp_path, seconds=5, users=1,
+                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT), env=env)
+        state = shop.state()
+    why = _explain(run, state)
+    assert run.failed > 0 and state["added"] == 0, why
+    assert all("step 3 POST /control/login" in failure["Error"] for failure in run.failures), why
