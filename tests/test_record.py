@@ -641,6 +641,34 @@ def test_a_script_s_answer_read_while_held_fills_the_har_unless_it_streams() -> 
     assert contents[2]["text"] == '{"redirect": "/o/AB1/"}' and contents[3]["text"] == '{"ok": 1}'
 
 
+def test_a_script_s_request_unanswered_at_the_end_is_left_out() -> None:
+    """With the script's answers held, Playwright writes a request still waiting at the end
+    (Syncthing's long poll, ``/rest/events``) as one that failed for no reason (status -1, no
+    failure text), where it left it out before: left out again. A request that failed says
+    why (net::ERR_…) and is kept; so is a page's."""
+    from har2locust_plus.record.recorder import _PageBodies
+
+    def unanswered(kind: str, failure: str | None = None) -> dict:
+        entry = _entry("GET", f"http://127.0.0.1:5/rest/events?{kind}", -1, kind,
+                       {"size": -1, "mimeType": "x-unknown"})
+        entry["response"]["headers"] = []
+        if failure:
+            entry["response"]["_failureText"] = failure
+        return entry
+
+    answered = _entry("GET", "http://127.0.0.1:5/rest/events?since=3", 200, "xhr",
+                      {"size": 2, "mimeType": "application/json", "text": "[]"})
+    entries = [answered, unanswered("xhr"), unanswered("fetch"),
+               unanswered("xhr", "net::ERR_CONNECTION_REFUSED"), unanswered("document")]
+    text = json.dumps({"log": {"entries": entries}}, indent=2)
+    kept = _PageBodies()
+    kept.sessions = [object()]  # a page was watched
+    left = json.loads(kept.fill_in(text))["log"]["entries"]
+    assert [e["request"]["url"].split("?")[1] for e in left] == ["since=3", "xhr", "document"]
+    assert left[1]["response"]["_failureText"] == "net::ERR_CONNECTION_REFUSED"
+    assert _PageBodies().fill_in(text) == text  # no page watched: the HAR as written
+
+
 def test_the_summary_names_hosts_without_the_user_information_of_urls() -> None:
     """An XHR opened with a user and a password is recorded with them in its URL; the line
     the recorder prints names the host only, never the password."""

@@ -207,6 +207,7 @@ def record(url: str, output: str, *, journey: Journey | None = None,
                 finally:
                     stop.disarm()
                     progress("saving the HAR…")
+                    kept.release()
                     with contextlib.suppress(sync_api.Error):  # gone with the browser
                         context.close()
             finally:
@@ -247,6 +248,7 @@ class _PageBodies:
 
     def __init__(self) -> None:
         self.bodies: dict[tuple[str, str], list[tuple[str, bool]]] = {}  # (method, url) ->
+        self.sessions: list[Any] = []  # the pages' DevTools sessions, to let go at the end
 
     def watch(self, page: Any) -> None:
         """Hold ``page``'s document answers (a context's ``page`` event)."""
@@ -262,10 +264,19 @@ class _PageBodies:
                 session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
 
         session.on("Fetch.requestPaused", paused)
+        self.sessions.append(session)
         with contextlib.suppress(Exception):
             session.send("Fetch.enable", {"patterns": [
                 {"resourceType": kind, "requestStage": "Response"}
                 for kind in ("Document", "XHR", "Fetch")]})
+
+    def release(self) -> None:
+        """Hold no more answers, before the context closes: a request still in flight then (a
+        long poll's, Syncthing's ``/rest/events``) ends as the browser ends it, not as one
+        held by an interception that went away (an entry with no status and no reason)."""
+        for session in self.sessions:
+            with contextlib.suppress(Exception):  # the page may be gone
+                session.send("Fetch.disable")
 
     def _read(self, session: Any, event: dict[str, Any]) -> None:
         status = event.get("responseStatusCode") or 0
@@ -288,12 +299,23 @@ class _PageBodies:
                                    []).append((text, encoded))
 
     def fill_in(self, text: str) -> str:
-        """The HAR's text with the bodies it lacks filled in (unchanged if none)."""
-        if not self.bodies:
+        """The HAR's text with the bodies it lacks filled in, and without the script's requests
+        still waiting for an answer when the recording ended (unchanged if neither)."""
+        if not self.bodies and not (self.sessions and any(mark in text for mark in _UNANSWERED)):
             return text
         har = json.loads(text)
+        log = har.get("log", {})
+        entries = log.get("entries", [])
+        # a script's request no answer came to before the end (a long poll: Syncthing's
+        # /rest/events waits for the next event): with the script's answers held, Playwright
+        # writes it as one that failed for no reason (status -1, no failure text), where it
+        # left it out before; left out again (a request that failed says why: net::ERR_…)
+        kept_entries = [entry for entry in entries if not _unanswered(entry)]
+        dropped = len(entries) - len(kept_entries)
+        if dropped:
+            log["entries"] = kept_entries
         filled = 0
-        for entry in har.get("log", {}).get("entries", []):
+        for entry in kept_entries:
             request, response = entry.get("request") or {}, entry.get("response") or {}
             content = response.get("content") or {}
             status = response.get("status", 0)
@@ -321,7 +343,18 @@ class _PageBodies:
             content["comment"] = "read while the browser held the answer (the page left at once)"
             response["content"] = content
             filled += 1
-        return json.dumps(har, ensure_ascii=False) if filled else text
+        return json.dumps(har, ensure_ascii=False) if filled or dropped else text
+
+
+_UNANSWERED = ('"status": -1', '"status":-1')  # in the text of a HAR with such an entry
+
+
+def _unanswered(entry: dict[str, Any]) -> bool:
+    """A script's request (XHR, fetch) with no answer and no failure: in flight at the end."""
+    response = entry.get("response") or {}
+    return entry.get("_resourceType") in _PageBodies.SCRIPT_TYPES and \
+        response.get("status", 0) <= 0 and not response.get("_failureText") and \
+        not response.get("headers")
 
 
 def _finite(response: dict[str, Any]) -> bool:
