@@ -208,10 +208,12 @@ RECORDINGS = [
                  ("--print", "--out", "{dir}/octoprint-print.har"),
                  {"octoprint-print.har": True}, id="octoprint-print"),
     pytest.param("fixtures/zoo/pretix/record.py", ("--out", "{dir}/pretix.har"),
-                 {"pretix.har": True}, id="pretix"),
+                 {"pretix.har": True}, id="pretix",
+                 marks=pytest.mark.timeout(900)),  # pretix may be installed first: 2-4 min
     pytest.param("fixtures/zoo/pretix/record.py", ("--control", "--out",
                                                     "{dir}/pretix-control.har"),
-                 {"pretix-control.har": True}, id="pretix-control"),
+                 {"pretix-control.har": True}, id="pretix-control",
+                 marks=pytest.mark.timeout(900)),
     pytest.param("fixtures/zoo/radicale/record.py", ("--out", "{dir}/radicale.har"),
                  {"radicale.har": False}, id="radicale"),
     pytest.param("fixtures/zoo/gitit/record.py", ("--out", "{dir}/gitit.har"),
@@ -328,6 +330,10 @@ def test_a_fixture_app_is_recorded_with_the_recorder(tmp_path: Path, script: str
         installed()
     elif "zoo/strapi/" in script:
         from fixtures.zoo.strapi.server import installed  # type: ignore[no-redef]
+
+        installed()
+    elif "zoo/pretix/" in script:
+        from fixtures.zoo.pretix.server import installed  # type: ignore[no-redef]
 
         installed()
     out_dir = tmp_path / "out"

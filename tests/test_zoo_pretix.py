@@ -19,7 +19,8 @@ from conftest import ZOO_STOP_TIMEOUT, LocustRun, locust_headless
 
 from har2locust_plus import Options, ThinkTime, convert
 
-pytestmark = pytest.mark.e2e
+INSTALL_TIMEOUT = 900  # the first test installs pretix and makes its template (2-4 minutes)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(INSTALL_TIMEOUT)]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HAR = REPO_ROOT / "fixtures" / "zoo" / "pretix" / "pretix.har"
@@ -63,6 +64,19 @@ def _explain(run: LocustRun, state: dict) -> str:
     return f"{run.explain()}\nserver state: {state}"
 
 
+def _replay(pretix: type, path: Path, tmp: Path, seconds: int,
+            env: dict[str, str] | None = None) -> tuple[LocustRun, dict, str]:
+    """One buyer (or organizer) for ``seconds`` on a fresh pretix: the run, pretix's state
+    after it, and both said for an assertion's message. SQLite, pretix's development
+    database, locks under writers in parallel: one user; a run of the flow under way at the
+    end finishes (``--stop-timeout``)."""
+    with pretix() as shop:
+        run = locust_headless(path, shop.url, tmp, seconds=seconds, users=1,
+                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT), env=env)
+        state = shop.state()
+    return run, state, _explain(run, state)
+
+
 def test_the_order_s_code_and_secret_are_read_from_the_answer_that_names_its_page() -> None:
     """Both from the XHR's JSON ``redirect``, each by a regex that holds no recorded value."""
     code, secret = _recorded_order()
@@ -82,14 +96,9 @@ def test_journey_replays_on_a_fresh_pretix(pretix: type, tmp_path: Path,
                                            user_class: str) -> None:
     """One buyer, without pauses, for 10 s: every run of the flow places an order (paid: a
     free ticket), with the address typed, one ticket each, no cart left, and its page shown
-    (the step's check: "Thank you!"); bob's order as made. SQLite, pretix's development
-    database, locks under writers in parallel: one user."""
+    (the step's check: "Thank you!"); bob's order as made."""
     path, _ = _script(tmp_path, user_class=user_class)
-    with pretix() as shop:
-        run = locust_headless(path, shop.url, tmp_path, seconds=SECONDS, users=1,
-                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT))
-        state = shop.state()
-    why = _explain(run, state)
+    run, state, why = _replay(pretix, path, tmp_path, SECONDS)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     shown = next(n for name, (n, _) in run.final.items() if name.endswith(ORDER_PAGE))
     assert shown >= 2 and len(state["orders"]) == shown, why
@@ -129,11 +138,7 @@ def test_an_export_without_the_order_s_answer_reads_its_page_by_the_url_s_shape(
                "URL's shape" in d.message for d in result.scenario.diagnostics)
     path = tmp_path / "locustfile.py"
     path.write_text(result.code, encoding="utf-8")
-    with pretix() as shop:
-        run = locust_headless(path, shop.url, tmp_path, seconds=SECONDS, users=1,
-                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT))
-        state = shop.state()
-    why = _explain(run, state)
+    run, state, why = _replay(pretix, path, tmp_path, SECONDS)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     shown = next(n for name, (n, _) in run.final.items() if name.endswith(ORDER_PAGE))
     assert shown >= 2 and len(state["orders"]) == shown and state["bob_intact"], why
@@ -149,11 +154,7 @@ def test_the_recorded_order_s_page_is_not_found_on_a_fresh_server(pretix: type,
     stale = script.replace("{self.order_id_2}", secret).replace("{self.order_id}", code)
     assert stale != script
     path.write_text(stale, encoding="utf-8")
-    with pretix() as shop:
-        run = locust_headless(path, shop.url, tmp_path, seconds=5, users=1,
-                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT))
-        state = shop.state()
-    why = _explain(run, state)
+    run, state, why = _replay(pretix, path, tmp_path, 5)
     assert run.failed > 0 and state["orders"], why
     assert all("expected status 200, got 404" in failure["Error"]
                for failure in run.failures), why
@@ -177,11 +178,7 @@ def test_the_control_panel_journey_makes_changes_and_deletes_its_product(
     path.write_text(result.code, encoding="utf-8")
     env = {s.env: PASSWORD for s in result.scenario.secrets if s.kind == "password"}
     assert len(env) == 1, result.scenario.secrets
-    with pretix() as shop:
-        run = locust_headless(path, shop.url, tmp_path, seconds=SECONDS, users=1,
-                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT), env=env)
-        state = shop.state()
-    why = _explain(run, state)
+    run, state, why = _replay(pretix, path, tmp_path, SECONDS, env)
     assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
     assert state["added"] >= 1 and state["added"] == state["changed"] == state["deleted"], why
     assert state["products"] == ["Free ticket"] and state["bob_intact"], why
@@ -195,10 +192,6 @@ def test_a_wrong_password_fails_at_the_login_and_makes_nothing(pretix: type,
     path = tmp_path / "locustfile.py"
     path.write_text(result.code, encoding="utf-8")
     env = {s.env: "not-alices-password-7" for s in result.scenario.secrets}
-    with pretix() as shop:
-        run = locust_headless(path, shop.url, tmp_path, seconds=5, users=1,
-                              extra=("--stop-timeout", ZOO_STOP_TIMEOUT), env=env)
-        state = shop.state()
-    why = _explain(run, state)
+    run, state, why = _replay(pretix, path, tmp_path, 5, env)
     assert run.failed > 0 and state["added"] == 0, why
     assert all("step 3 POST /control/login" in failure["Error"] for failure in run.failures), why
