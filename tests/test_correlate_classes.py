@@ -678,7 +678,7 @@ def test_a_query_value_of_a_page_an_answer_not_recorded_named_is_read_from_it():
 
 @pytest.mark.parametrize("case", ["a short number", "held by a recorded answer",
                                   "another write in between", "a GET's answer",
-                                  "a path, no token", "no page"])
+                                  "a path, no token", "no page", "the page after"])
 def test_a_value_after_an_answer_not_recorded_is_left_as_recorded_unless_only_it_can_hold_it(
         case: str):
     """A short number (a JSON id, not a URL, is as likely); a value a recorded answer holds
@@ -697,6 +697,8 @@ def test_a_value_after_an_answer_not_recorded_is_left_as_recorded_unless_only_it
         result = _after_a_lost_answer(method="GET")
     elif case == "a path, no token":  # an Akamai pixel's lost answer, then the page's own
         result = _after_a_lost_answer(path="/load/?endpoint=/api/component/footer-promo")
+    elif case == "the page after":  # the answer named the first page, not the second
+        result = _after_a_lost_answer(page("/conf/thanks/", "<p>Thanks</p>"))
     else:  # the page's script's next call, not a page the answer named
         result = conv(page("/conf/", "<p>x</p>"),
                       api("/conf/checkout/confirm/", "POST", form=[("ok", "1")]),
@@ -705,7 +707,7 @@ def test_a_value_after_an_answer_not_recorded_is_left_as_recorded_unless_only_it
     assert all(row["how"] != "URL in an answer not recorded" for row in rows), rows
     assert not any("is not in the recording" in d.message
                    for d in result.scenario.diagnostics)
-    if case in ("another write in between", "a GET's answer"):
+    if case in ("another write in between", "a GET's answer", "the page after"):
         assert step(result, len(result.scenario.steps)).request.path == \
             ir.Template.literal(path)
 

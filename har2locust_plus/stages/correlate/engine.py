@@ -954,12 +954,15 @@ def _lost_answer(value: str, step: ir.Step, state: _State) -> ir.Step | None:
 
 def _after_lost_writes(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, ir.Step]:
     """Each step that follows a write of the page's script whose answer the recording lacks,
-    with only reads in between, mapped to that write (see :func:`_lost_answer`)."""
+    with only reads in between, up to the first page loaded after it (the one the answer
+    named), mapped to that write (see :func:`_lost_answer`)."""
     after: dict[int, ir.Step] = {}
     lost: ir.Step | None = None
     for step in steps:
         if lost is not None:
             after[step.number] = lost
+            if is_navigation(step):
+                lost = None  # the page the answer named: the pages after it are not its
         if _body_lost(step, main_origin):
             lost = step if step.request.method not in ("GET", "HEAD") and \
                 step.resource_type in ("xhr", "fetch", None) else None
