@@ -3741,27 +3741,44 @@ def test_a_route_word_in_a_redirect_is_not_read_as_a_value() -> None:
 
 def test_a_token_sent_right_after_an_answer_without_its_body_is_reported() -> None:
     """A page that posts a form as soon as it loads (SAML's assertion, OAuth's form_post)
-    leaves without its body in a browser's HAR: the value it handed out is sent as recorded,
-    which a fresh server refuses. The conversion says which value, where, and why."""
+    leaves without its body in a browser's HAR. A form's token by a name that says so
+    (``SAMLResponse``) is read from that live page's form (see
+    ``test_correlate_lost_pages.py``); a value under another name is sent as recorded, which
+    a fresh server refuses: the conversion says which value, where, and why."""
     assertion = _b64(600, 9)
-    posting = page("/idp/login", f'<form method="post" action="/sp/acs"><input type="hidden" '
-                                 f'name="SAMLResponse" value="{assertion}"></form>')
-    lost = json.loads(json.dumps(posting))
-    del lost["response"]["content"]["text"]
-    acs = entry("/sp/acs", "POST", form=[("SAMLResponse", assertion), ("RelayState", "/home")],
-                body="<p>welcome</p>")
+
+    def posting(name: str) -> dict:
+        return page("/idp/login", f'<form method="post" action="/sp/acs"><input '
+                                  f'type="hidden" name="{name}" value="{assertion}"></form>')
+
+    def lost(name: str) -> dict:
+        entry = json.loads(json.dumps(posting(name)))
+        del entry["response"]["content"]["text"]
+        return entry
+
+    def acs(name: str) -> dict:
+        return entry("/sp/acs", "POST", form=[(name, assertion), ("RelayState", "/home")],
+                     body="<p>welcome</p>")
 
     def warnings(*entries: dict) -> list[str]:
         return [d.message for d in conv(*entries).scenario.diagnostics
                 if "no recorded answer holds it" in d.message]
 
-    [message] = warnings(lost, acs)
-    assert message.startswith("step 2 sends SAMLResponse (800 characters) as recorded: no "
+    [message] = warnings(lost("wresult"), acs("wresult"))
+    assert message.startswith("step 2 sends wresult (800 characters) as recorded: no "
                               "recorded answer holds it, and the answer of step 1 (GET "
                               "/idp/login) has no body in the recording")
-    assert warnings(posting, acs) == []  # read from the page's input
+    assert warnings(posting("wresult"), acs("wresult")) == []  # read from the page's input
     short = entry("/sp/acs", "POST", form=[("RelayState", "/home")], body="<p>welcome</p>")
-    assert warnings(lost, short) == []  # nothing that looks made by a server
+    assert warnings(lost("wresult"), short) == []  # nothing that looks made by a server
+    result = conv(lost("SAMLResponse"), acs("SAMLResponse"))
+    [message] = [d.message for d in result.scenario.diagnostics
+                 if "no recorded answer holds" in d.message]
+    assert message.startswith("step 2 sends SAMLResponse, which no recorded answer holds, "
+                              "from the page of step 1 (GET /idp/login)"), message
+    e = extraction(result, 1)
+    assert (e.kind, e.expr, e.anchors) == ("form_input", "SAMLResponse",
+                                           (("/", ir.Template(("/sp/acs",))),))
 
 
 @pytest.mark.parametrize(("method", "answer", "var"), [

@@ -1006,11 +1006,17 @@ def anchored_query(url, anchors):
 
 def from_form(resp, step, var, name, anchors, sent_in=()):
     """The value of the input name in the first form whose action holds anchors, as
-    from_link's (the anchor "/" is its path, percent escapes decoded): the token of the form
-    for this object."""
+    from_link's (the anchor "/" is its path, percent escapes decoded; an action resolved
+    against the page's URL, none being the page's own): the token of the form for this
+    object."""
     tree = parsed_html(resp)
+    page = getattr(resp, "url", None) or ""
     for form in tree.iter("form") if tree is not None else ():
-        if anchored_query(form.get("action") or "", anchors) is not None:
+        try:
+            action = urljoin(page, form.get("action") or "")
+        except ValueError:  # an action urlsplit refuses, e.g. http://[::1/x
+            continue
+        if anchored_query(action, anchors) is not None:
             for field in form.iter("input"):
                 if field.get("name") == name and field.get("value") is not None:
                     return sendable(resp, step, var, field.get("value"), sent_in)

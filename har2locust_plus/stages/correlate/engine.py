@@ -62,6 +62,7 @@ from .location import handed_out as location_handed_out
 from .rows import JSON_ROW, ROW
 from .scripts import rsc_sources, served_script_sources
 from .sources import (
+    FORM_TOKEN_NAME,
     MIN_TOKEN,
     RANK_TEXT,
     TOKEN,
@@ -175,6 +176,11 @@ class _State:
     # step → the write of the page's script whose answer the recording lacks, if that is the
     # last answer before the step but reads (see _lost_answer)
     lost_before: dict[int, ir.Step] = field(default_factory=dict)
+    # step → the page it was sent from, whose body the recording lacks (see _lost_page_ref)
+    lost_pages: dict[int, ir.Step] = field(default_factory=dict)
+    # (step, its page's step, the form fields) read so (see _lost_page_ref), for the warning
+    page_reads: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    answers: list[str] | None = None  # every recorded answer's text (see _recorded_answers)
     # step → when its request was sent and its response complete (POSIX seconds), as recorded
     # (see _lookup)
     timed: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -197,6 +203,7 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     state.wanted = _wanted_values(scenario.steps, state.tokens)
     state.steps = scenario.steps
     state.lost_before = _after_lost_writes(scenario.steps, scenario.main_origin)
+    state.lost_pages = _pages_lost(scenario.steps, scenario.main_origin)
     state.timed = {s.number: (s.started.timestamp(), s.started.timestamp() + s.duration_ms / 1000)
                    for s in scenario.steps if s.started is not None and s.duration_ms > 0}
     for name, value in options.correlate_cookie_rules:  # verify --fix
@@ -244,6 +251,15 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             "is not in the recording (a browser drops the body of an answer whose page "
             "leaves at once): they are read from its live answer by the URL's shape, and the "
             "step fails if it names no such URL (`har2locust-plus record` keeps that answer)"))
+    for sent_at, page_at, names in state.page_reads:
+        page = scenario.steps[page_at - 1].request
+        scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
+            f"step {sent_at} sends {', '.join(names)}, which no recorded answer holds, from "
+            f"the page of step {page_at} ({page.method} {ir.template_preview(page.path)}), "
+            "whose body is not in the recording (an exporter left it out, or the browser "
+            "dropped it when the page was left): read from that live page's form (the input of "
+            "that name in the form that posts to the step's path); the step fails if the page "
+            "has none (`har2locust-plus record` keeps every page's body)"))
     for value, (sent_at, out_at) in state.unread.items():
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
             f"step {sent_at} sends {_preview(value)}, which the response of step {out_at} "
@@ -798,7 +814,7 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     semicolons = ";" in request.raw_query  # a separator, as recorded (Perl's CGI, RT)
     query = tuple(_query(q, step, state, sent, semicolons) for q in request.query)
     headers = tuple(_header(h, step, state, sent) for h in request.headers)
-    body = _body(request.body, step, state, sent)
+    body = _body(request.body, step, state, sent, path)
     state.sent.update(sent)
     if request.method not in ("GET", "HEAD"):
         for value in _typed(body):
@@ -1097,6 +1113,9 @@ def _header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]) ->
         _CSRF_HEADER.search(low) else None
     if value is None:
         value = _text(header.value, step, state, sent, key=low, whole=True)
+        if value is header.value and _CSRF_HEADER.search(low) and \
+                (var := _lost_page_header_ref(header, step, state)) is not None:
+            value = ir.Template((ir.VarRef(var),))
     named = next((ir.Template(ir.merge_parts([header.name[:at], ir.VarRef(var),
                                               header.name[at + len(part):]]))
                   for part, var in state.cookie_parts.items()
@@ -1144,6 +1163,38 @@ def _csrf_header(header: ir.Header, step: ir.Step, state: _State, sent: list[str
     return ir.Template((ir.VarRef(var),))
 
 
+def _lost_page_header_ref(header: ir.Header, step: ir.Step, state: _State) -> str | None:
+    """A variable for a CSRF header's token that no recorded answer or cookie holds, sent by
+    the script of a page whose body the recording lacks (see :func:`_lost_page_ref`): read
+    from that live page where frameworks give a page's script its token, the first
+    ``<meta name="csrf-token">`` (Rails, Laravel, Flask-WTF's pages; Spring's ``_csrf``) or
+    hidden input whose name says CSRF."""
+    page = state.lost_pages.get(step.number)
+    text = _literal_text(header.value)
+    if page is None or not text or not token_like(text) or state.index.get(text) or \
+            any(text in answer for answer in _recorded_answers(state)):
+        return None
+    source = Source(page.number, text, identifier(header.name.lower().removeprefix("x-"))
+                    or "csrf_token", "xpath", expr=_PAGE_CSRF_XPATH, rank=RANK_TEXT,
+                    how=f"the CSRF token of a page not recorded, for {header.name[:30]}",
+                    id_like=True)
+    var = _extraction_for(source, step, state)
+    if state.page_reads and state.page_reads[-1][:2] == (step.number, page.number):
+        state.page_reads[-1][2].append(header.name)
+    else:
+        state.page_reads.append((step.number, page.number, [header.name]))
+    return var
+
+
+# the first <meta> or hidden <input> of a page whose name says CSRF (or XSRF), but not the
+# name of the parameter or header to send it in (Rails' csrf-param, Spring's _csrf_header)
+_LOWER = "translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_CSRF_NAMED = (f"(contains({_LOWER}, 'csrf') or contains({_LOWER}, 'xsrf')) and "
+               f"not(contains({_LOWER}, 'param')) and not(contains({_LOWER}, 'header'))")
+_PAGE_CSRF_XPATH = (f"(//meta[{_CSRF_NAMED}]/@content | "
+                    f"//input[@type='hidden'][{_CSRF_NAMED}]/@value)[1]")
+
+
 def _name_part_at(name: str, part: str) -> int:
     """Where ``part`` is a whole part of ``name`` (both lower case: header names are, as an
     HTTP/2 recording writes them, ``x-csrf-token-xsmao`` for the cookie ``CSRF-Token-XSMAO``),
@@ -1158,18 +1209,13 @@ def _name_part_at(name: str, part: str) -> int:
     return -1
 
 
-def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -> ir.Body | None:
-    if isinstance(body, ir.FormBody):
+def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str],
+          path: ir.Template | None = None) -> ir.Body | None:
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
         names = tuple((i, name) for i, (k, _) in enumerate(body.fields)
                       if (name := _field_name(k, step, state, sent)) is not None)
         return replace(body, fields=tuple(
-            (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields),
-            names=names)
-    if isinstance(body, ir.MultipartBody):
-        names = tuple((i, name) for i, (k, _) in enumerate(body.fields)
-                      if (name := _field_name(k, step, state, sent)) is not None)
-        return replace(body, fields=tuple(
-            (k, _text(v, step, state, sent, key=k, whole=True)) for k, v in body.fields),
+            (k, _form_value(k, v, step, state, sent, path)) for k, v in body.fields),
             names=names)
     if isinstance(body, ir.JsonBody):
         if not body.base and json_rpc_call(body.value) and "id" in body.value:  # as recorded
@@ -1183,6 +1229,94 @@ def _body(body: ir.Body | None, step: ir.Step, state: _State, sent: list[str]) -
             return replace(body, text=_xml_text(body.text, step, state, sent))
         return replace(body, text=_text(body.text, step, state, sent, key="", whole=False))
     return body
+
+
+def _form_value(name: str, value: ir.Template, step: ir.Step, state: _State, sent: list[str],
+                path: ir.Template | None) -> ir.Template:
+    """A form field's value, correlated; a token no recorded answer holds, sent from a page
+    whose body the recording lacks, read from that live page (:func:`_lost_page_ref`)."""
+    found = _text(value, step, state, sent, key=name, whole=True)
+    if found is value and path is not None and \
+            (var := _lost_page_ref(name, value, path, step, state)) is not None:
+        return ir.Template((ir.VarRef(var),))
+    return found
+
+
+def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.Step,
+                   state: _State) -> str | None:
+    """A variable for a form's token (a hidden input by a framework's name for one:
+    ``csrfmiddlewaretoken``, ``authenticity_token``, ``_token``, ``__VIEWSTATE``,
+    ``_wpnonce``, ``SAMLResponse`` …) that no recorded answer holds, sent from a page whose
+    body the recording lacks (an exporter left it out, or DevTools had dropped the page it
+    left): read from that page's live answer, the input of that name in the form that posts
+    to this request's path (its action resolved against the page's URL), as a browser sends
+    it. None where no such page precedes, or the value may be anything else."""
+    page = state.lost_pages.get(step.number)
+    text = _literal_text(value)
+    if page is None or not text or not token_like(text) or not FORM_TOKEN_NAME.search(name) \
+            or state.index.get(text):
+        return None
+    if any(text in answer for answer in _recorded_answers(state)):
+        return None  # a recorded answer holds it (where no rule found it): not the page's
+    action = ir.Template(tuple(unquote(p) if isinstance(p, str) else replace(p, encoding="raw")
+                               for p in path.parts))
+    source = Source(page.number, text, identifier(name) or "token", "form_input", expr=name,
+                    anchors=((PATH_ANCHOR, action),), rank=RANK_TEXT,
+                    how=f"input {name[:40]} of a page not recorded", id_like=True)
+    var = _extraction_for(source, step, state)
+    if state.page_reads and state.page_reads[-1][:2] == (step.number, page.number):
+        state.page_reads[-1][2].append(name)
+    else:
+        state.page_reads.append((step.number, page.number, [name]))
+    return var
+
+
+def _recorded_answers(state: _State) -> list[str]:
+    """Every recorded answer's body and header values (read once)."""
+    if state.answers is None:
+        state.answers = [text for step in state.steps if step.response is not None
+                         for text in (step.response.text or "",
+                                      *(v for _, v in step.response.headers)) if text]
+    return state.answers
+
+
+def _pages_lost(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, ir.Step]:
+    """Each step sent from a page (the last one loaded before it) whose body the recording
+    lacks, mapped to that page: a page of the origin under test, 2xx, HTML. Where the step
+    names the page it was sent from (its ``Referer``), that must be the page."""
+    found: dict[int, ir.Step] = {}
+    page: ir.Step | None = None
+    for step in steps:
+        if page is not None and _sent_from(step.request, page.request):
+            found[step.number] = page
+        if is_navigation(step):
+            page = step if step.request.method == "GET" and _body_lost(step, main_origin) and \
+                "html" in step.response.mime_type.lower() else None  # type: ignore[union-attr]
+    return found
+
+
+def _sent_from(request: ir.Request, page: ir.Request) -> bool:
+    """Was ``request`` sent from the page ``page`` loaded, as far as its ``Referer`` tells (its
+    path and query; on the origin under test, the headers stage made it the host's)?"""
+    referer = next((h.value for h in request.headers if h.name.lower() == "referer"), None)
+    if referer is None:
+        return True  # not told
+    parts = referer.parts
+    if parts and isinstance(parts[0], ir.HostRef):
+        if not all(isinstance(p, str) for p in parts[1:]):
+            return True  # not told
+        url = "".join(parts[1:])  # type: ignore[arg-type]
+    elif referer.is_literal:
+        try:
+            split = urlsplit(referer.text)
+        except ValueError:
+            return False
+        if split.scheme + "://" + split.netloc != page.origin:
+            return False
+        url = split.path + ("?" + split.query if split.query else "")
+    else:
+        return True
+    return url.partition("#")[0] == _recorded_url(page)
 
 
 # an id inside a form field's name: a run of digits or a UUID between other characters than

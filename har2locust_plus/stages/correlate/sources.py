@@ -214,6 +214,17 @@ def token_like(value: str) -> bool:
     return any(ch.isdigit() for ch in value) or len(value) >= 16
 
 
+# the name of a hidden input in which a framework gives a form its token, a value no user
+# types: Django's csrfmiddlewaretoken, Rails' authenticity_token, Laravel's and Symfony's
+# _token (note[_token]), Spring's _csrf, ASP.NET's __RequestVerificationToken, __VIEWSTATE and
+# __EVENTVALIDATION, WordPress's _wpnonce, Drupal's form_token and form_build_id, Magento's
+# form_key, Moodle's sesskey, DokuWiki's sectok, Plone's _authenticator, JSF's
+# javax.faces.ViewState, SimpleSAMLphp's AuthState, SAML's SAMLResponse and RelayState, an
+# OAuth form_post's state
+FORM_TOKEN_NAME = re.compile(r"csrf|xsrf|token|nonce|authenticity|viewstate|eventvalidation|"
+                             r"form_?key|form_build_id|sesskey|sectok|authenticator|authstate|"
+                             r"saml|relaystate|^state$", re.I)
+
 _TOKEN_NAME = re.compile(r"[A-Za-z0-9]{16,128}")
 
 

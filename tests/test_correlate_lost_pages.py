@@ -1,0 +1,174 @@
+"""Correlation: a form's token sent from a page whose body the recording lacks.
+
+An export may hold a page's answer without its body: DevTools exports a body only while it
+still has it (the pages a journey left often are gone), and some exporters keep no bodies.
+A form's token then has no recorded source; the script reads it from that live page (the
+input of its name in the form that posts to the request's path, or for a CSRF header the
+page's ``<meta name="csrf-token">``), and the conversion says so. What a user types, what a
+recorded answer holds, and a request sent from another page are left as they were.
+"""
+
+from __future__ import annotations
+
+import pytest
+from locust.exception import RescheduleTask
+from lxml import etree
+from test_correlate import (
+    HTML,
+    ORIGIN,
+    api,
+    conv,
+    entry,
+    extraction,
+    form_field,
+    header,
+    page,
+    step,
+)
+
+from har2locust_plus import ir
+from har2locust_plus.runtime import checks as runtime
+
+TOKEN = "Vq3xZp8LmT0rYw2KbN5sHd7JcF1gAe9u"
+HEADER_TOKEN = "IjE1NDBiMTEx.aw7w7A.UCUEX4xPp6lmtuUj3JAFTLlry4w"
+
+
+def lost(path: str) -> dict:
+    """A page's answer whose body the recording lacks (its type kept)."""
+    return entry(path, mime=HTML, body=None)
+
+
+def _reads(result) -> list[str]:
+    return [d.message for d in result.scenario.diagnostics
+            if "whose body is not in the recording" in d.message]
+
+
+class _Response:
+    """What the run time reads of a response, and the failure it reports."""
+
+    def __init__(self, text: str, url: str) -> None:
+        self.text, self.url, self.failed = text, url, None
+        self.status_code, self.headers = 200, {}
+
+    def failure(self, message: str) -> None:
+        self.failed = message
+
+
+def _response(text: str, url: str = f"{ORIGIN}/notes/new") -> _Response:
+    return _Response(text, url)
+
+
+def test_a_form_token_of_a_page_not_recorded_is_read_from_that_live_page_s_form():
+    result = conv(lost("/notes/new"),
+                  entry("/notes", "POST", status=302, form=[
+                      ("authenticity_token", TOKEN), ("note[title]", "Milk")],
+                      headers=[("Referer", f"{ORIGIN}/notes/new")],
+                      response_headers=[("Location", "/notes/4711")]))
+    e = extraction(result, 1)
+    assert (e.kind, e.expr, e.recorded) == ("form_input", "authenticity_token", TOKEN)
+    assert e.anchors == (("/", ir.Template(("/notes",))),)
+    assert form_field(step(result, 2), "authenticity_token") == ir.Template((ir.VarRef(e.var),))
+    assert form_field(step(result, 2), "note[title]") == ir.Template.literal("Milk")
+    [said] = _reads(result)
+    assert said.startswith("step 2 sends authenticity_token, which no recorded answer holds, "
+                           "from the page of step 1 (GET /notes/new)"), said
+    assert "as recorded" not in " ".join(d.message for d in result.scenario.diagnostics)
+
+
+def test_the_form_is_found_by_this_run_s_action():
+    """The page's other forms (a log-out ``button_to`` with its own token first, as Rails'
+    per-form tokens have it) are not the one: the form posting to the request's path, with
+    the object's id this run, is."""
+    result = conv(entry("/notes", "POST", status=302, form=[("note[title]", "Milk")],
+                        response_headers=[("Location", "/notes/4711")]),
+                  lost("/notes/4711/edit"),
+                  entry("/notes/4711", "POST", status=302, form=[
+                      ("_method", "patch"), ("authenticity_token", TOKEN),
+                      ("note[title]", "Oat milk")],
+                      response_headers=[("Location", "/notes/4711")]))
+    note = extraction(result, 1)
+    token = extraction(result, 2)
+    assert token.anchors == (("/", ir.Template(("/notes/", ir.VarRef(note.var)))),)
+    live = ('<form action="/logout" method="post"><input name="authenticity_token" '
+            'value="tokLogout"></form><form action="/notes/77" method="post">'
+            '<input name="authenticity_token" value="tokThisRun"></form>')
+    assert runtime.from_form(_response(live), "step 2", "t", "authenticity_token",
+                             (("/", "/notes/77"),)) == "tokThisRun"
+
+
+@pytest.mark.parametrize("action", ["", ".", "./", "http://app.test/admin/add/"])
+def test_a_form_s_action_is_resolved_against_its_page(action):
+    """None (Django admin's forms have no action: they post to their page), relative, or a
+    whole URL."""
+    live = (f'<form action="/admin/logout/" method="post"><input name="csrfmiddlewaretoken" '
+            f'value="tokLogout"></form><form {"action=" + repr(action) if action else ""} '
+            f'method="post"><input name="csrfmiddlewaretoken" value="tokAdd"></form>')
+    resp = _response(live, url="http://app.test/admin/add/")
+    assert runtime.from_form(resp, "step 2", "t", "csrfmiddlewaretoken",
+                             (("/", "/admin/add/"),)) == "tokAdd"
+
+
+def test_a_page_without_that_form_fails_the_step():
+    resp = _response('<form action="/other"><input name="_token" value="x"></form>')
+    with pytest.raises(RescheduleTask):
+        runtime.from_form(resp, "step 2", "_token", "_token", (("/", "/notes"),))
+    assert resp.failed.startswith("_token not found in step 2"), resp.failed
+
+
+def test_a_csrf_header_of_a_page_not_recorded_is_read_from_its_meta():
+    """Where the recording holds cookies (without any, the page's script as likely read the
+    token from a cookie the export left out: see ``_csrf_header``)."""
+    result = conv(lost("/tasks/1725"),
+                  api("/api/tasks", "POST", json_body={"title": "Milk"}, response={"id": 9},
+                      headers=[("X-CSRFToken", HEADER_TOKEN), ("Cookie", "session=s3ss10n"),
+                               ("Referer", f"{ORIGIN}/tasks/1725")]))
+    e = extraction(result, 1)
+    assert (e.kind, e.recorded) == ("xpath", HEADER_TOKEN)
+    assert header(step(result, 2), "X-CSRFToken") == ir.Template((ir.VarRef(e.var),))
+    assert _reads(result)
+    xpath = etree.XPath(e.expr)
+    for head, want in [
+            ('<meta name="csrf-param" content="authenticity_token">'
+             '<meta name="csrf-token" content="tokRails">', "tokRails"),
+            ('<meta name="_csrf_header" content="X-CSRF-TOKEN"><meta name="_csrf" '
+             'content="tokSpring">', "tokSpring"),
+            ('<meta name="viewport" content="width=device-width">', "tokInput")]:
+        resp = _response(f"<html><head>{head}</head><body><form><input type=hidden "
+                         f'name="csrf_token" value="tokInput"></form></body></html>')
+        assert runtime.from_xpath(resp, "step 1", e.var, xpath) == want, head
+
+
+@pytest.mark.parametrize("case", ["a typed field", "not a token", "held by an answer",
+                                  "the page kept its body", "sent from another page",
+                                  "another origin's page"])
+def test_what_a_lost_page_cannot_have_handed_out_is_left_as_recorded(case):
+    """A field a user types (an e-mail, a password: never read from a page), a value that is
+    no token, a value a recorded answer holds (it comes from there: here a cookie), a page
+    whose body is there (it did not hand the value out), a request whose ``Referer`` names
+    another page, and a page of another origin are no such source."""
+    name, value = "csrfmiddlewaretoken", TOKEN
+    before: list[dict] = []
+    the_page = lost("/login/")
+    referer = f"{ORIGIN}/login/"
+    if case == "a typed field":
+        name, value = "email", "alice.smith-1984@example.com"
+    elif case == "not a token":
+        value = "yes"
+    elif case == "held by an answer":
+        before = [api("/api/csrf", response={"note": f"{TOKEN} is yours"})]
+    elif case == "the page kept its body":
+        the_page = page("/login/", "<form method=post><input name=username></form>")
+    elif case == "sent from another page":
+        referer = f"{ORIGIN}/elsewhere/"
+    else:
+        before = [page("/", "<p>Welcome</p>")]
+        the_page = {**lost("/login/"), "request": {
+            **lost("/login/")["request"], "url": "http://sso.test/login/"}}
+        referer = "http://sso.test/login/"
+    result = conv(*before, the_page,
+                  entry("/login/", "POST", status=302, form=[(name, value), ("a", "b")],
+                        headers=[("Referer", referer)],
+                        response_headers=[("Location", "/")]))
+    last = result.scenario.steps[-1]
+    assert form_field(last, name) == ir.Template.literal(value)
+    assert not _reads(result)
