@@ -172,3 +172,41 @@ def test_what_a_lost_page_cannot_have_handed_out_is_left_as_recorded(case):
     last = result.scenario.steps[-1]
     assert form_field(last, name) == ir.Template.literal(value)
     assert not _reads(result)
+
+
+NONCE = "6811d2a9f0"
+
+
+def test_a_link_s_token_of_a_page_not_recorded_is_read_from_that_live_page_s_link():
+    """``?id=<this run's>&action=trash&_nonce=…``: the link to the request's path whose other
+    parameters are this request's, a relative link resolved against the page's URL."""
+    result = conv(api("/api/tasks", "POST", json_body={"title": "Milk"},
+                      response={"id": 1725, "ok": True}),
+                  lost("/tasks/1725"),
+                  entry(f"/task?id=1725&action=trash&_nonce={NONCE}",
+                        headers=[("Referer", f"{ORIGIN}/tasks/1725")], body="<p>Trashed</p>"))
+    task = extraction(result, 1)
+    e = extraction(result, 2)
+    assert (e.kind, e.expr, e.recorded) == ("link", "_nonce", NONCE)
+    assert e.anchors == (("/", ir.Template(("/task",))), ("id", ir.Template((
+        ir.VarRef(task.var),))), ("action", "trash"))
+    assert _reads(result)
+    live = ('<a href="../task?id=51&amp;action=trash&amp;_nonce=nonceOther">trash</a>'
+            '<a href="#top">top</a><a href="/task?id=77&amp;action=edit&amp;_nonce=nonceEdit">'
+            'edit</a><a href="task?id=77&amp;action=trash&amp;_nonce=nonceNotThere">trash</a>'
+            '<a href="../task?id=77&amp;action=trash&amp;_nonce=nonceThis">trash</a>')
+    resp = _response(live, url=f"{ORIGIN}/tasks/77")
+    assert runtime.from_link(resp, "step 2", e.var, "_nonce", (
+        ("/", "/task"), ("id", "77"), ("action", "trash"))) == "nonceThis"
+
+
+def test_a_link_token_a_recorded_answer_holds_or_of_another_page_stays():
+    for before, referer in [((page("/help", f"<p>{NONCE}-code</p>"),), "/tasks/1725"),
+                            ((), "/elsewhere")]:
+        result = conv(*before, lost("/tasks/1725"),
+                      entry(f"/task?id=5&action=trash&_nonce={NONCE}",
+                            headers=[("Referer", f"{ORIGIN}{referer}")], body="<p>ok</p>"))
+        last = result.scenario.steps[-1]
+        assert [q.value for q in last.request.query if q.name == "_nonce"] == [
+            ir.Template.literal(NONCE)]
+        assert not _reads(result)

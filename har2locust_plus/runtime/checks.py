@@ -971,7 +971,8 @@ def from_link(resp, step, var, name, anchors, sent_in=()):
     """The query parameter name of the first link (<a href>, <form action>, a frame, a
     formaction, htmx's hx-get, a URL in a data-* attribute ...) whose query also holds
     anchors, (parameter, value) pairs: the nonce of the link for this object. The anchor
-    "/" is the link's path (percent escapes decoded): the signed URL of this object."""
+    "/" is the link's path (percent escapes decoded; a relative link resolved against the
+    page's URL): the signed URL of this object."""
     tree = parsed_html(resp)
     links = (
         "//a/@href | //area/@href | //form/@action | //iframe/@src | //frame/@src"
@@ -981,7 +982,14 @@ def from_link(resp, step, var, name, anchors, sent_in=()):
         " | //@*[starts-with(name(), 'data-') and (starts-with(., '/')"
         " or starts-with(., 'http://') or starts-with(., 'https://'))]"
     )
+    page = getattr(resp, "url", None) or ""
     for url in tree.xpath(links) if tree is not None else ():
+        if url.startswith("#"):
+            continue  # the page itself
+        try:
+            url = urljoin(page, url)  # a relative link's path, as the browser follows it
+        except ValueError:  # a URL urlsplit refuses, e.g. http://[::1/x
+            continue
         query = anchored_query(url, anchors)
         if query is not None and name in query:
             return sendable(resp, step, var, query[name][0], sent_in)

@@ -257,8 +257,9 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             f"step {sent_at} sends {', '.join(names)}, which no recorded answer holds, from "
             f"the page of step {page_at} ({page.method} {ir.template_preview(page.path)}), "
             "whose body is not in the recording (an exporter left it out, or the browser "
-            "dropped it when the page was left): read from that live page's form (the input of "
-            "that name in the form that posts to the step's path); the step fails if the page "
+            "dropped it when the page was left): read from that live page (a form's input of "
+            "that name in the form that posts to the step's path, a link's parameter in the "
+            "link to it, a CSRF header's token from its csrf meta); the step fails if the page "
             "has none (`har2locust-plus record` keeps every page's body)"))
     for value, (sent_at, out_at) in state.unread.items():
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
@@ -813,6 +814,9 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     path = _path(request.path, step, state, sent)
     semicolons = ";" in request.raw_query  # a separator, as recorded (Perl's CGI, RT)
     query = tuple(_query(q, step, state, sent, semicolons) for q in request.query)
+    if step.number in state.lost_pages and query and request.method == "GET" and \
+            is_navigation(step):  # a link followed (a script's call is no link of the page)
+        query = _lost_page_query(query, request.query, path, step, state)
     headers = tuple(_header(h, step, state, sent) for h in request.headers)
     body = _body(request.body, step, state, sent, path)
     state.sent.update(sent)
@@ -1179,10 +1183,7 @@ def _lost_page_header_ref(header: ir.Header, step: ir.Step, state: _State) -> st
                     how=f"the CSRF token of a page not recorded, for {header.name[:30]}",
                     id_like=True)
     var = _extraction_for(source, step, state)
-    if state.page_reads and state.page_reads[-1][:2] == (step.number, page.number):
-        state.page_reads[-1][2].append(header.name)
-    else:
-        state.page_reads.append((step.number, page.number, [header.name]))
+    _page_read(step, page, header.name, state)
     return var
 
 
@@ -1258,17 +1259,57 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
         return None
     if any(text in answer for answer in _recorded_answers(state)):
         return None  # a recorded answer holds it (where no rule found it): not the page's
-    action = ir.Template(tuple(unquote(p) if isinstance(p, str) else replace(p, encoding="raw")
-                               for p in path.parts))
     source = Source(page.number, text, identifier(name) or "token", "form_input", expr=name,
-                    anchors=((PATH_ANCHOR, action),), rank=RANK_TEXT,
+                    anchors=((PATH_ANCHOR, _decoded_path(path)),), rank=RANK_TEXT,
                     how=f"input {name[:40]} of a page not recorded", id_like=True)
     var = _extraction_for(source, step, state)
+    _page_read(step, page, name, state)
+    return var
+
+
+def _lost_page_query(query: tuple[ir.QueryParam, ...], recorded: tuple[ir.QueryParam, ...],
+                     path: ir.Template, step: ir.Step, state: _State
+                     ) -> tuple[ir.QueryParam, ...]:
+    """A link's token (``?id=7&action=trash&_wpnonce=…``, Tomcat's ``CSRF_NONCE``, a
+    ``token`` or ``sesskey``) that no recorded answer holds, in a request sent from a page
+    whose body the recording lacks (see :func:`_lost_page_ref`): read from that live page's
+    link to this request's path whose other parameters are this request's."""
+    tokens = [i for i, (param, was) in enumerate(zip(query, recorded, strict=True))
+              if param.value is was.value and param.name and FORM_TOKEN_NAME.search(param.name)
+              and (text := _literal_text(param.value)) and token_like(text)
+              and not state.index.get(text)]
+    if not tokens or any(_literal_text(query[i].value) in answer for i in tokens
+                         for answer in _recorded_answers(state)):
+        return query
+    page = state.lost_pages[step.number]
+    anchors: list[tuple[str, str | ir.VarRef | ir.Template]] = [("/", _decoded_path(path))]
+    anchors += [(param.name, param.value if not param.value.is_literal else param.value.text)
+                for i, param in enumerate(query) if i not in tokens and param.name]
+    out = list(query)
+    for i in tokens:
+        param = query[i]
+        source = Source(page.number, param.value.text, identifier(param.name) or "token",
+                        "link", expr=param.name, anchors=tuple(anchors), rank=RANK_TEXT,
+                        how=f"link {param.name[:40]} of a page not recorded", id_like=True)
+        out[i] = replace(param, value=ir.Template((ir.VarRef(
+            _extraction_for(source, step, state)),)))
+        _page_read(step, page, param.name, state)
+    return tuple(out)
+
+
+def _decoded_path(path: ir.Template) -> ir.Template:
+    """A request's path as a form's action or a link's path anchor holds it: decoded, its
+    run-time values as they are."""
+    return ir.Template(tuple(unquote(p) if isinstance(p, str) else replace(p, encoding="raw")
+                             for p in path.parts))
+
+
+def _page_read(step: ir.Step, page: ir.Step, name: str, state: _State) -> None:
+    """Remember, for the warning, a value read from a page the recording lacks."""
     if state.page_reads and state.page_reads[-1][:2] == (step.number, page.number):
         state.page_reads[-1][2].append(name)
     else:
         state.page_reads.append((step.number, page.number, [name]))
-    return var
 
 
 def _recorded_answers(state: _State) -> list[str]:
