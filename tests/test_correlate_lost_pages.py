@@ -210,3 +210,16 @@ def test_a_link_token_a_recorded_answer_holds_or_of_another_page_stays():
         assert [q.value for q in last.request.query if q.name == "_nonce"] == [
             ir.Template.literal(NONCE)]
         assert not _reads(result)
+
+
+@pytest.mark.parametrize("path", ["/config/general", "/wp-admin/admin-ajax.php"])
+def test_a_script_s_post_reads_a_form_s_token_only_back_to_its_page(path):
+    """A form its page's script posts back to the page (Icinga Web's) holds the token; a
+    script's post elsewhere (WordPress's admin-ajax.php) sends what the script holds, which
+    no form need hold: left as recorded."""
+    result = conv(lost("/config/general"),
+                  entry(path, "POST", form=[("CSRFToken", TOKEN), ("a", "b")], mime=HTML,
+                        body="<p>ok</p>", resource_type="xhr",
+                        headers=[("Referer", f"{ORIGIN}/config/general")]))
+    read = form_field(step(result, 2), "CSRFToken") != ir.Template.literal(TOKEN)
+    assert read == (path == "/config/general")

@@ -1247,16 +1247,20 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
                    state: _State) -> str | None:
     """A variable for a form's token (a hidden input by a framework's name for one:
     ``csrfmiddlewaretoken``, ``authenticity_token``, ``_token``, ``__VIEWSTATE``,
-    ``_wpnonce``, ``SAMLResponse`` …) that no recorded answer holds, sent from a page whose
-    body the recording lacks (an exporter left it out, or DevTools had dropped the page it
-    left): read from that page's live answer, the input of that name in the form that posts
-    to this request's path (its action resolved against the page's URL), as a browser sends
-    it. None where no such page precedes, or the value may be anything else."""
+    ``_wpnonce``, ``SAMLResponse`` …) that no recorded answer holds, submitted (a navigation,
+    or a script's post back to the page's own path, as Icinga Web's forms are) from a page
+    whose body the recording lacks (an exporter left it out, or DevTools had
+    dropped the page it left): read from that page's live answer, the input of that name in
+    the form that posts to this request's path (its action resolved against the page's URL),
+    as a browser sends it. None where no such page precedes, or the value may be anything
+    else."""
     page = state.lost_pages.get(step.number)
     text = _literal_text(value)
     if page is None or not text or not token_like(text) or not FORM_TOKEN_NAME.search(name) \
             or state.index.get(text):
         return None
+    if not is_navigation(step) and step.request.path != page.request.path:
+        return None  # a script's post elsewhere may send what the script holds, no form's
     if any(text in answer for answer in _recorded_answers(state)):
         return None  # a recorded answer holds it (where no rule found it): not the page's
     source = Source(page.number, text, identifier(name) or "token", "form_input", expr=name,
