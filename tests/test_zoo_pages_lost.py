@@ -17,15 +17,12 @@ run here.
 from __future__ import annotations
 
 import json
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import test_zoo_recorded_port as registry
-from conftest import locust_headless
 
 from fixtures.record import to_pages_lost_har
-from fixtures.zoo.instance import free_port
 from har2locust_plus import Options, ThinkTime, convert
 
 pytestmark = [pytest.mark.e2e]
@@ -56,22 +53,4 @@ def test_a_journey_exported_without_its_pages_bodies_replays_on_a_fresh_instance
     read = [d.message for d in result.scenario.diagnostics
             if "whose body is not in the recording" in d.message]
     assert read, "no form token was read from a page the recording lacks"
-    env_var, *more = [s.env for s in result.scenario.secrets if s.kind == zoo.secret]
-    assert len(more) == len(zoo.more_secrets), (more, zoo.more_secrets)
-    script = tmp_path / "locustfile.py"
-    script.write_text(result.code, encoding="utf-8")
-    with ExitStack() as stack:
-        app = stack.enter_context(zoo.launcher(free_port()))
-        before = app.state()
-        run = locust_headless(script, app.url, tmp_path, seconds=zoo.seconds, users=zoo.users,
-                              extra=("--stop-timeout", zoo.stop_timeout),
-                              env={env_var: zoo.password,
-                                   **dict(zip(more, zoo.more_secrets, strict=True))})
-        outcome = registry.Outcome(run, before, app.state(), app.url)
-        said = app.log() if callable(getattr(app, "log", None)) else ""
-    try:
-        zoo.judge(outcome)
-    except AssertionError as failed:
-        failed.args = (f"{failed.args[0] if failed.args else ''}\n  server log (tail):\n"
-                       f"{said[-3000:]}",)
-        raise
+    registry.replay_on_a_free_port(zoo, result, tmp_path)

@@ -77,6 +77,7 @@ import test_zoo_zabbix as zabbix
 import zoo_runs
 from conftest import ZOO_STOP_TIMEOUT, LocustRun, locust_headless
 
+from fixtures.zoo.instance import free_port
 from har2locust_plus import Options, ThinkTime, convert
 
 pytestmark = [pytest.mark.e2e]
@@ -878,6 +879,32 @@ ZOOS = [
     Zoo("oscar", _oscar, oscar.PASSWORD, lambda o: oscar.assert_orders_placed(o.run, o.after),
         users=oscar.USERS),
 ]
+
+
+def replay_on_a_free_port(zoo: Zoo, result: Any, tmp_path: Path) -> None:
+    """Run a conversion's script (``result``) of ``zoo``'s journey with real Locust against a
+    fresh instance on a free port, and judge the run by the app's own module's assertions
+    (what the server said added to a failure): ``test_zoo_sanitized.py`` and
+    ``test_zoo_pages_lost.py``, each on its rewriting of the recording."""
+    env_var, *more = [s.env for s in result.scenario.secrets if s.kind == zoo.secret]
+    assert len(more) == len(zoo.more_secrets), (more, zoo.more_secrets)
+    script = tmp_path / "locustfile.py"
+    script.write_text(result.code, encoding="utf-8")
+    with ExitStack() as stack:
+        app = stack.enter_context(zoo.launcher(free_port()))
+        before = app.state()
+        run = locust_headless(script, app.url, tmp_path, seconds=zoo.seconds, users=zoo.users,
+                              extra=("--stop-timeout", zoo.stop_timeout),
+                              env={env_var: zoo.password,
+                                   **dict(zip(more, zoo.more_secrets, strict=True))})
+        outcome = Outcome(run, before, app.state(), app.url)
+        said = app.log() if callable(getattr(app, "log", None)) else ""
+    try:
+        zoo.judge(outcome)
+    except AssertionError as failed:
+        failed.args = (f"{failed.args[0] if failed.args else ''}\n  server log (tail):\n"
+                       f"{said[-3000:]}",)
+        raise
 
 
 def _port_taken(port: int) -> str | None:
