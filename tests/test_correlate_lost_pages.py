@@ -15,6 +15,7 @@ from locust.exception import RescheduleTask
 from lxml import etree
 from test_correlate import (
     HTML,
+    JSON,
     ORIGIN,
     api,
     conv,
@@ -223,3 +224,22 @@ def test_a_script_s_post_reads_a_form_s_token_only_back_to_its_page(path):
                         headers=[("Referer", f"{ORIGIN}/config/general")]))
     read = form_field(step(result, 2), "CSRFToken") != ir.Template.literal(TOKEN)
     assert read == (path == "/config/general")
+
+
+def test_a_token_read_from_a_lost_page_serves_the_page_s_later_calls():
+    """phpMyAdmin's session token: its page's form posts back to the page (read there), and
+    the page's script sends the same token on every later call, some of whose answers echo
+    it: each later call sends the value read (an answer after the first use is no source)."""
+    result = conv(lost("/index.php"),
+                  entry("/index.php?route=/config/get", "POST", mime=JSON, resource_type="xhr",
+                        form=[("key", "Console"), ("token", TOKEN)],
+                        body=f'{{"success": true, "token": "{TOKEN}"}}',
+                        headers=[("Referer", f"{ORIGIN}/index.php")]),
+                  entry(f"/index.php?route=/sql&ajax_request=true&token={TOKEN}", mime=JSON,
+                        resource_type="xhr", body='{"success": true}',
+                        headers=[("Referer", f"{ORIGIN}/index.php")]))
+    e = extraction(result, 1)
+    assert (e.kind, e.expr, e.used_by) == ("form_input", "token", (2, 3))
+    assert form_field(step(result, 2), "token") == ir.Template((ir.VarRef(e.var),))
+    assert [q.value for q in step(result, 3).request.query if q.name == "token"] == [
+        ir.Template((ir.VarRef(e.var),))]

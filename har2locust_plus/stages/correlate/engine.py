@@ -180,7 +180,8 @@ class _State:
     lost_pages: dict[int, ir.Step] = field(default_factory=dict)
     # (step, its page's step, the form fields) read so (see _lost_page_ref), for the warning
     page_reads: list[tuple[int, int, list[str]]] = field(default_factory=list)
-    answers: list[str] | None = None  # every recorded answer's text (see _recorded_answers)
+    # (step, text) of every recorded answer's body and header values (see _answered_before)
+    answers: list[tuple[int, str]] | None = None
     # step → when its request was sent and its response complete (POSIX seconds), as recorded
     # (see _lookup)
     timed: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -1176,7 +1177,7 @@ def _lost_page_header_ref(header: ir.Header, step: ir.Step, state: _State) -> st
     page = state.lost_pages.get(step.number)
     text = _literal_text(header.value)
     if page is None or not text or not token_like(text) or state.index.get(text) or \
-            any(text in answer for answer in _recorded_answers(state)):
+            _answered_before(text, step, state):
         return None
     source = Source(page.number, text, identifier(header.name.lower().removeprefix("x-"))
                     or "csrf_token", "xpath", expr=_PAGE_CSRF_XPATH, rank=RANK_TEXT,
@@ -1184,6 +1185,7 @@ def _lost_page_header_ref(header: ir.Header, step: ir.Step, state: _State) -> st
                     id_like=True)
     var = _extraction_for(source, step, state)
     _page_read(step, page, header.name, state)
+    state.index.setdefault(text, []).append(source)  # a later request's too
     return var
 
 
@@ -1261,13 +1263,14 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
         return None
     if not is_navigation(step) and step.request.path != page.request.path:
         return None  # a script's post elsewhere may send what the script holds, no form's
-    if any(text in answer for answer in _recorded_answers(state)):
-        return None  # a recorded answer holds it (where no rule found it): not the page's
+    if _answered_before(text, step, state):
+        return None  # an earlier answer holds it (where no rule found it): not the page's
     source = Source(page.number, text, identifier(name) or "token", "form_input", expr=name,
                     anchors=((PATH_ANCHOR, _decoded_path(path)),), rank=RANK_TEXT,
                     how=f"input {name[:40]} of a page not recorded", id_like=True)
     var = _extraction_for(source, step, state)
     _page_read(step, page, name, state)
+    state.index.setdefault(text, []).append(source)  # a later request's too (a script's)
     return var
 
 
@@ -1282,8 +1285,7 @@ def _lost_page_query(query: tuple[ir.QueryParam, ...], recorded: tuple[ir.QueryP
               if param.value is was.value and param.name and FORM_TOKEN_NAME.search(param.name)
               and (text := _literal_text(param.value)) and token_like(text)
               and not state.index.get(text)]
-    if not tokens or any(_literal_text(query[i].value) in answer for i in tokens
-                         for answer in _recorded_answers(state)):
+    if not tokens or any(_answered_before(query[i].value.text, step, state) for i in tokens):
         return query
     page = state.lost_pages[step.number]
     anchors: list[tuple[str, str | ir.VarRef | ir.Template]] = [("/", _decoded_path(path))]
@@ -1298,6 +1300,7 @@ def _lost_page_query(query: tuple[ir.QueryParam, ...], recorded: tuple[ir.QueryP
         out[i] = replace(param, value=ir.Template((ir.VarRef(
             _extraction_for(source, step, state)),)))
         _page_read(step, page, param.name, state)
+        state.index.setdefault(source.value, []).append(source)  # a later request's too
     return tuple(out)
 
 
@@ -1316,13 +1319,15 @@ def _page_read(step: ir.Step, page: ir.Step, name: str, state: _State) -> None:
         state.page_reads.append((step.number, page.number, [name]))
 
 
-def _recorded_answers(state: _State) -> list[str]:
-    """Every recorded answer's body and header values (read once)."""
+def _answered_before(value: str, step: ir.Step, state: _State) -> bool:
+    """Does an answer recorded before ``step`` hold ``value`` anywhere (its body, a header)?
+    (Read once: each answer's text with its step.)"""
     if state.answers is None:
-        state.answers = [text for step in state.steps if step.response is not None
-                         for text in (step.response.text or "",
-                                      *(v for _, v in step.response.headers)) if text]
-    return state.answers
+        state.answers = [(other.number, text) for other in state.steps
+                         if other.response is not None
+                         for text in (other.response.text or "",
+                                      *(v for _, v in other.response.headers)) if text]
+    return any(value in text for number, text in state.answers if number < step.number)
 
 
 def _pages_lost(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, ir.Step]:
