@@ -243,3 +243,21 @@ def test_a_token_read_from_a_lost_page_serves_the_page_s_later_calls():
     assert form_field(step(result, 2), "token") == ir.Template((ir.VarRef(e.var),))
     assert [q.value for q in step(result, 3).request.query if q.name == "token"] == [
         ir.Template((ir.VarRef(e.var),))]
+
+
+def test_a_link_posted_as_a_form_sends_the_page_s_csrf_meta():
+    """Rails' ``data-method`` link (Redmine's "Sign out", ``<a data-method="post"
+    href="/logout">``): its script posts a form it builds with the ``csrf-token`` meta's token
+    under the ``csrf-param`` meta's name; a page without such a meta has no token for it."""
+    head = ('<meta name="csrf-param" content="authenticity_token">'
+            '<meta name="csrf-token" content="tokMeta">')
+    body = ('<form action="/issues/5"><input name="authenticity_token" value="tokIssue"></form>'
+            '<a data-method="post" rel="nofollow" href="/logout">Sign out</a>')
+    resp = _response(f"<html><head>{head}</head><body>{body}</body></html>")
+    assert runtime.from_form(resp, "step 14", "t", "authenticity_token",
+                             (("/", "/logout"),)) == "tokMeta"
+    assert runtime.from_form(resp, "step 14", "t", "authenticity_token",
+                             (("/", "/issues/5"),)) == "tokIssue"
+    resp = _response(f"<html><body>{body}</body></html>")
+    with pytest.raises(RescheduleTask):
+        runtime.from_form(resp, "step 14", "t", "authenticity_token", (("/", "/logout"),))

@@ -31,10 +31,9 @@ pytestmark = [pytest.mark.e2e]
 # so replay without them. Twenty of the registry's journeys were tried so (2026-12-07): the
 # others also need what only a lost page showed (Django admin's and Adminer's new object's id
 # in a list, WordPress's nonces its scripts hold, Laravel's signed link, htmx's token in
-# hx-headers, Redmine's data-method link posting the meta's token) and fail at that step;
-# WebForms' login (a 500 with its page's __VIEWSTATE read) is not understood yet.
+# hx-headers) and fail at that step.
 JOURNEYS = ("oauth", "drf", "express", "workbox", "symfony", "rails", "postfixadmin",
-            "phpmyadmin", "icingaweb", "roundcube")
+            "phpmyadmin", "icingaweb", "roundcube", "webforms", "redmine")
 
 
 @pytest.mark.parametrize("zoo", [pytest.param(zoo, id=zoo.name, marks=[

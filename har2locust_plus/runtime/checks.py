@@ -986,8 +986,8 @@ def from_link(resp, step, var, name, anchors, sent_in=()):
     for url in tree.xpath(links) if tree is not None else ():
         if url.startswith("#"):
             continue  # the page itself
-        try:
-            url = urljoin(page, url)  # a relative link's path, as the browser follows it
+        try:  # a relative link's path, as the browser follows it
+            url = urljoin(page, url)
         except ValueError:  # a URL urlsplit refuses, e.g. http://[::1/x
             continue
         query = anchored_query(url, anchors)
@@ -1016,7 +1016,9 @@ def from_form(resp, step, var, name, anchors, sent_in=()):
     """The value of the input name in the first form whose action holds anchors, as
     from_link's (the anchor "/" is its path, percent escapes decoded; an action resolved
     against the page's URL, none being the page's own): the token of the form for this
-    object."""
+    object. Without such a form, the page's token where its csrf-param meta names name: a
+    link the page's script posts as a form (Rails' data-method, Turbo's data-turbo-method)
+    sends its csrf-token meta's."""
     tree = parsed_html(resp)
     page = getattr(resp, "url", None) or ""
     for form in tree.iter("form") if tree is not None else ():
@@ -1028,6 +1030,13 @@ def from_form(resp, step, var, name, anchors, sent_in=()):
             for field in form.iter("input"):
                 if field.get("name") == name and field.get("value") is not None:
                     return sendable(resp, step, var, field.get("value"), sent_in)
+    metas = (
+        {m.get("name"): m.get("content") for m in tree.iter("meta")}
+        if tree is not None
+        else {}
+    )
+    if metas.get("csrf-param") == name and metas.get("csrf-token"):
+        return sendable(resp, step, var, metas["csrf-token"], sent_in)
     stop_flow(resp, step, var)
 
 
