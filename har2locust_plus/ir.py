@@ -355,13 +355,15 @@ class Extraction:
     ``html_row_value`` (the same rows; ``expr`` is an XPath from the row, an input's value),
     ``form_input`` (``expr`` is an input's name, in the first form whose action holds
     ``anchors``, as a link's: the token of the form for this object),
-    ``document`` (the whole JSON document, which a later request sends back changed).
+    ``document`` (the whole JSON document, which a later request sends back changed),
+    ``page_csrf`` (the CSRF token a page gives its script, for the header ``expr``: a csrf
+    meta or hidden input, else htmx's ``hx-headers``).
     """
 
     var: str
     kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link", "named_link",
                   "json_html", "row", "json_row", "html_row", "html_row_value", "form_input",
-                  "document"]
+                  "document", "page_csrf"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments

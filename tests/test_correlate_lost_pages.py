@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pytest
 from locust.exception import RescheduleTask
-from lxml import etree
 from test_correlate import (
     HTML,
     JSON,
@@ -124,19 +123,25 @@ def test_a_csrf_header_of_a_page_not_recorded_is_read_from_its_meta():
                       headers=[("X-CSRFToken", HEADER_TOKEN), ("Cookie", "session=s3ss10n"),
                                ("Referer", f"{ORIGIN}/tasks/1725")]))
     e = extraction(result, 1)
-    assert (e.kind, e.recorded) == ("xpath", HEADER_TOKEN)
+    assert (e.kind, e.expr, e.recorded) == ("page_csrf", "X-CSRFToken", HEADER_TOKEN)
     assert header(step(result, 2), "X-CSRFToken") == ir.Template((ir.VarRef(e.var),))
     assert _reads(result)
-    xpath = etree.XPath(e.expr)
-    for head, want in [
+    assert "from_page_csrf(" in result.code
+    hidden = '<form><input type=hidden name="csrf_token" value="tokInput"></form>'
+    for head, body, want in [
             ('<meta name="csrf-param" content="authenticity_token">'
-             '<meta name="csrf-token" content="tokRails">', "tokRails"),
+             '<meta name="csrf-token" content="tokRails">', hidden, "tokRails"),
             ('<meta name="_csrf_header" content="X-CSRF-TOKEN"><meta name="_csrf" '
-             'content="tokSpring">', "tokSpring"),
-            ('<meta name="viewport" content="width=device-width">', "tokInput")]:
-        resp = _response(f"<html><head>{head}</head><body><form><input type=hidden "
-                         f'name="csrf_token" value="tokInput"></form></body></html>')
-        assert runtime.from_xpath(resp, "step 1", e.var, xpath) == want, head
+             'content="tokSpring">', hidden, "tokSpring"),
+            ('<meta name="viewport" content="width=device-width">', hidden, "tokInput"),
+            ("", '<form><input name="csrf_token" value="typed"></form><div hx-headers=\'{"X-'
+             'CSRFToken": "tokHtmx"}\'>', "tokHtmx")]:  # htmx's, Django's pattern
+        resp = _response(f"<html><head>{head}</head><body>{body}</body></html>")
+        assert runtime.from_page_csrf(resp, "step 1", e.var, "x-csrftoken") == want, head
+    resp = _response('<html><body hx-headers=\'{"X-Other": "x"}\'><p>none</p></body></html>')
+    with pytest.raises(RescheduleTask):
+        runtime.from_page_csrf(resp, "step 1", e.var, "X-CSRFToken")
+    assert resp.failed.startswith(f"{e.var} not found in step 1"), resp.failed
 
 
 @pytest.mark.parametrize("case", ["a typed field", "not a token", "held by an answer",

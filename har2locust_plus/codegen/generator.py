@@ -842,6 +842,8 @@ class FastHttpGenerator:
             helper, last = "from_json", py_value(tuple(ex.path))
         elif ex.kind == "header":
             helper, last = "from_header", py_str(ex.expr)
+        elif ex.kind == "page_csrf":
+            helper, last = "from_page_csrf", py_str(ex.expr)
         elif ex.kind in ("link", "form_input"):
             helper = "from_link" if ex.kind == "link" else "from_form"
             last = py_str(ex.expr)
@@ -904,7 +906,7 @@ class FastHttpGenerator:
         if ex.kind in ("xpath", "xml", "json_html", "html_row_value"):
             return self.constant(ex.var, "XPATH", ex.expr, _Call(
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
-        if ex.kind in ("link", "form_input", "header", "json_row", "document") or (
+        if ex.kind in ("link", "form_input", "header", "json_row", "document", "page_csrf") or (
                 ex.kind == "json" and not ex.expr):
             return None
         return self.regex_constant(ex.var, ex.expr)

@@ -889,6 +889,35 @@ def from_xpath(resp, step, var, xpath, sent_in=()):
     return sendable(resp, step, var, str(found[0]), sent_in)
 
 
+def from_page_csrf(resp, step, var, header, sent_in=()):
+    """The CSRF token a page gives its script to send in header: the first <meta> or hidden
+    <input> whose name says CSRF (not the name of the parameter or header to send it in:
+    Rails' csrf-param, Spring's _csrf_header), else its value in htmx's hx-headers."""
+    tree = parsed_html(resp)
+    for element in tree.iter("meta", "input") if tree is not None else ():
+        name = (element.get("name") or "").lower()
+        if not re.search("[cx]srf", name) or "param" in name or "header" in name:
+            continue
+        if element.tag == "meta":
+            value = element.get("content")
+        elif (element.get("type") or "").lower() == "hidden":
+            value = element.get("value")
+        else:
+            continue
+        if value:
+            return sendable(resp, step, var, value, sent_in)
+    given_headers = "//@hx-headers | //@data-hx-headers"
+    for given in tree.xpath(given_headers) if tree is not None else ():
+        try:
+            headers = json.loads(given)
+        except ValueError:
+            continue
+        for key, value in headers.items() if isinstance(headers, dict) else ():
+            if key.lower() == header.lower() and isinstance(value, str) and value:
+                return sendable(resp, step, var, value, sent_in)
+    stop_flow(resp, step, var)
+
+
 def parsed_xml(resp):
     """The response body as an XML tree (no entities, no network), parsed once per response;
     None if it is no well-formed XML."""

@@ -1171,31 +1171,23 @@ def _csrf_header(header: ir.Header, step: ir.Step, state: _State, sent: list[str
 def _lost_page_header_ref(header: ir.Header, step: ir.Step, state: _State) -> str | None:
     """A variable for a CSRF header's token that no recorded answer or cookie holds, sent by
     the script of a page whose body the recording lacks (see :func:`_lost_page_ref`): read
-    from that live page where frameworks give a page's script its token, the first
-    ``<meta name="csrf-token">`` (Rails, Laravel, Flask-WTF's pages; Spring's ``_csrf``) or
-    hidden input whose name says CSRF."""
+    from that live page where frameworks give a page's script its token (the run time's
+    ``from_page_csrf``: the first ``<meta name="csrf-token">``, as Rails', Laravel's and
+    Flask-WTF's pages have it, Spring's ``_csrf``, or hidden input whose name says CSRF; else
+    htmx's ``hx-headers``, ``{"X-CSRFToken": …}``)."""
     page = state.lost_pages.get(step.number)
     text = _literal_text(header.value)
     if page is None or not text or not token_like(text) or state.index.get(text) or \
             _answered_before(text, step, state):
         return None
     source = Source(page.number, text, identifier(header.name.lower().removeprefix("x-"))
-                    or "csrf_token", "xpath", expr=_PAGE_CSRF_XPATH, rank=RANK_TEXT,
+                    or "csrf_token", "page_csrf", expr=header.name, rank=RANK_TEXT,
                     how=f"the CSRF token of a page not recorded, for {header.name[:30]}",
                     id_like=True)
     var = _extraction_for(source, step, state)
     _page_read(step, page, header.name, state)
     state.index.setdefault(text, []).append(source)  # a later request's too
     return var
-
-
-# the first <meta> or hidden <input> of a page whose name says CSRF (or XSRF), but not the
-# name of the parameter or header to send it in (Rails' csrf-param, Spring's _csrf_header)
-_LOWER = "translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-_CSRF_NAMED = (f"(contains({_LOWER}, 'csrf') or contains({_LOWER}, 'xsrf')) and "
-               f"not(contains({_LOWER}, 'param')) and not(contains({_LOWER}, 'header'))")
-_PAGE_CSRF_XPATH = (f"(//meta[{_CSRF_NAMED}]/@content | "
-                    f"//input[@type='hidden'][{_CSRF_NAMED}]/@value)[1]")
 
 
 def _name_part_at(name: str, part: str) -> int:
