@@ -266,3 +266,32 @@ def test_a_link_posted_as_a_form_sends_the_page_s_csrf_meta():
     resp = _response(f"<html><body>{body}</body></html>")
     with pytest.raises(RescheduleTask):
         runtime.from_form(resp, "step 14", "t", "authenticity_token", (("/", "/logout"),))
+
+
+@pytest.mark.parametrize(("name", "token"), [
+    ("__csrf_magic", "sid:4f8643c0a1b2c3d4e5f60718293a4b5c6d7e8f90,1796407880"),  # Cacti's
+    ("_csrf", "0b9c3e5a-8d2f-4c61-9a7e-3f5d1c2b4a68"),  # Spring Security's, a UUID
+])
+def test_a_lost_page_s_token_is_read_whole_not_made_as_a_client_s_time_or_uuid(name, token):
+    """A token holding a moment (Cacti's csrf-magic ``sid:…,<epoch>``) or shaped as a UUID
+    (Spring Security's ``_csrf``) is the page's, whole: not a time or a UUID the client
+    made."""
+    result = conv(lost("/login"),
+                  entry("/login", "POST", status=302, form=[(name, token), ("a", "b")],
+                        headers=[("Referer", f"{ORIGIN}/login")],
+                        response_headers=[("Location", "/")]))
+    e = extraction(result, 1)
+    assert (e.kind, e.expr, e.recorded) == ("form_input", name, token)
+    assert form_field(step(result, 2), name) == ir.Template((ir.VarRef(e.var),))
+    assert not step(result, 2).generated
+
+
+def test_a_double_submit_token_a_cookie_holds_is_the_jar_s():
+    """A form's token that the request's cookie also holds (double-submit) is read from the
+    live jar, as any cookie's value, not from the page."""
+    result = conv(lost("/login"),
+                  entry("/login", "POST", status=302, form=[("csrf_token", TOKEN)],
+                        headers=[("Referer", f"{ORIGIN}/login"), ("Cookie", f"csrf={TOKEN}")],
+                        response_headers=[("Location", "/")]))
+    assert not _reads(result)
+    assert not step(result, 1).extractions

@@ -1116,11 +1116,12 @@ def _header(header: ir.Header, step: ir.Step, state: _State, sent: list[str]) ->
         return header
     value = _csrf_header(header, step, state, sent) if state.no_cookies and \
         _CSRF_HEADER.search(low) else None
+    if value is None and _CSRF_HEADER.search(low) and \
+            (var := _lost_page_header_ref(header, step, state)) is not None:
+        sent.append(header.value.text)
+        value = ir.Template((ir.VarRef(var),))  # whole: not a UUID the client made
     if value is None:
         value = _text(header.value, step, state, sent, key=low, whole=True)
-        if value is header.value and _CSRF_HEADER.search(low) and \
-                (var := _lost_page_header_ref(header, step, state)) is not None:
-            value = ir.Template((ir.VarRef(var),))
     named = next((ir.Template(ir.merge_parts([header.name[:at], ir.VarRef(var),
                                               header.name[at + len(part):]]))
                   for part, var in state.cookie_parts.items()
@@ -1178,7 +1179,7 @@ def _lost_page_header_ref(header: ir.Header, step: ir.Step, state: _State) -> st
     page = state.lost_pages.get(step.number)
     text = _literal_text(header.value)
     if page is None or not text or not token_like(text) or state.index.get(text) or \
-            _answered_before(text, step, state):
+            _a_cookie(text, state) or _answered_before(text, step, state):
         return None
     source = Source(page.number, text, identifier(header.name.lower().removeprefix("x-"))
                     or "csrf_token", "page_csrf", expr=header.name, rank=RANK_TEXT,
@@ -1230,11 +1231,10 @@ def _form_value(name: str, value: ir.Template, step: ir.Step, state: _State, sen
                 path: ir.Template | None) -> ir.Template:
     """A form field's value, correlated; a token no recorded answer holds, sent from a page
     whose body the recording lacks, read from that live page (:func:`_lost_page_ref`)."""
-    found = _text(value, step, state, sent, key=name, whole=True)
-    if found is value and path is not None and \
-            (var := _lost_page_ref(name, value, path, step, state)) is not None:
-        return ir.Template((ir.VarRef(var),))
-    return found
+    if path is not None and (var := _lost_page_ref(name, value, path, step, state)) is not None:
+        sent.append(value.text)
+        return ir.Template((ir.VarRef(var),))  # whole: not a time or a UUID the client made
+    return _text(value, step, state, sent, key=name, whole=True)
 
 
 def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.Step,
@@ -1251,7 +1251,7 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
     page = state.lost_pages.get(step.number)
     text = _literal_text(value)
     if page is None or not text or not token_like(text) or not FORM_TOKEN_NAME.search(name) \
-            or state.index.get(text):
+            or state.index.get(text) or _a_cookie(text, state):
         return None
     if not is_navigation(step) and step.request.path != page.request.path:
         return None  # a script's post elsewhere may send what the script holds, no form's
@@ -1309,6 +1309,12 @@ def _page_read(step: ir.Step, page: ir.Step, name: str, state: _State) -> None:
         state.page_reads[-1][2].append(name)
     else:
         state.page_reads.append((step.number, page.number, [name]))
+
+
+def _a_cookie(value: str, state: _State) -> bool:
+    """Is ``value`` a cookie's the request sends or the jar holds (a double-submit token,
+    read from the jar as any cookie's)?"""
+    return value in state.step_cookies or value in state.cookies
 
 
 def _answered_before(value: str, step: ir.Step, state: _State) -> bool:
