@@ -295,3 +295,29 @@ def test_a_double_submit_token_a_cookie_holds_is_the_jar_s():
                         response_headers=[("Location", "/")]))
     assert not _reads(result)
     assert not step(result, 1).extractions
+
+
+def test_a_signed_link_of_a_lost_page_is_read_whole_by_its_path():
+    """Laravel's signed URL (``/notes/4711/export?expires=…&signature=…``): its expiry (a time
+    the server chose, not the client) and signature both from this run's link to the note."""
+    signature = "bd0fa3a905c1e2d3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3e5487d61"
+    result = conv(entry("/notes", "POST", status=302, form=[("title", "Milk")],
+                        response_headers=[("Location", "/notes/4711")]),
+                  lost("/notes"),
+                  entry(f"/notes/4711/export?expires=1796558668&signature={signature}",
+                        headers=[("Referer", f"{ORIGIN}/notes")], body="<p>ok</p>"))
+    note = extraction(result, 1)
+    reads = {e.expr: e for e in step(result, 2).extractions}
+    assert set(reads) == {"expires", "signature"}
+    for e in reads.values():
+        assert e.kind == "link"
+        assert e.anchors == (("/", ir.Template(("/notes/", ir.VarRef(note.var), "/export"))),)
+    assert {q.name: q.value for q in step(result, 3).request.query} == {
+        name: ir.Template((ir.VarRef(e.var),)) for name, e in reads.items()}
+    assert not step(result, 3).generated
+    live = (f'<a href="{ORIGIN}/notes/51/export?expires=1796999999&amp;signature=sigOther">x</a>'
+            f'<a href="{ORIGIN}/notes/77/export?expires=1796558999&amp;signature=sigThis">x</a>')
+    resp = _response(live, url=f"{ORIGIN}/notes")
+    anchors = (("/", "/notes/77/export"),)
+    assert [runtime.from_link(resp, "step 2", "v", name, anchors)
+            for name in ("expires", "signature")] == ["1796558999", "sigThis"]

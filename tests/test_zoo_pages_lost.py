@@ -30,10 +30,11 @@ pytestmark = [pytest.mark.e2e]
 # The journeys whose lost pages handed out only form tokens, link tokens and CSRF headers, and
 # so replay without them. Twenty-one of the registry's journeys were tried so (2026-12-07): the
 # others also need what only a lost page showed (Django admin's and Adminer's new object's id
-# in a list, Flask-WTF's API key in a page's text, WordPress's nonces its scripts hold,
-# Laravel's signed link) and fail at that step.
+# in a list, Flask-WTF's API key in a page's text, WordPress's nonces its scripts hold) and fail
+# at that step.
 JOURNEYS = ("oauth", "drf", "express", "workbox", "symfony", "rails", "postfixadmin",
-            "phpmyadmin", "icingaweb", "roundcube", "webforms", "redmine", "htmx", "cacti")
+            "phpmyadmin", "icingaweb", "roundcube", "webforms", "redmine", "htmx", "cacti",
+            "laravel")
 
 
 @pytest.mark.parametrize("zoo", [pytest.param(zoo, id=zoo.name, marks=[

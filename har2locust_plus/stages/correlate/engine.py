@@ -814,10 +814,12 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     sent: list[str] = []
     path = _path(request.path, step, state, sent)
     semicolons = ";" in request.raw_query  # a separator, as recorded (Perl's CGI, RT)
-    query = tuple(_query(q, step, state, sent, semicolons) for q in request.query)
-    if step.number in state.lost_pages and query and request.method == "GET" and \
-            is_navigation(step):  # a link followed (a script's call is no link of the page)
-        query = _lost_page_query(query, request.query, path, step, state)
+    from_link = _lost_link_values(step, state)
+    query = tuple(q if i in from_link else _query(q, step, state, sent, semicolons)
+                  for i, q in enumerate(request.query))
+    if from_link:
+        sent.extend(request.query[i].value.text for i in from_link)
+        query = _lost_page_query(query, from_link, path, step, state)
     headers = tuple(_header(h, step, state, sent) for h in request.headers)
     body = _body(request.body, step, state, sent, path)
     state.sent.update(sent)
@@ -1266,34 +1268,55 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
     return var
 
 
-def _lost_page_query(query: tuple[ir.QueryParam, ...], recorded: tuple[ir.QueryParam, ...],
+def _lost_link_values(step: ir.Step, state: _State) -> frozenset[int]:
+    """The query values of a followed link (a ``GET`` navigation; a script's call is no link
+    of the page) that only the page it was followed from, whose body the recording lacks,
+    can have handed out (see :func:`_lost_page_ref`): a token under a token's name
+    (``?id=7&action=trash&_wpnonce=…``, Tomcat's ``CSRF_NONCE``, a ``token`` or ``sesskey``);
+    in a signed link (Laravel's ``/notes/4711/export?expires=…&signature=…``) every value it
+    holds that no earlier answer handed out, read with the signature. Their indexes."""
+    query = step.request.query
+    if step.number not in state.lost_pages or not query or step.request.method != "GET" or \
+            not is_navigation(step):
+        return frozenset()
+    literal = [i for i, param in enumerate(query) if param.name and param.value.is_literal
+               and (text := param.value.text) and not state.index.get(text)
+               and not _a_cookie(text, state)]
+    signed = any(_SIGNATURE_NAME.fullmatch(query[i].name) and token_like(query[i].value.text)
+                 for i in literal)
+    found = frozenset(i for i in literal if signed or FORM_TOKEN_NAME.search(query[i].name)
+                      and token_like(query[i].value.text))
+    if any(token_like(query[i].value.text) and _answered_before(query[i].value.text, step,
+                                                                  state) for i in found):
+        return frozenset()  # an earlier answer holds one (where no rule found it)
+    return found
+
+
+def _lost_page_query(query: tuple[ir.QueryParam, ...], from_link: frozenset[int],
                      path: ir.Template, step: ir.Step, state: _State
                      ) -> tuple[ir.QueryParam, ...]:
-    """A link's token (``?id=7&action=trash&_wpnonce=…``, Tomcat's ``CSRF_NONCE``, a
-    ``token`` or ``sesskey``) that no recorded answer holds, in a request sent from a page
-    whose body the recording lacks (see :func:`_lost_page_ref`): read from that live page's
-    link to this request's path whose other parameters are this request's."""
-    tokens = [i for i, (param, was) in enumerate(zip(query, recorded, strict=True))
-              if param.value is was.value and param.name and FORM_TOKEN_NAME.search(param.name)
-              and (text := _literal_text(param.value)) and token_like(text)
-              and not state.index.get(text)]
-    if not tokens or any(_answered_before(query[i].value.text, step, state) for i in tokens):
-        return query
+    """The query with the values :func:`_lost_link_values` found read from the live page's
+    link to this request's path whose other parameters are this request's (this run's)."""
     page = state.lost_pages[step.number]
     anchors: list[tuple[str, str | ir.VarRef | ir.Template]] = [("/", _decoded_path(path))]
     anchors += [(param.name, param.value if not param.value.is_literal else param.value.text)
-                for i, param in enumerate(query) if i not in tokens and param.name]
+                for i, param in enumerate(query) if i not in from_link and param.name]
     out = list(query)
-    for i in tokens:
+    for i in sorted(from_link):
         param = query[i]
-        source = Source(page.number, param.value.text, identifier(param.name) or "token",
+        source = Source(page.number, param.value.text, identifier(param.name) or "value",
                         "link", expr=param.name, anchors=tuple(anchors), rank=RANK_TEXT,
                         how=f"link {param.name[:40]} of a page not recorded", id_like=True)
         out[i] = replace(param, value=ir.Template((ir.VarRef(
             _extraction_for(source, step, state)),)))
         _page_read(step, page, param.name, state)
-        state.index.setdefault(source.value, []).append(source)  # a later request's too
+        if token_like(source.value):
+            state.index.setdefault(source.value, []).append(source)  # a later request's too
     return tuple(out)
+
+
+# the parameter of a signed URL that signs the others (Laravel's, a presigned URL's)
+_SIGNATURE_NAME = re.compile(r"signature|sig|hmac|x-amz-signature|x-goog-signature", re.I)
 
 
 def _decoded_path(path: ir.Template) -> ir.Template:
