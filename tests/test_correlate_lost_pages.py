@@ -321,3 +321,20 @@ def test_a_signed_link_of_a_lost_page_is_read_whole_by_its_path():
     anchors = (("/", "/notes/77/export"),)
     assert [runtime.from_link(resp, "step 2", "v", name, anchors)
             for name in ("expires", "signature")] == ["1796558999", "sigThis"]
+
+
+def test_the_version_of_the_object_a_lost_page_s_form_edits_is_read_from_it():
+    """Rails' ``issue[lock_version]`` (a short number: no token, and in many answers): the
+    object's version on this run's form, as the recorded page had it; never a later
+    request's source (each form has its own)."""
+    result = conv(lost("/issues/2"),
+                  entry("/issues/2", "POST", status=302, form=[
+                      ("_method", "patch"), ("authenticity_token", TOKEN),
+                      ("issue[lock_version]", "7"), ("issue[notes]", "Fed the llamas")],
+                      headers=[("Referer", f"{ORIGIN}/issues/2")],
+                      response_headers=[("Location", "/issues/2")]))
+    reads = {e.expr: e for e in step(result, 1).extractions}
+    assert set(reads) == {"authenticity_token", "issue[lock_version]"}
+    assert form_field(step(result, 2), "issue[lock_version]") == ir.Template((
+        ir.VarRef(reads["issue[lock_version]"].var),))
+    assert form_field(step(result, 2), "issue[notes]") == ir.Template.literal("Fed the llamas")

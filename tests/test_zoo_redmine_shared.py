@@ -105,3 +105,26 @@ def _recorded_version() -> str:
               for e in entries if e["request"]["method"] == "POST"
               and re.search(r"/issues/\d+$", e["request"]["url"])]
     return sent
+
+
+def test_an_export_without_its_pages_bodies_reads_the_version_from_the_live_form(
+        redmine: type, tmp_path: Path) -> None:
+    """A DevTools export holds the HTML of the last page only
+    (``test_chromium_left_pages.py``): the issue's form, with its version and token, is not in
+    it. Both are read from this run's form (the form that posts to the issue's path), and every
+    shift adds its note."""
+    from fixtures.record import to_pages_lost_har
+
+    lost = tmp_path / "redmine-shared.har"
+    lost.write_text(json.dumps(to_pages_lost_har(json.loads(HAR.read_text("utf-8")))), "utf-8")
+    path, origin, env_var = convert_to_file(lost, tmp_path)
+    code = path.read_text("utf-8")
+    assert '"issue[lock_version]": self.issue_lock_version,' in code
+    assert "from_form(" in code and "//input[@name='issue[lock_version]']" not in code
+    run, before, state = _replay(redmine, path, origin, env_var, tmp_path)
+    why = f"{run.explain()}\nbefore: {before}\nserver state: {state}"
+    logins = state["logins"].get("alice", 0)
+    assert logins > 1, why
+    assert run.requests > 0 and run.failed == 0 and run.exceptions == [], why
+    assert state["shared"]["notes"] == {"alice": logins}, why
+    assert state["shared"]["lock_version"] == before["lock_version"] + logins, why

@@ -1243,7 +1243,9 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
                    state: _State) -> str | None:
     """A variable for a form's token (a hidden input by a framework's name for one:
     ``csrfmiddlewaretoken``, ``authenticity_token``, ``_token``, ``__VIEWSTATE``,
-    ``_wpnonce``, ``SAMLResponse`` …) that no recorded answer holds, submitted (a navigation,
+    ``_wpnonce``, ``SAMLResponse`` …) that no recorded answer holds, or for the version of
+    the object it edits (Rails' ``lock_version``, ``rev``: see ``rank.version_name``),
+    submitted (a navigation,
     or a script's post back to the page's own path, as Icinga Web's forms are) from a page
     whose body the recording lacks (an exporter left it out, or DevTools had
     dropped the page it left): read from that page's live answer, the input of that name in
@@ -1252,19 +1254,23 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
     else."""
     page = state.lost_pages.get(step.number)
     text = _literal_text(value)
-    if page is None or not text or not token_like(text) or not FORM_TOKEN_NAME.search(name) \
-            or state.index.get(text) or _a_cookie(text, state):
+    if page is None or not text:
+        return None
+    version = rank.version_name(name) and rank.version_value(text)
+    if not (version or token_like(text) and FORM_TOKEN_NAME.search(name)) or \
+            not version and state.index.get(text) or _a_cookie(text, state):
         return None
     if not is_navigation(step) and step.request.path != page.request.path:
         return None  # a script's post elsewhere may send what the script holds, no form's
-    if _answered_before(text, step, state):
+    if not version and _answered_before(text, step, state):
         return None  # an earlier answer holds it (where no rule found it): not the page's
     source = Source(page.number, text, identifier(name) or "token", "form_input", expr=name,
                     anchors=((PATH_ANCHOR, _decoded_path(path)),), rank=RANK_TEXT,
                     how=f"input {name[:40]} of a page not recorded", id_like=True)
     var = _extraction_for(source, step, state)
     _page_read(step, page, name, state)
-    state.index.setdefault(text, []).append(source)  # a later request's too (a script's)
+    if not version:  # a later request's too (a script's); a version is the form's alone
+        state.index.setdefault(text, []).append(source)
     return var
 
 
