@@ -354,7 +354,9 @@ class Extraction:
     of tag ``path[0]`` whose text holds the run-time value of ``anchors[0][1]``),
     ``html_row_value`` (the same rows; ``expr`` is an XPath from the row, an input's value),
     ``form_input`` (``expr`` is an input's name, in the first form whose action holds
-    ``anchors``, as a link's: the token of the form for this object),
+    ``anchors``, as a link's: the token of the form for this object), ``form_input_or_recorded``
+    (the same from a page the recording lacks, which may have been a field the user filled
+    in: ``recorded`` where the live page's form holds no value for it),
     ``document`` (the whole JSON document, which a later request sends back changed),
     ``page_csrf`` (the CSRF token a page gives its script, for the header ``expr``: a csrf
     meta or hidden input, else htmx's ``hx-headers``).
@@ -363,7 +365,7 @@ class Extraction:
     var: str
     kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link", "named_link",
                   "json_html", "row", "json_row", "html_row", "html_row_value", "form_input",
-                  "document", "page_csrf"]
+                  "form_input_or_recorded", "document", "page_csrf"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments

@@ -844,7 +844,7 @@ class FastHttpGenerator:
             helper, last = "from_header", py_str(ex.expr)
         elif ex.kind == "page_csrf":
             helper, last = "from_page_csrf", py_str(ex.expr)
-        elif ex.kind in ("link", "form_input"):
+        elif ex.kind in ("link", "form_input", "form_input_or_recorded"):
             helper = "from_link" if ex.kind == "link" else "from_form"
             last = py_str(ex.expr)
         elif ex.kind == "named_link":
@@ -877,8 +877,10 @@ class FastHttpGenerator:
             ex.path else []
         if helper in ("from_json_url", "from_header_url"):
             extra = [(_POS, reader)]
-        if ex.kind in ("link", "form_input"):
+        if ex.kind in ("link", "form_input", "form_input_or_recorded"):
             extra = [(_POS, py_value(ex.anchors))]
+        if ex.kind == "form_input_or_recorded":  # a field the user may have filled in
+            extra.append(("recorded=", py_str(ex.recorded)))
         if ex.kind == "named_link":  # the link's name, and the recorded id to fall back on
             name = py_value(ex.anchors[0][1]) if ex.anchors else py_str(str(ex.path[0]))
             extra = [(_POS, name), (_POS, py_str(ex.recorded))]
@@ -906,7 +908,8 @@ class FastHttpGenerator:
         if ex.kind in ("xpath", "xml", "json_html", "html_row_value"):
             return self.constant(ex.var, "XPATH", ex.expr, _Call(
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
-        if ex.kind in ("link", "form_input", "header", "json_row", "document", "page_csrf") or (
+        if ex.kind in ("link", "form_input", "form_input_or_recorded", "header", "json_row",
+                       "document", "page_csrf") or (
                 ex.kind == "json" and not ex.expr):
             return None
         return self.regex_constant(ex.var, ex.expr)

@@ -1041,13 +1041,14 @@ def anchored_query(url, anchors):
     return query
 
 
-def from_form(resp, step, var, name, anchors, sent_in=()):
+def from_form(resp, step, var, name, anchors, sent_in=(), recorded=None):
     """The value of the input name in the first form whose action holds anchors, as
     from_link's (the anchor "/" is its path, percent escapes decoded; an action resolved
     against the page's URL, none being the page's own): the token of the form for this
     object. Without such a form, the page's token where its csrf-param meta names name: a
     link the page's script posts as a form (Rails' data-method, Turbo's data-turbo-method)
-    sends its csrf-token meta's."""
+    sends its csrf-token meta's. recorded: what to send where the page's form holds no value
+    (a field the user filled in, on a page the recording lacks), else the step fails."""
     tree = parsed_html(resp)
     page = getattr(resp, "url", None) or ""
     for form in tree.iter("form") if tree is not None else ():
@@ -1057,8 +1058,11 @@ def from_form(resp, step, var, name, anchors, sent_in=()):
             continue
         if anchored_query(action, anchors) is not None:
             for field in form.iter("input"):
-                if field.get("name") == name and field.get("value") is not None:
-                    return sendable(resp, step, var, field.get("value"), sent_in)
+                value = field.get("value")
+                if field.get("name") != name or value is None:
+                    continue
+                if value or recorded is None:  # empty: a field for the user to fill in
+                    return sendable(resp, step, var, value, sent_in)
     metas = (
         {m.get("name"): m.get("content") for m in tree.iter("meta")}
         if tree is not None
@@ -1066,6 +1070,8 @@ def from_form(resp, step, var, name, anchors, sent_in=()):
     )
     if metas.get("csrf-param") == name and metas.get("csrf-token"):
         return sendable(resp, step, var, metas["csrf-token"], sent_in)
+    if recorded is not None and transport_problem(resp) is None:
+        return recorded
     stop_flow(resp, step, var)
 
 

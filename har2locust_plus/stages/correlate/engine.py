@@ -259,9 +259,10 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             f"the page of step {page_at} ({page.method} {ir.template_preview(page.path)}), "
             "whose body is not in the recording (an exporter left it out, or the browser "
             "dropped it when the page was left): read from that live page (a form's input of "
-            "that name in the form that posts to the step's path, a link's parameter in the "
-            "link to it, a CSRF header's token from its csrf meta); the step fails if the page "
-            "has none (`har2locust-plus record` keeps every page's body)"))
+            "that name in the form that posts to the step's path, sent as recorded where that "
+            "form holds no value, as a field the user filled in; a link's parameter in the "
+            "link to it, a CSRF header's token from its csrf meta, the step failing where the "
+            "page has none) (`har2locust-plus record` keeps every page's body)"))
     for value, (sent_at, out_at) in state.unread.items():
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
             f"step {sent_at} sends {_preview(value)}, which the response of step {out_at} "
@@ -1250,8 +1251,9 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
     whose body the recording lacks (an exporter left it out, or DevTools had
     dropped the page it left): read from that page's live answer, the input of that name in
     the form that posts to this request's path (its action resolved against the page's URL),
-    as a browser sends it. None where no such page precedes, or the value may be anything
-    else."""
+    as a browser sends it; where that form holds no value for it (the page is not in the
+    recording: it may have been a field the user filled in), the recorded one. None where no
+    such page precedes, or the value may be anything else."""
     page = state.lost_pages.get(step.number)
     text = _literal_text(value)
     if page is None or not text:
@@ -1264,7 +1266,8 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
         return None  # a script's post elsewhere may send what the script holds, no form's
     if not version and _answered_before(text, step, state):
         return None  # an earlier answer holds it (where no rule found it): not the page's
-    source = Source(page.number, text, identifier(name) or "token", "form_input", expr=name,
+    source = Source(page.number, text, identifier(name) or "token",
+                    "form_input" if version else "form_input_or_recorded", expr=name,
                     anchors=((PATH_ANCHOR, _decoded_path(path)),), rank=RANK_TEXT,
                     how=f"input {name[:40]} of a page not recorded", id_like=True)
     var = _extraction_for(source, step, state)
@@ -1704,12 +1707,15 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
         return None
     if followed and not best[0].creates:
         best = followed
-    if len(best) > 1 and isinstance(step, ir.Step) and any(s.kind in ("link", "form_input")
+    if len(best) > 1 and isinstance(step, ir.Step) and any(s.kind in _LINK_KINDS
                                                            for s in best):
         # a value every link of a list holds (the expiry of signed URLs made at once): from
         # the link this request follows, whose other parameters belong with it
         best.sort(key=lambda s: not _links_to(s, step))
     return next((s for s in best if s.name == wanted_name), best[0])
+
+
+_LINK_KINDS = ("link", "form_input", "form_input_or_recorded")  # read by a link's anchors
 
 
 def _links_to(source: Source, step: ir.Step) -> bool:

@@ -219,11 +219,11 @@ def token_like(value: str) -> bool:
 # _token (note[_token]), Spring's _csrf, ASP.NET's __RequestVerificationToken, __VIEWSTATE and
 # __EVENTVALIDATION, WordPress's _wpnonce, Drupal's form_token and form_build_id, Magento's
 # form_key, Moodle's sesskey, DokuWiki's sectok, Plone's _authenticator, JSF's
-# javax.faces.ViewState, SimpleSAMLphp's AuthState, SAML's SAMLResponse and RelayState, an
-# OAuth form_post's state
+# javax.faces.ViewState, SimpleSAMLphp's AuthState, SAML's SAMLResponse and RelayState. Not
+# OAuth's state: a client's script makes it (an authorize link's state is no page's)
 FORM_TOKEN_NAME = re.compile(r"csrf|xsrf|token|nonce|authenticity|viewstate|eventvalidation|"
                              r"form_?key|form_build_id|sesskey|sectok|authenticator|authstate|"
-                             r"saml|relaystate|^state$", re.I)
+                             r"saml|relaystate", re.I)
 
 _TOKEN_NAME = re.compile(r"[A-Za-z0-9]{16,128}")
 
