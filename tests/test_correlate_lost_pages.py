@@ -28,6 +28,7 @@ from test_correlate import (
 
 from har2locust_plus import ir
 from har2locust_plus.runtime import checks as runtime
+from har2locust_plus.stages.correlate.rank import form_state_name
 
 TOKEN = "Vq3xZp8LmT0rYw2KbN5sHd7JcF1gAe9u"
 HEADER_TOKEN = "IjE1NDBiMTEx.aw7w7A.UCUEX4xPp6lmtuUj3JAFTLlry4w"
@@ -195,8 +196,8 @@ def test_a_link_s_token_of_a_page_not_recorded_is_read_from_that_live_page_s_lin
     task = extraction(result, 1)
     e = extraction(result, 2)
     assert (e.kind, e.expr, e.recorded) == ("link", "_nonce", NONCE)
-    assert e.anchors == (("/", ir.Template(("/task",))), ("id", ir.Template((
-        ir.VarRef(task.var),))), ("action", "trash"))
+    assert e.anchors == (("/", ir.Template(("/task",))),
+                         ("id", ir.Template((ir.VarRef(task.var),))), ("action", "trash"))
     assert _reads(result)
     live = ('<a href="../task?id=51&amp;action=trash&amp;_nonce=nonceOther">trash</a>'
             '<a href="#top">top</a><a href="/task?id=77&amp;action=edit&amp;_nonce=nonceEdit">'
@@ -371,3 +372,67 @@ def test_an_oauth_state_the_client_made_stays_the_client_s():
                                    headers=[("Referer", f"{ORIGIN}/")], body="<p>Log in</p>"))
     assert not _reads(result)
     assert not step(result, 1).extractions
+
+
+def test_a_lost_page_s_anchors_hold_only_what_is_known_when_it_is_read():
+    """Tomcat's manager: the form's action holds the session (``;jsessionid=…``, set by the
+    page's own answer) and a nonce. The link is found by what is known when the page is read,
+    never by a value that page hands out itself (an error at run time: not yet assigned)."""
+    session = "9E9986703EAB1C2D3E4F5A6B7C8D9E0F"
+    nonce = "4B75366997A1B2C3D4E5F60718293A4B"
+    result = conv(entry("/manager/html", mime=HTML, body=None,
+                        response_headers=[("Set-Cookie", f"JSESSIONID={session}; Path=/")]),
+                  entry(f"/manager/html/stop;jsessionid={session}?path=/zoo&"
+                        f"org.apache.catalina.filters.CSRF_NONCE={nonce}", "POST",
+                        form=[("a", "b")], mime=HTML, body="<p>OK</p>",
+                        headers=[("Referer", f"{ORIGIN}/manager/html")]))
+    earlier = {e.var for s in result.scenario.steps if s.number < 1 for e in s.extractions}
+    read = [e for e in step(result, 1).extractions if e.kind == "link"]
+    assert [e.recorded for e in read] == [nonce]
+    refs = [part for _, value in read[0].anchors for part in (
+        value.parts if isinstance(value, ir.Template) else (value,))
+        if isinstance(part, ir.VarRef)]
+    assert all(ref.name in earlier for ref in refs), read[0].anchors
+
+
+@pytest.mark.parametrize(("name", "state"), [
+    ("view_time", True), ("@lastactivity", True), ("revision_id", True),
+    ("loaded_revision_created_at", True), ("parentRevId", True), ("wpStarttime", True),
+    ("rev", True), ("changecheck", True), ("sha1", True), ("rcsinfo", True),
+    ("field_version", False), ("title", False), ("summary", False), ("prev", False),
+    ("sha", False), ("id", False)])
+def test_the_names_of_an_edit_form_s_state(name, state):
+    assert form_state_name(name) is state
+
+
+def test_the_state_of_the_object_a_lost_page_s_form_edits_is_read_from_it():
+    """Trac's ``view_time`` (when the ticket form was shown: an edit of an older view is
+    refused), read from this run's form; the recorded one where that form holds none."""
+    result = conv(entry("/newticket", "POST", status=303, form=[("summary", "Zoo ticket")],
+                        response_headers=[("Location", "/ticket/5")]),
+                  lost("/ticket/5"),
+                  entry("/ticket/5", "POST", status=303, form=[
+                      ("__FORM_TOKEN", "2f7a9c1e5b3d8f0a4c6e"), ("view_time", "1796196161475052"),
+                      ("comment", "Fixed")],
+                      headers=[("Referer", f"{ORIGIN}/ticket/5")],
+                      response_headers=[("Location", "/ticket/5")]))
+    reads = {e.expr: e for e in step(result, 2).extractions}
+    assert set(reads) == {"__FORM_TOKEN", "view_time"}
+    assert reads["view_time"].kind == "form_input_or_recorded"
+    assert form_field(step(result, 3), "comment") == ir.Template.literal("Fixed")
+
+
+def test_a_page_a_form_s_post_answered_is_a_page_too():
+    """Tomcat's manager answers each command's ``POST`` with the page the next form is on
+    (its action's query holds the next nonce): that answer, lost, is the page read."""
+    first, second = "4B75366997A1B2C3D4E5F60718293A4B", "C0E07B57A1B2C3D4E5F60718FA85ACEB"
+    result = conv(lost("/manager/html"),
+                  entry(f"/manager/html/stop?path=/zoo&CSRF_NONCE={first}", "POST",
+                        form=[("a", "b")], mime=HTML, body=None,
+                        headers=[("Referer", f"{ORIGIN}/manager/html")]),
+                  entry(f"/manager/html/start?path=/zoo&CSRF_NONCE={second}", "POST",
+                        form=[("a", "b")], mime=HTML, body="<p>OK</p>",
+                        headers=[("Referer", f"{ORIGIN}/manager/html/stop?path=/zoo&"
+                                             f"CSRF_NONCE={first}")]))
+    assert [e.recorded for e in step(result, 1).extractions] == [first]
+    assert [e.recorded for e in step(result, 2).extractions] == [second]

@@ -1237,7 +1237,31 @@ def _form_value(name: str, value: ir.Template, step: ir.Step, state: _State, sen
     if path is not None and (var := _lost_page_ref(name, value, path, step, state)) is not None:
         sent.append(value.text)
         return ir.Template((ir.VarRef(var),))  # whole: not a time or a UUID the client made
-    return _text(value, step, state, sent, key=name, whole=True)
+    found = _text(value, step, state, sent, key=name, whole=True)
+    if found is value and path is not None and \
+            (var := _lost_page_state_ref(name, value, path, step, state)) is not None:
+        return ir.Template((ir.VarRef(var),))
+    return found
+
+
+def _lost_page_state_ref(name: str, value: ir.Template, path: ir.Template, step: ir.Step,
+                         state: _State) -> str | None:
+    """A variable for the state of the object a lost page's form edits, that nothing else
+    gave (a revision, the moment the form was shown: ``rank.form_state_name``), read from that
+    live form as :func:`_lost_page_ref` reads a token; the recorded value where the form holds
+    none."""
+    page = state.lost_pages.get(step.number)
+    text = _literal_text(value)
+    if page is None or not text or len(text) > 128 or any(ch.isspace() for ch in text) or \
+            not rank.form_state_name(name) or \
+            not is_navigation(step) and step.request.path != page.request.path:
+        return None
+    source = Source(page.number, text, identifier(name) or "state", "form_input_or_recorded",
+                    expr=name, anchors=_anchors(step, path, (), page, state), rank=RANK_TEXT,
+                    how=f"input {name[:40]} of a page not recorded", id_like=True)
+    var = _extraction_for(source, step, state)
+    _page_read(step, page, name, state)
+    return var
 
 
 def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.Step,
@@ -1268,7 +1292,7 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
         return None  # an earlier answer holds it (where no rule found it): not the page's
     source = Source(page.number, text, identifier(name) or "token",
                     "form_input" if version else "form_input_or_recorded", expr=name,
-                    anchors=((PATH_ANCHOR, _decoded_path(path)),), rank=RANK_TEXT,
+                    anchors=_anchors(step, path, (), page, state), rank=RANK_TEXT,
                     how=f"input {name[:40]} of a page not recorded", id_like=True)
     var = _extraction_for(source, step, state)
     _page_read(step, page, name, state)
@@ -1278,16 +1302,16 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
 
 
 def _lost_link_values(step: ir.Step, state: _State) -> frozenset[int]:
-    """The query values of a followed link (a ``GET`` navigation; a script's call is no link
-    of the page) that only the page it was followed from, whose body the recording lacks,
+    """The query values of a followed link or a form's action (a navigation; a script's call
+    is no link of the page) that only the page it was followed from, whose body the recording lacks,
     can have handed out (see :func:`_lost_page_ref`): a token under a token's name
     (``?id=7&action=trash&_wpnonce=…``, Tomcat's ``CSRF_NONCE``, a ``token`` or ``sesskey``);
     in a signed link (Laravel's ``/notes/4711/export?expires=…&signature=…``) every value it
     holds that no earlier answer handed out, read with the signature. Their indexes."""
     query = step.request.query
-    if step.number not in state.lost_pages or not query or step.request.method != "GET" or \
-            not is_navigation(step):
-        return frozenset()
+    if step.number not in state.lost_pages or not query or \
+            step.request.method not in ("GET", "POST") or not is_navigation(step):
+        return frozenset()  # (a POST's: its form's action, Tomcat's ?CSRF_NONCE=…)
     literal = [i for i, param in enumerate(query) if param.name and param.value.is_literal
                and (text := param.value.text) and not state.index.get(text)
                and not _a_cookie(text, state)]
@@ -1307,9 +1331,10 @@ def _lost_page_query(query: tuple[ir.QueryParam, ...], from_link: frozenset[int]
     """The query with the values :func:`_lost_link_values` found read from the live page's
     link to this request's path whose other parameters are this request's (this run's)."""
     page = state.lost_pages[step.number]
-    anchors: list[tuple[str, str | ir.VarRef | ir.Template]] = [("/", _decoded_path(path))]
-    anchors += [(param.name, param.value if not param.value.is_literal else param.value.text)
-                for i, param in enumerate(query) if i not in from_link and param.name]
+    anchors = _anchors(step, path, tuple(
+        (i, param) for i, param in enumerate(query)
+        if i not in from_link and param.name and step.request.query[i].value.is_literal),
+        page, state)
     out = list(query)
     for i in sorted(from_link):
         param = query[i]
@@ -1328,11 +1353,46 @@ def _lost_page_query(query: tuple[ir.QueryParam, ...], from_link: frozenset[int]
 _SIGNATURE_NAME = re.compile(r"signature|sig|hmac|x-amz-signature|x-goog-signature", re.I)
 
 
-def _decoded_path(path: ir.Template) -> ir.Template:
-    """A request's path as a form's action or a link's path anchor holds it: decoded, its
-    run-time values as they are."""
+def _anchors(step: ir.Step, path: ir.Template, params: tuple[tuple[int, ir.QueryParam], ...],
+             page: ir.Step, state: _State) -> tuple[tuple[str, str | ir.Template], ...]:
+    """The anchors of the form or link a request was sent by: its path, decoded (as a form's
+    action or a link's path is compared), and ``params`` (its other query parameters, by
+    index), this run's where every value in them is known when the page is read; else the
+    recorded ones, whose ids :func:`_anchored` makes the values known then (a value the page
+    hands out itself, Tomcat's ``;jsessionid=``, is not yet). No path where it was not
+    literal."""
+    live_path = _known_at(_decoded(path), page, state)
+    live = [(param.name, _known_at(param.value, page, state)) for _, param in params]
+    if live_path is not None and all(value is not None for _, value in live):
+        # the path a template (taken as it is), a literal parameter as its text
+        return ((PATH_ANCHOR, live_path), *(
+            (name, value.text if value.is_literal else value)  # type: ignore[union-attr]
+            for name, value in live))
+    recorded = step.request
+    return (((PATH_ANCHOR, unquote(recorded.path.text)),) if recorded.path.is_literal else ()) \
+        + tuple((param.name, recorded.query[i].value.text) for i, param in params)
+
+
+def _decoded(template: ir.Template) -> ir.Template:
+    """A request's path as a form's action or a link's path holds it: decoded, its run-time
+    values as they are."""
     return ir.Template(tuple(unquote(p) if isinstance(p, str) else replace(p, encoding="raw")
-                             for p in path.parts))
+                             for p in template.parts))
+
+
+def _known_at(template: ir.Template, page: ir.Step, state: _State) -> ir.Template | None:
+    """``template`` where each value it holds is known when the page of ``page`` is read: an
+    answer's read before it, or one the client made by then; else None."""
+    for part in template.parts:
+        if not isinstance(part, ir.VarRef):
+            continue
+        made = next((g for g in state.generated.values() if g.var == part.name), None)
+        if made is not None:
+            if made.used_by[0] > page.number:
+                return None
+        elif not any(at < page.number for at in state.assigned.get(part.name, ())):
+            return None
+    return template
 
 
 def _page_read(step: ir.Step, page: ir.Step, name: str, state: _State) -> None:
@@ -1370,7 +1430,8 @@ def _pages_lost(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, ir.St
         if page is not None and _sent_from(step.request, page.request):
             found[step.number] = page
         if is_navigation(step):
-            page = step if step.request.method == "GET" and _body_lost(step, main_origin) and \
+            page = step if step.request.method in ("GET", "POST") and \
+                _body_lost(step, main_origin) and \
                 "html" in step.response.mime_type.lower() else None  # type: ignore[union-attr]
     return found
 

@@ -227,6 +227,25 @@ def _words(name: str) -> tuple[str, ...]:
     return tuple(w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", name).lower()) if w)
 
 
+def form_state_name(name: str) -> bool:
+    """The name of a hidden input in which an edit form holds the state of the object it
+    edits, for the server to tell a stale edit (optimistic locking): a revision (Wagtail's
+    ``revision_id``, MediaWiki's ``parentRevId``, DokuWiki's ``rev`` and ``changecheck``,
+    Gitit's ``sha1``, ikiwiki's ``rcsinfo``) or the moment the form was shown or the object
+    last changed (Trac's ``view_time``, Roundup's ``@lastactivity``, MediaWiki's
+    ``wpStarttime`` and ``wpEdittime``, Wagtail's ``revision_created_at``). A ``version``
+    only by :func:`version_name` with a number's value (a tracker's "Version" is the user's)."""
+    words = _words(name)
+    return bool(words) and (words[-1] in _STATE_WORDS or words[-2:] in _STATE_ENDINGS
+                            or words[-3:] == ("revision", "created", "at"))
+
+
+_STATE_WORDS = frozenset({"rev", "revision", "revid", "sha1", "rcsinfo", "changecheck",
+                          "lastactivity", "starttime", "edittime"})
+_STATE_ENDINGS = frozenset({("view", "time"), ("last", "activity"), ("rev", "id"),
+                            ("revision", "id")})
+
+
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
 
 
