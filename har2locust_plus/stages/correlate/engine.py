@@ -1188,10 +1188,7 @@ def _lost_page_header_ref(header: ir.Header, step: ir.Step, state: _State) -> st
                     or "csrf_token", "page_csrf", expr=header.name, rank=RANK_TEXT,
                     how=f"the CSRF token of a page not recorded, for {header.name[:30]}",
                     id_like=True)
-    var = _extraction_for(source, step, state)
-    _page_read(step, page, header.name, state)
-    state.index.setdefault(text, []).append(source)  # a later request's too
-    return var
+    return _read_from_page(source, header.name, step, page, state, later=True)
 
 
 def _name_part_at(name: str, part: str) -> int:
@@ -1259,9 +1256,7 @@ def _lost_page_state_ref(name: str, value: ir.Template, path: ir.Template, step:
     source = Source(page.number, text, identifier(name) or "state", "form_input_or_recorded",
                     expr=name, anchors=_anchors(step, path, (), page, state), rank=RANK_TEXT,
                     how=f"input {name[:40]} of a page not recorded", id_like=True)
-    var = _extraction_for(source, step, state)
-    _page_read(step, page, name, state)
-    return var
+    return _read_from_page(source, name, step, page, state, later=False)
 
 
 def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.Step,
@@ -1269,10 +1264,9 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
     """A variable for a form's token (a hidden input by a framework's name for one:
     ``csrfmiddlewaretoken``, ``authenticity_token``, ``_token``, ``__VIEWSTATE``,
     ``_wpnonce``, ``SAMLResponse`` …) that no recorded answer holds, or for the version of
-    the object it edits (Rails' ``lock_version``, ``rev``: see ``rank.version_name``),
-    submitted (a navigation,
-    or a script's post back to the page's own path, as Icinga Web's forms are) from a page
-    whose body the recording lacks (an exporter left it out, or DevTools had
+    the object it edits (Rails' ``lock_version``: see ``rank.version_name``), submitted (a
+    navigation, or a script's post back to the page's own path, as Icinga Web's forms are)
+    from a page whose body the recording lacks (an exporter left it out, or DevTools had
     dropped the page it left): read from that page's live answer, the input of that name in
     the form that posts to this request's path (its action resolved against the page's URL),
     as a browser sends it; where that form holds no value for it (the page is not in the
@@ -1294,17 +1288,14 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
                     "form_input" if version else "form_input_or_recorded", expr=name,
                     anchors=_anchors(step, path, (), page, state), rank=RANK_TEXT,
                     how=f"input {name[:40]} of a page not recorded", id_like=True)
-    var = _extraction_for(source, step, state)
-    _page_read(step, page, name, state)
-    if not version:  # a later request's too (a script's); a version is the form's alone
-        state.index.setdefault(text, []).append(source)
-    return var
+    # a token serves later requests too (the page's script's); a version is its form's alone
+    return _read_from_page(source, name, step, page, state, later=not version)
 
 
 def _lost_link_values(step: ir.Step, state: _State) -> frozenset[int]:
     """The query values of a followed link or a form's action (a navigation; a script's call
-    is no link of the page) that only the page it was followed from, whose body the recording lacks,
-    can have handed out (see :func:`_lost_page_ref`): a token under a token's name
+    is no link of the page) that only the page it was followed from, whose body the recording
+    lacks, can have handed out (see :func:`_lost_page_ref`): a token under a token's name
     (``?id=7&action=trash&_wpnonce=…``, Tomcat's ``CSRF_NONCE``, a ``token`` or ``sesskey``);
     in a signed link (Laravel's ``/notes/4711/export?expires=…&signature=…``) every value it
     holds that no earlier answer handed out, read with the signature. Their indexes."""
@@ -1341,11 +1332,9 @@ def _lost_page_query(query: tuple[ir.QueryParam, ...], from_link: frozenset[int]
         source = Source(page.number, param.value.text, identifier(param.name) or "value",
                         "link", expr=param.name, anchors=tuple(anchors), rank=RANK_TEXT,
                         how=f"link {param.name[:40]} of a page not recorded", id_like=True)
-        out[i] = replace(param, value=ir.Template((ir.VarRef(
-            _extraction_for(source, step, state)),)))
-        _page_read(step, page, param.name, state)
-        if token_like(source.value):
-            state.index.setdefault(source.value, []).append(source)  # a later request's too
+        var = _read_from_page(source, param.name, step, page, state,
+                              later=token_like(source.value))
+        out[i] = replace(param, value=ir.Template((ir.VarRef(var),)))
     return tuple(out)
 
 
@@ -1395,12 +1384,19 @@ def _known_at(template: ir.Template, page: ir.Step, state: _State) -> ir.Templat
     return template
 
 
-def _page_read(step: ir.Step, page: ir.Step, name: str, state: _State) -> None:
-    """Remember, for the warning, a value read from a page the recording lacks."""
+def _read_from_page(source: Source, name: str, step: ir.Step, page: ir.Step, state: _State,
+                    *, later: bool) -> str:
+    """The variable ``step`` sends for ``name``, read by ``source`` from the live ``page``
+    the recording lacks; remembered for the warning, and, ``later``, as a source of later
+    requests that send the same value."""
+    var = _extraction_for(source, step, state)
     if state.page_reads and state.page_reads[-1][:2] == (step.number, page.number):
         state.page_reads[-1][2].append(name)
     else:
         state.page_reads.append((step.number, page.number, [name]))
+    if later:
+        state.index.setdefault(source.value, []).append(source)
+    return var
 
 
 def _a_cookie(value: str, state: _State) -> bool:
