@@ -23,6 +23,7 @@ from test_correlate import (
     form_field,
     header,
     page,
+    query,
     step,
 )
 
@@ -436,3 +437,162 @@ def test_a_page_a_form_s_post_answered_is_a_page_too():
                                              f"CSRF_NONCE={first}")]))
     assert [e.recorded for e in step(result, 1).extractions] == [first]
     assert [e.recorded for e in step(result, 2).extractions] == [second]
+
+
+# --- the object a post made, clicked in the list it landed on -----------------------------------
+
+TICKETS = "/admin/tickets/ticket/"
+
+
+def _made_then_clicked(*, title: str = "Replace the projector bulb",
+                       fields: tuple[tuple[str, str], ...] = (("priority", "low"),
+                                                              ("_save", "Save")),
+                       clicked: str = f"{TICKETS}16124/change/", list_body: str | None = None,
+                       landed: bool = True, then: tuple[dict, ...] = ()):
+    """Django admin's add: the post (its title and fields), the list it redirects to (its
+    body lost unless ``list_body``), the new ticket's link followed there."""
+    made = entry(f"{TICKETS}add/", "POST", status=302, form=[("title", title), *fields],
+                 response_headers=[("Location", TICKETS)] if landed else [])
+    listing = entry(TICKETS, mime=HTML, body=list_body,
+                    headers=[("Referer", f"{ORIGIN}{TICKETS}add/")])
+    return conv(made, listing, entry(clicked, headers=[("Referer", f"{ORIGIN}{TICKETS}")]),
+                *then)
+
+
+def test_an_object_made_then_clicked_in_a_list_not_recorded_is_read_from_its_row():
+    """The id is only in the list's link (its body lost): read from the live list's row that
+    holds a name the post gave the ticket, the typed title first, a button's label never."""
+    result = _made_then_clicked(then=(entry(f"{TICKETS}16124/change/", "POST", status=302,
+                                            form=[("title", "Replace the bulb")],
+                                            headers=[("Referer",
+                                                      f"{ORIGIN}{TICKETS}16124/change/")],
+                                            response_headers=[("Location", TICKETS)]),))
+    e = extraction(result, 2)
+    assert (e.kind, e.path, e.recorded) == ("html_row", ("tr li",), "16124")
+    assert [name for _, name in e.anchors] == [
+        ir.Template.literal("Replace the projector bulb"), ir.Template.literal("low")]
+    live = ir.Template((f"{TICKETS}", ir.VarRef(e.var), "/change/"))
+    assert step(result, 3).request.path == live
+    assert step(result, 4).request.path == live  # the edit's post: the same variable
+    [said] = [m for m in _reads(result) if m.startswith("step 3 ")]
+    assert "from the page of step 2 (GET /admin/tickets/ticket/)" in said
+    [typed] = _typed_rows(result)
+    assert typed.startswith(f"step 3 sends {e.var}, the id of what step 1 made, read from the "
+                            "live list's row that holds 'Replace the projector bulb'"), typed
+    assert typed.endswith("(`--unique title` gives each run its own)"), typed
+    assert not _typed_rows(_made_then_clicked(title="Zoo 1767261600"))  # new each run
+
+
+def test_a_typed_name_made_unique_is_this_run_s():
+    """``--unique title``: the row is found by the title this run sent, and no warning."""
+    result = conv(entry(f"{TICKETS}add/", "POST", status=302, form=[("title", "Bulb")],
+                        response_headers=[("Location", TICKETS)]),
+                  lost(TICKETS),
+                  entry(f"{TICKETS}16124/change/", headers=[("Referer", f"{ORIGIN}{TICKETS}")]),
+                  unique_fields=("title",))
+    sent = form_field(step(result, 1), "title")
+    assert sent.parts[0] == "Bulb " and isinstance(sent.parts[1], ir.VarRef)
+    assert extraction(result, 2).anchors == (("row", sent),)
+    assert not _typed_rows(result)
+
+
+def _typed_rows(result) -> list[str]:
+    return [d.message for d in result.scenario.diagnostics if "as step 1 typed it" in d.message]
+
+
+def test_a_name_the_client_made_comes_first():
+    """``Zoo 1767261600`` (the time the client made it: new each run) tells the row best."""
+    result = _made_then_clicked(title="Zoo 1767261600", fields=(("body", "first draft"),))
+    e = extraction(result, 2)
+    made = next(g for s in result.scenario.steps for g in s.generated
+                if g.recorded == "1767261600")
+    assert e.anchors[0][1] == ir.Template((ir.VarRef(made.var),))
+    assert e.anchors[1][1] == ir.Template.literal("first draft")
+
+
+def test_an_id_in_the_query_of_a_link_in_a_list_not_recorded_is_read_from_its_row():
+    """Flask-Admin's ``/admin/note/edit/?id=50772&url=…``, then its delete form's post."""
+    made = entry("/admin/note/new/", "POST", status=302, form=[("title", "Zoo note")],
+                 response_headers=[("Location", "/admin/note/")])
+    listing = lost("/admin/note/")
+    edit = entry("/admin/note/edit/?id=50772&url=/admin/note/",
+                 headers=[("Referer", f"{ORIGIN}/admin/note/")])
+    delete = entry("/admin/note/delete/", "POST", status=302, form=[("id", "50772")],
+                   headers=[("Referer", f"{ORIGIN}/admin/note/edit/?id=50772&url=/admin/note/")],
+                   response_headers=[("Location", "/admin/note/")])
+    result = conv(made, listing, edit, delete)
+    e = extraction(result, 2)
+    assert (e.kind, e.recorded) == ("html_row", "50772")
+    assert query(step(result, 3), "id") == ir.Template((ir.VarRef(e.var),))
+    assert form_field(step(result, 4), "id") == ir.Template((ir.VarRef(e.var),))
+    row = ('<table><tr><td><a href="/admin/note/edit/?id=7&amp;url=%2Fadmin%2Fnote%2F">e</a>'
+           '</td><td>Sentinel</td></tr><tr><td><a href="/admin/note/edit/?id=9&amp;url=%2F">e'
+           '</a></td><td>Zoo note</td></tr></table>')
+    pattern = __import__("re").compile(e.expr)
+    assert runtime.from_html_row(_response(row), "step 2", "id", pattern, "tr li",
+                                 ("Zoo note",)) == "9"
+
+
+@pytest.mark.parametrize("case", ["no post led there", "a login's landing page",
+                                  "the list's body recorded", "an id sent before",
+                                  "no name typed"])
+def test_an_id_clicked_in_a_list_not_recorded_stays_where_nothing_names_its_row(case):
+    """A list reached by itself (the user clicked an object that was there), the page a login
+    landed on (the username names no object the user made), a list with its body (the other
+    rules read it), an id the journey sent before (a constant), a post that typed no name:
+    no row is known, the id is sent as recorded."""
+    if case == "no post led there":
+        result = _made_then_clicked(landed=False)
+    elif case == "a login's landing page":
+        result = _made_then_clicked(fields=(("password", "s3cret-pass"),))
+    elif case == "the list's body recorded":
+        result = _made_then_clicked(list_body="<p>nothing here</p>")
+    elif case == "an id sent before":
+        result = conv(entry(f"{TICKETS}16124/"),
+                      entry(f"{TICKETS}add/", "POST", status=302, form=[("title", "Bulb")],
+                            response_headers=[("Location", TICKETS)]),
+                      lost(TICKETS),
+                      entry(f"{TICKETS}16124/change/", headers=[("Referer", f"{ORIGIN}{TICKETS}")]))
+    else:
+        result = _made_then_clicked(title="42", fields=())
+    last = result.scenario.steps[-1]
+    assert last.request.path == ir.Template.literal(f"{TICKETS}16124/change/")
+    assert not any(e.kind == "html_row" for s in result.scenario.steps for e in s.extractions)
+
+
+def _rows(*rows: str) -> str:
+    return "<ul class='messagelist'>" + "".join(r for r in rows if r.startswith("<li")) + \
+        "</ul><table>" + "".join(r for r in rows if r.startswith("<tr")) + "</table>"
+
+
+@pytest.mark.parametrize(("html", "names", "found"), [
+    # Django's message and the list's row both name the new ticket: one id
+    (_rows('<li class="success">The ticket “<a href="/t/16/change/">Bulb</a>” was added</li>',
+           '<tr><th><a href="/t/16/change/">Bulb</a></th><td>low</td></tr>',
+           '<tr><th><a href="/t/3/change/">Sentinel</a></th><td>low</td></tr>'),
+     ("Bulb", "low"), "16"),
+    # the title is not listed: the next name decides
+    (_rows('<tr><th><a href="/t/16/change/">#16</a></th><td>high</td></tr>',
+           '<tr><th><a href="/t/3/change/">#3</a></th><td>low</td></tr>'),
+     ("Bulb", "high"), "16"),
+    # two users typed the same title: the message names this user's, beside its row
+    (_rows('<li class="success">The ticket “<a href="/t/17/change/">Bulb</a>” was added</li>',
+           '<tr><th><a href="/t/17/change/">Bulb</a></th></tr>',
+           '<tr><th><a href="/t/16/change/">Bulb</a></th></tr>'), ("Bulb",), "17"),
+    # two rows of that name, two ids (two users made it), nothing else: the step fails
+    (_rows('<tr><th><a href="/t/16/change/">Bulb</a></th></tr>',
+           '<tr><th><a href="/t/17/change/">Bulb</a></th></tr>'), ("Bulb", "low"), None),
+    # no row holds any name: the step fails
+    (_rows('<tr><th><a href="/t/3/change/">Sentinel</a></th></tr>'), ("Bulb",), None),
+])
+def test_a_row_is_found_by_the_first_name_a_row_holds(html, names, found):
+    pattern = __import__("re").compile(r"/t/([0-9]+)/change/(?=[\"'?#])")
+    resp = _response(html)
+    if found is None:
+        with pytest.raises(RescheduleTask):
+            runtime.from_html_row(resp, "step 2", "ticket_id", pattern, "tr li", names)
+        assert resp.failed.startswith(("step 2: 2 ids in the rows holding 'Bulb'",
+                                       "ticket_id not found")), resp.failed
+    else:
+        assert runtime.from_html_row(resp, "step 2", "ticket_id", pattern, "tr li",
+                                     names) == found

@@ -9,9 +9,10 @@ recorded source: the script reads it from the live page it was sent from, in the
 posts to the request's path. ``fixtures.record.to_pages_lost_har`` rewrites each zoo
 recording so; the script runs with real Locust against a fresh instance on a free port,
 judged by the app's own module's assertions (the registry of ``test_zoo_recorded_port.py``).
-Other journeys also need what only a lost page said (an object's id in a list's link, an API
-key in a page's text, a signed link's signature), which no conversion can know: they are not
-run here.
+An object's id that a post made is read from the live list the post landed on, in the row
+holding a name the post gave it. Other journeys also need what only a lost page said (an id a
+message states, an API key in a page's text), which no conversion can know: they are not run
+here.
 """
 
 from __future__ import annotations
@@ -27,17 +28,19 @@ from har2locust_plus import Options, ThinkTime, convert
 
 pytestmark = [pytest.mark.e2e]
 
-# The journeys whose lost pages handed out only form tokens, link tokens, CSRF headers and the
-# state of the object a form edits, and so replay without them. Thirty-four of the registry's
-# journeys were tried so (2026-12-07); the others also need what only a lost page showed and
-# fail at that step: a new object's id in a list's link or text (Django admin, sqladmin,
-# Flask-Admin, Wagtail, Adminer), an inline formset's row ids (Django admin's inlines), an API
+# The journeys whose lost pages handed out only form tokens, link tokens, CSRF headers, the
+# state of the object a form edits, and the id of the object a post made in the list it
+# landed on (Django admin, sqladmin, Flask-Admin: by the name the post gave it), and so replay
+# without them. Thirty-four of the registry's journeys were tried so (2026-12-07); the others
+# also need what only a lost page showed and fail at that step: an id a message states
+# (Adminer), Wagtail's page tree, an inline formset's row ids (Django admin's inlines), an API
 # key in a page's text (Flask-WTF), tokens a page's script holds (WordPress, Tiny Tiny RSS,
 # MediaWiki's API), an assertion page of another origin (SimpleSAMLphp), Zabbix's sid, and
 # Fossil's ticket form (a 400, not looked into).
 JOURNEYS = ("oauth", "drf", "express", "workbox", "symfony", "rails", "postfixadmin",
             "phpmyadmin", "icingaweb", "roundcube", "webforms", "redmine", "htmx", "cacti",
-            "laravel", "trac", "dokuwiki", "rt", "gitit", "ikiwiki", "tomcat")
+            "laravel", "trac", "dokuwiki", "rt", "gitit", "ikiwiki", "tomcat", "djangoadmin",
+            "sqladmin", "flaskadmin")
 
 
 @pytest.mark.parametrize("zoo", [pytest.param(zoo, id=zoo.name, marks=[

@@ -887,7 +887,9 @@ class FastHttpGenerator:
         if ex.kind == "row":  # what the row holds: the name the client gave the object
             extra = [(_POS, py_value(ex.anchors[0][1]))]
         if ex.kind in ("html_row", "html_row_value"):  # the rows' tag, what the row holds
-            extra = [(_POS, py_str(str(ex.path[0]))), (_POS, py_value(ex.anchors[0][1]))]
+            names = tuple(name for _, name in ex.anchors)  # several: the first a row holds
+            extra = [(_POS, py_str(str(ex.path[0]))),
+                     (_POS, py_value(names if len(names) > 1 else names[0]))]
         if ex.kind == "json_row":
             extra = [(_POS, py_value(inside)), (_POS, py_value(ex.anchors[0][1]))]
             if ex.anchors[0][0] == "exact":  # a name the user typed: a leaf equal to it

@@ -1114,21 +1114,39 @@ def the_one(resp, step, var, found, holding, sent_in=()):
 
 
 def from_html_row(resp, step, var, pattern, tag, name, sent_in=()):
-    """The id pattern's group finds in the href of the links of the rows (tag: "tr", "li";
-    the innermost) whose text holds name: the row the user acted on in a list, by the name
-    the client gave its object, not the row at the recorded place. No such row, or rows of
-    that name with different ids: the step fails."""
+    """The id pattern's group finds in the href of the links of the rows (tag: "tr", "li",
+    or several, space-separated; the innermost) whose text holds name: the row the user
+    acted on in a list, by the name the client gave its object, not the row at the recorded
+    place. name may be several, the most telling first: the first that a row holds decides.
+    Rows of that name with different ids (two users gave two objects one name): the id more
+    of them link to than to any other (a message naming the object just made, beside its
+    row), else the step fails, as it does where no row holds a name."""
     tree = parsed_html(resp)
-    found = set()
-    for row in tree.iter(tag) if tree is not None else ():
-        if next(row.iterdescendants(tag), None) is not None:
-            continue  # a row of rows: its innermost rows are looked at
-        if str(name) in " ".join(row.itertext()):
-            for anchor in row.iter("a"):
-                match = pattern.search((anchor.get("href") or "") + '"')
-                if match:
-                    found.add(match.group(1))
-    return the_one(resp, step, var, found, f"rows hold {name!r}", sent_in)
+    tags = tag.split()
+    rows = [
+        (row, " ".join(row.itertext()))
+        for row in (tree.iter(*tags) if tree is not None else ())
+        if next(row.iterdescendants(*tags), None) is None
+    ]
+    names = [str(one) for one in (name if isinstance(name, tuple) else (name,))]
+    for one in names:
+        held = {}  # each id the rows holding the name link to: how many of them do
+        for row, text in rows:
+            if one in text:
+                for value in {
+                    match.group(1)
+                    for anchor in row.iter("a")
+                    if (match := pattern.search((anchor.get("href") or "") + '"'))
+                }:
+                    held[value] = held.get(value, 0) + 1
+        if held:
+            most = max(held.values())
+            top = {value for value, count in held.items() if count == most}
+            found = top if most > 1 and len(top) == 1 else set(held)
+            return the_one(
+                resp, step, var, found, f"ids in the rows holding {one!r}", sent_in
+            )
+    return the_one(resp, step, var, set(), "", sent_in)
 
 
 def from_html_row_value(resp, step, var, xpath, tag, name, sent_in=()):

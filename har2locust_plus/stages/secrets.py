@@ -567,16 +567,21 @@ class _Finder:
                     not _same(headers, r.headers):
                 r = replace(r, path=path, query=query, headers=headers, body=body)
             step = _with_request(step, r)
-            if any(isinstance(ex.anchors[0][1], ir.Template)
-                   for ex in step.extractions if ex.kind == "json_row" and ex.anchors):
-                # the name a list's element is found by, as the request that made it sends it
+            if any(isinstance(value, ir.Template) for ex in step.extractions
+                   if ex.kind in _NAMED_ROWS for _, value in ex.anchors):
+                # the names a list's element or row is found by, as the request that made it
+                # sends them
                 step = replace(step, extractions=tuple(
-                    replace(ex, anchors=((ex.anchors[0][0], fix(ex.anchors[0][1])),))
-                    if ex.kind == "json_row" and ex.anchors
-                    and isinstance(ex.anchors[0][1], ir.Template) else ex
-                    for ex in step.extractions))
+                    replace(ex, anchors=tuple(
+                        (side, fix(value) if isinstance(value, ir.Template) else value)
+                        for side, value in ex.anchors))
+                    if ex.kind in _NAMED_ROWS else ex for ex in step.extractions))
             out.append(step)
         return out
+
+
+# the extractions that find a list's element or row by the names its object was given
+_NAMED_ROWS = frozenset({"json_row", "html_row"})
 
 
 def _logs_in(method: object) -> bool:

@@ -55,6 +55,7 @@ from .html import (
     fragment_sources,
     html_sources,
     is_html,
+    lost_row_link,
     object_segment,
 )
 from .json_body import KEY_NAMED, json_sources, object_id, plain_sources
@@ -132,6 +133,8 @@ class _State:
     # a value an unsafe request sent whole in a form field or a JSON string → its first step:
     # what a user may have typed (a name, see _row_anchored)
     typed: dict[str, int] = field(default_factory=dict)
+    # step → the (field, value) pairs it sent so, "" the field of a JSON leaf (_names_given)
+    typed_at: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     var_of: dict[tuple, str] = field(default_factory=dict)  # (kind, expr, path) → var
     names: set[str] = field(default_factory=set)
     next_suffix: dict[str, int] = field(default_factory=dict)  # base → next n of _unique
@@ -180,6 +183,9 @@ class _State:
     lost_pages: dict[int, ir.Step] = field(default_factory=dict)
     # (step, its page's step, the form fields) read so (see _lost_page_ref), for the warning
     page_reads: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    # (step, variable, the post's step, its field, the typed name) of an id read from a row
+    # by a name every run types alike (see _lost_row_ref), for the warning
+    typed_rows: list[tuple[int, str, int, str, str]] = field(default_factory=list)
     # (step, text) of every recorded answer's body and header values (see _answered_before)
     answers: list[tuple[int, str]] | None = None
     # step → when its request was sent and its response complete (POSIX seconds), as recorded
@@ -261,8 +267,17 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             "dropped it when the page was left): read from that live page (a form's input of "
             "that name in the form that posts to the step's path, sent as recorded where that "
             "form holds no value, as a field the user filled in; a link's parameter in the "
-            "link to it, a CSRF header's token from its csrf meta, the step failing where the "
-            "page has none) (`har2locust-plus record` keeps every page's body)"))
+            "link to it, a CSRF header's token from its csrf meta, the id of what a post made "
+            "from the row naming it, the step failing where the page has none) "
+            "(`har2locust-plus record` keeps every page's body)"))
+    for sent_at, var, made_at, name, typed in state.typed_rows:
+        hint = f" (`--unique {name}` gives each run its own)" if name else ""
+        scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
+            f"step {sent_at} sends {var}, the id of what step {made_at} made, read from the "
+            f"live list's row that holds {typed if len(typed) <= 40 else typed[:37] + '...'!r}, "
+            f"as step {made_at} typed it: "
+            "where several users type the same, several rows hold it and the step fails "
+            f"unless the page names one of them more often (a message){hint}"))
     for value, (sent_at, out_at) in state.unread.items():
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
             f"step {sent_at} sends {_preview(value)}, which the response of step {out_at} "
@@ -825,7 +840,8 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     body = _body(request.body, step, state, sent, path)
     state.sent.update(sent)
     if request.method not in ("GET", "HEAD"):
-        for value in _typed(body):
+        state.typed_at[step.number] = typed = list(_typed(body))
+        for _, value in typed:
             state.typed.setdefault(value, step.number)
     for value in sent:  # a constant from now on: no later response is its source ...
         if not (value.isdigit() and len(value) < MIN_TOKEN):  # ... but a created object's id
@@ -836,17 +852,17 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     return replace(request, path=path, query=query, headers=headers, body=body)
 
 
-def _typed(body: ir.Body | None) -> Iterator[str]:
+def _typed(body: ir.Body | None) -> Iterator[tuple[str, str]]:
     """The values a request body sends as recorded in its form fields and JSON strings,
     correlation done (what the script sends as it is), tokens left out: what a user may have
-    typed (see ``_State.typed``)."""
+    typed (see ``_State.typed``), each with its field's name ("" for a JSON string)."""
     if isinstance(body, (ir.FormBody, ir.MultipartBody)):
-        texts = [value.text for _, value in body.fields if value.is_literal]
+        texts = [(name, value.text) for name, value in body.fields if value.is_literal]
     elif isinstance(body, ir.JsonBody):
-        texts = [leaf for leaf in ir.json_leaves(body.value) if isinstance(leaf, str)]
+        texts = [("", leaf) for leaf in ir.json_leaves(body.value) if isinstance(leaf, str)]
     else:
         return
-    yield from (text for text in texts if not token_like(text))
+    yield from ((name, text) for name, text in texts if not token_like(text))
 
 
 def _same(new: tuple, old: tuple) -> bool:
@@ -904,7 +920,8 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
             key = unquote(keyed[1])
             sent.extend((value, key))
             parts.extend((keyed[0], ir.VarRef(ref, _segment_encoding(keyed[1], key)), keyed[2]))
-        elif segment and (ref := _lost_answer_ref(value, i, segments, step, state)) is not None:
+        elif segment and (ref := _lost_answer_ref(value, i, segments, step, state) or
+                          _lost_row_ref(value, None, step, state)) is not None:
             sent.append(value)
             parts.append(ir.VarRef(ref, _segment_encoding(segment, value)))
         else:
@@ -1082,6 +1099,10 @@ def _query(param: ir.QueryParam, step: ir.Step, state: _State,
     if value is param.value and step.number in state.lost_before and (
             text := _literal_text(value)) and (
             ref := _lost_query_ref(param.name, text, step, state)) is not None:
+        value = ir.Template((ir.VarRef(ref),))
+    elif value is param.value and param.name and (text := _literal_text(value)) and (
+            ref := _lost_row_ref(text, param.name, step, state)) is not None:
+        sent.append(text)
         value = ir.Template((ir.VarRef(ref),))
     return param if value is param.value else replace(param, value=value)
 
@@ -1290,6 +1311,75 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
                     how=f"input {name[:40]} of a page not recorded", id_like=True)
     # a token serves later requests too (the page's script's); a version is its form's alone
     return _read_from_page(source, name, step, page, state, later=not version)
+
+
+def _lost_row_ref(value: str, param: str | None, step: ir.Step, state: _State) -> str | None:
+    """A variable for the short id of the object a form of the journey made, which a link on
+    the page that form's post led to (a list saying "was added", whose body the recording
+    lacks) sends in its path (``/admin/tickets/ticket/16124/change/``) or its query under
+    ``param`` (``/admin/note/edit/?id=50772``): read from that live page's rows (a ``<tr>`` or
+    ``<li>``) whose text holds a name that post gave the object, a name the client made
+    (``Zoo 1796360355``) or a text typed into it (``Replace the projector bulb``), the first
+    name some row holds deciding; on a fresh server the recorded id is another object's or
+    none. Only a navigation's ``GET`` of an id no recorded answer holds and no request sent
+    before, on a page that shows what a post made that was no login. None otherwise (the id
+    is sent as recorded, as before)."""
+    page = state.lost_pages.get(step.number)
+    if page is None or step.request.method != "GET" or not is_navigation(step) or \
+            not value.isdigit() or len(value) >= MIN_TOKEN or value in state.sent or \
+            state.index.get(value) or value in state.generated:
+        return None
+    write = _made_by(page, state)
+    if write is None:
+        return None
+    names = _names_given(write, state)
+    if not names:
+        return None
+    source = lost_row_link(step, value, param, names, page.number)
+    if source is None:
+        return None
+    state.sent_keys.pop(value, None)  # sent as it was, the query's lookup said: read now
+    var = _read_from_page(source, source.name, step, page, state, later=True)
+    first = names[0].parts[0]
+    if isinstance(first, str):  # a typed name, the same for every run and user
+        field = next((name for name, text in state.typed_at[write.number] if text == first), "")
+        if field not in state.options.unique_fields:
+            state.typed_rows.append((step.number, var, write.number, field, first))
+    return var
+
+
+def _made_by(page: ir.Step, state: _State) -> ir.Step | None:
+    """The post that made what ``page`` shows: the unsafe request it answers or whose
+    redirects end at it (see :func:`_made_pages`), unless that sent a password (a login's
+    landing page shows no object it made)."""
+    step = page
+    while step.request.method in ("GET", "HEAD"):
+        if not step.follows_location or step.number < 2:
+            return None  # a page loaded by itself: no post led to it
+        step = state.steps[step.number - 2]
+    body = step.request.body
+    fields = body.fields if isinstance(body, (ir.FormBody, ir.MultipartBody)) else ()
+    return None if any(_PASSWORD_FIELD.search(name) for name, _ in fields) else step
+
+
+_PASSWORD_FIELD = re.compile(r"pass(?:word|wd)?|pwd", re.I)
+# a form's button, whose value is its label, no name of the object (Django's _save=Save,
+# Rails' commit=Create Note, submit=Add)
+_BUTTON_FIELD = re.compile(r"_?(?:save|submit|commit|continue|add_?another|button|btn)", re.I)
+_MAX_NAMES = 4  # the names a list's row is looked for by, the most telling first
+
+
+def _names_given(write: ir.Step, state: _State) -> tuple[ir.Template, ...]:
+    """The names a post gave the object it made, the most telling first: each value the
+    client made for it that names a row (an epoch, a uuid: new each run), then the texts it
+    sent as typed that hold a letter (the longest first: a title before a choice's value)."""
+    made = [ir.Template((ir.VarRef(g.var),)) for g in state.generated.values()
+            if g.kind in _NAMING_KINDS and write.number in g.used_by]
+    typed = sorted({text for name, text in state.typed_at.get(write.number, ())
+                    if len(text) >= 3 and any(c.isalpha() for c in text)
+                    and not _BUTTON_FIELD.match(name)},
+                   key=lambda text: (-len(text), text))
+    return tuple((*made, *(ir.Template((text,)) for text in typed)))[:_MAX_NAMES]
 
 
 def _lost_link_values(step: ir.Step, state: _State) -> frozenset[int]:

@@ -366,6 +366,32 @@ def _row_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
                          object_id=True, in_path=True, anchors=(("row", " ".join(tokens)),))
 
 
+LOST_ROW_TAGS = "tr li"  # the rows of a page the recording lacks: either (its tags unknown)
+
+
+def lost_row_link(step: ir.Step, value: str, param: str | None, names: tuple[ir.Template, ...],
+                  page: int) -> Source | None:
+    """A short id a link sent (in ``step``'s path, or its query under ``param``) as an
+    ``html_row`` source of ``page``, a page whose body the recording lacks: the links of that
+    shape in its rows (``<tr>`` or ``<li>``, the innermost) whose text holds one of ``names``,
+    the names the request that made the object gave it (see ``engine._lost_row_ref``). None
+    where the URL shows no such id."""
+    request = step.request
+    if not request.path.is_literal:
+        return None
+    url = request.path.text + ("?" + request.raw_query if param is not None else "")
+    found = next(((parent, pattern) for found, parent, pattern in (
+        _link_ids(url) if param is None else _query_ids(url))
+        if found == value and (param is None or parent == param)), None)
+    if found is None:
+        return None
+    parent, pattern = found
+    return Source(page, value, identifier(parent) if is_id_name(parent) else id_name(parent),
+                  HTML_ROW, expr=pattern, path=(LOST_ROW_TAGS,),
+                  how="link in a row of a page not recorded", id_like=True, object_id=True,
+                  in_path=True, anchors=tuple(("row", name) for name in names))
+
+
 def _row_input_sources(step: ir.Step, name: str, elements: list[etree._Element],
                        wanted: Wanted, expr: str | None = None, var: str | None = None
                        ) -> Iterator[Source]:
