@@ -461,43 +461,57 @@ def _made_then_clicked(*, title: str = "Replace the projector bulb",
 
 def test_an_object_made_then_clicked_in_a_list_not_recorded_is_read_from_its_row():
     """The id is only in the list's link (its body lost): read from the live list's row that
-    holds a name the post gave the ticket, the typed title first, a button's label never."""
+    holds a name the post gave the ticket, the typed title first (made new each run, so that
+    two users' tickets are told apart), a button's label never."""
     result = _made_then_clicked(then=(entry(f"{TICKETS}16124/change/", "POST", status=302,
-                                            form=[("title", "Replace the bulb")],
+                                            form=[("title", "Replace the projector bulb")],
                                             headers=[("Referer",
                                                       f"{ORIGIN}{TICKETS}16124/change/")],
                                             response_headers=[("Location", TICKETS)]),))
     e = extraction(result, 2)
     assert (e.kind, e.path, e.recorded) == ("html_row", ("tr li",), "16124")
-    assert [name for _, name in e.anchors] == [
-        ir.Template.literal("Replace the projector bulb"), ir.Template.literal("low")]
+    title = form_field(step(result, 1), "title")
+    assert title.parts[0] == "Replace the projector bulb " and isinstance(title.parts[1],
+                                                                           ir.VarRef)
+    assert [name for _, name in e.anchors] == [title, ir.Template.literal("low")]
+    assert form_field(step(result, 4), "title") == title  # the edit sends this run's name
     live = ir.Template((f"{TICKETS}", ir.VarRef(e.var), "/change/"))
     assert step(result, 3).request.path == live
     assert step(result, 4).request.path == live  # the edit's post: the same variable
     [said] = [m for m in _reads(result) if m.startswith("step 3 ")]
     assert "from the page of step 2 (GET /admin/tickets/ticket/)" in said
-    [typed] = _typed_rows(result)
-    assert typed.startswith(f"step 3 sends {e.var}, the id of what step 1 made, read from the "
-                            "live list's row that holds 'Replace the projector bulb'"), typed
-    assert typed.endswith("(`--unique title` gives each run its own)"), typed
-    assert not _typed_rows(_made_then_clicked(title="Zoo 1767261600"))  # new each run
+    [made] = [d.message for d in result.scenario.diagnostics if "fresh suffix" in d.message]
+    assert made.startswith("step 1 makes an object the list after it is read by (title "
+                           "'Replace the projector bulb')"), made
+
+
+@pytest.mark.parametrize(("fields", "first"), [
+    ((("body", "A longer text about the bulb"), ("title", "Bulb")), "Bulb"),
+    ((("fields[body]", "A longer text about it"), ("fields[title]", "Zoo note")), "Zoo note"),
+    ((("body", "A longer text about the bulb"), ("kind", "lamp")), "A longer text about the bulb"),
+])
+def test_a_field_named_as_a_name_names_the_row_first(fields, first):
+    """What a list shows is the object's title or name, more often than its longest text."""
+    made = entry(f"{TICKETS}add/", "POST", status=302, form=list(fields),
+                 response_headers=[("Location", TICKETS)])
+    result = conv(made, lost(TICKETS),
+                  entry(f"{TICKETS}16124/change/", headers=[("Referer", f"{ORIGIN}{TICKETS}")]))
+    assert extraction(result, 2).anchors[0][1].parts[0].rstrip() == first
 
 
 def test_a_typed_name_made_unique_is_this_run_s():
-    """``--unique title``: the row is found by the title this run sent, and no warning."""
+    """``--unique title``: the row is found by the title this run sent (and the title is not
+    made unique a second time)."""
     result = conv(entry(f"{TICKETS}add/", "POST", status=302, form=[("title", "Bulb")],
                         response_headers=[("Location", TICKETS)]),
                   lost(TICKETS),
                   entry(f"{TICKETS}16124/change/", headers=[("Referer", f"{ORIGIN}{TICKETS}")]),
                   unique_fields=("title",))
     sent = form_field(step(result, 1), "title")
-    assert sent.parts[0] == "Bulb " and isinstance(sent.parts[1], ir.VarRef)
+    assert len(sent.parts) == 2 and sent.parts[0] == "Bulb " and isinstance(sent.parts[1],
+                                                                             ir.VarRef)
     assert extraction(result, 2).anchors == (("row", sent),)
-    assert not _typed_rows(result)
-
-
-def _typed_rows(result) -> list[str]:
-    return [d.message for d in result.scenario.diagnostics if "as step 1 typed it" in d.message]
+    assert not [d for d in result.scenario.diagnostics if "fresh suffix" in d.message]
 
 
 def test_a_name_the_client_made_comes_first():

@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.e2e]
 JOURNEYS = ("oauth", "drf", "express", "workbox", "symfony", "rails", "postfixadmin",
             "phpmyadmin", "icingaweb", "roundcube", "webforms", "redmine", "htmx", "cacti",
             "laravel", "trac", "dokuwiki", "rt", "gitit", "ikiwiki", "tomcat", "djangoadmin",
-            "sqladmin", "flaskadmin")
+            "sqladmin", "flaskadmin", "adminer", "fossil")
 
 
 @pytest.mark.parametrize("zoo", [pytest.param(zoo, id=zoo.name, marks=[

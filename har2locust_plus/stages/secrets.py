@@ -34,7 +34,7 @@ from ..errors import BadOption
 from ..ir import replace
 from ..operation import procedure_words
 from ..options import Options
-from .correlate.html import parse_html
+from .correlate.html import LOST_ROW_TAGS, parse_html
 from .correlate.sources import token_like
 from .grouping import RESERVED, identifier
 
@@ -102,6 +102,12 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         steps = [replace(s, generated=(*s.generated, *generated.get(s.number, ()))) for s in steps]
     scenario = replace(scenario, steps=tuple(steps), secrets=tuple(finder.secrets.values()),
                        data_columns=tuple(finder.columns.values()))
+    for number, fields in finder.rows_named.items():
+        named = ", ".join(f"{name} {value!r}" for name, value in fields[:3])
+        scenario = scenario.with_diagnostic(ir.Severity.INFO, (
+            f"step {number} makes an object the list after it is read by ({named}), a page "
+            "the recording lacks: each run gives it a fresh suffix, so that each user's row is "
+            "its own (two users' objects of one name could not be told apart)"))
     for number, fields in finder.signups.items():
         named = ", ".join(f"{name} {value!r}" for name, value in fields[:3])
         scenario = scenario.with_diagnostic(ir.Severity.INFO, (
@@ -109,6 +115,19 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             "run signs up its own, with a fresh suffix (as recorded, every run but the first "
             "would be refused); the requests after it send the run's"))
     return scenario
+
+
+def _row_names(steps: tuple[ir.Step, ...]) -> dict[str, list[int]]:
+    """Each typed name that the first of a lost list's row lookups goes by (an ``html_row``
+    extraction of a page the recording lacks whose first name is a text), with the steps that
+    read so."""
+    names: dict[str, list[int]] = {}
+    for step in steps:
+        for ex in step.extractions:
+            if ex.kind == "html_row" and ex.path == (LOST_ROW_TAGS,) and ex.anchors and \
+                    isinstance(first := ex.anchors[0][1], ir.Template) and first.is_literal:
+                names.setdefault(first.text, []).append(step.number)
+    return names
 
 
 def _first_sent(generated: dict[int, list[ir.Generated]], steps: list[ir.Step]
@@ -195,6 +214,8 @@ class _Finder:
         self.signups: dict[int, list[tuple[str, str]]] = {}
         self.field_names: set[str] = set()
         self.named_logins: set[str] = set()  # see find_named_logins()
+        self.row_names = _row_names(steps)  # see names_row
+        self.rows_named: dict[int, list[tuple[str, str]]] = {}  # step → (field, value) made so
 
     # --- per request --------------------------------------------------------------------------
 
@@ -230,7 +251,8 @@ class _Finder:
         password (see :meth:`login_field`), a data column with ``--data``; ``account``: the
         fields that name the account a sign-up makes (see :meth:`signup_fields`)."""
         self.field_names.add(name)
-        if value.is_literal and (name in account or self.new_slug(name, value.text, step)):
+        if value.is_literal and (name in account or self.new_slug(name, value.text, step) or
+                                 self.names_row(name, value.text, step)):
             return self.unique(name, value.text, step)
         if not self._may_replace(name, login):
             return value
@@ -312,6 +334,21 @@ class _Finder:
             if response is not None and (text in (response.text or "") or any(
                     text in value for _, value in response.headers)):
                 return False
+        return True
+
+    def names_row(self, name: str, text: str, step: ir.Step) -> bool:
+        """A name the user typed for what a post makes, by which a later step finds the new
+        object's row in a list the recording lacks (``engine._lost_row_ref``: Django admin's
+        "Replace the projector bulb"): sent as recorded, two users' objects share it and
+        neither row can be told; each run makes its own (:meth:`unique`). Not for a field
+        ``--unique`` names, nor with ``--data``."""
+        if text in self.unique_parts and step.number not in self.rows_named:
+            return text in self.row_names  # the same name sent again (an edit's form)
+        if step.request.method in ("GET", "HEAD") or self.options.data_file or \
+                name in self.options.unique_fields or \
+                not any(number > step.number for number in self.row_names.get(text, ())):
+            return False
+        self.rows_named.setdefault(step.number, []).append((name, text))
         return True
 
     def _may_replace(self, name: str, login: str | None) -> bool:

@@ -183,9 +183,6 @@ class _State:
     lost_pages: dict[int, ir.Step] = field(default_factory=dict)
     # (step, its page's step, the form fields) read so (see _lost_page_ref), for the warning
     page_reads: list[tuple[int, int, list[str]]] = field(default_factory=list)
-    # (step, variable, the post's step, its field, the typed name) of an id read from a row
-    # by a name every run types alike (see _lost_row_ref), for the warning
-    typed_rows: list[tuple[int, str, int, str, str]] = field(default_factory=list)
     # (step, text) of every recorded answer's body and header values (see _answered_before)
     answers: list[tuple[int, str]] | None = None
     # step → when its request was sent and its response complete (POSIX seconds), as recorded
@@ -270,14 +267,6 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             "link to it, a CSRF header's token from its csrf meta, the id of what a post made "
             "from the row naming it, the step failing where the page has none) "
             "(`har2locust-plus record` keeps every page's body)"))
-    for sent_at, var, made_at, name, typed in state.typed_rows:
-        hint = f" (`--unique {name}` gives each run its own)" if name else ""
-        scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
-            f"step {sent_at} sends {var}, the id of what step {made_at} made, read from the "
-            f"live list's row that holds {typed if len(typed) <= 40 else typed[:37] + '...'!r}, "
-            f"as step {made_at} typed it: "
-            "where several users type the same, several rows hold it and the step fails "
-            f"unless the page names one of them more often (a message){hint}"))
     for value, (sent_at, out_at) in state.unread.items():
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
             f"step {sent_at} sends {_preview(value)}, which the response of step {out_at} "
@@ -1298,7 +1287,8 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
     if page is None or not text:
         return None
     version = rank.version_name(name) and rank.version_value(text)
-    if not (version or token_like(text) and FORM_TOKEN_NAME.search(name)) or \
+    full = not version and token_like(text) and _completes_page_id(text, page)
+    if not (version or full or token_like(text) and FORM_TOKEN_NAME.search(name)) or \
             not version and state.index.get(text) or _a_cookie(text, state):
         return None
     if not is_navigation(step) and step.request.path != page.request.path:
@@ -1306,11 +1296,27 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
     if not version and _answered_before(text, step, state):
         return None  # an earlier answer holds it (where no rule found it): not the page's
     source = Source(page.number, text, identifier(name) or "token",
-                    "form_input" if version else "form_input_or_recorded", expr=name,
+                    "form_input" if version or full else "form_input_or_recorded", expr=name,
                     anchors=_anchors(step, path, (), page, state), rank=RANK_TEXT,
                     how=f"input {name[:40]} of a page not recorded", id_like=True)
-    # a token serves later requests too (the page's script's); a version is its form's alone
+    # a token or an id serves later requests too (the page's script's); a version is its
+    # form's alone
     return _read_from_page(source, name, step, page, state, later=not version)
+
+
+def _completes_page_id(text: str, page: ir.Step) -> bool:
+    """Is ``text`` the whole of an id the page's URL names by its first characters (Fossil's
+    ``/forumpost/0da9e15ae0``, whose form posts ``fpid=0da9e15ae0…`` in full, 64 hex digits;
+    a git forge's abbreviated hashes)? Then only that page can have written it."""
+    request = page.request
+    values = [unquote(segment) for segment in _literal_text(request.path).split("/")] \
+        if request.path.is_literal else []
+    values += [q.value.text for q in request.query if q.value.is_literal]
+    return any(len(value) >= _ID_PREFIX and len(text) > len(value) and text.startswith(value)
+               and value.isalnum() for value in values)
+
+
+_ID_PREFIX = 6  # the shortest abbreviated id (git's default is 7, Fossil's links 10)
 
 
 def _lost_row_ref(value: str, param: str | None, step: ir.Step, state: _State) -> str | None:
@@ -1339,13 +1345,7 @@ def _lost_row_ref(value: str, param: str | None, step: ir.Step, state: _State) -
     if source is None:
         return None
     state.sent_keys.pop(value, None)  # sent as it was, the query's lookup said: read now
-    var = _read_from_page(source, source.name, step, page, state, later=True)
-    first = names[0].parts[0]
-    if isinstance(first, str):  # a typed name, the same for every run and user
-        field = next((name for name, text in state.typed_at[write.number] if text == first), "")
-        if field not in state.options.unique_fields:
-            state.typed_rows.append((step.number, var, write.number, field, first))
-    return var
+    return _read_from_page(source, source.name, step, page, state, later=True)
 
 
 def _made_by(page: ir.Step, state: _State) -> ir.Step | None:
@@ -1366,20 +1366,28 @@ _PASSWORD_FIELD = re.compile(r"pass(?:word|wd)?|pwd", re.I)
 # a form's button, whose value is its label, no name of the object (Django's _save=Save,
 # Rails' commit=Create Note, submit=Add)
 _BUTTON_FIELD = re.compile(r"_?(?:save|submit|commit|continue|add_?another|button|btn)", re.I)
+# a field that names the object it makes (what its list shows): title, name, subject …, bare
+# or in brackets (fields[title], note[name], post_title)
+_NAME_FIELD = re.compile(r"(?:^|[\[_.\-])(?:title|name|subject|summary|label|caption|heading|"
+                         r"headline)(?:$|[\]_.\-])", re.I)
 _MAX_NAMES = 4  # the names a list's row is looked for by, the most telling first
 
 
 def _names_given(write: ir.Step, state: _State) -> tuple[ir.Template, ...]:
     """The names a post gave the object it made, the most telling first: each value the
     client made for it that names a row (an epoch, a uuid: new each run), then the texts it
-    sent as typed that hold a letter (the longest first: a title before a choice's value)."""
+    sent as typed that hold a letter, a field named as a name first (a title, a subject: what
+    a list shows), then the longest (a description before a choice's value). The secrets
+    stage makes the first typed one new each run (``--unique``'s way), so that two users'
+    objects are told apart."""
     made = [ir.Template((ir.VarRef(g.var),)) for g in state.generated.values()
             if g.kind in _NAMING_KINDS and write.number in g.used_by]
-    typed = sorted({text for name, text in state.typed_at.get(write.number, ())
+    typed = sorted({(not _NAME_FIELD.search(name), -len(text), text)
+                    for name, text in state.typed_at.get(write.number, ())
                     if len(text) >= 3 and any(c.isalpha() for c in text)
-                    and not _BUTTON_FIELD.match(name)},
-                   key=lambda text: (-len(text), text))
-    return tuple((*made, *(ir.Template((text,)) for text in typed)))[:_MAX_NAMES]
+                    and not _BUTTON_FIELD.match(name)})
+    return tuple(dict.fromkeys((*made, *(ir.Template((text,)) for *_, text in typed))))[
+        :_MAX_NAMES]
 
 
 def _lost_link_values(step: ir.Step, state: _State) -> frozenset[int]:
@@ -1496,13 +1504,16 @@ def _a_cookie(value: str, state: _State) -> bool:
 
 
 def _answered_before(value: str, step: ir.Step, state: _State) -> bool:
-    """Does an answer recorded before ``step`` hold ``value`` anywhere (its body, a header)?
-    (Read once: each answer's text with its step.)"""
+    """Does an answer recorded before ``step`` hold ``value`` anywhere (its body, a header but
+    a cookie's: a cookie is the jar's to send, whole (see :func:`_a_cookie`); a form's token
+    that is a part of one, Fossil's ``csrf`` the session cookie's first ten characters, is the
+    server's to write into the form)? (Read once: each answer's text with its step.)"""
     if state.answers is None:
         state.answers = [(other.number, text) for other in state.steps
                          if other.response is not None
-                         for text in (other.response.text or "",
-                                      *(v for _, v in other.response.headers)) if text]
+                         for text in (other.response.text or "", *(
+                             v for k, v in other.response.headers
+                             if k.lower() != "set-cookie")) if text]
     return any(value in text for number, text in state.answers if number < step.number)
 
 

@@ -377,19 +377,36 @@ def lost_row_link(step: ir.Step, value: str, param: str | None, names: tuple[ir.
     the names the request that made the object gave it (see ``engine._lost_row_ref``). None
     where the URL shows no such id."""
     request = step.request
-    if not request.path.is_literal:
+    if param is not None:  # the link's parameter, in any link of the row (relative ones too)
+        parent, pattern = param, _query_param_pattern(param)
+    elif not request.path.is_literal:
         return None
-    url = request.path.text + ("?" + request.raw_query if param is not None else "")
-    found = next(((parent, pattern) for found, parent, pattern in (
-        _link_ids(url) if param is None else _query_ids(url))
-        if found == value and (param is None or parent == param)), None)
-    if found is None:
-        return None
-    parent, pattern = found
+    else:
+        found = next(((parent, pattern) for found, parent, pattern in _link_ids(
+            request.path.text) if found == value), None)
+        if found is None:
+            return None
+        parent, pattern = found
+    if param is not None and _bracketed(param):  # Adminer's where[id]: named by the key
+        parent = _bracketed(param)
     return Source(page, value, identifier(parent) if is_id_name(parent) else id_name(parent),
                   HTML_ROW, expr=pattern, path=(LOST_ROW_TAGS,),
                   how="link in a row of a page not recorded", id_like=True, object_id=True,
                   in_path=True, anchors=tuple(("row", name) for name in names))
+
+
+def _query_param_pattern(name: str) -> str:
+    """A regex whose group is a short id under the query parameter ``name`` in an href, its
+    brackets as written or percent-encoded (Adminer's ``&where%5Bid%5D=52648``)."""
+    spelled = "".join("(?:\\[|%5[Bb])" if ch == "[" else "(?:\\]|%5[Dd])" if ch == "]"
+                      else re.escape(ch) for ch in name)
+    return f"(?:^|[?&;]){spelled}=([0-9]+)(?=[&;\"'#])"
+
+
+def _bracketed(name: str) -> str:
+    """The last key in brackets of a parameter's name (``where[id]``: ``id``), or ""."""
+    match = re.search(r"\[([A-Za-z_][\w-]*)\]$", name)
+    return match.group(1) if match else ""
 
 
 def _row_input_sources(step: ir.Step, name: str, elements: list[etree._Element],
