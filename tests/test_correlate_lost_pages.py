@@ -610,3 +610,78 @@ def test_a_row_is_found_by_the_first_name_a_row_holds(html, names, found):
     else:
         assert runtime.from_html_row(resp, "step 2", "ticket_id", pattern, "tr li",
                                      names) == found
+
+
+def test_a_form_token_that_is_part_of_a_cookie_is_read_from_the_form():
+    """Fossil's ``csrf`` is the session cookie's first ten characters: the server writes it
+    into each form; the cookie's value is no answer that hands it out (only a whole cookie's
+    value is the jar's to send)."""
+    cookie = "F5649619F4D31E7FD440236537CC608F4F733132DF8C95033E"
+    result = conv(entry("/login", "POST", status=302, form=[("u", "alice")],
+                        response_headers=[("Location", "/index"),
+                                          ("Set-Cookie", f"fossil-6cdd={cookie}; Path=/")]),
+                  lost("/tktnew"),
+                  entry("/tktnew", "POST", form=[("csrf", cookie[:10]), ("title", "Tap")],
+                        headers=[("Referer", f"{ORIGIN}/tktnew")]))
+    e = extraction(result, 2)
+    assert (e.kind, e.expr, e.recorded) == ("form_input_or_recorded", "csrf", cookie[:10])
+
+
+def test_the_full_id_a_page_s_url_abbreviates_is_read_from_its_form():
+    """Fossil's ``/forumpost/0da9e15ae0`` posts ``fpid=0da9e15ae0…`` (64 hex digits): only
+    that page can have written the whole id; an id it does not abbreviate stays."""
+    full = "0da9e15ae0" + "4c7b2e9f1a3d5c8e0b6f2a4d7c9e1b3f5a8d0c2e4f6a8b1d3c5e7f9a"
+    url = entry("/forume1", "POST", status=302, form=[("title", "Tap")],
+                response_headers=[("Location", "/forumpost/0da9e15ae0")])
+    result = conv(url, lost("/forumpost/0da9e15ae0"),
+                  entry("/forumedit", "POST", form=[("fpid", full), ("edit", "1")],
+                        headers=[("Referer", f"{ORIGIN}/forumpost/0da9e15ae0")]))
+    e = extraction(result, 2, "fpid")
+    assert (e.kind, e.expr) == ("form_input", "fpid")
+    other = conv(url, lost("/forumpost/0da9e15ae0"),
+                 entry("/forumedit", "POST", form=[("fpid", "7" + full[1:]), ("edit", "1")],
+                       headers=[("Referer", f"{ORIGIN}/forumpost/0da9e15ae0")]))
+    assert not step(other, 2).extractions
+
+
+def test_a_bracketed_query_id_is_read_from_any_link_of_the_row():
+    """Adminer's ``adminer.php?…&edit=notes&where%5Bid%5D=52648``: a relative link, its
+    parameter's brackets percent-encoded."""
+    made = entry("/adminer.php?db=zoo&edit=notes", "POST", status=302,
+                 form=[("fields[title]", "Zoo note"), ("save", "1")],
+                 response_headers=[("Location", "/adminer.php?db=zoo&select=notes")])
+    result = conv(made, lost("/adminer.php?db=zoo&select=notes"),
+                  entry("/adminer.php?db=zoo&edit=notes&where%5Bid%5D=52648",
+                        headers=[("Referer", f"{ORIGIN}/adminer.php?db=zoo&select=notes")]))
+    e = extraction(result, 2)
+    assert (e.kind, e.recorded, e.var) == ("html_row", "52648", "id")
+    live = ("<table><tr><td><a href='adminer.php?db=zoo&amp;edit=notes&amp;where%5Bid%5D=3'>"
+            "edit</a></td><td>bob's note</td></tr><tr><td><a href='adminer.php?db=zoo&amp;"
+            "edit=notes&amp;where%5Bid%5D=9'>edit</a></td><td>Zoo note 1a2b</td></tr></table>")
+    assert runtime.from_html_row(_response(live), "step 2", "id",
+                                 __import__("re").compile(e.expr), "tr li",
+                                 ("Zoo note 1a2b",)) == "9"
+
+
+@pytest.mark.parametrize(("name", "read"), [
+    ("lines-0-id", True), ("form-12-id", True), ("order[lines_attributes][0][id]", True),
+    ("customer_id", False), ("id", False), ("lines-0-quantity", False)])
+def test_a_row_s_id_in_a_form_of_rows_is_read_from_the_live_form(name, read):
+    """Django admin's inline formset: the add's ``_continue`` lands on the change form (lost),
+    whose rows' hidden ``lines-0-id`` hold the new lines' ids; a field the user may have
+    typed a number into is left as recorded."""
+    result = conv(entry("/admin/orders/order/add/", "POST", status=302,
+                        form=[("customer", "Zoo"), ("lines-0-id", ""), ("_continue", "Save")],
+                        response_headers=[("Location", "/admin/orders/order/46255/change/")]),
+                  lost("/admin/orders/order/46255/change/"),
+                  entry("/admin/orders/order/46255/change/", "POST", status=302,
+                        form=[("customer", "Zoo"), (name, "24637"), ("lines-0-quantity", "3")],
+                        headers=[("Referer", f"{ORIGIN}/admin/orders/order/46255/change/")],
+                        response_headers=[("Location", "/admin/orders/order/46255/change/")]))
+    reads = [e for e in step(result, 2).extractions if e.expr == name]
+    assert bool(reads) is read
+    if read:
+        assert reads[0].kind == "form_input_or_recorded"
+        assert form_field(step(result, 3), name) == ir.Template((ir.VarRef(reads[0].var),))
+    else:
+        assert form_field(step(result, 3), name) == ir.Template.literal("24637")

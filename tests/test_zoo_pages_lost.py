@@ -29,18 +29,18 @@ from har2locust_plus import Options, ThinkTime, convert
 pytestmark = [pytest.mark.e2e]
 
 # The journeys whose lost pages handed out only form tokens, link tokens, CSRF headers, the
-# state of the object a form edits, and the id of the object a post made in the list it
-# landed on (Django admin, sqladmin, Flask-Admin: by the name the post gave it), and so replay
-# without them. Thirty-four of the registry's journeys were tried so (2026-12-07); the others
-# also need what only a lost page showed and fail at that step: an id a message states
-# (Adminer), Wagtail's page tree, an inline formset's row ids (Django admin's inlines), an API
-# key in a page's text (Flask-WTF), tokens a page's script holds (WordPress, Tiny Tiny RSS,
-# MediaWiki's API), an assertion page of another origin (SimpleSAMLphp), Zabbix's sid, and
-# Fossil's ticket form (a 400, not looked into).
+# state of the object a form edits, the whole id a page's URL abbreviates (Fossil), an inline
+# formset's row ids (Django admin's inlines), and the id of the object a post made in the list
+# it landed on (Django admin, sqladmin, Flask-Admin, Adminer: by the name the post gave it),
+# and so replay without them. Thirty-four of the registry's journeys were tried so
+# (2026-12-07); the others also need what only a lost page showed and fail at that step:
+# Wagtail's page tree, an API key in a page's text (Flask-WTF), tokens a page's script holds
+# (WordPress, Tiny Tiny RSS, MediaWiki's API, Zabbix's sid), an assertion page of another
+# origin (SimpleSAMLphp).
 JOURNEYS = ("oauth", "drf", "express", "workbox", "symfony", "rails", "postfixadmin",
             "phpmyadmin", "icingaweb", "roundcube", "webforms", "redmine", "htmx", "cacti",
             "laravel", "trac", "dokuwiki", "rt", "gitit", "ikiwiki", "tomcat", "djangoadmin",
-            "sqladmin", "flaskadmin", "adminer", "fossil")
+            "sqladmin", "flaskadmin", "adminer", "fossil", "djangoinline")
 
 
 @pytest.mark.parametrize("zoo", [pytest.param(zoo, id=zoo.name, marks=[

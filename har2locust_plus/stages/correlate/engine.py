@@ -1288,12 +1288,16 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
         return None
     version = rank.version_name(name) and rank.version_value(text)
     full = not version and token_like(text) and _completes_page_id(text, page)
-    if not (version or full or token_like(text) and FORM_TOKEN_NAME.search(name)) or \
-            not version and state.index.get(text) or _a_cookie(text, state):
+    # a row's id in a form of rows (Django's inline formset: lines-0-id=24637), never sent
+    # before: the page wrote it (a short number is in many answers by chance: not looked for)
+    row_id = not version and _ROW_ID_FIELD.search(name) is not None and text.isdigit() and \
+        len(text) < MIN_TOKEN and text not in state.sent
+    if not (version or full or row_id or token_like(text) and FORM_TOKEN_NAME.search(name)) \
+            or not version and state.index.get(text) or _a_cookie(text, state):
         return None
     if not is_navigation(step) and step.request.path != page.request.path:
         return None  # a script's post elsewhere may send what the script holds, no form's
-    if not version and _answered_before(text, step, state):
+    if not (version or row_id) and _answered_before(text, step, state):
         return None  # an earlier answer holds it (where no rule found it): not the page's
     source = Source(page.number, text, identifier(name) or "token",
                     "form_input" if version or full else "form_input_or_recorded", expr=name,
@@ -1302,6 +1306,11 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
     # a token or an id serves later requests too (the page's script's); a version is its
     # form's alone
     return _read_from_page(source, name, step, page, state, later=not version)
+
+
+# the id field of a row of a form that edits several (Django's formsets: lines-0-id,
+# form-3-id; Rails' nested attributes: order[lines_attributes][0][id])
+_ROW_ID_FIELD = re.compile(r"(?:-[0-9]+-|\[[0-9]+\]\[)id\]?$")
 
 
 def _completes_page_id(text: str, page: ir.Step) -> bool:
