@@ -469,7 +469,7 @@ def test_an_object_made_then_clicked_in_a_list_not_recorded_is_read_from_its_row
                                                       f"{ORIGIN}{TICKETS}16124/change/")],
                                             response_headers=[("Location", TICKETS)]),))
     e = extraction(result, 2)
-    assert (e.kind, e.path, e.recorded) == ("html_row", ("tr li",), "16124")
+    assert (e.kind, e.path, e.recorded) == ("html_row", ("*",), "16124")
     title = form_field(step(result, 1), "title")
     assert title.parts[0] == "Replace the projector bulb " and isinstance(title.parts[1],
                                                                            ir.VarRef)
@@ -543,7 +543,7 @@ def test_an_id_in_the_query_of_a_link_in_a_list_not_recorded_is_read_from_its_ro
            '</td><td>Sentinel</td></tr><tr><td><a href="/admin/note/edit/?id=9&amp;url=%2F">e'
            '</a></td><td>Zoo note</td></tr></table>')
     pattern = __import__("re").compile(e.expr)
-    assert runtime.from_html_row(_response(row), "step 2", "id", pattern, "tr li",
+    assert runtime.from_html_row(_response(row), "step 2", "id", pattern, "*",
                                  ("Zoo note",)) == "9"
 
 
@@ -604,11 +604,11 @@ def test_a_row_is_found_by_the_first_name_a_row_holds(html, names, found):
     resp = _response(html)
     if found is None:
         with pytest.raises(RescheduleTask):
-            runtime.from_html_row(resp, "step 2", "ticket_id", pattern, "tr li", names)
+            runtime.from_html_row(resp, "step 2", "ticket_id", pattern, "*", names)
         assert resp.failed.startswith(("step 2: 2 ids in the rows holding 'Bulb'",
                                        "ticket_id not found")), resp.failed
     else:
-        assert runtime.from_html_row(resp, "step 2", "ticket_id", pattern, "tr li",
+        assert runtime.from_html_row(resp, "step 2", "ticket_id", pattern, "*",
                                      names) == found
 
 
@@ -659,7 +659,7 @@ def test_a_bracketed_query_id_is_read_from_any_link_of_the_row():
             "edit</a></td><td>bob's note</td></tr><tr><td><a href='adminer.php?db=zoo&amp;"
             "edit=notes&amp;where%5Bid%5D=9'>edit</a></td><td>Zoo note 1a2b</td></tr></table>")
     assert runtime.from_html_row(_response(live), "step 2", "id",
-                                 __import__("re").compile(e.expr), "tr li",
+                                 __import__("re").compile(e.expr), "*",
                                  ("Zoo note 1a2b",)) == "9"
 
 
@@ -685,3 +685,27 @@ def test_a_row_s_id_in_a_form_of_rows_is_read_from_the_live_form(name, read):
         assert form_field(step(result, 3), name) == ir.Template((ir.VarRef(reads[0].var),))
     else:
         assert form_field(step(result, 3), name) == ir.Template.literal("24637")
+
+
+@pytest.mark.parametrize(("html", "found"), [
+    # cards: each a <div>, its link and its title apart
+    ('<main><div class="card"><h3>Sentinel</h3><p><a href="/t/3/change/">open</a></p></div>'
+     '<div class="card"><h3>Bulb 1a2b</h3><p><a href="/t/16/change/">open</a></p></div></main>',
+     "16"),
+    # the one object a fresh list shows: its row is all the page around it
+    ('<main><h1>Tickets</h1><section><a href="/t/16/change/">Bulb 1a2b</a></section></main>',
+     "16"),
+    # links side by side in one paragraph: each link is its own row
+    ('<p><a href="/t/3/change/">Sentinel</a> <a href="/t/16/change/">Bulb 1a2b</a></p>', "16"),
+    # a row that names it, another link of that row (an edit icon) to the same id
+    ('<table><tr><td><a href="/t/3/change/">e</a></td><td>Sentinel</td></tr><tr><td>'
+     '<a href="/t/16/change/">e</a> <a href="/t/16/change/?x=1">v</a></td><td>Bulb 1a2b</td>'
+     '</tr></table>', "16"),
+])
+def test_a_row_of_a_page_not_recorded_is_the_largest_part_that_links_to_one_id(html, found):
+    """The rows of a page the recording lacks are not known by tag: each link's row is the
+    largest element around it that links to no other object (a table's row, an item, a
+    card)."""
+    pattern = __import__("re").compile(r"/t/([0-9]+)/change/(?=[\"'?#])")
+    assert runtime.from_html_row(_response(html), "step 2", "ticket_id", pattern, "*",
+                                 ("Bulb 1a2b",)) == found

@@ -1114,30 +1114,22 @@ def the_one(resp, step, var, found, holding, sent_in=()):
 
 
 def from_html_row(resp, step, var, pattern, tag, name, sent_in=()):
-    """The id pattern's group finds in the href of the links of the rows (tag: "tr", "li",
-    or several, space-separated; the innermost) whose text holds name: the row the user
-    acted on in a list, by the name the client gave its object, not the row at the recorded
-    place. name may be several, the most telling first: the first that a row holds decides.
-    Rows of that name with different ids (two users gave two objects one name): the id more
-    of them link to than to any other (a message naming the object just made, beside its
-    row), else the step fails, as it does where no row holds a name."""
+    """The id pattern's group finds in the href of the links of the rows (tag: "tr", "li";
+    the innermost; "*": each link's row is its largest element that links to no other id,
+    a table's row, a list's item, a card) whose text holds name: the row the user acted on in
+    a list, by the name the client gave its object, not the row at the recorded place. name
+    may be several, the most telling first: the first that a row holds decides. Rows of that
+    name with different ids (two users gave two objects one name): the id more of them link
+    to than to any other (a message naming the object just made, beside its row), else the
+    step fails, as it does where no row holds a name."""
     tree = parsed_html(resp)
-    tags = tag.split()
-    rows = [
-        (row, " ".join(row.itertext()))
-        for row in (tree.iter(*tags) if tree is not None else ())
-        if next(row.iterdescendants(*tags), None) is None
-    ]
+    rows = html_rows(tree, pattern, tag) if tree is not None else []
     names = [str(one) for one in (name if isinstance(name, tuple) else (name,))]
     for one in names:
         held = {}  # each id the rows holding the name link to: how many of them do
-        for row, text in rows:
+        for text, values in rows:
             if one in text:
-                for value in {
-                    match.group(1)
-                    for anchor in row.iter("a")
-                    if (match := pattern.search((anchor.get("href") or "") + '"'))
-                }:
+                for value in values:
                     held[value] = held.get(value, 0) + 1
         if held:
             most = max(held.values())
@@ -1147,6 +1139,35 @@ def from_html_row(resp, step, var, pattern, tag, name, sent_in=()):
                 resp, step, var, found, f"ids in the rows holding {one!r}", sent_in
             )
     return the_one(resp, step, var, set(), "", sent_in)
+
+
+def html_rows(tree, pattern, tag):
+    """(text, ids its links hold) of each row (see from_html_row) that links to an id."""
+    links = [
+        (anchor, match.group(1))
+        for anchor in tree.iter("a")
+        if (match := pattern.search((anchor.get("href") or "") + '"'))
+    ]
+    if tag != "*":
+        rows = {}
+        for anchor, value in links:
+            row = next((a for a in anchor.iterancestors(tag)), None)
+            if row is not None and next(row.iterdescendants(tag), None) is None:
+                rows.setdefault(row, set()).add(value)
+        return [(" ".join(row.itertext()), values) for row, values in rows.items()]
+    inside = {}  # each element: the ids of the links in it
+    for anchor, value in links:
+        for element in (anchor, *anchor.iterancestors()):
+            inside.setdefault(element, set()).add(value)
+    rows = {}
+    for anchor, value in links:
+        row = anchor
+        for element in anchor.iterancestors():
+            if inside[element] != {value}:
+                break
+            row = element
+        rows[row] = {value}
+    return [(" ".join(row.itertext()), values) for row, values in rows.items()]
 
 
 def from_html_row_value(resp, step, var, xpath, tag, name, sent_in=()):

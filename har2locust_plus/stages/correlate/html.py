@@ -366,7 +366,7 @@ def _row_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
                          object_id=True, in_path=True, anchors=(("row", " ".join(tokens)),))
 
 
-LOST_ROW_TAGS = "tr li"  # the rows of a page the recording lacks: either (its tags unknown)
+LOST_ROW_TAGS = "*"  # the rows of a page the recording lacks: found by their links (tags unknown)
 
 
 def lost_row_link(step: ir.Step, value: str, param: str | None, names: tuple[ir.Template, ...],
