@@ -709,3 +709,24 @@ def test_a_row_of_a_page_not_recorded_is_the_largest_part_that_links_to_one_id(h
     pattern = __import__("re").compile(r"/t/([0-9]+)/change/(?=[\"'?#])")
     assert runtime.from_html_row(_response(html), "step 2", "ticket_id", pattern, "*",
                                  ("Bulb 1a2b",)) == found
+
+
+def test_an_object_that_was_there_is_clicked_by_the_name_another_recorded_page_gives_it():
+    """The list the user clicked a seeded category in is lost; the last page, recorded,
+    names it in a breadcrumb: the live list's link of that name is followed (its recorded id
+    where none is), as a seeded catalog's ids may differ on a fresh server."""
+    crumbs = ('<nav><a href="/cats/">Categories</a> <a href="/cats/7/">Tabby cats</a></nav>'
+              '<a href="/cats/9/">Other</a>')
+    result = conv(lost("/cats/"),
+                  entry("/cats/7/", headers=[("Referer", f"{ORIGIN}/cats/")], body=None),
+                  page("/cats/7/edit/", crumbs, headers=[("Referer", f"{ORIGIN}/cats/7/")]))
+    e = extraction(result, 1)
+    assert (e.kind, e.path, e.recorded) == ("named_link", ("Tabby cats",), "7")
+    assert step(result, 2).request.path == ir.Template(("/cats/", ir.VarRef(e.var), "/"))
+    # a name two links bear, or no recorded page naming it: as recorded
+    for other in ('<a href="/cats/7/">Tabby cats</a><a href="/cats/8/">Tabby cats</a>',
+                  "<p>nothing</p>"):
+        result = conv(lost("/cats/"),
+                      entry("/cats/7/", headers=[("Referer", f"{ORIGIN}/cats/")], body=None),
+                      page("/cats/7/edit/", other, headers=[("Referer", f"{ORIGIN}/cats/7/")]))
+        assert step(result, 2).request.path == ir.Template.literal("/cats/7/")

@@ -55,6 +55,7 @@ from .html import (
     fragment_sources,
     html_sources,
     is_html,
+    lost_named_link,
     lost_row_link,
     object_segment,
 )
@@ -910,7 +911,8 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
             sent.extend((value, key))
             parts.extend((keyed[0], ir.VarRef(ref, _segment_encoding(keyed[1], key)), keyed[2]))
         elif segment and (ref := _lost_answer_ref(value, i, segments, step, state) or
-                          _lost_row_ref(value, None, step, state)) is not None:
+                          _lost_row_ref(value, None, step, state) or
+                          _lost_named_ref(value, step, state)) is not None:
             sent.append(value)
             parts.append(ir.VarRef(ref, _segment_encoding(segment, value)))
         else:
@@ -1354,6 +1356,27 @@ def _lost_row_ref(value: str, param: str | None, step: ir.Step, state: _State) -
     if source is None:
         return None
     state.sent_keys.pop(value, None)  # sent as it was, the query's lookup said: read now
+    return _read_from_page(source, source.name, step, page, state, later=True)
+
+
+def _lost_named_ref(value: str, step: ir.Step, state: _State) -> str | None:
+    """A variable for the short id a link on a page the recording lacks sends in its path,
+    of an object no post of the journey made (one that was there: a seeded page, a category),
+    clicked by the name another recorded page gives a link to it (see
+    :func:`.html.lost_named_link`). Only a navigation's ``GET`` of an id no request sent
+    before and no recorded answer is a source of."""
+    page = state.lost_pages.get(step.number)
+    if page is None or step.request.method != "GET" or not is_navigation(step) or \
+            not value.isdigit() or len(value) >= MIN_TOKEN or value in state.sent or \
+            state.index.get(value):
+        return None
+    bodies = (other.response.text for other in state.steps
+              if other.response is not None and other.response.text
+              and other.request.origin == state.main_origin
+              and "html" in other.response.mime_type.lower())
+    source = lost_named_link(step, value, page.number, bodies)
+    if source is None:
+        return None
     return _read_from_page(source, source.name, step, page, state, later=True)
 
 

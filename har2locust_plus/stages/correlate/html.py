@@ -395,6 +395,44 @@ def lost_row_link(step: ir.Step, value: str, param: str | None, names: tuple[ir.
                   in_path=True, anchors=tuple(("row", name) for name in names))
 
 
+def lost_named_link(step: ir.Step, value: str, page: int, bodies: Iterator[str]
+                    ) -> Source | None:
+    """A short id ``step``'s path sends, as a ``named_link`` source of ``page``, a page whose
+    body the recording lacks: the name of a link to it on another page the recording holds
+    (a breadcrumb, the list it came back to: Wagtail's "Team notes", a seeded page a fresh
+    server numbers otherwise), by which the live page's link is clicked (the recorded id where
+    it finds none, as for any named link). A name is taken where every link of that page
+    bearing it holds this id in this shape. None where no recorded page names it so."""
+    request = step.request
+    if not request.path.is_literal:
+        return None
+    found = next(((parent, pattern) for found, parent, pattern in _link_ids(request.path.text)
+                  if found == value), None)
+    if found is None:
+        return None
+    parent, pattern = found
+    for body in bodies:
+        if value not in body:
+            continue
+        try:
+            tree = parse_html(body)
+        except (ValueError, etree.ParserError):
+            continue
+        by_name: dict[str, set[tuple[str, str]]] = {}
+        for anchor in tree.iter("a"):
+            ids = {(v, p) for v, _, p in _link_ids(anchor.get("href") or "")}
+            for name in link_names(anchor):
+                by_name.setdefault(name, set()).update(ids or {("", "")})
+        name = next((name for name, ids in by_name.items()
+                     if ids == {(value, pattern)} and _NAME_MIN <= len(name) <= _NAME_MAX
+                     and value not in name and not _NOT_XML.search(name)), None)
+        if name is not None:
+            return Source(page, value, id_name(parent), "named_link", expr=pattern,
+                          path=(name,), how=f"link named {name[:30]} (another page's)",
+                          id_like=True, object_id=True, in_path=True, named_link=True)
+    return None
+
+
 def _query_param_pattern(name: str) -> str:
     """A regex whose group is a short id under the query parameter ``name`` in an href, its
     brackets as written or percent-encoded (Adminer's ``&where%5Bid%5D=52648``)."""
