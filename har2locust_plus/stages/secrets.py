@@ -102,18 +102,18 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         steps = [replace(s, generated=(*s.generated, *generated.get(s.number, ()))) for s in steps]
     scenario = replace(scenario, steps=tuple(steps), secrets=tuple(finder.secrets.values()),
                        data_columns=tuple(finder.columns.values()))
-    for number, fields in finder.rows_named.items():
-        named = ", ".join(f"{name} {value!r}" for name, value in fields[:3])
-        scenario = scenario.with_diagnostic(ir.Severity.INFO, (
-            f"step {number} makes an object the list after it is read by ({named}), a page "
-            "the recording lacks: each run gives it a fresh suffix, so that each user's row is "
-            "its own (two users' objects of one name could not be told apart)"))
-    for number, fields in finder.signups.items():
-        named = ", ".join(f"{name} {value!r}" for name, value in fields[:3])
-        scenario = scenario.with_diagnostic(ir.Severity.INFO, (
-            f"step {number} signs up a new account ({named}): a name is taken once, so each "
-            "run signs up its own, with a fresh suffix (as recorded, every run but the first "
-            "would be refused); the requests after it send the run's"))
+    said = {
+        "rows": "makes an object the list after it is read by ({}), a page the recording "
+                "lacks: each run gives it a fresh suffix, so that each user's row is its own "
+                "(two users' objects of one name could not be told apart)",
+        "signups": "signs up a new account ({}): a name is taken once, so each run signs up "
+                   "its own, with a fresh suffix (as recorded, every run but the first would "
+                   "be refused); the requests after it send the run's"}
+    for kind, made in (("rows", finder.rows_named), ("signups", finder.signups)):
+        for number, fields in made.items():
+            named = ", ".join(f"{name} {value!r}" for name, value in fields[:3])
+            scenario = scenario.with_diagnostic(
+                ir.Severity.INFO, f"step {number} " + said[kind].format(named))
     return scenario
 
 
