@@ -55,6 +55,7 @@ from .html import (
     fragment_sources,
     html_sources,
     is_html,
+    link_ids_by_name,
     lost_named_link,
     lost_row_link,
     object_segment,
@@ -184,6 +185,8 @@ class _State:
     lost_pages: dict[int, ir.Step] = field(default_factory=dict)
     # (step, its page's step, the form fields) read so (see _lost_page_ref), for the warning
     page_reads: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    # each recorded page's links by name (see _lost_named_ref), once needed
+    named_links: list[dict[str, set[tuple[str, str]]]] | None = None
     # (step, text) of every recorded answer's body and header values (see _answered_before)
     answers: list[tuple[int, str]] | None = None
     # step → when its request was sent and its response complete (POSIX seconds), as recorded
@@ -1334,25 +1337,17 @@ def _lost_row_ref(value: str, param: str | None, step: ir.Step, state: _State) -
     """A variable for the short id of the object a form of the journey made, which a link on
     the page that form's post led to (a list saying "was added", whose body the recording
     lacks) sends in its path (``/admin/tickets/ticket/16124/change/``) or its query under
-    ``param`` (``/admin/note/edit/?id=50772``): read from that live page's rows (a ``<tr>`` or
-    ``<li>``) whose text holds a name that post gave the object, a name the client made
-    (``Zoo 1796360355``) or a text typed into it (``Replace the projector bulb``), the first
-    name some row holds deciding; on a fresh server the recorded id is another object's or
-    none. Only a navigation's ``GET`` of an id no recorded answer holds and no request sent
-    before, on a page that shows what a post made that was no login. None otherwise (the id
-    is sent as recorded, as before)."""
-    page = state.lost_pages.get(step.number)
-    if page is None or step.request.method != "GET" or not is_navigation(step) or \
-            not value.isdigit() or len(value) >= MIN_TOKEN or value in state.sent or \
-            state.index.get(value) or value in state.generated:
-        return None
-    write = _made_by(page, state)
-    if write is None:
+    ``param`` (``/admin/note/edit/?id=50772``): read from that live page's rows (found by
+    their links: see the run time's ``html_rows``) whose text holds a name that post gave the
+    object, a name the client made (``Zoo 1796360355``) or a text typed into it (``Replace the
+    projector bulb``), the first name some row holds deciding; on a fresh server the recorded
+    id is another object's or none. Only on a page that shows what a post made that was no
+    login (see :func:`_clicked_page`). None otherwise (the id is sent as recorded)."""
+    page = _clicked_page(value, step, state)
+    if page is None or value in state.generated or (write := _made_by(page, state)) is None:
         return None
     names = _names_given(write, state)
-    if not names:
-        return None
-    source = lost_row_link(step, value, param, names, page.number)
+    source = lost_row_link(step, value, param, names, page.number) if names else None
     if source is None:
         return None
     state.sent_keys.pop(value, None)  # sent as it was, the query's lookup said: read now
@@ -1363,21 +1358,33 @@ def _lost_named_ref(value: str, step: ir.Step, state: _State) -> str | None:
     """A variable for the short id a link on a page the recording lacks sends in its path,
     of an object no post of the journey made (one that was there: a seeded page, a category),
     clicked by the name another recorded page gives a link to it (see
-    :func:`.html.lost_named_link`). Only a navigation's ``GET`` of an id no request sent
-    before and no recorded answer is a source of."""
+    :func:`.html.lost_named_link`; each recorded page's links read once)."""
+    page = _clicked_page(value, step, state)
+    if page is None:
+        return None
+    if state.named_links is None:
+        state.named_links = [link_ids_by_name(other.response.text)  # type: ignore[union-attr]
+                             for other in state.steps
+                             if other.response is not None and other.response.text
+                             and other.request.origin == state.main_origin
+                             and "html" in other.response.mime_type.lower()]
+    source = lost_named_link(step, value, page.number, iter(state.named_links))
+    if source is None:
+        return None
+    return _read_from_page(source, source.name, step, page, state, later=True)
+
+
+def _clicked_page(value: str, step: ir.Step, state: _State) -> ir.Step | None:
+    """The page the recording lacks that ``step`` was sent from, where ``step`` is a link
+    followed there (a navigation's ``GET``) that sends ``value`` (in its path or its query),
+    a short id no request sent before and no recorded answer is a source of: the page alone
+    can have shown it. None otherwise."""
     page = state.lost_pages.get(step.number)
     if page is None or step.request.method != "GET" or not is_navigation(step) or \
             not value.isdigit() or len(value) >= MIN_TOKEN or value in state.sent or \
             state.index.get(value):
         return None
-    bodies = (other.response.text for other in state.steps
-              if other.response is not None and other.response.text
-              and other.request.origin == state.main_origin
-              and "html" in other.response.mime_type.lower())
-    source = lost_named_link(step, value, page.number, bodies)
-    if source is None:
-        return None
-    return _read_from_page(source, source.name, step, page, state, later=True)
+    return page
 
 
 def _made_by(page: ir.Step, state: _State) -> ir.Step | None:

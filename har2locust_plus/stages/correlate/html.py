@@ -395,14 +395,15 @@ def lost_row_link(step: ir.Step, value: str, param: str | None, names: tuple[ir.
                   in_path=True, anchors=tuple(("row", name) for name in names))
 
 
-def lost_named_link(step: ir.Step, value: str, page: int, bodies: Iterator[str]
-                    ) -> Source | None:
+def lost_named_link(step: ir.Step, value: str, page: int,
+                    pages: Iterator[dict[str, set[tuple[str, str]]]]) -> Source | None:
     """A short id ``step``'s path sends, as a ``named_link`` source of ``page``, a page whose
     body the recording lacks: the name of a link to it on another page the recording holds
     (a breadcrumb, the list it came back to: Wagtail's "Team notes", a seeded page a fresh
     server numbers otherwise), by which the live page's link is clicked (the recorded id where
-    it finds none, as for any named link). A name is taken where every link of that page
-    bearing it holds this id in this shape. None where no recorded page names it so."""
+    it finds none, as for any named link). ``pages``: each recorded page's
+    :func:`link_ids_by_name`. A name is taken where every link of that page bearing it holds
+    this id in this shape. None where no recorded page names it so."""
     request = step.request
     if not request.path.is_literal:
         return None
@@ -411,18 +412,7 @@ def lost_named_link(step: ir.Step, value: str, page: int, bodies: Iterator[str]
     if found is None:
         return None
     parent, pattern = found
-    for body in bodies:
-        if value not in body:
-            continue
-        try:
-            tree = parse_html(body)
-        except (ValueError, etree.ParserError):
-            continue
-        by_name: dict[str, set[tuple[str, str]]] = {}
-        for anchor in tree.iter("a"):
-            ids = {(v, p) for v, _, p in _link_ids(anchor.get("href") or "")}
-            for name in link_names(anchor):
-                by_name.setdefault(name, set()).update(ids or {("", "")})
+    for by_name in pages:
         name = next((name for name, ids in by_name.items()
                      if ids == {(value, pattern)} and _NAME_MIN <= len(name) <= _NAME_MAX
                      and value not in name and not _NOT_XML.search(name)), None)
@@ -431,6 +421,22 @@ def lost_named_link(step: ir.Step, value: str, page: int, bodies: Iterator[str]
                           path=(name,), how=f"link named {name[:30]} (another page's)",
                           id_like=True, object_id=True, in_path=True, named_link=True)
     return None
+
+
+def link_ids_by_name(body: str) -> dict[str, set[tuple[str, str]]]:
+    """Each name a link of the page bears (see :func:`link_names`) → the (id, shape) pairs
+    of the links bearing it (``("", "")`` for a link without an id); empty for a body that
+    is no HTML."""
+    try:
+        tree = parse_html(body)
+    except (ValueError, etree.ParserError):
+        return {}
+    by_name: dict[str, set[tuple[str, str]]] = {}
+    for anchor in tree.iter("a"):
+        ids = {(v, p) for v, _, p in _link_ids(anchor.get("href") or "")}
+        for name in link_names(anchor):
+            by_name.setdefault(name, set()).update(ids or {("", "")})
+    return by_name
 
 
 def _query_param_pattern(name: str) -> str:
