@@ -10,6 +10,8 @@ recorded answer holds, and a request sent from another page are left as they wer
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from locust.exception import RescheduleTask
 from test_correlate import (
@@ -730,3 +732,80 @@ def test_an_object_that_was_there_is_clicked_by_the_name_another_recorded_page_g
                       entry("/cats/7/", headers=[("Referer", f"{ORIGIN}/cats/")], body=None),
                       page("/cats/7/edit/", other, headers=[("Referer", f"{ORIGIN}/cats/7/")]))
         assert step(result, 2).request.path == ir.Template.literal("/cats/7/")
+
+
+def test_a_page_whose_script_dropped_its_query_is_still_the_page_a_link_was_followed_from():
+    """WordPress's list after "Move to Trash" (``edit.php?trashed=1&ids=40429``) rewrites its
+    address to ``edit.php`` (``history.replaceState``): the logout link clicked there names
+    that as its ``Referer``. Its token is read from that live page's link; a ``Referer``
+    with a parameter the page's URL lacks, or another path, names another page."""
+    for referer, read in [("/wp-admin/edit.php", True), ("/wp-admin/edit.php?trashed=1", True),
+                          ("/wp-admin/edit.php?trashed=1&ids=40429", True),
+                          ("/wp-admin/edit.php?paged=2", False), ("/wp-admin/users.php", False)]:
+        result = conv(lost("/wp-admin/edit.php?trashed=1&ids=40429"),
+                      entry(f"/wp-login.php?action=logout&_wpnonce={NONCE}", status=302,
+                            headers=[("Referer", f"{ORIGIN}{referer}")],
+                            response_headers=[("Location", "/wp-login.php?loggedout=true")]))
+        sent = query(step(result, 2), "_wpnonce")
+        assert (sent != ir.Template.literal(NONCE)) == read, referer
+        if read:
+            e = extraction(result, 1)
+            assert (e.kind, e.expr, e.recorded) == ("link", "_wpnonce", NONCE)
+
+
+def _script_call(token: str, path: str = "/backend.php") -> dict:
+    return entry(path, "POST", mime=JSON, resource_type="xhr", body='{"ok": true}',
+                 form=[("op", "rpc"), ("csrf_token", token)],
+                 headers=[("Referer", f"{ORIGIN}/index.php")])
+
+
+def test_a_token_a_lost_page_s_script_sends_is_read_where_a_later_page_holds_it():
+    """Tiny Tiny RSS: its main page's script sends the session's token on every call
+    (``csrf_token``), which the page holds in its script (``const __csrf_token = "…"``); the
+    export lacks that page, but a page recorded later holds the same token the same way:
+    the lost page's live answer is read by that page's regex, and the later calls send it."""
+    prefs = ('<script>\n\t\tconst __csrf_token = "' + TOKEN + '";\n\t</script><p>Preferences</p>')
+    result = conv(lost("/index.php"), _script_call(TOKEN), _script_call(TOKEN),
+                  page("/prefs.php", prefs), _script_call(TOKEN))
+    e = extraction(result, 1)
+    assert (e.kind, e.recorded) == ("regex", TOKEN)
+    assert e.used_by == (2, 3, 5)
+    assert "__csrf_token" in e.expr
+    for number in (2, 3, 5):
+        assert form_field(step(result, number), "csrf_token") == ir.Template((ir.VarRef(e.var),))
+    assert any(message.startswith("step 2 sends csrf_token, which no recorded answer holds, "
+                                  "from the page of step 1 (GET /index.php)")
+               for message in _reads(result))
+    assert not _unknown(result)
+    live = '<html><script>const __csrf_token = "liveToken123abc";</script></html>'
+    assert runtime.from_regex(_response(live), "step 2", e.var, re.compile(e.expr)) == \
+        "liveToken123abc"
+
+
+def _unknown(result) -> list[str]:
+    return [d.message for d in result.scenario.diagnostics
+            if "where that page holds it is not known" in d.message]
+
+
+def test_a_token_a_lost_page_s_script_sends_that_nothing_recorded_holds_is_said():
+    """WordPress's dashboard script sends ``_wpnonce`` from ``communityEventsData``, which no
+    page recorded later holds: sent as recorded (no rule can know where the page held it),
+    and said, once for the steps that send it; a value under no token's name, one an earlier
+    answer holds and a request from a recorded page are not."""
+    result = conv(lost("/wp-admin/"),
+                  entry("/wp-admin/admin-ajax.php", "POST", mime=JSON, resource_type="xhr",
+                        body='{"success": true}', headers=[("Referer", f"{ORIGIN}/wp-admin/")],
+                        form=[("_wpnonce", NONCE), ("timezone", "UTC"),
+                              ("session", "a1b2c3d4e5f6a7b8"), ("action", "community-events")]),
+                  entry("/wp-admin/admin-ajax.php", "POST", mime=JSON, resource_type="xhr",
+                        body='{"success": true}', headers=[("Referer", f"{ORIGIN}/wp-admin/")],
+                        form=[("_wpnonce", NONCE), ("action", "community-events")]),
+                  page("/wp-admin/edit.php", "<p>Posts</p>"),
+                  entry("/wp-admin/admin-ajax.php", "POST", mime=JSON, resource_type="xhr",
+                        body='{"success": true}',
+                        headers=[("Referer", f"{ORIGIN}/wp-admin/edit.php")],
+                        form=[("_nonce", "f00dfeed77"), ("action", "heartbeat")]))
+    assert form_field(step(result, 2), "_wpnonce") == ir.Template.literal(NONCE)
+    [said] = _unknown(result)
+    assert said.startswith(f"steps 2, 3 send _wpnonce ({NONCE}) as recorded: no recorded "
+                           "answer holds it, and the page of step 1 (GET /wp-admin/)"), said

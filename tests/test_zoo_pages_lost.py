@@ -32,15 +32,16 @@ pytestmark = [pytest.mark.e2e]
 # state of the object a form edits, the whole id a page's URL abbreviates (Fossil), an inline
 # formset's row ids (Django admin's inlines), and the id of the object a post made in the list
 # it landed on (Django admin, sqladmin, Flask-Admin, Adminer: by the name the post gave it),
-# and so replay without them. Thirty-four of the registry's journeys were tried so
-# (2026-12-07); the others also need what only a lost page showed and fail at that step:
-# Wagtail's page tree, an API key in a page's text (Flask-WTF), tokens a page's script holds
-# (WordPress, Tiny Tiny RSS, MediaWiki's API, Zabbix's sid), an assertion page of another
-# origin (SimpleSAMLphp).
+# and the session's token a page's script holds where a page recorded later holds it too
+# (Tiny Tiny RSS), and so replay without them. Thirty-four of the registry's journeys were
+# tried so (2026-12-07); the others also need what only a lost page showed and fail at that
+# step: Wagtail's page tree, an API key in a page's text (Flask-WTF), tokens a page's script
+# holds that no recorded page shows (WordPress's nonces, MediaWiki's API token, Zabbix's sid:
+# the conversion says so), an assertion page of another origin (SimpleSAMLphp).
 JOURNEYS = ("oauth", "drf", "express", "workbox", "symfony", "rails", "postfixadmin",
             "phpmyadmin", "icingaweb", "roundcube", "webforms", "redmine", "htmx", "cacti",
             "laravel", "trac", "dokuwiki", "rt", "gitit", "ikiwiki", "tomcat", "djangoadmin",
-            "sqladmin", "flaskadmin", "adminer", "fossil", "djangoinline")
+            "sqladmin", "flaskadmin", "adminer", "fossil", "djangoinline", "ttrss")
 
 
 @pytest.mark.parametrize("zoo", [pytest.param(zoo, id=zoo.name, marks=[

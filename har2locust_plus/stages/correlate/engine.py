@@ -248,7 +248,9 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     extra = dict(scenario.extra)
     extra["correlations"] = _report_rows(state, steps)
     scenario = replace(scenario, steps=tuple(steps), extra=extra)
-    for message in _sent_after_lost_bodies(scenario.steps, scenario.main_origin):
+    after_lost = _sent_after_lost_bodies(scenario.steps, scenario.main_origin)
+    for message in [message for _, message in after_lost] + _sent_from_lost_pages(
+            scenario.steps, state, {number for number, _ in after_lost}):
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, message)
     for sent_at, lost_at, values in state.lost_reads:
         where = scenario.steps[lost_at - 1].request
@@ -269,7 +271,8 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
             "that name in the form that posts to the step's path, sent as recorded where that "
             "form holds no value, as a field the user filled in; a link's parameter in the "
             "link to it, a CSRF header's token from its csrf meta, the id of what a post made "
-            "from the row naming it, the step failing where the page has none) "
+            "from the row naming it, a token the page's script sends where a page recorded "
+            "later holds it, the step failing where the page has none) "
             "(`har2locust-plus record` keeps every page's body)"))
     for value, (sent_at, out_at) in state.unread.items():
         scenario = scenario.with_diagnostic(ir.Severity.WARNING, (
@@ -283,7 +286,8 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
 MIN_LOST_VALUE = 24
 
 
-def _sent_after_lost_bodies(steps: tuple[ir.Step, ...], main_origin: str) -> list[str]:
+def _sent_after_lost_bodies(steps: tuple[ir.Step, ...], main_origin: str
+                            ) -> list[tuple[int, str]]:
     """Warnings for values a request sends as recorded, that look made by a server and that no
     recorded answer holds, after an answer whose body the recording lacks: a page that left
     at once (the one whose script posts a SAML assertion: Chrome's DevTools drop its body), so
@@ -313,13 +317,49 @@ def _sent_after_lost_bodies(steps: tuple[ir.Step, ...], main_origin: str) -> lis
         if unseen:
             name, text = unseen[0]
             page = f"{where.request.method} {ir.template_preview(where.request.path)}"
-            messages.append(
+            messages.append((step.number,
                 f"step {step.number} sends {name} ({len(text):,} characters) as recorded: no "
                 f"recorded answer holds it, and the answer of step {where.number} "
                 f"({page}) has no body in the recording (a browser drops the body of a page "
                 "that leaves at once, as one whose script posts a form does; `har2locust-plus "
                 "record` keeps it). If that answer handed it out (a SAML assertion, a "
-                "form_post token), a fresh server refuses the recorded value: record again")
+                "form_post token), a fresh server refuses the recorded value: record again"))
+    return messages
+
+
+def _sent_from_lost_pages(steps: tuple[ir.Step, ...], state: _State, told: set[int]
+                          ) -> list[str]:
+    """Warnings for the tokens that requests sent from a page whose body the recording lacks
+    still send as recorded (no rule could say where that page holds them: a page's script
+    sends what it holds, WordPress's ``_wpnonce`` from ``communityEventsData``, its REST
+    calls' ``X-WP-Nonce``), and that no answer recorded before holds: one per token, naming
+    the steps that send it (not those ``told`` already)."""
+    sending: dict[tuple[str, str], list[int]] = {}  # (name, value) -> steps, in order
+    for step in steps:
+        if step.number not in state.lost_pages or step.number in told or \
+                step.request.origin != state.main_origin:
+            continue
+        request = step.request
+        sent = [*_literals_sent(request), *(
+            (h.name, h.value.text) for h in request.headers
+            if h.value.is_literal and h.name.lower() not in UNTOUCHED_HEADERS)]
+        for name, text in sent:
+            if FORM_TOKEN_NAME.search(name) and token_like(text) and \
+                    not _a_cookie(text, state) and not _answered_before(text, step, state):
+                sending.setdefault((name, text), []).append(step.number)
+    messages = []
+    for (name, text), numbers in sending.items():
+        page = state.lost_pages[numbers[0]]
+        where = f"{page.request.method} {ir.template_preview(page.request.path)}"
+        said = ", ".join(str(n) for n in numbers[:6]) + (" …" if len(numbers) > 6 else "")
+        messages.append(
+            f"step{'s' if len(numbers) > 1 else ''} {said} send{'' if len(numbers) > 1 else 's'} "
+            f"{name} ({_preview(text)}) as recorded: no recorded answer holds it, and the "
+            f"page of step {page.number} ({where}), from which it was sent, has no body in "
+            "the recording (an exporter left it out, or the browser dropped it when the page "
+            "was left), so where that page holds it is not known (a page's script sent it). "
+            "If the page handed it out, a fresh server refuses the recorded value: record "
+            "with `har2locust-plus record`, which keeps every page's body")
     return messages
 
 
@@ -1250,10 +1290,51 @@ def _form_value(name: str, value: ir.Template, step: ir.Step, state: _State, sen
         sent.append(value.text)
         return ir.Template((ir.VarRef(var),))  # whole: not a time or a UUID the client made
     found = _text(value, step, state, sent, key=name, whole=True)
-    if found is value and path is not None and \
-            (var := _lost_page_state_ref(name, value, path, step, state)) is not None:
+    if found is value and path is not None and (
+            (var := _lost_page_state_ref(name, value, path, step, state)) is not None or
+            (var := _lost_script_ref(name, value, step, state)) is not None):
         return ir.Template((ir.VarRef(var),))
     return found
+
+
+def _lost_script_ref(name: str, value: ir.Template, step: ir.Step, state: _State
+                     ) -> str | None:
+    """A variable for a token that a page's script sends (a call elsewhere: Tiny Tiny RSS's
+    ``backend.php`` calls send ``csrf_token``) from a page whose body the recording lacks,
+    that no answer before it holds, but a page recorded later does: the session's token,
+    which each page of the app writes in the same place (TT-RSS's ``const __csrf_token =
+    "…"``). Read from the lost page's live answer as that later page holds it (the same
+    regex or XPath); the step fails where the live page has none. None where no such page
+    follows (what the script held is not known: it is sent as recorded, and said)."""
+    page = state.lost_pages.get(step.number)
+    text = _literal_text(value)
+    if page is None or not text or not token_like(text) or \
+            not FORM_TOKEN_NAME.search(name) or state.index.get(text) or \
+            _a_cookie(text, state) or _answered_before(text, step, state):
+        return None
+    later = _later_page_source(text, step, state)
+    if later is None:
+        return None
+    source = replace(later, step=page.number, name=identifier(name) or later.name,
+                     how=f"{later.how} of a page not recorded, as step {later.step}'s"[:80])
+    return _read_from_page(source, name, step, page, state, later=True)
+
+
+def _later_page_source(value: str, step: ir.Step, state: _State) -> Source | None:
+    """Where the first HTML page of the origin under test recorded after ``step`` whose body
+    holds ``value`` hands it out: an element's (XPath) or the text around it (regex)."""
+    for other in state.steps[step.number:]:
+        response = other.response
+        text = response.text if response is not None else None
+        if not text or value not in text or other.request.origin != state.main_origin or \
+                not is_html(response.mime_type, text):  # type: ignore[union-attr]
+            continue
+        found = [source for source in html_sources(other, text, Wanted({value: other.number + 1},
+                                                                        other.number))
+                 if source.value == value and source.kind in ("xpath", "regex")
+                 and not source.anchors]
+        return max(found, key=lambda source: source.rank) if found else None
+    return None
 
 
 def _lost_page_state_ref(name: str, value: ir.Template, path: ir.Template, step: ir.Step,
@@ -1593,7 +1674,23 @@ def _sent_from(request: ir.Request, page: ir.Request) -> bool:
         url = split.path + ("?" + split.query if split.query else "")
     else:
         return True
-    return url.partition("#")[0] == _recorded_url(page)
+    return _same_page_url(url.partition("#")[0], _recorded_url(page))
+
+
+def _same_page_url(url: str, page_url: str | None) -> bool:
+    """Is ``url`` (a ``Referer``'s path and query) the URL of the page loaded at ``page_url``:
+    the same, or the same path with some of its query's parameters gone and none added (the
+    page's script rewrote its address with ``history.replaceState``: WordPress's list after
+    "Move to Trash", ``edit.php?trashed=1&ids=40429``, shows and sends ``edit.php``; a
+    message's ``?updated=1`` dropped once shown)."""
+    if page_url is None or url == page_url:
+        return url == page_url
+    path, _, query = url.partition("?")
+    page_path, _, page_query = page_url.partition("?")
+    if path != page_path or not page_query:
+        return False
+    shown = page_query.split("&")
+    return all(param in shown for param in query.split("&")) if query else True
 
 
 # an id inside a form field's name: a run of digits or a UUID between other characters than
