@@ -1582,6 +1582,23 @@ def _sections_then_open(rows: str, opened: str):
     return conv(page("/admin/pages/2/", rows), entry(opened, body="<p>ok</p>"))
 
 
+@pytest.mark.parametrize("between", [
+    [], [api("/api/counters", response={"unread": 3},
+             headers=[("Referer", f"{ORIGIN}/admin/pages/2/")])],
+    [api("/api/counters", response={"unread": 3}), api("/api/notify", response={"n": 0})]])
+def test_a_link_clicked_after_the_page_s_own_calls_is_still_the_page_s(between):
+    """The page's script calls its API after the page loads (counters, notifications, a poll)
+    before the user clicks a link: the click's ``Referer`` names the page (the headers stage
+    made it the host's), so the link is looked for on that page, not on the last call's
+    answer, which on a fresh server left the clicked id as recorded."""
+    result = conv(page("/admin/pages/2/", SECTIONS), *between,
+                  entry("/admin/pages/4711/", body="<p>ok</p>",
+                        headers=[("Referer", f"{ORIGIN}/admin/pages/2/")]))
+    e = extraction(result, 1)
+    assert (e.kind, e.path, e.recorded) == ("named_link", ("Team notes",), "4711")
+    assert result.scenario.steps[-1].request.path.parts[1] == ir.VarRef(e.var, "raw")
+
+
 def test_a_short_id_in_a_link_of_a_list_is_read_by_the_links_name():
     """Wagtail's explorer: bob's section, clicked by its name, has another id on a new server."""
     result = _sections_then_open(SECTIONS, "/admin/pages/4711/")

@@ -790,13 +790,16 @@ def _unknown(result) -> list[str]:
 def test_a_token_a_lost_page_s_script_sends_that_nothing_recorded_holds_is_said():
     """WordPress's dashboard script sends ``_wpnonce`` from ``communityEventsData``, which no
     page recorded later holds: sent as recorded (no rule can know where the page held it),
-    and said, once for the steps that send it; a value under no token's name, one an earlier
-    answer holds and a request from a recorded page are not."""
-    result = conv(lost("/wp-admin/"),
+    and said, once for the steps that send it; a value under no token's name, one a cookie
+    holds (a double submit's), one an earlier answer holds and a request from a recorded page
+    are not."""
+    result = conv(entry("/wp-admin/", mime=HTML, body=None,
+                        response_headers=[("Set-Cookie", "csrf=c00k1eT0ken99; Path=/")]),
                   entry("/wp-admin/admin-ajax.php", "POST", mime=JSON, resource_type="xhr",
                         body='{"success": true}', headers=[("Referer", f"{ORIGIN}/wp-admin/")],
                         form=[("_wpnonce", NONCE), ("timezone", "UTC"),
-                              ("session", "a1b2c3d4e5f6a7b8"), ("action", "community-events")]),
+                              ("session", "a1b2c3d4e5f6a7b8"), ("action", "community-events"),
+                              ("csrf_token", "c00k1eT0ken99")]),
                   entry("/wp-admin/admin-ajax.php", "POST", mime=JSON, resource_type="xhr",
                         body='{"success": true}', headers=[("Referer", f"{ORIGIN}/wp-admin/")],
                         form=[("_wpnonce", NONCE), ("action", "community-events")]),

@@ -224,7 +224,8 @@ def correlate(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     found = fork_imap(functools.partial(_body_sources, last_use=_wanted_until(scenario.steps,
                                                                                state.wanted),
                                         auto=options.correlate_auto, made=made,
-                                        followed=_followed_ids(scenario.steps)),
+                                        followed=_followed_ids(scenario.steps,
+                                                               scenario.main_origin)),
                       scenario.steps, cost=_body_length, min_cost=FORK_MIN_BYTES,
                       serial_cost=_serial_cost, pack=_rows, unpack=_sources,
                       child_cost=CHILD_COST)
@@ -343,9 +344,14 @@ def _sent_from_lost_pages(steps: tuple[ir.Step, ...], state: _State, told: set[i
         sent = [*_literals_sent(request), *(
             (h.name, h.value.text) for h in request.headers
             if h.value.is_literal and h.name.lower() not in UNTOUCHED_HEADERS)]
+        # a double submit's token, the jar's: a cookie's the request sends or a response set
+        cookies = [value for _, value in request.cookies] + [
+            value for other in steps[:step.number - 1] if other.response is not None
+            for _, value in set_cookies(other.response)]
         for name, text in sent:
             if FORM_TOKEN_NAME.search(name) and token_like(text) and \
-                    not _a_cookie(text, state) and not _answered_before(text, step, state):
+                    not any(text in cookie for cookie in cookies) and \
+                    not _answered_before(text, step, state):
                 sending.setdefault((name, text), []).append(step.number)
     messages = []
     for (name, text), numbers in sending.items():
@@ -603,7 +609,7 @@ def _made_pages(steps: tuple[ir.Step, ...]) -> frozenset[int]:
     return frozenset(made)
 
 
-def _followed_ids(steps: tuple[ir.Step, ...]) -> dict[int, frozenset[str]]:
+def _followed_ids(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, frozenset[str]]:
     """Per page, the short ids in the paths (and queries) of the requests made from it: the
     ones whose ``Referer`` is that page's URL (a click there), or, without a ``Referer``, the
     request right after it. Only such an id may come from a link found by its name or its row
@@ -613,8 +619,7 @@ def _followed_ids(steps: tuple[ir.Step, ...]) -> dict[int, frozenset[str]]:
     previous = None
     for step in steps:
         request = step.request
-        referer = next((h.value.text for h in request.headers if h.name.lower() == "referer"
-                        and h.value.is_literal), None)
+        referer = _referer_url(request, main_origin)
         page = by_url.get(referer.partition("#")[0]) if referer else previous
         if page is not None and request.path.is_literal:
             segments = request.path.text.split("/")
@@ -631,6 +636,19 @@ def _followed_ids(steps: tuple[ir.Step, ...]) -> dict[int, frozenset[str]]:
             by_url[f"{request.scheme}://{request.host}{url}"] = step.number
         previous = step.number
     return {page: frozenset(ids) for page, ids in followed.items()}
+
+
+def _referer_url(request: ir.Request, main_origin: str) -> str | None:
+    """The URL a request's ``Referer`` names, as recorded: on the origin under test the
+    headers stage made it the host's (``HostRef`` and the path); None without one."""
+    value = next((h.value for h in request.headers if h.name.lower() == "referer"), None)
+    if value is None or value.is_literal:
+        return value.text if value is not None else None
+    parts = value.parts
+    if parts and isinstance(parts[0], ir.HostRef) and \
+            all(isinstance(part, str) for part in parts[1:]):
+        return main_origin + "".join(parts[1:])  # type: ignore[arg-type]
+    return None
 
 
 def _body_sources(step: ir.Step, last_use: dict[str, int], auto: bool,
