@@ -1599,6 +1599,22 @@ def test_a_link_clicked_after_the_page_s_own_calls_is_still_the_page_s(between):
     assert result.scenario.steps[-1].request.path.parts[1] == ir.VarRef(e.var, "raw")
 
 
+@pytest.mark.parametrize(("referer", "read"), [
+    ("/admin/pages/2/?deleted=1", True), ("/admin/pages/2/", True),
+    ("/admin/pages/2/?page=2", False), ("/admin/pages/3/", False)])
+def test_a_link_clicked_on_a_page_whose_script_dropped_its_query_is_the_page_s(referer, read):
+    """A page whose script dropped parameters from its address (``history.replaceState``:
+    a list after a delete, ``?deleted=1`` gone once its message showed) is the page a click's
+    ``Referer`` names without them; a parameter the page's URL lacks, or another path, names
+    another page, whose links are not this page's."""
+    result = conv(page("/admin/pages/2/?deleted=1", SECTIONS),
+                  api("/api/counters", response={"unread": 3}),
+                  entry("/admin/pages/4711/", body="<p>ok</p>",
+                        headers=[("Referer", f"{ORIGIN}{referer}")]))
+    kinds = [e.kind for s in result.scenario.steps for e in s.extractions]
+    assert kinds == (["named_link"] if read else []), referer
+
+
 def test_a_short_id_in_a_link_of_a_list_is_read_by_the_links_name():
     """Wagtail's explorer: bob's section, clicked by its name, has another id on a new server."""
     result = _sections_then_open(SECTIONS, "/admin/pages/4711/")

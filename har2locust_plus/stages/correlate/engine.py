@@ -613,14 +613,26 @@ def _followed_ids(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, fro
     """Per page, the short ids in the paths (and queries) of the requests made from it: the
     ones whose ``Referer`` is that page's URL (a click there), or, without a ``Referer``, the
     request right after it. Only such an id may come from a link found by its name or its row
-    (the link the user clicked is on the page the click was made from)."""
+    (the link the user clicked is on the page the click was made from). A ``Referer`` that
+    lacks some of a page's query parameters names that page too, where it was the latest page
+    of that path (its script dropped them: see :func:`_same_page_url`)."""
     by_url: dict[str, int] = {}  # a page's URL (scheme, host, path, query) -> its latest step
+    by_path: dict[str, tuple[str, int]] = {}  # origin and path -> the latest page's URL, step
     followed: dict[int, set[str]] = {}
     previous = None
     for step in steps:
         request = step.request
         referer = _referer_url(request, main_origin)
-        page = by_url.get(referer.partition("#")[0]) if referer else previous
+        if referer:
+            referer = referer.partition("#")[0]
+            page = by_url.get(referer)
+            where, _, query = referer.partition("?")
+            latest = by_path.get(where) if page is None else None
+            if latest is not None and _same_page_url(
+                    urlsplit(referer).path + ("?" + query if query else ""), latest[0]):
+                page = latest[1]
+        else:
+            page = previous
         if page is not None and request.path.is_literal:
             segments = request.path.text.split("/")
             ids = {segment for segment in segments
@@ -633,7 +645,9 @@ def _followed_ids(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, fro
                 followed.setdefault(page, set()).update(ids)
         url = _recorded_url(request)
         if url is not None:
-            by_url[f"{request.scheme}://{request.host}{url}"] = step.number
+            by_url[f"{request.origin}{url}"] = step.number
+            if is_navigation(step):
+                by_path[request.origin + url.partition("?")[0]] = (url, step.number)
         previous = step.number
     return {page: frozenset(ids) for page, ids in followed.items()}
 
