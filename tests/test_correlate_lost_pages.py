@@ -812,3 +812,18 @@ def test_a_token_a_lost_page_s_script_sends_that_nothing_recorded_holds_is_said(
     [said] = _unknown(result)
     assert said.startswith(f"steps 2, 3 send _wpnonce ({NONCE}) as recorded: no recorded "
                            "answer holds it, and the page of step 1 (GET /wp-admin/)"), said
+
+
+def test_a_token_an_image_s_body_holds_by_chance_is_still_the_lost_page_s():
+    """An image's (a font's) body, base64 text in a HAR, holds no value a server handed out:
+    a form's token that only such a body spells is still read from the lost page; the same
+    text in a page's body is an answer that holds it (left as recorded, as before)."""
+    for mime, read in [("image/png", True), ("font/woff2", True), (HTML, False)]:
+        result = conv(entry("/logo.png", mime=mime, body=f"iVBORw0KGgo{TOKEN}AAAA"),
+                      lost("/notes/new"),
+                      entry("/notes", "POST", status=302, form=[
+                          ("authenticity_token", TOKEN), ("note[title]", "Milk")],
+                          headers=[("Referer", f"{ORIGIN}/notes/new")],
+                          response_headers=[("Location", "/notes/4711")]))
+        sent = form_field(step(result, 3), "authenticity_token")
+        assert (sent != ir.Template.literal(TOKEN)) == read, mime

@@ -189,6 +189,12 @@ class _State:
     named_links: list[dict[str, set[tuple[str, str]]]] | None = None
     # (step, text) of every recorded answer's body and header values (see _answered_before)
     answers: list[tuple[int, str]] | None = None
+    answered_steps: list[int] = field(default_factory=list)  # the step of each of answers
+    # value -> (the index in answers of the first that holds it, -1: none, so far; how many
+    # answers that looked at) (see _answered_before); value -> where a later page holds it
+    # (see _later_page_source)
+    first_answer: dict[str, tuple[int, int]] = field(default_factory=dict)
+    later_sources: dict[str, Source | None] = field(default_factory=dict)
     # step → when its request was sent and its response complete (POSIX seconds), as recorded
     # (see _lookup)
     timed: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -336,23 +342,23 @@ def _sent_from_lost_pages(steps: tuple[ir.Step, ...], state: _State, told: set[i
     calls' ``X-WP-Nonce``), and that no answer recorded before holds: one per token, naming
     the steps that send it (not those ``told`` already)."""
     sending: dict[tuple[str, str], list[int]] = {}  # (name, value) -> steps, in order
+    set_before: list[str] = []  # the values the responses before the step set as cookies
     for step in steps:
-        if step.number not in state.lost_pages or step.number in told or \
-                step.request.origin != state.main_origin:
-            continue
-        request = step.request
-        sent = [*_literals_sent(request), *(
-            (h.name, h.value.text) for h in request.headers
-            if h.value.is_literal and h.name.lower() not in UNTOUCHED_HEADERS)]
-        # a double submit's token, the jar's: a cookie's the request sends or a response set
-        cookies = [value for _, value in request.cookies] + [
-            value for other in steps[:step.number - 1] if other.response is not None
-            for _, value in set_cookies(other.response)]
-        for name, text in sent:
-            if FORM_TOKEN_NAME.search(name) and token_like(text) and \
-                    not any(text in cookie for cookie in cookies) and \
-                    not _answered_before(text, step, state):
-                sending.setdefault((name, text), []).append(step.number)
+        if step.number in state.lost_pages and step.number not in told and \
+                step.request.origin == state.main_origin:
+            request = step.request
+            sent = [*_literals_sent(request), *(
+                (h.name, h.value.text) for h in request.headers
+                if h.value.is_literal and h.name.lower() not in UNTOUCHED_HEADERS)]
+            # a double submit's token is the jar's: a cookie's the request sends, or one set
+            cookies = [value for _, value in request.cookies]
+            for name, text in sent:
+                if FORM_TOKEN_NAME.search(name) and token_like(text) and \
+                        not any(text in cookie for cookie in (*cookies, *set_before)) and \
+                        not _answered_before(text, step, state):
+                    sending.setdefault((name, text), []).append(step.number)
+        if step.response is not None:
+            set_before.extend(value for _, value in set_cookies(step.response))
     messages = []
     for (name, text), numbers in sending.items():
         page = state.lost_pages[numbers[0]]
@@ -1354,7 +1360,14 @@ def _lost_script_ref(name: str, value: ir.Template, step: ir.Step, state: _State
 
 def _later_page_source(value: str, step: ir.Step, state: _State) -> Source | None:
     """Where the first HTML page of the origin under test recorded after ``step`` whose body
-    holds ``value`` hands it out: an element's (XPath) or the text around it (regex)."""
+    holds ``value`` hands it out: an element's (XPath) or the text around it (regex). Looked
+    for once per value: a later step that sends it finds it read already, or none after it."""
+    if value not in state.later_sources:
+        state.later_sources[value] = _first_later_source(value, step, state)
+    return state.later_sources[value]
+
+
+def _first_later_source(value: str, step: ir.Step, state: _State) -> Source | None:
     for other in state.steps[step.number:]:
         response = other.response
         text = response.text if response is not None else None
@@ -1659,14 +1672,32 @@ def _answered_before(value: str, step: ir.Step, state: _State) -> bool:
     """Does an answer recorded before ``step`` hold ``value`` anywhere (its body, a header but
     a cookie's: a cookie is the jar's to send, whole (see :func:`_a_cookie`); a form's token
     that is a part of one, Fossil's ``csrf`` the session cookie's first ten characters, is the
-    server's to write into the form)? (Read once: each answer's text with its step.)"""
+    server's to write into the form)? An image's, a font's or a medium's body holds no value
+    a server handed out (its base64 text may hold any short string by chance). (Read once:
+    each answer's text with its step; each value's answers looked at once, as far as the
+    steps that ask need: a page's script sends the same token on every call.)"""
     if state.answers is None:
         state.answers = [(other.number, text) for other in state.steps
                          if other.response is not None
-                         for text in (other.response.text or "", *(
+                         for text in (_readable_body(other.response), *(
                              v for k, v in other.response.headers
                              if k.lower() != "set-cookie")) if text]
-    return any(value in text for number, text in state.answers if number < step.number)
+        state.answered_steps = [number for number, _ in state.answers]
+    first, looked = state.first_answer.get(value, (-1, 0))
+    if first < 0:
+        end = bisect.bisect_left(state.answered_steps, step.number)
+        if looked < end:
+            answers = state.answers
+            first = next((i for i in range(looked, end) if value in answers[i][1]), -1)
+            state.first_answer[value] = (first, end)
+    return 0 <= first and state.answered_steps[first] < step.number
+
+
+def _readable_body(response: ir.RecordedResponse) -> str:
+    """A response's body as text, but an image's, a font's, a sound's or a video's."""
+    if response.mime_type.lower().startswith(("image/", "font/", "audio/", "video/")):
+        return ""
+    return response.text or ""
 
 
 def _pages_lost(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, ir.Step]:
