@@ -1615,6 +1615,17 @@ def test_a_link_clicked_on_a_page_whose_script_dropped_its_query_is_the_page_s(r
     assert kinds == (["named_link"] if read else []), referer
 
 
+def test_a_click_whose_referer_names_no_recorded_page_is_the_next_request_s():
+    """A ``Referer`` on the origin under test that names no page of the recording (the page
+    was loaded before the recording started, or it is the request's own URL, as some tools
+    write it) says nothing: the click is the previous page's, as without a ``Referer``."""
+    for referer in ("/admin/pages/99/", "/admin/pages/4711/"):
+        result = conv(page("/admin/pages/2/", SECTIONS),
+                      entry("/admin/pages/4711/", body="<p>ok</p>",
+                            headers=[("Referer", f"{ORIGIN}{referer}")]))
+        assert [e.kind for e in step(result, 1).extractions] == ["named_link"], referer
+
+
 def test_a_short_id_in_a_link_of_a_list_is_read_by_the_links_name():
     """Wagtail's explorer: bob's section, clicked by its name, has another id on a new server."""
     result = _sections_then_open(SECTIONS, "/admin/pages/4711/")

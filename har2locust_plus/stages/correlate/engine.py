@@ -621,7 +621,8 @@ def _followed_ids(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, fro
     request right after it. Only such an id may come from a link found by its name or its row
     (the link the user clicked is on the page the click was made from). A ``Referer`` that
     lacks some of a page's query parameters names that page too, where it was the latest page
-    of that path (its script dropped them: see :func:`_same_page_url`)."""
+    of that path (its script dropped them: see :func:`_same_page_url`); one on the origin
+    under test that names no page of the recording says nothing (the request right after)."""
     by_url: dict[str, int] = {}  # a page's URL (scheme, host, path, query) -> its latest step
     by_path: dict[str, tuple[str, int]] = {}  # origin and path -> the latest page's URL, step
     followed: dict[int, set[str]] = {}
@@ -637,6 +638,8 @@ def _followed_ids(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, fro
             if latest is not None and _same_page_url(
                     urlsplit(referer).path + ("?" + query if query else ""), latest[0]):
                 page = latest[1]
+            if page is None and referer.startswith(main_origin + "/"):
+                page = previous
         else:
             page = previous
         if page is not None and request.path.is_literal:
