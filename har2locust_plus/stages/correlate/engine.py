@@ -341,6 +341,8 @@ def _sent_from_lost_pages(steps: tuple[ir.Step, ...], state: _State, told: set[i
     sends what it holds, WordPress's ``_wpnonce`` from ``communityEventsData``, its REST
     calls' ``X-WP-Nonce``), and that no answer recorded before holds: one per token, naming
     the steps that send it (not those ``told`` already)."""
+    if not state.lost_pages:
+        return []
     sending: dict[tuple[str, str], list[int]] = {}  # (name, value) -> steps, in order
     set_before: list[str] = []  # the values the responses before the step set as cookies
     for step in steps:
