@@ -827,3 +827,15 @@ def test_a_token_an_image_s_body_holds_by_chance_is_still_the_lost_page_s():
                           response_headers=[("Location", "/notes/4711")]))
         sent = form_field(step(result, 3), "authenticity_token")
         assert (sent != ir.Template.literal(TOKEN)) == read, mime
+
+
+def test_a_referer_with_an_empty_query_names_the_page_without_one():
+    """``Referer: …/loginuserpass.php?`` (SimpleSAMLphp's login form posts to its own URL
+    with an empty query) names the page loaded as ``…/loginuserpass.php``: its answer, the
+    form a script posts at once with the assertion, is the page the next post was sent from."""
+    result = conv(lost("/notes/new"),
+                  entry("/notes", "POST", status=302, form=[
+                      ("authenticity_token", TOKEN), ("note[title]", "Milk")],
+                      headers=[("Referer", f"{ORIGIN}/notes/new?")],
+                      response_headers=[("Location", "/notes/4711")]))
+    assert form_field(step(result, 2), "authenticity_token") != ir.Template.literal(TOKEN)

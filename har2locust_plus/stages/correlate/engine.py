@@ -626,7 +626,8 @@ def _followed_ids(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, fro
     of that path (its script dropped them: see :func:`_same_page_url`); one on the origin
     under test that names no page of the recording says nothing (the request right after)."""
     by_url: dict[str, int] = {}  # a page's URL (scheme, host, path, query) -> its latest step
-    by_path: dict[str, tuple[str, int]] = {}  # origin and path -> the latest page's URL, step
+    # origin and path -> the latest page's path and query, step, origin
+    by_path: dict[str, tuple[str, int, str]] = {}
     followed: dict[int, set[str]] = {}
     previous = None
     for step in steps:
@@ -635,10 +636,8 @@ def _followed_ids(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, fro
         if referer:
             referer = referer.partition("#")[0]
             page = by_url.get(referer)
-            where, _, query = referer.partition("?")
-            latest = by_path.get(where) if page is None else None
-            if latest is not None and _same_page_url(
-                    urlsplit(referer).path + ("?" + query if query else ""), latest[0]):
+            latest = by_path.get(referer.partition("?")[0]) if page is None else None
+            if latest is not None and _same_page_url(referer[len(latest[2]):], latest[0]):
                 page = latest[1]
             if page is None and referer.startswith(main_origin + "/"):
                 page = previous
@@ -658,14 +657,16 @@ def _followed_ids(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, fro
         if url is not None:
             by_url[f"{request.origin}{url}"] = step.number
             if is_navigation(step):
-                by_path[request.origin + url.partition("?")[0]] = (url, step.number)
+                by_path[request.origin + url.partition("?")[0]] = (url, step.number,
+                                                                    request.origin)
         previous = step.number
     return {page: frozenset(ids) for page, ids in followed.items()}
 
 
 def _referer_url(request: ir.Request, main_origin: str) -> str | None:
     """The URL a request's ``Referer`` names, as recorded: on the origin under test the
-    headers stage made it the host's (``HostRef`` and the path); None without one."""
+    headers stage made it the host's (``HostRef`` and the path); None without one, or where
+    it holds another run-time value."""
     value = next((h.value for h in request.headers if h.name.lower() == "referer"), None)
     if value is None or value.is_literal:
         return value.text if value is not None else None
@@ -1724,24 +1725,16 @@ def _pages_lost(steps: tuple[ir.Step, ...], main_origin: str) -> dict[int, ir.St
 def _sent_from(request: ir.Request, page: ir.Request) -> bool:
     """Was ``request`` sent from the page ``page`` loaded, as far as its ``Referer`` tells (its
     path and query; on the origin under test, the headers stage made it the host's)?"""
-    referer = next((h.value for h in request.headers if h.name.lower() == "referer"), None)
+    referer = _referer_url(request, page.origin)  # (a page of the origin under test)
     if referer is None:
         return True  # not told
-    parts = referer.parts
-    if parts and isinstance(parts[0], ir.HostRef):
-        if not all(isinstance(p, str) for p in parts[1:]):
-            return True  # not told
-        url = "".join(parts[1:])  # type: ignore[arg-type]
-    elif referer.is_literal:
-        try:
-            split = urlsplit(referer.text)
-        except ValueError:
-            return False
-        if split.scheme + "://" + split.netloc != page.origin:
-            return False
-        url = split.path + ("?" + split.query if split.query else "")
-    else:
-        return True
+    try:
+        split = urlsplit(referer)
+    except ValueError:
+        return False
+    if split.scheme + "://" + split.netloc != page.origin:
+        return False
+    url = split.path + ("?" + split.query if split.query else "")
     return _same_page_url(url.partition("#")[0], _recorded_url(page))
 
 
@@ -1751,8 +1744,10 @@ def _same_page_url(url: str, page_url: str | None) -> bool:
     page's script rewrote its address with ``history.replaceState``: WordPress's list after
     "Move to Trash", ``edit.php?trashed=1&ids=40429``, shows and sends ``edit.php``; a
     message's ``?updated=1`` dropped once shown)."""
-    if page_url is None or url == page_url:
-        return url == page_url
+    if page_url is None:
+        return False
+    if url == page_url:
+        return True
     path, _, query = url.partition("?")
     page_path, _, page_query = page_url.partition("?")
     if path != page_path or not page_query:
