@@ -77,6 +77,9 @@ def load(data: bytes, source: str) -> ir.Scenario:
             f"started {late[2]:,.1f} s before log.entries[{late[1]}], listed before it: an "
             "exporter may write a network panel's order, sorted by another column); they are "
             "replayed in the order of their start times")))
+    if entries.websocket_sends:
+        diagnostics.append(ir.Diagnostic(ir.Severity.WARNING,
+                                         _websocket_warning(entries.websocket_sends)))
     if not entries.count:
         diagnostics.append(ir.Diagnostic(ir.Severity.WARNING,
                                          "the recording is empty (log.entries has 0 entries)"))
@@ -184,6 +187,8 @@ class _Entries:
         self.count = 0
         self.steps: list[ir.Step] = []
         self.skipped: dict[str, int] = {}
+        # (entry index, messages the page sent over it) of each WebSocket that carried some
+        self.websocket_sends: list[tuple[int, int]] = []
         self.diagnostics: list[ir.Diagnostic] = []
         self._cache = _HeaderCache()
 
@@ -228,6 +233,8 @@ class _Entries:
             self.steps.append(converted)
             return
         self.skipped[converted.reason] = self.skipped.get(converted.reason, 0) + 1
+        if converted.reason == WEBSOCKET and converted.detail not in ("", "0"):
+            self.websocket_sends.append((index, int(converted.detail)))
         if converted.reason == "malformed entry":
             self.diagnostics.append(ir.Diagnostic(
                 ir.Severity.WARNING,
@@ -252,6 +259,37 @@ def _shared_header(name: str, value: str) -> ir.Header:
     if _receiving is None:
         return ir.Header(name, ir.Template.literal(value))
     return _receiving.request[name, value]
+
+
+WEBSOCKET = "websocket (not replayed)"
+# Socket.IO's packets that carry the page's own events (engine.io's message, 4, of type
+# EVENT 2, ACK 3, BINARY_EVENT 5 or BINARY_ACK 6): its handshake, pings and namespace
+# connects are the channel's, not the journey's
+_SOCKET_IO_EVENT = re.compile(r"4[2356]")
+
+
+def _websocket_sends(messages: Any, url: str) -> int:
+    """How many messages of its own the page sent over a WebSocket (Chrome's and Playwright's
+    ``_webSocketMessages``: ``{"type": "send", "data": …}``): for Socket.IO's transport, its
+    events only."""
+    if not isinstance(messages, list):
+        return 0
+    socket_io = "EIO=" in url
+    return sum(1 for message in messages
+               if isinstance(message, dict) and message.get("type") == "send"
+               and (not socket_io or isinstance(data := message.get("data"), str)
+                    and _SOCKET_IO_EVENT.match(data) is not None))
+
+
+def _websocket_warning(sends: list[tuple[int, int]]) -> str:
+    shown = ", ".join(f"log.entries[{index}]: {count}" for index, count in sends[:5])
+    more = f" and {len(sends) - 5} more" if len(sends) > 5 else ""
+    total = sum(count for _, count in sends)
+    return (f"the page sent {total} message(s) over WebSockets ({shown}{more}), which a Locust "
+            "HTTP script does not open: what they asked the server to do is not replayed "
+            "(a button whose work went that way does nothing in the load test). If they are "
+            "the journey's work, load them with a WebSocket or Socket.IO client "
+            "(locust-plugins' SocketIOUser), or record the app with its HTTP fallback")
 
 
 class _Skipped(NamedTuple):
@@ -673,7 +711,7 @@ def _step(index: int, raw: Any, cache: _HeaderCache) -> ir.Step:
     split = _split_url(url)
     scheme = split.scheme.lower()
     if scheme in ("ws", "wss") or resource_type == "websocket" or "_webSocketMessages" in raw:
-        raise _SkipEntry("websocket (not replayed)")
+        raise _SkipEntry(WEBSOCKET, str(_websocket_sends(raw.get("_webSocketMessages"), url)))
     if scheme not in ("http", "https") or not split.netloc:
         raise _SkipEntry("not an http(s) URL")
     if method == "CONNECT":  # Fiddler, Charles, Burp, ZAP record the tunnel they were asked for

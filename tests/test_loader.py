@@ -589,3 +589,37 @@ def test_query_parameters_decode_as_parse_qsl_and_bare_pieces_are_marked(query: 
     assert as_pairs == parse_qsl(query, keep_blank_values=True)
     assert all(p.bare == ("=" not in piece) for p, piece in
                zip(params, [piece for piece in query.split("&") if piece], strict=True))
+
+
+def _socket(make_entry, url: str, *sent: str, received: tuple[str, ...] = ()) -> dict:
+    entry = make_entry(url, status=101)
+    entry["_resourceType"] = "websocket"
+    entry["_webSocketMessages"] = [
+        *({"type": "send", "time": 1.0, "opcode": 1, "data": data} for data in sent),
+        *({"type": "receive", "time": 1.1, "opcode": 1, "data": data} for data in received)]
+    return entry
+
+
+def test_what_the_page_sent_over_a_websocket_is_said_not_replayed(make_har, make_entry) -> None:
+    """A button whose work goes over a WebSocket (changedetection.io's pause and recheck:
+    Socket.IO events ``42["watch_operation", …]``) does nothing in an HTTP replay: the entry
+    is counted as skipped, and the messages the page sent are said, with their entries. A
+    socket that only received, or whose Socket.IO packets are the channel's own (its
+    namespace connect ``40``, pings), says nothing."""
+    page = make_entry("http://app.test/")
+    events = _socket(make_entry, "ws://app.test/socket.io/?EIO=4&transport=websocket", "40",
+                     '42["watch_operation",{"op":"pause","uuid":"e16f"}]', "3",
+                     '42["watch_operation",{"op":"recheck","uuid":"e16f"}]')
+    channel_only = _socket(make_entry, "ws://app.test/socket.io/?EIO=4&transport=websocket",
+                           "40", "3", "2probe", received=('42["update",{}]',))
+    plain = _socket(make_entry, "wss://app.test/live", '{"subscribe": "orders"}')
+    listening = _socket(make_entry, "wss://app.test/feed", received=('{"price": 1}',))
+    scenario = load(make_har(page, events, channel_only, plain, listening), "ws.har")
+    assert dict(scenario.skipped) == {"websocket (not replayed)": 4}
+    said = [d.message for d in scenario.diagnostics if "WebSocket" in d.message]
+    assert len(said) == 1, scenario.diagnostics
+    assert "sent 3 message(s)" in said[0]
+    assert "log.entries[1]: 2" in said[0] and "log.entries[3]: 1" in said[0]
+    assert "log.entries[2]" not in said[0] and "log.entries[4]" not in said[0]
+    quiet = load(make_har(page, channel_only, listening), "quiet.har")
+    assert not [d for d in quiet.diagnostics if "WebSocket" in d.message]
