@@ -4233,3 +4233,108 @@ def test_an_object_s_two_forms_of_one_action_keep_the_recorded_place():
               form=[("_method", "delete"), ("authenticity_token", TOKEN)]))
     e = next(e for e in step(result, 2).extractions if e.recorded == TOKEN)
     assert (e.kind, e.expr) == ("xpath", "(//input[@name='authenticity_token']/@value)[2]")
+
+
+# --- the object a post made, in the only row of the list it led to ----------------------------
+
+WATCH = "e16f2541-c669-4553-b280-5839d102838a"
+WATCHED = "http://shop.test/item.html?probe=zoo"
+
+
+def _watch_row(uuid: str, shown: str, url: str = WATCHED) -> str:
+    return (f'<tr id="{uuid}" data-watch-uuid="{uuid}"><td><input name="uuids" '
+            f'type="checkbox" value="{uuid} "></td><td><a href="{url}">{shown}</a></td>'
+            f'<td><a href="/edit/{uuid}#general">Edit</a></td></tr>')
+
+
+def _watch_list(*rows: str, flash: str = "Watch added.") -> str:
+    return (f'<p class="flash">{flash}</p><table><thead><tr><th>Page</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def _watch_journey(*rows: str, flash: str = "Watch added.", url: str = WATCHED):
+    return conv(
+        entry("/form/add", "POST", status=302, form=[("url", url), ("processor", "text")],
+              response_headers=[("Location", "/?tag=")]),
+        page("/?tag=", _watch_list(*rows, flash=flash)),
+        entry(f"/edit/{WATCH}", headers=[("Referer", f"{ORIGIN}/?tag=")]),
+        entry(f"/delete?uuid={WATCH}", "POST", status=302, form=[("confirm", "yes")],
+              headers=[("Referer", f"{ORIGIN}/edit/{WATCH}")],
+              response_headers=[("Location", "/")]))
+
+
+def test_the_id_of_what_a_post_made_is_read_from_the_row_that_holds_its_typed_name():
+    """changedetection.io: "Watch" a page's address (typed), the list the post led to holds
+    the new watch in its only row (``<tr data-watch-uuid="e16f…">``), and the flash says no
+    id. Read from the first row (as before), every user and every run after one left a
+    watch behind edited and deleted the same, oldest watch, without a failure (the delete
+    still answered 302). Read from the row whose text or links hold the address this run
+    typed (made new each run, a parameter of its own, so that it still leads there)."""
+    result = _watch_journey(_watch_row(WATCH, WATCHED))
+    e = extraction(result, 2)
+    assert (e.kind, e.path, e.recorded, e.var) == ("html_row_value", ("tr",), WATCH,
+                                                   "watch_uuid")
+    url = form_field(step(result, 1), "url")
+    assert url.parts[0] == WATCHED + "&_=" and isinstance(url.parts[1], ir.VarRef)
+    assert e.anchors == (("row", url),)
+    assert step(result, 3).request.path == ir.Template(("/edit/", ir.VarRef(e.var)))
+    assert query(step(result, 4), "uuid") == ir.Template((ir.VarRef(e.var),))
+    # the run time: the row holding this run's address, wherever the list puts it, also
+    # once the row shows the page's title instead (its link still leads there)
+    mine, other = f"{WATCHED}&_=3f9a1c2e", "0b9f8a3e-1d2c-4b5a-9e8f-7a6b5c4d3e2f"
+    live = _watch_list(_watch_row(other, WATCHED, f"{WATCHED}&_=77aa00bb"),
+                       _watch_row(WATCH, "Item 42", mine))
+    resp = type("R", (), {"text": f"<html><body>{live}</body></html>"})()
+    assert runtime.from_html_row_value(resp, "step 2", e.var, etree.XPath(e.expr), "tr",
+                                       mine) == WATCH
+
+
+@pytest.mark.parametrize("rows, flash, why", [
+    ((_watch_row(WATCH, WATCHED),), f"Watch {WATCH} added.", "the message names it too"),
+    ((_watch_row(WATCH, WATCHED), _watch_row("0b9f8a3e-1d2c-4b5a-9e8f-7a6b5c4d3e2f", WATCHED)),
+     "Watch added.", "two rows hold the typed name"),
+    ((_watch_row(WATCH, "Item 42", "http://elsewhere.test/"),), "Watch added.",
+     "no row holds a name the post gave"),
+])
+def test_the_id_of_what_a_post_made_is_not_read_from_a_row_that_cannot_be_told(rows, flash,
+                                                                                why):
+    """Where the id is also outside the row, or no row, or two rows, hold the name the post
+    gave, the row rule reads nothing (the other rules decide, as before)."""
+    result = _watch_journey(*rows, flash=flash)
+    assert not [e for s in result.scenario.steps for e in s.extractions
+                if e.kind.startswith("html_row")], why
+    assert not isinstance(form_field(step(result, 1), "url").parts[-1], ir.VarRef), why
+
+
+# --- what the page writes with the host it was asked for ---------------------------------------
+
+FILE_TOKEN = "AbC123xYz789QwE45"
+
+
+def test_a_value_in_an_absolute_link_is_read_by_a_regex_that_holds_no_host():
+    """Plone writes every link absolute, with the host and port it was asked for
+    (``http://127.0.0.1:18601/Plone/…``). A regex cut from the text before the value holds
+    that host: run against another host or port, it finds nothing and every run stops at
+    its first step. The host part is any host."""
+    host = ORIGIN.split("//")[1]
+    result = conv(
+        page("/files", f'<p>Your file:</p><a href="{ORIGIN}/d/{FILE_TOKEN}/get">get it</a>'),
+        entry(f"/d/{FILE_TOKEN}/get", headers=[("Referer", f"{ORIGIN}/files")]))
+    e = extraction(result, 1)
+    assert e.kind == "regex" and host not in e.expr.replace("\\", ""), e.expr
+    elsewhere = f'<a href="http://10.1.2.3:9000/d/{FILE_TOKEN}/get">get it</a>'
+    assert re.search(e.expr, elsewhere).group(1) == FILE_TOKEN
+    assert step(result, 2).request.path == ir.Template(("/d/", ir.VarRef(e.var), "/get"))
+
+
+@pytest.mark.parametrize("segment", ["plonejsi18n", "jsi18n", "a11y-settings", "l10n"])
+def test_a_numeronym_in_a_path_is_a_route_word_no_value(segment):
+    """``/Plone/plonejsi18n`` (Plone's catalog view, named in a ``data-i18ncatalogurl``):
+    a word with a digit, no value the server handed out. Read from the page as an id, the
+    step failed on every server whose page wrote another host."""
+    result = conv(
+        page("/Plone", f'<div data-i18ncatalogurl="{ORIGIN}/Plone/{segment}"></div>'),
+        entry(f"/Plone/{segment}?domain=widgets", mime=JSON, body="{}",
+              resource_type="xhr", headers=[("Referer", f"{ORIGIN}/Plone")]))
+    assert not step(result, 1).extractions
+    assert step(result, 2).request.path.is_literal

@@ -839,3 +839,50 @@ def test_a_referer_with_an_empty_query_names_the_page_without_one():
                       headers=[("Referer", f"{ORIGIN}/notes/new?")],
                       response_headers=[("Location", "/notes/4711")]))
     assert form_field(step(result, 2), "authenticity_token") != ir.Template.literal(TOKEN)
+
+
+WATCH_UUID = "e16f2541-c669-4553-b280-5839d102838a"
+
+
+@pytest.mark.parametrize("clicked, where", [
+    (f"/edit/{WATCH_UUID}", "path"),
+    (f"/watch?uuid={WATCH_UUID}", "query"),
+])
+def test_a_uuid_clicked_in_a_list_not_recorded_is_the_server_s_read_from_its_row(clicked,
+                                                                                  where):
+    """changedetection.io exported without its list's body: the new watch's ``/edit/<uuid>``
+    was taken for a uuid the client made (a UUID4 no answer held), made fresh each run, and
+    every run failed at its first use (a redirect to the list). A uuid that a link followed
+    on a page the recording lacks sends, which no request sent before, is the server's: read
+    from the live list's row that holds the address the post gave the watch."""
+    result = conv(entry("/form/add", "POST", status=302,
+                        form=[("url", "http://shop.test/item.html?probe=zoo")],
+                        response_headers=[("Location", "/?tag=")]),
+                  lost("/?tag="),
+                  entry(clicked, headers=[("Referer", f"{ORIGIN}/?tag=")]))
+    assert not [g for s in result.scenario.steps for g in s.generated if g.kind == "uuid4"]
+    e = extraction(result, 2)
+    assert (e.kind, e.recorded) == ("html_row", WATCH_UUID)
+    sent = step(result, 3).request
+    assert e.var in {ref.name for ref in (sent.path.refs() if where == "path"
+                                          else query(step(result, 3), "uuid").refs())}
+    other = clicked.replace(WATCH_UUID, "0b9f8a3e-1d2c-4b5a-9e8f-7a6b5c4d3e2f")
+    live = (f'<table><tr><td><a href="http://shop.test/item.html?probe=zoo&_=0a0a0a0a">x</a>'
+            f'</td><td><a href="{other}">'
+            f'Edit</a></td></tr><tr><td><a href="http://shop.test/item.html?probe=zoo&_=3f9a1c2e">'
+            f'Item</a></td><td><a href="{clicked}#general">Edit</a></td></tr></table>')
+    resp = type("R", (), {"text": f"<html><body>{live}</body></html>"})()
+    assert runtime.from_html_row(resp, "step 2", e.var, re.compile(e.expr), "*",
+                                 "http://shop.test/item.html?probe=zoo&_=3f9a1c2e") == WATCH_UUID
+
+
+def test_a_uuid_a_post_sent_first_is_still_the_client_s():
+    """A uuid the client made and sent first in a post (Radicale's new calendar), then
+    followed in a link of a page the recording lacks: still made fresh each run."""
+    made = "0b9f8a3e-1d2c-4b5a-9e8f-7a6b5c4d3e2f"
+    result = conv(entry("/form/add", "POST", status=302, form=[("id", made), ("name", "Zoo")],
+                        response_headers=[("Location", "/?tag=")]),
+                  lost("/?tag="),
+                  entry(f"/edit/{made}", headers=[("Referer", f"{ORIGIN}/?tag=")]))
+    assert [g.recorded for s in result.scenario.steps for g in s.generated
+            if g.kind == "uuid4"] == [made]

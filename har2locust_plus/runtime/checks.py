@@ -1154,7 +1154,7 @@ def html_rows(tree, pattern, tag):
             row = next((a for a in anchor.iterancestors(tag)), None)
             if row is not None and next(row.iterdescendants(tag), None) is None:
                 rows.setdefault(row, set()).add(value)
-        return [(" ".join(row.itertext()), values) for row, values in rows.items()]
+        return [(row_text(row), values) for row, values in rows.items()]
     inside = {}  # each element: the ids of the links in it
     for anchor, value in links:
         for element in (anchor, *anchor.iterancestors()):
@@ -1167,7 +1167,14 @@ def html_rows(tree, pattern, tag):
                 break
             row = element
         rows[row] = {value}
-    return [(" ".join(row.itertext()), values) for row, values in rows.items()]
+    return [(row_text(row), values) for row, values in rows.items()]
+
+
+def row_text(row):
+    """A row's text, and the absolute addresses its links lead to: the one the user gave
+    the object (a watched page), shown as that page's title once the app fetched it."""
+    links = (a.get("href") or "" for a in row.iter("a"))
+    return " ".join([*row.itertext(), *(link for link in links if "://" in link)])
 
 
 def from_html_row_value(resp, step, var, xpath, tag, name, sent_in=()):
@@ -1177,9 +1184,7 @@ def from_html_row_value(resp, step, var, xpath, tag, name, sent_in=()):
     tree = parsed_html(resp)
     found = set()
     for row in tree.iter(tag) if tree is not None else ():
-        if next(row.iterdescendants(tag), None) is None and str(name) in " ".join(
-            row.itertext()
-        ):
+        if next(row.iterdescendants(tag), None) is None and str(name) in row_text(row):
             found.update(str(value) for value in xpath(row))
     return the_one(resp, step, var, found, f"rows hold {name!r}", sent_in)
 

@@ -34,7 +34,7 @@ from ..errors import BadOption
 from ..ir import replace
 from ..operation import procedure_words
 from ..options import Options
-from .correlate.html import LOST_ROW_TAGS, parse_html
+from .correlate.html import parse_html
 from .correlate.sources import token_like
 from .grouping import RESERVED, identifier
 
@@ -118,13 +118,14 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
 
 
 def _row_names(steps: tuple[ir.Step, ...]) -> dict[str, list[int]]:
-    """Each typed name that the first of a lost list's row lookups goes by (an ``html_row``
-    extraction of a page the recording lacks whose first name is a text), with the steps that
+    """Each typed name that the first of a list's row lookups goes by (an ``html_row`` or
+    ``html_row_value`` extraction whose first name is a text: of a page the recording lacks,
+    or of the page a post led to, ``correlate.html.made_row_sources``), with the steps that
     read so."""
     names: dict[str, list[int]] = {}
     for step in steps:
         for ex in step.extractions:
-            if ex.kind == "html_row" and ex.path == (LOST_ROW_TAGS,) and ex.anchors and \
+            if ex.kind in _NAMED_ROWS and ex.kind != "json_row" and ex.anchors and \
                     isinstance(first := ex.anchors[0][1], ir.Template) and first.is_literal:
                 names.setdefault(first.text, []).append(step.number)
     return names
@@ -618,7 +619,7 @@ class _Finder:
 
 
 # the extractions that find a list's element or row by the names its object was given
-_NAMED_ROWS = frozenset({"json_row", "html_row"})
+_NAMED_ROWS = frozenset({"json_row", "html_row", "html_row_value"})
 
 
 def _logs_in(method: object) -> bool:
@@ -660,17 +661,26 @@ def _unique_parts(name: str, text: str, var: str) -> tuple[ir.Part, ...]:
     """A unique field's value as the run sends it: the recorded value and its fresh suffix,
     joined by :func:`_suffix_separator`; an account's name with none (``carol`` →
     ``carol3f9a1c2e``: a user name allows letters and digits, not always a space, ``-`` or
-    ``_``), an e-mail address with the suffix at the end of its local part
+    ``_``), a web address with the suffix as a query parameter of its own
+    (``http://shop.test/item?id=4&_=3f9a1c2e``: it still leads there, and an app that fetches
+    it gets the same page), an e-mail address with the suffix at the end of its local part
     (``carol3f9a1c2e@example.com``: an address still, and not one that an app which drops a
     ``+tag`` takes for the recorded one)."""
     if EMAIL.fullmatch(text):
         local, _, domain = text.rpartition("@")
         return (local, ir.VarRef(var), "@" + domain)
+    if _WEB_ADDRESS.match(text):  # a parameter of its own: the address still leads there
+        address, hash_, fragment = text.partition("#")
+        return (address + ("&_=" if "?" in address else "?_="), ir.VarRef(var),
+                *((hash_ + fragment,) if hash_ else ()))
     if _bare_name(name).lower() in _SLUG_NAMES and _SLUG_VALUE.fullmatch(text):
         return (text + ("_" if "_" in text and "-" not in text else "-"), ir.VarRef(var))
     if _names_an_account(name, text):
         return (text, ir.VarRef(var))
     return (text + _suffix_separator(text), ir.VarRef(var))
+
+
+_WEB_ADDRESS = re.compile(r"https?://[^\s/?#]+[^\s]*$", re.I)
 
 
 def _names_an_account(name: str, value: str) -> bool:

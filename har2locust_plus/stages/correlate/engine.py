@@ -58,6 +58,7 @@ from .html import (
     link_ids_by_name,
     lost_named_link,
     lost_row_link,
+    made_row_sources,
     object_segment,
 )
 from .json_body import KEY_NAMED, json_sources, object_id, plain_sources
@@ -777,6 +778,8 @@ def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None
         return
     text = response.text
     wanted = Wanted(state.wanted, step.number)
+    if found and text and state.options.correlate_auto:
+        found = _made_rows(step, found, text, state)
     if state.options.correlate_auto:  # after the body: a JSON id names itself best
         found.extend(header_sources(step, response, wanted))
         for name, value in set_cookies(response):
@@ -820,6 +823,43 @@ def _register_sources(step: ir.Step, found: list[Source], state: _State) -> None
         elif not rank.prefilled_only(source, state.ignore):
             continue
         state.index.setdefault(source.value, []).append(source)
+
+
+def _made_rows(step: ir.Step, found: list[Source], text: str, state: _State) -> list[Source]:
+    """``found`` with the ids of what a post made, which the page it led to shows only in
+    the row of a list that holds a name the user typed for it, read from that row
+    (:func:`.html.made_row_sources`) instead of from their place on the page: the first
+    row, with other users' objects or those of earlier runs, is anyone's. Only for a value no
+    earlier answer showed and no request sent; not where the post's name was one the client
+    made (an epoch, a uuid: the rows' own rules, :mod:`.rows`, read by it)."""
+    if "<tr" not in text and "<li" not in text or \
+            "html" not in step.response.mime_type.lower():  # type: ignore[union-attr]
+        return found
+    values: dict[str, str] = {}  # each id → its first source's name
+    for s in found:
+        if s.kind not in _ROW_KINDS and s.value in state.wanted and _object_id(s.value) and \
+                not state.index.get(s.value) and s.value not in state.sent and \
+                s.value not in state.generated:
+            values.setdefault(s.value, s.name)
+    if not values or (write := _made_by(step, state)) is None:
+        return found
+    names = _names_given(write, state)
+    if not names or not all(name.is_literal for name in names):
+        return found  # no name, or one the client made: the rows' own rules
+    rows = made_row_sources(step, text, values, tuple(name.text for name in names))
+    if not rows:
+        return found
+    read = {source.value for source in rows}
+    return [s for s in found if s.value not in read or s.kind in _ROW_KINDS] + rows
+
+
+_ROW_KINDS = (ROW, HTML_ROW, HTML_ROW_VALUE, SHOWN, KEY_NAMED)
+
+
+def _object_id(value: str) -> bool:
+    """An object's id by its shape: a number of two digits or more, a uuid, a token."""
+    return value.isdigit() and len(value) >= 2 or ANY_UUID.match(value) is not None or \
+        token_like(value)
 
 
 def _remember_cookie(name: str, value: str, state: _State) -> None:
@@ -919,7 +959,8 @@ def _substitute_request(step: ir.Step, state: _State) -> ir.Request:
     if request.method not in ("GET", "HEAD"):
         state.typed_at[step.number] = typed = list(_typed(body))
         for _, value in typed:
-            state.typed.setdefault(value, step.number)
+            if not token_like(value):  # (a web address is a name, no element's key)
+                state.typed.setdefault(value, step.number)
     for value in sent:  # a constant from now on: no later response is its source ...
         if not (value.isdigit() and len(value) < MIN_TOKEN):  # ... but a created object's id
             state.wanted.pop(value, None)
@@ -939,7 +980,13 @@ def _typed(body: ir.Body | None) -> Iterator[tuple[str, str]]:
         texts = [("", leaf) for leaf in ir.json_leaves(body.value) if isinstance(leaf, str)]
     else:
         return
-    yield from ((name, text) for name, text in texts if not token_like(text))
+    yield from ((name, text) for name, text in texts
+                if not token_like(text) or _TYPED_SHAPE.match(text))
+
+
+# what a person types that has a token's shape (digits, no space): a web address
+# (changedetection.io's watch: http://shop.test/item/42), by which a list's row is found
+_TYPED_SHAPE = re.compile(r"(?:https?|ftp)://[^\s/]+")
 
 
 def _same(new: tuple, old: tuple) -> bool:
@@ -981,8 +1028,11 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
             # a random id the client made: any UUID4, and a UUID of any version that names the
             # resource a PUT or MKCOL makes (Radicale's web interface writes random hex in the
             # UUID's shape, /alice/12247397-5b77-1e75-47a2-050709ccfa8c/); later requests
-            # naming it send the same fresh value
-            ref = _generate(value, "uuid4", "uuid", step, state)
+            # naming it send the same fresh value. But a link followed on a page the
+            # recording lacks, to an object a post made (changedetection.io's
+            # /edit/e16f2541-…): the server's, read from the live list's row
+            ref = _lost_row_ref(value, None, step, state) or _generate(
+                value, "uuid4", "uuid", step, state)
         if ref is not None:
             sent.append(value)
             parts.append(ir.VarRef(ref, _segment_encoding(segment, value)))
@@ -1172,6 +1222,11 @@ def _query(param: ir.QueryParam, step: ir.Step, state: _State,
     if param.name and (name := _field_name(param.name, step, state, sent)) is not None:
         param = replace(param, name_template=name)  # Joomla's logout link, ?chk_40752=on
     value = _semicolon_params(param.value, step, state, sent) if semicolons else None
+    if value is None and param.name and (text := _literal_text(param.value)) and \
+            ANY_UUID.match(text) and (ref := _lost_row_ref(text, param.name, step, state)):
+        # the server's uuid, from a lost list's row (not one the client made: see _path)
+        sent.append(text)
+        return replace(param, value=ir.Template((ir.VarRef(ref),)))
     if value is None:
         value = _text(param.value, step, state, sent, key=param.name, whole=True)
     if value is param.value and step.number in state.lost_before and (
@@ -1509,12 +1564,12 @@ def _lost_named_ref(value: str, step: ir.Step, state: _State) -> str | None:
 def _clicked_page(value: str, step: ir.Step, state: _State) -> ir.Step | None:
     """The page the recording lacks that ``step`` was sent from, where ``step`` is a link
     followed there (a navigation's ``GET``) that sends ``value`` (in its path or its query),
-    a short id no request sent before and no recorded answer is a source of: the page alone
-    can have shown it. None otherwise."""
+    a short id or a uuid no request sent before and no recorded answer is a source of: the
+    page alone can have shown it. None otherwise."""
     page = state.lost_pages.get(step.number)
     if page is None or step.request.method != "GET" or not is_navigation(step) or \
-            not value.isdigit() or len(value) >= MIN_TOKEN or value in state.sent or \
-            state.index.get(value):
+            not (value.isdigit() and len(value) < MIN_TOKEN or ANY_UUID.match(value)) or \
+            value in state.sent or state.index.get(value):
         return None
     return page
 

@@ -369,6 +369,94 @@ def _row_link_ids(step: ir.Step, anchors: list[etree._Element], wanted: Wanted,
 LOST_ROW_TAGS = "*"  # the rows of a page the recording lacks: found by their links (tags unknown)
 
 
+def made_row_sources(step: ir.Step, text: str, values: dict[str, str],
+                     names: tuple[str, ...]) -> list[Source]:
+    """The ids of what a post made that the page it led to shows only inside one row of a
+    list (a table's ``<tr>``, a list's ``<li>``, the innermost), read from the row whose text
+    holds a name the post gave it (``names``: typed by the user, the most telling first),
+    never from the place the recording had it (changedetection.io's list after "Watch": the
+    new watch's ``<tr data-watch-uuid="e16f…">``, its ``/edit/e16f…`` link; the first row the
+    recording had, with other users or objects left from earlier runs anyone's row). An
+    attribute of the row or inside it that holds the value whole (``from_html_row_value``),
+    else a link of the row with the short id (``from_html_row``). ``values``: each id and the
+    name of its variable. None for a value found outside that row too (a message naming it,
+    ``<li class="success">`` included: this session's news, no list's row; another list), or
+    in a row no name or several rows' names tell."""
+    try:
+        tree = parse_html(text)
+    except (etree.ParserError, ValueError):
+        return []
+    find = re.compile("(?<![0-9A-Za-z])(?:" + "|".join(
+        map(re.escape, sorted(values, key=len, reverse=True))) + ")(?![0-9A-Za-z])")
+    held: dict[str, set[etree._Element | None]] = {value: set() for value in values}
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for where, texts in ((element, (*element.attrib.values(), element.text or "")),
+                             (element.getparent(), (element.tail or "",))):
+            for part in texts:
+                for match in find.finditer(part):
+                    row = None if where is None or _in_message(where) else \
+                        where if where.tag in ROW_TAGS else next(
+                            (a for a in where.iterancestors() if a.tag in ROW_TAGS), None)
+                    held[match.group()].add(row)
+    sources = []
+    for value, rows in held.items():
+        if len(rows) != 1 or (row := next(iter(rows))) is None:
+            continue  # outside a row too, or in two rows
+        same = [_row_text(other) for other in tree.iter(row.tag)]
+        mine = _row_text(row)
+        name = next((name for name in names if name in mine), None)
+        if name is None or sum(name in other for other in same) != 1:
+            continue  # no name of the post's tells the row
+        source = _made_row_source(step, row, value, values[value], name)
+        if source is not None:
+            sources.append(source)
+    return sources
+
+
+# what an element's class, id or role calls a message to the user ("The ticket … was added
+# successfully", Django's <ul class="messagelist"><li class="success">): this session's news,
+# not a list's row (the checks' MESSAGE_WORDS)
+_MESSAGE_WORD = re.compile(r"(?:^|[\s_-])(?:alerts?|messages?|messagelist|msg|notice|"
+                           r"notification|flash(?:es)?|success|toast|callout|status|feedback)"
+                           r"(?:$|[\s_-])", re.I)
+
+
+def _in_message(element: etree._Element) -> bool:
+    return any(_MESSAGE_WORD.search(held) for one in (element, *element.iterancestors())
+               for held in (one.get("class"), one.get("id"), one.get("role")) if held)
+
+
+def _row_text(row: etree._Element) -> str:
+    """A row's text and the absolute addresses its links lead to, as the run time's
+    ``row_text`` reads it."""
+    links = (a.get("href") or "" for a in row.iter("a"))
+    return " ".join([*row.itertext(), *(link for link in links if "://" in link)])
+
+
+def _made_row_source(step: ir.Step, row: etree._Element, value: str, var: str,
+                     name: str) -> Source | None:
+    anchors = (("row", ir.Template((name,))),)
+    for element in row.iter():
+        for attr, held in element.attrib.items() if isinstance(element.tag, str) else ():
+            if held != value or not _XML_NAME.fullmatch(attr):
+                continue
+            xpath = f"descendant-or-self::*/@{attr}"
+            if {str(found) for found in row.xpath(xpath)} == {value}:
+                return Source(step.number, value, var, HTML_ROW_VALUE, expr=xpath,
+                              path=(row.tag,), how=f"{attr} in a <{row.tag}> row",
+                              id_like=True, object_id=True, anchors=anchors)
+    for anchor in row.iter("a"):
+        href = anchor.get("href") or ""
+        for found, _, pattern in _link_ids(href) + _query_ids(href):
+            if found == value:
+                return Source(step.number, value, var, HTML_ROW, expr=pattern,
+                              path=(row.tag,), how=f"link in a <{row.tag}> row",
+                              id_like=True, object_id=True, in_path=True, anchors=anchors)
+    return None
+
+
 def lost_row_link(step: ir.Step, value: str, param: str | None, names: tuple[ir.Template, ...],
                   page: int) -> Source | None:
     """A short id a link sent (in ``step``'s path, or its query under ``param``) as an
@@ -378,12 +466,13 @@ def lost_row_link(step: ir.Step, value: str, param: str | None, names: tuple[ir.
     where the URL shows no such id."""
     request = step.request
     if param is not None:  # the link's parameter, in any link of the row (relative ones too)
-        parent, pattern = param, _query_param_pattern(param)
+        parent, pattern = param, _query_param_pattern(param, _UUID_GROUP if _UUID.fullmatch(
+            value) else "[0-9]+")
     elif not request.path.is_literal:
         return None
     else:
         found = next(((parent, pattern) for found, parent, pattern in _link_ids(
-            request.path.text) if found == value), None)
+            request.path.text) + _link_uuids(request.path.text) if found == value), None)
         if found is None:
             return None
         parent, pattern = found
@@ -439,12 +528,30 @@ def link_ids_by_name(body: str) -> dict[str, set[tuple[str, str]]]:
     return by_name
 
 
-def _query_param_pattern(name: str) -> str:
-    """A regex whose group is a short id under the query parameter ``name`` in an href, its
-    brackets as written or percent-encoded (Adminer's ``&where%5Bid%5D=52648``)."""
+def _query_param_pattern(name: str, shape: str = "[0-9]+") -> str:
+    """A regex whose group is a short id (or a value of ``shape``) under the query parameter
+    ``name`` in an href, its brackets as written or percent-encoded (Adminer's
+    ``&where%5Bid%5D=52648``)."""
     spelled = "".join("(?:\\[|%5[Bb])" if ch == "[" else "(?:\\]|%5[Dd])" if ch == "]"
                       else re.escape(ch) for ch in name)
-    return f"(?:^|[?&;]){spelled}=([0-9]+)(?=[&;\"'#])"
+    return f"(?:^|[?&;]){spelled}=({shape})(?=[&;\"'#])"
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID_GROUP = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def _link_uuids(path: str) -> tuple[tuple[str, str, str], ...]:
+    """The uuids in a link's path (``/edit/e16f2541-c669-4553-b280-5839d102838a``), as
+    :func:`_link_ids` gives its short ids: the value, the segment before it, a regex for the
+    same link with any uuid there."""
+    segments = path.split("/")
+    return tuple(
+        (segment, segments[i - 1], "/".join(
+            f"({_UUID_GROUP})" if j == i else re.escape(other)
+            for j, other in enumerate(segments)) + "(?=[\"'?#])")
+        for i, segment in enumerate(segments)
+        if i >= 2 and segments[i - 1] and _UUID.fullmatch(segment))
 
 
 def _bracketed(name: str) -> str:

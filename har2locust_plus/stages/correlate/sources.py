@@ -129,6 +129,10 @@ _KEYED_ID = re.compile(
 
 # a route's word with a version in it: /api/v2/, /api/v1.0/, /saml2/, /oauth2/, ipv6, html5
 _VERSIONED_WORD = re.compile(r"[a-z]+[0-9]{1,2}(?:\.[0-9]{1,2})?")
+# a word that holds a numeronym (i18n, l10n, a11y, k8s …): Plone's view plonejsi18n,
+# jsi18n (Django's JavaScript catalog), @@a11y-settings
+_NUMERONYM = re.compile(r"(?:[A-Za-z]+[-_.]?)?(?:i18n|l10n|g11n|m17n|a11y|o11y|p13n|s12n|k8s)"
+                        r"(?:[-_.]?[A-Za-z]+)*", re.I)
 # a script or page the route names: saml2-acs.php, index2.html, UserLogin.aspx
 _SCRIPT_FILE = re.compile(r"([A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*)\."
                           r"(?:php[0-9]?|html?|aspx?|ashx|jsp|cgi|pl|do|action)")
@@ -136,14 +140,15 @@ _SCRIPT_FILE = re.compile(r"([A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*)\."
 
 def route_word(segment: str) -> bool:
     """A path segment that is a word of the route though it holds a digit: a word with a
-    version (``v2``, ``saml2``, ``oauth2``), or a script's file name made of such words
+    version (``v2``, ``saml2``, ``oauth2``) or a numeronym (``jsi18n``, ``a11y-settings``),
+    or a script's file name made of such words
     (``saml2-acs.php``), never an id a server handed out (``4711``, ``ZOO-12``,
     ``report-4711.html``)."""
-    if _VERSIONED_WORD.fullmatch(segment):
+    if _VERSIONED_WORD.fullmatch(segment) or _NUMERONYM.fullmatch(segment):
         return True
     match = _SCRIPT_FILE.fullmatch(segment)
     return match is not None and all(
-        WORD.fullmatch(part) or _VERSIONED_WORD.fullmatch(part)
+        WORD.fullmatch(part) or _VERSIONED_WORD.fullmatch(part) or _NUMERONYM.fullmatch(part)
         for part in re.split(r"[-_.]", match.group(1)))
 
 
@@ -330,13 +335,50 @@ def boundary_regex(text: str, value: str) -> str | None:
     right = text[end:end + 1]
     group = f"([^{re.escape(right)}<>\\s]+)" if right else r"(\S+)"
     run = _group_run(right)
+    host = None
     for width in (12, 24, 48):
         left = text[max(0, start - width):start]
         if not left:
             return None
+        if host is None:
+            host = _host_before(text, start) or (-1, -1)
+        if start - width < host[1]:  # the text around reaches into the host: any host
+            return _any_host_regex(text, value, start, host, group, right)
         if _first_match(text, left, run, right) == (start, end):
             return re.escape(left) + group + re.escape(right)
     return None
+
+
+# the characters of a URL's host and port
+_HOST_CHARS = "[^/\\s\"'<>?#]+"
+
+
+def _host_before(text: str, start: int) -> tuple[int, int] | None:
+    """Where the host (and port) is of the absolute URL that the value at ``start`` is in
+    (``http://127.0.0.1:18601/Plone/…``, ``//cdn.test/…``), if it is in one."""
+    slash = text.rfind("//", max(0, start - 2048), start)
+    if slash < 0 or any(ch in text[slash:start] for ch in " \t\r\n\"'<>"):
+        return None
+    end = text.find("/", slash + 2, start)
+    if end <= slash + 2 or any(ch in text[slash + 2:end] for ch in "?#"):
+        return None
+    return slash + 2, end
+
+
+def _any_host_regex(text: str, value: str, start: int, host: tuple[int, int], group: str,
+                    right: str) -> str | None:
+    """A regex as :func:`boundary_regex` cuts one, whose left side holds the host of the URL
+    the value is in: any host there. An app that writes its links with the host it was
+    asked for (Plone, most CMSs) writes another one when the script is run against another
+    host or port; the recorded one in the regex would find nothing there."""
+    pattern = (re.escape(text[max(0, host[0] - 12):host[0]]) + _HOST_CHARS +
+               re.escape(text[host[1]:start]) + group + re.escape(right))
+    try:
+        match = re.search(pattern, text)
+    except re.error:
+        return None
+    return pattern if match is not None and match.start(1) == start and \
+        match.group(1) == value else None
 
 
 @functools.lru_cache(maxsize=256)
