@@ -4295,6 +4295,8 @@ def test_the_id_of_what_a_post_made_is_read_from_the_row_that_holds_its_typed_na
      "Watch added.", "two rows hold the typed name"),
     ((_watch_row(WATCH, "Item 42", "http://elsewhere.test/"),), "Watch added.",
      "no row holds a name the post gave"),
+    ((_watch_row(WATCH, "text", "http://elsewhere.test/"),), "Watch added.",
+     "the row holds a value chosen from a list (processor=text), not the typed address"),
 ])
 def test_the_id_of_what_a_post_made_is_not_read_from_a_row_that_cannot_be_told(rows, flash,
                                                                                 why):

@@ -373,7 +373,8 @@ def made_row_sources(step: ir.Step, text: str, values: dict[str, str],
                      names: tuple[str, ...]) -> list[Source]:
     """The ids of what a post made that the page it led to shows only inside one row of a
     list (a table's ``<tr>``, a list's ``<li>``, the innermost), read from the row whose text
-    holds a name the post gave it (``names``: typed by the user, the most telling first),
+    holds the name the post gave it (the first of ``names``, typed by the user: the most
+    telling; a later one may be a value chosen from a list, which cannot be made new),
     never from the place the recording had it (changedetection.io's list after "Watch": the
     new watch's ``<tr data-watch-uuid="e16f…">``, its ``/edit/e16f…`` link; the first row the
     recording had, with other users or objects left from earlier runs anyone's row). An
@@ -406,9 +407,9 @@ def made_row_sources(step: ir.Step, text: str, values: dict[str, str],
             continue  # outside a row too, or in two rows
         same = [_row_text(other) for other in tree.iter(row.tag)]
         mine = _row_text(row)
-        name = next((name for name in names if name in mine), None)
-        if name is None or sum(name in other for other in same) != 1:
-            continue  # no name of the post's tells the row
+        name = names[0]  # the most telling: a later one may be a choice (no name to make new)
+        if name not in mine or sum(name in other for other in same) != 1:
+            continue  # the post's name does not tell the row
         source = _made_row_source(step, row, value, values[value], name)
         if source is not None:
             sources.append(source)
