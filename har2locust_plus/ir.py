@@ -357,6 +357,8 @@ class Extraction:
     ``anchors``, as a link's: the token of the form for this object), ``form_input_or_recorded``
     (the same from a page the recording lacks, which may have been a field the user filled
     in: ``recorded`` where the live page's form holds no value for it),
+    ``form_token_or_recorded`` (the same for a token's name: where no form posts there, as a
+    script posts its page's token elsewhere, any input of that name on the page),
     ``document`` (the whole JSON document, which a later request sends back changed),
     ``page_csrf`` (the CSRF token a page gives its script, for the header ``expr``: a csrf
     meta or hidden input, else htmx's ``hx-headers``).
@@ -365,7 +367,7 @@ class Extraction:
     var: str
     kind: Literal["json", "xpath", "xml", "header", "location", "regex", "link", "named_link",
                   "json_html", "row", "json_row", "html_row", "html_row_value", "form_input",
-                  "form_input_or_recorded", "document", "page_csrf"]
+                  "form_input_or_recorded", "form_token_or_recorded", "document", "page_csrf"]
     expr: str = ""
     path: tuple[str | int, ...] = ()
     recorded: str = ""  # the recorded value, for the report and comments

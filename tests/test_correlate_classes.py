@@ -3821,7 +3821,7 @@ def test_a_token_sent_right_after_an_answer_without_its_body_is_reported() -> No
     assert message.startswith("step 2 sends SAMLResponse, which no recorded answer holds, "
                               "from the page of step 1 (GET /idp/login)"), message
     e = extraction(result, 1)
-    assert (e.kind, e.expr, e.anchors) == ("form_input_or_recorded", "SAMLResponse",
+    assert (e.kind, e.expr, e.anchors) == ("form_token_or_recorded", "SAMLResponse",
                                            (("/", ir.Template(("/sp/acs",))),))
 
 

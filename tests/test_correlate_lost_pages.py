@@ -69,7 +69,7 @@ def test_a_form_token_of_a_page_not_recorded_is_read_from_that_live_page_s_form(
                       headers=[("Referer", f"{ORIGIN}/notes/new")],
                       response_headers=[("Location", "/notes/4711")]))
     e = extraction(result, 1)
-    assert (e.kind, e.expr, e.recorded) == ("form_input_or_recorded", "authenticity_token", TOKEN)
+    assert (e.kind, e.expr, e.recorded) == ("form_token_or_recorded", "authenticity_token", TOKEN)
     assert e.anchors == (("/", ir.Template(("/notes",))),)
     assert form_field(step(result, 2), "authenticity_token") == ir.Template((ir.VarRef(e.var),))
     assert form_field(step(result, 2), "note[title]") == ir.Template.literal("Milk")
@@ -249,7 +249,7 @@ def test_a_token_read_from_a_lost_page_serves_the_page_s_later_calls():
                         resource_type="xhr", body='{"success": true}',
                         headers=[("Referer", f"{ORIGIN}/index.php")]))
     e = extraction(result, 1)
-    assert (e.kind, e.expr, e.used_by) == ("form_input_or_recorded", "token", (2, 3))
+    assert (e.kind, e.expr, e.used_by) == ("form_token_or_recorded", "token", (2, 3))
     assert form_field(step(result, 2), "token") == ir.Template((ir.VarRef(e.var),))
     assert [q.value for q in step(result, 3).request.query if q.name == "token"] == [
         ir.Template((ir.VarRef(e.var),))]
@@ -286,7 +286,7 @@ def test_a_lost_page_s_token_is_read_whole_not_made_as_a_client_s_time_or_uuid(n
                         headers=[("Referer", f"{ORIGIN}/login")],
                         response_headers=[("Location", "/")]))
     e = extraction(result, 1)
-    assert (e.kind, e.expr, e.recorded) == ("form_input_or_recorded", name, token)
+    assert (e.kind, e.expr, e.recorded) == ("form_token_or_recorded", name, token)
     assert form_field(step(result, 2), name) == ir.Template((ir.VarRef(e.var),))
     assert not step(result, 2).generated
 
@@ -355,7 +355,7 @@ def test_a_field_the_user_filled_in_keeps_what_was_recorded():
                         headers=[("Referer", f"{ORIGIN}/settings")],
                         response_headers=[("Location", "/settings")]))
     e = extraction(result, 1)
-    assert e.kind == "form_input_or_recorded"
+    assert e.kind == "form_token_or_recorded"
     assert f'recorded="{TOKEN}"' in result.code.replace("\n", "").replace(" ", "")
     anchors = (("/", "/settings"),)
     for form, want in [('<input name="api_token" value="">', TOKEN),
@@ -626,7 +626,7 @@ def test_a_form_token_that_is_part_of_a_cookie_is_read_from_the_form():
                   entry("/tktnew", "POST", form=[("csrf", cookie[:10]), ("title", "Tap")],
                         headers=[("Referer", f"{ORIGIN}/tktnew")]))
     e = extraction(result, 2)
-    assert (e.kind, e.expr, e.recorded) == ("form_input_or_recorded", "csrf", cookie[:10])
+    assert (e.kind, e.expr, e.recorded) == ("form_token_or_recorded", "csrf", cookie[:10])
 
 
 def test_the_full_id_a_page_s_url_abbreviates_is_read_from_its_form():
@@ -886,3 +886,28 @@ def test_a_uuid_a_post_sent_first_is_still_the_client_s():
                   entry(f"/edit/{made}", headers=[("Referer", f"{ORIGIN}/?tag=")]))
     assert [g.recorded for s in result.scenario.steps for g in s.generated
             if g.kind == "uuid4"] == [made]
+
+
+def test_a_token_a_lost_page_s_script_posts_elsewhere_is_its_forms_token():
+    """changedetection.io's edit page, exported without its body: "Delete" is its script's
+    post to ``/delete?uuid=…`` with the page's CSRF token, which no form of the page posts
+    to. Read from the form that posts there, it found none and sent the recorded token,
+    refused (400) on a fresh server, every run. A token's name: the value of any input of
+    that name on the live page (Flask-WTF's, Django's, Laravel's token serves every form of
+    the session); a field the user may have typed still falls back to what was recorded."""
+    token = "ImE2NTBhZWRjODFm.axcGyw.vx2AKV8ZlPtekOe6XL0X0FDv04o"
+    result = conv(lost("/edit/4711"),
+                  entry("/delete?uuid=4711", "POST", status=302,
+                        form=[("csrf_token", token), ("note", "gone")],
+                        headers=[("Referer", f"{ORIGIN}/edit/4711")],
+                        response_headers=[("Location", "/")]))
+    e = extraction(result, 1)
+    assert (e.kind, e.expr, e.recorded) == ("form_token_or_recorded", "csrf_token", token)
+    assert "page_token=True" in result.code
+    live = ('<form action="/edit/4711" method="post"><input type="hidden" name="csrf_token" '
+            'value="ImE2NTBhZWRjODFm.bNew.live"><input name="title" value="x"></form>')
+    resp = _response(f"<html><body>{live}</body></html>", f"{ORIGIN}/edit/4711")
+    assert runtime.from_form(resp, "step 1", e.var, "csrf_token", (("/", "/delete"),),
+                             recorded=token, page_token=True) == "ImE2NTBhZWRjODFm.bNew.live"
+    assert runtime.from_form(resp, "step 1", e.var, "note", (("/", "/delete"),),
+                             recorded="gone") == "gone"

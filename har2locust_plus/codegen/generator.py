@@ -116,6 +116,10 @@ LISTENER_HELPERS = {
 LOCUST_NAMES = frozenset({"FastHttpUser", "HttpUser", "task", "constant", "between", "events"})
 
 
+# the extractions read by a link's or a form's anchors (from_link, from_form)
+_FORM_KINDS = ("link", "form_input", "form_input_or_recorded", "form_token_or_recorded")
+
+
 @dataclass
 class _Needs:
     """Run-time helpers and module constants the module being generated uses."""
@@ -844,7 +848,7 @@ class FastHttpGenerator:
             helper, last = "from_header", py_str(ex.expr)
         elif ex.kind == "page_csrf":
             helper, last = "from_page_csrf", py_str(ex.expr)
-        elif ex.kind in ("link", "form_input", "form_input_or_recorded"):
+        elif ex.kind in _FORM_KINDS:
             helper = "from_link" if ex.kind == "link" else "from_form"
             last = py_str(ex.expr)
         elif ex.kind == "named_link":
@@ -877,10 +881,12 @@ class FastHttpGenerator:
             ex.path else []
         if helper in ("from_json_url", "from_header_url"):
             extra = [(_POS, reader)]
-        if ex.kind in ("link", "form_input", "form_input_or_recorded"):
+        if ex.kind in _FORM_KINDS:
             extra = [(_POS, py_value(ex.anchors))]
-        if ex.kind == "form_input_or_recorded":  # a field the user may have filled in
-            extra.append(("recorded=", py_str(ex.recorded)))
+        if ex.kind in ("form_input_or_recorded", "form_token_or_recorded"):
+            extra.append(("recorded=", py_str(ex.recorded)))  # a field the user filled in?
+        if ex.kind == "form_token_or_recorded":  # else the page's token, from any of its forms
+            extra.append(("page_token=", py_value(True)))
         if ex.kind == "named_link":  # the link's name, and the recorded id to fall back on
             name = py_value(ex.anchors[0][1]) if ex.anchors else py_str(str(ex.path[0]))
             extra = [(_POS, name), (_POS, py_str(ex.recorded))]
@@ -910,7 +916,7 @@ class FastHttpGenerator:
         if ex.kind in ("xpath", "xml", "json_html", "html_row_value"):
             return self.constant(ex.var, "XPATH", ex.expr, _Call(
                 cst.Attribute(cst.Name("etree"), cst.Name("XPath")), [_Arg(py_str(ex.expr))]))
-        if ex.kind in ("link", "form_input", "form_input_or_recorded", "header", "json_row",
+        if ex.kind in (*_FORM_KINDS, "header", "json_row",
                        "document", "page_csrf") or (
                 ex.kind == "json" and not ex.expr):
             return None

@@ -1041,14 +1041,19 @@ def anchored_query(url, anchors):
     return query
 
 
-def from_form(resp, step, var, name, anchors, sent_in=(), recorded=None):
+def from_form(
+    resp, step, var, name, anchors, sent_in=(), recorded=None, page_token=False
+):
     """The value of the input name in the first form whose action holds anchors, as
     from_link's (the anchor "/" is its path, percent escapes decoded; an action resolved
     against the page's URL, none being the page's own): the token of the form for this
     object. Without such a form, the page's token where its csrf-param meta names name: a
     link the page's script posts as a form (Rails' data-method, Turbo's data-turbo-method)
-    sends its csrf-token meta's. recorded: what to send where the page's form holds no value
-    (a field the user filled in, on a page the recording lacks), else the step fails."""
+    sends its csrf-token meta's. page_token: then the value of any input name on the page (a
+    token the page's script posts elsewhere, from a page the recording lacks: its forms'
+    token, valid for the session). recorded: what to send where the page's form holds no
+    value (a field the user filled in, on a page the recording lacks), else the step
+    fails."""
     tree = parsed_html(resp)
     page = getattr(resp, "url", None) or ""
     for form in tree.iter("form") if tree is not None else ():
@@ -1070,6 +1075,9 @@ def from_form(resp, step, var, name, anchors, sent_in=(), recorded=None):
     )
     if metas.get("csrf-param") == name and metas.get("csrf-token"):
         return sendable(resp, step, var, metas["csrf-token"], sent_in)
+    for field in tree.iter("input") if page_token and tree is not None else ():
+        if field.get("name") == name and field.get("value"):
+            return sendable(resp, step, var, field.get("value"), sent_in)
     if recorded is not None and transport_problem(resp) is None:
         return recorded
     stop_flow(resp, step, var)

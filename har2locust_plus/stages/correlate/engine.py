@@ -1491,8 +1491,9 @@ def _lost_page_ref(name: str, value: ir.Template, path: ir.Template, step: ir.St
         return None  # a script's post elsewhere may send what the script holds, no form's
     if not (version or row_id) and _answered_before(text, step, state):
         return None  # an earlier answer holds it (where no rule found it): not the page's
-    source = Source(page.number, text, identifier(name) or "token",
-                    "form_input" if version or full else "form_input_or_recorded", expr=name,
+    kind = "form_input" if version or full else "form_token_or_recorded" if (
+        token_like(text) and FORM_TOKEN_NAME.search(name)) else "form_input_or_recorded"
+    source = Source(page.number, text, identifier(name) or "token", kind, expr=name,
                     anchors=_anchors(step, path, (), page, state), rank=RANK_TEXT,
                     how=f"input {name[:40]} of a page not recorded", id_like=True)
     # a token or an id serves later requests too (the page's script's); a version is its
@@ -2127,7 +2128,8 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
     return next((s for s in best if s.name == wanted_name), best[0])
 
 
-_LINK_KINDS = ("link", "form_input", "form_input_or_recorded")  # read by a link's anchors
+_LINK_KINDS = ("link", "form_input", "form_input_or_recorded", "form_token_or_recorded")
+# (read by a link's anchors)
 
 
 def _links_to(source: Source, step: ir.Step) -> bool:
