@@ -31,9 +31,11 @@ pytestmark = [pytest.mark.e2e]
 # The journeys whose lost pages handed out only form tokens, link tokens, CSRF headers, the
 # state of the object a form edits, the whole id a page's URL abbreviates (Fossil), an inline
 # formset's row ids (Django admin's inlines), and the id of the object a post made in the list
-# it landed on (Django admin, sqladmin, Flask-Admin, Adminer: by the name the post gave it),
-# and the session's token a page's script holds where a page recorded later holds it too
-# (Tiny Tiny RSS), and so replay without them. Thirty-four of the registry's journeys were
+# it landed on (Django admin, sqladmin, Flask-Admin, Adminer, changedetection.io: by the name
+# the post gave it, for changedetection.io the typed address, made new each run), and the
+# session's token a page's script holds where a page recorded later holds it too (Tiny Tiny
+# RSS) or the lost page's forms hold it too (changedetection.io's delete, which its edit
+# page's script posts), and so replay without them. Thirty-five of the registry's journeys were
 # tried so (2026-12-07); the others also need what only a lost page showed and fail at that
 # step: Wagtail's page tree, an API key in a page's text (Flask-WTF), tokens a page's script
 # holds that no recorded page shows (WordPress's nonces, MediaWiki's API token, Zabbix's sid:
@@ -43,7 +45,7 @@ JOURNEYS = ("oauth", "drf", "express", "workbox", "symfony", "rails", "postfixad
             "phpmyadmin", "icingaweb", "roundcube", "webforms", "redmine", "htmx", "cacti",
             "laravel", "trac", "dokuwiki", "rt", "gitit", "ikiwiki", "tomcat", "djangoadmin",
             "sqladmin", "flaskadmin", "adminer", "fossil", "djangoinline", "ttrss",
-            "simplesaml")
+            "simplesaml", "changedetection")
 
 
 @pytest.mark.parametrize("zoo", [pytest.param(zoo, id=zoo.name, marks=[

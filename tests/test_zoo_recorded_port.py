@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 import test_zoo_adminer as adminer
 import test_zoo_cacti as cacti
+import test_zoo_changedetection as changedetection
 import test_zoo_deluge as deluge
 import test_zoo_directus as directus
 import test_zoo_djangoadmin as djangoadmin
@@ -418,6 +419,19 @@ def _pgadmin(port: int) -> Any:
 
 def _pgadmin_missing() -> str | None:
     from fixtures.zoo.pgadmin.server import missing
+
+    return missing()
+
+
+def _changedetection(port: int) -> Any:
+    from fixtures.zoo.changedetection.server import ChangeDetection, installed
+
+    installed()  # pip install once per version of requirements.txt
+    return ChangeDetection(port=port)
+
+
+def _changedetection_missing() -> str | None:
+    from fixtures.zoo.changedetection.server import missing
 
     return missing()
 
@@ -842,6 +856,9 @@ ZOOS = [
     Zoo("pgadmin", _pgadmin, pgadmin.PASSWORD,
         lambda o: pgadmin.assert_full_lifecycle(o.run, o.after), missing=_pgadmin_missing,
         users=pgadmin.USERS),
+    Zoo("changedetection", _changedetection, changedetection.PASSWORD,
+        lambda o: changedetection.assert_full_lifecycle(o.run, o.after),
+        missing=_changedetection_missing, users=changedetection.USERS),
     Zoo("radicale", _radicale, radicale.PASSWORD,
         lambda o: radicale.assert_full_lifecycle(o.run, o.after), missing=_radicale_missing,
         secret=radicale.SECRET_KIND),

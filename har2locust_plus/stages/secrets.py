@@ -103,9 +103,9 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
     scenario = replace(scenario, steps=tuple(steps), secrets=tuple(finder.secrets.values()),
                        data_columns=tuple(finder.columns.values()))
     said = {
-        "rows": "makes an object the list after it is read by ({}), a page the recording "
-                "lacks: each run gives it a fresh suffix, so that each user's row is its own "
-                "(two users' objects of one name could not be told apart)",
+        "rows": "makes an object the list after it is read by ({}): each run gives it a "
+                "fresh suffix, so that each user's row is its own (two users' objects of one "
+                "name could not be told apart)",
         "signups": "signs up a new account ({}): a name is taken once, so each run signs up "
                    "its own, with a fresh suffix (as recorded, every run but the first would "
                    "be refused); the requests after it send the run's"}
