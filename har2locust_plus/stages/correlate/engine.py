@@ -832,8 +832,14 @@ def _made_rows(step: ir.Step, found: list[Source], text: str, state: _State) -> 
     row, with other users' objects or those of earlier runs, is anyone's. Only for a value no
     earlier answer showed and no request sent; not where the post's name was one the client
     made (an epoch, a uuid: the rows' own rules, :mod:`.rows`, read by it)."""
-    if "<tr" not in text and "<li" not in text or \
+    if (write := _made_by(step, state)) is None or \
             "html" not in step.response.mime_type.lower():  # type: ignore[union-attr]
+        return found
+    names = _names_given(write, state)
+    if not names or not all(name.is_literal for name in names) or \
+            _ESCAPED.split(names[0].text, 1)[0] not in text:
+        return found  # no name, one the client made (the rows' own rules), or not shown
+    if "<tr" not in text and "<li" not in text:
         return found
     values: dict[str, str] = {}  # each id → its first source's name
     for s in found:
@@ -841,11 +847,8 @@ def _made_rows(step: ir.Step, found: list[Source], text: str, state: _State) -> 
                 not state.index.get(s.value) and s.value not in state.sent and \
                 s.value not in state.generated:
             values.setdefault(s.value, s.name)
-    if not values or (write := _made_by(step, state)) is None:
+    if not values:
         return found
-    names = _names_given(write, state)
-    if not names or not all(name.is_literal for name in names):
-        return found  # no name, or one the client made: the rows' own rules
     rows = made_row_sources(step, text, values, tuple(name.text for name in names))
     if not rows:
         return found
@@ -854,6 +857,7 @@ def _made_rows(step: ir.Step, found: list[Source], text: str, state: _State) -> 
 
 
 _ROW_KINDS = (ROW, HTML_ROW, HTML_ROW_VALUE, SHOWN, KEY_NAMED)
+_ESCAPED = re.compile("[&<>\"']")  # what HTML may write escaped: a name is looked for before it
 
 
 def _object_id(value: str) -> bool:
