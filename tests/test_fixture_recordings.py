@@ -120,6 +120,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.octoprint import server  # type: ignore[no-redef]
     elif "zoo/changedetection/" in script:
         from fixtures.zoo.changedetection import server  # type: ignore[no-redef]
+    elif "zoo/plone/" in script:
+        from fixtures.zoo.plone import server  # type: ignore[no-redef]
     elif "simplesaml" in script:
         from fixtures.zoo.simplesaml import server  # type: ignore[no-redef]
     elif "zoo/pretix/" in script:
@@ -212,6 +214,8 @@ RECORDINGS = [
     pytest.param("fixtures/zoo/changedetection/record.py",
                  ("--out", "{dir}/changedetection.har"),
                  {"changedetection.har": True}, id="changedetection"),
+    pytest.param("fixtures/zoo/plone/record.py", ("--out", "{dir}/plone.har"),
+                 {"plone.har": True}, id="plone"),
     pytest.param("fixtures/zoo/pretix/record.py", ("--out", "{dir}/pretix.har"),
                  {"pretix.har": True}, id="pretix",
                  marks=pytest.mark.timeout(900)),  # pretix may be installed first: 2-4 min
@@ -343,6 +347,10 @@ def test_a_fixture_app_is_recorded_with_the_recorder(tmp_path: Path, script: str
         installed()
     elif "zoo/changedetection/" in script:
         from fixtures.zoo.changedetection.server import installed  # type: ignore[no-redef]
+
+        installed()
+    elif "zoo/plone/" in script:
+        from fixtures.zoo.plone.server import installed  # type: ignore[no-redef]
 
         installed()
     out_dir = tmp_path / "out"

@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.e2e]
 # the post gave it, for changedetection.io the typed address, made new each run), and the
 # session's token a page's script holds where a page recorded later holds it too (Tiny Tiny
 # RSS) or the lost page's forms hold it too (changedetection.io's delete, which its edit
-# page's script posts), and so replay without them. Thirty-five of the registry's journeys were
+# page's script posts), and so replay without them. Thirty-six of the registry's journeys were
 # tried so (2026-12-07); the others also need what only a lost page showed and fail at that
 # step: Wagtail's page tree, an API key in a page's text (Flask-WTF), tokens a page's script
 # holds that no recorded page shows (WordPress's nonces, MediaWiki's API token, Zabbix's sid:
@@ -45,7 +45,7 @@ JOURNEYS = ("oauth", "drf", "express", "workbox", "symfony", "rails", "postfixad
             "phpmyadmin", "icingaweb", "roundcube", "webforms", "redmine", "htmx", "cacti",
             "laravel", "trac", "dokuwiki", "rt", "gitit", "ikiwiki", "tomcat", "djangoadmin",
             "sqladmin", "flaskadmin", "adminer", "fossil", "djangoinline", "ttrss",
-            "simplesaml", "changedetection")
+            "simplesaml", "changedetection", "plone")
 
 
 @pytest.mark.parametrize("zoo", [pytest.param(zoo, id=zoo.name, marks=[

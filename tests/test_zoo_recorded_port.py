@@ -51,6 +51,7 @@ import test_zoo_oauth as oauth
 import test_zoo_oscar as oscar
 import test_zoo_pgadmin as pgadmin
 import test_zoo_phpmyadmin as phpmyadmin
+import test_zoo_plone as plone
 import test_zoo_postfixadmin as postfixadmin
 import test_zoo_radicale as radicale
 import test_zoo_rails as rails
@@ -432,6 +433,19 @@ def _changedetection(port: int) -> Any:
 
 def _changedetection_missing() -> str | None:
     from fixtures.zoo.changedetection.server import missing
+
+    return missing()
+
+
+def _plone(port: int) -> Any:
+    from fixtures.zoo.plone.server import Plone, installed
+
+    installed()  # pip install and the template site, once per version of requirements.txt
+    return Plone(port=port)
+
+
+def _plone_missing() -> str | None:
+    from fixtures.zoo.plone.server import missing
 
     return missing()
 
@@ -859,6 +873,9 @@ ZOOS = [
     Zoo("changedetection", _changedetection, changedetection.PASSWORD,
         lambda o: changedetection.assert_full_lifecycle(o.run, o.after),
         missing=_changedetection_missing, users=changedetection.USERS),
+    Zoo("plone", _plone, plone.PASSWORD,
+        lambda o: plone.assert_full_lifecycle(o.run, o.after), missing=_plone_missing,
+        users=plone.USERS, seconds=plone.SECONDS),
     Zoo("radicale", _radicale, radicale.PASSWORD,
         lambda o: radicale.assert_full_lifecycle(o.run, o.after), missing=_radicale_missing,
         secret=radicale.SECRET_KIND),
