@@ -4340,3 +4340,39 @@ def test_a_numeronym_in_a_path_is_a_route_word_no_value(segment):
               resource_type="xhr", headers=[("Referer", f"{ORIGIN}/Plone")]))
     assert not step(result, 1).extractions
     assert step(result, 2).request.path.is_literal
+
+
+# --- the name the server made from the title typed ---------------------------------------------
+
+
+@pytest.mark.parametrize("made", ["harbour-meeting-minutes", "harbour-meeting-minutes-1"])
+def test_a_slug_the_server_made_from_the_typed_title_is_read_from_the_location(made):
+    """Plone (and most CMSs) names a new page by its title: "Harbour Meeting Minutes" →
+    ``/Plone/harbour-meeting-minutes``, ``…-1`` where that is taken. Only words, it was kept as
+    a route word: every user but the first, and every run once a page of that name stayed,
+    edited and deleted the first user's page. The segment of the add's ``Location`` that is
+    the typed title made a slug is the page's name, read each run."""
+    result = conv(
+        entry("/Plone/++add++Document", "POST", status=302,
+              form=[("form.widgets.IDublinCore.title", "Harbour Meeting Minutes"),
+                    ("form.buttons.save", "Save")],
+              response_headers=[("Location", f"{ORIGIN}/Plone/{made}/view")]),
+        page(f"/Plone/{made}/view", "<h1>Harbour Meeting Minutes</h1>"),
+        entry(f"/Plone/{made}/edit", headers=[("Referer", f"{ORIGIN}/Plone/{made}/view")]))
+    e = extraction(result, 1)
+    assert (e.kind, e.recorded) == ("location", made)
+    assert step(result, 3).request.path == ir.Template(("/Plone/", ir.VarRef(e.var), "/edit"))
+    # the redirect's check takes any name there (another user's add made "…-1")
+    [where] = [c.expected for c in step(result, 1).checks if c.kind == "location"]
+    assert re.fullmatch(where, "/Plone/harbour-meeting-minutes-2/view")
+
+
+def test_a_route_word_that_is_no_typed_title_stays():
+    """A ``Location`` of route words that no sent name makes (``/accounts/profile/``) stays."""
+    result = conv(
+        entry("/accounts/login/", "POST", status=302,
+              form=[("username", "alice"), ("note", "Harbour Meeting Minutes")],
+              response_headers=[("Location", f"{ORIGIN}/accounts/profile/")]),
+        page("/accounts/profile/", "<h1>Profile</h1>"),
+        entry("/accounts/profile/edit", headers=[("Referer", f"{ORIGIN}/accounts/profile/")]))
+    assert not step(result, 1).extractions

@@ -83,11 +83,16 @@ def with_checks(scenario: ir.Scenario, checks: Sequence[tuple[ir.Check, ...] | N
                 ) -> ir.Scenario:
     """The scenario with each step's checks (:func:`checks_per_step`; None: none). Where a
     redirect's URL names what the run makes unique (``/projects/zoo_garden``: a slug, an
-    account with a fresh suffix each run, see :mod:`.secrets`), that segment may be any."""
+    account with a fresh suffix each run, see :mod:`.secrets`), or a name of words read from a
+    ``Location`` (the server's slug of a typed title), that segment may be any."""
     if not any(found is not None for found in checks):
         return scenario
     made = {re.escape(g.recorded) for step in scenario.steps for g in step.generated
             if g.kind == "unique" and g.recorded}
+    # and the name a server made from a typed title, read from a Location (Plone's
+    # /Plone/harbour-meeting-minutes, -1 where that is taken): words, yet the run's own
+    made.update(re.escape(e.recorded) for step in scenario.steps for e in step.extractions
+                if e.kind == "location" and e.recorded and WORD.fullmatch(e.recorded))
     if made:
         checks = [found if found is None else tuple(_any_made(check, made) for check in found)
                   for found in checks]
@@ -113,8 +118,10 @@ def _any_made(check: ir.Check, made: set[str]) -> ir.Check:
 
 
 def _made_segments(pattern: str, made: set[str]) -> str:
-    return re.sub(r"(?<=/)(" + "|".join(sorted(made, key=len, reverse=True)) + r")(?=/|\(|$)",
-                  r"[^/?#]+", pattern)
+    """``made`` as the pattern writes them (escaped: ``zoo\\-garden``), each found as that
+    text (escaped again: a ``-`` or ``.`` in a slug is ``\\-`` in the pattern)."""
+    return re.sub(r"(?<=/)(" + "|".join(map(re.escape, sorted(made, key=len, reverse=True))) +
+                  r")(?=/|\(|$)", r"[^/?#]+", pattern)
 
 
 def checks_per_step(scenario: ir.Scenario, options: Options

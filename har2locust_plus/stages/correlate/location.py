@@ -27,6 +27,57 @@ def location_sources(step: ir.Step, location: str, header: str = "") -> Iterator
         yield Source(step.number, value, name, "location", expr=pattern,
                      how=f"{header or 'Location'} {where}"[:60], id_like=True, decode=decode,
                      creates=creates, object_id=where.startswith("segment"), header=header)
+    if creates:
+        yield from _slug_sources(step, url, header)
+
+
+def _slug_sources(step: ir.Step, url: str, header: str) -> Iterator[Source]:
+    """A path segment of words that the server made from a name the post sent (a CMS's
+    id from the title typed: Plone's ``Harbour Meeting Minutes`` → ``/Plone/harbour-meeting-
+    minutes/view``, ``…-minutes-1`` where that is taken): the object's name, handed out,
+    though only words (the route words around it are not). Sent as recorded, every user but
+    the first, and every run once the first page stays, works on another object."""
+    slugs = {_slugged(text) for text in _sent_texts(step.request.body)} - {""}
+    if not slugs:
+        return
+    try:
+        segments = urlsplit(url).path.split("/")
+    except ValueError:
+        return
+    prefix, parent = "^", ""
+    for i, segment in enumerate(segments):
+        value = unquote(segment)
+        if value and not handed_out(value) and (
+                value in slugs or _NUMBERED.sub("", value) in slugs):
+            yield Source(step.number, value, id_name(parent), "location",
+                         expr=prefix + r"([^/?#]+)", how=f"{header or 'Location'} segment {i}"
+                         [:60], id_like=True, creates=True, object_id=True,
+                         server_named=True, header=header)
+            return
+        prefix += re.escape(segment) + "/"
+        parent = value or parent
+
+
+_NUMBERED = re.compile(r"-[0-9]{1,3}$")  # the same name taken before: "-1", "-2"
+
+
+def _slugged(text: str) -> str:
+    """A name as a URL's slug: lower case, its runs of other characters than letters and
+    digits one ``-`` (``Harbour Meeting Minutes`` → ``harbour-meeting-minutes``); "" for a
+    name of fewer than two words (one word is as likely the route's)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug if slug.count("-") >= 1 and len(slug) >= 8 else ""
+
+
+def _sent_texts(body: ir.Body | None) -> list[str]:
+    """The texts a post sent with a space in them: names a person typed."""
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        texts = [value.text for _, value in body.fields if value.is_literal]
+    elif isinstance(body, ir.JsonBody):
+        texts = [leaf for leaf in ir.json_leaves(body.value) if isinstance(leaf, str)]
+    else:
+        return []
+    return [text for text in texts if " " in text.strip() and len(text) <= 200]
 
 
 # Response headers other than Location that name a URL the client goes to or polls next: htmx
