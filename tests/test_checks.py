@@ -1697,3 +1697,17 @@ def test_the_gone_check_of_a_named_object_asks_for_its_name_too() -> None:
     client made it; the list after the delete shows neither its id nor that time."""
     code = convert(FIXTURES / "zoo" / "flaskadmin" / "flaskadmin.har").code
     assert 'gone=((f"id={self.id}", f"{self.title}"),)' in code
+
+
+def test_a_made_slug_with_a_hyphen_is_any_in_a_redirect_s_check():
+    """A value the run makes (a slug made unique, a server's slug of a typed title) in a
+    redirect's check pattern is escaped there (``zoo\\-garden``): it is found as written and
+    that segment may be any (it was never found when it held a ``-`` or a ``.``)."""
+    from har2locust_plus.stages.checks import _made_segments, location_pattern
+
+    pattern = location_pattern("/projects/zoo-garden/edit")
+    made = _made_segments(pattern, {re.escape("zoo-garden"), re.escape("notes_v1.2")})
+    assert made == r"/projects/[^/?#]+/edit(\?.*)?"
+    assert re.fullmatch(made, "/projects/zoo-garden-3f9a1c2e/edit")
+    assert _made_segments(location_pattern("/n/notes_v1.2"),
+                          {re.escape("notes_v1.2")}) == r"/n/[^/?#]+(\?.*)?"
