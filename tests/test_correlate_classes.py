@@ -4376,3 +4376,13 @@ def test_a_route_word_that_is_no_typed_title_stays():
         page("/accounts/profile/", "<h1>Profile</h1>"),
         entry("/accounts/profile/edit", headers=[("Referer", f"{ORIGIN}/accounts/profile/")]))
     assert not step(result, 1).extractions
+
+
+def test_a_value_at_the_start_of_a_body_outside_any_url_still_gets_its_regex():
+    """The text before a value a few characters into a body (``{"id":792041,…}``) is in no
+    URL: its regex is cut as before (a first version took "no URL" for a host ending before
+    the text's start and found no regex: verify --fix could not read a note's id)."""
+    from har2locust_plus.stages.correlate.sources import boundary_regex
+
+    pattern = boundary_regex('{"id":792041,"title":"x"}', "792041")
+    assert pattern is not None and re.search(pattern, '{"id":5,"title":"y"}').group(1) == "5"

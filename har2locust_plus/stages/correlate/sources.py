@@ -342,7 +342,7 @@ def boundary_regex(text: str, value: str) -> str | None:
             return None
         if host is None:
             host = _host_before(text, start) or (-1, -1)
-        if start - width < host[1]:  # the text around reaches into the host: any host
+        if host[1] >= 0 and start - width < host[1]:  # it reaches into the host: any host
             return _any_host_regex(text, value, start, host, group, right)
         if _first_match(text, left, run, right) == (start, end):
             return re.escape(left) + group + re.escape(right)
