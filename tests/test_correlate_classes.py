@@ -2237,6 +2237,66 @@ def test_a_short_etag_is_sent_back_in_if_match(etag: str):
     assert extraction(result, 2).kind == "header" and extraction(result, 2).recorded == etag
 
 
+_RECORDS = "/v1/buckets/zoo/collections/tasks/records"
+_WALK = "f89af014-9661-49dc-8c1e-2b5c0a9d7e11"
+
+
+def _kinto_records(*later: dict, list_etag: str = '"1796682489806"') -> tuple[dict, ...]:
+    """Two records made, the list read (its ETag: the collection's, equal to the newest
+    record's version when recorded), then ``later``."""
+    return (
+        page("/", "<p>x</p>"),
+        api(_RECORDS, "POST", json_body={"data": {"title": "Buy milk"}}, status=201,
+            response={"data": {"id": "9713d686-3946-49d3-a1c2-77e0b2f4c3d5",
+                               "last_modified": 1796682488121}},
+            response_headers=[("ETag", '"1796682488121"')]),
+        api(_RECORDS, "POST", json_body={"data": {"title": "Walk the dog"}}, status=201,
+            response={"data": {"id": _WALK, "last_modified": 1796682489806}},
+            response_headers=[("ETag", '"1796682489806"')]),
+        api(_RECORDS + "?_sort=-last_modified", response={"data": [
+            {"id": _WALK, "last_modified": 1796682489806},
+            {"id": "9713d686-3946-49d3-a1c2-77e0b2f4c3d5", "last_modified": 1796682488121}]},
+            response_headers=[("ETag", list_etag)]),
+        api(_RECORDS, "HEAD", response_headers=[("ETag", list_etag)]),
+        *later)
+
+
+def test_an_if_match_is_the_etag_of_the_object_it_names_not_of_a_list():
+    """Kinto: the delete's ``If-Match`` holds the record's version, which the list's ETag (the
+    collection's timestamp) equals only while nobody else wrote to it: read from the answer
+    that made the record (or one for its own URL), never from the list's."""
+    result = conv(*_kinto_records(
+        api(f"{_RECORDS}/{_WALK}", "DELETE", headers=[("If-Match", '"1796682489806"')],
+            response={"data": {"id": _WALK, "deleted": True}})))
+    sent = header(step(result, 6), "If-Match")
+    assert not sent.is_literal
+    (ref,) = sent.refs()
+    made = extraction(result, 3, ref.name)
+    assert (made.kind, made.expr) == ("header", "ETag")
+    assert not any(e.kind == "header" for n in (4, 5) for e in step(result, n).extractions)
+
+
+def test_an_if_match_is_read_from_the_latest_answer_for_its_own_url():
+    result = conv(*_kinto_records(
+        api(f"{_RECORDS}/{_WALK}", response={"data": {"id": _WALK}},
+            response_headers=[("ETag", '"1796682489806"')]),
+        api(f"{_RECORDS}/{_WALK}", "DELETE", headers=[("If-Match", '"1796682489806"')],
+            response={"data": {"id": _WALK, "deleted": True}})))
+    (ref,) = header(step(result, 7), "If-Match").refs()
+    assert extraction(result, 6, ref.name).expr == "ETag"
+
+
+def test_an_if_match_only_a_list_s_etag_holds_is_sent_as_recorded():
+    """No answer for the object's URL or from its making holds it: a list's ETag is no
+    version of the object (sent as recorded, a 412 says so; a list's would pass alone and
+    fail once another user writes)."""
+    result = conv(*_kinto_records(
+        api(f"{_RECORDS}/9713d686-3946-49d3-a1c2-77e0b2f4c3d5", "DELETE",
+            headers=[("If-Match", '"1796682490001"')], response={"data": {"deleted": True}}),
+        list_etag='"1796682490001"'))
+    assert header(step(result, 6), "If-Match").is_literal
+
+
 # --- the name a 201 Created answer gives the object it made ---------------------------------------
 
 

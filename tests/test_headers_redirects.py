@@ -71,6 +71,29 @@ def test_unsafe_recorded_headers_are_never_replayed(make_har, make_entry, replay
     assert "recorded-value-1" not in code
 
 
+@pytest.mark.parametrize("method", ["PUT", "POST", "PATCH", "DELETE"])
+def test_if_none_match_star_on_a_write_is_kept(make_har, make_entry, client_calls,
+                                               method: str) -> None:
+    # "create it, do not overwrite one that exists" (Kinto's buckets, WebDAV's new files):
+    # dropped, every run after the first overwrote the object the first made
+    data = make_har(
+        make_entry(f"{RECORDED}/", resource_type="document"),
+        make_entry(f"{RECORDED}/v1/buckets/zoo", method, status=201,
+                   headers=[("If-None-Match", "*"), ("Content-Type", "application/json")],
+                   post_data={"mimeType": "application/json", "text": '{"data": {}}'},
+                   started="2026-01-01T10:00:01.000Z"),
+        make_entry(f"{RECORDED}/v1/buckets", headers=[("If-None-Match", "*")],
+                   started="2026-01-01T10:00:02.000Z"),
+        make_entry(f"{RECORDED}/v1/buckets/zoo", "PUT", headers=[("If-None-Match", '"17"')],
+                   post_data={"mimeType": "application/json", "text": '{"data": {}}'},
+                   started="2026-01-01T10:00:03.000Z"),
+    )
+    _, write, read, other = client_calls(_convert(data))
+    assert ast.literal_eval(_headers_of(write)["If-None-Match"]) == "*"
+    assert "If-None-Match" not in _headers_of(read)  # a GET's: a cache validator
+    assert "If-None-Match" not in _headers_of(other)  # a recorded version: not a condition
+
+
 def test_shared_headers_move_to_the_class_and_stay_safe(make_har, make_entry,
                                                         replayed_headers) -> None:
     code = _convert(_pages(make_har, make_entry, [("Cookie", "s=1"), ("X-Custom", "one")]))

@@ -5,6 +5,7 @@ pseudo headers, ``Cookie`` (the user's cookie jar sends the live cookies), ``Con
 (wrong once a body changes), ``Host``, hop-by-hop and conditional headers (a replay with a
 recorded ``If-None-Match`` gets 304s), and headers the browser manages itself. ``Origin`` and
 ``Referer`` pointing at the recorded main origin are rebuilt from the host the test targets.
+``If-None-Match: *`` on a request that writes is kept: a condition, not a cache validator.
 Headers sent with the same value by every request move to the user class
 (:func:`hoist_common_headers`, which runs after correlation so no live value moves there).
 """
@@ -155,6 +156,8 @@ def _clean(request: ir.Request, verdicts: _Verdicts
         low, sent = known(id(header)) or verdicts.judge(header)
         if low == "cookie" and header.value.is_literal:
             cookies += _cookie_pairs(header.value.text)
+        if sent is None and low == "if-none-match" and _creates_only(request, header):
+            sent = header
         if sent is None or low in seen:
             continue
         if low == "content-type" and (isinstance(request.body, ir.MultipartBody) or (
@@ -164,6 +167,16 @@ def _clean(request: ir.Request, verdicts: _Verdicts
         seen.add(low)
         headers.append(sent)
     return tuple(headers), cookies
+
+
+def _creates_only(request: ir.Request, header: ir.Header) -> bool:
+    """``If-None-Match: *`` on a request that writes (a PUT to a URL the client named: Kinto's
+    buckets, WebDAV's and CalDAV's new files, S3's conditional writes): no cache validator but
+    the client's condition "create it, do not overwrite one that exists". Dropped, a replay's
+    PUT overwrites what an earlier run made (200 where the recording got 201), and the server
+    is never asked to refuse; kept, it refuses (412) as it refused the browser."""
+    return request.method not in ("GET", "HEAD", "OPTIONS") and header.value.is_literal and \
+        header.value.text.strip() == "*"
 
 
 @functools.lru_cache(maxsize=4096)

@@ -2082,11 +2082,14 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
     stamp = not dated and rank.SERVER_TIME.fullmatch(value) is not None
     started = getattr(step, "started", None)  # an _At (a link's anchors) has none
     sent_at = started.timestamp() if started is not None else None
+    condition = key in CONDITION_HEADERS and isinstance(step, ir.Step)
     for s in sources:
         if s.step >= step.number or s.prefilled or s.versioned:
             continue
         if sent_at is not None and _answered_after(s.step, sent_at, state):
             continue  # a slow XHR answered after this request was sent: not its source
+        if condition and s.how == ETAG and not _validates(s, step, state):
+            continue  # the ETag of a list, not of the object this request names
         if short and not (s.creates or s.in_path and place is not None
                           or rank.names_agree(s.name, key, place)):
             continue  # "1": by chance in many places; only a source that names it
@@ -2134,6 +2137,30 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
 
 _LINK_KINDS = ("link", "form_input", "form_input_or_recorded", "form_token_or_recorded")
 # (read by a link's anchors)
+
+# the request headers whose value is an ETag of the object the request names
+CONDITION_HEADERS = frozenset({"if-match", "if-none-match", "if-range"})
+ETAG = "header ETag"  # the how of a response's ETag (headers.header_sources)
+
+
+def _validates(source: Source, step: ir.Step, state: _State) -> bool:
+    """Is the ETag ``source`` a version of what ``step`` names (its URL's path)? An ETag is
+    the version of the answer's own resource: one for the same path, or the answer of the
+    request that made it (a POST to the list, whose answer holds the new object's id, the
+    path's next segment). A list's ETag (Kinto's collection timestamp) equals the version of
+    its newest object only while nobody else writes to the list: it passes alone, and fails
+    412 under load."""
+    answered = state.steps[source.step - 1].request
+    target = _literal_text(step.request.path) or ""
+    path = _literal_text(answered.path) or ""
+    if path == target:
+        return True
+    if answered.method not in ("POST", "PUT") or not target.startswith(path.rstrip("/") + "/"):
+        return False
+    made = target[len(path.rstrip("/")) + 1:].split("/", 1)[0]
+    response = state.steps[source.step - 1].response
+    return bool(made) and response is not None and (
+        made in (response.text or "") or any(made in v for _, v in response.headers))
 
 
 def _links_to(source: Source, step: ir.Step) -> bool:
