@@ -562,6 +562,49 @@ def test_a_slug_the_user_typed_for_what_a_post_makes_is_fresh_each_run() -> None
     assert '"slug": "Not a slug!"' in code
 
 
+def test_a_name_the_client_chose_for_what_a_put_made_is_fresh_each_run() -> None:
+    """Kinto's bucket, a WebDAV file: ``PUT /v1/buckets/zoo-bucket`` answered 201 Created, a
+    name no answer showed before: each run makes its own (with the same suffix wherever the
+    name is sent after it: paths, bodies, a batch's paths); what is inside it is new with it;
+    an existing object's name, a 200's, a UUID's, a digest's, a short one stay."""
+    from test_correlate import api, page
+
+    sha = "9f86d081884c7d659a2feaa0c55ad015"
+    result = _converted(
+        page("/", "<p>the buckets: old-bucket</p>"),
+        api("/v1/buckets/zoo-bucket", "PUT", json_body={"data": {"id": "zoo-bucket"}},
+            status=201, response={"data": {"id": "zoo-bucket"}}),
+        api("/v1/buckets/zoo-bucket/collections/tasks", "PUT",
+            json_body={"data": {"id": "tasks"}}, status=201, response={"data": {"id": "tasks"}}),
+        api("/v1/batch", "POST", json_body={"requests": [
+            {"path": "/buckets/zoo-bucket/collections?_sort=-last_modified"}]},
+            response={"responses": []}),
+        api("/dav/alice/minutes.txt", "PUT", status=201, response={}),
+        api("/v1/buckets/old-bucket", "PUT", json_body={"data": {}}, status=201,
+            response={}),
+        api("/v1/buckets/kept-bucket", "PUT", json_body={"data": {}}, status=200,
+            response={}),
+        api("/cal/alice/5f2b8f0e-3c1d-4b7a-9e2f-0a1b2c3d4e5f.ics", "PUT", status=201,
+            response={}),
+        api(f"/blobs/{sha}", "PUT", status=201, response={}),
+        api("/v1/b/ab1", "PUT", status=201, response={}))
+    code = result.code
+    assert 'f"/v1/buckets/zoo-bucket-{self.buckets_name_suffix}"' in code
+    assert '"id": f"zoo-bucket-{self.buckets_name_suffix}"' in code
+    assert 'f"/v1/buckets/zoo-bucket-{self.buckets_name_suffix}/collections/tasks"' in code
+    assert '"id": "tasks"' in code  # new inside the run's new bucket
+    assert ('"path": f"/buckets/zoo-bucket-{self.buckets_name_suffix}/collections'
+            '?_sort=-last_modified"') in code
+    assert 'f"/dav/alice/minutes-{self.alice_name_suffix}.txt"' in code
+    for kept in ('"/v1/buckets/old-bucket"', '"/v1/buckets/kept-bucket"',
+                 '"/cal/alice/5f2b8f0e-3c1d-4b7a-9e2f-0a1b2c3d4e5f.ics"', f'"/blobs/{sha}"',
+                 '"/v1/b/ab1"'):
+        assert kept in code, kept
+    said = [d.message for d in result.scenario.diagnostics
+            if "a name the client chose" in d.message]
+    assert [m.split(" makes ")[0] for m in said] == ["step 2", "step 5"], said
+
+
 def test_a_sign_up_with_data_takes_the_accounts_from_the_file() -> None:
     from test_correlate import api
 

@@ -26,6 +26,7 @@ import keyword
 import operator
 import re
 from collections.abc import Collection
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -35,7 +36,7 @@ from ..ir import replace
 from ..operation import procedure_words
 from ..options import Options
 from .correlate.html import parse_html
-from .correlate.sources import token_like
+from .correlate.sources import UUID, token_like
 from .grouping import RESERVED, identifier
 
 LOGIN_NAME = re.compile(r"^(user(name)?|login|e-?mail|account|user_?id|uname)$", re.I)
@@ -108,10 +109,16 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
                 "name could not be told apart)",
         "signups": "signs up a new account ({}): a name is taken once, so each run signs up "
                    "its own, with a fresh suffix (as recorded, every run but the first would "
-                   "be refused); the requests after it send the run's"}
-    for kind, made in (("rows", finder.rows_named), ("signups", finder.signups)):
+                   "be refused); the requests after it send the run's",
+        "put": "makes {} under a name the client chose (PUT, answered 201 Created): "
+               "each run makes its own, the name with a fresh suffix, and the requests after "
+               "it send the run's (as recorded, every run but the first would overwrite the "
+               "first run's, or be refused, and all users would share one)"}
+    for kind, made in (("rows", finder.rows_named), ("signups", finder.signups),
+                       ("put", finder.put_named)):
         for number, fields in made.items():
-            named = ", ".join(f"{name} {value!r}" for name, value in fields[:3])
+            named = ", ".join(repr(value) if kind == "put" else f"{name} {value!r}"
+                              for name, value in fields[:3])
             scenario = scenario.with_diagnostic(
                 ir.Severity.INFO, f"step {number} " + said[kind].format(named))
     return scenario
@@ -217,12 +224,14 @@ class _Finder:
         self.named_logins: set[str] = set()  # see find_named_logins()
         self.row_names = _row_names(steps)  # see names_row
         self.rows_named: dict[int, list[tuple[str, str]]] = {}  # step → (field, value) made so
+        self.put_named: dict[int, list[tuple[str, str]]] = {}  # step → (path, name) (put_name)
 
     # --- per request --------------------------------------------------------------------------
 
     def request(self, step: ir.Step) -> ir.Request:
         """The request with its secrets replaced; the same object when it has none."""
         request = step.request
+        self.put_name(step)
         headers = tuple(self.header(h, step) for h in request.headers)
         query = tuple(self.query(q, step) for q in request.query)
         body = request.body
@@ -336,6 +345,52 @@ class _Finder:
                     text in value for _, value in response.headers)):
                 return False
         return True
+
+    def put_name(self, step: ir.Step) -> None:
+        """A name the client chose for what it made at a URL of its own (a ``PUT`` answered
+        ``201 Created``: Kinto's ``/buckets/zoo-bucket``, a WebDAV or CalDAV file, an S3 key):
+        typed, in that no earlier answer showed it, and shaped as a name (a letter in it; not
+        a UUID or a hash, which correlation makes or reads). Sent as recorded, every run but
+        the first overwrites the first run's object (or is refused, with ``If-None-Match: *``)
+        and every user shares it; each run makes its own (:meth:`unique`: the name with a
+        fresh suffix, before a file's extension), and every later request sends the run's.
+        Not for a name inside one made so already (the bucket's new collection is new too)."""
+        request, response = step.request, step.response
+        if request.method != "PUT" or response is None or response.status != 201 or \
+                not request.path.parts or not isinstance(last := request.path.parts[-1], str):
+            return
+        path = last.rstrip("/")
+        name = unquote(path[path.rfind("/") + 1:])
+        parent = path[:path.rfind("/")].rsplit("/", 1)[-1] if "/" in path else ""
+        stem, dot, extension = name.rpartition(".") if "." in name[1:] else (name, "", "")
+        if len(name) < MIN_SECRET or not _PUT_NAME.fullmatch(name) or \
+                UUID.fullmatch(stem) or _HASH.fullmatch(stem) or name in self.unique_parts:
+            return
+        whole = request.path.text
+        if any(f"/{made}/" in whole for made in self.unique_parts):
+            return  # inside an object this run made under a name of its own
+        for earlier in self.steps:
+            if earlier.number >= step.number:
+                break
+            answer = earlier.response
+            if answer is not None and (name in (answer.text or "") or any(
+                    name in value for _, value in answer.headers)):
+                return  # shown before: an existing object's name
+        var_name = (identifier(parent) or "name") + "_name"
+        self.unique_parts[name] = (stem + ("_" if "_" in stem and "-" not in stem else "-"),
+                                   ir.VarRef(self.unique_var(var_name, name, step)),
+                                   *((dot + extension,) if dot else ()))
+        self.put_named.setdefault(step.number, []).append(("", request.path.text))
+
+    def unique_var(self, name: str, text: str, step: ir.Step) -> str:
+        """The variable of ``name``'s fresh suffix, made at ``step`` (see :meth:`unique`)."""
+        var = self.unique_vars.get(name)
+        if var is None:
+            var = f"{_name(identifier(name), 'field')}_suffix"
+            self.unique_vars[name] = var
+            self.unique_generated.setdefault(step.number, []).append(
+                ir.Generated(var=var, kind="unique", recorded=text, used_by=(step.number,)))
+        return var
 
     def names_row(self, name: str, text: str, step: ir.Step) -> bool:
         """A name the user typed for what a post makes, by which a later step finds the new
@@ -502,12 +557,7 @@ class _Finder:
 
     def unique(self, name: str, text: str, step: ir.Step) -> ir.Template:
         self.unique_seen.add(name)
-        var = self.unique_vars.get(name)
-        if var is None:
-            var = f"{_name(identifier(name), 'field')}_suffix"
-            self.unique_vars[name] = var
-            self.unique_generated.setdefault(step.number, []).append(
-                ir.Generated(var=var, kind="unique", recorded=text, used_by=(step.number,)))
+        var = self.unique_var(name, text, step)
         parts = self.unique_parts.setdefault(text, _unique_parts(name, text, var))
         return ir.Template(parts)
 
@@ -681,6 +731,9 @@ def _unique_parts(name: str, text: str, var: str) -> tuple[ir.Part, ...]:
 
 
 _WEB_ADDRESS = re.compile(r"https?://[^\s/?#]+[^\s]*$", re.I)
+# a name a client gives what it makes by PUT (put_name): a letter in it, URL-safe
+_PUT_NAME = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9._~-]*")
+_HASH = re.compile(r"[0-9a-fA-F]{16,}|[A-Za-z0-9_-]{32,}")  # a digest, a token: no name
 
 
 def _names_an_account(name: str, value: str) -> bool:

@@ -31,6 +31,7 @@ from .scripts import script_sources
 from .sources import (
     MIN_TOKEN,
     RANK_TEXT,
+    UUID,
     Source,
     Wanted,
     decode,
@@ -467,7 +468,7 @@ def lost_row_link(step: ir.Step, value: str, param: str | None, names: tuple[ir.
     where the URL shows no such id."""
     request = step.request
     if param is not None:  # the link's parameter, in any link of the row (relative ones too)
-        parent, pattern = param, _query_param_pattern(param, _UUID_GROUP if _UUID.fullmatch(
+        parent, pattern = param, _query_param_pattern(param, _UUID_GROUP if UUID.fullmatch(
             value) else "[0-9]+")
     elif not request.path.is_literal:
         return None
@@ -538,7 +539,6 @@ def _query_param_pattern(name: str, shape: str = "[0-9]+") -> str:
     return f"(?:^|[?&;]){spelled}=({shape})(?=[&;\"'#])"
 
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _UUID_GROUP = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
@@ -552,7 +552,7 @@ def _link_uuids(path: str) -> tuple[tuple[str, str, str], ...]:
             f"({_UUID_GROUP})" if j == i else re.escape(other)
             for j, other in enumerate(segments)) + "(?=[\"'?#])")
         for i, segment in enumerate(segments)
-        if i >= 2 and segments[i - 1] and _UUID.fullmatch(segment))
+        if i >= 2 and segments[i - 1] and UUID.fullmatch(segment))
 
 
 def _bracketed(name: str) -> str:

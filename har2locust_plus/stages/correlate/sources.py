@@ -131,6 +131,8 @@ _KEYED_ID = re.compile(
 _VERSIONED_WORD = re.compile(r"[a-z]+[0-9]{1,2}(?:\.[0-9]{1,2})?")
 # a word that holds a numeronym (i18n, l10n, a11y, k8s …): Plone's view plonejsi18n,
 # jsi18n (Django's JavaScript catalog), @@a11y-settings
+# a UUID in any case (``fullmatch`` for a whole value, ``search`` inside a text)
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _NUMERONYM = re.compile(r"(?:[A-Za-z]+[-_.]?)?(?:i18n|l10n|g11n|m17n|a11y|o11y|p13n|s12n|k8s)"
                         r"(?:[-_.]?[A-Za-z]+)*", re.I)
 # a script or page the route names: saml2-acs.php, index2.html, UserLogin.aspx
