@@ -619,7 +619,7 @@ class FastHttpGenerator:
                 [cst.SubscriptElement(cst.Slice(lower=None, upper=cst.Integer("8")))])
             return Line(expr, target, (_comment_line(
                 "a fresh suffix each run: a name taken once (--unique, an account, a slug, "
-                "a PUT's new URL)"),))
+                "a new URL)"),))
         if value.kind == "uuid4":
             expr = Call("str", ((_POS, Call("uuid.uuid4")),))
         elif value.kind == "epoch_ms":  # part of names: never the same twice in a process
