@@ -36,7 +36,13 @@ from .escape import (
     var_expr,
 )
 from .layout import Block, Call, Line
-from .script_options import data_file_default, script_options, workload_options
+from .script_options import (
+    data_file_default,
+    is_basic,
+    script_options,
+    secret_what,
+    workload_options,
+)
 from .workload import Member, Workload, class_name_for
 
 CLIENT_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
@@ -77,6 +83,7 @@ IMPORTS = {
     "STATE_MISSING": "from locust.runners import STATE_MISSING",
     # the transactions runtime (runtime/transactions.py)
     "contextmanager": "from contextlib import contextmanager",
+    "base64": "import base64",
 }
 THIRD_PARTY = ("import gevent", "from gevent", "from locust", "from lxml")
 
@@ -311,9 +318,8 @@ class FastHttpGenerator:
         if self.scenario.secrets:
             self.use_helper("secret")
             keys = self.member.secrets if self.member else self.scenario.secrets
-            body.extend(_set(self_attr(s.name), _Call(cst.Name("secret"), [
-                _Arg(cst.Name("self")), _Arg(py_str(key.name))]))
-                for s, key in zip(self.scenario.secrets, keys, strict=True))
+            body.extend(_set(self_attr(s.name), self.secret_value(s, key))
+                        for s, key in zip(self.scenario.secrets, keys, strict=True))
             docs.append("secrets from this script's options")
         if self.scenario.data_columns and self.options.data_per == "user":
             body.extend(self.row_statements())
@@ -341,6 +347,15 @@ class FastHttpGenerator:
             for c, key in zip(self.scenario.data_columns, keys, strict=True))
         return stmts
 
+    def secret_value(self, secret: ir.Secret, key: ir.Secret) -> cst.Call:
+        """``secret(self, "password")``; Basic credentials through ``basic_credentials``,
+        which takes them as user:password too."""
+        call = _Call(cst.Name("secret"), [_Arg(cst.Name("self")), _Arg(py_str(key.name))])
+        if not is_basic(secret):
+            return call
+        self.use_helper("basic_credentials")
+        return _Call(cst.Name("basic_credentials"), [_Arg(call)])
+
     def settings_code(self, secrets: Sequence[ir.Secret], columns: Sequence[ir.DataColumn]
                       ) -> list[cst.SimpleStatementLine]:
         """What the secrets' options and the --data option are (runtime/data.py reads them)."""
@@ -349,7 +364,7 @@ class FastHttpGenerator:
             self.use_helper("secret_options")
             self.use_helper("check_secrets")
             table = _Dict([_DictElement(py_str(s.name), cst.Tuple([
-                cst.Element(py_str(s.env)), cst.Element(py_str(f"{s.kind}, recorded in {s.where}"))
+                cst.Element(py_str(s.env)), cst.Element(py_str(secret_what(s)))
             ])) for s in secrets])
             stmts.append(_assign("SECRETS", table).with_changes(leading_lines=[
                 cst.EmptyLine(), _line_comment(

@@ -40,6 +40,19 @@ def workload_options(workload: Workload, options: Options) -> tuple[ScriptOption
                     options)
 
 
+def is_basic(secret: ir.Secret) -> bool:
+    """Basic credentials (secrets.header's kind: the scheme, then the header's name)."""
+    return secret.kind.lower().startswith("basic ")
+
+
+def secret_what(secret: ir.Secret) -> str:
+    """What a secret's option is, for its help: its kind and where it was recorded."""
+    what = secret.kind
+    if is_basic(secret):
+        what += " (user:password, or its base64 as the header sends it)"
+    return f"{what}, recorded in {secret.where}"
+
+
 def member_options(member: Member, options: Options) -> tuple[ScriptOption, ...]:
     """The options one class of a workload uses, under their names in the script."""
     return _options(member.secrets, bool(member.columns),
@@ -49,7 +62,7 @@ def member_options(member: Member, options: Options) -> tuple[ScriptOption, ...]
 def _options(secrets: Sequence[ir.Secret], data: bool, rendezvous: bool, options: Options
              ) -> tuple[ScriptOption, ...]:
     out = [ScriptOption(f"--{s.name.replace('_', '-')} VALUE",
-                        f"{s.kind}, recorded in {s.where} (default: ${s.env})")
+                        f"{secret_what(s)} (default: ${s.env})")
            for s in secrets]
     if data:
         per = "run of the flow" if options.data_per == "iteration" else "virtual user"

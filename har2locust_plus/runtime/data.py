@@ -4,6 +4,7 @@
 # listeners, so the script's import never stops on a missing secret or data file: `locust
 # --list`, the web UI and the master of a distributed run all import it.
 
+import base64
 import csv
 import itertools
 import logging
@@ -64,6 +65,14 @@ def secret(user, name):
         value = getattr(options, name, None)
     if not value:
         raise LookupError("not set: " + missing_secret(name))
+    return value
+
+
+def basic_credentials(value):
+    """Basic authorization's credentials as the header sends them, given as the header sends
+    them (the base64 of user:password) or as user:password (base64 holds no colon)."""
+    if ":" in value:
+        return base64.b64encode(value.encode("utf-8")).decode("ascii")
     return value
 
 
