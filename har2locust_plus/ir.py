@@ -385,13 +385,14 @@ class Extraction:
 
 @dataclass(frozen=True, slots=True)
 class Generated:
-    """A value the client makes up itself (uuid, timestamp), regenerated at run time, or reads
+    """A value the client makes up itself (uuid, random id, timestamp), regenerated at run time,
+    or reads
     from its cookie jar when it sends the request (``cookie``: the cookie ``name``), or a
     cookie the page's script set that the client puts into its jar (``set_cookie``: ``name``
     set to ``recorded``, or to the generated ``var`` when that is set)."""
 
     var: str
-    kind: Literal["uuid4", "epoch_ms", "epoch_s", "unique", "cookie", "set_cookie",
+    kind: Literal["uuid4", "token", "epoch_ms", "epoch_s", "unique", "cookie", "set_cookie",
                   "cookie_part", "port", "header_cookie"]
     recorded: str = ""
     used_by: tuple[int, ...] = ()

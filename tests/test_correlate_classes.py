@@ -37,6 +37,7 @@ from test_correlate import (
 
 from har2locust_plus import ir
 from har2locust_plus.runtime import checks as runtime
+from har2locust_plus.runtime.data import fresh_token
 from har2locust_plus.stages.correlate.sources import js_unescape
 
 TOKEN = "Zk3pQ9xW2vL7nB4m"
@@ -2295,6 +2296,60 @@ def test_an_if_match_only_a_list_s_etag_holds_is_sent_as_recorded():
             headers=[("If-Match", '"1796682490001"')], response={"data": {"deleted": True}}),
         list_etag='"1796682490001"'))
     assert header(step(result, 6), "If-Match").is_literal
+
+
+_EXECUTE = "/api/v1/sqllab/execute/"
+
+
+def test_a_random_id_the_page_s_script_made_for_what_it_asks_is_made_fresh_each_run():
+    """Superset's SQL Lab sends a nanoid it made with each query it runs, unique in the
+    server's table: sent as recorded, every run after the first got a 500. Made fresh, shaped
+    like it; a later request that sends it again sends the same."""
+    result = conv(
+        page("/sqllab/", "<p>x</p>"),
+        api(_EXECUTE, "POST", json_body={"client_id": "Zv4GPmGqktQ", "sql": "SELECT 1"},
+            response={"query_id": 7, "status": "success"}),
+        api("/api/v1/query/", "POST", json_body={"clientId": "Zv4GPmGqktQ"},
+            response={"ok": True}))
+    (made,) = step(result, 2).generated
+    assert (made.kind, made.recorded) == ("token", "Zv4GPmGqktQ")
+    body = step(result, 2).request.body.value  # type: ignore[union-attr]
+    assert body["client_id"] == ir.VarRef(made.var)
+    assert step(result, 3).request.body.value["clientId"] == ir.VarRef(made.var)  # type: ignore
+    assert f'self.{made.var} = fresh_token("Zv4GPmGqktQ")' in result.code
+    fresh = fresh_token("Zv4GPmGqktQ")
+    assert len(fresh) == 11 and re.fullmatch(r"[A-Za-z0-9]+", fresh) and fresh != "Zv4GPmGqktQ"
+
+
+@pytest.mark.parametrize("case", ["oauth", "handed out", "sent before", "a key", "words",
+                                  "a GET"])
+def test_an_id_that_may_be_the_server_s_is_not_made_up(case: str):
+    """An OAuth client's id (registered), one an answer or an earlier request held, one under
+    a key's name, a name in words, one a GET sends: not the client's own new id."""
+    value = "aBcD1234EfGh5678"
+    key, path, method = "client_id", _EXECUTE, "POST"
+    body: dict = {}
+    before = [page("/sqllab/", "<p>x</p>")]
+    if case == "oauth":
+        body = {"grant_type": "password", "username": "alice"}
+    elif case == "handed out":
+        before.append(api("/api/config", response={"app": {"id": value}}))
+    elif case == "sent before":
+        before.append(api("/api/warm", "POST", json_body={"last": value}, response={}))
+    elif case == "a key":
+        key = "api_key"
+    elif case == "words":
+        value = "MyQuery1Draft"
+        key = "name"
+    elif case == "a GET":
+        method = "GET"
+    entries = [*before, api(path if method == "POST" else f"{path}?{key}={value}", method,
+                            json_body={key: value, **body} if method == "POST" else None,
+                            response={"ok": True})]
+    result = conv(*entries)
+    assert not any(g.kind == "token" for s in result.scenario.steps for g in s.generated)
+    assert "fresh_token" not in result.code
+    assert case == "handed out" or value in result.code  # (that one: read from the answer)
 
 
 # --- the name a 201 Created answer gives the object it made ---------------------------------------

@@ -544,7 +544,7 @@ def test_which_json_requests_sign_up(path: str, body: dict, made: tuple[str, ...
 def test_a_slug_the_user_typed_for_what_a_post_makes_is_fresh_each_run() -> None:
     """Wagtail's page slug, Redmine's project identifier: one of a kind among their siblings;
     a slug an earlier answer showed (an edit's form) is an existing object's and stays."""
-    from test_correlate import entry, page
+    from test_correlate import api, entry, page
 
     result = _converted(
         entry("/pages/add/", "POST", form=[("title", "Lunch rota"), ("slug", "lunch-rota")],
@@ -556,7 +556,11 @@ def test_a_slug_the_user_typed_for_what_a_post_makes_is_fresh_each_run() -> None
               response_headers=[("Location", "/pages/")]),
         entry("/pages/add/", "PUT", form=[("slug", "put-page")], status=200, body=""),
         entry("/pages/add/", "POST", form=[("slug", "Not a slug!")], status=302, body="",
-              response_headers=[("Location", "/pages/")]))
+              response_headers=[("Location", "/pages/")]),
+        api("/api/v1/dashboard/", "POST", json_body={"title": "a"}, status=201,
+            response={"id": 52307}),
+        api("/api/v1/dashboard/52307", "PUT", json_body={"slug": "probe-dash"},
+            response={"id": 52307}))
     code = result.code
     assert '"slug": f"lunch-rota-{self.slug_suffix}"' in code
     assert '"title": "Lunch rota"' in code
@@ -564,6 +568,8 @@ def test_a_slug_the_user_typed_for_what_a_post_makes_is_fresh_each_run() -> None
     assert 'location=r"/projects/[^/?#]+(\\?.*)?"' in code  # where it goes: this run's
     assert '"slug": "old-page"' in code and '"slug": "put-page"' in code
     assert '"slug": "Not a slug!"' in code
+    # the properties of the object the path names: a PUT of Superset's dashboard
+    assert '"slug": f"probe-dash-{self.slug_suffix}"' in code
 
 
 def test_a_name_the_client_chose_for_what_a_put_made_is_fresh_each_run() -> None:

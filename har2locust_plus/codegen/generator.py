@@ -84,6 +84,8 @@ IMPORTS = {
     # the transactions runtime (runtime/transactions.py)
     "contextmanager": "from contextlib import contextmanager",
     "base64": "import base64",
+    "random": "import random",
+    "string": "import string",
 }
 THIRD_PARTY = ("import gevent", "from gevent", "from locust", "from lxml")
 
@@ -637,6 +639,9 @@ class FastHttpGenerator:
                 "a new URL)"),))
         if value.kind == "uuid4":
             expr = Call("str", ((_POS, Call("uuid.uuid4")),))
+        elif value.kind == "token":  # shaped like the recorded one
+            self.use_helper("fresh_token")
+            expr = Call("fresh_token", ((_POS, py_str(value.recorded)),))
         elif value.kind == "epoch_ms":  # part of names: never the same twice in a process
             self.use_helper("fresh_epoch_ms")
             expr = Call("fresh_epoch_ms")

@@ -9,6 +9,8 @@ import csv
 import itertools
 import logging
 import os
+import random
+import string
 import time
 from pathlib import Path
 
@@ -198,6 +200,24 @@ def fresh_epoch_s():
     value = max(now, getattr(fresh_epoch_s, "last", 0) + 1)
     fresh_epoch_s.last = value
     return value
+
+
+def fresh_token(recorded):
+    """A random id shaped like the one the page's script made when recorded: as long, of the
+    same kinds of characters (Superset's nanoid "Zv4GPmGqktQ": letters of both cases, digits).
+    """
+    alphabet = "".join(
+        kind
+        for kind in (
+            string.ascii_lowercase,
+            string.ascii_uppercase,
+            string.digits,
+            "_",
+            "-",
+        )
+        if any(ch in kind for ch in recorded)
+    )
+    return "".join(random.choice(alphabet) for _ in recorded)
 
 
 def fresh_epoch_ms():

@@ -67,7 +67,7 @@ WORK_STATE = re.compile(r"idle|scanning|scan_?waiting|sync(ing|_?waiting|_?prepa
                         r"(un)?scheduled|creating|deleting|restarting", re.I)
 # the same words ending compound keys (newtimestamp, endCursor, lastmodified, pagecount)
 DYNAMIC_SUFFIX = re.compile(r"(token|nonce|hash|session|cursor|time|date|timestamp|expires|"
-                            r"created|updated|modified|count|total)$", re.I)
+                            r"created|updated|modified|count|total|humani[sz]ed|ago)$", re.I)
 MAX_JSON_VALUES = 4
 MAX_JSON_DEPTH = 6  # how deep constant values are looked for (``data.createNote.ok``)
 MAX_JSON_NODES = 2000  # members looked at per response: huge answers stay fast
@@ -355,7 +355,7 @@ def _named_also(before: str, after: str, steps: Sequence[ir.Step]) -> ir.Templat
     new object may bear the id between this user's delete and its list."""
     for step in steps:
         for item in step.generated:
-            if item.kind in ("uuid4", "epoch_ms", "epoch_s", "unique") and \
+            if item.kind in ("uuid4", "token", "epoch_ms", "epoch_s", "unique") and \
                     len(item.recorded) >= 8 and item.recorded in before and \
                     item.recorded not in after:
                 return ir.Template((ir.VarRef(item.var),))
@@ -807,7 +807,15 @@ def _stable_text(text: str, dynamic: Dynamic, words: bool = False) -> bool:
     # three letters, or two of a script without spaces ("笔记", "成功")
     if len(text) < (3 if text.isascii() else 2) or any(ch.isdigit() for ch in text):
         return False
-    return not dynamic.occurs_in(text, words)
+    return not RELATIVE_TIME.search(text) and not dynamic.occurs_in(text, words)
+
+
+# A time said relative to now, which the replay's own pace moves ("a second ago" where the
+# recording's user took one, "now" where the replay does not: Superset's
+# changed_on_delta_humanized, Django's naturaltime, moment's fromNow): never checked.
+RELATIVE_TIME = re.compile(
+    r"\b(?:ago|just now|right now|yesterday|today|tomorrow|(?:an?|one|a few|few)\s+"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?))\b|^\s*now\s*$", re.I)
 
 
 def _data_key(key: str) -> bool:

@@ -326,12 +326,17 @@ class _Finder:
 
     def new_slug(self, name: str, text: str, step: ir.Step) -> bool:
         """A slug the user gave what a POST makes (``slug``, ``project[identifier]``,
-        ``handle``: a name for URLs, which is what makes it one of a kind): typed, in that no
-        earlier answer showed it (an edit sends the one its form showed), and shaped as one
-        (``lunch-rota``, ``zoo_garden``). Sent as recorded, every run but the first is
-        refused ("This slug is already in use"); each run makes its own (:meth:`unique`).
+        ``handle``: a name for URLs, which is what makes it one of a kind), or gives the
+        object a PUT or PATCH edits, named by an id the path reads (Superset's dashboard
+        properties, ``PUT /api/v1/dashboard/<id>``): typed, in that no earlier answer showed it
+        (an edit sends the one its form showed), and shaped as one (``lunch-rota``,
+        ``zoo_garden``). Sent as recorded, every run but the first is refused ("This slug is
+        already in use"), and users at once refuse each other; each run makes its own
+        (:meth:`unique`).
         Not for a field ``--unique`` names, nor with ``--data``."""
-        if step.request.method != "POST" or self.options.data_file or \
+        method = step.request.method
+        if not (method == "POST" or method in ("PUT", "PATCH") and
+                not step.request.path.is_literal) or self.options.data_file or \
                 name in self.options.unique_fields or \
                 _bare_name(name).lower() not in _SLUG_NAMES or not _SLUG_VALUE.fullmatch(text):
             return False
@@ -445,7 +450,8 @@ class _Finder:
             items = [self.json(v, key, step) for v in value]
             return value if _same(items, value) else items
         if isinstance(value, str) and key:
-            if not self._may_replace(key, login) and key not in account:
+            if not self._may_replace(key, login) and key not in account and \
+                    _bare_name(key).lower() not in _SLUG_NAMES:  # (new_slug: a JSON one too)
                 self.field_names.add(key)
                 return value
             literal = ir.Template.literal(value)

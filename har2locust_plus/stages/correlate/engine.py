@@ -1955,7 +1955,7 @@ def _text(template: ir.Template, step: ir.Step, state: _State, sent: list[str], 
         for candidate in candidates:
             name = _lookup(candidate, step, state, whole=False, key=key) or (
                 _generate(candidate, "uuid4", key, step, state) if UUID4.match(candidate)
-                else None)
+                else _made_token(candidate, state))
             if name:
                 offset = start + token.index(candidate)
                 spans.append((offset, offset + len(candidate), name))
@@ -2724,9 +2724,64 @@ def _json_values(value: object, tokens: dict[str, list]) -> Iterator[str]:
 
 
 def _maybe_generated(value: str, key: str, step: ir.Step, state: _State) -> str | None:
+    if (known := _made_token(value, state)) is not None:
+        return known
     if UUID4.match(value):
         return _generate(value, "uuid4", key, step, state)
+    if _client_id(value, key, step, state):
+        return _generate(value, "token", key, step, state)
     return _maybe_time(value, key, step, state)
+
+
+def _client_id(value: str, key: str, step: ir.Step, state: _State) -> bool:
+    """Is ``value`` an id the page's script made up for what it asks the server to make
+    (Superset's SQL Lab sends ``"client_id": "Zv4GPmGqktQ"``, a nanoid, with each query it
+    runs, unique in the server's table: sent as recorded, every run after the first got a 500)?
+    So it is when a request that writes sends it first, under an id's name (``client_id``,
+    ``requestId``, ``tempId``), shaped as a random one (letters of both cases and digits), and
+    nothing before held it: no answer, no cookie, no earlier request, no page the recording
+    lacks. Not an OAuth client's id (a registered one: the request speaks OAuth)."""
+    if step.request.method in ("GET", "HEAD", "OPTIONS") or not _RANDOM_ID.fullmatch(value) \
+            or not _ID_KEY.search(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()) \
+            or any(n < step.number for n in state.lost_pages) or _speaks_oauth(step.request):
+        return False
+    if value in state.step_cookies or value in state.cookies:
+        return False
+    for earlier in state.steps[:step.number - 1]:
+        response, request = earlier.response, earlier.request
+        if response is not None and (value in (response.text or "") or any(
+                value in header for _, header in response.headers)):
+            return False
+        if value in (_recorded_url(request) or "") or value in repr(request.body) or any(
+                header.value.is_literal and value in header.value.text
+                for header in request.headers):
+            return False
+    return True
+
+
+def _made_token(value: str, state: _State) -> str | None:
+    """The variable of a random id the client made (:func:`_client_id`), sent again."""
+    known = state.generated.get(value)
+    return known.var if known is not None and known.kind == "token" else None
+
+
+# an id's name (snake-cased): client_id, request_id, temp_id, id; not a key, a token, a secret
+_ID_KEY = re.compile(r"(^|_)(id|uid|cid|ref)$")
+# a random id: letters of both cases and digits (nanoid, shortid), 8 to 64 of them
+_RANDOM_ID = re.compile(r"(?=[^a-z]*[a-z])(?=[^A-Z]*[A-Z])(?=[^0-9]*[0-9])[A-Za-z0-9_-]{8,64}")
+_OAUTH_NAMES = frozenset({"grant_type", "response_type", "redirect_uri", "client_secret",
+                          "code_verifier", "refresh_token", "client_assertion"})
+
+
+def _speaks_oauth(request: ir.Request) -> bool:
+    """Does the request send OAuth's parameters (its ``client_id`` is a registered client's)?"""
+    names = {q.name for q in request.query}
+    body = request.body
+    if isinstance(body, (ir.FormBody, ir.MultipartBody)):
+        names.update(k for k, _ in body.fields)
+    elif isinstance(body, ir.JsonBody) and isinstance(body.value, dict):
+        names.update(body.value)
+    return not names.isdisjoint(_OAUTH_NAMES)
 
 
 def _preview(value: str) -> str:
@@ -2790,7 +2845,7 @@ def _generate(value: str, kind: str, key: str, step: ir.Step, state: _State,
     generated = ir.Generated(var=var, kind=kind, recorded=value,  # type: ignore[arg-type]
                              used_by=(step.number,), in_name=in_name and kind == "epoch_s")
     state.generated[value] = generated
-    if kind != "uuid4":
+    if kind not in ("uuid4", "token"):
         state.generated_vars.add(var)  # an int at run time
     state.generated_at.setdefault(step.number, []).append(generated)
     state.report.append({"var": var, "source_step": step.number,
