@@ -500,6 +500,11 @@ def test_a_time_said_relative_to_now_is_not_checked(site) -> None:
         (("result", "status"), "published")]
     snippets = " ".join(c.expected for _, c in _checks(conv, "contains"))
     assert "ago" not in snippets and "today" not in snippets, snippets
+    # a span of time is no moment: pretix's message stays checked
+    assert not checks.RELATIVE_TIME.search(
+        "If this takes longer than a few minutes, please contact us.")
+    assert all(checks.RELATIVE_TIME.search(moment) for moment in (
+        "a second ago", "now", "Just now", "edited 3 hours ago", "Yesterday at noon"))
 
 
 def test_json_values_that_say_where_the_server_s_work_is_are_not_checked(site) -> None:
