@@ -175,6 +175,7 @@ class _State:
     # whose response did; filled only as far as a request sends a UUID (see _handed_out)
     uuids_out: dict[str, int] = field(default_factory=dict)
     uuids_scanned: int = 0  # how many of steps' responses are in uuids_out
+    held_before: set[str] = field(default_factory=set)  # no client's ids (_client_id)
     unread: dict[str, tuple[int, int]] = field(default_factory=dict)  # see _handed_out
     # (step, the step whose lost answer is read, the values) of a path read so (see
     # _lost_answer_ref), for the warning
@@ -2745,8 +2746,9 @@ def _client_id(value: str, key: str, step: ir.Step, state: _State) -> bool:
             or not _ID_KEY.search(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()) \
             or any(n < step.number for n in state.lost_pages) or _speaks_oauth(step.request):
         return False
-    if value in state.step_cookies or value in state.cookies:
+    if value in state.step_cookies or value in state.cookies or value in state.held_before:
         return False
+    state.held_before.add(value)  # (once it is, it stays)
     for earlier in state.steps[:step.number - 1]:
         response, request = earlier.response, earlier.request
         if response is not None and (value in (response.text or "") or any(
@@ -2756,6 +2758,7 @@ def _client_id(value: str, key: str, step: ir.Step, state: _State) -> bool:
                 header.value.is_literal and value in header.value.text
                 for header in request.headers):
             return False
+    state.held_before.discard(value)
     return True
 
 
