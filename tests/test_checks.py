@@ -1418,6 +1418,42 @@ def test_the_run_time_check_reads_each_status_inside(code: str, problem: str | N
                                       dav_ok=True) == problem
 
 
+# --- a batch's answers: each with its own status -------------------------------------------------
+
+
+def _batch(*statuses: int) -> dict:
+    return {"responses": [{"status": code, "path": f"/v1/buckets/b{i}", "headers": {},
+                           "body": {"data": {"id": f"b{i}"}} if code < 400 else {
+                               "code": code, "error": "Precondition Failed",
+                               "message": "Resource was modified meanwhile"}}
+                          for i, code in enumerate(statuses)]}
+
+
+def test_a_batch_whose_answers_all_worked_is_checked_inside(site) -> None:
+    """Kinto's ``/v1/batch`` (Microsoft Graph's ``$batch``, Facebook's batch) answers 200
+    whatever each request inside met: a 412 inside passed as a 200 before."""
+    conv = _inspect(site(site.json("/v1/batch", _batch(200, 201), method="POST"),
+                         site.json("/v2/batch", _batch(201, 412), method="POST")))
+    kinds = {n: {c.kind for c in conv.scenario.steps[n - 1].checks} for n in (1, 2)}
+    assert "no_error" in kinds[1]
+    assert "no_error" not in kinds[2]  # a refusal was recorded: not asked of the replay
+
+
+@pytest.mark.parametrize(("answer", "problem"), [
+    (_batch(200, 201), None),
+    (_batch(201, 412), "answer 2 of the batch has status 412: 'Resource was modified "
+                       "meanwhile'"),
+    ([{"code": 200, "headers": [], "body": "{}"}, {"code": 404, "headers": [], "body": ""}],
+     "answer 2 of the batch has status 404"),
+    ({"responses": [{"status": 412}]}, None),  # no body or headers beside it: no batch
+    ({"responses": [{"status": "412", "body": {}}]}, None),
+])
+def test_the_run_time_check_reads_each_answer_of_a_batch(answer: object,
+                                                         problem: str | None) -> None:
+    resp = FakeResponse(200, {"Content-Type": "application/json"}, text=json.dumps(answer))
+    assert runtime.checkpoint_problem(resp, 200, None, None, (), (), (), True) == problem
+
+
 # --- Secure cookies, sent back to a server on this machine as the browser sends them -----------
 
 

@@ -911,13 +911,34 @@ def _changed_counts(document: dict) -> Iterator[tuple[tuple[str, ...], int]]:
 
 def error_member(document: object) -> str | None:
     """``error`` or ``errors`` when the JSON object has one that is not empty (null, 0, []),
-    or one of the first 50 objects of a list has (a batch's answers: JSON-RPC, Moodle)."""
+    or one of the first 50 objects of a list has (a batch's answers: JSON-RPC, Moodle);
+    ``responses`` when an answer inside a batch has a failure's status (the run time's
+    ``batch_answers``: Kinto's ``{"responses": [{"status": 412, "body": …}]}``)."""
+    if any(status >= 400 for status in _batch_statuses(document)):
+        return "responses"
     if isinstance(document, dict):
         return next((m for m in ("error", "errors") if document.get(m)), None)
     if isinstance(document, list):
         return next((m for item in document[:50]
                      if isinstance(item, dict) and (m := error_member(item))), None)
     return None
+
+
+def _batch_statuses(document: object) -> list[int]:
+    """The statuses of the answers inside a batch's answer (see the run time's
+    ``batch_answers``, which reads them so), [] for any other JSON."""
+    answers = document.get("responses") if isinstance(document, dict) else document
+    if not isinstance(answers, list):
+        return []
+    statuses = []
+    for answer in answers:
+        if not isinstance(answer, dict) or not ("body" in answer or "headers" in answer):
+            return []
+        status = answer.get("status", answer.get("code"))
+        if type(status) is not int or not 100 <= status <= 599:
+            return []
+        statuses.append(status)
+    return statuses
 
 
 def _constant_leaves(document: dict, dynamic: Dynamic, action: bool = False

@@ -699,6 +699,13 @@ def checkpoint_problem(
                 line = said[match.start(1) :].split("<", 1)[0].strip()
                 return f"the multi-status answer holds {brief(line, repr)}"
     data = parsed_json(resp) if no_error else None
+    for i, answer in enumerate(batch_answers(data)[:50]):
+        if answer["status"] >= 400:  # a write refused inside a batch answered 200
+            said = answer.get("body")
+            if isinstance(said, dict):
+                said = said.get("message") or said.get("error") or said
+            told = f": {brief(steady(str(said)), repr)}" if said else ""
+            return f"answer {i + 1} of the batch has status {answer['status']}{told}"
     # a batch (JSON-RPC, Moodle's AJAX service) answers a list: each answer counts
     for answer in data[:50] if isinstance(data, list) else (data,):
         for member in ("error", "errors"):
@@ -749,6 +756,26 @@ def checkpoint_problem(
             if found != value or type(found) is not type(value):
                 return f"expected JSON {path} == {value!r}, got {brief(found, repr)}"
     return None
+
+
+def batch_answers(data):
+    """The answers inside a batch's answer, each an object with its own HTTP status beside
+    its body or headers: Kinto's and Microsoft Graph's {"responses": [{"status": 201,
+    "body": ...}]}, Facebook's [{"code": 200, "body": ...}]; [] for any other JSON."""
+    answers = data.get("responses") if isinstance(data, dict) else data
+    if not isinstance(answers, list):
+        return []
+    found = []
+    for answer in answers:
+        if not isinstance(answer, dict) or not (
+            "body" in answer or "headers" in answer
+        ):
+            return []
+        status = answer.get("status", answer.get("code"))
+        if type(status) is not int or not 100 <= status <= 599:
+            return []
+        found.append({**answer, "status": status})
+    return found
 
 
 def came_instead(resp):
