@@ -2317,15 +2317,21 @@ def test_a_random_id_the_page_s_script_made_for_what_it_asks_is_made_fresh_each_
     assert body["client_id"] == ir.VarRef(made.var)
     assert step(result, 3).request.body.value["clientId"] == ir.VarRef(made.var)  # type: ignore
     assert f'self.{made.var} = fresh_token("Zv4GPmGqktQ")' in result.code
+    # also where the page it was sent from is not in the recording (DevTools' export)
+    lost = conv(entry("/sqllab/", body=None, resource_type="document"),
+                *[api(_EXECUTE, "POST", json_body={"client_id": "Zv4GPmGqktQ", "sql": "1"},
+                      response={"query_id": 7})])
+    assert [g.kind for g in step(lost, 2).generated] == ["token"]
     fresh = fresh_token("Zv4GPmGqktQ")
     assert len(fresh) == 11 and re.fullmatch(r"[A-Za-z0-9]+", fresh) and fresh != "Zv4GPmGqktQ"
 
 
 @pytest.mark.parametrize("case", ["oauth", "handed out", "sent before", "a key", "words",
-                                  "a GET"])
+                                  "a GET", "names what it shows", "a bare id"])
 def test_an_id_that_may_be_the_server_s_is_not_made_up(case: str):
     """An OAuth client's id (registered), one an answer or an earlier request held, one under
-    a key's name, a name in words, one a GET sends: not the client's own new id."""
+    a key's name or one that names what a page showed, a name in words, one a GET sends: not
+    the client's own new id."""
     value = "aBcD1234EfGh5678"
     key, path, method = "client_id", _EXECUTE, "POST"
     body: dict = {}
@@ -2343,6 +2349,10 @@ def test_an_id_that_may_be_the_server_s_is_not_made_up(case: str):
         key = "name"
     elif case == "a GET":
         method = "GET"
+    elif case == "names what it shows":  # a video a page the recording lacks showed
+        key, value = "video_id", "dQw4w9WgXcQ"
+    elif case == "a bare id":
+        key = "id"
     entries = [*before, api(path if method == "POST" else f"{path}?{key}={value}", method,
                             json_body={key: value, **body} if method == "POST" else None,
                             response={"ok": True})]

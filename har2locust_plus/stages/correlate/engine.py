@@ -2738,13 +2738,15 @@ def _client_id(value: str, key: str, step: ir.Step, state: _State) -> bool:
     """Is ``value`` an id the page's script made up for what it asks the server to make
     (Superset's SQL Lab sends ``"client_id": "Zv4GPmGqktQ"``, a nanoid, with each query it
     runs, unique in the server's table: sent as recorded, every run after the first got a 500)?
-    So it is when a request that writes sends it first, under an id's name (``client_id``,
-    ``requestId``, ``tempId``), shaped as a random one (letters of both cases and digits), and
-    nothing before held it: no answer, no cookie, no earlier request, no page the recording
-    lacks. Not an OAuth client's id (a registered one: the request speaks OAuth)."""
+    So it is when a request that writes sends it first, under a name that says the client
+    made it (``client_id``, ``requestId``, ``tempId``, ``idempotency_key``: not ``video_id``,
+    which names what some page showed, nor a bare ``id``), shaped as a random one (letters of
+    both cases and digits), and nothing before held it: no answer, no cookie, no earlier
+    request (a page the recording lacks held no such value: the client made it). Not an OAuth
+    client's id (a registered one: the request speaks OAuth)."""
     if step.request.method in ("GET", "HEAD", "OPTIONS") or not _RANDOM_ID.fullmatch(value) \
-            or not _ID_KEY.search(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()) \
-            or any(n < step.number for n in state.lost_pages) or _speaks_oauth(step.request):
+            or not _CLIENT_ID_KEY.search(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()) \
+            or _speaks_oauth(step.request):
         return False
     if value in state.step_cookies or value in state.cookies or value in state.held_before:
         return False
@@ -2768,8 +2770,10 @@ def _made_token(value: str, state: _State) -> str | None:
     return known.var if known is not None and known.kind == "token" else None
 
 
-# an id's name (snake-cased): client_id, request_id, temp_id, id; not a key, a token, a secret
-_ID_KEY = re.compile(r"(^|_)(id|uid|cid|ref)$")
+# the name (snake-cased) of an id the client makes: client_id, request_id, temp_id, local_id,
+# correlation_id, idempotency_key, cid; not a key, a token, a secret, nor what it names
+_CLIENT_ID_KEY = re.compile(r"(^|_)(client|request|req|temp|tmp|local|correlation|idempotency|"
+                            r"dedup|dedupe|nonce|trace)_?(id|key|uid)$|(^|_)cid$")
 # a random id: letters of both cases and digits (nanoid, shortid), 8 to 64 of them
 _RANDOM_ID = re.compile(r"(?=[^a-z]*[a-z])(?=[^A-Z]*[A-Z])(?=[^0-9]*[0-9])[A-Za-z0-9_-]{8,64}")
 _OAUTH_NAMES = frozenset({"grant_type", "response_type", "redirect_uri", "client_secret",
