@@ -120,6 +120,8 @@ def _php_app_missing(script: str) -> str | None:
         from fixtures.zoo.octoprint import server  # type: ignore[no-redef]
     elif "zoo/changedetection/" in script:
         from fixtures.zoo.changedetection import server  # type: ignore[no-redef]
+    elif "zoo/kinto/" in script:
+        from fixtures.zoo.kinto import server  # type: ignore[no-redef]
     elif "zoo/plone/" in script:
         from fixtures.zoo.plone import server  # type: ignore[no-redef]
     elif "simplesaml" in script:
@@ -214,6 +216,8 @@ RECORDINGS = [
     pytest.param("fixtures/zoo/changedetection/record.py",
                  ("--out", "{dir}/changedetection.har"),
                  {"changedetection.har": True}, id="changedetection"),
+    pytest.param("fixtures/zoo/kinto/record.py", ("--out", "{dir}/kinto.har"),
+                 {"kinto.har": False}, id="kinto"),  # HTTP Basic from the admin's script
     pytest.param("fixtures/zoo/plone/record.py", ("--out", "{dir}/plone.har"),
                  {"plone.har": True}, id="plone"),
     pytest.param("fixtures/zoo/pretix/record.py", ("--out", "{dir}/pretix.har"),
@@ -347,6 +351,10 @@ def test_a_fixture_app_is_recorded_with_the_recorder(tmp_path: Path, script: str
         installed()
     elif "zoo/changedetection/" in script:
         from fixtures.zoo.changedetection.server import installed  # type: ignore[no-redef]
+
+        installed()
+    elif "zoo/kinto/" in script:
+        from fixtures.zoo.kinto.server import installed  # type: ignore[no-redef]
 
         installed()
     elif "zoo/plone/" in script:

@@ -33,6 +33,9 @@ BASIC = ("the browser answered the server's Basic challenge with credentials: th
 LIMITS = {
     "htmx": "the page's script sets a tz cookie (document.cookie) that the app requires: the "
             "export leaves out the Cookie headers that sent it, so nothing tells it was set",
+    "kinto": "the admin's script sends Basic credentials it builds from what its login form "
+             "was given (no field of any request sends them): the export leaves out every "
+             "Authorization header, so nothing in the recording says any were sent",
     "syncthing": BASIC,
     "tomcat": BASIC,
     "transmission": BASIC,
