@@ -2362,6 +2362,31 @@ def test_an_id_that_may_be_the_server_s_is_not_made_up(case: str):
     assert case == "handed out" or value in result.code  # (that one: read from the answer)
 
 
+def test_a_short_id_three_objects_share_by_chance_is_read_from_the_one_its_key_names():
+    """Superset on a fresh database: the SQL Lab tab, the saved query and the dashboard the
+    journey made were all 2; every 2 was read from the tab's answer (the dashboard's URL
+    became /superset/dashboard/{tabstateview_id}/)."""
+    result = conv(
+        page("/sqllab/", "<p>x</p>"),
+        api("/tabstateview/", "POST", json_body={"label": "t"}, response={"id": 2}),
+        api("/api/v1/saved_query/", "POST", json_body={"label": "q"}, status=201,
+            response={"id": 2, "result": {"label": "q"}}),
+        api("/tabstateview/2", "PUT", json_body={"saved_query_id": 2}, response={"ok": 1}),
+        entry("/dashboard/new/", status=302,
+              response_headers=[("Location", "/superset/dashboard/2/?edit=true")],
+              resource_type="document"),
+        page("/superset/dashboard/2/?edit=true", "<p>d</p>"),
+        api("/api/v1/dashboard/2", "PUT", json_body={"dashboard_title": "D"},
+            response={"id": 2}))
+    tab = step(result, 4).request.path.refs()
+    saved = step(result, 4).request.body.value["saved_query_id"]  # type: ignore[union-attr]
+    assert [r.name for r in tab] == ["tabstateview_id"]
+    assert isinstance(saved, ir.VarRef) and saved.name == "saved_query_id", saved
+    for number in (6, 7):  # the dashboard's page and its API
+        refs = step(result, number).request.path.refs()
+        assert [r.name for r in refs] == ["dashboard_id"], (number, refs)
+
+
 # --- the name a 201 Created answer gives the object it made ---------------------------------------
 
 

@@ -2073,6 +2073,9 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
     best_order = worst = (RANK_TEXT + 1, 0, 0, 0)  # worse than any source
     followed: list[Source] = []
     followed_order = worst
+    # a short id several objects share by chance (a fresh database's "2" for a tab, a saved
+    # query and a dashboard alike): the source whose name names what the key names, if any
+    named: list[tuple[tuple[int, ...], Source]] = []
     id_like = False
     short = len(value) <= rank.SHORT_ID
     # a date or time: only from a form's input of the very name it is sent under, as a field
@@ -2119,6 +2122,8 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
             best_order, best = order, [s]
         elif order == best_order:
             best.append(s)
+        if short and rank.names_agree(s.name, key, place):
+            named.append((order, s))
         if s.in_path and place is not None:
             if order < followed_order:
                 followed_order, followed = order, [s]
@@ -2128,6 +2133,11 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
         return None
     if followed and not best[0].creates:
         best = followed
+    # (not an answer that echoed the id its request's path sent: it made nothing)
+    named = [(order, s) for order, s in named if not _echoed(value, s, state)]
+    if named and best[0] not in (s for _, s in named):
+        first = min(order for order, _ in named)
+        best = [s for order, s in named if order == first]
     if len(best) > 1 and isinstance(step, ir.Step) and any(s.kind in _LINK_KINDS
                                                            for s in best):
         # a value every link of a list holds (the expiry of signed URLs made at once): from
@@ -2138,6 +2148,13 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
 
 _LINK_KINDS = ("link", "form_input", "form_input_or_recorded", "form_token_or_recorded")
 # (read by a link's anchors)
+
+
+def _echoed(value: str, source: Source, state: _State) -> bool:
+    """Did the request ``source`` answered send ``value`` as a segment of its path (an answer
+    that names the object its request named: ``GET /obj/7`` → ``{"id": 7}``)?"""
+    path = _literal_text(state.steps[source.step - 1].request.path) or ""
+    return value in path.split("/")
 
 # the request headers whose value is an ETag of the object the request names
 CONDITION_HEADERS = frozenset({"if-match", "if-none-match", "if-range"})
