@@ -110,8 +110,11 @@ def test_without_correlation_no_ticket_is_answered(rt: type, tmp_path: Path) -> 
         state = server.state()
     why = _explain(run, state)
     assert run.failed > 0 and state["replied"] == 0 and state["resolved"] == 0, why
-    assert any("expected status 200, got 404" in failure["Error"] for failure in run.failures), \
-        why
+    # the reply's form failed: by its message where the failures CSV (rewritten once a second)
+    # has it, else by Locust's final counts (a loaded machine can end the run before the CSV)
+    assert any("expected status 200, got 404" in failure["Error"] for failure in run.failures) \
+        if run.failures else any(failed for name, (_, failed) in run.final.items()
+                                 if "/Ticket/Update.html" in name), why
     assert state["sentinel_intact"], why
 
 
