@@ -2387,6 +2387,29 @@ def test_a_short_id_three_objects_share_by_chance_is_read_from_the_one_its_key_n
         assert [r.name for r in refs] == ["dashboard_id"], (number, refs)
 
 
+def test_one_digit_under_the_word_that_names_what_a_post_made_is_its_id():
+    """Label Studio: ``POST /api/projects`` answers ``{"id": 2}``; the data manager then asks
+    ``?project=2`` and posts ``"project": "2"``. Sent as recorded, every run read the tasks of
+    the recording's project 2, another user's on a busy server, and annotated and deleted
+    them with 0 failures. Not a count's or a position's word (``page``), not a word that names
+    nothing made (``tab``), not a list's element."""
+    result = conv(
+        page("/projects/", "<p>x</p>"),
+        api("/api/projects", "POST", json_body={"title": "Probe"}, status=201,
+            response={"id": 2, "title": "Probe", "created_by": {"id": 1}}),
+        api("/api/tasks?page=2&project=2&tab=2", response={"tasks": []}),
+        api("/api/dm/views", "POST", json_body={"project": "2"}, status=201,
+            response={"id": 7, "project": 2}),
+        api("/api/rows", "POST", json_body={"q": "x"}, response={"rows": [{"id": 3}]}),
+        api("/api/dm/views?row=3", response={"ok": True}))
+    sent = {q.name: q.value for q in step(result, 3).request.query}
+    assert [r.name for r in sent["project"].refs()] == ["project_id"], sent
+    assert sent["page"].is_literal and sent["tab"].is_literal, sent
+    body = step(result, 4).request.body.value  # type: ignore[union-attr]
+    assert isinstance(body["project"], ir.Template | ir.VarRef), body
+    assert query(step(result, 6), "row").is_literal  # a list's row: by its place, no
+
+
 # --- the name a 201 Created answer gives the object it made ---------------------------------------
 
 

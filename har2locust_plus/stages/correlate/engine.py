@@ -2056,16 +2056,24 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
     """The best-ranked usable source of ``value`` before this step (see :mod:`.rank`)."""
     wanted_name = identifier(key)
     created_only = False  # a key that names a count or a position: see below
+    made_alone = False
     if not rank.usable_at(value, key if place is None else place,
                           state.sent_keys.get(value)):
         # "order", "page", "version", "type" … name a position or a count as often as an
         # object (Django's inline formset sends its parent's id as lines-0-order): under a
         # structured key (not a bare ?order=, ?page=), such a value is an object's id when
         # the object's creator handed it out, named so (the add's Location: /order/52307/)
-        if not (key and place is None and len(value) > 1 and not key.isalpha()
-                and rank.not_id_key(key) and key not in (state.sent_keys.get(value) or ())):
+        # So is one digit under a plain word (``?project=2``, ``?view=1``: Label Studio's
+        # project and view): the id of the object the request that made it handed out under
+        # that word's name (``POST /api/projects`` → ``{"id": 2}``, ``project_id``); sent as
+        # recorded, every run read the tasks of the recording's project 2: another user's
+        # (made alone, not an element of a list the answer holds: a read's rows)
+        if not (key and place is None and key not in (state.sent_keys.get(value) or ()) and (
+                len(value) > 1 and not key.isalpha() and rank.not_id_key(key)
+                or len(value) == 1 and key.isalpha() and not rank.not_id_key(key))):
             return None
         created_only = True
+        made_alone = len(value) == 1
     # one pass over the usable sources: the best order (ties kept in the order found); in a
     # request path, the best of the links of that shape (the link the user followed) unless
     # the object's creator handed it out
@@ -2097,7 +2105,8 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
         if short and not (s.creates or s.in_path and place is not None
                           or rank.names_agree(s.name, key, place)):
             continue  # "1": by chance in many places; only a source that names it
-        if created_only and not (s.creates and rank.names_agree(s.name, key, place)):
+        if created_only and not (s.creates and rank.names_agree(s.name, key, place)) or \
+                made_alone and any(type(part) is int for part in s.path):
             continue
         if dated and (place is not None or s.how != "input " + key):
             continue
