@@ -1454,6 +1454,18 @@ def test_the_run_time_check_reads_each_answer_of_a_batch(answer: object,
     assert runtime.checkpoint_problem(resp, 200, None, None, (), (), (), True) == problem
 
 
+@pytest.mark.parametrize("document", [
+    _batch(200, 201), _batch(201, 412), [{"code": 200, "headers": []}], {"responses": []},
+    {"responses": [{"status": 200}]}, {"responses": [{"status": True, "body": {}}]},
+    {"responses": [{"status": 99, "body": {}}]}, [{"status": 200, "body": 1}, "x"], {}, [], 3,
+])
+def test_the_conversion_and_the_run_time_read_a_batch_alike(document: object) -> None:
+    """The run time's ``batch_answers`` (copied into scripts, which import no converter) and
+    the checks stage's ``_batch_statuses`` are one rule written twice."""
+    assert [a["status"] for a in runtime.batch_answers(document)] == \
+        checks._batch_statuses(document)
+
+
 # --- Secure cookies, sent back to a server on this machine as the browser sends them -----------
 
 

@@ -342,14 +342,18 @@ class _Finder:
             return False
         if text in self.unique_parts:
             return True  # made by this run already (the same slug sent again)
+        return not self.shown_before(text, step)
+
+    def shown_before(self, text: str, step: ir.Step) -> bool:
+        """Did an answer before ``step`` hold ``text`` (its body or a header)?"""
         for earlier in self.steps:
             if earlier.number >= step.number:
                 break
             response = earlier.response
             if response is not None and (text in (response.text or "") or any(
                     text in value for _, value in response.headers)):
-                return False
-        return True
+                return True
+        return False
 
     def put_name(self, step: ir.Step) -> None:
         """A name the client chose for what it made at a URL of its own (a ``PUT`` answered
@@ -374,13 +378,8 @@ class _Finder:
         whole = request.path.text
         if any(f"/{made}/" in whole for made in self.unique_parts):
             return  # inside an object this run made under a name of its own
-        for earlier in self.steps:
-            if earlier.number >= step.number:
-                break
-            answer = earlier.response
-            if answer is not None and (name in (answer.text or "") or any(
-                    name in value for _, value in answer.headers)):
-                return  # shown before: an existing object's name
+        if self.shown_before(name, step):
+            return  # an existing object's name
         var_name = (identifier(parent) or "name") + "_name"
         self.unique_parts[name] = (stem + ("_" if "_" in stem and "-" not in stem else "-"),
                                    ir.VarRef(self.unique_var(var_name, name, step)),
