@@ -576,7 +576,8 @@ def test_a_name_the_client_chose_for_what_a_put_made_is_fresh_each_run() -> None
     """Kinto's bucket, a WebDAV file: ``PUT /v1/buckets/zoo-bucket`` answered 201 Created, a
     name no answer showed before: each run makes its own (with the same suffix wherever the
     name is sent after it: paths, bodies, a batch's paths); what is inside it is new with it;
-    an existing object's name, a 200's, a UUID's, a digest's, a short one stay."""
+    an existing object's name, a 200's, a UUID's, a digest's, a short one, one lower-case word
+    (a fixed place: ``/api/config/theme``) stay."""
     from test_correlate import api, page
 
     sha = "9f86d081884c7d659a2feaa0c55ad015"
@@ -597,7 +598,8 @@ def test_a_name_the_client_chose_for_what_a_put_made_is_fresh_each_run() -> None
         api("/cal/alice/5f2b8f0e-3c1d-4b7a-9e2f-0a1b2c3d4e5f.ics", "PUT", status=201,
             response={}),
         api(f"/blobs/{sha}", "PUT", status=201, response={}),
-        api("/v1/b/ab1", "PUT", status=201, response={}))
+        api("/v1/b/ab1", "PUT", status=201, response={}),
+        api("/api/config/theme", "PUT", json_body={"dark": True}, status=201, response={}))
     code = result.code
     assert 'f"/v1/buckets/zoo-bucket-{self.buckets_name_suffix}"' in code
     assert '"id": f"zoo-bucket-{self.buckets_name_suffix}"' in code
@@ -608,7 +610,7 @@ def test_a_name_the_client_chose_for_what_a_put_made_is_fresh_each_run() -> None
     assert 'f"/dav/alice/minutes-{self.alice_name_suffix}.txt"' in code
     for kept in ('"/v1/buckets/old-bucket"', '"/v1/buckets/kept-bucket"',
                  '"/cal/alice/5f2b8f0e-3c1d-4b7a-9e2f-0a1b2c3d4e5f.ics"', f'"/blobs/{sha}"',
-                 '"/v1/b/ab1"'):
+                 '"/v1/b/ab1"', '"/api/config/theme"'):
         assert kept in code, kept
     said = [d.message for d in result.scenario.diagnostics
             if "a name the client chose" in d.message]

@@ -359,7 +359,8 @@ class _Finder:
         """A name the client chose for what it made at a URL of its own (a ``PUT`` answered
         ``201 Created``: Kinto's ``/buckets/zoo-bucket``, a WebDAV or CalDAV file, an S3 key):
         typed, in that no earlier answer showed it, and shaped as a name (a letter in it; not
-        a UUID or a hash, which correlation makes or reads). Sent as recorded, every run but
+        a UUID or a hash, which correlation makes or reads; not one lower-case word, which
+        names a fixed place as often: ``/api/config/theme``). Sent as recorded, every run but
         the first overwrites the first run's object (or is refused, with ``If-None-Match: *``)
         and every user shares it; each run makes its own (:meth:`unique`: the name with a
         fresh suffix, before a file's extension), and every later request sends the run's.
@@ -372,9 +373,10 @@ class _Finder:
         name = unquote(path[path.rfind("/") + 1:])
         parent = path[:path.rfind("/")].rsplit("/", 1)[-1] if "/" in path else ""
         stem, dot, extension = name.rpartition(".") if "." in name[1:] else (name, "", "")
-        if len(name) < MIN_SECRET or not _PUT_NAME.fullmatch(name) or \
-                UUID.fullmatch(stem) or _HASH.fullmatch(stem) or name in self.unique_parts:
-            return
+        if len(name) < MIN_SECRET or not _PUT_NAME.fullmatch(name) or name.isalpha() and \
+                name.islower() or UUID.fullmatch(stem) or _HASH.fullmatch(stem) or \
+                name in self.unique_parts:
+            return  # (one lower-case word names a fixed place as often: /config/theme)
         whole = request.path.text
         if any(f"/{made}/" in whole for made in self.unique_parts):
             return  # inside an object this run made under a name of its own
