@@ -2165,6 +2165,7 @@ def _echoed(value: str, source: Source, state: _State) -> bool:
     path = _literal_text(state.steps[source.step - 1].request.path) or ""
     return value in path.split("/")
 
+
 # the request headers whose value is an ETag of the object the request names
 CONDITION_HEADERS = frozenset({"if-match", "if-none-match", "if-range"})
 ETAG = "header ETag"  # the how of a response's ETag (headers.header_sources)
@@ -2774,20 +2775,28 @@ def _client_id(value: str, key: str, step: ir.Step, state: _State) -> bool:
             or not _CLIENT_ID_KEY.search(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()) \
             or _speaks_oauth(step.request):
         return False
-    if value in state.step_cookies or value in state.cookies or value in state.held_before:
+    if value in state.held_before:
         return False
-    state.held_before.add(value)  # (once it is, it stays)
+    if _held_before(value, step, state):
+        state.held_before.add(value)  # (once it is, it stays: one scan per value)
+        return False
+    return True
+
+
+def _held_before(value: str, step: ir.Step, state: _State) -> bool:
+    """Did a cookie, an answer or a request before ``step`` hold ``value``?"""
+    if value in state.step_cookies or value in state.cookies:
+        return True
     for earlier in state.steps[:step.number - 1]:
         response, request = earlier.response, earlier.request
         if response is not None and (value in (response.text or "") or any(
                 value in header for _, header in response.headers)):
-            return False
+            return True
         if value in (_recorded_url(request) or "") or value in repr(request.body) or any(
                 header.value.is_literal and value in header.value.text
                 for header in request.headers):
-            return False
-    state.held_before.discard(value)
-    return True
+            return True
+    return False
 
 
 def _made_token(value: str, state: _State) -> str | None:
