@@ -224,7 +224,7 @@ class _Finder:
         self.named_logins: set[str] = set()  # see find_named_logins()
         self.row_names = _row_names(steps)  # see names_row
         self.rows_named: dict[int, list[tuple[str, str]]] = {}  # step → (field, value) made so
-        self.put_named: dict[int, list[tuple[str, str]]] = {}  # step → (path, name) (put_name)
+        self.put_named: dict[int, list[tuple[str, str]]] = {}  # step → ("", its path) (put_name)
 
     # --- per request --------------------------------------------------------------------------
 
