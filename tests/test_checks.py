@@ -981,6 +981,11 @@ def test_a_landing_page_s_label_or_changing_text_is_no_message(site, landing: st
     ('<button class="btn btn-danger">Delete</button>', None),
     ('<div class="terror">Boo</div><div id="errorContainer">Hidden text</div>', None),
     ('<div class="error"\n>Disk full</div\n>', "Disk full"),
+    # Calibre-Web's flash: its id names no error, its class does (every class and id counts)
+    ('<div id="flash_danger" class="alert alert-danger">Found an existing account for this '
+     'Email address</div>', "Found an existing account for this Email address"),
+    ('<div class="alert alert-danger" id="flash_danger">Shelf exists</div>', "Shelf exists"),
+    ('<div id="flash_danger" class="btn-danger">Delete</div>', None),
 ])
 def test_a_page_that_shows_an_error(page: str, shown: str | None) -> None:
     from har2locust_plus.stages.checks import error_shown
@@ -997,6 +1002,7 @@ def test_the_error_patterns_are_the_run_time_s() -> None:
 
     assert stage.ERROR_ELEMENT.pattern == runtime.ERROR_ELEMENT.pattern
     assert stage.ERROR_WORD.pattern == runtime.ERROR_WORD.pattern
+    assert stage.ERROR_ATTR.pattern == runtime.ERROR_ATTR.pattern
     assert stage.DAV_STATUS.pattern == runtime.DAV_STATUS.pattern
 
 

@@ -2387,6 +2387,32 @@ def test_a_short_id_three_objects_share_by_chance_is_read_from_the_one_its_key_n
         assert [r.name for r in refs] == ["dashboard_id"], (number, refs)
 
 
+@pytest.mark.parametrize("shelf_first", [True, False])
+def test_a_short_id_a_path_sends_twice_names_two_objects(shelf_first: bool) -> None:
+    """Calibre-Web on a fresh database: the shelf and the book the journey made were both 2,
+    and ``POST /shelf/add/2/2`` read both segments from one of them; every run after the first
+    put the first run's book on its shelf, with 0 failures. The second segment reads another
+    object's id; the first, the one the route's words name (shelf, add), whichever was made
+    first."""
+    side = '<a href="/shelf/2">Holiday</a>'
+    shelf = [page("/shelf/create", "<form></form>"),
+             entry("/shelf/create", "POST", status=302, form=[("title", "Holiday")],
+                   response_headers=[("Location", "/shelf/2")]),
+             page("/shelf/2", side)]
+    book = [api("/upload", "POST", response={"location": "/admin/book/2"}),
+            page("/admin/book/2", side + "<form></form>"),
+            entry("/admin/book/2", "POST", status=302, form=[("title", "B")],
+                  response_headers=[("Location", "/book/2")]),
+            page("/book/2", side + '<a href="/shelf/add/2/2">Add</a>')]
+    result = conv(*(shelf + book if shelf_first else book + shelf),
+                  entry("/shelf/add/2/2", "POST", status=204, form=[("x", "1")]))
+    assert [r.name for r in step(result, 8).request.path.refs()] == ["shelf_id", "book_id"]
+    # only the shelf made: the book is one the recording did not make (sent as recorded)
+    result = conv(*shelf, entry("/shelf/add/2/2", "POST", status=204, form=[("x", "1")]))
+    assert [p if isinstance(p, str) else p.name for p in step(result, 4).request.path.parts
+            ] == ["/shelf/add/", "shelf_id", "/2"]
+
+
 def test_one_digit_under_the_word_that_names_what_a_post_made_is_its_id():
     """Label Studio: ``POST /api/projects`` answers ``{"id": 2}``; the data manager then asks
     ``?project=2`` and posts ``"project": "2"``. Sent as recorded, every run read the tasks of

@@ -507,6 +507,21 @@ def test_a_sign_up_makes_a_new_account_each_run_and_later_requests_use_it() -> N
     assert info.startswith("step 2 signs up a new account (username 'carol', email 'carol@")
 
 
+def test_an_admin_s_new_user_is_a_new_account_each_run() -> None:
+    """Calibre-Web's admin adds a user (POST /admin/user/new: name, email, password once): as
+    recorded, every run but the first was answered 200 "Found an existing account for this
+    Email address", and passed. The name joins its suffix as a user name allows."""
+    from test_correlate import entry
+
+    result = _converted(entry("/admin/user/new", "POST", form=[
+        ("name", "carol"), ("email", "carol@example.org"), ("password", "Carol-Reads-42!"),
+        ("locale", "en")], body="<p>ok</p>"))
+    code = result.code
+    assert '"name": f"carol{self.name_suffix}"' in code
+    assert '"email": f"carol{self.email_suffix}@example.org"' in code
+    assert '"locale": "en"' in code and "Carol-Reads-42!" not in code
+
+
 @pytest.mark.parametrize(("path", "body", "made"), [
     # Strapi's register: no confirmation, the route says it
     ("/api/auth/local/register",
@@ -529,6 +544,17 @@ def test_a_sign_up_makes_a_new_account_each_run_and_later_requests_use_it() -> N
     ("/api/login", {"username": "carol", "password": "Sup3r-secret-99"}, ()),
     # a sign-up whose name holds no letter, beside a checkbox of the address: neither changes
     ("/register", {"login": "4711", "hide_email": "1", "password": "Sup3r-secret-99"}, ()),
+    # an admin's new user, by its form's route (Calibre-Web): its bare name beside the
+    # address names the account too
+    ("/admin/user/new", {"name": "carol", "email": "carol@example.com",
+                         "password": "Sup3r-secret-99"}, ("name", "email")),
+    ("/users/add", {"email": "carol@example.com", "password": "Sup3r-secret-99"}, ("email",)),
+    # beside a user name, a name is a person's: it stays
+    ("/api/users", {"username": "carol", "name": "Carol Keeper", "email": "carol@example.com",
+                    "password": "Sup3r-secret-99"}, ("username", "email")),
+    # a route that adds something else with a password (a share link): no account
+    ("/shares/new", {"name": "carol", "email": "carol@example.com",
+                     "password": "Sup3r-secret-99"}, ()),
 ])
 def test_which_json_requests_sign_up(path: str, body: dict, made: tuple[str, ...]) -> None:
     from test_correlate import api

@@ -261,7 +261,9 @@ class _Finder:
         password (see :meth:`login_field`), a data column with ``--data``; ``account``: the
         fields that name the account a sign-up makes (see :meth:`signup_fields`)."""
         self.field_names.add(name)
-        if value.is_literal and (name in account or self.new_slug(name, value.text, step) or
+        if value.is_literal and name in account:
+            return self.unique(name, value.text, step, account=True)
+        if value.is_literal and (self.new_slug(name, value.text, step) or
                                  self.names_row(name, value.text, step)):
             return self.unique(name, value.text, step)
         if not self._may_replace(name, login):
@@ -320,6 +322,13 @@ class _Finder:
             return []
         account = [(k, v) for k, v in texts if not self._is_password(k)
                    and k not in self.options.unique_fields and _names_an_account(k, v)]
+        if all(EMAIL.fullmatch(v) for _, v in account):
+            # beside an address alone, a bare "name" is the account's too (Calibre-Web's new
+            # user: name, email, password; both must be new). Where it is a person's
+            # (Laravel's sign-up), a suffix harms nothing
+            account += [(k, v) for k, v in texts if _bare_name(k).lower() == "name"
+                        and k not in self.options.unique_fields and any(c.isalpha() for c in v)
+                        and not EMAIL.fullmatch(v)]
         if account:
             self.signups.setdefault(step.number, []).extend(account)
         return [k for k, _ in account]
@@ -562,10 +571,13 @@ class _Finder:
             self.columns[key] = known
         return ir.Template((ir.VarRef(known.name),))
 
-    def unique(self, name: str, text: str, step: ir.Step) -> ir.Template:
+    def unique(self, name: str, text: str, step: ir.Step, account: bool = False
+               ) -> ir.Template:
+        """``account``: the field names the account a sign-up makes (see
+        :func:`_unique_parts`)."""
         self.unique_seen.add(name)
         var = self.unique_var(name, text, step)
-        parts = self.unique_parts.setdefault(text, _unique_parts(name, text, var))
+        parts = self.unique_parts.setdefault(text, _unique_parts(name, text, var, account))
         return ir.Template(parts)
 
     # --- the same secret anywhere else ---------------------------------------------------------
@@ -714,7 +726,8 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")  # lunch-rota-for-the-keepers
 _SNAKE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")  # lunch_rota
 
 
-def _unique_parts(name: str, text: str, var: str) -> tuple[ir.Part, ...]:
+def _unique_parts(name: str, text: str, var: str, account: bool = False
+                  ) -> tuple[ir.Part, ...]:
     """A unique field's value as the run sends it: the recorded value and its fresh suffix,
     joined by :func:`_suffix_separator`; an account's name with none (``carol`` →
     ``carol3f9a1c2e``: a user name allows letters and digits, not always a space, ``-`` or
@@ -732,7 +745,7 @@ def _unique_parts(name: str, text: str, var: str) -> tuple[ir.Part, ...]:
                 *((hash_ + fragment,) if hash_ else ()))
     if _bare_name(name).lower() in _SLUG_NAMES and _SLUG_VALUE.fullmatch(text):
         return (text + ("_" if "_" in text and "-" not in text else "-"), ir.VarRef(var))
-    if _names_an_account(name, text):
+    if account and " " not in text or _names_an_account(name, text):
         return (text, ir.VarRef(var))
     return (text + _suffix_separator(text), ir.VarRef(var))
 
@@ -770,8 +783,9 @@ _CURRENT_PASSWORD = re.compile(r"old|current|existing|previous|prev|former", re.
 # a route that signs up (Strapi's /api/auth/local/register, Django allauth's /accounts/signup/)
 _REGISTERS = re.compile(r"(^|[/_.\-])(register|registration|signup|sign[_\-]up|join)"
                         r"([/_.\-]|$)", re.I)
-# a collection of accounts a POST adds one to (RealWorld's POST /api/users)
-_ACCOUNTS = re.compile(r"/(users?|accounts?|members?)/?$", re.I)
+# a collection of accounts a POST adds one to (RealWorld's POST /api/users), or its form's
+# route (Calibre-Web's admin: POST /admin/user/new; Django's /admin/auth/user/add/)
+_ACCOUNTS = re.compile(r"/(users?|accounts?|members?)(/(new|add|create))?/?$", re.I)
 # what a remote procedure that signs up is called (GraphQL's signUp, register, createUser)
 _SIGN_UP_WORDS = (("sign", "up"), ("signup",), ("register",), ("create", "user"),
                   ("create", "account"), ("add", "user"))

@@ -472,8 +472,8 @@ ERROR_PARAMETER = re.compile(
 # ikiwiki's sign-in form shows "Invalid entry" by a wrong password); any class or id word
 # "error" or "errors" with - or _ around it
 ERROR_ELEMENT = re.compile(
-    r"""<([a-zA-Z][\w-]*)\b[^>]*?\b(?:class|id)\s*=\s*["']([^"']*?(?:error|danger|invalid-"""
-    r"""feedback|fb_message)[^"']*)["'][^>]*>(.{0,2000}?)</\1\s*>""",
+    r"""<([a-zA-Z][\w-]*)\b([^>]*?\b(?:class|id)\s*=\s*["'][^"']*?(?:error|danger|invalid-"""
+    r"""feedback|fb_message)[^"']*["'][^>]*)>(.{0,2000}?)</\1\s*>""",
     re.I | re.S,
 )
 
@@ -482,6 +482,10 @@ ERROR_WORD = re.compile(
     r"alert-danger|is-danger|notification-danger|invalid-feedback|fb_message",
     re.I,
 )
+
+# each class and id of such an element (Calibre-Web's flash: id="flash_danger" names no
+# error, its class="alert alert-danger" does)
+ERROR_ATTR = re.compile(r"""\b(?:class|id)\s*=\s*["']([^"']*)["']""", re.I)
 
 
 def parsed_json(resp):
@@ -879,7 +883,11 @@ def error_shown(text):
     ):
         return None  # no class or id can say so: skip the scan
     for match in ERROR_ELEMENT.finditer(text, 0, 500_000):
-        if not any(ERROR_WORD.fullmatch(word) for word in match.group(2).split()):
+        if not any(
+            ERROR_WORD.fullmatch(word)
+            for attribute in ERROR_ATTR.findall(match.group(2))
+            for word in attribute.split()
+        ):
             continue
         shown = " ".join(unescape(re.sub(r"<[^>]*>", " ", match.group(3))).split())
         shown = shown.strip(" \u00d7\u2715\u2716")  # without a close button's ×

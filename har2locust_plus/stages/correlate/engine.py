@@ -170,6 +170,11 @@ class _State:
     # what this request sent in its path or under an id's name: the response echoing it (PUT
     # /notes/17 → {"id": 17}) did not create it
     step_echo: set[str] = field(default_factory=set)
+    # a short id the path being substituted sends in two segments (/shelf/add/2/2: a shelf
+    # and a book both 2 on a fresh database) → the names of the sources its earlier segments
+    # read (see _path); and the route words naming the segment looked up (shelf, add)
+    path_twice: dict[str, set[str]] = field(default_factory=dict)
+    path_words: tuple[str, ...] = ()
     steps: tuple[ir.Step, ...] = ()
     # UUIDs (lower case) the responses read so far hold, in text or headers → the first step
     # whose response did; filled only as far as a request sends a UUID (see _handed_out)
@@ -1004,6 +1009,7 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
         return template
     parts: list[ir.Part] = []
     segments = text.split("/")
+    state.path_twice = _short_twice(segments)
     for i, segment in enumerate(segments):
         if i:
             parts.append("/")
@@ -1011,6 +1017,8 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
         state.step_echo.add(value)
         # a short value's place is the route word before it: /projects/1 is not /issues/1
         place = "/" + unquote(segments[i - 1]) if i else "/"
+        if value in state.path_twice:
+            state.path_words = _route_words(segments[:i])
         if len(segment) > 10 and any(run.group(1) in state.generated
                                      for run in _epoch_runs(segment)) and \
                 not _given_as_data(value, step, state):
@@ -1062,9 +1070,35 @@ def _path(template: ir.Template, step: ir.Step, state: _State, sent: list[str]) 
                 sent.append(value)
                 _literal_use(value, place, state)
             parts.extend(_epochs_in_segment(segment, step, state))
+    state.path_twice = {}
     if template.parts == (text,) and all(isinstance(p, str) for p in parts):
         return template  # nothing replaced (and merge_parts would give the same parts)
     return ir.Template(ir.merge_parts(parts))
+
+
+def _short_twice(segments: list[str]) -> dict[str, set[str]]:
+    """The short ids a path sends in more than one segment (``/shelf/add/2/2``), each with an
+    empty set of the names its segments read (see :func:`_best_source`)."""
+    seen: set[str] = set()
+    twice: dict[str, set[str]] = {}
+    for segment in segments[1:]:
+        if segment.isdigit() and len(segment) <= rank.SHORT_ID:
+            if segment in seen:
+                twice[segment] = set()
+            seen.add(segment)
+    return twice
+
+
+def _route_words(before: list[str]) -> tuple[str, ...]:
+    """The route words naming the next segment: those after the last id before it
+    (``/shelf/add/`` → shelf, add; ``/shelf/add/2/`` → none)."""
+    words: list[str] = []
+    for segment in before:
+        if segment.isdigit():
+            words = []
+        elif segment:
+            words.append(unquote(segment))
+    return tuple(words)
 
 
 # a URL's separator as a JSON answer may write it (PHP's json_encode: "\/order\/…"), and a
@@ -2095,8 +2129,13 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
     started = getattr(step, "started", None)  # an _At (a link's anchors) has none
     sent_at = started.timestamp() if started is not None else None
     condition = key in CONDITION_HEADERS and isinstance(step, ir.Step)
+    # a short id this path sends twice: two objects (a shelf and a book both 2): a segment
+    # reads none of the sources an earlier one read, and its route words name it (/shelf/add/)
+    twice = state.path_twice.get(value) if place is not None else None
     for s in sources:
         if s.step >= step.number or s.prefilled or s.versioned:
+            continue
+        if twice and s.name in twice:
             continue
         if sent_at is not None and _answered_after(s.step, sent_at, state):
             continue  # a slow XHR answered after this request was sent: not its source
@@ -2131,7 +2170,8 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
             best_order, best = order, [s]
         elif order == best_order:
             best.append(s)
-        if short and rank.names_agree(s.name, key, place):
+        if short and (rank.names_agree(s.name, key, place) or twice is not None and any(
+                rank.names_agree(s.name, "", word) for word in state.path_words)):
             named.append((order, s))
         if s.in_path and place is not None:
             if order < followed_order:
@@ -2152,7 +2192,10 @@ def _best_source(value: str, sources: list[Source], step: ir.Step, state: _State
         # a value every link of a list holds (the expiry of signed URLs made at once): from
         # the link this request follows, whose other parameters belong with it
         best.sort(key=lambda s: not _links_to(s, step))
-    return next((s for s in best if s.name == wanted_name), best[0])
+    chosen = next((s for s in best if s.name == wanted_name), best[0])
+    if twice is not None:
+        twice.add(chosen.name)
+    return chosen
 
 
 _LINK_KINDS = ("link", "form_input", "form_input_or_recorded", "form_token_or_recorded")
