@@ -643,6 +643,51 @@ def test_a_name_the_client_chose_for_what_a_put_made_is_fresh_each_run() -> None
     assert [m.split(" makes ")[0] for m in said] == ["step 2", "step 5"], said
 
 
+def test_a_name_the_app_checked_was_free_is_fresh_each_run() -> None:
+    """MLflow's UI asks ``experiments/get-by-name?experiment_name=zoo-exp`` (404: free) before
+    it creates ``{"name": "zoo-exp"}``, and again before a rename: the app wants the name one
+    of a kind (it keeps even a deleted experiment's). As recorded, every run after the first
+    failed at the check, its 404 a 200. Each run gives it a fresh suffix, the check before it
+    and every later request (a filter's text too) sending the run's; a second value under the
+    same field (the model) follows too. Not a name no 404 asked about, not a value a 404 asked
+    about that is sent under a field naming nothing (``format``), not a 404 after the write."""
+    from test_correlate import api
+
+    base = "/ajax-api/2.0/mlflow"
+    result = _converted(
+        api(f"{base}/experiments/get-by-name?experiment_name=zoo-exp", status=404,
+            response={"error_code": "RESOURCE_DOES_NOT_EXIST"}),
+        api(f"{base}/experiments/create", "POST", json_body={"name": "zoo-exp"},
+            response={"experiment_id": "2"}),
+        api(f"{base}/experiments/get-by-name?experiment_name=zoo-exp-renamed", status=404,
+            response={}),
+        api(f"{base}/experiments/update", "POST",
+            json_body={"experiment_id": "2", "new_name": "zoo-exp-renamed"}, response={}),
+        api(f"{base}/registered-models/get?name=zoo-model", status=404, response={}),
+        api(f"{base}/registered-models/create", "POST", json_body={"name": "zoo-model"},
+            response={"registered_model": {"name": "zoo-model"}}),
+        api(f"{base}/model-versions/search?filter=name%3D%27zoo-model%27", response={}),
+        api("/export?format=yaml", status=404, response={}),
+        api("/jobs", "POST", json_body={"format": "yaml", "title": "Nightly"}, response={}),
+        api("/things", "POST", json_body={"name": "late-thing"}, response={}),
+        api("/things/late-thing", status=404, response={}))
+    code = result.code
+    probe = f'f"{base}/experiments/get-by-name?experiment_name=zoo-exp-{{quote_plus(str(self.'
+    assert code.count(probe + 'name_suffix))}"') == 1, code
+    assert 'json={"name": f"zoo-exp-{self.name_suffix}"}' in code
+    assert "experiment_name=zoo-exp-renamed-{quote_plus(str(self.new_name_suffix))}" in code
+    assert '"new_name": f"zoo-exp-renamed-{self.new_name_suffix}"' in code
+    assert 'json={"name": f"zoo-model-{self.name_suffix}"}' in code
+    assert f'f"{base}/registered-models/get?name=zoo-model-{{quote_plus(str(self.name_suffix' \
+        in code
+    assert "%27zoo-model-{quote_plus(str(self.name_suffix))}%27" in code
+    assert '"format": "yaml"' in code and '"title": "Nightly"' in code
+    assert '"name": "late-thing"' in code
+    said = [d.message.split(" gives ")[0] for d in result.scenario.diagnostics
+            if "checked was free" in d.message]
+    assert said == ["step 2", "step 4", "step 6"], said
+
+
 def test_a_sign_up_with_data_takes_the_accounts_from_the_file() -> None:
     from test_correlate import api
 

@@ -110,18 +110,46 @@ def parameterize(scenario: ir.Scenario, options: Options) -> ir.Scenario:
         "signups": "signs up a new account ({}): a name is taken once, so each run signs up "
                    "its own, with a fresh suffix (as recorded, every run but the first would "
                    "be refused); the requests after it send the run's",
+        "free": "gives what it makes or renames a name the app checked was free before (a "
+                "read of it answered 404: {}): each run gives it a fresh suffix, and the "
+                "requests before and after it send the run's (as recorded, every run but the "
+                "first would be refused, the name taken)",
         "put": "makes {} under a name the client chose (PUT, answered 201 Created): "
                "each run makes its own, the name with a fresh suffix, and the requests after "
                "it send the run's (as recorded, every run but the first would overwrite the "
                "first run's, or be refused, and all users would share one)"}
     for kind, made in (("rows", finder.rows_named), ("signups", finder.signups),
-                       ("put", finder.put_named)):
+                       ("free", finder.free_named), ("put", finder.put_named)):
         for number, fields in made.items():
             named = ", ".join(repr(value) if kind == "put" else f"{name} {value!r}"
                               for name, value in fields[:3])
             scenario = scenario.with_diagnostic(
                 ir.Severity.INFO, f"step {number} " + said[kind].format(named))
     return scenario
+
+
+def _free_names(steps: tuple[ir.Step, ...]) -> dict[str, int]:
+    """Each name a read sent (a query parameter's value, its path's last segment) and was
+    answered 404, with the first step that did (see :meth:`_Finder.checked_free`)."""
+    free: dict[str, int] = {}
+    for step in steps:
+        request, response = step.request, step.response
+        if response is None or response.status != 404 or request.method not in ("GET", "HEAD"):
+            continue
+        asked = [q.value.text for q in request.query if q.value.is_literal]
+        if request.path.is_literal:
+            asked.append(unquote(request.path.text.rstrip("/").rsplit("/", 1)[-1]))
+        for text in asked:
+            if _FREE_NAME.fullmatch(text) and not UUID.fullmatch(text) and \
+                    not _HASH.fullmatch(text):
+                free.setdefault(text, step.number)
+    return free
+
+
+# a field that names what it makes (name, new_name, title, display_name, label, slug)
+_NAME_FIELD = re.compile(r"(^|_)(name|title|label|slug|handle|identifier)$")
+# a name a person gives: a letter in it, at least three characters, no markup or line break
+_FREE_NAME = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[^\s<>\"'/\\][^\n\r<>\"/\\]{2,199}")
 
 
 def _row_names(steps: tuple[ir.Step, ...]) -> dict[str, list[int]]:
@@ -225,6 +253,8 @@ class _Finder:
         self.row_names = _row_names(steps)  # see names_row
         self.rows_named: dict[int, list[tuple[str, str]]] = {}  # step → (field, value) made so
         self.put_named: dict[int, list[tuple[str, str]]] = {}  # step → ("", its path) (put_name)
+        self.free_names = _free_names(steps)  # see checked_free
+        self.free_named: dict[int, list[tuple[str, str]]] = {}  # step → (field, value) made so
 
     # --- per request --------------------------------------------------------------------------
 
@@ -263,6 +293,8 @@ class _Finder:
         self.field_names.add(name)
         if value.is_literal and name in account:
             return self.unique(name, value.text, step, account=True)
+        if value.is_literal and self.checked_free(name, value.text, step):
+            return self.unique(name, value.text, step)
         if value.is_literal and (self.new_slug(name, value.text, step) or
                                  self.names_row(name, value.text, step)):
             return self.unique(name, value.text, step)
@@ -364,6 +396,25 @@ class _Finder:
                 return True
         return False
 
+    def checked_free(self, name: str, text: str, step: ir.Step) -> bool:
+        """A name the user gave what a write makes or renames, that the page's script asked
+        the server about before and was answered 404 Not Found: it checked the name was free
+        (MLflow's ``GET …/experiments/get-by-name?experiment_name=zoo-exp`` before creating
+        ``{"name": "zoo-exp"}``, a registry's ``…/get?name=zoo-model``). The app wants it one
+        of a kind: sent as recorded, every run but the first is refused ("already exists";
+        MLflow keeps a deleted experiment's name), and users at once refuse each other. Each
+        run makes its own (:meth:`unique`), and the check before it asks for the run's.
+        Only under a field that names (``name``, ``new_name``, ``title``, ``label``); not a
+        field ``--unique`` names, nor with ``--data``."""
+        asked = self.free_names.get(text)
+        if asked is None or asked >= step.number or step.request.method in ("GET", "HEAD") or \
+                self.options.data_file or name in self.options.unique_fields or \
+                not _NAME_FIELD.search(_bare_name(name).lower()):
+            return False
+        if text not in self.unique_parts:
+            self.free_named.setdefault(step.number, []).append((name, text))
+        return True
+
     def put_name(self, step: ir.Step) -> None:
         """A name the client chose for what it made at a URL of its own (a ``PUT`` answered
         ``201 Created``: Kinto's ``/buckets/zoo-bucket``, a WebDAV or CalDAV file, an S3 key):
@@ -461,7 +512,8 @@ class _Finder:
             return value if _same(items, value) else items
         if isinstance(value, str) and key:
             if not self._may_replace(key, login) and key not in account and \
-                    _bare_name(key).lower() not in _SLUG_NAMES:  # (new_slug: a JSON one too)
+                    _bare_name(key).lower() not in _SLUG_NAMES and \
+                    value not in self.free_names:  # (new_slug, checked_free: JSON ones too)
                 self.field_names.add(key)
                 return value
             literal = ir.Template.literal(value)
@@ -590,8 +642,9 @@ class _Finder:
             **{v: (ir.VarRef(c.name),) for (login, v), c in self.columns.items() if not login},
             # a --unique field's value, wherever else it is sent (the folder's id in a query):
             # what the run made, as the field itself sends it
-            **{g.recorded: self.unique_parts[g.recorded]
-               for made in self.unique_generated.values() for g in made}}
+            # (every value made so: a field's one suffix serves each value sent under it,
+            # MLflow's experiment "zoo-exp" and model "zoo-model" both under "name")
+            **self.unique_parts}
         values = {v: r for v, r in values.items() if len(v) >= MIN_SECRET}
         if not values:
             return steps
@@ -745,7 +798,7 @@ def _unique_parts(name: str, text: str, var: str, account: bool = False
                 *((hash_ + fragment,) if hash_ else ()))
     if _bare_name(name).lower() in _SLUG_NAMES and _SLUG_VALUE.fullmatch(text):
         return (text + ("_" if "_" in text and "-" not in text else "-"), ir.VarRef(var))
-    if account and " " not in text or _names_an_account(name, text):
+    if (account or LOGIN_NAME.match(_bare_name(name))) and " " not in text:
         return (text, ir.VarRef(var))
     return (text + _suffix_separator(text), ir.VarRef(var))
 
