@@ -78,8 +78,8 @@ def test_journey_replays_on_a_fresh_admin(admin_app: type, script: tuple[Path, s
 def test_the_new_id_comes_from_the_link_the_user_followed(script: tuple[Path, str, str]
                                                           ) -> None:
     code = script[0].read_text("utf-8")
-    assert 'TICKET_ID_RE = re.compile("/admin/tickets/ticket/([0-9]+)/change/(?=[\\"\'?#])")' \
-        in code
+    assert 'TICKET_ID_RE = re.compile("/admin/tickets/ticket/([0-9]+)/change/' \
+        '(?=[\\"\'?#>\\\\s])")' in code
     assert 'f"/admin/tickets/ticket/{self.ticket_id}/change/"' in code
 
 

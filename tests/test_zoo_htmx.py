@@ -70,7 +70,7 @@ def test_journey_replays_on_a_fresh_board(htmx_app: type, tmp_path: Path, user_c
 def test_the_values_htmx_carries_are_read_where_htmx_reads_them(tmp_path: Path) -> None:
     code = _convert(tmp_path)[0].read_text("utf-8")
     assert "from_json_island(" in code and "@hx-headers" in code  # X-CSRFToken
-    assert 'CARD_ID_RE = re.compile("/cards/([0-9]+)/edit(?=[\\"\'?#])")' in code
+    assert 'CARD_ID_RE = re.compile("/cards/([0-9]+)/edit(?=[\\"\'?#>\\\\s])")' in code
     assert 'from_header_url(' in code and '"HX-Redirect"' in code  # /boards/<n>/summary
     assert 'set_cookie(self, "tz", "UTC")' in code  # document.cookie of the board's script
 

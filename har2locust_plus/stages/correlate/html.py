@@ -983,8 +983,11 @@ def _link_values(url: str) -> tuple[tuple[str, str], ...]:
 
 
 SHOWN = "shown"  # the kind of the marker source: path holds the short ids a page's links show
-# a short id: a path segment of digits only (longer ones are _link_values' tokens)
-_SHORT_ID = re.compile(f"[0-9]{{1,{MIN_TOKEN - 1}}}")
+# a short id: a path segment of digits only (longer ones are _link_values' tokens), or a
+# code of capitals and digits the server made (pretalx's submission /me/submissions/9ZNJR9/,
+# XDLDDD), read as one of its kind
+_SHORT_ID = re.compile(
+    f"[0-9]{{1,{MIN_TOKEN - 1}}}|(?=[0-9]*[A-Z])[A-Z0-9]{{5,{MIN_TOKEN - 1}}}")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1011,8 +1014,9 @@ def _link_ids(url: str) -> tuple[tuple[str, str, str], ...]:
     found = []
     for i in ids:
         # the link's other ids are any number too (/page/4711/93/: both change on a new server)
-        pattern = "/".join("([0-9]+)" if j == i else "[0-9]+" if j in ids else re.escape(segment)
-                           for j, segment in enumerate(segments)) + "(?=[\"'?#])"
+        pattern = "/".join(_id_group(segment) if j == i else _id_group(segment)[1:-1]
+                           if j in ids else re.escape(segment)
+                           for j, segment in enumerate(segments)) + _LINK_END
         # the route word before names it (/tickets/2236); after another id, nothing does
         found.append((segments[i], "" if segments[i - 1].isdigit() else segments[i - 1],
                       pattern))
@@ -1024,10 +1028,20 @@ def _link_ids(url: str) -> tuple[tuple[str, str, str], ...]:
             before, value, after = parts
             around = (re.escape(before), re.escape(after))
             pattern = "/".join(f"{around[0]}([0-9]+){around[1]}" if j == i else
-                               "[0-9]+" if j in ids else re.escape(other)
-                               for j, other in enumerate(segments)) + "(?=[\"'?#])"
+                               _id_group(other)[1:-1] if j in ids else re.escape(other)
+                               for j, other in enumerate(segments)) + _LINK_END
             found.append((value, segments[i - 1], pattern))
     return tuple(found)
+
+
+# where a link's path ends: its attribute's quote, its query or fragment; or, unquoted (a
+# minified page: pretalx's href=/zoocon/me/submissions/9ZNJR9/>), the tag's end or a space
+_LINK_END = "(?=[\"'?#>\\s])"
+
+
+def _id_group(segment: str) -> str:
+    """The regex group of a short id's kind: any number, or any code of capitals and digits."""
+    return "([0-9]+)" if segment.isdigit() else "([A-Z0-9]+)"
 
 
 @functools.lru_cache(maxsize=4096)
